@@ -1,0 +1,176 @@
+"""The INI file: where it is, reading and validating it, writing it readable by its owner only.
+
+It holds the application role's connection settings and never a superuser password.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crm.errors import ConfigError
+
+DEFAULT_PATH = "crm.ini"
+DEFAULT_DATA_DIR = "data"
+
+
+def config_path() -> Path:
+    """The config file: $CRM_CONFIG, else crm.ini in the current folder."""
+    return Path(os.environ.get("CRM_CONFIG") or DEFAULT_PATH).absolute()
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    mode: str  # "embedded" or "server"
+    name: str
+    user: str
+    password: str
+    host: str = ""
+    port: int = 5432
+    sslmode: str = "prefer"
+
+
+@dataclass(frozen=True)
+class Config:
+    database: DatabaseSettings
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    keep_running: bool = False
+    session_idle_minutes: int = 15
+    sentry_dsn: str = ""
+    sentry_environment: str = "production"
+    sentry_traces_sample_rate: float = 0.0
+    log_file: str = "crm.log"
+    path: Path = field(default_factory=config_path)
+
+    @property
+    def embedded(self) -> bool:
+        return self.database.mode == "embedded"
+
+
+_REQUIRED = {"database": ("mode", "name", "user", "password")}
+
+
+def _check_mode(path: Path) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"{path} is readable by other users (mode {mode:o}); it holds a database password. "
+            f"Fix it with: chmod 600 {path}"
+        )
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and validate the config file; raise ConfigError with a one-line reason."""
+    path = path or config_path()
+    _check_mode(path)
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            parser.read_file(handle)
+    except (OSError, configparser.Error, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.__class__.__name__}.") from None
+    for section, keys in _REQUIRED.items():
+        for key in keys:
+            if not parser.get(section, key, fallback="").strip():
+                raise ConfigError(f"{path}: missing [{section}] {key}.")
+    db = parser["database"]
+    mode = db["mode"].strip()
+    if mode not in ("embedded", "server"):
+        raise ConfigError(f"{path}: [database] mode must be 'embedded' or 'server'.")
+    if mode == "server" and not db.get("host", "").strip():
+        raise ConfigError(f"{path}: missing [database] host.")
+    try:
+        port = db.getint("port", fallback=5432)
+        keep_running = parser.getboolean("embedded", "keep_running", fallback=False)
+        idle = parser.getint("security", "session_idle_minutes", fallback=15)
+        traces = parser.getfloat("sentry", "traces_sample_rate", fallback=0.0)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}.") from None
+    if idle < 1:
+        raise ConfigError(f"{path}: [security] session_idle_minutes must be at least 1.")
+    data_dir = Path(parser.get("embedded", "data_dir", fallback=DEFAULT_DATA_DIR))
+    if not data_dir.is_absolute():
+        data_dir = path.parent / data_dir
+    return Config(
+        database=DatabaseSettings(
+            mode=mode,
+            name=db["name"].strip(),
+            user=db["user"].strip(),
+            password=db["password"],
+            host=db.get("host", "").strip(),
+            port=port,
+            sslmode=db.get("sslmode", "prefer").strip() or "prefer",
+        ),
+        data_dir=data_dir,
+        keep_running=keep_running,
+        session_idle_minutes=idle,
+        sentry_dsn=parser.get("sentry", "dsn", fallback="").strip(),
+        sentry_environment=parser.get("sentry", "environment", fallback="production").strip(),
+        sentry_traces_sample_rate=traces,
+        log_file=parser.get("logging", "file", fallback="crm.log").strip() or "crm.log",
+        path=path,
+    )
+
+
+def render(config: Config) -> str:
+    """The INI text for a config, with a comment on every key."""
+    db = config.database
+    lines = [
+        "# Epic Events CRM configuration — written by the setup wizard.",
+        "# Holds the application role's password: keep this file mode 0600.",
+        "",
+        "[database]",
+        "# embedded: the PostgreSQL server shipped with the program, in [embedded] data_dir",
+        "# server: an existing PostgreSQL server at host:port",
+        f"mode = {db.mode}",
+        f"host = {db.host}",
+        f"port = {db.port}",
+        f"name = {db.name}",
+        "# the program's own least-privilege role (never a superuser)",
+        f"user = {db.user}",
+        f"password = {db.password}",
+        "# server mode only: disable, prefer, require, verify-full …",
+        f"sslmode = {db.sslmode}",
+        "",
+        "[embedded]",
+        "# folder of the embedded server's data (mode 0700)",
+        f"data_dir = {config.data_dir}",
+        "# true: leave the embedded server running when the last program instance exits",
+        f"keep_running = {'true' if config.keep_running else 'false'}",
+        "",
+        "[security]",
+        "# minutes without activity before the password is asked again",
+        f"session_idle_minutes = {config.session_idle_minutes}",
+        "",
+        "[sentry]",
+        "# Sentry DSN for error reports; empty = off",
+        f"dsn = {config.sentry_dsn}",
+        f"environment = {config.sentry_environment}",
+        f"traces_sample_rate = {config.sentry_traces_sample_rate}",
+        "",
+        "[logging]",
+        "# log file, relative to this file's folder",
+        f"file = {config.log_file}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write(config: Config, path: Path | None = None) -> Path:
+    """Write the config atomically with mode 0600 (never readable by anyone else, even briefly)."""
+    path = path or config.path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(render(config))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,43 @@
+"""Domain errors: small classes whose message is one line a user can read.
+
+The menu loop (crm.ui.menu) catches CRMError and prints str(error); anything else is unexpected.
+"""
+
+
+class CRMError(Exception):
+    """Base of every error whose message is meant for the user."""
+
+
+class ValidationError(CRMError):
+    """Input that does not meet a rule; the user is asked again."""
+
+
+class PermissionDenied(CRMError):
+    """The acting employee may not do this; nothing was changed."""
+
+
+class NotFound(CRMError):
+    """No record with that id (or of that kind)."""
+
+
+class StaleRecord(CRMError):
+    """The record changed since it was read; the save was refused."""
+
+    def __init__(self, message: str = "Changed by someone else meanwhile — reload and try again."):
+        super().__init__(message)
+
+
+class AuthenticationError(CRMError):
+    """Login or re-authentication failed (the message never says why exactly)."""
+
+
+class ConfigError(CRMError):
+    """The INI file is missing, unsafe or incomplete."""
+
+
+class SetupError(CRMError):
+    """The setup wizard could not prepare the database."""
+
+
+class DatabaseUnavailable(CRMError):
+    """The database cannot be reached with the configured settings."""

@@ -1,0 +1,61 @@
+"""Schema migrations: the numbered SQL files of sql/, applied in order, each recorded once.
+
+They run on a superuser (or schema-owner) connection with the schema owner role active, so the
+tables belong to the owner role and never to the application role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+TABLE = "schema_migrations"
+_LOCK_KEY = 7_200_411  # pg_advisory_xact_lock key: one migrating process at a time
+
+
+def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+    """The migration files, in the order they apply (NNNN_name.sql)."""
+    return sorted(p for p in sql_dir.glob("[0-9][0-9][0-9][0-9]_*.sql") if p.is_file())
+
+
+def applied(conn: psycopg.Connection) -> dict[str, str]:
+    """Applied migration file names and their checksums (empty when none ever ran)."""
+    if conn.execute("SELECT to_regclass('public.schema_migrations')").fetchone()[0] is None:
+        return {}
+    return dict(conn.execute("SELECT filename, checksum FROM schema_migrations").fetchall())
+
+
+def pending(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[Path]:
+    """Migration files not applied yet."""
+    done = applied(conn)
+    return [p for p in migration_files(sql_dir) if p.name not in done]
+
+
+def _checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def apply_pending(conn: psycopg.Connection, owner_role: str, sql_dir: Path = SQL_DIR) -> list[str]:
+    """Apply every pending migration in one transaction as owner_role; return their names."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner_role)))
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " filename text PRIMARY KEY,"
+            " checksum text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        names = []
+        for path in pending(conn, sql_dir):
+            conn.execute(path.read_text(encoding="utf-8"))
+            conn.execute(
+                "INSERT INTO schema_migrations (filename, checksum) VALUES (%s, %s)",
+                (path.name, _checksum(path)),
+            )
+            names.append(path.name)
+    return names

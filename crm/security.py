@@ -1,0 +1,64 @@
+"""Password hashing (argon2id) and the password policy."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from crm.errors import ValidationError
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+
+# argon2-cffi's defaults (RFC 9106 low-memory profile: 64 MiB, 3 passes, 4 lanes).
+_hasher = PasswordHasher()
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Replace the hasher (tests use a cheap profile; production keeps the default)."""
+    global _hasher
+    _hasher = hasher
+    _dummy_hash.cache_clear()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether the password matches the hash (never raises on a bad hash)."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether the hash was made with other parameters than the current hasher's."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return _hasher.hash("an unguessable dummy password for unknown usernames")
+
+
+def burn_verification_time(password: str) -> None:
+    """Spend the time a real verification takes (for unknown usernames)."""
+    verify_password(_dummy_hash(), password)
+
+
+def check_password_policy(password: str, username: str = "") -> None:
+    """Raise ValidationError saying which rule the password breaks."""
+    if len(password) < PASSWORD_MIN:
+        raise ValidationError(f"A password needs at least {PASSWORD_MIN} characters.")
+    if len(password) > PASSWORD_MAX:
+        raise ValidationError(f"A password has at most {PASSWORD_MAX} characters.")
+    if username and username.lower() in password.lower():
+        raise ValidationError("A password cannot contain the username.")

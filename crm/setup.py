@@ -1,0 +1,251 @@
+"""Bootstrap a CRM database on a PostgreSQL server — no prompts, no prints.
+
+`inspect_server` checks the superuser connection, `inspect_database` says what a database holds,
+and `bootstrap` creates the database, the schema owner role, the least-privilege application
+role, the schema and the first manager, undoing what it created if anything fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import Enum
+
+import psycopg
+from psycopg import errors, sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from crm import migrations
+from crm.db import connect, first_line
+from crm.errors import CRMError, SetupError
+
+# What the application role may do, table by table: no DDL, no TRUNCATE, no DELETE.
+APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "employees": ("SELECT", "INSERT", "UPDATE"),
+    "login_throttle": ("SELECT", "INSERT", "UPDATE"),
+    "clients": ("SELECT", "INSERT", "UPDATE"),
+    "contracts": ("SELECT", "INSERT", "UPDATE"),
+    "payments": ("SELECT", "INSERT"),
+    "events": ("SELECT", "INSERT", "UPDATE"),
+    "schema_migrations": ("SELECT",),
+}
+
+
+@dataclass(frozen=True)
+class Roles:
+    owner: str
+    app: str
+
+
+def role_names(dbname: str) -> Roles:
+    """The owner and application role names of a CRM database (each at most 63 bytes)."""
+    base = dbname
+    if len(base.encode()) > 57:
+        digest = hashlib.sha256(dbname.encode()).hexdigest()[:8]
+        base = f"{dbname.encode()[:48].decode(errors='ignore')}_{digest}"
+    return Roles(owner=f"{base}_owner", app=f"{base}_app")
+
+
+class DatabaseState(Enum):
+    ABSENT = "absent"
+    EMPTY = "empty"  # exists, holds no tables: safe to use (e.g. left by an interrupted setup)
+    CRM = "crm"  # holds this CRM's schema
+    FOREIGN = "foreign"  # holds something else: never touched
+
+
+@dataclass(frozen=True)
+class NewManager:
+    username: str
+    full_name: str
+    email: str
+    password_hash: str
+    phone: str | None = None
+
+
+def with_dbname(admin_conninfo: str, dbname: str) -> str:
+    """The same connection settings, to another database."""
+    params = conninfo_to_dict(admin_conninfo)
+    params["dbname"] = dbname
+    return make_conninfo(**params)
+
+
+def inspect_server(admin_conninfo: str) -> None:
+    """Check the admin connection and its rights; raise SetupError with a one-line reason."""
+    try:
+        conn = connect(admin_conninfo)
+    except CRMError as exc:
+        raise SetupError(str(exc)) from None
+    with conn:
+        row = conn.execute(
+            "SELECT rolname, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"
+            " WHERE rolname = current_user"
+        ).fetchone()
+    name, is_super, createdb, createrole = row
+    if not is_super and not (createdb and createrole):
+        raise SetupError(
+            f"The role {name!r} cannot create databases and roles: "
+            "connect as a superuser (or a role with CREATEDB and CREATEROLE)."
+        )
+
+
+def inspect_database(admin_conninfo: str, dbname: str) -> DatabaseState:
+    """Whether the database is absent, empty, this CRM's, or something else's."""
+    with connect(admin_conninfo) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)).fetchone()
+    if not exists:
+        return DatabaseState.ABSENT
+    with connect(with_dbname(admin_conninfo, dbname)) as conn:
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+                " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+                " AND n.nspname NOT LIKE 'pg_toast%%'"
+            )
+        }
+        if not tables:
+            return DatabaseState.EMPTY
+        first = migrations.migration_files()[0].name
+        if "schema_migrations" in tables and first in migrations.applied(conn):
+            return DatabaseState.CRM
+    return DatabaseState.FOREIGN
+
+
+def has_active_manager(admin_conninfo: str, dbname: str) -> bool:
+    """Whether a CRM database already has an active management employee."""
+    with connect(with_dbname(admin_conninfo, dbname)) as conn:
+        row = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM employees WHERE team = 'management' AND is_active)"
+        ).fetchone()
+    return bool(row[0])
+
+
+def _role_exists(conn: psycopg.Connection, role: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
+
+
+def _ensure_roles(conn: psycopg.Connection, roles: Roles, app_password: str) -> list[str]:
+    """Create the owner (no login) and app roles, or reset the app role's password."""
+    created = []
+    if not _role_exists(conn, roles.owner):
+        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(roles.owner)))
+        created.append(roles.owner)
+    is_super = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    if not is_super[0]:
+        conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(roles.owner)))
+    if not _role_exists(conn, roles.app):
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT").format(
+                sql.Identifier(roles.app)
+            )
+        )
+        created.append(roles.app)
+    # The clear password never reaches the server (or its log): only a SCRAM verifier does.
+    verifier = conn.pgconn.encrypt_password(
+        app_password.encode(), roles.app.encode(), b"scram-sha-256"
+    ).decode()
+    conn.execute(
+        sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(
+            sql.Identifier(roles.app), sql.Literal(verifier)
+        )
+    )
+    return created
+
+
+def _create_database(conn: psycopg.Connection, dbname: str, owner: str) -> None:
+    create = sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
+        sql.Identifier(dbname), sql.Identifier(owner)
+    )
+    try:
+        conn.execute(create)
+    except errors.InvalidParameterValue:
+        # The server's default locale is not UTF-8: use a UTF-8 one.
+        conn.execute(sql.SQL("{} LOCALE 'C.UTF-8'").format(create))
+
+
+def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) -> None:
+    """Give the app role exactly APP_PRIVILEGES (conn is on dbname, as superuser or owner)."""
+    ident = sql.Identifier
+    conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(ident(dbname)))
+    conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(ident(dbname), ident(roles.app)))
+    conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+    conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident(roles.app)))
+    conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(ident(roles.app)))
+    for table, privileges in APP_PRIVILEGES.items():
+        conn.execute(
+            sql.SQL("GRANT {} ON TABLE {} TO {}").format(
+                sql.SQL(", ").join(sql.SQL(p) for p in privileges), ident(table), ident(roles.app)
+            )
+        )
+    conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident(roles.app)))
+
+
+def upgrade(admin_conninfo: str, dbname: str) -> list[str]:
+    """Apply pending migrations and refresh the app role's grants; return what was applied."""
+    roles = role_names(dbname)
+    with connect(with_dbname(admin_conninfo, dbname)) as conn:
+        applied = migrations.apply_pending(conn, roles.owner)
+        with conn.transaction():
+            grant_app_privileges(conn, dbname, roles)
+    return applied
+
+
+def insert_manager(admin_conninfo: str, dbname: str, manager: NewManager) -> None:
+    """Create the first management employee."""
+    with connect(with_dbname(admin_conninfo, dbname)) as conn:
+        conn.execute(
+            "INSERT INTO employees (username, full_name, email, phone, team, password_hash)"
+            " VALUES (%s, %s, %s, %s, 'management', %s)",
+            (manager.username, manager.full_name, manager.email, manager.phone,
+             manager.password_hash),
+        )
+
+
+def drop_database(admin_conninfo: str, dbname: str | None, roles: list[str] = ()) -> None:
+    """Remove a database and roles (made by an aborted setup, or by tests)."""
+    with connect(admin_conninfo) as conn:
+        if dbname:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
+            )
+        for role in roles:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None) -> str:
+    """Create or reuse the CRM database, roles, schema and first manager; return the app password.
+
+    Refuses a database that holds something else. On any failure (Ctrl-C included), what this
+    call created is dropped again, so a rerun starts cleanly.
+    """
+    state = inspect_database(admin_conninfo, dbname)
+    if state is DatabaseState.FOREIGN:
+        raise SetupError(f"Database {dbname!r} already holds tables that are not this CRM's; "
+                         "choose another name.")
+    roles = role_names(dbname)
+    app_password = secrets.token_urlsafe(32)
+    created_roles: list[str] = []
+    created_db = False
+    try:
+        with connect(admin_conninfo) as conn:
+            created_roles = _ensure_roles(conn, roles, app_password)
+            if state is DatabaseState.ABSENT:
+                _create_database(conn, dbname, roles.owner)
+                created_db = True
+            else:
+                conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                    sql.Identifier(dbname), sql.Identifier(roles.owner)))
+        upgrade(admin_conninfo, dbname)
+        if manager is not None:
+            insert_manager(admin_conninfo, dbname, manager)
+    except BaseException as exc:
+        try:
+            drop_database(admin_conninfo, dbname if created_db else None, created_roles)
+        except Exception:  # noqa: BLE001 — best effort; the first failure is what to report
+            pass
+        if isinstance(exc, psycopg.Error):
+            raise SetupError(f"Setup failed: {first_line(exc)}") from None
+        raise
+    return app_password

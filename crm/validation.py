@@ -1,0 +1,139 @@
+"""Parsers for typed input (SPEC §7): each returns the clean value or raises ValidationError.
+
+They are pure functions of their input (and of `now` for dates), shared by the UI, which asks
+again on error, and the services, which re-check whatever reaches them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+
+from crm.errors import ValidationError
+
+NAME_MAX = 150
+TEXT_MAX = 300
+NOTES_MAX = 5000
+MONEY_MAX = Decimal("9999999999.99")  # numeric(12,2)
+DATE_FORMAT = "%Y-%m-%d %H:%M"
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9 +\-.()]+$")
+_USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,40}$")
+_DBNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _no_control_chars(value: str, what: str) -> None:
+    if any(ord(c) < 32 and c not in "\t" for c in value):
+        raise ValidationError(f"{what} cannot contain control characters.")
+
+
+def name(value: str, what: str = "Name", max_len: int = NAME_MAX) -> str:
+    """A non-blank name of at most max_len characters, trimmed."""
+    value = value.strip()
+    if not value:
+        raise ValidationError(f"{what} cannot be blank.")
+    if len(value) > max_len:
+        raise ValidationError(f"{what} must be at most {max_len} characters.")
+    _no_control_chars(value, what)
+    return value
+
+
+def text(value: str, what: str = "Text", max_len: int = TEXT_MAX) -> str:
+    """Optional free text (may be empty), trimmed, bounded."""
+    value = value.strip()
+    if len(value) > max_len:
+        raise ValidationError(f"{what} must be at most {max_len} characters.")
+    if what != "Notes":
+        _no_control_chars(value, what)
+    return value
+
+
+def email(value: str) -> str:
+    """A plausible e-mail address (one @, a dot in the domain, no spaces)."""
+    value = value.strip()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValidationError("Enter a valid e-mail address, like name@example.com.")
+    return value
+
+
+def phone(value: str, *, required: bool = False) -> str | None:
+    """Digits, spaces, + - . ( ) only, at least 6 digits; empty means none unless required."""
+    value = value.strip()
+    if not value:
+        if required:
+            raise ValidationError("A phone number is required.")
+        return None
+    if not _PHONE.match(value) or sum(c.isdigit() for c in value) < 6 or len(value) > 40:
+        raise ValidationError(
+            "A phone number has at least 6 digits and only digits, spaces, + - . ( )."
+        )
+    return value
+
+
+def username(value: str) -> str:
+    """3 to 40 letters, digits, dots, dashes or underscores."""
+    value = value.strip()
+    if not _USERNAME.match(value):
+        raise ValidationError(
+            "A username is 3 to 40 characters: letters, digits, '.', '-' or '_'."
+        )
+    return value
+
+
+def amount(value: str, what: str = "Amount") -> Decimal:
+    """A decimal >= 0 with at most 2 decimals, within numeric(12,2)."""
+    raw = value.strip().replace(" ", "").replace("_", "")
+    try:
+        result = Decimal(raw)
+    except InvalidOperation:
+        raise ValidationError(f"{what} must be a number like 1200 or 1200.50.") from None
+    if not result.is_finite():
+        raise ValidationError(f"{what} must be a number like 1200 or 1200.50.")
+    if result < 0:
+        raise ValidationError(f"{what} cannot be negative.")
+    if result.as_tuple().exponent < -2 and result != result.quantize(Decimal("0.01")):
+        raise ValidationError(f"{what} can have at most 2 decimals.")
+    if result > MONEY_MAX:
+        raise ValidationError(f"{what} cannot exceed {MONEY_MAX}.")
+    return result.quantize(Decimal("0.01"))
+
+
+def whole_number(value: str, what: str = "Number", minimum: int = 0) -> int:
+    """A whole number >= minimum."""
+    try:
+        result = int(value.strip())
+    except ValueError:
+        raise ValidationError(f"{what} must be a whole number.") from None
+    if result < minimum:
+        raise ValidationError(f"{what} must be at least {minimum}.")
+    if result > 2_147_483_647:
+        raise ValidationError(f"{what} is too large.")
+    return result
+
+
+def record_id(value: str, what: str = "Id") -> int:
+    """A positive record id."""
+    return whole_number(value, what, minimum=1)
+
+
+def moment(value: str, tz: tzinfo, what: str = "Date") -> datetime:
+    """A date-time typed as YYYY-MM-DD HH:MM, in the given time zone."""
+    try:
+        parsed = datetime.strptime(value.strip(), DATE_FORMAT)
+    except ValueError:
+        raise ValidationError(f"{what} must look like 2026-06-04 13:00.") from None
+    return parsed.replace(tzinfo=tz)
+
+
+def database_name(value: str) -> str:
+    """Letters, digits and _, not starting with a digit, at most 63 bytes."""
+    value = value.strip()
+    if not _DBNAME.match(value):
+        raise ValidationError(
+            "A database name uses only letters, digits and _, and does not start with a digit."
+        )
+    if len(value.encode()) > 63:
+        raise ValidationError("A database name is at most 63 bytes.")
+    return value
