@@ -1,0 +1,113 @@
+"""Top-level flow: config? → wizard : open the database → login loop → team menu."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from crm import config as config_file
+from crm.config import Config
+from crm.db import Database, app_conninfo, connect
+from crm.errors import CRMError
+
+EXIT_OK, EXIT_CANCELLED, EXIT_UNAVAILABLE = 0, 1, 2
+
+
+class Runtime:
+    """What the program holds while it runs: the embedded server (if any) and the connection."""
+
+    def __init__(self) -> None:
+        self.server = None
+        self.db: Database | None = None
+
+    def start_embedded(self, data_dir: Path, keep_running: bool = False) -> str:
+        """Start (or reuse) the embedded server; return its superuser conninfo."""
+        from crm.embedded import EmbeddedError, EmbeddedServer
+
+        if self.server is None:
+            self.server = EmbeddedServer(data_dir, keep_running=keep_running)
+        try:
+            self.server.start()
+        except EmbeddedError as error:
+            raise CRMError(str(error)) from None
+        return self.server.conninfo()
+
+    def open(self, config: Config) -> Database:
+        """Connect as the application role, applying pending migrations first when we can."""
+        from crm import migrations, setup
+
+        socket_dir = None
+        if config.embedded:
+            admin = self.start_embedded(config.data_dir, config.keep_running)
+            socket_dir = self.server.host
+        conn = connect(app_conninfo(config, socket_dir))
+        waiting = migrations.pending(conn)
+        if waiting and config.embedded:
+            conn.close()
+            setup.upgrade(admin, config.database.name)
+            conn = connect(app_conninfo(config, socket_dir))
+        elif waiting:
+            conn.close()
+            names = ", ".join(p.name for p in waiting)
+            raise CRMError(
+                f"The database needs schema upgrades ({names}): run `python -m main --upgrade` "
+                "with the server's superuser credentials."
+            )
+        self.db = Database(conn)
+        return self.db
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+        if self.server is not None:
+            self.server.release()
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m main", description="Epic Events CRM")
+    parser.add_argument("--upgrade", action="store_true",
+                        help="apply schema upgrades on an existing server (asks for superuser credentials)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the program; return its exit status."""
+    args = parse_args(argv)
+    from crm.ui.prompts import QuestionaryPrompts
+
+    prompts = QuestionaryPrompts()
+    runtime = Runtime()
+    try:
+        path = config_file.config_path()
+        if not path.exists():
+            from crm.ui.wizard import run_wizard
+
+            if run_wizard(prompts, path, runtime.start_embedded) is None:
+                return EXIT_CANCELLED
+        try:
+            config = config_file.load(path)
+            if args.upgrade:
+                from crm.ui.upgrade import run_upgrade
+
+                return run_upgrade(prompts, config)
+            db = runtime.open(config)
+        except CRMError as error:
+            print(error)
+            return EXIT_UNAVAILABLE
+        from crm.ui.login import login_loop
+        from crm.ui.menus import all_sections
+
+        login_loop(db, prompts, all_sections(),
+                   idle_limit=timedelta(minutes=config.session_idle_minutes))
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("\nGoodbye.")
+        return EXIT_CANCELLED
+    finally:
+        runtime.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

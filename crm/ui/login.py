@@ -1,0 +1,42 @@
+"""The login loop: username and password, then the employee's team menu."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from crm.db import Database
+from crm.errors import CRMError
+from crm.services import auth
+from crm.ui.menu import Outcome, Section, run_team_menu
+from crm.ui.prompts import Prompts
+from crm.ui.session import Session, utc_now
+
+
+def login_loop(
+    db: Database,
+    prompts: Prompts,
+    sections: list[Section],
+    *,
+    idle_limit: timedelta = timedelta(minutes=15),
+    clock: Callable[[], datetime] = utc_now,
+) -> None:
+    """Log employees in and run their menu until someone quits (or Ctrl-D / Ctrl-C at login)."""
+    while True:
+        try:
+            username = prompts.text("Username (Ctrl-D to quit):")
+            password = prompts.password("Password:")
+        except (EOFError, KeyboardInterrupt):
+            print("Goodbye.")
+            return
+        try:
+            employee = auth.login(db, username, password)
+        except CRMError as error:
+            print(error)
+            continue
+        print(f"Welcome, {employee.full_name} ({employee.team}).")
+        session = Session(db, employee, prompts, clock=clock, idle_limit=idle_limit)
+        if run_team_menu(session, sections) is Outcome.QUIT:
+            print("Goodbye.")
+            return
+        print("Logged out.")

@@ -1,0 +1,104 @@
+"""Numbered team menus: sections of actions, each shown only to who may use it.
+
+An action is a function of the Session. The loop catches what actions raise: a CRMError is
+shown as its one line, Ctrl-C cancels the action, anything else is reported with a reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from crm import monitoring, permissions
+from crm.errors import CRMError
+from crm.models import Employee, Team
+from crm.permissions import Action
+from crm.ui.session import LoggedOut, Session
+
+
+@dataclass(frozen=True)
+class MenuAction:
+    """One menu entry. Shown when the employee may `permission` (writes) or is in `teams` (reads)."""
+
+    label: str
+    run: Callable[[Session], None]
+    permission: Action | None = None
+    teams: frozenset[Team] | None = None
+
+    def visible_to(self, employee: Employee) -> bool:
+        if self.permission is not None and not permissions.visible(employee, self.permission):
+            return False
+        return self.teams is None or employee.team in self.teams
+
+
+@dataclass(frozen=True)
+class Section:
+    """A sub-menu (Clients, Contracts, …) of at most 8 actions plus Back."""
+
+    title: str
+    actions: tuple[MenuAction, ...]
+
+    def visible_actions(self, employee: Employee) -> list[MenuAction]:
+        return [a for a in self.actions if a.visible_to(employee)]
+
+
+class Outcome(Enum):
+    LOG_OUT = "log out"
+    QUIT = "quit"
+
+
+def run_action(action: MenuAction, session: Session) -> None:
+    """Run one action; turn its failures into one line each."""
+    try:
+        action.run(session)
+    except KeyboardInterrupt:
+        print("Cancelled; nothing was saved.")
+    except CRMError as error:
+        print(error)
+    except LoggedOut:
+        raise
+    except Exception as error:  # noqa: BLE001 — the one place unexpected errors are reported
+        reference = monitoring.capture(error)
+        print(f"Something went wrong; it has been reported (reference {reference}).")
+
+
+def _pick(session: Session, message: str, choices: list[tuple[str, object]]) -> object:
+    """A menu choice; Ctrl-C re-shows the menu, Ctrl-D quits."""
+    while True:
+        try:
+            choice = session.prompts.choose(message, choices)
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            return Outcome.QUIT
+        session.touch()
+        return choice
+
+
+def run_team_menu(session: Session, sections: list[Section]) -> Outcome:
+    """The employee's numbered menu until they log out or quit (or the session ends)."""
+    try:
+        while True:
+            employee = session.employee
+            shown = [s for s in sections if s.visible_actions(employee)]
+            choices: list[tuple[str, object]] = [(s.title, s) for s in shown]
+            choices += [("Log out", Outcome.LOG_OUT), ("Quit", Outcome.QUIT)]
+            choice = _pick(session, f"{employee.full_name} ({employee.team}) — main menu", choices)
+            if isinstance(choice, Outcome):
+                return choice
+            _run_section(session, choice)
+    except LoggedOut as ended:
+        print(ended)
+        return Outcome.LOG_OUT
+
+
+def _run_section(session: Session, section: Section) -> None:
+    while True:
+        actions = section.visible_actions(session.employee)
+        choices: list[tuple[str, object]] = [(a.label, a) for a in actions]
+        choices.append(("Back", None))
+        choice = _pick(session, section.title, choices)
+        if choice is None or choice is Outcome.QUIT:
+            return
+        run_action(choice, session)

@@ -1,0 +1,59 @@
+"""A logged-in employee's session: who acts, how to ask them, idle timeout, password again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from crm.db import Database
+from crm.errors import AuthenticationError
+from crm.models import Employee
+from crm.repositories.employees import EmployeeRepository
+from crm.services import auth
+from crm.ui.prompts import Prompts
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LoggedOut(Exception):
+    """The session has ended (idle re-check failed, account deactivated); back to the login prompt."""
+
+
+@dataclass
+class Session:
+    db: Database
+    employee: Employee
+    prompts: Prompts
+    clock: Callable[[], datetime] = utc_now
+    idle_limit: timedelta = timedelta(minutes=15)
+    last_activity: datetime = field(default_factory=utc_now)
+
+    def __post_init__(self) -> None:
+        self.last_activity = self.clock()
+
+    def touch(self) -> None:
+        """Called after every answer to a menu: re-check an idle session, reload the employee."""
+        now = self.clock()
+        if now - self.last_activity > self.idle_limit:
+            print("You were idle for a while: please enter your password again.")
+            try:
+                self._check_password()
+            except AuthenticationError:
+                raise LoggedOut("Wrong password: you have been logged out.") from None
+        self.last_activity = self.clock()
+        fresh = EmployeeRepository(self.db.conn).get(self.employee.id)
+        if fresh is None or not fresh.is_active:
+            raise LoggedOut("Your account has been deactivated: you have been logged out.")
+        self.employee = fresh
+
+    def confirm_write(self) -> None:
+        """Ask the password again just before saving; AuthenticationError cancels the write."""
+        self._check_password()
+        self.last_activity = self.clock()
+
+    def _check_password(self) -> None:
+        password = self.prompts.password(f"Password for {self.employee.username}:")
+        auth.confirm_password(self.db, self.employee, password)

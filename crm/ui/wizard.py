@@ -1,0 +1,139 @@
+"""The first-run setup wizard: asks, then hands everything to crm.setup in one go.
+
+Nothing is written to the server before every answer is known and checked, and the INI file is
+written last; a failure or Ctrl-C leaves no config behind (and crm.setup drops what it created).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from psycopg.conninfo import make_conninfo
+
+from crm import config as config_file
+from crm import security, setup, validation
+from crm.config import Config, DatabaseSettings
+from crm.errors import CRMError, SetupError
+from crm.ui.prompts import Prompts, ask, ask_new_password
+
+DEFAULT_DBNAME = "epic_events"
+
+EMBEDDED = "embedded"
+SERVER = "server"
+
+
+class WizardCancelled(Exception):
+    """The user chose to leave the wizard."""
+
+
+def _port(raw: str) -> int:
+    port = validation.whole_number(raw, "Port", minimum=1)
+    if port > 65535:
+        raise validation.ValidationError("Port must be at most 65535.")
+    return port
+
+
+def _ask_server(prompts: Prompts) -> tuple[str, DatabaseSettings]:
+    """Ask for an existing server's superuser connection until it works."""
+    while True:
+        host = ask(prompts, "PostgreSQL host:", lambda s: validation.name(s, "Host"), "localhost")
+        port = ask(prompts, "Port:", _port, "5432")
+        user = ask(prompts, "Superuser name:", lambda s: validation.name(s, "Superuser name"), "postgres")
+        while True:
+            password = prompts.password("Superuser password (not stored):")
+            if prompts.password("Superuser password again:") == password:
+                break
+            print("The two passwords differ; try again.")
+        admin = make_conninfo(
+            host=host, port=port, user=user, password=password, dbname="postgres", connect_timeout=5
+        )
+        try:
+            setup.inspect_server(admin)
+        except SetupError as error:
+            print(error)
+            if prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
+                continue
+            raise WizardCancelled from None
+        return admin, DatabaseSettings(mode=SERVER, name="", user="", password="", host=host, port=port)
+
+
+def _ask_database_name(prompts: Prompts, admin: str) -> tuple[str, setup.DatabaseState]:
+    """Ask for a database name until it is valid and usable (absent, empty or this CRM's)."""
+    while True:
+        dbname = ask(prompts, "Database name:", validation.database_name, DEFAULT_DBNAME)
+        state = setup.inspect_database(admin, dbname)
+        if state is setup.DatabaseState.FOREIGN:
+            print(f"Database {dbname!r} already holds tables that are not this CRM's; choose another name.")
+            continue
+        return dbname, state
+
+
+def _ask_manager(prompts: Prompts) -> setup.NewManager:
+    print("Now the first management account.")
+    username = ask(prompts, "Username:", validation.username)
+    full_name = ask(prompts, "Full name:", lambda s: validation.name(s, "Full name"))
+    email = ask(prompts, "E-mail:", validation.email)
+    password = ask_new_password(prompts, lambda p: security.check_password_policy(p, username))
+    return setup.NewManager(
+        username=username, full_name=full_name, email=email,
+        password_hash=security.hash_password(password),
+    )
+
+
+def run_wizard(
+    prompts: Prompts,
+    path: Path,
+    start_embedded: Callable[[Path], str],
+) -> Config | None:
+    """Set up the database and write the config at `path`; None when cancelled.
+
+    start_embedded(data_dir) starts the embedded server and returns its superuser conninfo.
+    """
+    print("Welcome to Epic Events CRM. No configuration was found: let's set up the database.")
+    try:
+        mode = prompts.choose(
+            "Where should the CRM keep its data?",
+            [("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED),
+             ("An existing PostgreSQL server (superuser needed once)", SERVER)],
+        )
+        data_dir = path.parent / config_file.DEFAULT_DATA_DIR
+        if mode == EMBEDDED:
+            data_dir = ask(prompts, "Data folder:", lambda s: Path(validation.name(s, "Folder")).absolute(),
+                           str(data_dir))
+            admin = start_embedded(data_dir)
+            settings = DatabaseSettings(mode=EMBEDDED, name="", user="", password="")
+        else:
+            admin, settings = _ask_server(prompts)
+        dbname, state = _ask_database_name(prompts, admin)
+        manager = None
+        if state is setup.DatabaseState.CRM and setup.has_active_manager(admin, dbname):
+            print(f"Database {dbname!r} already holds this CRM and its employees.")
+            if not prompts.confirm(
+                "Give its application role a new password? (Other machines then need this "
+                "machine's new config file.)"
+            ):
+                raise WizardCancelled
+        else:
+            manager = _ask_manager(prompts)
+        print("Preparing the database…")
+        app_password = setup.bootstrap(admin, dbname, manager)
+        roles = setup.role_names(dbname)
+        config = Config(
+            database=DatabaseSettings(
+                mode=settings.mode, name=dbname, user=roles.app, password=app_password,
+                host=settings.host, port=settings.port,
+            ),
+            data_dir=data_dir,
+            path=path,
+        )
+        config_file.write(config)
+    except (KeyboardInterrupt, EOFError, WizardCancelled):
+        print("Setup cancelled; no configuration was written.")
+        return None
+    except CRMError as error:
+        print(error)
+        print("Setup did not finish; no configuration was written.")
+        return None
+    print(f"Configuration written to {path} (readable only by you).")
+    return config

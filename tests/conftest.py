@@ -1,0 +1,116 @@
+"""Real-PostgreSQL fixtures.
+
+The server is the one named by $CRM_TEST_DSN (a superuser DSN) when set, else an embedded
+server this test session starts in a temporary folder. Each test module gets a fresh CRM
+database made by the real bootstrap; each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from argon2 import PasswordHasher
+from psycopg import sql
+
+from crm import security, setup
+from crm.db import Database, connect
+
+# Tests hash with a cheap argon2id profile; production keeps argon2-cffi's defaults.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+security.use_hasher(TEST_HASHER)
+
+
+@pytest.fixture(scope="session")
+def admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A superuser conninfo of the PostgreSQL server the tests use."""
+    dsn = os.environ.get("CRM_TEST_DSN")
+    if dsn:
+        yield dsn
+        return
+    from crm.embedded import EmbeddedServer
+
+    server = EmbeddedServer(tmp_path_factory.mktemp("pg") / "data")
+    server.start()
+    try:
+        yield server.conninfo()
+    finally:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class CrmDatabase:
+    """A bootstrapped CRM database for one test module."""
+
+    name: str
+    admin_dsn: str  # superuser, on this database
+    app_dsn: str  # the least-privilege application role, on this database
+    roles: setup.Roles
+
+
+def fresh_database(admin_dsn: str, prefix: str = "crm_test") -> CrmDatabase:
+    """Bootstrap a new CRM database (no employees) with a unique name."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    app_password = setup.bootstrap(admin_dsn, name, None)
+    roles = setup.role_names(name)
+    params = psycopg.conninfo.conninfo_to_dict(admin_dsn)
+    params.update(dbname=name, user=roles.app, password=app_password)
+    return CrmDatabase(
+        name=name,
+        admin_dsn=setup.with_dbname(admin_dsn, name),
+        app_dsn=psycopg.conninfo.make_conninfo(**params),
+        roles=roles,
+    )
+
+
+def drop_database(admin_dsn: str, crm: CrmDatabase) -> None:
+    setup.drop_database(admin_dsn, crm.name, [crm.roles.app, crm.roles.owner])
+
+
+@pytest.fixture(scope="module")
+def crm_db(admin_dsn: str) -> Iterator[CrmDatabase]:
+    """A fresh CRM database for the test module, dropped afterwards."""
+    crm = fresh_database(admin_dsn)
+    try:
+        yield crm
+    finally:
+        drop_database(admin_dsn, crm)
+
+
+def truncate_all(admin_conn: psycopg.Connection) -> None:
+    """Empty every table but schema_migrations (as superuser)."""
+    tables = [
+        r[0]
+        for r in admin_conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            " AND tablename <> 'schema_migrations'"
+        )
+    ]
+    if tables:
+        admin_conn.execute(
+            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                sql.SQL(", ").join(sql.Identifier(t) for t in tables)
+            )
+        )
+
+
+@pytest.fixture
+def admin_conn(crm_db: CrmDatabase) -> Iterator[psycopg.Connection]:
+    """A superuser connection to the module's database, tables emptied first."""
+    with connect(crm_db.admin_dsn) as conn:
+        truncate_all(conn)
+        yield conn
+
+
+@pytest.fixture
+def db(crm_db: CrmDatabase, admin_conn: psycopg.Connection) -> Iterator[Database]:
+    """The program's view: the application role's connection, on empty tables."""
+    database = Database(connect(crm_db.app_dsn))
+    try:
+        yield database
+    finally:
+        database.close()

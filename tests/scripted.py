@@ -1,0 +1,61 @@
+"""Scripted prompts for menu tests: a list of answers, and a record of what was asked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class CtrlC:
+    """An answer that presses Ctrl-C at that prompt."""
+
+
+class CtrlD:
+    """An answer that presses Ctrl-D at that prompt."""
+
+
+class ScriptedPrompts:
+    """Answers prompts from a script.
+
+    Text and password prompts take strings; `choose` takes the start of a choice's title
+    (e.g. "Clients" or "3"); `confirm` takes a bool. Running out of answers fails the test.
+    """
+
+    def __init__(self, answers: Sequence[Any]) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[str, str]] = []
+
+    def _next(self, kind: str, message: str) -> Any:
+        self.asked.append((kind, message))
+        if not self.answers:
+            raise AssertionError(f"unexpected {kind} prompt: {message!r} (script exhausted)")
+        answer = self.answers.pop(0)
+        if answer is CtrlC:
+            raise KeyboardInterrupt
+        if answer is CtrlD:
+            raise EOFError
+        return answer
+
+    def text(self, message: str, default: str = "") -> str:
+        answer = self._next("text", message)
+        return default if answer is None else answer
+
+    def password(self, message: str) -> str:
+        return self._next("password", message)
+
+    def choose(self, message: str, choices):
+        answer = self._next("choose", message)
+        titles = [title for title, _ in choices]
+        if isinstance(answer, int):
+            return choices[answer - 1][1]
+        for title, value in choices:
+            if title.startswith(answer):
+                return value
+        raise AssertionError(f"no choice starting with {answer!r} in {titles} for {message!r}")
+
+    def confirm(self, message: str, default: bool = False) -> bool:
+        return bool(self._next("confirm", message))
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for _, message in self.asked]
