@@ -67,8 +67,11 @@ class Runtime:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m main", description="Epic Events CRM")
-    parser.add_argument("--upgrade", action="store_true",
-                        help="apply schema upgrades on an existing server (asks for superuser credentials)")
+    parser.add_argument(
+        "--upgrade",
+        action="store_true",
+        help="apply schema upgrades on an existing server (asks for superuser credentials)",
+    )
     return parser.parse_args(argv)
 
 
@@ -99,8 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         from crm.ui.login import login_loop
         from crm.ui.menus import all_sections
 
-        login_loop(db, prompts, all_sections(),
-                   idle_limit=timedelta(minutes=config.session_idle_minutes))
+        login_loop(db, prompts, all_sections(), idle_limit=timedelta(minutes=config.session_idle_minutes))
         return EXIT_OK
     except KeyboardInterrupt:
         print("\nGoodbye.")

@@ -24,13 +24,23 @@ def app_conninfo(config: Config, socket_dir: str | None = None) -> str:
     db = config.database
     if config.embedded:
         return make_conninfo(
-            host=socket_dir or "", port=db.port, dbname=db.name, user=db.user,
-            password=db.password, connect_timeout=CONNECT_TIMEOUT,
+            host=socket_dir or "",
+            port=db.port,
+            dbname=db.name,
+            user=db.user,
+            password=db.password,
+            connect_timeout=CONNECT_TIMEOUT,
             application_name="epic-events-crm",
         )
     return make_conninfo(
-        host=db.host, port=db.port, dbname=db.name, user=db.user, password=db.password,
-        sslmode=db.sslmode, connect_timeout=CONNECT_TIMEOUT, application_name="epic-events-crm",
+        host=db.host,
+        port=db.port,
+        dbname=db.name,
+        user=db.user,
+        password=db.password,
+        sslmode=db.sslmode,
+        connect_timeout=CONNECT_TIMEOUT,
+        application_name="epic-events-crm",
     )
 
 
@@ -70,9 +80,7 @@ class Database:
         """One all-or-nothing unit of work; actor_id is recorded for the audit trail."""
         with self.conn.transaction():
             if actor_id is not None:
-                self.conn.execute(
-                    "SELECT set_config('crm.employee_id', %s, true)", (str(actor_id),)
-                )
+                self.conn.execute("SELECT set_config('crm.employee_id', %s, true)", (str(actor_id),))
             yield self.conn
 
     def close(self) -> None:

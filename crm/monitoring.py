@@ -11,6 +11,5 @@ log = logging.getLogger("crm")
 def capture(error: BaseException) -> str:
     """Record an unexpected error; return a short reference for the user."""
     reference = uuid.uuid4().hex[:8]
-    log.error("unexpected error (reference %s): %s", reference, error.__class__.__name__,
-              exc_info=error)
+    log.error("unexpected error (reference %s): %s", reference, error.__class__.__name__, exc_info=error)
     return reference

@@ -78,8 +78,7 @@ def inspect_server(admin_conninfo: str) -> None:
         raise SetupError(str(exc)) from None
     with conn:
         row = conn.execute(
-            "SELECT rolname, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"
-            " WHERE rolname = current_user"
+            "SELECT rolname, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user"
         ).fetchone()
     name, is_super, createdb, createrole = row
     if not is_super and not (createdb and createrole):
@@ -198,8 +197,7 @@ def insert_manager(admin_conninfo: str, dbname: str, manager: NewManager) -> Non
         conn.execute(
             "INSERT INTO employees (username, full_name, email, phone, team, password_hash)"
             " VALUES (%s, %s, %s, %s, 'management', %s)",
-            (manager.username, manager.full_name, manager.email, manager.phone,
-             manager.password_hash),
+            (manager.username, manager.full_name, manager.email, manager.phone, manager.password_hash),
         )
 
 
@@ -207,9 +205,7 @@ def drop_database(admin_conninfo: str, dbname: str | None, roles: list[str] = ()
     """Remove a database and roles (made by an aborted setup, or by tests)."""
     with connect(admin_conninfo) as conn:
         if dbname:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname))
-            )
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
         for role in roles:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
@@ -222,8 +218,9 @@ def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None) -> s
     """
     state = inspect_database(admin_conninfo, dbname)
     if state is DatabaseState.FOREIGN:
-        raise SetupError(f"Database {dbname!r} already holds tables that are not this CRM's; "
-                         "choose another name.")
+        raise SetupError(
+            f"Database {dbname!r} already holds tables that are not this CRM's; choose another name."
+        )
     roles = role_names(dbname)
     app_password = secrets.token_urlsafe(32)
     created_roles: list[str] = []
@@ -235,8 +232,11 @@ def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None) -> s
                 _create_database(conn, dbname, roles.owner)
                 created_db = True
             else:
-                conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
-                    sql.Identifier(dbname), sql.Identifier(roles.owner)))
+                conn.execute(
+                    sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                        sql.Identifier(dbname), sql.Identifier(roles.owner)
+                    )
+                )
         upgrade(admin_conninfo, dbname)
         if manager is not None:
             insert_manager(admin_conninfo, dbname, manager)

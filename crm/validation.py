@@ -66,9 +66,7 @@ def phone(value: str, *, required: bool = False) -> str | None:
             raise ValidationError("A phone number is required.")
         return None
     if not _PHONE.match(value) or sum(c.isdigit() for c in value) < 6 or len(value) > 40:
-        raise ValidationError(
-            "A phone number has at least 6 digits and only digits, spaces, + - . ( )."
-        )
+        raise ValidationError("A phone number has at least 6 digits and only digits, spaces, + - . ( ).")
     return value
 
 
@@ -76,9 +74,7 @@ def username(value: str) -> str:
     """3 to 40 letters, digits, dots, dashes or underscores."""
     value = value.strip()
     if not _USERNAME.match(value):
-        raise ValidationError(
-            "A username is 3 to 40 characters: letters, digits, '.', '-' or '_'."
-        )
+        raise ValidationError("A username is 3 to 40 characters: letters, digits, '.', '-' or '_'.")
     return value
 
 

@@ -86,8 +86,7 @@ def truncate_all(admin_conn: psycopg.Connection) -> None:
     tables = [
         r[0]
         for r in admin_conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-            " AND tablename <> 'schema_migrations'"
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
         )
     ]
     if tables:

@@ -34,8 +34,14 @@ def make_employee(
                 "INSERT INTO employees (username, full_name, email, team, is_active, password_hash)"
                 " VALUES (%s, %s, %s, %s, %s, %s) RETURNING {}"
             ).format(EMPLOYEE_COLUMNS),
-            (username, full_name or username.title(), f"{username}@epicevents.test", team, active,
-             security.hash_password(password)),
+            (
+                username,
+                full_name or username.title(),
+                f"{username}@epicevents.test",
+                team,
+                active,
+                security.hash_password(password),
+            ),
         ).fetchone()
 
 
@@ -45,29 +51,46 @@ def make_client(conn: psycopg.Connection, sales_id: int, name: str = "Kevin Case
     row = conn.execute(
         "INSERT INTO clients (full_name, email, phone, company_name, sales_contact_id)"
         " VALUES (%s, %s, %s, %s, %s) RETURNING id",
-        (name, email, fields.get("phone", "+678 123 456 78"), fields.get("company", "Cool Startup LLC"),
-         sales_id),
+        (
+            name,
+            email,
+            fields.get("phone", "+678 123 456 78"),
+            fields.get("company", "Cool Startup LLC"),
+            sales_id,
+        ),
     ).fetchone()
     return row[0]
 
 
 def make_contract(
-    conn: psycopg.Connection, client_id: int, total: str = "1000.00", remaining: str | None = None,
+    conn: psycopg.Connection,
+    client_id: int,
+    total: str = "1000.00",
+    remaining: str | None = None,
     signed: bool = False,
 ) -> int:
     """Insert a contract; return its id."""
     row = conn.execute(
         "INSERT INTO contracts (client_id, total_amount, remaining_amount, is_signed, signed_at)"
         " VALUES (%s, %s, %s, %s, %s) RETURNING id",
-        (client_id, Decimal(total), Decimal(remaining if remaining is not None else total), signed,
-         datetime.now(UTC) if signed else None),
+        (
+            client_id,
+            Decimal(total),
+            Decimal(remaining if remaining is not None else total),
+            signed,
+            datetime.now(UTC) if signed else None,
+        ),
     ).fetchone()
     return row[0]
 
 
 def make_event(
-    conn: psycopg.Connection, contract_id: int, name: str = "John Ouick Wedding",
-    support_id: int | None = None, starts_in_days: int = 30, hours: int = 4,
+    conn: psycopg.Connection,
+    contract_id: int,
+    name: str = "John Ouick Wedding",
+    support_id: int | None = None,
+    starts_in_days: int = 30,
+    hours: int = 4,
 ) -> int:
     """Insert an event on a signed contract; return its id."""
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=starts_in_days)
@@ -75,7 +98,16 @@ def make_event(
         "INSERT INTO events (name, contract_id, support_contact_id, client_contact, starts_at,"
         " ends_at, location, attendees, notes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " RETURNING id",
-        (name, contract_id, support_id, "john.ouick@gmail.com, +1 234 567 8901", start,
-         start + timedelta(hours=hours), "53 Rue du Château, 41120 Candé-sur-Beuvron", 75, ""),
+        (
+            name,
+            contract_id,
+            support_id,
+            "john.ouick@gmail.com, +1 234 567 8901",
+            start,
+            start + timedelta(hours=hours),
+            "53 Rue du Château, 41120 Candé-sur-Beuvron",
+            75,
+            "",
+        ),
     ).fetchone()
     return row[0]

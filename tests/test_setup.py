@@ -73,16 +73,19 @@ def test_app_role_cannot_connect_to_another_crm_database(admin_dsn, crm_db):
 
 def test_app_password_never_reaches_the_server_in_clear(admin_dsn, crm_db):
     with connect(admin_dsn) as conn:
-        stored = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s",
-                              (crm_db.roles.app,)).fetchone()[0]
+        stored = conn.execute(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = %s", (crm_db.roles.app,)
+        ).fetchone()[0]
     assert stored.startswith("SCRAM-SHA-256$")
     assert psycopg.conninfo.conninfo_to_dict(crm_db.app_dsn)["password"] not in stored
 
 
 def test_existing_crm_database_is_reused_and_its_data_kept(admin_dsn, crm_db):
     with connect(crm_db.admin_dsn) as conn:
-        conn.execute("INSERT INTO employees (username, full_name, email, team, password_hash)"
-                     " VALUES ('keeper', 'Keeper', 'k@x.io', 'management', 'h')")
+        conn.execute(
+            "INSERT INTO employees (username, full_name, email, team, password_hash)"
+            " VALUES ('keeper', 'Keeper', 'k@x.io', 'management', 'h')"
+        )
     assert setup.inspect_database(admin_dsn, crm_db.name) is setup.DatabaseState.CRM
     setup.bootstrap(admin_dsn, crm_db.name, None)
     with connect(crm_db.admin_dsn) as conn:
@@ -120,8 +123,12 @@ def test_failed_bootstrap_leaves_no_database_or_roles(admin_dsn, monkeypatch):
     roles = setup.role_names(name)
     with connect(admin_dsn) as conn:
         assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None
-        assert conn.execute("SELECT 1 FROM pg_roles WHERE rolname IN (%s, %s)",
-                            (roles.owner, roles.app)).fetchone() is None
+        assert (
+            conn.execute(
+                "SELECT 1 FROM pg_roles WHERE rolname IN (%s, %s)", (roles.owner, roles.app)
+            ).fetchone()
+            is None
+        )
 
 
 def test_role_without_createdb_is_refused(admin_dsn):

@@ -18,8 +18,15 @@ def run_upgrade(prompts: Prompts, config: Config) -> int:
     db = config.database
     user = prompts.text(f"Superuser name on {db.host}:{db.port}:", "postgres")
     password = prompts.password("Superuser password (not stored):")
-    admin = make_conninfo(host=db.host, port=db.port, user=user, password=password,
-                          dbname="postgres", sslmode=db.sslmode, connect_timeout=5)
+    admin = make_conninfo(
+        host=db.host,
+        port=db.port,
+        user=user,
+        password=password,
+        dbname="postgres",
+        sslmode=db.sslmode,
+        connect_timeout=5,
+    )
     try:
         setup.inspect_server(admin)
         applied = setup.upgrade(admin, db.name)

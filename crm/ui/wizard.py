@@ -76,7 +76,9 @@ def _ask_manager(prompts: Prompts) -> setup.NewManager:
     email = ask(prompts, "E-mail:", validation.email)
     password = ask_new_password(prompts, lambda p: security.check_password_policy(p, username))
     return setup.NewManager(
-        username=username, full_name=full_name, email=email,
+        username=username,
+        full_name=full_name,
+        email=email,
         password_hash=security.hash_password(password),
     )
 
@@ -94,13 +96,19 @@ def run_wizard(
     try:
         mode = prompts.choose(
             "Where should the CRM keep its data?",
-            [("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED),
-             ("An existing PostgreSQL server (superuser needed once)", SERVER)],
+            [
+                ("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED),
+                ("An existing PostgreSQL server (superuser needed once)", SERVER),
+            ],
         )
         data_dir = path.parent / config_file.DEFAULT_DATA_DIR
         if mode == EMBEDDED:
-            data_dir = ask(prompts, "Data folder:", lambda s: Path(validation.name(s, "Folder")).absolute(),
-                           str(data_dir))
+            data_dir = ask(
+                prompts,
+                "Data folder:",
+                lambda s: Path(validation.name(s, "Folder")).absolute(),
+                str(data_dir),
+            )
             admin = start_embedded(data_dir)
             settings = DatabaseSettings(mode=EMBEDDED, name="", user="", password="")
         else:
@@ -121,8 +129,12 @@ def run_wizard(
         roles = setup.role_names(dbname)
         config = Config(
             database=DatabaseSettings(
-                mode=settings.mode, name=dbname, user=roles.app, password=app_password,
-                host=settings.host, port=settings.port,
+                mode=settings.mode,
+                name=dbname,
+                user=roles.app,
+                password=app_password,
+                host=settings.host,
+                port=settings.port,
             ),
             data_dir=data_dir,
             path=path,
