@@ -11,6 +11,7 @@ from crm import config as config_file
 from crm.config import Config
 from crm.db import Database, app_conninfo, connect
 from crm.errors import CRMError
+from crm.ui.prompts import Prompts
 
 EXIT_OK, EXIT_CANCELLED, EXIT_UNAVAILABLE = 0, 1, 2
 
@@ -75,12 +76,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the program; return its exit status."""
+def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
+    """Run the program; return its exit status (prompts: injected by tests)."""
     args = parse_args(argv)
-    from crm.ui.prompts import QuestionaryPrompts
+    if prompts is None:
+        from crm.ui.prompts import QuestionaryPrompts
 
-    prompts = QuestionaryPrompts()
+        prompts = QuestionaryPrompts()
     runtime = Runtime()
     try:
         path = config_file.config_path()

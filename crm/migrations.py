@@ -17,8 +17,9 @@ TABLE = "schema_migrations"
 _LOCK_KEY = 7_200_411  # pg_advisory_xact_lock key: one migrating process at a time
 
 
-def migration_files(sql_dir: Path = SQL_DIR) -> list[Path]:
+def migration_files(sql_dir: Path | None = None) -> list[Path]:
     """The migration files, in the order they apply (NNNN_name.sql)."""
+    sql_dir = sql_dir or SQL_DIR
     return sorted(p for p in sql_dir.glob("[0-9][0-9][0-9][0-9]_*.sql") if p.is_file())
 
 
@@ -29,7 +30,7 @@ def applied(conn: psycopg.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT filename, checksum FROM schema_migrations").fetchall())
 
 
-def pending(conn: psycopg.Connection, sql_dir: Path = SQL_DIR) -> list[Path]:
+def pending(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[Path]:
     """Migration files not applied yet."""
     done = applied(conn)
     return [p for p in migration_files(sql_dir) if p.name not in done]
@@ -39,7 +40,7 @@ def _checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def apply_pending(conn: psycopg.Connection, owner_role: str, sql_dir: Path = SQL_DIR) -> list[str]:
+def apply_pending(conn: psycopg.Connection, owner_role: str, sql_dir: Path | None = None) -> list[str]:
     """Apply every pending migration in one transaction as owner_role; return their names."""
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))

@@ -1,0 +1,61 @@
+"""The INI file: written 0600, read back, refused when unsafe or incomplete."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from crm import config as config_file
+from crm.config import Config, DatabaseSettings
+from crm.errors import ConfigError
+
+
+def sample(tmp_path, password="app%pa;ss#word") -> Config:
+    return Config(
+        database=DatabaseSettings(
+            mode="server", name="epic", user="epic_app", password=password, host="db.example", port=5433
+        ),
+        data_dir=tmp_path / "data",
+        path=tmp_path / "crm.ini",
+    )
+
+
+def test_written_config_is_owner_only_and_round_trips(tmp_path):
+    written = config_file.write(sample(tmp_path))
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    loaded = config_file.load(written)
+    assert loaded.database == sample(tmp_path).database  # '%' in a password survives
+    assert loaded.data_dir == tmp_path / "data"
+    assert loaded.session_idle_minutes == 15 and loaded.sentry_dsn == ""
+
+
+def test_config_readable_by_others_is_refused_with_the_fix(tmp_path):
+    path = config_file.write(sample(tmp_path))
+    os.chmod(path, 0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        config_file.load(path)
+
+
+@pytest.mark.parametrize("key", ["mode", "name", "user", "password"])
+def test_missing_key_is_named(tmp_path, key):
+    path = config_file.write(sample(tmp_path))
+    lines = [line for line in path.read_text().splitlines() if not line.startswith(f"{key} =")]
+    path.write_text("\n".join(lines))
+    with pytest.raises(ConfigError, match=rf"missing \[database\] {key}"):
+        config_file.load(path)
+
+
+def test_bad_number_is_reported_in_one_line(tmp_path):
+    path = config_file.write(sample(tmp_path))
+    path.write_text(path.read_text().replace("session_idle_minutes = 15", "session_idle_minutes = soon"))
+    with pytest.raises(ConfigError) as info:
+        config_file.load(path)
+    assert "\n" not in str(info.value)
+
+
+def test_relative_data_dir_is_relative_to_the_config_file(tmp_path):
+    path = config_file.write(sample(tmp_path))
+    path.write_text(path.read_text().replace(f"data_dir = {tmp_path / 'data'}", "data_dir = pgdata"))
+    assert config_file.load(path).data_dir == tmp_path / "pgdata"
