@@ -1,0 +1,180 @@
+"""The menu framework: what each team sees, and how actions' failures reach the user."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crm.errors import PermissionDenied
+from crm.permissions import Action
+from crm.ui.menu import MenuAction, Outcome, Section, run_team_menu
+from crm.ui.session import Session
+from tests.factories import DEFAULT_PASSWORD, make_employee
+from tests.scripted import CtrlC, CtrlD, ScriptedPrompts
+
+
+def ran(log):
+    return lambda session: log.append(session.employee.username)
+
+
+def sections(log):
+    return [
+        Section(
+            "Clients",
+            (
+                MenuAction("Create a client", ran(log), permission=Action.CREATE_CLIENT),
+                MenuAction("List clients", ran(log)),
+            ),
+        ),
+        Section(
+            "Employees", (MenuAction("Create an employee", ran(log), permission=Action.MANAGE_EMPLOYEES),)
+        ),
+    ]
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self):
+        return self.now
+
+
+def session_for(db, employee, answers, clock=None):
+    return Session(db, employee, ScriptedPrompts(answers), clock=clock or Clock())
+
+
+@pytest.mark.parametrize(
+    "team, expected",
+    [
+        ("management", ["Clients", "Employees", "Log out", "Quit"]),
+        ("sales", ["Clients", "Log out", "Quit"]),
+        ("support", ["Clients", "Log out", "Quit"]),
+    ],
+)
+def test_each_team_sees_only_sections_with_actions_it_may_use(db, admin_conn, team, expected):
+    employee = make_employee(admin_conn, team, "someone")
+    shown = {}
+
+    class Spy(ScriptedPrompts):
+        def choose(self, message, choices):
+            shown.setdefault(message, [title for title, _ in choices])
+            return super().choose(message, choices)
+
+    session = Session(db, employee, Spy(["Quit"]))
+    assert run_team_menu(session, sections([])) is Outcome.QUIT
+    assert list(shown.values())[0] == expected
+
+
+def test_support_is_not_offered_a_sales_action(db, admin_conn):
+    employee = make_employee(admin_conn, "support", "kate")
+    prompts = ScriptedPrompts(["Clients", "Create a client"])
+    with pytest.raises(AssertionError, match="no choice starting with 'Create a client'"):
+        run_team_menu(Session(db, employee, prompts), sections([]))
+
+
+def test_refusal_is_one_line_and_the_menu_goes_on(db, admin_conn, capsys):
+    employee = make_employee(admin_conn, "sales", "bill")
+
+    def refuse(session):
+        raise PermissionDenied("Only the client's sales contact can update this client.")
+
+    menu = [Section("Clients", (MenuAction("Update a client", refuse),))]
+    session = session_for(db, employee, ["Clients", "Update a client", "Back", "Quit"])
+    assert run_team_menu(session, menu) is Outcome.QUIT
+    assert "Only the client's sales contact can update this client.\n" in capsys.readouterr().out
+
+
+def test_ctrl_c_inside_an_action_cancels_it(db, admin_conn, capsys):
+    employee = make_employee(admin_conn, "sales", "bill")
+
+    def ask(session):
+        session.prompts.text("Full name:")
+
+    menu = [Section("Clients", (MenuAction("Create a client", ask),))]
+    session = session_for(db, employee, ["Clients", "Create a client", CtrlC, "Back", "Log out"])
+    assert run_team_menu(session, menu) is Outcome.LOG_OUT
+    assert "Cancelled; nothing was saved." in capsys.readouterr().out
+
+
+def test_unexpected_error_gives_a_reference_not_a_traceback(db, admin_conn, capsys):
+    employee = make_employee(admin_conn, "sales", "bill")
+
+    def crash(session):
+        raise RuntimeError("boom")
+
+    menu = [Section("Clients", (MenuAction("List clients", crash),))]
+    session = session_for(db, employee, ["Clients", "List clients", "Back", "Quit"])
+    assert run_team_menu(session, menu) is Outcome.QUIT
+    out = capsys.readouterr().out
+    assert "Something went wrong; it has been reported (reference " in out
+    assert "Traceback" not in out and "boom" not in out
+
+
+def test_ctrl_d_in_the_main_menu_quits(db, admin_conn):
+    employee = make_employee(admin_conn, "sales", "bill")
+    assert run_team_menu(session_for(db, employee, [CtrlD]), sections([])) is Outcome.QUIT
+
+
+def test_idle_session_asks_the_password_again(db, admin_conn, capsys):
+    employee = make_employee(admin_conn, "sales", "bill")
+    clock = Clock()
+    log = []
+
+    class Idle(ScriptedPrompts):
+        def choose(self, message, choices):
+            clock.now += timedelta(minutes=16)
+            return super().choose(message, choices)
+
+    session = Session(
+        db,
+        employee,
+        Idle(
+            [
+                "Clients",
+                DEFAULT_PASSWORD,
+                "List clients",
+                DEFAULT_PASSWORD,
+                "Back",
+                DEFAULT_PASSWORD,
+                "Quit",
+                DEFAULT_PASSWORD,
+            ]
+        ),
+        clock=clock,
+    )
+    assert run_team_menu(session, sections(log)) is Outcome.QUIT
+    assert log == ["bill"]
+    assert "You were idle for a while" in capsys.readouterr().out
+
+
+def test_idle_session_with_a_wrong_password_logs_out(db, admin_conn, capsys):
+    employee = make_employee(admin_conn, "sales", "bill")
+    clock = Clock()
+    log = []
+
+    class Idle(ScriptedPrompts):
+        def choose(self, message, choices):
+            clock.now += timedelta(minutes=16)
+            return super().choose(message, choices)
+
+    session = Session(db, employee, Idle(["Clients", "not my password"]), clock=clock)
+    assert run_team_menu(session, sections(log)) is Outcome.LOG_OUT
+    assert log == []
+    assert "you have been logged out" in capsys.readouterr().out
+
+
+def test_deactivated_while_logged_in_loses_access_at_the_next_action(db, admin_conn, capsys):
+    employee = make_employee(admin_conn, "sales", "bill")
+    log = []
+
+    class Deactivate(ScriptedPrompts):
+        def choose(self, message, choices):
+            admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (employee.id,))
+            return super().choose(message, choices)
+
+    session = Session(db, employee, Deactivate(["Clients"]))
+    assert run_team_menu(session, sections(log)) is Outcome.LOG_OUT
+    assert log == []
+    assert "deactivated" in capsys.readouterr().out

@@ -1,0 +1,66 @@
+"""The policy table itself (SPEC §5); services' use of it is tested in the matrix tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from crm import permissions
+from crm.errors import PermissionDenied
+from crm.models import Employee, Team
+from crm.permissions import Action
+
+
+def person(team: Team, id_: int = 1, active: bool = True) -> Employee:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    return Employee(id_, f"u{id_}", "Someone", "s@x.io", None, team, active, now, now, 1)
+
+
+M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
+
+# (action, team) -> allowed on own record, allowed on someone else's
+EXPECTED = {
+    (Action.MANAGE_EMPLOYEES, M): (True, True),
+    (Action.CHANGE_OWN_PASSWORD, M): (True, True),
+    (Action.CHANGE_OWN_PASSWORD, S): (True, True),
+    (Action.CHANGE_OWN_PASSWORD, P): (True, True),
+    (Action.CREATE_CLIENT, S): (True, True),
+    (Action.UPDATE_CLIENT, S): (True, False),
+    (Action.REASSIGN_CLIENT, M): (True, True),
+    (Action.CREATE_CONTRACT, M): (True, True),
+    (Action.UPDATE_CONTRACT, M): (True, True),
+    (Action.UPDATE_CONTRACT, S): (True, False),
+    (Action.RECORD_PAYMENT, M): (True, True),
+    (Action.RECORD_PAYMENT, S): (True, False),
+    (Action.CREATE_EVENT, S): (True, False),
+    (Action.ASSIGN_SUPPORT, M): (True, True),
+    (Action.UPDATE_EVENT, M): (True, True),
+    (Action.UPDATE_EVENT, P): (True, False),
+    (Action.READ_HISTORY, M): (True, True),
+}
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("team", list(Team))
+def test_policy_matches_the_spec_table(action, team):
+    actor = person(team, id_=7)
+    own, other = EXPECTED.get((action, team), (False, False))
+    assert (permissions.refusal(actor, action, owner_id=7) is None) is own
+    assert (permissions.refusal(actor, action, owner_id=8) is None) is other
+    assert permissions.visible(actor, action) is own
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_deactivated_employee_may_do_nothing(action):
+    for team in Team:
+        actor = person(team, id_=7, active=False)
+        assert permissions.refusal(actor, action, owner_id=7) == "Your account is deactivated."
+        assert not permissions.visible(actor, action)
+
+
+def test_refusal_explains_itself_in_one_line():
+    with pytest.raises(PermissionDenied, match=r"^Only the client's sales contact can update this client\.$"):
+        permissions.require(person(S, 1), Action.UPDATE_CLIENT, owner_id=2)
+    with pytest.raises(PermissionDenied, match=r"^Only management can create a contract\.$"):
+        permissions.require(person(S, 1), Action.CREATE_CONTRACT)
