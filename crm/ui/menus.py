@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from crm.ui.events import events_section
 from crm.ui.menu import Section
 
 
 def all_sections() -> list[Section]:
     """Every section; each team sees the ones with actions it may use."""
-    return []
+    return [
+        events_section(),
+    ]

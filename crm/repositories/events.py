@@ -1,0 +1,213 @@
+"""SQL for events, with what they need to know about contracts, clients and support employees.
+
+Every list is one statement (events joined with their contract, client and support contact),
+paged with offset/limit. Writes carry the version the caller read: an UPDATE that finds another
+version touches no row, and the caller reports a stale record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row
+
+from crm.models import Employee, Event
+from crm.repositories.employees import EMPLOYEE_COLUMNS
+
+# The columns of crm.models.Event, from events e, contracts c, clients cl, employees sp.
+_EVENT_SELECT = sql.SQL(
+    "SELECT e.id, e.name, e.contract_id, cl.id AS client_id, cl.full_name AS client_name,"
+    " cl.email AS client_email, cl.phone AS client_phone, e.client_contact,"
+    " e.support_contact_id, sp.full_name AS support_contact_name, e.starts_at, e.ends_at,"
+    " e.location, e.attendees, e.notes, e.created_at, e.updated_at, e.version"
+    " FROM events e"
+    " JOIN contracts c ON c.id = e.contract_id"
+    " JOIN clients cl ON cl.id = c.client_id"
+    " LEFT JOIN employees sp ON sp.id = e.support_contact_id"
+)
+_NEWEST_FIRST = sql.SQL(" ORDER BY e.created_at DESC, e.id DESC")
+_PAGE = sql.SQL(" OFFSET %(offset)s LIMIT %(limit)s")
+
+
+@dataclass(frozen=True)
+class ContractForEvent:
+    """What creating an event needs to know about a contract."""
+
+    id: int
+    client_id: int
+    client_name: str
+    client_email: str
+    client_phone: str | None
+    sales_contact_id: int
+    total_amount: Decimal
+    is_signed: bool
+    event_id: int | None
+
+
+@dataclass(frozen=True)
+class EventFields:
+    """The fields of an event that its editors type in."""
+
+    name: str
+    client_contact: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    attendees: int
+    notes: str
+
+
+def like_pattern(text: str) -> str:
+    """An ILIKE pattern matching `text` anywhere, with its own % _ and \\ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class EventRepository:
+    """Reads and writes events."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def _events(self, query: sql.Composable, params: dict) -> list[Event]:
+        with self.conn.cursor(row_factory=class_row(Event)) as cur:
+            return cur.execute(query, params).fetchall()
+
+    # Reads -------------------------------------------------------------------------------------
+
+    def get(self, event_id: int) -> Event | None:
+        """One event by id, or None."""
+        rows = self._events(_EVENT_SELECT + sql.SQL(" WHERE e.id = %(id)s"), {"id": event_id})
+        return rows[0] if rows else None
+
+    def list_newest(self, offset: int, limit: int) -> list[Event]:
+        """A page of all events, newest first."""
+        return self._events(_EVENT_SELECT + _NEWEST_FIRST + _PAGE, {"offset": offset, "limit": limit})
+
+    def list_without_support(self, offset: int, limit: int) -> list[Event]:
+        """A page of the events no support employee is assigned to, newest first."""
+        query = _EVENT_SELECT + sql.SQL(" WHERE e.support_contact_id IS NULL") + _NEWEST_FIRST + _PAGE
+        return self._events(query, {"offset": offset, "limit": limit})
+
+    def list_for_support(self, support_id: int, now: datetime, offset: int, limit: int) -> list[Event]:
+        """A page of one support employee's events: upcoming ones soonest first, then past ones."""
+        query = (
+            _EVENT_SELECT
+            + sql.SQL(
+                " WHERE e.support_contact_id = %(support)s"
+                " ORDER BY e.starts_at < %(now)s,"
+                " CASE WHEN e.starts_at >= %(now)s THEN e.starts_at END ASC,"
+                " e.starts_at DESC, e.id DESC"
+            )
+            + _PAGE
+        )
+        return self._events(query, {"support": support_id, "now": now, "offset": offset, "limit": limit})
+
+    def search(self, text: str, offset: int, limit: int) -> list[Event]:
+        """A page of the events whose name or client's name contains `text` (any case), newest first."""
+        query = (
+            _EVENT_SELECT
+            + sql.SQL(" WHERE e.name ILIKE %(pattern)s OR cl.full_name ILIKE %(pattern)s")
+            + _NEWEST_FIRST
+            + _PAGE
+        )
+        return self._events(query, {"pattern": like_pattern(text), "offset": offset, "limit": limit})
+
+    def contract_for_event(self, contract_id: int, *, lock: bool = False) -> ContractForEvent | None:
+        """A contract's signed state, its client's sales contact and its event, if any.
+
+        lock=True keeps the contract and its client from changing until the transaction ends.
+        """
+        query = sql.SQL(
+            "SELECT c.id, cl.id AS client_id, cl.full_name AS client_name, cl.email AS client_email,"
+            " cl.phone AS client_phone, cl.sales_contact_id, c.total_amount, c.is_signed,"
+            " e.id AS event_id"
+            " FROM contracts c JOIN clients cl ON cl.id = c.client_id"
+            " LEFT JOIN events e ON e.contract_id = c.id"
+            " WHERE c.id = %s{}"
+        ).format(sql.SQL(" FOR SHARE OF c, cl") if lock else sql.SQL(""))
+        with self.conn.cursor(row_factory=class_row(ContractForEvent)) as cur:
+            return cur.execute(query, (contract_id,)).fetchone()
+
+    def contracts_awaiting_event(self, sales_id: int, limit: int = 50) -> list[ContractForEvent]:
+        """Signed contracts of a sales employee's clients that have no event yet, newest first."""
+        query = (
+            "SELECT c.id, cl.id AS client_id, cl.full_name AS client_name, cl.email AS client_email,"
+            " cl.phone AS client_phone, cl.sales_contact_id, c.total_amount, c.is_signed,"
+            " NULL::bigint AS event_id"
+            " FROM contracts c JOIN clients cl ON cl.id = c.client_id"
+            " WHERE cl.sales_contact_id = %s AND c.is_signed"
+            " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.contract_id = c.id)"
+            " ORDER BY c.signed_at DESC, c.id DESC LIMIT %s"
+        )
+        with self.conn.cursor(row_factory=class_row(ContractForEvent)) as cur:
+            return cur.execute(query, (sales_id, limit)).fetchall()
+
+    def active_support_employees(self) -> list[Employee]:
+        """The active employees of the support team, by name."""
+        query = sql.SQL(
+            "SELECT {} FROM employees WHERE team = 'support' AND is_active ORDER BY full_name, id"
+        ).format(EMPLOYEE_COLUMNS)
+        with self.conn.cursor(row_factory=class_row(Employee)) as cur:
+            return cur.execute(query).fetchall()
+
+    def is_active_support(self, employee_id: int) -> bool:
+        """Whether an id is an active support employee's."""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM employees WHERE id = %s AND team = 'support' AND is_active)",
+            (employee_id,),
+        ).fetchone()
+        return bool(row[0])
+
+    # Writes ------------------------------------------------------------------------------------
+
+    def insert(self, contract_id: int, fields: EventFields) -> int:
+        """Create an event (no support contact yet); return its id."""
+        row = self.conn.execute(
+            "INSERT INTO events (name, contract_id, client_contact, starts_at, ends_at, location,"
+            " attendees, notes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (
+                fields.name,
+                contract_id,
+                fields.client_contact,
+                fields.starts_at,
+                fields.ends_at,
+                fields.location,
+                fields.attendees,
+                fields.notes,
+            ),
+        ).fetchone()
+        return row[0]
+
+    def update(self, event_id: int, version: int, fields: EventFields) -> bool:
+        """Save an event's editable fields if it is still at `version`; False when it is not."""
+        cur = self.conn.execute(
+            "UPDATE events SET name = %s, client_contact = %s, starts_at = %s, ends_at = %s,"
+            " location = %s, attendees = %s, notes = %s, updated_at = now(), version = version + 1"
+            " WHERE id = %s AND version = %s",
+            (
+                fields.name,
+                fields.client_contact,
+                fields.starts_at,
+                fields.ends_at,
+                fields.location,
+                fields.attendees,
+                fields.notes,
+                event_id,
+                version,
+            ),
+        )
+        return cur.rowcount == 1
+
+    def set_support(self, event_id: int, version: int, support_id: int) -> bool:
+        """Assign a support employee if the event is still at `version`; False when it is not."""
+        cur = self.conn.execute(
+            "UPDATE events SET support_contact_id = %s, updated_at = now(), version = version + 1"
+            " WHERE id = %s AND version = %s",
+            (support_id, event_id, version),
+        )
+        return cur.rowcount == 1

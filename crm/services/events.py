@@ -1,0 +1,199 @@
+"""Event use cases: list, filter, search, create (sales), assign support (management), update.
+
+Each write asks crm.permissions first, validates, then runs one transaction. Saves carry the
+version the editor read, so a concurrent change makes the second save fail with StaleRecord.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime
+
+from psycopg import errors as pg_errors
+
+from crm import permissions, validation
+from crm.db import Database
+from crm.errors import NotFound, StaleRecord, ValidationError
+from crm.models import Employee, Event
+from crm.permissions import Action
+from crm.repositories.events import ContractForEvent, EventFields, EventRepository
+
+__all__ = [
+    "EventFields",
+    "active_support_employees",
+    "assign_support",
+    "clean_fields",
+    "contract_for_new_event",
+    "contracts_awaiting_event",
+    "create_event",
+    "database_rules_as_messages",
+    "events_without_support",
+    "get_event",
+    "list_events",
+    "my_events",
+    "search_events",
+    "update_event",
+]
+
+SEARCH_MAX = 150
+START_IN_PAST = "The start cannot be in the past."
+END_BEFORE_START = "The end cannot be before the start."
+
+# What a broken database rule means to the user, by constraint name.
+_RULE_MESSAGES = {
+    "events_end_after_start": END_BEFORE_START,
+    "events_need_signed_contract": "An event needs a signed contract.",
+    "events_support_is_active_support": "The support contact must be an active support employee.",
+    "events_contract_id_key": "This contract already has an event.",
+    "events_contract_id_fkey": "No contract with that id.",
+    "events_name_check": f"The event name cannot be blank and has at most {validation.NAME_MAX} characters.",
+    "events_client_contact_check": f"Client contact has at most {validation.TEXT_MAX} characters.",
+    "events_location_check": f"Location has at most {validation.TEXT_MAX} characters.",
+    "events_attendees_check": "Attendees must be at least 0.",
+    "events_notes_check": f"Notes have at most {validation.NOTES_MAX} characters.",
+}
+
+
+@contextmanager
+def database_rules_as_messages() -> Iterator[None]:
+    """Turn a database rule the data broke (CHECK, UNIQUE, trigger) into a one-line ValidationError."""
+    try:
+        yield
+    except (pg_errors.CheckViolation, pg_errors.UniqueViolation, pg_errors.ForeignKeyViolation) as error:
+        message = _RULE_MESSAGES.get(error.diag.constraint_name or "")
+        if message is None:
+            raise
+        raise ValidationError(message) from None
+
+
+def clean_fields(fields: EventFields, now: datetime, previous_start: datetime | None = None) -> EventFields:
+    """Validated event fields (SPEC §7); a start other than previous_start cannot be before now."""
+    attendees = fields.attendees
+    if isinstance(attendees, bool) or not isinstance(attendees, int):
+        raise ValidationError("Attendees must be a whole number.")
+    if attendees < 0:
+        raise ValidationError("Attendees must be at least 0.")
+    if attendees > 2_147_483_647:
+        raise ValidationError("Attendees is too large.")
+    for moment in (fields.starts_at, fields.ends_at):
+        if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValidationError("Dates need a time zone.")
+    if fields.starts_at != previous_start and fields.starts_at < now:
+        raise ValidationError(START_IN_PAST)
+    if fields.ends_at < fields.starts_at:
+        raise ValidationError(END_BEFORE_START)
+    return replace(
+        fields,
+        name=validation.name(fields.name, "Event name"),
+        client_contact=validation.text(fields.client_contact, "Client contact"),
+        location=validation.text(fields.location, "Location"),
+        notes=validation.text(fields.notes, "Notes", validation.NOTES_MAX),
+    )
+
+
+# Reads --------------------------------------------------------------------------------------------
+
+
+def list_events(db: Database, offset: int, limit: int) -> list[Event]:
+    """A page of all events, newest first."""
+    return EventRepository(db.conn).list_newest(offset, limit)
+
+
+def events_without_support(db: Database, offset: int, limit: int) -> list[Event]:
+    """A page of the events that have no support employee yet, newest first."""
+    return EventRepository(db.conn).list_without_support(offset, limit)
+
+
+def my_events(db: Database, actor: Employee, now: datetime, offset: int, limit: int) -> list[Event]:
+    """A page of the actor's events as support contact: upcoming soonest first, then past ones."""
+    return EventRepository(db.conn).list_for_support(actor.id, now, offset, limit)
+
+
+def search_events(db: Database, text: str, offset: int, limit: int) -> list[Event]:
+    """A page of the events whose name or client's name contains the text, newest first."""
+    text = validation.name(text, "Search text", SEARCH_MAX)
+    return EventRepository(db.conn).search(text, offset, limit)
+
+
+def get_event(db: Database, event_id: int) -> Event:
+    """One event, or NotFound."""
+    event = EventRepository(db.conn).get(event_id)
+    if event is None:
+        raise NotFound(f"No event with id {event_id}.")
+    return event
+
+
+def contracts_awaiting_event(db: Database, actor: Employee) -> list[ContractForEvent]:
+    """The signed contracts of the actor's clients that have no event yet."""
+    return EventRepository(db.conn).contracts_awaiting_event(actor.id)
+
+
+def active_support_employees(db: Database) -> list[Employee]:
+    """The employees an event may be assigned to."""
+    return EventRepository(db.conn).active_support_employees()
+
+
+def _check_contract(actor: Employee, contract: ContractForEvent | None, contract_id: int) -> ContractForEvent:
+    if contract is None:
+        raise NotFound(f"No contract with id {contract_id}.")
+    permissions.require(actor, Action.CREATE_EVENT, owner_id=contract.sales_contact_id)
+    if not contract.is_signed:
+        raise ValidationError(f"Contract {contract_id} is not signed yet: an event needs a signed contract.")
+    if contract.event_id is not None:
+        raise ValidationError(f"Contract {contract_id} already has an event (event {contract.event_id}).")
+    return contract
+
+
+def contract_for_new_event(db: Database, actor: Employee, contract_id: int) -> ContractForEvent:
+    """The contract, if the actor may create its event now; otherwise a one-line refusal."""
+    return _check_contract(actor, EventRepository(db.conn).contract_for_event(contract_id), contract_id)
+
+
+# Writes -------------------------------------------------------------------------------------------
+
+
+def create_event(
+    db: Database, actor: Employee, contract_id: int, fields: EventFields, now: datetime
+) -> Event:
+    """Create the event of a signed contract of one of the actor's clients."""
+    repo = EventRepository(db.conn)
+    _check_contract(actor, repo.contract_for_event(contract_id), contract_id)
+    fields = clean_fields(fields, now)
+    with db.transaction(actor.id), database_rules_as_messages():
+        # Again under lock: the client may have been reassigned, or the event created, meanwhile.
+        _check_contract(actor, repo.contract_for_event(contract_id, lock=True), contract_id)
+        event_id = repo.insert(contract_id, fields)
+    return get_event(db, event_id)
+
+
+def update_event(
+    db: Database, actor: Employee, event_id: int, version: int, fields: EventFields, now: datetime
+) -> Event:
+    """Save an event's name, dates, location, attendees, notes and client contact."""
+    repo = EventRepository(db.conn)
+    current = get_event(db, event_id)
+    permissions.require(actor, Action.UPDATE_EVENT, owner_id=current.support_contact_id)
+    if current.version != version:
+        raise StaleRecord()
+    fields = clean_fields(fields, now, previous_start=current.starts_at)
+    with db.transaction(actor.id), database_rules_as_messages():
+        if not repo.update(event_id, version, fields):
+            raise StaleRecord()
+    return get_event(db, event_id)
+
+
+def assign_support(db: Database, actor: Employee, event_id: int, version: int, support_id: int) -> Event:
+    """Assign (or change) the support employee of an event: an active support employee."""
+    permissions.require(actor, Action.ASSIGN_SUPPORT)
+    repo = EventRepository(db.conn)
+    current = get_event(db, event_id)
+    if current.version != version:
+        raise StaleRecord()
+    if not repo.is_active_support(support_id):
+        raise ValidationError(f"Employee {support_id} is not an active support employee.")
+    with db.transaction(actor.id), database_rules_as_messages():
+        if not repo.set_support(event_id, version, support_id):
+            raise StaleRecord()
+    return get_event(db, event_id)

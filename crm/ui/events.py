@@ -1,0 +1,297 @@
+"""The Events section: lists, filters, search, details, and the event forms of each team.
+
+Dates are typed and shown as YYYY-MM-DD HH:MM in one time zone (the system's by default,
+injectable for tests); "now" is the session's clock.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+from functools import partial
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crm import permissions, validation
+from crm.errors import CRMError, NotFound, ValidationError
+from crm.models import Event, Team
+from crm.permissions import Action
+from crm.repositories.events import ContractForEvent
+from crm.services import events as service
+from crm.ui.menu import MenuAction, Section
+from crm.ui.prompts import ask
+from crm.ui.render import DISPLAY_FORMAT, browse, show_record, show_table
+from crm.ui.session import Session
+
+LIST_HEADERS = ("Id", "Name", "Client", "Start", "End", "Location", "Attendees", "Support contact")
+UNASSIGNED = "unassigned"
+
+
+def local_zone() -> tzinfo:
+    """The system's time zone: $TZ, else /etc/localtime, else the current UTC offset."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    try:
+        with open("/etc/localtime", "rb") as file:
+            return ZoneInfo.from_file(file, key="localtime")
+    except (OSError, ValueError):
+        return datetime.now().astimezone().tzinfo
+
+
+def when(moment: datetime, tz: tzinfo) -> str:
+    """A date-time as typed: YYYY-MM-DD HH:MM in the zone tz."""
+    return moment.astimezone(tz).strftime(DISPLAY_FORMAT)
+
+
+def _short(text: str, width: int = 32) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def event_row(event: Event, tz: tzinfo) -> tuple:
+    """One line of an events table."""
+    return (
+        event.id,
+        _short(event.name, 40),
+        _short(event.client_name),
+        when(event.starts_at, tz),
+        when(event.ends_at, tz),
+        _short(event.location),
+        event.attendees,
+        event.support_contact_name or UNASSIGNED,
+    )
+
+
+def show_event(event: Event, tz: tzinfo) -> None:
+    """One event in detail: its client and how to reach them, its contract, its support contact."""
+    show_record(
+        f"Event {event.id}",
+        [
+            ("Name", event.name),
+            ("Contract", event.contract_id),
+            ("Client", event.client_name),
+            ("Client e-mail", event.client_email),
+            ("Client phone", event.client_phone),
+            ("Client contact", event.client_contact or None),
+            ("Start", when(event.starts_at, tz)),
+            ("End", when(event.ends_at, tz)),
+            ("Location", event.location or None),
+            ("Attendees", event.attendees),
+            ("Support contact", event.support_contact_name or UNASSIGNED),
+            ("Notes", event.notes or None),
+            ("Created", when(event.created_at, tz)),
+            ("Last updated", when(event.updated_at, tz)),
+        ],
+    )
+
+
+def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Event]], tz: tzinfo) -> None:
+    browse(session.prompts, title, fetch, LIST_HEADERS, lambda event: event_row(event, tz))
+
+
+def _ask_event(session: Session) -> Event:
+    """Ask for an event id until it names an event."""
+    while True:
+        event_id = ask(session.prompts, "Event id:", partial(validation.record_id, what="Event id"))
+        try:
+            return service.get_event(session.db, event_id)
+        except NotFound as error:
+            print(error)
+
+
+# Reads ---------------------------------------------------------------------------------------------
+
+
+def list_events(session: Session, tz: tzinfo) -> None:
+    """All events, newest first, a page at a time."""
+    _browse(session, "Events", partial(service.list_events, session.db), tz)
+
+
+def show_one_event(session: Session, tz: tzinfo) -> None:
+    """One event in detail."""
+    show_event(_ask_event(session), tz)
+
+
+def search_events(session: Session, tz: tzinfo) -> None:
+    """Events whose name or client's name contains what the user types."""
+    text = ask(
+        session.prompts,
+        "Search events by name or client:",
+        partial(validation.name, what="Search text", max_len=service.SEARCH_MAX),
+    )
+    _browse(session, f"Events matching {text!r}", partial(service.search_events, session.db, text), tz)
+
+
+def my_events(session: Session, tz: tzinfo) -> None:
+    """The support employee's events: upcoming first (soonest first), then past ones."""
+    now = session.clock()
+    fetch = partial(service.my_events, session.db, session.employee, now)
+    _browse(session, "My events (upcoming first)", fetch, tz)
+
+
+def events_without_support(session: Session, tz: tzinfo) -> None:
+    """Events no support employee is assigned to yet."""
+    _browse(session, "Events without support", partial(service.events_without_support, session.db), tz)
+
+
+# Forms ---------------------------------------------------------------------------------------------
+
+
+def _ask_fields(
+    session: Session, tz: tzinfo, current: Event | None, contact_default: str
+) -> service.EventFields:
+    """Ask every editable field (current values as defaults); each answer is checked at once."""
+    prompts = session.prompts
+    previous_start = current.starts_at if current else None
+    previous_end = current.ends_at if current else None
+
+    def parse_start(raw: str) -> datetime:
+        if previous_start is not None and raw.strip() == when(previous_start, tz):
+            return previous_start  # unchanged (a past start may stay as it is)
+        start = validation.moment(raw, tz, "Start")
+        if start < session.clock():
+            raise ValidationError(service.START_IN_PAST)
+        return start
+
+    name = ask(
+        prompts, "Event name:", partial(validation.name, what="Event name"), current.name if current else ""
+    )
+    contact = ask(
+        prompts,
+        "Client contact details:",
+        partial(validation.text, what="Client contact"),
+        current.client_contact if current else contact_default,
+    )
+    start = ask(
+        prompts, "Start (YYYY-MM-DD HH:MM):", parse_start, when(previous_start, tz) if current else ""
+    )
+
+    def parse_end(raw: str) -> datetime:
+        if previous_end is not None and raw.strip() == when(previous_end, tz):
+            end = previous_end
+        else:
+            end = validation.moment(raw, tz, "End")
+        if end < start:
+            raise ValidationError(service.END_BEFORE_START)
+        return end
+
+    end = ask(prompts, "End (YYYY-MM-DD HH:MM):", parse_end, when(previous_end, tz) if current else "")
+    location = ask(
+        prompts, "Location:", partial(validation.text, what="Location"), current.location if current else ""
+    )
+    attendees = ask(
+        prompts,
+        "Attendees:",
+        partial(validation.whole_number, what="Attendees"),
+        str(current.attendees) if current else "0",
+    )
+    notes = ask(
+        prompts,
+        "Notes:",
+        partial(validation.text, what="Notes", max_len=validation.NOTES_MAX),
+        current.notes if current else "",
+    )
+    return service.EventFields(
+        name=name,
+        client_contact=contact,
+        starts_at=start,
+        ends_at=end,
+        location=location,
+        attendees=attendees,
+        notes=notes,
+    )
+
+
+def _ask_contract(session: Session) -> ContractForEvent:
+    """Ask for a contract id until it is one the employee may create an event for."""
+    while True:
+        contract_id = ask(session.prompts, "Contract id:", partial(validation.record_id, what="Contract id"))
+        try:
+            return service.contract_for_new_event(session.db, session.employee, contract_id)
+        except CRMError as error:
+            print(error)
+
+
+def create_event(session: Session, tz: tzinfo) -> None:
+    """Sales: create the event of a signed contract of one of their clients."""
+    waiting = service.contracts_awaiting_event(session.db, session.employee)
+    if not waiting:
+        print("None of your clients' signed contracts is waiting for an event.")
+        return
+    print("Signed contracts of your clients without an event:")
+    show_table(("Contract", "Client", "Total"), [(c.id, c.client_name, c.total_amount) for c in waiting])
+    contract = _ask_contract(session)
+    contact_default = ", ".join(
+        part for part in (contract.client_name, contract.client_email, contract.client_phone) if part
+    )
+    fields = _ask_fields(session, tz, None, contact_default)
+    session.confirm_write()
+    event = service.create_event(session.db, session.employee, contract.id, fields, now=session.clock())
+    print(f"Event {event.id} created for contract {contract.id}; it awaits a support employee.")
+
+
+def update_event(session: Session, tz: tzinfo) -> None:
+    """Management (any event) or support (their events): edit an event's details."""
+    event = _ask_event(session)
+    permissions.require(session.employee, Action.UPDATE_EVENT, owner_id=event.support_contact_id)
+    show_event(event, tz)
+    print("Press Enter to keep a value.")
+    fields = _ask_fields(session, tz, event, event.client_contact)
+    session.confirm_write()
+    saved = service.update_event(
+        session.db, session.employee, event.id, event.version, fields, now=session.clock()
+    )
+    print(f"Event {saved.id} saved.")
+
+
+def assign_support(session: Session, tz: tzinfo) -> None:
+    """Management: assign or change the support employee of an event."""
+    permissions.require(session.employee, Action.ASSIGN_SUPPORT)
+    event = _ask_event(session)
+    supports = service.active_support_employees(session.db)
+    if not supports:
+        print("There is no active support employee to assign.")
+        return
+    print(f"Event {event.id} ({event.name}): support contact {event.support_contact_name or UNASSIGNED}.")
+    show_table(("Id", "Name", "Username"), [(e.id, e.full_name, e.username) for e in supports])
+    by_id = {e.id: e for e in supports}
+
+    def parse_support(raw: str) -> int:
+        support_id = validation.record_id(raw, "Employee id")
+        if support_id not in by_id:
+            raise ValidationError(
+                f"Employee {support_id} is not an active support employee; pick an id above."
+            )
+        return support_id
+
+    support_id = ask(session.prompts, "Support employee id:", parse_support)
+    session.confirm_write()
+    saved = service.assign_support(session.db, session.employee, event.id, event.version, support_id)
+    print(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
+
+
+def events_section(tz: tzinfo | None = None) -> Section:
+    """The Events section; dates in tz (the system's zone when None)."""
+    zone = tz or local_zone()
+
+    def run(action: Callable[[Session, tzinfo], None]) -> Callable[[Session], None]:
+        return lambda session: action(session, zone)
+
+    return Section(
+        "Events",
+        (
+            MenuAction("List events", run(list_events)),
+            MenuAction("Show an event", run(show_one_event)),
+            MenuAction("Search events", run(search_events)),
+            MenuAction("My events", run(my_events), teams=frozenset({Team.SUPPORT})),
+            MenuAction(
+                "Events without support", run(events_without_support), teams=frozenset({Team.MANAGEMENT})
+            ),
+            MenuAction("Create an event", run(create_event), permission=Action.CREATE_EVENT),
+            MenuAction("Assign support", run(assign_support), permission=Action.ASSIGN_SUPPORT),
+            MenuAction("Update an event", run(update_event), permission=Action.UPDATE_EVENT),
+        ),
+    )
