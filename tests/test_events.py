@@ -1,0 +1,447 @@
+"""Events through the service layer, against the real database: lists, filters, search, writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from crm.db import Database, connect
+from crm.errors import NotFound, StaleRecord, ValidationError
+from crm.repositories.events import EventFields, EventRepository, like_pattern
+from crm.services import events as service
+from tests.factories import make_client, make_contract, make_employee, make_event
+
+SQL_LIKE = "'; DROP TABLE clients; --"
+NON_LATIN = "Assemblée générale 東京"
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def staff(admin_conn):
+    """One employee of each kind the event rules tell apart."""
+    return {
+        "manager": make_employee(admin_conn, "management", "marie"),
+        "bill": make_employee(admin_conn, "sales", "bill"),
+        "other_sales": make_employee(admin_conn, "sales", "sam"),
+        "kate": make_employee(admin_conn, "support", "kate"),
+        "alienor": make_employee(admin_conn, "support", "alienor", full_name="Aliénor Vichum"),
+        "gone": make_employee(admin_conn, "support", "gone", active=False),
+    }
+
+
+def signed_contract(admin_conn, sales_id: int, client: str = "Kevin Casey") -> int:
+    return make_contract(admin_conn, make_client(admin_conn, sales_id, client), signed=True)
+
+
+def fields(now: datetime, **changes) -> EventFields:
+    values = dict(
+        name="Lou Bouzin General Assembly",
+        client_contact="Jacky Blangier, jacky@loubouzin.grd, + 666 12345",
+        starts_at=now + timedelta(days=10),
+        ends_at=now + timedelta(days=10, hours=2),
+        location="Salle des fêtes de Mufflins",
+        attendees=200,
+        notes="Assemblée générale des actionnaires (~200 personnes).",
+    )
+    values.update(changes)
+    return EventFields(**values)
+
+
+def event_rows(admin_conn):
+    return admin_conn.execute("SELECT * FROM events ORDER BY id").fetchall()
+
+
+def names(events):
+    return [e.name for e in events]
+
+
+# Lists, filters, search -------------------------------------------------------------------------
+
+
+def test_list_is_newest_first_with_client_and_support(db, admin_conn, staff):
+    first = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Ann"), "First")
+    make_event(
+        admin_conn,
+        signed_contract(admin_conn, staff["bill"].id, "Bob"),
+        "Second",
+        support_id=staff["kate"].id,
+    )
+    events = service.list_events(db, 0, 10)
+    assert names(events) == ["Second", "First"]
+    assert (events[0].client_name, events[0].support_contact_name) == ("Bob", "Kate")
+    assert (events[1].client_name, events[1].support_contact_name) == ("Ann", None)
+    assert events[1].id == first
+
+
+def test_list_pages_have_exact_boundaries(db, admin_conn, staff):
+    ids = [
+        make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, f"C{i}"), f"E{i}")
+        for i in range(16)
+    ]
+    newest_first = list(reversed(ids))
+    assert [e.id for e in service.list_events(db, 0, 15)] == newest_first[:15]
+    assert [e.id for e in service.list_events(db, 15, 15)] == newest_first[15:]
+    assert service.list_events(db, 16, 15) == []
+    assert [e.id for e in service.list_events(db, 14, 2)] == newest_first[14:16]
+
+
+def test_without_support_shows_only_unassigned_events(db, admin_conn, staff):
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "A"), "Assigned", staff["kate"].id)
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "B"), "Open 1")
+    make_event(admin_conn, signed_contract(admin_conn, staff["other_sales"].id, "C"), "Open 2")
+    assert names(service.events_without_support(db, 0, 10)) == ["Open 2", "Open 1"]
+    assert names(service.events_without_support(db, 1, 10)) == ["Open 1"]
+
+
+def test_my_events_lists_upcoming_soonest_first_then_past_and_nobody_elses(db, admin_conn, staff, now):
+    kate, alienor = staff["kate"], staff["alienor"]
+
+    def event(name, support, days):
+        contract = signed_contract(admin_conn, staff["bill"].id, name)
+        return make_event(admin_conn, contract, name, support.id if support else None, days)
+
+    event("Past long ago", kate, -30)
+    event("In ten days", kate, 10)
+    event("Past recently", kate, -2)
+    event("In two days", kate, 2)
+    event("Alienor's", alienor, 1)
+    event("Nobody's", None, 1)
+    assert names(service.my_events(db, kate, now, 0, 10)) == [
+        "In two days",
+        "In ten days",
+        "Past recently",
+        "Past long ago",
+    ]
+    assert names(service.my_events(db, kate, now, 1, 2)) == ["In ten days", "Past recently"]
+    assert names(service.my_events(db, alienor, now, 0, 10)) == ["Alienor's"]
+
+
+def test_search_matches_event_name_or_client_name_in_any_case(db, admin_conn, staff):
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Zoé Martin"), "Wedding")
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Ann Lee"), "Zoe's gala")
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Bob Ray"), "Board meeting")
+    assert names(service.search_events(db, "ZOÉ", 0, 10)) == ["Wedding"]
+    assert names(service.search_events(db, "zoe", 0, 10)) == ["Zoe's gala"]
+    assert names(service.search_events(db, "WEDD", 0, 10)) == ["Wedding"]
+    assert names(service.search_events(db, "nothing like it", 0, 10)) == []
+
+
+def test_search_takes_wildcards_and_quotes_literally(db, admin_conn, staff):
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "A"), "Summer_Gala 100%")
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "B"), "SummerXGala 1000")
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "C"), SQL_LIKE)
+    assert names(service.search_events(db, "_", 0, 10)) == ["Summer_Gala 100%"]
+    assert names(service.search_events(db, "%", 0, 10)) == ["Summer_Gala 100%"]
+    assert names(service.search_events(db, "r_G", 0, 10)) == ["Summer_Gala 100%"]
+    assert names(service.search_events(db, "'; drop", 0, 10)) == [SQL_LIKE]
+    assert like_pattern("a\\b%_") == "%a\\\\b\\%\\_%"
+
+
+def test_search_text_cannot_be_blank(db):
+    with pytest.raises(ValidationError, match="Search text cannot be blank"):
+        service.search_events(db, "   ", 0, 10)
+
+
+def test_one_event_in_detail(db, admin_conn, staff):
+    contract = signed_contract(admin_conn, staff["bill"].id, "Kevin Casey")
+    event_id = make_event(admin_conn, contract, support_id=staff["alienor"].id)
+    event = service.get_event(db, event_id)
+    assert event.contract_id == contract
+    assert event.client_name == "Kevin Casey"
+    assert event.client_email == f"kevin.casey.{staff['bill'].id}@client.test"
+    assert event.client_phone == "+678 123 456 78"
+    assert event.client_contact == "john.ouick@gmail.com, +1 234 567 8901"
+    assert event.support_contact_name == "Aliénor Vichum"
+    with pytest.raises(NotFound, match=f"No event with id {event_id + 1}"):
+        service.get_event(db, event_id + 1)
+
+
+# Creating ----------------------------------------------------------------------------------------
+
+
+def test_sales_creates_the_event_of_a_signed_contract_of_their_client(db, admin_conn, staff, now):
+    contract = signed_contract(admin_conn, staff["bill"].id)
+    event = service.create_event(db, staff["bill"], contract, fields(now), now)
+    row = admin_conn.execute(
+        "SELECT name, contract_id, support_contact_id, attendees, location, starts_at, version"
+        " FROM events WHERE id = %s",
+        (event.id,),
+    ).fetchone()
+    assert row == (
+        "Lou Bouzin General Assembly",
+        contract,
+        None,
+        200,
+        "Salle des fêtes de Mufflins",
+        now + timedelta(days=10),
+        1,
+    )
+
+
+def test_an_unsigned_contract_gets_no_event(db, admin_conn, staff, now):
+    contract = make_contract(admin_conn, make_client(admin_conn, staff["bill"].id), signed=False)
+    with pytest.raises(ValidationError, match=f"Contract {contract} is not signed yet"):
+        service.create_event(db, staff["bill"], contract, fields(now), now)
+    assert event_rows(admin_conn) == []
+
+
+def test_a_contract_gets_only_one_event(db, admin_conn, staff, now):
+    contract = signed_contract(admin_conn, staff["bill"].id)
+    existing = make_event(admin_conn, contract, "Already there")
+    before = event_rows(admin_conn)
+    with pytest.raises(ValidationError, match=f"already has an event \\(event {existing}\\)"):
+        service.create_event(db, staff["bill"], contract, fields(now), now)
+    assert event_rows(admin_conn) == before
+
+
+def test_an_unknown_contract_is_reported(db, staff, now):
+    with pytest.raises(NotFound, match="No contract with id 999"):
+        service.create_event(db, staff["bill"], 999, fields(now), now)
+
+
+def test_contracts_awaiting_an_event_are_the_sales_employees_signed_ones_without_event(db, admin_conn, staff):
+    bill = staff["bill"]
+    waiting = signed_contract(admin_conn, bill.id, "Waiting")
+    make_event(admin_conn, signed_contract(admin_conn, bill.id, "Has event"))
+    make_contract(admin_conn, make_client(admin_conn, bill.id, "Unsigned"))
+    signed_contract(admin_conn, staff["other_sales"].id, "Not Bill's")
+    assert [c.id for c in service.contracts_awaiting_event(db, bill)] == [waiting]
+
+
+# Validation -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(name="   "), "Event name cannot be blank"),
+        (dict(name="x" * 151), "Event name must be at most 150 characters"),
+        (dict(name="bad\x00name"), "control characters"),
+        (dict(starts_at="past"), "The start cannot be in the past"),
+        (dict(ends_at="before start"), "The end cannot be before the start"),
+        (dict(attendees=-1), "Attendees must be at least 0"),
+        (dict(attendees="12"), "Attendees must be a whole number"),
+        (dict(attendees=True), "Attendees must be a whole number"),
+        (dict(attendees=2**31), "Attendees is too large"),
+        (dict(notes="n" * 5001), "Notes must be at most 5000 characters"),
+        (dict(location="l" * 301), "Location must be at most 300 characters"),
+        (dict(client_contact="c" * 301), "Client contact must be at most 300 characters"),
+        (dict(starts_at="naive"), "Dates need a time zone"),
+    ],
+)
+def test_each_validation_rule_refuses_and_saves_nothing(db, admin_conn, staff, now, changes, message):
+    contract = signed_contract(admin_conn, staff["bill"].id)
+    special = {
+        "past": now - timedelta(minutes=1),
+        "before start": now + timedelta(days=10) - timedelta(minutes=1),
+        "naive": (now + timedelta(days=1)).replace(tzinfo=None),
+    }
+    changes = {
+        key: special.get(value, value) if isinstance(value, str) else value for key, value in changes.items()
+    }  # noqa: E501
+    with pytest.raises(ValidationError, match=message):
+        service.create_event(db, staff["bill"], contract, fields(now, **changes), now)
+    assert event_rows(admin_conn) == []
+
+
+def test_limits_themselves_are_accepted(db, admin_conn, staff, now):
+    contract = signed_contract(admin_conn, staff["bill"].id)
+    event = service.create_event(
+        db,
+        staff["bill"],
+        contract,
+        fields(now, name="n" * 150, notes="x" * 5000, attendees=0, starts_at=now, ends_at=now),
+        now,
+    )
+    row = admin_conn.execute(
+        "SELECT length(name), length(notes), attendees, starts_at = ends_at FROM events WHERE id = %s",
+        (event.id,),
+    ).fetchone()
+    assert row == (150, 5000, 0, True)
+
+
+def test_the_database_check_on_dates_becomes_a_clear_message(db, admin_conn, staff, now):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id))
+    before = event_rows(admin_conn)
+    repo = EventRepository(db.conn)
+    with pytest.raises(ValidationError, match="The end cannot be before the start"):
+        with db.transaction(staff["manager"].id), service.database_rules_as_messages():
+            repo.update(event_id, 1, fields(now, ends_at=now))
+    assert event_rows(admin_conn) == before
+
+
+def test_the_database_refuses_a_second_event_for_a_contract(db, admin_conn, staff, now):
+    contract = signed_contract(admin_conn, staff["bill"].id)
+    make_event(admin_conn, contract)
+    before = event_rows(admin_conn)
+    with pytest.raises(ValidationError, match="This contract already has an event"):
+        with db.transaction(staff["bill"].id), service.database_rules_as_messages():
+            EventRepository(db.conn).insert(contract, fields(now))
+    assert event_rows(admin_conn) == before
+
+
+def test_the_database_refuses_an_event_on_an_unsigned_contract(db, admin_conn, staff, now):
+    contract = make_contract(admin_conn, make_client(admin_conn, staff["bill"].id))
+    with pytest.raises(ValidationError, match="An event needs a signed contract"):
+        with db.transaction(staff["bill"].id), service.database_rules_as_messages():
+            EventRepository(db.conn).insert(contract, fields(now))
+    assert event_rows(admin_conn) == []
+
+
+@pytest.mark.parametrize("who", ["bill", "manager", "gone"])
+def test_the_database_refuses_a_support_contact_who_is_not_active_support(db, admin_conn, staff, who):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id))
+    before = event_rows(admin_conn)
+    with pytest.raises(ValidationError, match="must be an active support employee"):
+        with db.transaction(staff["manager"].id), service.database_rules_as_messages():
+            EventRepository(db.conn).set_support(event_id, 1, staff[who].id)
+    assert event_rows(admin_conn) == before
+
+
+# Updating and assigning ------------------------------------------------------------------------------
+
+
+def test_support_updates_every_field_of_their_event_and_the_version_moves(db, admin_conn, staff, now):
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["kate"].id
+    )
+    new = fields(now, name="Renamed", location="Ailleurs", attendees=12, notes="Bring chairs")
+    service.update_event(db, staff["kate"], event_id, 1, new, now)
+    row = admin_conn.execute(
+        "SELECT name, client_contact, starts_at, ends_at, location, attendees, notes, version,"
+        " support_contact_id FROM events WHERE id = %s",
+        (event_id,),
+    ).fetchone()
+    assert row == (
+        "Renamed",
+        new.client_contact,
+        new.starts_at,
+        new.ends_at,
+        "Ailleurs",
+        12,
+        "Bring chairs",
+        2,
+        staff["kate"].id,
+    )
+
+
+def test_a_past_start_may_stay_but_not_be_moved_into_the_past(db, admin_conn, staff, now):
+    event_id = make_event(
+        admin_conn,
+        signed_contract(admin_conn, staff["bill"].id),
+        support_id=staff["kate"].id,
+        starts_in_days=-1,
+    )
+    event = service.get_event(db, event_id)
+    keep = fields(now, starts_at=event.starts_at, ends_at=event.ends_at, notes="Debrief done")
+    service.update_event(db, staff["kate"], event_id, 1, keep, now)
+    assert admin_conn.execute("SELECT notes FROM events WHERE id = %s", (event_id,)).fetchone() == (
+        "Debrief done",
+    )
+    moved = fields(now, starts_at=event.starts_at - timedelta(hours=1), ends_at=event.ends_at)
+    before = event_rows(admin_conn)
+    with pytest.raises(ValidationError, match="The start cannot be in the past"):
+        service.update_event(db, staff["kate"], event_id, 2, moved, now)
+    assert event_rows(admin_conn) == before
+
+
+def test_management_assigns_then_changes_the_support_employee(db, admin_conn, staff):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id))
+    event = service.assign_support(db, staff["manager"], event_id, 1, staff["kate"].id)
+    assert (event.support_contact_id, event.version) == (staff["kate"].id, 2)
+    service.assign_support(db, staff["manager"], event_id, 2, staff["alienor"].id)
+    assert admin_conn.execute(
+        "SELECT support_contact_id, version FROM events WHERE id = %s", (event_id,)
+    ).fetchone() == (staff["alienor"].id, 3)
+
+
+@pytest.mark.parametrize("who", ["bill", "manager", "gone", "nobody"])
+def test_only_an_active_support_employee_can_be_assigned(db, admin_conn, staff, who):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id))
+    before = event_rows(admin_conn)
+    target = 9999 if who == "nobody" else staff[who].id
+    with pytest.raises(ValidationError, match=f"Employee {target} is not an active support employee"):
+        service.assign_support(db, staff["manager"], event_id, 1, target)
+    assert event_rows(admin_conn) == before
+
+
+def test_active_support_employees_are_the_ones_offered(db, staff):
+    assert [e.username for e in service.active_support_employees(db)] == ["alienor", "kate"]
+
+
+# No lost updates ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def second_db(crm_db, db):
+    other = Database(connect(crm_db.app_dsn))
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+def test_the_second_of_two_concurrent_edits_is_refused(db, second_db, admin_conn, staff, now):
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["kate"].id
+    )
+    mine = service.get_event(db, event_id)
+    theirs = service.get_event(second_db, event_id)
+    service.update_event(db, staff["manager"], event_id, mine.version, fields(now, notes="first"), now)
+    with pytest.raises(StaleRecord, match="Changed by someone else meanwhile — reload and try again"):
+        service.update_event(
+            second_db, staff["kate"], event_id, theirs.version, fields(now, notes="second"), now
+        )
+    assert admin_conn.execute("SELECT notes, version FROM events WHERE id = %s", (event_id,)).fetchone() == (
+        "first",
+        2,
+    )
+
+
+def test_a_save_at_an_old_version_touches_no_row(db, second_db, admin_conn, staff, now):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id))
+    with second_db.transaction(staff["manager"].id):
+        assert EventRepository(second_db.conn).update(event_id, 1, fields(now, notes="first"))
+    with db.transaction(staff["manager"].id):
+        assert not EventRepository(db.conn).update(event_id, 1, fields(now, notes="second"))
+        assert not EventRepository(db.conn).set_support(event_id, 1, staff["kate"].id)
+    assert admin_conn.execute(
+        "SELECT notes, support_contact_id, version FROM events WHERE id = %s", (event_id,)
+    ).fetchone() == ("first", None, 2)
+
+
+def test_assigning_support_on_a_stale_event_is_refused(db, second_db, admin_conn, staff, now):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id))
+    seen = service.get_event(second_db, event_id)
+    service.update_event(db, staff["manager"], event_id, 1, fields(now, notes="edited"), now)
+    with pytest.raises(StaleRecord):
+        service.assign_support(second_db, staff["manager"], event_id, seen.version, staff["kate"].id)
+    assert admin_conn.execute(
+        "SELECT support_contact_id FROM events WHERE id = %s", (event_id,)
+    ).fetchone() == (None,)
+
+
+# Text round-trips ----------------------------------------------------------------------------------
+
+
+def test_sql_looking_and_non_latin_text_round_trip_exactly(db, admin_conn, staff, now):
+    contract = signed_contract(admin_conn, staff["bill"].id, NON_LATIN)
+    text_fields = fields(now, name=SQL_LIKE, client_contact=NON_LATIN, location=SQL_LIKE, notes=NON_LATIN)
+    event = service.create_event(db, staff["bill"], contract, text_fields, now)
+    assert (event.name, event.client_contact, event.location, event.notes, event.client_name) == (
+        SQL_LIKE,
+        NON_LATIN,
+        SQL_LIKE,
+        NON_LATIN,
+        NON_LATIN,
+    )
+    assert admin_conn.execute(
+        "SELECT name, client_contact, location, notes FROM events WHERE id = %s", (event.id,)
+    ).fetchone() == (SQL_LIKE, NON_LATIN, SQL_LIKE, NON_LATIN)
+    assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (1,)
+    assert names(service.search_events(db, "東京", 0, 10)) == [SQL_LIKE]
