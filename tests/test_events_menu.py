@@ -1,0 +1,343 @@
+"""The Events section driven through the team menu loop with scripted answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crm.ui.events import events_section, local_zone
+from crm.ui.menu import Outcome, run_team_menu
+from crm.ui.menus import all_sections
+from crm.ui.session import Session
+from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
+from tests.scripted import CtrlC, ScriptedPrompts
+
+PARIS = ZoneInfo("Europe/Paris")
+SQL_LIKE = "'; DROP TABLE clients; --"
+NON_LATIN = "Assemblée générale 東京"
+
+
+class Clock:
+    def __init__(self, now: datetime | None = None):
+        self.now = now or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def run(db, employee, answers, clock=None, prompts_class=ScriptedPrompts):
+    """Run the team menu with only the Events section; the script must end the menu."""
+    prompts = prompts_class(answers)
+    outcome = run_team_menu(Session(db, employee, prompts, clock=clock or Clock()), [events_section(PARIS)])
+    assert outcome is Outcome.QUIT
+    assert prompts.answers == [], "script not used up"
+    return prompts
+
+
+def event_rows(admin_conn):
+    return admin_conn.execute("SELECT * FROM events ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def staff(admin_conn):
+    return {
+        "manager": make_employee(admin_conn, "management", "marie"),
+        "bill": make_employee(admin_conn, "sales", "bill"),
+        "kate": make_employee(admin_conn, "support", "kate", full_name="Kate Hastroff"),
+        "alienor": make_employee(admin_conn, "support", "alienor", full_name="Aliénor Vichum"),
+        "rita": make_employee(admin_conn, "support", "retired_rita", active=False),
+    }
+
+
+def signed_contract(admin_conn, sales_id, client="Kevin Casey"):
+    return make_contract(admin_conn, make_client(admin_conn, sales_id, client), signed=True)
+
+
+def test_events_is_one_of_the_menu_sections():
+    assert "Events" in [section.title for section in all_sections()]
+
+
+@pytest.mark.parametrize(
+    "team, expected",
+    [
+        (
+            "management",
+            [
+                "List events",
+                "Show an event",
+                "Search events",
+                "Events without support",
+                "Assign support",
+                "Update an event",
+                "Back",
+            ],
+        ),
+        ("sales", ["List events", "Show an event", "Search events", "Create an event", "Back"]),
+        (
+            "support",
+            ["List events", "Show an event", "Search events", "My events", "Update an event", "Back"],
+        ),
+    ],
+)
+def test_each_team_is_offered_its_event_actions_only(db, admin_conn, team, expected):
+    employee = make_employee(admin_conn, team, "someone")
+    shown = {}
+
+    class Spy(ScriptedPrompts):
+        def choose(self, message, choices):
+            shown.setdefault(message, [title for title, _ in choices])
+            return super().choose(message, choices)
+
+    run(db, employee, ["Events", "Back", "Quit"], prompts_class=Spy)
+    assert shown["Events"] == expected
+
+
+def test_support_is_not_offered_assign(db, admin_conn, staff):
+    prompts = ScriptedPrompts(["Events", "Assign support"])
+    with pytest.raises(AssertionError, match="no choice starting with 'Assign support'"):
+        run_team_menu(Session(db, staff["kate"], prompts, clock=Clock()), [events_section(PARIS)])
+
+
+def test_sales_creates_an_event_for_a_signed_contract(db, admin_conn, staff, capsys):
+    bill = staff["bill"]
+    unsigned = make_contract(admin_conn, make_client(admin_conn, bill.id, "Unsigned Client"))
+    taken = signed_contract(admin_conn, bill.id, "Taken Client")
+    make_event(admin_conn, taken, "Existing")
+    contract = signed_contract(admin_conn, bill.id, "Kevin Casey")
+    answers = [
+        "Events",
+        "Create an event",
+        str(unsigned),
+        str(taken),
+        str(contract),
+        "Lou Bouzin General Assembly",
+        None,  # keep the client's contact details offered
+        "4 June 2026",
+        "2026-05-31 10:00",
+        "2026-06-04 13:00",
+        "2026-06-04 12:59",
+        "2026-06-05 02:00",
+        "Salle des fêtes de Mufflins",
+        "-3",
+        "lots",
+        "200",
+        NON_LATIN,
+        DEFAULT_PASSWORD,
+        "Back",
+        "Quit",
+    ]
+    run(db, bill, answers, clock=Clock(datetime(2026, 6, 1, 9, 0, tzinfo=UTC)))
+    out = capsys.readouterr().out
+    assert f"Contract {unsigned} is not signed yet: an event needs a signed contract." in out
+    assert f"Contract {taken} already has an event" in out
+    assert "Start must look like 2026-06-04 13:00." in out
+    assert "The start cannot be in the past." in out
+    assert "The end cannot be before the start." in out
+    assert "Attendees must be at least 0." in out
+    assert "Attendees must be a whole number." in out
+    row = admin_conn.execute(
+        "SELECT name, client_contact, starts_at, ends_at, location, attendees, notes, support_contact_id"
+        " FROM events WHERE contract_id = %s",
+        (contract,),
+    ).fetchone()
+    assert row == (
+        "Lou Bouzin General Assembly",
+        f"Kevin Casey, kevin.casey.{bill.id}@client.test, +678 123 456 78",
+        datetime(2026, 6, 4, 11, 0, tzinfo=UTC),  # 13:00 in Paris, summer time
+        datetime(2026, 6, 5, 0, 0, tzinfo=UTC),
+        "Salle des fêtes de Mufflins",
+        200,
+        NON_LATIN,
+        None,
+    )
+    assert admin_conn.execute("SELECT count(*) FROM events").fetchone() == (2,)
+
+
+def test_sales_without_a_waiting_contract_is_told_so(db, admin_conn, staff, capsys):
+    make_contract(admin_conn, make_client(admin_conn, staff["bill"].id))
+    run(db, staff["bill"], ["Events", "Create an event", "Back", "Quit"])
+    assert "None of your clients' signed contracts is waiting for an event." in capsys.readouterr().out
+    assert event_rows(admin_conn) == []
+
+
+def test_ctrl_c_while_creating_saves_nothing(db, admin_conn, staff, capsys):
+    contract = signed_contract(admin_conn, staff["bill"].id)
+    run(db, staff["bill"], ["Events", "Create an event", str(contract), "Gala", CtrlC, "Back", "Quit"])
+    assert "Cancelled; nothing was saved." in capsys.readouterr().out
+    assert event_rows(admin_conn) == []
+
+
+def test_management_assigns_an_active_support_employee(db, admin_conn, staff, capsys):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id))
+    answers = [
+        "Events",
+        "Assign support",
+        "999",
+        str(event_id),
+        str(staff["bill"].id),
+        str(staff["rita"].id),
+        "zero",
+        str(staff["kate"].id),
+        DEFAULT_PASSWORD,
+        "Back",
+        "Quit",
+    ]
+    run(db, staff["manager"], answers)
+    out = capsys.readouterr().out
+    assert "No event with id 999." in out
+    assert f"Employee {staff['bill'].id} is not an active support employee" in out
+    assert f"Employee {staff['rita'].id} is not an active support employee" in out
+    assert "Employee id must be a whole number." in out
+    assert "Kate Hastroff" in out and "Aliénor Vichum" in out and "retired_rita" not in out
+    assert f"Kate Hastroff is now the support contact of event {event_id}." in out
+    assert admin_conn.execute(
+        "SELECT support_contact_id, version FROM events WHERE id = %s", (event_id,)
+    ).fetchone() == (staff["kate"].id, 2)
+
+
+def test_support_updates_the_notes_of_their_event_and_nothing_else(db, admin_conn, staff, capsys):
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["kate"].id
+    )
+    before = admin_conn.execute(
+        "SELECT name, client_contact, starts_at, ends_at, location, attendees, support_contact_id"
+        " FROM events WHERE id = %s",
+        (event_id,),
+    ).fetchone()
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 6
+    answers += [SQL_LIKE, DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, staff["kate"], answers)
+    assert f"Event {event_id} saved." in capsys.readouterr().out
+    after = admin_conn.execute(
+        "SELECT name, client_contact, starts_at, ends_at, location, attendees, support_contact_id"
+        " FROM events WHERE id = %s",
+        (event_id,),
+    ).fetchone()
+    assert after == before
+    assert admin_conn.execute("SELECT notes, version FROM events WHERE id = %s", (event_id,)).fetchone() == (
+        SQL_LIKE,
+        2,
+    )
+
+
+def test_a_wrong_password_at_the_save_saves_nothing(db, admin_conn, staff, capsys):
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["kate"].id
+    )
+    before = event_rows(admin_conn)
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 6
+    answers += ["New notes", "not my password", "Back", "Quit"]
+    run(db, staff["kate"], answers)
+    assert "Wrong password; nothing was saved." in capsys.readouterr().out
+    assert event_rows(admin_conn) == before
+
+
+def test_support_cannot_open_someone_elses_event_for_update(db, admin_conn, staff, capsys):
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["alienor"].id
+    )
+    before = event_rows(admin_conn)
+    run(db, staff["kate"], ["Events", "Update an event", str(event_id), "Back", "Quit"])
+    assert "Only the support employee assigned to this event can update it." in capsys.readouterr().out
+    assert event_rows(admin_conn) == before
+
+
+def test_the_list_pages_through_all_events(db, admin_conn, staff, capsys):
+    for i in range(16):
+        make_event(
+            admin_conn, signed_contract(admin_conn, staff["bill"].id, f"Client {i:02}"), f"Event-{i:02}"
+        )
+    prompts = run(
+        db,
+        staff["kate"],
+        ["Events", "List events", "Next page", "Previous page", "Back", "Back", "Quit"],
+    )
+    out = capsys.readouterr().out
+    first, second, third = out.split("Events — page ")[1:]
+    assert "Event-15" in first and "Event-01" in first and "Event-00" not in first
+    assert second.startswith("2") and "Event-00" in second and "Event-01" not in second
+    assert third.startswith("1")
+    assert "unassigned" in first
+    assert ("choose", "Page:") in prompts.asked
+
+
+def test_a_list_that_fits_one_page_asks_nothing_more(db, admin_conn, staff, capsys):
+    for i in range(15):
+        make_event(
+            admin_conn, signed_contract(admin_conn, staff["bill"].id, f"Client {i:02}"), f"Event-{i:02}"
+        )
+    prompts = run(db, staff["bill"], ["Events", "List events", "Back", "Quit"])
+    assert ("choose", "Page:") not in prompts.asked
+    assert "Event-00" in capsys.readouterr().out
+
+
+def test_the_list_shows_dates_in_the_chosen_zone_and_the_support_contact(db, admin_conn, staff, capsys):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id), "Gala")
+    admin_conn.execute(
+        "UPDATE events SET starts_at = '2026-12-24 18:00+00', ends_at = '2026-12-24 23:30+00',"
+        " support_contact_id = %s WHERE id = %s",
+        (staff["alienor"].id, event_id),
+    )
+    run(db, staff["bill"], ["Events", "List events", "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "2026-12-24 19:00" in out and "2026-12-25 00:30" in out  # Paris, winter time
+    assert "Aliénor Vichum" in out and "Kevin Casey" in out
+
+
+def test_search_finds_sql_looking_names_and_shows_them_as_typed(db, admin_conn, staff, capsys):
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, NON_LATIN), SQL_LIKE)
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Other"), "Other gala")
+    run(db, staff["bill"], ["Events", "Search events", "  ", "'; drop", "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "Search text cannot be blank." in out
+    assert SQL_LIKE in out and NON_LATIN in out and "Other gala" not in out
+
+
+def test_show_an_event_gives_client_contact_contract_and_support(db, admin_conn, staff, capsys):
+    contract = signed_contract(admin_conn, staff["bill"].id)
+    event_id = make_event(admin_conn, contract, "John Ouick Wedding")
+    run(db, staff["kate"], ["Events", "Show an event", "abc", "999", str(event_id), "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "Event id must be a whole number." in out
+    assert "No event with id 999." in out
+    for expected in (
+        f"Event {event_id}",
+        "John Ouick Wedding",
+        "Kevin Casey",
+        f"kevin.casey.{staff['bill'].id}@client.test",
+        "+678 123 456 78",
+        "john.ouick@gmail.com, +1 234 567 8901",
+        f"Contract         {contract}",
+        "unassigned",
+    ):
+        assert expected in out
+
+
+def test_my_events_and_events_without_support_through_the_menu(db, admin_conn, staff, capsys):
+    make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id, "A"), "Kate past", staff["kate"].id, -3
+    )
+    make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id, "B"), "Kate soon", staff["kate"].id, 3
+    )
+    make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id, "C"), "Alienor's", staff["alienor"].id
+    )
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "D"), "Open one")
+    run(db, staff["kate"], ["Events", "My events", "Back", "Quit"])
+    mine = capsys.readouterr().out
+    assert mine.index("Kate soon") < mine.index("Kate past")
+    assert "Alienor's" not in mine and "Open one" not in mine
+    run(db, staff["manager"], ["Events", "Events without support", "Back", "Quit"])
+    open_ones = capsys.readouterr().out
+    assert "Open one" in open_ones
+    assert "Kate soon" not in open_ones and "Alienor's" not in open_ones
+
+
+def test_the_default_zone_is_the_systems(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    assert local_zone() == ZoneInfo("Asia/Tokyo")
+    monkeypatch.delenv("TZ")
+    assert local_zone().utcoffset(datetime(2026, 1, 1)) == datetime(2026, 1, 1).astimezone().utcoffset()
