@@ -89,11 +89,11 @@ def amount(value: str, what: str = "Amount") -> Decimal:
         raise ValidationError(f"{what} must be a number like 1200 or 1200.50.")
     if result < 0:
         raise ValidationError(f"{what} cannot be negative.")
+    if result > MONEY_MAX:  # before quantize(), which fails on numbers this long
+        raise ValidationError(f"{what} cannot exceed {MONEY_MAX}.")
     if result.as_tuple().exponent < -2 and result != result.quantize(Decimal("0.01")):
         raise ValidationError(f"{what} can have at most 2 decimals.")
-    if result > MONEY_MAX:
-        raise ValidationError(f"{what} cannot exceed {MONEY_MAX}.")
-    return result.quantize(Decimal("0.01"))
+    return abs(result).quantize(Decimal("0.01"))  # abs: "-0" is 0.00
 
 
 def whole_number(value: str, what: str = "Number", minimum: int = 0) -> int:

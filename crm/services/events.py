@@ -6,12 +6,9 @@ version the editor read, so a concurrent change makes the second save fail with 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
-
-from psycopg import errors as pg_errors
 
 from crm import permissions, validation
 from crm.db import Database
@@ -19,6 +16,7 @@ from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import Employee, Event
 from crm.permissions import Action
 from crm.repositories.events import ContractForEvent, EventFields, EventRepository
+from crm.services.rules import rules_as_messages
 
 __all__ = [
     "EventFields",
@@ -56,16 +54,9 @@ _RULE_MESSAGES = {
 }
 
 
-@contextmanager
-def database_rules_as_messages() -> Iterator[None]:
+def database_rules_as_messages() -> AbstractContextManager[None]:
     """Turn a database rule the data broke (CHECK, UNIQUE, trigger) into a one-line ValidationError."""
-    try:
-        yield
-    except (pg_errors.CheckViolation, pg_errors.UniqueViolation, pg_errors.ForeignKeyViolation) as error:
-        message = _RULE_MESSAGES.get(error.diag.constraint_name or "")
-        if message is None:
-            raise
-        raise ValidationError(message) from None
+    return rules_as_messages(_RULE_MESSAGES)
 
 
 def clean_fields(fields: EventFields, now: datetime, previous_start: datetime | None = None) -> EventFields:
