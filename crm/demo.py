@@ -1,0 +1,372 @@
+"""Sample data to try the program, at any scale: `python -m main --demo-data --clients N`.
+
+Everything is loaded in one transaction with COPY (never row by row), through the application
+role, so the database's own rules (CHECKs, triggers, audit) apply to demo rows as to real ones.
+Demo rows are recognisable: demo employees' e-mails end in DEMO_EMPLOYEE_DOMAIN and demo
+clients' e-mails in the reserved `.example` top-level domain. The loader refuses a database that
+holds anything else than demo data and management accounts, unless forced.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import psycopg
+
+from crm import security
+from crm.db import Database
+from crm.errors import CRMError
+
+DEMO_EMPLOYEE_DOMAIN = "demo.epicevents.example"
+DEMO_CLIENT_TLD = ".example"
+CLIENTS_MAX = 1_000_000
+EXTRA_UNSIGNED_EVERY = 10  # every 10th client also has a contract not signed yet
+UNASSIGNED_EVERY = 8  # every 8th event has no support employee yet
+
+FIRST_NAMES = (
+    "Kevin", "Aliénor", "Kate", "John", "Lou", "Jacky", "Chloé", "Zoë", "Łukasz", "Mehmet",
+    "Amélie", "Noah", "Inès", "Sven", "Björn", "Olga", "Dmitri", "Yuki", "Wei", "Fatima",
+    "Jean-Luc", "Maëlle", "Oscar", "Léa", "Hugo", "Nadia", "Paolo", "Sofía", "Raphaël", "Emma",
+    "Дмитрий", "Анна", "王伟", "李娜", "さくら", "Αλέξανδρος",
+)  # fmt: skip
+LAST_NAMES = (
+    "Casey", "Ouick", "Bouzin", "Vichum", "Hastroff", "Blangier", "Martin", "Bernard", "Dubois",
+    "Durand", "Lefèvre", "Moreau", "Laurent", "Simon", "Müller", "Schmidt", "García", "Rossi",
+    "Nowak", "Kowalski", "Yılmaz", "Tanaka", "Nguyen", "O'Brien", "Van der Berg", "Søndergaard",
+    "Иванов", "张", "佐藤", "Παπαδόπουλος",
+)  # fmt: skip
+COMPANY_WORDS = (
+    "Cool Startup", "Lou Bouzin", "Atelier", "Maison", "Horizon", "Nordic", "Blue Ocean",
+    "Château", "Quantum", "Green Leaf", "Studio", "Alpine", "Riviera", "Pixel", "Gourmet",
+)  # fmt: skip
+COMPANY_KINDS = ("LLC", "SA", "SARL", "GmbH", "Ltd", "& Co", "Inc.", "SAS")
+EVENT_KINDS = (
+    "Wedding", "General Assembly", "Birthday Party", "Off-site Meeting", "Product Launch",
+    "Gala Dinner", "Team Building", "Anniversary", "Conference", "Christmas Party",
+)  # fmt: skip
+LOCATIONS = (
+    "53 Rue du Château, 41120 Candé-sur-Beuvron, France", "Salle des fêtes de Mufflins",
+    "Domaine des Oliviers, Aix-en-Provence", "Palais Brongniart, Paris", "Hôtel de Ville, Lyon",
+    "Kulturbrauerei, Berlin", "The Old Truman Brewery, London", "Castello di Vincigliata, Firenze",
+    "Strandhotel, Scheveningen", "Le Grand Bleu, Marseille", "Villa Èze, Côte d'Azur",
+)  # fmt: skip
+NOTES = (
+    "Wedding starts at 3PM, by the river. Catering is organized, reception starts at 5PM.",
+    "Assemblée générale des actionnaires (~200 personnes).",
+    "Vegetarian menu for a third of the guests. Parking for 40 cars.",
+    "DJ from 10PM; the venue closes at 2AM sharp.",
+    "",
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    team: str
+    password: str
+
+
+@dataclass
+class DemoResult:
+    accounts: list[DemoAccount]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class Progress:
+    """A one-line progress bar on stderr (or nothing, for tests)."""
+
+    def __init__(self, total: int, stream=sys.stderr, width: int = 30) -> None:
+        self.total, self.done, self.stream, self.width = max(total, 1), 0, stream, width
+        self._shown = -1
+
+    def advance(self, rows: int = 1) -> None:
+        self.done += rows
+        percent = min(100, self.done * 100 // self.total)
+        if percent != self._shown and self.stream is not None:
+            filled = self.width * percent // 100
+            bar = "#" * filled + "." * (self.width - filled)
+            self.stream.write(f"\rLoading demo data [{bar}] {percent:3d}%")
+            if percent == 100:
+                self.stream.write("\n")
+            self.stream.flush()
+            self._shown = percent
+
+
+def holds_real_data(conn: psycopg.Connection) -> bool:
+    """Whether the database holds anything but demo rows and management accounts."""
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM clients WHERE email NOT LIKE %s)"
+        " OR EXISTS (SELECT 1 FROM employees WHERE team <> 'management' AND email NOT LIKE %s)",
+        ("%" + DEMO_CLIENT_TLD, "%@" + DEMO_EMPLOYEE_DOMAIN),
+    ).fetchone()[0]
+
+
+def holds_demo_data(conn: psycopg.Connection) -> bool:
+    return conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM employees WHERE email LIKE %s)", ("%@" + DEMO_EMPLOYEE_DOMAIN,)
+    ).fetchone()[0]
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(c for c in ascii_text.lower() if c.isalnum()) or "client"
+
+
+def team_sizes(clients: int) -> dict[str, int]:
+    """How many demo employees of each team a scale needs."""
+    return {
+        "management": 2,
+        "sales": min(40, max(3, clients // 2500)),
+        "support": min(40, max(3, clients // 2500)),
+    }
+
+
+def _demo_password() -> str:
+    return "demo-" + secrets.token_urlsafe(12)
+
+
+def _insert_employees(conn: psycopg.Connection, clients: int) -> tuple[list[DemoAccount], dict[str, list]]:
+    """The demo accounts, one password per team (hashed once), and the ids of each team."""
+    accounts: list[DemoAccount] = []
+    ids: dict[str, list[int]] = {}
+    for team, size in team_sizes(clients).items():
+        password = _demo_password()
+        password_hash = security.hash_password(password)
+        rows = []
+        for n in range(1, size + 1):
+            username = f"demo-{team}-{n}"
+            first, last = FIRST_NAMES[(n * 7 + len(team)) % len(FIRST_NAMES)], LAST_NAMES[n % len(LAST_NAMES)]
+            rows.append(
+                (username, f"{first} {last}", f"{username}@{DEMO_EMPLOYEE_DOMAIN}", team, password_hash)
+            )
+            accounts.append(DemoAccount(username, team, password))
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO employees (username, full_name, email, team, password_hash)"
+                " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+                rows,
+                returning=True,
+            )
+            team_ids = []
+            while True:
+                team_ids.append(cur.fetchone()[0])
+                if not cur.nextset():
+                    break
+        ids[team] = team_ids
+    return accounts, ids
+
+
+def _client_rows(rng: random.Random, clients: int, sales_ids: list[int], now: datetime) -> Iterator[tuple]:
+    for i in range(clients):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        company = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}"
+        email = f"{_slug(first)}.{_slug(last)}.{i}@{_slug(company)}{DEMO_CLIENT_TLD}"
+        phone = (
+            f"+33 6 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
+        )
+        created = now - timedelta(days=rng.uniform(30, 3 * 365))
+        updated = created + timedelta(days=rng.uniform(0, (now - created).days))
+        yield (f"{first} {last}", email, phone, company, sales_ids[i % len(sales_ids)], created, updated)
+
+
+def _copy(conn: psycopg.Connection, statement: str, rows: Iterable[tuple], progress: Progress) -> None:
+    """COPY rows into a table, moving the progress bar every few thousand rows."""
+    written = 0
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for written, row in enumerate(rows, 1):
+            copy.write_row(row)
+            if written % 5000 == 0:
+                progress.advance(5000)
+    progress.advance(written % 5000)
+
+
+def load(
+    db: Database,
+    clients: int = 1000,
+    *,
+    force: bool = False,
+    seed: int | None = None,
+    progress_stream=sys.stderr,
+    now: datetime | None = None,
+) -> DemoResult:
+    """Fill the database with demo employees, clients, contracts, payments and events."""
+    if not 1 <= clients <= CLIENTS_MAX:
+        raise CRMError(f"The number of clients must be between 1 and {CLIENTS_MAX:,}.")
+    conn = db.conn
+    if holds_demo_data(conn):
+        raise CRMError("This database already holds demo data.")
+    if holds_real_data(conn) and not force:
+        raise CRMError(
+            "This database already holds real data; demo data would mix with it. "
+            "Use --force to load it anyway."
+        )
+    rng = random.Random(seed)
+    now = now or datetime.now(UTC)
+    extra = (clients + EXTRA_UNSIGNED_EVERY - 1) // EXTRA_UNSIGNED_EVERY
+    total_rows = clients + (2 * clients + extra) * 2 + 2 * clients  # clients, contracts, payments, events
+    progress = Progress(total_rows, progress_stream)
+    with db.transaction():
+        accounts, team_ids = _insert_employees(conn, clients)
+        sales_ids, support_ids = team_ids["sales"], team_ids["support"]
+        first_id = conn.execute("SELECT coalesce(max(id), 0) FROM clients").fetchone()[0]
+        client_rows = list(_client_rows(rng, clients, sales_ids, now))
+        _copy(
+            conn,
+            "COPY clients (full_name, email, phone, company_name, sales_contact_id, created_at, updated_at)"
+            " FROM STDIN",
+            iter(client_rows),
+            progress,
+        )
+        by_email = {row[1]: i for i, row in enumerate(client_rows)}
+        client_ids = [0] * clients
+        for client_id, email in conn.execute(
+            "SELECT id, email FROM clients WHERE id > %s AND email LIKE %s", (first_id, "%" + DEMO_CLIENT_TLD)
+        ):
+            client_ids[by_email[email]] = client_id
+
+        contracts = list(_contract_rows(rng, client_rows, client_ids, now))
+        first_contract = conn.execute("SELECT coalesce(max(id), 0) FROM contracts").fetchone()[0]
+        _copy(
+            conn,
+            "COPY contracts (client_id, total_amount, remaining_amount, is_signed, signed_at, created_at,"
+            " updated_at) FROM STDIN",
+            (c.row for c in contracts),
+            progress,
+        )
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM contracts WHERE id > %s AND client_id = ANY(%s) ORDER BY id",
+                (first_contract, client_ids),
+            )
+        ]
+        for contract, contract_id in zip(contracts, ids, strict=True):
+            contract.id = contract_id
+        payments = [p for c in contracts for p in _payment_rows(rng, c, now)]
+        _copy(
+            conn,
+            "COPY payments (contract_id, amount, paid_at, recorded_by, created_at) FROM STDIN",
+            iter(payments),
+            progress,
+        )
+        events = [
+            _event_row(rng, c, i, support_ids, now) for i, c in enumerate(c for c in contracts if c.signed)
+        ]
+        _copy(
+            conn,
+            "COPY events (name, contract_id, support_contact_id, client_contact, starts_at, ends_at,"
+            " location, attendees, notes, created_at, updated_at) FROM STDIN",
+            iter(events),
+            progress,
+        )
+    progress.advance(total_rows)  # the estimate of payments is rough; finish the bar
+    return DemoResult(
+        accounts,
+        {
+            "employees": len(accounts),
+            "clients": clients,
+            "contracts": len(contracts),
+            "payments": len(payments),
+            "events": len(events),
+        },
+    )
+
+
+@dataclass
+class _Contract:
+    client_row: tuple
+    client_id: int
+    total: Decimal
+    remaining: Decimal
+    signed: bool
+    signed_at: datetime | None
+    created: datetime
+    id: int = 0  # known once copied
+
+    @property
+    def sales_id(self) -> int:
+        return self.client_row[4]
+
+    @property
+    def row(self) -> tuple:
+        return (
+            self.client_id, self.total, self.remaining, self.signed, self.signed_at, self.created,
+            self.created,
+        )  # fmt: skip
+
+
+def _contract_rows(
+    rng: random.Random, client_rows: list[tuple], client_ids: list[int], now: datetime
+) -> Iterator[_Contract]:
+    for i, (client_row, client_id) in enumerate(zip(client_rows, client_ids, strict=True)):
+        client_created = client_row[5]
+        kinds = [True, True] + ([False] if i % EXTRA_UNSIGNED_EVERY == 0 else [])
+        for signed in kinds:
+            total = Decimal(rng.randrange(50_000, 5_000_000)) / 100
+            created = client_created + timedelta(days=rng.uniform(0, max(1, (now - client_created).days - 1)))
+            signed_at = created + timedelta(days=rng.uniform(0, 1)) if signed else None
+            if signed_at is not None and signed_at > now:
+                signed_at = now
+            paid_share = rng.choice((0, 0, 30, 50, 100, 100)) if signed else 0
+            remaining = (total - (total * paid_share / 100)).quantize(Decimal("0.01"))
+            yield _Contract(client_row, client_id, total, remaining, signed, signed_at, created)
+
+
+def _payment_rows(rng: random.Random, contract: _Contract, now: datetime) -> list[tuple]:
+    paid = contract.total - contract.remaining
+    if paid <= 0:
+        return []
+    start = contract.signed_at or contract.created
+    if paid < 1000 or rng.random() < 0.5:
+        parts = [paid]
+    else:
+        half = (paid / 2).quantize(Decimal("0.01"))
+        parts = [half, paid - half]
+    rows = []
+    for part in parts:
+        when = min(now, start + timedelta(days=rng.uniform(0, 60)))
+        rows.append((contract.id, part, when, contract.sales_id, when))
+    return rows
+
+
+def _event_row(
+    rng: random.Random, contract: _Contract, n: int, support_ids: list[int], now: datetime
+) -> tuple:
+    client_name, client_email, client_phone, company = contract.client_row[:4]
+    kind = rng.choice(EVENT_KINDS)
+    name = (
+        f"{company} {kind}"
+        if kind in ("General Assembly", "Product Launch", "Conference")
+        else (f"{client_name} {kind}")
+    )
+    starts = now + timedelta(days=rng.uniform(-365, 365), hours=rng.randint(0, 23))
+    starts = starts.replace(minute=0, second=0, microsecond=0)
+    ends = starts + timedelta(hours=rng.choice((2, 4, 6, 13)))
+    support = None if n % UNASSIGNED_EVERY == 0 else support_ids[n % len(support_ids)]
+    created = min(now, (contract.signed_at or contract.created) + timedelta(hours=1))
+    return (
+        name[:150], contract.id, support, f"{client_name}, {client_email}, {client_phone}", starts, ends,
+        rng.choice(LOCATIONS), rng.choice((20, 50, 75, 120, 200, 350)), rng.choice(NOTES), created, created,
+    )  # fmt: skip
+
+
+def print_accounts(result: DemoResult, out: Callable[[str], None] = print) -> None:
+    """Show the demo accounts and their passwords, once."""
+    counts = ", ".join(f"{n:,} {what}" for what, n in result.counts.items())
+    out(f"Demo data loaded: {counts}.")
+    out("Demo accounts (these passwords are shown only now):")
+    shown: set[str] = set()
+    for account in result.accounts:
+        if account.team in shown:
+            continue
+        shown.add(account.team)
+        same = [a.username for a in result.accounts if a.team == account.team]
+        names = f"{same[0]} … {same[-1]}" if len(same) > 1 else same[0]
+        out(f"  {account.team:<10} {names:<40} password: {account.password}")

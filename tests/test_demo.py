@@ -1,0 +1,151 @@
+"""Demo data: what it loads, that its accounts work, and when it refuses to run."""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import UTC, datetime
+
+import pytest
+
+from crm import app, demo
+from crm.errors import CRMError
+from crm.services import auth
+from tests.factories import make_client, make_employee
+from tests.scripted import ScriptedPrompts
+from tests.test_app import config_for
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def counts(conn) -> dict[str, int]:
+    tables = ("employees", "clients", "contracts", "payments", "events")
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
+
+
+def test_load_fills_every_table_consistently(db, admin_conn):
+    result = demo.load(db, 60, seed=7, progress_stream=None, now=NOW)
+
+    assert counts(admin_conn) == result.counts
+    assert result.counts["clients"] == 60
+    assert result.counts["contracts"] == 60 * 2 + 6  # every 10th client has an unsigned third contract
+    assert result.counts["events"] == 60 * 2  # one per signed contract
+    (unsigned, partly_paid, unpaid, paid_off) = admin_conn.execute(
+        "SELECT count(*) FILTER (WHERE NOT is_signed),"
+        " count(*) FILTER (WHERE is_signed AND remaining_amount > 0 AND remaining_amount < total_amount),"
+        " count(*) FILTER (WHERE remaining_amount = total_amount),"
+        " count(*) FILTER (WHERE remaining_amount = 0) FROM contracts"
+    ).fetchone()
+    assert unsigned == 6 and partly_paid > 0 and unpaid > 0 and paid_off > 0
+    # Payments add up to what was paid on each contract, and were recorded by its sales contact.
+    mismatched = admin_conn.execute(
+        "SELECT count(*) FROM contracts c"
+        " LEFT JOIN (SELECT contract_id, sum(amount) AS paid FROM payments GROUP BY contract_id) p"
+        "   ON p.contract_id = c.id"
+        " WHERE coalesce(p.paid, 0) <> c.total_amount - c.remaining_amount"
+    ).fetchone()[0]
+    assert mismatched == 0
+    assert admin_conn.execute(
+        "SELECT bool_and(p.recorded_by = cl.sales_contact_id) FROM payments p"
+        " JOIN contracts c ON c.id = p.contract_id JOIN clients cl ON cl.id = c.client_id"
+    ).fetchone()[0]
+    unassigned, past, upcoming = admin_conn.execute(
+        "SELECT count(*) FILTER (WHERE support_contact_id IS NULL),"
+        " count(*) FILTER (WHERE starts_at < %s), count(*) FILTER (WHERE starts_at >= %s) FROM events",
+        (NOW, NOW),
+    ).fetchone()
+    assert unassigned > 0 and past > 0 and upcoming > 0
+    # Clients belong to sales employees; events to support employees.
+    assert admin_conn.execute(
+        "SELECT bool_and(e.team = 'sales') FROM clients c JOIN employees e ON e.id = c.sales_contact_id"
+    ).fetchone()[0]
+    assert admin_conn.execute(
+        "SELECT bool_and(s.team = 'support') FROM events e JOIN employees s ON s.id = e.support_contact_id"
+    ).fetchone()[0]
+
+
+def test_demo_accounts_log_in_with_the_printed_passwords(db):
+    result = demo.load(db, 5, seed=1, progress_stream=None, now=NOW)
+    out: list[str] = []
+    demo.print_accounts(result, out.append)
+    printed = "\n".join(out)
+    for team in ("management", "sales", "support"):
+        account = next(a for a in result.accounts if a.team == team)
+        assert account.password in printed
+        employee = auth.login(db, account.username, account.password)
+        assert employee.team == team
+
+
+def test_non_latin_names_are_loaded_as_they_are(db, admin_conn):
+    demo.load(db, 300, seed=3, progress_stream=None, now=NOW)
+    names = {r[0] for r in admin_conn.execute("SELECT full_name FROM clients")}
+    assert any(not name.isascii() for name in names)
+
+
+def test_refuses_a_database_with_real_clients_unless_forced(db, admin_conn):
+    sales = make_employee(admin_conn, "sales")
+    make_client(admin_conn, sales.id, email="real.client@company.com")
+    before = counts(admin_conn)
+
+    with pytest.raises(CRMError, match="already holds real data"):
+        demo.load(db, 5, progress_stream=None)
+    assert counts(admin_conn) == before
+
+    demo.load(db, 5, progress_stream=None, force=True)
+    assert counts(admin_conn)["clients"] == before["clients"] + 5
+
+
+def test_a_fresh_install_with_only_its_manager_is_not_real_data(db, admin_conn):
+    make_employee(admin_conn, "management")
+    demo.load(db, 3, progress_stream=None)
+    assert counts(admin_conn)["clients"] == 3
+
+
+def test_refuses_to_load_twice(db, admin_conn):
+    demo.load(db, 3, progress_stream=None)
+    before = counts(admin_conn)
+    with pytest.raises(CRMError, match="already holds demo data"):
+        demo.load(db, 3, progress_stream=None)
+    assert counts(admin_conn) == before
+
+
+def test_a_failure_half_way_leaves_nothing_behind(db, admin_conn):
+    # The real client below has the e-mail the demo's third client will get: COPY fails on it.
+    rng = random.Random(11)
+    clients = list(demo._client_rows(rng, 3, [1], NOW))
+    sales = make_employee(admin_conn, "sales")
+    make_client(admin_conn, sales.id, email=clients[2][1])
+    before = counts(admin_conn)
+
+    with pytest.raises(Exception, match="clients_email_key"):
+        demo.load(db, 3, seed=11, force=True, progress_stream=None, now=NOW)
+    assert counts(admin_conn) == before
+
+
+@pytest.mark.parametrize("clients", [0, demo.CLIENTS_MAX + 1])
+def test_scale_out_of_range_is_refused(db, clients):
+    with pytest.raises(CRMError, match="between 1 and"):
+        demo.load(db, clients, progress_stream=None)
+
+
+def test_progress_bar_reaches_100_percent(db):
+    stream = io.StringIO()
+    demo.load(db, 4, progress_stream=stream)
+    assert stream.getvalue().rstrip().endswith("100%")
+
+
+def test_command_line_loads_and_prints_accounts(crm_db, admin_conn, tmp_path, monkeypatch, capsys):
+    config_for(crm_db, tmp_path, monkeypatch)
+    assert app.main(["--demo-data", "--clients", "12"], ScriptedPrompts([])) == 0
+    out = capsys.readouterr().out
+    assert "12 clients" in out and "password: demo-" in out
+    assert counts(admin_conn)["clients"] == 12
+
+
+def test_command_line_refusal_is_one_line_and_exit_1(crm_db, admin_conn, tmp_path, monkeypatch, capsys):
+    sales = make_employee(admin_conn, "sales")
+    make_client(admin_conn, sales.id, email="real@company.com")
+    config_for(crm_db, tmp_path, monkeypatch)
+    assert app.main(["--demo-data", "--clients", "5"], ScriptedPrompts([])) == 1
+    out = capsys.readouterr().out.strip()
+    assert "--force" in out and len(out.splitlines()) == 1
