@@ -73,7 +73,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="apply schema upgrades on an existing server (asks for superuser credentials)",
     )
+    demo = parser.add_argument_group("sample data")
+    demo.add_argument(
+        "--demo-data", action="store_true", help="load sample data to try the program, then exit"
+    )
+    demo.add_argument(
+        "--clients", type=_positive, default=1000, metavar="N", help="number of demo clients (default 1000)"
+    )
+    demo.add_argument("--force", action="store_true", help="load demo data even beside real data")
     return parser.parse_args(argv)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
@@ -101,6 +119,8 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         except CRMError as error:
             print(error)
             return EXIT_UNAVAILABLE
+        if args.demo_data:
+            return _load_demo(db, args)
         from crm.ui.login import login_loop
         from crm.ui.menus import all_sections
 
@@ -111,6 +131,18 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         return EXIT_CANCELLED
     finally:
         runtime.close()
+
+
+def _load_demo(db: Database, args: argparse.Namespace) -> int:
+    from crm import demo
+
+    try:
+        result = demo.load(db, args.clients, force=args.force)
+    except CRMError as error:
+        print(error)
+        return EXIT_CANCELLED
+    demo.print_accounts(result)
+    return EXIT_OK
 
 
 if __name__ == "__main__":
