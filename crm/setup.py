@@ -28,6 +28,8 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "contracts": ("SELECT", "INSERT", "UPDATE"),
     "payments": ("SELECT", "INSERT"),
     "events": ("SELECT", "INSERT", "UPDATE"),
+    # Read only: audit rows are written by the owner's trigger (sql/0005_audit.sql), never by the app.
+    "audit_log": ("SELECT",),
     "schema_migrations": ("SELECT",),
 }
 
@@ -179,6 +181,8 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
             )
         )
     conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident(roles.app)))
+    # Audit ids are drawn by the audit trigger as the owner; the app cannot even burn one.
+    conn.execute(sql.SQL("REVOKE ALL ON SEQUENCE audit_log_id_seq FROM {}").format(ident(roles.app)))
 
 
 def upgrade(admin_conninfo: str, dbname: str) -> list[str]:
