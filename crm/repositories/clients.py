@@ -1,0 +1,127 @@
+"""SQL for clients, with the name of their sales contact.
+
+Every list is one statement (clients joined with their sales contact), paged with offset/limit,
+newest first. Writes carry the version the caller read: an UPDATE that finds another version
+touches no row, and the caller reports a stale record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row
+
+from crm.models import Client, Employee
+from crm.repositories.employees import EMPLOYEE_COLUMNS
+from crm.repositories.events import like_pattern
+
+# The columns of crm.models.Client, from clients cl and employees sc (the sales contact).
+_CLIENT_SELECT = sql.SQL(
+    "SELECT cl.id, cl.full_name, cl.email, cl.phone, cl.company_name, cl.sales_contact_id,"
+    " sc.full_name AS sales_contact_name, cl.created_at, cl.updated_at, cl.version"
+    " FROM clients cl JOIN employees sc ON sc.id = cl.sales_contact_id"
+)
+_NEWEST_FIRST = sql.SQL(" ORDER BY cl.created_at DESC, cl.id DESC")
+_PAGE = sql.SQL(" OFFSET %(offset)s LIMIT %(limit)s")
+
+
+@dataclass(frozen=True)
+class ClientFields:
+    """The fields of a client that its sales contact types in."""
+
+    full_name: str
+    email: str
+    phone: str | None
+    company_name: str
+
+
+class ClientRepository:
+    """Reads and writes clients."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def _clients(self, query: sql.Composable, params: dict) -> list[Client]:
+        with self.conn.cursor(row_factory=class_row(Client)) as cur:
+            return cur.execute(query, params).fetchall()
+
+    # Reads -------------------------------------------------------------------------------------
+
+    def get(self, client_id: int) -> Client | None:
+        """One client by id, or None."""
+        rows = self._clients(_CLIENT_SELECT + sql.SQL(" WHERE cl.id = %(id)s"), {"id": client_id})
+        return rows[0] if rows else None
+
+    def list_newest(self, offset: int, limit: int) -> list[Client]:
+        """A page of all clients, newest first."""
+        return self._clients(_CLIENT_SELECT + _NEWEST_FIRST + _PAGE, {"offset": offset, "limit": limit})
+
+    def list_for_sales(self, sales_id: int, offset: int, limit: int) -> list[Client]:
+        """A page of one sales employee's clients, newest first."""
+        query = _CLIENT_SELECT + sql.SQL(" WHERE cl.sales_contact_id = %(sales)s") + _NEWEST_FIRST + _PAGE
+        return self._clients(query, {"sales": sales_id, "offset": offset, "limit": limit})
+
+    def search(self, text: str, offset: int, limit: int) -> list[Client]:
+        """A page of the clients whose name or company contains `text` (any case), newest first."""
+        query = (
+            _CLIENT_SELECT
+            + sql.SQL(" WHERE cl.full_name ILIKE %(pattern)s OR cl.company_name ILIKE %(pattern)s")
+            + _NEWEST_FIRST
+            + _PAGE
+        )
+        return self._clients(query, {"pattern": like_pattern(text), "offset": offset, "limit": limit})
+
+    def email_in_use(self, email: str, except_id: int | None = None) -> bool:
+        """Whether another client has this e-mail address (case-insensitively)."""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM clients WHERE lower(email) = lower(%s) AND id IS DISTINCT FROM %s)",
+            (email, except_id),
+        ).fetchone()
+        return bool(row[0])
+
+    def active_sales_employees(self) -> list[Employee]:
+        """The active employees of the sales team, by name."""
+        query = sql.SQL(
+            "SELECT {} FROM employees WHERE team = 'sales' AND is_active ORDER BY full_name, id"
+        ).format(EMPLOYEE_COLUMNS)
+        with self.conn.cursor(row_factory=class_row(Employee)) as cur:
+            return cur.execute(query).fetchall()
+
+    def is_active_sales(self, employee_id: int) -> bool:
+        """Whether an id is an active sales employee's."""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM employees WHERE id = %s AND team = 'sales' AND is_active)",
+            (employee_id,),
+        ).fetchone()
+        return bool(row[0])
+
+    # Writes ------------------------------------------------------------------------------------
+
+    def insert(self, sales_id: int, fields: ClientFields) -> int:
+        """Create a client whose sales contact is sales_id; return its id."""
+        row = self.conn.execute(
+            "INSERT INTO clients (full_name, email, phone, company_name, sales_contact_id)"
+            " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            (fields.full_name, fields.email, fields.phone, fields.company_name, sales_id),
+        ).fetchone()
+        return row[0]
+
+    def update(self, client_id: int, version: int, fields: ClientFields) -> bool:
+        """Save a client's fields if it is still at `version`; False when it is not."""
+        cur = self.conn.execute(
+            "UPDATE clients SET full_name = %s, email = %s, phone = %s, company_name = %s,"
+            " updated_at = now(), version = version + 1 WHERE id = %s AND version = %s",
+            (fields.full_name, fields.email, fields.phone, fields.company_name, client_id, version),
+        )
+        return cur.rowcount == 1
+
+    def set_sales_contact(self, client_id: int, version: int, sales_id: int) -> bool:
+        """Give the client another sales contact if it is still at `version`; False when it is not."""
+        cur = self.conn.execute(
+            "UPDATE clients SET sales_contact_id = %s, updated_at = now(), version = version + 1"
+            " WHERE id = %s AND version = %s",
+            (sales_id, client_id, version),
+        )
+        return cur.rowcount == 1

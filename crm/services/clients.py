@@ -1,0 +1,150 @@
+"""Client use cases: list, search, "my clients", create and update (sales), reassign (management).
+
+Each write asks crm.permissions first, validates, then runs one transaction. Saves carry the
+version the editor read, so a concurrent change makes the second save fail with StaleRecord.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+
+from crm import permissions, validation
+from crm.db import Database
+from crm.errors import NotFound, StaleRecord, ValidationError
+from crm.models import Client, Employee
+from crm.permissions import Action
+from crm.repositories.clients import ClientFields, ClientRepository
+from crm.services.rules import rules_as_messages
+
+__all__ = [
+    "ClientFields",
+    "active_sales_employees",
+    "clean_fields",
+    "create_client",
+    "database_rules_as_messages",
+    "get_client",
+    "list_clients",
+    "my_clients",
+    "reassign_client",
+    "search_clients",
+    "update_client",
+]
+
+SEARCH_MAX = 150
+EMAIL_TAKEN = "Another client already has this e-mail address."
+
+# What a broken database rule means to the user, by constraint name.
+_RULE_MESSAGES = {
+    "clients_email_key": EMAIL_TAKEN,
+    "clients_sales_is_active_sales": "The sales contact must be an active sales employee.",
+    "clients_sales_contact_id_fkey": "No employee with that id.",
+    "clients_full_name_check": f"Full name cannot be blank and has at most {validation.NAME_MAX} characters.",
+    "clients_email_check": "Enter a valid e-mail address, like name@example.com.",
+    "clients_phone_check": "A phone number has at most 40 characters.",
+    "clients_company_name_check": f"Company name has at most {validation.NAME_MAX} characters.",
+}
+
+
+def database_rules_as_messages() -> AbstractContextManager[None]:
+    """Turn a broken client rule (CHECK, UNIQUE, trigger) into a one-line ValidationError."""
+    return rules_as_messages(_RULE_MESSAGES)
+
+
+def clean_fields(fields: ClientFields) -> ClientFields:
+    """Validated client fields (SPEC §7): a name, a valid e-mail, an optional phone and company."""
+    for value in (fields.full_name, fields.email, fields.company_name):
+        if not isinstance(value, str):
+            raise ValidationError("Client fields must be text.")
+    if fields.phone is not None and not isinstance(fields.phone, str):
+        raise ValidationError("Client fields must be text.")
+    return ClientFields(
+        full_name=validation.name(fields.full_name, "Full name"),
+        email=validation.email(fields.email),
+        phone=validation.phone(fields.phone or ""),
+        company_name=validation.text(fields.company_name, "Company name", validation.NAME_MAX),
+    )
+
+
+# Reads --------------------------------------------------------------------------------------------
+
+
+def list_clients(db: Database, offset: int, limit: int) -> list[Client]:
+    """A page of all clients, newest first."""
+    return ClientRepository(db.conn).list_newest(offset, limit)
+
+
+def my_clients(db: Database, actor: Employee, offset: int, limit: int) -> list[Client]:
+    """A page of the actor's clients (as their sales contact), newest first."""
+    return ClientRepository(db.conn).list_for_sales(actor.id, offset, limit)
+
+
+def search_clients(db: Database, text: str, offset: int, limit: int) -> list[Client]:
+    """A page of the clients whose name or company contains the text, newest first."""
+    text = validation.name(text, "Search text", SEARCH_MAX)
+    return ClientRepository(db.conn).search(text, offset, limit)
+
+
+def get_client(db: Database, client_id: int) -> Client:
+    """One client, or NotFound."""
+    client = ClientRepository(db.conn).get(client_id)
+    if client is None:
+        raise NotFound(f"No client with id {client_id}.")
+    return client
+
+
+def active_sales_employees(db: Database) -> list[Employee]:
+    """The employees a client may be reassigned to."""
+    return ClientRepository(db.conn).active_sales_employees()
+
+
+# Writes -------------------------------------------------------------------------------------------
+
+
+def _check_email_free(repo: ClientRepository, email: str, client_id: int | None = None) -> None:
+    if repo.email_in_use(email, client_id):
+        raise ValidationError(EMAIL_TAKEN)
+
+
+def create_client(db: Database, actor: Employee, fields: ClientFields) -> Client:
+    """Create a client whose sales contact is the actor (a sales employee)."""
+    permissions.require(actor, Action.CREATE_CLIENT, owner_id=actor.id)
+    fields = clean_fields(fields)
+    repo = ClientRepository(db.conn)
+    _check_email_free(repo, fields.email)
+    with db.transaction(actor.id), database_rules_as_messages():
+        client_id = repo.insert(actor.id, fields)
+    return get_client(db, client_id)
+
+
+def update_client(
+    db: Database, actor: Employee, client_id: int, version: int, fields: ClientFields
+) -> Client:
+    """Save a client's name, e-mail, phone and company (their sales contact only)."""
+    repo = ClientRepository(db.conn)
+    current = get_client(db, client_id)
+    permissions.require(actor, Action.UPDATE_CLIENT, owner_id=current.sales_contact_id)
+    if current.version != version:
+        raise StaleRecord()
+    fields = clean_fields(fields)
+    _check_email_free(repo, fields.email, client_id)
+    with db.transaction(actor.id), database_rules_as_messages():
+        if not repo.update(client_id, version, fields):
+            raise StaleRecord()
+    return get_client(db, client_id)
+
+
+def reassign_client(db: Database, actor: Employee, client_id: int, version: int, sales_id: int) -> Client:
+    """Give a client (and so its contracts) another sales contact: an active sales employee."""
+    repo = ClientRepository(db.conn)
+    current = get_client(db, client_id)
+    permissions.require(actor, Action.REASSIGN_CLIENT, owner_id=current.sales_contact_id)
+    if current.version != version:
+        raise StaleRecord()
+    if isinstance(sales_id, bool) or not isinstance(sales_id, int) or not repo.is_active_sales(sales_id):
+        raise ValidationError(f"Employee {sales_id} is not an active sales employee.")
+    if sales_id == current.sales_contact_id:
+        raise ValidationError(f"{current.sales_contact_name} is already this client's sales contact.")
+    with db.transaction(actor.id), database_rules_as_messages():
+        if not repo.set_sales_contact(client_id, version, sales_id):
+            raise StaleRecord()
+    return get_client(db, client_id)

@@ -1,0 +1,214 @@
+"""Contract use cases: lists and filters, detail with payments, create (management), update amounts
+and sign (management, or the client's sales contact), record a payment.
+
+Each write asks crm.permissions first, validates, then runs one transaction in which the contract
+is read again under lock and the permission re-checked (its client may have been reassigned
+meanwhile). Amount saves carry the version the editor read, so a concurrent change makes the
+second save fail with StaleRecord. A payment lowers the remaining amount with a guarded UPDATE,
+so two payments at once can never take it below zero.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crm import permissions, validation
+from crm.db import Database
+from crm.errors import NotFound, StaleRecord, ValidationError
+from crm.models import Contract, Employee, Payment
+from crm.permissions import Action
+from crm.repositories.clients import ClientRepository
+from crm.repositories.contracts import ContractRepository
+from crm.services.rules import rules_as_messages
+
+__all__ = [
+    "ContractDetail",
+    "clean_amounts",
+    "clean_payment",
+    "contracts_not_fully_paid",
+    "contracts_not_signed",
+    "create_contract",
+    "database_rules_as_messages",
+    "get_contract",
+    "get_contract_detail",
+    "list_client_contracts",
+    "list_contracts",
+    "record_payment",
+    "update_contract",
+]
+
+PAYMENTS_SHOWN = 50
+REMAINING_ABOVE_TOTAL = "The remaining amount cannot be more than the total."
+NO_UNSIGN = "A signed contract cannot be un-signed."
+PAYMENT_NOT_POSITIVE = "A payment must be more than 0."
+
+# What a broken database rule means to the user, by constraint name.
+_RULE_MESSAGES = {
+    "contracts_remaining_range": REMAINING_ABOVE_TOTAL,
+    "contracts_total_amount_check": "The total cannot be negative.",
+    "contracts_never_unsign": NO_UNSIGN,
+    "contracts_signed_at": "A signed contract has a signing date, an unsigned one none.",
+    "contracts_client_id_fkey": "No client with that id.",
+    "payments_amount_check": PAYMENT_NOT_POSITIVE,
+    "payments_contract_id_fkey": "No contract with that id.",
+    "payments_recorded_by_fkey": "No employee with that id.",
+}
+
+
+@dataclass(frozen=True)
+class ContractDetail:
+    """A contract with its latest payments (newest first) and the count and sum of all of them."""
+
+    contract: Contract
+    payments: list[Payment]
+    payment_count: int
+    paid_total: Decimal
+
+
+def database_rules_as_messages() -> AbstractContextManager[None]:
+    """Turn a broken contract or payment rule (CHECK, trigger, key) into a one-line ValidationError."""
+    return rules_as_messages(_RULE_MESSAGES)
+
+
+def _money(value: object, what: str) -> Decimal:
+    """An exact amount: a Decimal (or whole int) >= 0, at most 2 decimals, within numeric(12,2)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise ValidationError(f"{what} must be an exact decimal amount.")
+    return validation.amount(str(value), what)
+
+
+def clean_amounts(total: object, remaining: object) -> tuple[Decimal, Decimal]:
+    """Validated (total, remaining): exact, >= 0, 2 decimals at most, remaining <= total."""
+    total = _money(total, "Total amount")
+    remaining = _money(remaining, "Remaining amount")
+    if remaining > total:
+        raise ValidationError(REMAINING_ABOVE_TOTAL)
+    return total, remaining
+
+
+def clean_payment(amount: object) -> Decimal:
+    """A validated payment amount: exact, more than 0, 2 decimals at most."""
+    amount = _money(amount, "Payment")
+    if amount <= 0:
+        raise ValidationError(PAYMENT_NOT_POSITIVE)
+    return amount
+
+
+def payment_too_large(amount: Decimal, remaining: Decimal) -> str:
+    """The refusal of a payment above what remains."""
+    return f"A payment of {amount:,.2f} is more than what remains to be paid ({remaining:,.2f})."
+
+
+# Reads --------------------------------------------------------------------------------------------
+
+
+def list_contracts(db: Database, offset: int, limit: int) -> list[Contract]:
+    """A page of all contracts, newest first."""
+    return ContractRepository(db.conn).list_newest(offset, limit)
+
+
+def list_client_contracts(db: Database, client_id: int, offset: int, limit: int) -> list[Contract]:
+    """A page of one client's contracts, newest first."""
+    return ContractRepository(db.conn).list_for_client(client_id, offset, limit)
+
+
+def contracts_not_signed(
+    db: Database, offset: int, limit: int, sales_id: int | None = None
+) -> list[Contract]:
+    """A page of the contracts not signed yet, newest first (of sales_id's clients if given)."""
+    return ContractRepository(db.conn).list_not_signed(sales_id, offset, limit)
+
+
+def contracts_not_fully_paid(
+    db: Database, offset: int, limit: int, sales_id: int | None = None
+) -> list[Contract]:
+    """A page of the contracts with something left to pay, newest first (of sales_id's clients if given)."""
+    return ContractRepository(db.conn).list_not_fully_paid(sales_id, offset, limit)
+
+
+def get_contract(db: Database, contract_id: int) -> Contract:
+    """One contract, or NotFound."""
+    contract = ContractRepository(db.conn).get(contract_id)
+    if contract is None:
+        raise NotFound(f"No contract with id {contract_id}.")
+    return contract
+
+
+def get_contract_detail(db: Database, contract_id: int) -> ContractDetail:
+    """One contract with its payment history, or NotFound."""
+    contract = get_contract(db, contract_id)
+    payments, count, paid = ContractRepository(db.conn).payments(contract_id, PAYMENTS_SHOWN)
+    return ContractDetail(contract, payments, count, paid)
+
+
+# Writes -------------------------------------------------------------------------------------------
+
+
+def _locked(db: Database, contract_id: int) -> Contract:
+    contract = ContractRepository(db.conn).get(contract_id, lock=True)
+    if contract is None:
+        raise NotFound(f"No contract with id {contract_id}.")
+    return contract
+
+
+def create_contract(
+    db: Database, actor: Employee, client_id: int, total: object, remaining: object, signed: bool = False
+) -> Contract:
+    """Create a contract for any client (management); its sales contact is the client's."""
+    client = ClientRepository(db.conn).get(client_id)
+    if client is None:
+        raise NotFound(f"No client with id {client_id}.")
+    permissions.require(actor, Action.CREATE_CONTRACT, owner_id=client.sales_contact_id)
+    total, remaining = clean_amounts(total, remaining)
+    if not isinstance(signed, bool):
+        raise ValidationError("Signed must be yes or no.")
+    with db.transaction(actor.id), database_rules_as_messages():
+        contract_id = ContractRepository(db.conn).insert(client_id, total, remaining, signed)
+    return get_contract(db, contract_id)
+
+
+def update_contract(
+    db: Database,
+    actor: Employee,
+    contract_id: int,
+    version: int,
+    total: object,
+    remaining: object,
+    signed: bool,
+) -> Contract:
+    """Save a contract's amounts and signed state (a signed contract stays signed)."""
+    current = get_contract(db, contract_id)
+    permissions.require(actor, Action.UPDATE_CONTRACT, owner_id=current.sales_contact_id)
+    if current.version != version:
+        raise StaleRecord()
+    total, remaining = clean_amounts(total, remaining)
+    if not isinstance(signed, bool):
+        raise ValidationError("Signed must be yes or no.")
+    if current.is_signed and not signed:
+        raise ValidationError(NO_UNSIGN)
+    with db.transaction(actor.id), database_rules_as_messages():
+        locked = _locked(db, contract_id)
+        permissions.require(actor, Action.UPDATE_CONTRACT, owner_id=locked.sales_contact_id)
+        if not ContractRepository(db.conn).update(contract_id, version, total, remaining, signed):
+            raise StaleRecord()
+    return get_contract(db, contract_id)
+
+
+def record_payment(db: Database, actor: Employee, contract_id: int, amount: object) -> Contract:
+    """Record a payment (more than 0, at most what remains) and lower the remaining amount with it."""
+    current = get_contract(db, contract_id)
+    permissions.require(actor, Action.RECORD_PAYMENT, owner_id=current.sales_contact_id)
+    amount = clean_payment(amount)
+    if amount > current.remaining_amount:
+        raise ValidationError(payment_too_large(amount, current.remaining_amount))
+    repo = ContractRepository(db.conn)
+    with db.transaction(actor.id), database_rules_as_messages():
+        # Under lock: another payment, an edit or a reassignment may have happened meanwhile.
+        locked = _locked(db, contract_id)
+        permissions.require(actor, Action.RECORD_PAYMENT, owner_id=locked.sales_contact_id)
+        if repo.lower_remaining(contract_id, amount) is None:
+            raise ValidationError(payment_too_large(amount, locked.remaining_amount))
+        repo.insert_payment(contract_id, amount, actor.id)
+    return get_contract(db, contract_id)
