@@ -1,17 +1,46 @@
-"""SQL for the employees table (and the login throttle that guards their accounts)."""
+"""SQL for the employees table: reads anyone may see, management's writes, and credentials.
+
+Only `credentials` and `password_hash` ever return a password hash, and only to the auth
+service; every other read selects EMPLOYEE_COLUMNS. Lists are one statement, paged.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from crm.models import Employee
+from crm.models import Employee, Team
 
 # Every column but the password hash: what anyone may see.
 EMPLOYEE_COLUMNS = sql.SQL(
     "id, username, full_name, email, phone, team, is_active, created_at, updated_at, version"
 )
+
+
+@dataclass(frozen=True)
+class EmployeeFields:
+    """The fields of an employee that management types in."""
+
+    username: str
+    full_name: str
+    email: str
+    phone: str | None
+    team: Team
+
+
+@dataclass(frozen=True)
+class OwnedRecord:
+    """A client or an event still in an employee's care (to reassign before deactivating them)."""
+
+    id: int
+    name: str
+    detail: str
+    starts_at: datetime | None
+    total: int  # how many such records there are in all (the list may be cut short)
 
 
 class EmployeeRepository:
@@ -20,12 +49,82 @@ class EmployeeRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def get(self, employee_id: int) -> Employee | None:
-        """One employee by id."""
+    def _employees(self, query: sql.Composable, params: dict | tuple) -> list[Employee]:
         with self.conn.cursor(row_factory=class_row(Employee)) as cur:
-            return cur.execute(
-                sql.SQL("SELECT {} FROM employees WHERE id = %s").format(EMPLOYEE_COLUMNS), (employee_id,)
-            ).fetchone()
+            return cur.execute(query, params).fetchall()
+
+    # Reads -----------------------------------------------------------------------------------------
+
+    def get(self, employee_id: int, *, lock: bool = False) -> Employee | None:
+        """One employee by id (lock=True: the row stays as it is until the transaction ends)."""
+        query = sql.SQL("SELECT {} FROM employees WHERE id = %s{}").format(
+            EMPLOYEE_COLUMNS, sql.SQL(" FOR UPDATE") if lock else sql.SQL("")
+        )
+        rows = self._employees(query, (employee_id,))
+        return rows[0] if rows else None
+
+    def page(
+        self, offset: int, limit: int, team: Team | None = None, active: bool | None = None
+    ) -> list[Employee]:
+        """A page of employees by name, optionally of one team and/or only (in)active ones."""
+        query = sql.SQL(
+            "SELECT {} FROM employees"
+            " WHERE (%(team)s::text IS NULL OR team = %(team)s)"
+            " AND (%(active)s::boolean IS NULL OR is_active = %(active)s)"
+            " ORDER BY lower(full_name), id OFFSET %(offset)s LIMIT %(limit)s"
+        ).format(EMPLOYEE_COLUMNS)
+        params = {
+            "team": team.value if team is not None else None,
+            "active": active,
+            "offset": offset,
+            "limit": limit,
+        }
+        return self._employees(query, params)
+
+    def id_of_username(self, username: str) -> int | None:
+        """The id of the employee with this username (any case)."""
+        row = self.conn.execute(
+            "SELECT id FROM employees WHERE lower(username) = lower(%s)", (username,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def id_of_email(self, email: str) -> int | None:
+        """The id of the employee with this e-mail address (any case)."""
+        row = self.conn.execute(
+            "SELECT id FROM employees WHERE lower(email) = lower(%s)", (email,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def lock_active_managers(self) -> list[int]:
+        """Lock the active managers' rows until the transaction ends; return their ids.
+
+        Whoever deactivates or moves a manager takes these locks first, so two such changes run
+        one after the other and the second sees the first (there is always an active manager).
+        """
+        rows = self.conn.execute(
+            "SELECT id FROM employees WHERE team = 'management' AND is_active ORDER BY id FOR UPDATE"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def clients_owned(self, employee_id: int, limit: int = 20) -> list[OwnedRecord]:
+        """The clients whose sales contact is this employee, by name (at most `limit`)."""
+        query = (
+            "SELECT id, full_name AS name, company_name AS detail, NULL::timestamptz AS starts_at,"
+            " count(*) OVER ()::int AS total"
+            " FROM clients WHERE sales_contact_id = %s ORDER BY lower(full_name), id LIMIT %s"
+        )
+        with self.conn.cursor(row_factory=class_row(OwnedRecord)) as cur:
+            return cur.execute(query, (employee_id, limit)).fetchall()
+
+    def events_ahead(self, employee_id: int, now: datetime, limit: int = 20) -> list[OwnedRecord]:
+        """The events this employee supports that have not ended at `now`, soonest first."""
+        query = (
+            "SELECT e.id, e.name, cl.full_name AS detail, e.starts_at, count(*) OVER ()::int AS total"
+            " FROM events e JOIN contracts c ON c.id = e.contract_id JOIN clients cl ON cl.id = c.client_id"
+            " WHERE e.support_contact_id = %s AND e.ends_at >= %s ORDER BY e.starts_at, e.id LIMIT %s"
+        )
+        with self.conn.cursor(row_factory=class_row(OwnedRecord)) as cur:
+            return cur.execute(query, (employee_id, now, limit)).fetchall()
 
     def credentials(self, username: str) -> tuple[int, str, bool] | None:
         """(id, password hash, active) for a username, case-insensitively."""
@@ -41,10 +140,58 @@ class EmployeeRepository:
         ).fetchone()
         return row[0] if row else None
 
+    # Writes ----------------------------------------------------------------------------------------
+
+    def insert(self, fields: EmployeeFields, password_hash: str) -> int:
+        """Create an active employee; return its id."""
+        row = self.conn.execute(
+            "INSERT INTO employees (username, full_name, email, phone, team, password_hash)"
+            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            (fields.username, fields.full_name, fields.email, fields.phone, fields.team.value, password_hash),
+        ).fetchone()
+        return row[0]
+
+    def update(self, employee_id: int, version: int, fields: EmployeeFields) -> bool:
+        """Save an employee's fields if still at `version`; False when it is not."""
+        cur = self.conn.execute(
+            "UPDATE employees SET username = %s, full_name = %s, email = %s, phone = %s, team = %s,"
+            " updated_at = now(), version = version + 1 WHERE id = %s AND version = %s",
+            (
+                fields.username,
+                fields.full_name,
+                fields.email,
+                fields.phone,
+                fields.team.value,
+                employee_id,
+                version,
+            ),
+        )
+        return cur.rowcount == 1
+
+    def set_active(self, employee_id: int, active: bool) -> bool:
+        """Deactivate or reactivate an employee; False when it already was so (or does not exist)."""
+        cur = self.conn.execute(
+            "UPDATE employees SET is_active = %s, updated_at = now(), version = version + 1"
+            " WHERE id = %s AND is_active <> %s",
+            (active, employee_id, active),
+        )
+        return cur.rowcount == 1
+
     def set_password_hash(self, employee_id: int, password_hash: str) -> None:
-        """Store a new hash for an employee."""
+        """Store a new hash for an employee (a changed or reset password)."""
         self.conn.execute(
             "UPDATE employees SET password_hash = %s, updated_at = now(), version = version + 1"
             " WHERE id = %s",
             (password_hash, employee_id),
+        )
+
+    def replace_hash(self, employee_id: int, old_hash: str, new_hash: str) -> None:
+        """Swap a hash for a stronger one of the same password (at login); no visible change.
+
+        Nothing happens if the password changed meanwhile. The audit trail records 'rehashed'.
+        """
+        self.conn.execute("SELECT set_config('crm.password_change', 'rehashed', true)")
+        self.conn.execute(
+            "UPDATE employees SET password_hash = %s WHERE id = %s AND password_hash = %s",
+            (new_hash, employee_id, old_hash),
         )

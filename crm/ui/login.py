@@ -30,7 +30,7 @@ def login_loop(
             print("Goodbye.")
             return
         try:
-            employee = auth.login(db, username, password)
+            employee = auth.login(db, username, password, now=clock())
         except CRMError as error:
             print(error)
             continue

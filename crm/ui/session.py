@@ -40,7 +40,7 @@ class Session:
         if now - self.last_activity > self.idle_limit:
             print("You were idle for a while: please enter your password again.")
             try:
-                self._check_password()
+                self.check_password(self.prompts.password(f"Password for {self.employee.username}:"))
             except AuthenticationError:
                 raise LoggedOut("Wrong password: you have been logged out.") from None
         self.last_activity = self.clock()
@@ -51,9 +51,13 @@ class Session:
 
     def confirm_write(self) -> None:
         """Ask the password again just before saving; AuthenticationError cancels the write."""
-        self._check_password()
-        self.last_activity = self.clock()
+        self.check_password(self.prompts.password(f"Password for {self.employee.username}:"))
 
-    def _check_password(self) -> None:
-        password = self.prompts.password(f"Password for {self.employee.username}:")
-        auth.confirm_password(self.db, self.employee, password)
+    def check_password(self, password: str) -> None:
+        """Check the employee's password: a wrong one raises AuthenticationError and counts as a
+        failed login; the failure that locks the account (or a lock already there) logs out."""
+        try:
+            auth.confirm_password(self.db, self.employee, password, now=self.clock())
+        except auth.AccountLocked as locked:
+            raise LoggedOut(f"{locked} You have been logged out.") from None
+        self.last_activity = self.clock()

@@ -1,0 +1,335 @@
+"""Employee use cases: lists and details for everyone; management's writes; own password.
+
+Every write asks crm.permissions first (before any SQL) and again inside its transaction with
+the actor as the database has them now. Nobody is ever deleted: employees are deactivated, which
+blocks their login at once. Two rules keep the company running: nobody deactivates themselves,
+and the last active manager cannot be deactivated or moved to another team — checked with the
+active managers' rows locked, so two managers deactivating each other cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from psycopg import errors as pg_errors
+
+from crm import permissions, security, validation
+from crm.db import Database
+from crm.errors import CRMError, NotFound, PermissionDenied, StaleRecord, ValidationError
+from crm.models import Employee, Team
+from crm.permissions import Action
+from crm.repositories.employees import EmployeeFields, EmployeeRepository, OwnedRecord
+from crm.repositories.throttle import ThrottleRepository
+from crm.services import auth
+
+__all__ = [
+    "EmployeeFields",
+    "OwnedRecord",
+    "ReassignmentNeeded",
+    "Reassignments",
+    "change_own_password",
+    "check_email_free",
+    "check_username_free",
+    "clean_fields",
+    "create_employee",
+    "deactivate_employee",
+    "deactivation_check",
+    "get_employee",
+    "list_employees",
+    "reactivate_employee",
+    "reset_password",
+    "update_employee",
+]
+
+USERNAME_TAKEN = "The username {!r} is already taken."
+EMAIL_TAKEN = "The e-mail address {!r} is already used by another employee."
+NOT_YOURSELF = "You cannot deactivate your own account."
+OWN_TEAM = "You cannot change your own team."
+OWN_RESET = "To change your own password use My account → Change my password."
+LAST_MANAGER = "{} is the last active manager: the company needs at least one."
+
+# What a broken database rule means to the user, by constraint name.
+_RULE_MESSAGES = {
+    "employees_username_key": "That username is already taken.",
+    "employees_email_key": "That e-mail address is already used by another employee.",
+    "employees_username_check": "A username is 3 to 40 characters: letters, digits, '.', '-' or '_'.",
+    "employees_full_name_check": (
+        f"Full name cannot be blank and has at most {validation.NAME_MAX} characters."
+    ),
+    "employees_email_check": "Enter a valid e-mail address, like name@example.com.",
+    "employees_phone_check": "A phone number has at most 40 characters.",
+    "employees_team_check": "The team must be management, sales or support.",
+}
+
+
+@dataclass(frozen=True)
+class Reassignments:
+    """What an employee still has in their care: their clients (sales), their coming events (support)."""
+
+    clients: list[OwnedRecord] = field(default_factory=list)
+    events: list[OwnedRecord] = field(default_factory=list)
+
+    @property
+    def client_count(self) -> int:
+        return self.clients[0].total if self.clients else 0
+
+    @property
+    def event_count(self) -> int:
+        return self.events[0].total if self.events else 0
+
+    def __bool__(self) -> bool:
+        return bool(self.clients or self.events)
+
+    def summary(self) -> str:
+        """'3 clients and 1 upcoming event' (what is there)."""
+        parts = []
+        if self.client_count:
+            parts.append(f"{self.client_count} client{'s' if self.client_count != 1 else ''}")
+        if self.event_count:
+            parts.append(f"{self.event_count} upcoming event{'s' if self.event_count != 1 else ''}")
+        return " and ".join(parts) or "nothing"
+
+
+class ReassignmentNeeded(CRMError):
+    """Deactivating this employee would leave clients or events without their contact."""
+
+    def __init__(self, employee: Employee, reassignments: Reassignments) -> None:
+        self.reassignments = reassignments
+        super().__init__(
+            f"{employee.full_name} still has {reassignments.summary()} to reassign; "
+            "look at them and confirm to deactivate anyway."
+        )
+
+
+@contextmanager
+def _database_rules_as_messages() -> Iterator[None]:
+    """Turn a database rule the data broke (CHECK, UNIQUE) into a one-line ValidationError."""
+    try:
+        yield
+    except (pg_errors.CheckViolation, pg_errors.UniqueViolation) as error:
+        message = _RULE_MESSAGES.get(error.diag.constraint_name or "")
+        if message is None:
+            raise
+        raise ValidationError(message) from None
+
+
+def clean_fields(fields: EmployeeFields) -> EmployeeFields:
+    """Validated employee fields (SPEC §7)."""
+    try:
+        team = Team(fields.team)
+    except ValueError:
+        raise ValidationError("The team must be management, sales or support.") from None
+    return EmployeeFields(
+        username=validation.username(fields.username),
+        full_name=validation.name(fields.full_name, "Full name"),
+        email=validation.email(fields.email),
+        phone=validation.phone(fields.phone or ""),
+        team=team,
+    )
+
+
+# Reads --------------------------------------------------------------------------------------------
+
+
+def list_employees(
+    db: Database, offset: int, limit: int, team: Team | None = None, active: bool | None = None
+) -> list[Employee]:
+    """A page of employees by name; team and active (True / False) filter when given."""
+    return EmployeeRepository(db.conn).page(offset, limit, team=team, active=active)
+
+
+def get_employee(db: Database, employee_id: int) -> Employee:
+    """One employee, or NotFound."""
+    employee = EmployeeRepository(db.conn).get(employee_id)
+    if employee is None:
+        raise NotFound(f"No employee with id {employee_id}.")
+    return employee
+
+
+def check_username_free(db: Database, username: str, employee_id: int | None = None) -> None:
+    """ValidationError when another employee has this username (any case)."""
+    owner = EmployeeRepository(db.conn).id_of_username(username)
+    if owner is not None and owner != employee_id:
+        raise ValidationError(USERNAME_TAKEN.format(username))
+
+
+def check_email_free(db: Database, email: str, employee_id: int | None = None) -> None:
+    """ValidationError when another employee has this e-mail address (any case)."""
+    owner = EmployeeRepository(db.conn).id_of_email(email)
+    if owner is not None and owner != employee_id:
+        raise ValidationError(EMAIL_TAKEN.format(email))
+
+
+def _reassignments(repo: EmployeeRepository, employee: Employee, now: datetime) -> Reassignments:
+    return Reassignments(clients=repo.clients_owned(employee.id), events=repo.events_ahead(employee.id, now))
+
+
+# Writes -------------------------------------------------------------------------------------------
+
+
+def _recheck_actor(repo: EmployeeRepository, actor: Employee, action: Action) -> Employee:
+    """The actor as the database has them now, still allowed (deactivated meanwhile: refused)."""
+    fresh = repo.get(actor.id)
+    if fresh is None:
+        raise PermissionDenied("Your account no longer exists.")
+    permissions.require(fresh, action)
+    return fresh
+
+
+def _target(repo: EmployeeRepository, employee_id: int, *, lock: bool = False) -> Employee:
+    employee = repo.get(employee_id, lock=lock)
+    if employee is None:
+        raise NotFound(f"No employee with id {employee_id}.")
+    return employee
+
+
+def create_employee(db: Database, actor: Employee, fields: EmployeeFields, password: str) -> Employee:
+    """Create an active employee with an initial password that meets the policy."""
+    permissions.require(actor, Action.MANAGE_EMPLOYEES)
+    fields = clean_fields(fields)
+    security.check_password_policy(password, fields.username)
+    check_username_free(db, fields.username)
+    check_email_free(db, fields.email)
+    password_hash = security.hash_password(password)
+    repo = EmployeeRepository(db.conn)
+    with db.transaction(actor.id), _database_rules_as_messages():
+        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
+        employee_id = repo.insert(fields, password_hash)
+    return get_employee(db, employee_id)
+
+
+def update_employee(
+    db: Database, actor: Employee, employee_id: int, version: int, fields: EmployeeFields, now: datetime
+) -> Employee:
+    """Save an employee's username, full name, e-mail, phone and team (versioned).
+
+    A team change is refused for yourself, for the last active manager, and for someone who
+    still has clients (sales) or coming events (support) until those are reassigned.
+    """
+    permissions.require(actor, Action.MANAGE_EMPLOYEES)
+    fields = clean_fields(fields)
+    current = get_employee(db, employee_id)
+    if current.version != version:
+        raise StaleRecord()
+    check_username_free(db, fields.username, employee_id)
+    check_email_free(db, fields.email, employee_id)
+    repo = EmployeeRepository(db.conn)
+    with db.transaction(actor.id), _database_rules_as_messages():
+        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
+        managers = repo.lock_active_managers()
+        current = _target(repo, employee_id, lock=True)
+        if current.version != version:
+            raise StaleRecord()
+        if fields.team != current.team:
+            _check_team_change(repo, actor, current, managers, now)
+        if not repo.update(employee_id, version, fields):
+            raise StaleRecord()
+    return get_employee(db, employee_id)
+
+
+def _check_team_change(
+    repo: EmployeeRepository, actor: Employee, employee: Employee, managers: list[int], now: datetime
+) -> None:
+    if employee.id == actor.id:
+        raise PermissionDenied(OWN_TEAM)
+    if managers == [employee.id]:
+        raise PermissionDenied(LAST_MANAGER.format(employee.full_name))
+    pending = _reassignments(repo, employee, now)
+    if pending:
+        raise ValidationError(
+            f"{employee.full_name} still has {pending.summary()}: reassign them before changing "
+            f"{employee.full_name}'s team."
+        )
+
+
+def reset_password(db: Database, actor: Employee, employee_id: int, new_password: str) -> None:
+    """Give another employee a new password (it also lifts a lock from failed logins)."""
+    permissions.require(actor, Action.MANAGE_EMPLOYEES)
+    if employee_id == actor.id:
+        raise PermissionDenied(OWN_RESET)
+    target = get_employee(db, employee_id)
+    security.check_password_policy(new_password, target.username)
+    password_hash = security.hash_password(new_password)
+    repo = EmployeeRepository(db.conn)
+    with db.transaction(actor.id):
+        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
+        target = _target(repo, employee_id, lock=True)
+        repo.set_password_hash(employee_id, password_hash)
+        ThrottleRepository(db.conn).reset(auth.throttle_key(target.username))
+
+
+def _check_deactivation(actor: Employee, employee: Employee, managers: list[int] | None) -> None:
+    if employee.id == actor.id:
+        raise PermissionDenied(NOT_YOURSELF)
+    if not employee.is_active:
+        raise ValidationError(f"{employee.full_name} is already deactivated.")
+    if employee.team == Team.MANAGEMENT and managers is not None and managers == [employee.id]:
+        raise PermissionDenied(LAST_MANAGER.format(employee.full_name))
+
+
+def deactivation_check(db: Database, actor: Employee, employee_id: int, now: datetime) -> Reassignments:
+    """Whether the actor may deactivate this employee (else a one-line refusal), and what they
+    still have in their care: clients (sales) and coming events (support) to reassign."""
+    permissions.require(actor, Action.MANAGE_EMPLOYEES)
+    repo = EmployeeRepository(db.conn)
+    employee = get_employee(db, employee_id)
+    managers = [e.id for e in repo.page(0, 2, team=Team.MANAGEMENT, active=True)]
+    _check_deactivation(actor, employee, managers)
+    return _reassignments(repo, employee, now)
+
+
+def deactivate_employee(
+    db: Database, actor: Employee, employee_id: int, now: datetime, *, reassignments_seen: bool = False
+) -> Employee:
+    """Deactivate an employee: they cannot log in any more, and lose access at their next action.
+
+    Refused for yourself and for the last active manager. If they still have clients or coming
+    events, ReassignmentNeeded (listing them) unless the caller has shown them (reassignments_seen).
+    """
+    permissions.require(actor, Action.MANAGE_EMPLOYEES)
+    if employee_id == actor.id:
+        raise PermissionDenied(NOT_YOURSELF)
+    repo = EmployeeRepository(db.conn)
+    with db.transaction(actor.id):
+        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
+        managers = repo.lock_active_managers()
+        employee = _target(repo, employee_id, lock=True)
+        _check_deactivation(actor, employee, managers)
+        pending = _reassignments(repo, employee, now)
+        if pending and not reassignments_seen:
+            raise ReassignmentNeeded(employee, pending)
+        repo.set_active(employee_id, False)
+    return get_employee(db, employee_id)
+
+
+def reactivate_employee(db: Database, actor: Employee, employee_id: int) -> Employee:
+    """Let a deactivated employee log in again."""
+    permissions.require(actor, Action.MANAGE_EMPLOYEES)
+    repo = EmployeeRepository(db.conn)
+    with db.transaction(actor.id):
+        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
+        employee = _target(repo, employee_id, lock=True)
+        if employee.is_active:
+            raise ValidationError(f"{employee.full_name} is already active.")
+        repo.set_active(employee_id, True)
+    return get_employee(db, employee_id)
+
+
+def change_own_password(
+    db: Database, actor: Employee, old_password: str, new_password: str, now: datetime | None = None
+) -> None:
+    """Change the actor's own password: the current one first (a wrong one counts as a failed
+    login and may lock the account: AccountLocked), then a new one that meets the policy."""
+    permissions.require(actor, Action.CHANGE_OWN_PASSWORD)
+    auth.confirm_password(db, actor, old_password, now)
+    security.check_password_policy(new_password, actor.username)
+    if new_password == old_password:
+        raise ValidationError("The new password must differ from the current one.")
+    password_hash = security.hash_password(new_password)
+    repo = EmployeeRepository(db.conn)
+    with db.transaction(actor.id):
+        _recheck_actor(repo, actor, Action.CHANGE_OWN_PASSWORD)
+        repo.set_password_hash(actor.id, password_hash)

@@ -1,0 +1,264 @@
+"""The Employees section (everyone reads; management writes) and the My account section.
+
+Nothing here shows a password hash or anything about failed logins. Every save asks the
+password again (session.confirm_write), except a password change, whose current password is
+that check.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from crm import permissions, security, validation
+from crm.errors import NotFound, ValidationError
+from crm.models import Employee, Team
+from crm.permissions import Action
+from crm.services import employees as service
+from crm.ui.menu import MenuAction, Section
+from crm.ui.prompts import ask, ask_new_password
+from crm.ui.render import browse, show_record, show_table
+from crm.ui.session import Session
+
+LIST_HEADERS = ("Id", "Username", "Full name", "Team", "E-mail", "Phone", "Status")
+TEAM_CHOICES: list[tuple[str, Team]] = [(team.value, team) for team in Team]
+
+
+def status(employee: Employee) -> str:
+    return "active" if employee.is_active else "deactivated"
+
+
+def employee_row(employee: Employee) -> tuple:
+    """One line of an employees table."""
+    return (
+        employee.id,
+        employee.username,
+        employee.full_name,
+        employee.team,
+        employee.email,
+        employee.phone,
+        status(employee),
+    )
+
+
+def show_employee(employee: Employee) -> None:
+    """One employee in detail (never their password or failed logins)."""
+    show_record(
+        f"Employee {employee.id}",
+        [
+            ("Username", employee.username),
+            ("Full name", employee.full_name),
+            ("E-mail", employee.email),
+            ("Phone", employee.phone),
+            ("Team", employee.team),
+            ("Status", status(employee)),
+            ("Created", employee.created_at),
+            ("Last updated", employee.updated_at),
+        ],
+    )
+
+
+def _ask_employee(session: Session) -> Employee:
+    """Ask for an employee id until it names an employee."""
+    while True:
+        employee_id = ask(session.prompts, "Employee id:", partial(validation.record_id, what="Employee id"))
+        try:
+            return service.get_employee(session.db, employee_id)
+        except NotFound as error:
+            print(error)
+
+
+# Reads ---------------------------------------------------------------------------------------------
+
+
+def list_employees(session: Session) -> None:
+    """Employees by name, filtered by team and status, a page at a time."""
+    prompts = session.prompts
+    team = prompts.choose("Team:", [("All teams", None), *TEAM_CHOICES])
+    active = prompts.choose(
+        "Status:", [("Active only", True), ("Deactivated only", False), ("Active and deactivated", None)]
+    )
+    title = "Employees" + (f" of {team}" if team else "")
+    title += {True: " (active)", False: " (deactivated)", None: ""}[active]
+    fetch = partial(service.list_employees, session.db, team=team, active=active)
+    browse(prompts, title, fetch, LIST_HEADERS, employee_row)
+
+
+def show_one_employee(session: Session) -> None:
+    """One employee in detail."""
+    show_employee(_ask_employee(session))
+
+
+# Management's forms --------------------------------------------------------------------------------
+
+
+def _ask_fields(session: Session, current: Employee | None) -> service.EmployeeFields:
+    """Ask every field (current values as defaults); each answer is checked at once."""
+    prompts = session.prompts
+    own_id = current.id if current else None
+
+    def parse_username(raw: str) -> str:
+        username = validation.username(raw)
+        service.check_username_free(session.db, username, own_id)
+        return username
+
+    def parse_email(raw: str) -> str:
+        email = validation.email(raw)
+        service.check_email_free(session.db, email, own_id)
+        return email
+
+    username = ask(prompts, "Username:", parse_username, current.username if current else "")
+    full_name = ask(
+        prompts,
+        "Full name:",
+        partial(validation.name, what="Full name"),
+        current.full_name if current else "",
+    )
+    email = ask(prompts, "E-mail:", parse_email, current.email if current else "")
+    phone = ask(prompts, "Phone (optional):", validation.phone, (current.phone or "") if current else "")
+    choices = TEAM_CHOICES
+    if current is not None:  # the current team first, so Enter keeps it
+        choices = sorted(TEAM_CHOICES, key=lambda choice: choice[1] != current.team)
+    team = prompts.choose("Team:", choices)
+    return service.EmployeeFields(username=username, full_name=full_name, email=email, phone=phone, team=team)
+
+
+def create_employee(session: Session) -> None:
+    """Management: a new employee with an initial password."""
+    permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
+    fields = _ask_fields(session, None)
+    password = ask_new_password(
+        session.prompts, partial(security.check_password_policy, username=fields.username), "Initial password"
+    )
+    session.confirm_write()
+    employee = service.create_employee(session.db, session.employee, fields, password)
+    print(f"Employee {employee.id} created: {employee.username} ({employee.full_name}, {employee.team}).")
+
+
+def update_employee(session: Session) -> None:
+    """Management: edit an employee's username, full name, e-mail, phone and team."""
+    permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
+    employee = _ask_employee(session)
+    show_employee(employee)
+    print("Press Enter to keep a value.")
+    fields = _ask_fields(session, employee)
+    session.confirm_write()
+    saved = service.update_employee(
+        session.db, session.employee, employee.id, employee.version, fields, now=session.clock()
+    )
+    print(f"Employee {saved.id} saved.")
+
+
+def reset_password(session: Session) -> None:
+    """Management: give another employee a new password (it also lifts a login lock)."""
+    permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
+    employee = _ask_employee(session)
+    if employee.id == session.employee.id:
+        raise ValidationError(service.OWN_RESET)
+    print(f"New password for {employee.full_name} ({employee.username}).")
+    password = ask_new_password(
+        session.prompts, partial(security.check_password_policy, username=employee.username), "New password"
+    )
+    session.confirm_write()
+    service.reset_password(session.db, session.employee, employee.id, password)
+    print(f"Password of {employee.username} reset; give it to them in person.")
+
+
+def _show_reassignments(employee: Employee, pending: service.Reassignments) -> None:
+    print(f"{employee.full_name} still has {pending.summary()}:")
+    if pending.clients:
+        show_table(("Client", "Name", "Company"), [(c.id, c.name, c.detail) for c in pending.clients])
+        if pending.client_count > len(pending.clients):
+            print(f"… and {pending.client_count - len(pending.clients)} more clients.")
+        print("Reassign them to another sales employee (Clients menu).")
+    if pending.events:
+        show_table(
+            ("Event", "Name", "Client", "Start"),
+            [(e.id, e.name, e.detail, e.starts_at) for e in pending.events],
+        )
+        if pending.event_count > len(pending.events):
+            print(f"… and {pending.event_count - len(pending.events)} more events.")
+        print("Assign them to another support employee (Events → Assign support).")
+
+
+def deactivate_employee(session: Session) -> None:
+    """Management: block an employee's login (never yourself, never the last manager)."""
+    permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
+    employee = _ask_employee(session)
+    pending = service.deactivation_check(session.db, session.employee, employee.id, now=session.clock())
+    if pending:
+        _show_reassignments(employee, pending)
+        question = f"Deactivate {employee.full_name} ({employee.username}) anyway?"
+    else:
+        question = f"Deactivate {employee.full_name} ({employee.username})? They will not be able to log in."
+    if not session.prompts.confirm(question, default=False):
+        print("Nothing was changed.")
+        return
+    session.confirm_write()
+    saved = service.deactivate_employee(
+        session.db, session.employee, employee.id, now=session.clock(), reassignments_seen=bool(pending)
+    )
+    print(f"{saved.full_name} ({saved.username}) is deactivated.")
+
+
+def reactivate_employee(session: Session) -> None:
+    """Management: let a deactivated employee log in again."""
+    permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
+    employee = _ask_employee(session)
+    if employee.is_active:
+        raise ValidationError(f"{employee.full_name} is already active.")
+    session.confirm_write()
+    saved = service.reactivate_employee(session.db, session.employee, employee.id)
+    print(f"{saved.full_name} ({saved.username}) is active again.")
+
+
+def employees_section() -> Section:
+    """The Employees section: everyone lists and reads; management writes."""
+    manage = Action.MANAGE_EMPLOYEES
+    return Section(
+        "Employees",
+        (
+            MenuAction("List employees", list_employees),
+            MenuAction("Show an employee", show_one_employee),
+            MenuAction("Create an employee", create_employee, permission=manage),
+            MenuAction("Update an employee", update_employee, permission=manage),
+            MenuAction("Reset a password", reset_password, permission=manage),
+            MenuAction("Deactivate an employee", deactivate_employee, permission=manage),
+            MenuAction("Reactivate an employee", reactivate_employee, permission=manage),
+        ),
+    )
+
+
+# My account ----------------------------------------------------------------------------------------
+
+
+def show_my_account(session: Session) -> None:
+    """The logged-in employee's own details."""
+    show_employee(session.employee)
+
+
+def change_my_password(session: Session) -> None:
+    """Any employee: the current password (which counts as a login attempt), then a new one twice."""
+    permissions.require(session.employee, Action.CHANGE_OWN_PASSWORD)
+    current = session.prompts.password("Current password:")
+    session.check_password(current)
+    username = session.employee.username
+
+    def check(password: str) -> None:
+        security.check_password_policy(password, username)
+        if password == current:
+            raise ValidationError("The new password must differ from the current one.")
+
+    new = ask_new_password(session.prompts, check, "New password")
+    service.change_own_password(session.db, session.employee, current, new, now=session.clock())
+    print("Your password has been changed.")
+
+
+def my_account_section() -> Section:
+    """My account: one's own details and password."""
+    return Section(
+        "My account",
+        (
+            MenuAction("Show my details", show_my_account),
+            MenuAction("Change my password", change_my_password, permission=Action.CHANGE_OWN_PASSWORD),
+        ),
+    )
