@@ -19,6 +19,7 @@ from crm.services.rules import rules_as_messages
 __all__ = [
     "ClientFields",
     "active_sales_employees",
+    "check_email_free",
     "clean_fields",
     "create_client",
     "database_rules_as_messages",
@@ -100,8 +101,9 @@ def active_sales_employees(db: Database) -> list[Employee]:
 # Writes -------------------------------------------------------------------------------------------
 
 
-def _check_email_free(repo: ClientRepository, email: str, client_id: int | None = None) -> None:
-    if repo.email_in_use(email, client_id):
+def check_email_free(db: Database, email: str, client_id: int | None = None) -> None:
+    """Refuse an e-mail address another client (than client_id) already has, in any case."""
+    if ClientRepository(db.conn).email_in_use(email, client_id):
         raise ValidationError(EMAIL_TAKEN)
 
 
@@ -110,7 +112,7 @@ def create_client(db: Database, actor: Employee, fields: ClientFields) -> Client
     permissions.require(actor, Action.CREATE_CLIENT, owner_id=actor.id)
     fields = clean_fields(fields)
     repo = ClientRepository(db.conn)
-    _check_email_free(repo, fields.email)
+    check_email_free(db, fields.email)
     with db.transaction(actor.id), database_rules_as_messages():
         client_id = repo.insert(actor.id, fields)
     return get_client(db, client_id)
@@ -126,7 +128,7 @@ def update_client(
     if current.version != version:
         raise StaleRecord()
     fields = clean_fields(fields)
-    _check_email_free(repo, fields.email, client_id)
+    check_email_free(db, fields.email, client_id)
     with db.transaction(actor.id), database_rules_as_messages():
         if not repo.update(client_id, version, fields):
             raise StaleRecord()

@@ -1,0 +1,233 @@
+"""The Contracts section: list, detail with payments, the sales filters, and the contract forms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from functools import partial
+
+from crm import permissions, validation
+from crm.errors import NotFound, ValidationError
+from crm.models import Contract, Team
+from crm.permissions import Action
+from crm.services import contracts as service
+from crm.ui.clients import find_client
+from crm.ui.menu import MenuAction, Section
+from crm.ui.prompts import ask
+from crm.ui.render import browse, cell, show_record, show_table
+from crm.ui.session import Session
+
+LIST_HEADERS = ("Id", "Client", "Sales contact", "Total", "Remaining", "Signed", "Created")
+PAYMENT_HEADERS = ("Payment", "Paid at", "Amount", "Recorded by")
+
+
+def _short(text: str, width: int = 30) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def money(value: Decimal) -> str:
+    """An amount as shown everywhere: thousands separated, 2 decimals."""
+    return cell(value)
+
+
+def contract_row(contract: Contract) -> tuple:
+    """One line of a contracts table."""
+    return (
+        contract.id,
+        _short(contract.client_name),
+        _short(contract.sales_contact_name),
+        contract.total_amount,
+        contract.remaining_amount,
+        contract.is_signed,
+        contract.created_at,
+    )
+
+
+def show_contract(detail: service.ContractDetail) -> None:
+    """One contract in detail: client, sales contact, amounts, signed state, payment history."""
+    contract = detail.contract
+    show_record(
+        f"Contract {contract.id}",
+        [
+            ("Client", f"{contract.client_name} (client {contract.client_id})"),
+            ("Sales contact", contract.sales_contact_name),
+            ("Total", contract.total_amount),
+            ("Paid", contract.total_amount - contract.remaining_amount),
+            ("Remaining", contract.remaining_amount),
+            ("Signed", f"yes, on {cell(contract.signed_at)}" if contract.is_signed else "no"),
+            ("Created", contract.created_at),
+            ("Last updated", contract.updated_at),
+        ],
+    )
+    if not detail.payments:
+        print("No payment recorded yet.")
+        return
+    print(f"Payments ({detail.payment_count}, {money(detail.paid_total)} in all; newest first):")
+    show_table(PAYMENT_HEADERS, [(p.id, p.paid_at, p.amount, p.recorded_by_name) for p in detail.payments])
+    if detail.payment_count > len(detail.payments):
+        print(f"Only the latest {len(detail.payments)} payments are shown.")
+
+
+def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Contract]]) -> None:
+    browse(session.prompts, title, fetch, LIST_HEADERS, contract_row)
+
+
+def _ask_contract(session: Session) -> Contract:
+    """Ask for a contract id until it names a contract."""
+    while True:
+        contract_id = ask(session.prompts, "Contract id:", partial(validation.record_id, what="Contract id"))
+        try:
+            return service.get_contract(session.db, contract_id)
+        except NotFound as error:
+            print(error)
+
+
+# Reads ---------------------------------------------------------------------------------------------
+
+
+def list_contracts(session: Session) -> None:
+    """All contracts, newest first, a page at a time."""
+    _browse(session, "Contracts", partial(service.list_contracts, session.db))
+
+
+def show_one_contract(session: Session) -> None:
+    """One contract with its payment history."""
+    contract = _ask_contract(session)
+    show_contract(service.get_contract_detail(session.db, contract.id))
+
+
+def _own_only(session: Session) -> int | None:
+    """The sales employee's id if they want only their clients' contracts, else None (all)."""
+    if session.prompts.confirm("Only your own clients' contracts?", default=True):
+        return session.employee.id
+    return None
+
+
+def contracts_not_signed(session: Session) -> None:
+    """Sales: the contracts not signed yet, of their clients or of everyone's."""
+    sales_id = _own_only(session)
+    title = "Contracts not signed" + (" (my clients)" if sales_id else "")
+    _browse(
+        session,
+        title,
+        lambda offset, limit: service.contracts_not_signed(session.db, offset, limit, sales_id),
+    )
+
+
+def contracts_not_fully_paid(session: Session) -> None:
+    """Sales: the contracts with something left to pay, of their clients or of everyone's."""
+    sales_id = _own_only(session)
+    title = "Contracts not fully paid" + (" (my clients)" if sales_id else "")
+    _browse(
+        session,
+        title,
+        lambda offset, limit: service.contracts_not_fully_paid(session.db, offset, limit, sales_id),
+    )
+
+
+# Forms ---------------------------------------------------------------------------------------------
+
+
+def _ask_amounts(session: Session, current: Contract | None) -> tuple[Decimal, Decimal]:
+    """Ask the total and the remaining amount (remaining defaults to the total for a new contract)."""
+    total = ask(
+        session.prompts,
+        "Total amount:",
+        partial(validation.amount, what="Total amount"),
+        str(current.total_amount) if current else "",
+    )
+
+    def parse_remaining(raw: str) -> Decimal:
+        remaining = validation.amount(raw, "Remaining amount")
+        if remaining > total:
+            raise ValidationError(service.REMAINING_ABOVE_TOTAL)
+        return remaining
+
+    remaining = ask(
+        session.prompts,
+        "Remaining amount:",
+        parse_remaining,
+        str(current.remaining_amount) if current else str(total),
+    )
+    return total, remaining
+
+
+def create_contract(session: Session) -> None:
+    """Management: create a contract for any client (its sales contact is the client's)."""
+    permissions.require(session.employee, Action.CREATE_CONTRACT)
+    client = find_client(session)
+    print(
+        f"New contract for {client.full_name} (client {client.id}),"
+        f" sales contact {client.sales_contact_name}."
+    )
+    total, remaining = _ask_amounts(session, None)
+    signed = session.prompts.confirm("Is it signed already?", default=False)
+    session.confirm_write()
+    contract = service.create_contract(session.db, session.employee, client.id, total, remaining, signed)
+    state = "signed" if contract.is_signed else "not signed yet"
+    print(f"Contract {contract.id} created for {contract.client_name} ({state}).")
+
+
+def update_contract(session: Session) -> None:
+    """Management (any contract) or sales (their clients'): edit the amounts, sign it."""
+    contract = _ask_contract(session)
+    permissions.require(session.employee, Action.UPDATE_CONTRACT, owner_id=contract.sales_contact_id)
+    show_contract(service.get_contract_detail(session.db, contract.id))
+    print("Press Enter to keep a value.")
+    total, remaining = _ask_amounts(session, contract)
+    if contract.is_signed:
+        print("The contract is signed; it stays signed.")
+        signed = True
+    else:
+        signed = session.prompts.confirm("Sign the contract now?", default=False)
+    session.confirm_write()
+    saved = service.update_contract(
+        session.db, session.employee, contract.id, contract.version, total, remaining, signed
+    )
+    note = " and signed" if saved.is_signed and not contract.is_signed else ""
+    print(f"Contract {saved.id} saved{note}.")
+
+
+def record_payment(session: Session) -> None:
+    """Management (any contract) or sales (their clients'): record a payment received."""
+    contract = _ask_contract(session)
+    permissions.require(session.employee, Action.RECORD_PAYMENT, owner_id=contract.sales_contact_id)
+    if contract.remaining_amount == 0:
+        print(f"Contract {contract.id} is fully paid: there is nothing left to pay.")
+        return
+    print(
+        f"Contract {contract.id} ({contract.client_name}): total {money(contract.total_amount)},"
+        f" remaining {money(contract.remaining_amount)}."
+    )
+
+    def parse_payment(raw: str) -> Decimal:
+        amount = validation.amount(raw, "Payment")
+        if amount <= 0:
+            raise ValidationError(service.PAYMENT_NOT_POSITIVE)
+        if amount > contract.remaining_amount:
+            raise ValidationError(service.payment_too_large(amount, contract.remaining_amount))
+        return amount
+
+    amount = ask(session.prompts, "Payment amount:", parse_payment)
+    session.confirm_write()
+    saved = service.record_payment(session.db, session.employee, contract.id, amount)
+    print(
+        f"Payment of {money(amount)} recorded on contract {saved.id};"
+        f" {money(saved.remaining_amount)} remains to be paid."
+    )
+
+
+def contracts_section() -> Section:
+    """The Contracts section."""
+    return Section(
+        "Contracts",
+        (
+            MenuAction("List contracts", list_contracts),
+            MenuAction("Show a contract", show_one_contract),
+            MenuAction("Contracts not signed", contracts_not_signed, teams=frozenset({Team.SALES})),
+            MenuAction("Contracts not fully paid", contracts_not_fully_paid, teams=frozenset({Team.SALES})),
+            MenuAction("Create a contract", create_contract, permission=Action.CREATE_CONTRACT),
+            MenuAction("Update a contract", update_contract, permission=Action.UPDATE_CONTRACT),
+            MenuAction("Record a payment", record_payment, permission=Action.RECORD_PAYMENT),
+        ),
+    )
