@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crm.ui.clients import clients_section
+from crm.ui.contracts import contracts_section
 from crm.ui.employees import employees_section, my_account_section
 from crm.ui.events import events_section
 from crm.ui.menu import Section
@@ -10,6 +12,8 @@ from crm.ui.menu import Section
 def all_sections() -> list[Section]:
     """Every section; each team sees the ones with actions it may use."""
     return [
+        clients_section(),
+        contracts_section(),
         events_section(),
         employees_section(),
         my_account_section(),
