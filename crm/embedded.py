@@ -382,9 +382,13 @@ class EmbeddedServer:
         except OSError:
             pass
         for marker in ("FATAL:", "PANIC:", "ERROR:", "error:"):
-            found = [line for line in lines if marker in line]
+            found = [i for i, line in enumerate(lines) if marker in line]
             if found:
-                return found[-1].split(marker, 1)[1].strip().rstrip(".")
+                reason = lines[found[-1]].split(marker, 1)[1].strip().rstrip(".")
+                if "contains errors" in reason and found[-1] > 0 and ":" in lines[found[-1] - 1]:
+                    # "configuration file … contains errors": the line before says which setting
+                    reason = lines[found[-1] - 1].split(":  ", 1)[-1].strip() + " in postgresql.conf"
+                return reason
         meaningful = [line for line in output.splitlines() if line.strip()]
         return meaningful[-1].strip().rstrip(".") if meaningful else "unknown error"
 
