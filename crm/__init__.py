@@ -1,0 +1,3 @@
+"""Epic Events CRM."""
+
+__version__ = "1.0.0"

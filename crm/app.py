@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from crm import config as config_file
+from crm import monitoring
 from crm.config import Config
 from crm.db import Database, app_conninfo, connect
 from crm.errors import CRMError
@@ -107,14 +108,17 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         if not path.exists():
             from crm.ui.wizard import run_wizard
 
-            if run_wizard(prompts, path, runtime.start_embedded) is None:
-                return EXIT_CANCELLED
+            with monitoring.secret_in_memory():  # a superuser password may be typed in
+                if run_wizard(prompts, path, runtime.start_embedded) is None:
+                    return EXIT_CANCELLED
         try:
             config = config_file.load(path)
+            monitoring.init(config)
             if args.upgrade:
                 from crm.ui.upgrade import run_upgrade
 
-                return run_upgrade(prompts, config)
+                with monitoring.secret_in_memory():
+                    return run_upgrade(prompts, config)
             db = runtime.open(config)
         except CRMError as error:
             print(error)
@@ -129,8 +133,12 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
     except KeyboardInterrupt:
         print("\nGoodbye.")
         return EXIT_CANCELLED
+    except Exception as error:  # noqa: BLE001 — reported with a reference, never a traceback
+        print(monitoring.report(error))
+        return EXIT_UNAVAILABLE
     finally:
         runtime.close()
+        monitoring.flush()
 
 
 def _load_demo(db: Database, args: argparse.Namespace) -> int:

@@ -1,0 +1,363 @@
+"""Monitoring: Sentry through an in-memory transport (no network), business events, scrubbing,
+the private local log, and the program's one friendly line for unexpected errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sentry_sdk.transport import Transport
+
+from crm import app, monitoring
+from crm import config as config_file
+from crm.config import Config, DatabaseSettings
+from crm.ui.menu import MenuAction, run_action
+from tests.scripted import ScriptedPrompts
+
+SENTRY_DSN = "https://0123456789abcdef@o1.ingest.sentry.example/42"
+
+# Planted secrets: none of them may ever appear in what is sent or logged.
+USER_PASSWORD = "Tr0ub4dor-and-3-more-words"
+PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA"
+DB_PASSWORD = "pg-Pa55w0rd-xyzzy"
+DB_DSN = f"postgresql://crm_app:{DB_PASSWORD}@db.epicevents.example:5432/crm"
+CLIENT_EMAIL = "kevin.casey@startup.example"
+CLIENT_PHONE = "+678 123 456 78"
+SUPERUSER_PASSWORD = "su-Secret-4-setup-only"
+SECRETS = (USER_PASSWORD, PASSWORD_HASH, DB_PASSWORD, CLIENT_EMAIL, CLIENT_PHONE, SUPERUSER_PASSWORD)
+
+
+class MemoryTransport(Transport):
+    """A sentry-sdk transport that keeps envelopes in memory."""
+
+    def __init__(self, options=None) -> None:
+        super().__init__(options)
+        self.envelopes = []
+
+    def capture_envelope(self, envelope) -> None:
+        self.envelopes.append(envelope)
+
+    def text(self) -> str:
+        """Everything sent, as the text that would have gone over the wire."""
+        return "\n".join(envelope.serialize().decode("utf-8") for envelope in self.envelopes)
+
+    def events(self) -> list[dict]:
+        return [
+            item.payload.json
+            for envelope in self.envelopes
+            for item in envelope.items
+            if item.headers.get("type") == "event"
+        ]
+
+
+def make_config(tmp_path: Path, dsn: str = SENTRY_DSN, **extra) -> Config:
+    return Config(
+        database=DatabaseSettings(
+            mode="server", name="crm", user="crm_app", password="app-pw-in-ini", host="h"
+        ),
+        sentry_dsn=dsn,
+        sentry_environment="test",
+        path=tmp_path / "crm.ini",
+        **extra,
+    )
+
+
+@pytest.fixture
+def sentry(tmp_path):
+    """Monitoring started with a DSN and the in-memory transport; stopped afterwards."""
+    transport = MemoryTransport()
+    assert monitoring.init(make_config(tmp_path), transport=transport)
+    try:
+        yield transport
+    finally:
+        monitoring.shutdown()
+
+
+def assert_no_secrets(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text, f"{secret!r} leaked"
+
+
+def leaky_action(session) -> None:
+    """A menu action that fails with secrets in its locals, its message, extras and breadcrumbs."""
+    import sentry_sdk
+
+    new_password = USER_PASSWORD  # noqa: F841 — planted local variables
+    password_hash = PASSWORD_HASH  # noqa: F841
+    db_password = DB_PASSWORD  # noqa: F841
+    client = {"email": CLIENT_EMAIL, "phone": CLIENT_PHONE, "name": "Kevin Casey"}  # noqa: F841
+    logging.getLogger("crm").info("connecting with %s for %s", DB_DSN, CLIENT_EMAIL)
+    sentry_sdk.set_extra("conninfo", f"host=db user=crm_app password={DB_PASSWORD} dbname=crm")
+    sentry_sdk.set_extra("detail", f"host=db user=crm_app password={DB_PASSWORD} dbname=crm")
+    sentry_sdk.set_extra("form", {"new_password": USER_PASSWORD, "note": f"call {CLIENT_PHONE}"})
+    raise RuntimeError(f"cannot save {CLIENT_EMAIL} ({CLIENT_PHONE}) with hash {PASSWORD_HASH} via {DB_DSN}")
+
+
+# Unexpected errors --------------------------------------------------------------------------------
+
+
+def test_unexpected_error_in_an_action_is_sent_and_the_user_sees_its_reference(sentry, capsys):
+    run_action(MenuAction("Boom", leaky_action), session=None)
+    out = capsys.readouterr().out.strip()
+    events = sentry.events()
+    assert len(events) == 1
+    event = events[0]
+    reference = event["event_id"][:8]
+    assert out == f"Something went wrong; it has been reported (reference {reference})."
+    assert event["exception"]["values"][-1]["type"] == "RuntimeError"
+    assert event["release"] == f"epic-events-crm@{__import__('crm').__version__}"
+    assert event["environment"] == "test"
+    assert event["level"] == "error"
+    assert datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))  # scrubbing keeps it valid
+
+
+def test_sent_payloads_hold_none_of_the_planted_secrets(sentry, capsys):
+    run_action(MenuAction("Boom", leaky_action), session=None)
+    monitoring.flush()
+    text = sentry.text()
+    assert "RuntimeError" in text and "[email]" in text  # it was sent, scrubbed
+    assert_no_secrets(text)
+    event = sentry.events()[0]
+    frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
+    assert frames and all("vars" not in frame for frame in frames)
+    assert "user" not in event and "server_name" not in event
+    assert event["extra"]["conninfo"] == "[redacted]"  # a secret-sounding key: dropped whole
+    assert event["extra"]["detail"] == "host=db user=crm_app password=[redacted] dbname=crm"
+
+
+def test_scrubber_removes_frame_variables_and_secret_keys_even_if_present():
+    event = {
+        "exception": {
+            "values": [
+                {
+                    "type": "ValueError",
+                    "value": f"bad {DB_DSN}",
+                    "stacktrace": {"frames": [{"function": "f", "vars": {"new_password": USER_PASSWORD}}]},
+                }
+            ]
+        },
+        "extra": {"db_password": DB_PASSWORD, "client_email": CLIENT_EMAIL, "count": 3},
+        "breadcrumbs": {"values": [{"message": f"hash {PASSWORD_HASH}"}]},
+        "user": {"ip_address": "10.0.0.1"},
+    }
+    cleaned = monitoring.before_send(event, {})
+    assert_no_secrets(json.dumps(cleaned))
+    assert cleaned["extra"]["count"] == 3
+    assert "user" not in cleaned
+    assert cleaned["exception"]["values"][0]["stacktrace"]["frames"] == [{"function": "f"}]
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (DB_DSN, "postgresql://[redacted]@db.epicevents.example:5432/crm"),
+        ("host=db password=abc123 dbname=crm", "host=db password=[redacted] dbname=crm"),
+        ("password='two words' sslmode=require", "password=[redacted] sslmode=require"),
+        (f"stored {PASSWORD_HASH}.", "stored [password hash]."),
+        (f"write to {CLIENT_EMAIL} or {CLIENT_PHONE}", "write to [email] or [phone]"),
+        ("Key (lower(email))=(a@b.example) already exists.", "Key (lower(email))= [redacted]"),
+        ("DETAIL:  Failing row contains (1, Kevin, 0612345678).", "DETAIL:  Failing row contains [redacted]"),
+        ("contract 12: 12500.00 left on 2025-06-01 14:30", "contract 12: 12500.00 left on 2025-06-01 14:30"),
+        ("Invalid username or password.", "Invalid username or password."),
+        ("at 2026-11-25T17:44:43.340655Z, v2026.10.19", "at 2026-11-25T17:44:43.340655Z, v2026.10.19"),
+    ],
+)
+def test_scrub(raw, clean):
+    assert monitoring.scrub(raw) == clean
+
+
+def test_same_error_reported_twice_keeps_one_reference_and_one_event(sentry):
+    error = ValueError("once")
+    assert monitoring.capture(error) == monitoring.capture(error)
+    assert len(sentry.events()) == 1
+
+
+def test_setup_errors_are_sent_without_any_frame_data(sentry):
+    def setup_step() -> None:
+        superuser_password = SUPERUSER_PASSWORD  # noqa: F841
+        raise ConnectionError("server refused")
+
+    with pytest.raises(ConnectionError) as caught, monitoring.secret_in_memory():
+        setup_step()
+    reference = monitoring.capture(caught.value)  # what main() prints: the same report
+    [event] = sentry.events()
+    assert event["event_id"].startswith(reference)
+    exception = event["exception"]["values"][-1]
+    assert exception["type"] == "ConnectionError" and "stacktrace" not in exception
+    assert_no_secrets(sentry.text())
+
+
+def test_wizard_crash_is_one_line_with_a_reference_and_no_frames(sentry, tmp_path, monkeypatch, capsys):
+    from crm import setup
+
+    def broken(admin_conninfo: str) -> None:
+        raise RuntimeError("driver exploded")
+
+    monkeypatch.setattr(setup, "inspect_server", broken)
+    monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "new" / "crm.ini"))
+    prompts = ScriptedPrompts(
+        ["An existing", "db.example", "5432", "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD]
+    )
+    assert app.main([], prompts) == app.EXIT_UNAVAILABLE
+    out = capsys.readouterr().out.strip().splitlines()
+    [event] = sentry.events()
+    assert out[-1] == f"Something went wrong; it has been reported (reference {event['event_id'][:8]})."
+    assert "stacktrace" not in event["exception"]["values"][-1]
+    assert_no_secrets(sentry.text())
+    assert not (tmp_path / "new" / "crm.ini").exists()
+
+
+def test_upgrade_crash_is_sent_without_frames(tmp_path, monkeypatch, capsys):
+    from crm import setup
+
+    transport = MemoryTransport()
+    real_init = monitoring.init
+    monkeypatch.setattr(monitoring, "init", lambda config: real_init(config, transport=transport))
+
+    def broken(admin_conninfo: str) -> None:
+        raise RuntimeError("driver exploded")
+
+    monkeypatch.setattr(setup, "inspect_server", broken)
+    config = make_config(tmp_path)
+    config_file.write(config)
+    monkeypatch.setenv("CRM_CONFIG", str(config.path))
+    try:
+        assert app.main(["--upgrade"], ScriptedPrompts(["postgres", SUPERUSER_PASSWORD])) == 2
+    finally:
+        monitoring.shutdown()
+    [event] = transport.events()
+    assert "stacktrace" not in event["exception"]["values"][-1]
+    assert f"reference {event['event_id'][:8]}" in capsys.readouterr().out
+    assert_no_secrets(transport.text())
+
+
+# Business events ----------------------------------------------------------------------------------
+
+
+def test_business_event_is_a_sentry_message_with_its_fields_as_tags(sentry, tmp_path):
+    monitoring.business_event("contract.signed", contract_id=7, client_id=3, by=2)
+    [event] = sentry.events()
+    assert event["message"] == "business event: contract.signed" or (
+        event["logentry"]["message"] == "business event: contract.signed"
+    )
+    assert event["level"] == "info"
+    assert event["tags"]["business_event"] == "contract.signed"
+    assert {k: event["tags"][k] for k in ("contract_id", "client_id", "by")} == {
+        "contract_id": "7",
+        "client_id": "3",
+        "by": "2",
+    }
+    monitoring.flush()
+    assert (
+        "business event contract.signed by=2 client_id=3 contract_id=7" in (tmp_path / "crm.log").read_text()
+    )
+
+
+def test_business_event_fields_are_scrubbed(sentry):
+    monitoring.business_event("employee.created", employee_id=4, email=CLIENT_EMAIL, note=DB_DSN)
+    assert_no_secrets(sentry.text())
+
+
+# Sentry off ---------------------------------------------------------------------------------------
+
+
+def test_empty_dsn_turns_sentry_off_and_capture_still_gives_a_reference(tmp_path, capsys):
+    assert monitoring.init(make_config(tmp_path, dsn="")) is False
+    try:
+        assert not monitoring.sentry_enabled()
+        run_action(MenuAction("Boom", leaky_action), session=None)
+        out = capsys.readouterr().out.strip()
+        assert out.startswith("Something went wrong; it has been reported (reference ")
+        reference = out.removesuffix(").").rsplit(" ", 1)[1]
+        assert len(reference) == 8
+        monitoring.business_event("contract.signed", contract_id=1)  # no Sentry: just the log
+        monitoring.flush()
+        text = (tmp_path / "crm.log").read_text()
+        assert f"reference {reference}" in text and "business event contract.signed" in text
+    finally:
+        monitoring.shutdown()
+
+
+def test_empty_dsn_never_imports_sentry(tmp_path):
+    """An empty DSN costs nothing at start-up: sentry_sdk is not even imported."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from crm import monitoring\n"
+        "from crm.config import Config, DatabaseSettings\n"
+        "db = DatabaseSettings(mode='server', name='n', user='u', password='p', host='h')\n"
+        f"monitoring.init(Config(database=db, path=Path({str(tmp_path / 'crm.ini')!r})))\n"
+        "monitoring.capture(ValueError('x'))\n"
+        "monitoring.business_event('contract.signed', contract_id=1)\n"
+        "monitoring.flush()\n"
+        "print('sentry_sdk' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.stdout.strip() == "False"
+    assert result.stderr == ""  # and nothing printed on the terminal
+
+
+def test_invalid_dsn_leaves_sentry_off(tmp_path):
+    try:
+        assert monitoring.init(make_config(tmp_path, dsn="not a dsn")) is False
+        assert len(monitoring.capture(ValueError("x"))) == 8
+    finally:
+        monitoring.shutdown()
+
+
+# Local log ----------------------------------------------------------------------------------------
+
+
+def test_log_file_is_private_and_scrubbed(tmp_path, capsys):
+    monitoring.init(make_config(tmp_path, dsn=""))
+    try:
+        run_action(MenuAction("Boom", leaky_action), session=None)
+        monitoring.flush()
+    finally:
+        monitoring.shutdown()
+    path = tmp_path / "crm.log"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text()
+    assert "RuntimeError" in text and "Traceback" in text and "[email]" in text
+    assert_no_secrets(text)
+
+
+def test_log_file_is_private_even_when_it_existed_and_after_rotation(tmp_path, monkeypatch):
+    path = tmp_path / "logs" / "crm-events.log"
+    path.parent.mkdir()
+    path.write_text("old line\n")
+    os.chmod(path, 0o644)
+    monkeypatch.setattr(monitoring, "LOG_MAX_BYTES", 300)
+    monitoring.init(make_config(tmp_path, dsn="", log_file="logs/crm-events.log"))
+    try:
+        for number in range(20):
+            monitoring.business_event("employee.updated", employee_id=number)
+        monitoring.flush()
+    finally:
+        monitoring.shutdown()
+    files = sorted(path.parent.iterdir())
+    assert len(files) > 1  # rotated
+    assert all(stat.S_IMODE(f.stat().st_mode) == 0o600 for f in files)
+
+
+def test_log_file_that_cannot_be_opened_does_not_stop_the_program(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    try:
+        assert monitoring.init(make_config(tmp_path, dsn="", log_file=str(blocker / "crm.log"))) is False
+        assert len(monitoring.capture(ValueError("x"))) == 8
+    finally:
+        monitoring.shutdown()
