@@ -340,6 +340,14 @@ class EmbeddedServer:
     def _run(self, args: list[str], what: str) -> str:
         """Run a PostgreSQL program as the server's user; EmbeddedError (one line) on failure."""
         command = [str(bin_dir() / args[0]), *args[1:]]
+        user = self._server_user()
+        try:
+            # again before each command: something (another pytest session, say) may have
+            # tightened a parent folder since the server started
+            user.make_reachable(self.data_dir)
+            user.make_reachable(Path(command[0]))
+        except PermissionError as exc:
+            raise EmbeddedError(f"Cannot open the way to {self.data_dir}: {exc.strerror}.") from None
         try:
             log_offset = self.log_path.stat().st_size
         except OSError:
@@ -354,7 +362,7 @@ class EmbeddedServer:
                     cwd=self.data_dir,
                     env=self._env(),
                     timeout=START_TIMEOUT + 30,
-                    **self._server_user().run_kwargs(),
+                    **user.run_kwargs(),
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 raise EmbeddedError(f"Could not {what}: {exc}; see {self.log_path}.") from None

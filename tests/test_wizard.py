@@ -10,8 +10,11 @@ import pytest
 
 from crm import config as config_file
 from crm import setup
-from crm.db import connect
-from crm.ui.wizard import run_wizard
+from crm.app import Runtime
+from crm.db import Database, app_conninfo, connect
+from crm.embedded import EmbeddedServer
+from crm.services import auth
+from crm.ui.wizard import DEFAULT_DBNAME, run_wizard
 from tests.scripted import CtrlC, ScriptedPrompts
 
 MANAGER = [
@@ -151,3 +154,84 @@ def test_rerun_on_an_existing_crm_database_keeps_its_employees(tmp_path, admin_d
     params.update(dbname=dbname, user=loaded.database.user, password=loaded.database.password)
     with psycopg.connect(psycopg.conninfo.make_conninfo(**params)) as conn:
         assert conn.execute("SELECT count(*) FROM employees").fetchone()[0] == 1
+
+
+def test_embedded_mode_starts_a_private_server_and_writes_a_safe_config(tmp_path, capsys):
+    path, data_dir = tmp_path / "crm.ini", tmp_path / "data"
+    runtime = Runtime()
+    try:
+        prompts = ScriptedPrompts(["Embedded", str(data_dir), None] + MANAGER)
+        config = run_wizard(prompts, path, runtime.start_embedded)
+        assert config is not None
+        assert "Configuration written" in capsys.readouterr().out
+
+        # the config: 0600, embedded, the application role's password and no other
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        loaded = config_file.load(path)
+        assert loaded.embedded and loaded.data_dir == data_dir
+        assert loaded.database.name == DEFAULT_DBNAME
+        assert loaded.database.user == setup.role_names(DEFAULT_DBNAME).app
+        password_lines = [line for line in path.read_text().splitlines() if line.startswith("password")]
+        assert password_lines == [f"password = {loaded.database.password}"]
+
+        # the data folder is private and holds the server and its socket
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+        assert runtime.server.host == str(data_dir / "run")
+
+        # the database, its owner role (no login) and the least-privilege application role
+        roles = setup.role_names(DEFAULT_DBNAME)
+        with connect(runtime.server.conninfo()) as conn:
+            owner = conn.execute(
+                "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (DEFAULT_DBNAME,)
+            ).fetchone()
+            found = conn.execute(
+                "SELECT rolname, rolcanlogin, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles"
+                " WHERE rolname IN (%s, %s) ORDER BY rolname",
+                (roles.app, roles.owner),
+            ).fetchall()
+        assert owner == (roles.owner,)
+        assert found == [(roles.app, True, False, False, False), (roles.owner, False, False, False, False)]
+
+        # the manager logs in through the program's own connection
+        db = Database(connect(app_conninfo(loaded, runtime.server.host)))
+        try:
+            employee = auth.login(db, "BOSS", MANAGER[3])
+        finally:
+            db.close()
+        assert (employee.username, employee.team, employee.full_name) == ("boss", "management", MANAGER[1])
+    finally:
+        runtime.close()
+    assert not runtime.server.is_running()  # the last (only) instance stopped it
+
+
+def test_a_wrong_superuser_password_is_refused_and_leaves_nothing_behind(tmp_path, capsys):
+    # A superuser with a password on an embedded server, whose socket asks every role but
+    # `postgres` for its password (the machine's own server trusts everyone on 127.0.0.1).
+    server = EmbeddedServer(tmp_path / "pg")
+    server.start()
+    try:
+        right, wrong = "the-right-superuser-password", "not-the-password-at-all"
+        with connect(server.conninfo()) as conn:
+            conn.execute(f"CREATE ROLE wizard_admin SUPERUSER LOGIN PASSWORD '{right}'")
+        name = f"crm_wizard_{secrets.token_hex(3)}"
+        typed = ["An existing", server.host, str(server.port), "wizard_admin"]
+
+        # wrong password, then give up: nothing written, nothing created
+        answers = typed + [wrong, wrong, "Cancel setup"]
+        assert run_wizard(ScriptedPrompts(answers), tmp_path / "one.ini", no_embedded) is None
+        out = capsys.readouterr().out
+        assert 'password authentication failed for user "wizard_admin"' in out
+        assert wrong not in out
+        assert not (tmp_path / "one.ini").exists()
+        assert setup.inspect_database(server.conninfo(), name) is setup.DatabaseState.ABSENT
+
+        # wrong password, try again with the right one: set up, and the password is not stored
+        answers = typed + [wrong, wrong, "Try again"] + typed[1:] + [right, right, name] + MANAGER
+        config = run_wizard(ScriptedPrompts(answers), tmp_path / "two.ini", no_embedded)
+        assert config is not None
+        assert "password authentication failed" in capsys.readouterr().out
+        text = (tmp_path / "two.ini").read_text()
+        assert right not in text and wrong not in text and "wizard_admin" not in text
+        assert setup.inspect_database(server.conninfo(), name) is setup.DatabaseState.CRM
+    finally:
+        server.stop()
