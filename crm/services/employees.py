@@ -16,7 +16,7 @@ from datetime import datetime
 
 from psycopg import errors as pg_errors
 
-from crm import permissions, security, validation
+from crm import monitoring, permissions, security, validation
 from crm.db import Database
 from crm.errors import CRMError, NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm.models import Employee, Team
@@ -179,6 +179,10 @@ def _recheck_actor(repo: EmployeeRepository, actor: Employee, action: Action) ->
     return fresh
 
 
+def _business_event(what: str, employee: Employee, actor: Employee) -> None:
+    monitoring.business_event(f"employee.{what}", employee_id=employee.id, team=employee.team, by=actor.id)
+
+
 def _target(repo: EmployeeRepository, employee_id: int, *, lock: bool = False) -> Employee:
     employee = repo.get(employee_id, lock=lock)
     if employee is None:
@@ -198,7 +202,9 @@ def create_employee(db: Database, actor: Employee, fields: EmployeeFields, passw
     with db.transaction(actor.id), _database_rules_as_messages():
         _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
         employee_id = repo.insert(fields, password_hash)
-    return get_employee(db, employee_id)
+    employee = get_employee(db, employee_id)
+    _business_event("created", employee, actor)
+    return employee
 
 
 def update_employee(
@@ -227,7 +233,9 @@ def update_employee(
             _check_team_change(repo, actor, current, managers, now)
         if not repo.update(employee_id, version, fields):
             raise StaleRecord()
-    return get_employee(db, employee_id)
+    employee = get_employee(db, employee_id)
+    _business_event("updated", employee, actor)
+    return employee
 
 
 def _check_team_change(
@@ -275,6 +283,7 @@ def deactivation_check(db: Database, actor: Employee, employee_id: int, now: dat
     still have in their care: clients (sales) and coming events (support) to reassign."""
     permissions.require(actor, Action.MANAGE_EMPLOYEES)
     repo = EmployeeRepository(db.conn)
+    _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
     employee = get_employee(db, employee_id)
     managers = [e.id for e in repo.page(0, 2, team=Team.MANAGEMENT, active=True)]
     _check_deactivation(actor, employee, managers)
@@ -302,6 +311,7 @@ def deactivate_employee(
         if pending and not reassignments_seen:
             raise ReassignmentNeeded(employee, pending)
         repo.set_active(employee_id, False)
+    _business_event("deactivated", employee, actor)
     return get_employee(db, employee_id)
 
 
@@ -315,6 +325,7 @@ def reactivate_employee(db: Database, actor: Employee, employee_id: int) -> Empl
         if employee.is_active:
             raise ValidationError(f"{employee.full_name} is already active.")
         repo.set_active(employee_id, True)
+    _business_event("reactivated", employee, actor)
     return get_employee(db, employee_id)
 
 
