@@ -328,6 +328,7 @@ def business_event(name: str, **fields: Any) -> None:
 
     Fields should be ids and categories; whatever they hold is scrubbed like everything else.
     """
+    fields = {k: v if isinstance(v, (bool, int, float)) or v is None else str(v) for k, v in fields.items()}
     shown = " ".join(f"{key}={value}" for key, value in sorted(fields.items()))
     log.info("business event %s %s", name, shown)
     if not _sentry_on:
@@ -337,6 +338,6 @@ def business_event(name: str, **fields: Any) -> None:
     with sentry_sdk.new_scope() as scope:
         scope.set_tag("business_event", name)
         for key, value in fields.items():
-            scope.set_tag(key, str(value)[:200])
+            scope.set_tag(key, str(value)[:200])  # tags are short strings
         scope.set_context("business_event", {"name": name, **fields})
         sentry_sdk.capture_message(f"business event: {name}", level="info")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from crm import security
+from crm import monitoring, security
 from crm.db import Database
 from crm.errors import AuthenticationError
 from crm.models import Employee
@@ -59,11 +59,19 @@ def _count_failure(db: Database, key: str, now: datetime, message: str) -> Authe
     throttle = ThrottleRepository(db.conn)
     with db.transaction():
         failures = throttle.record_failure(key, now, security.FAILURE_WINDOW)
-        if failures >= security.MAX_FAILURES:
-            until = now + security.LOCK_TIME
-            throttle.lock(key, until)
-            return AccountLocked(until, prefix=message)
-    return AuthenticationError(message)
+        if failures < security.MAX_FAILURES:
+            return AuthenticationError(message)
+        until = now + security.LOCK_TIME
+        throttle.lock(key, until)
+    # Never the username as typed (it may be a mistyped password): the account's id, if any.
+    monitoring.business_event(
+        "login.locked",
+        employee_id=EmployeeRepository(db.conn).id_of_username(key) or "unknown",
+        failures=failures,
+        during="login" if message == LOGIN_FAILED else "re-authentication",
+        until=until.isoformat(timespec="minutes"),
+    )
+    return AccountLocked(until, prefix=message)
 
 
 def login(db: Database, username: str, password: str, now: datetime | None = None) -> Employee:

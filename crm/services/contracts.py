@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from crm import permissions, validation
+from crm import monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import Contract, Employee, Payment
@@ -153,6 +153,16 @@ def _locked(db: Database, contract_id: int) -> Contract:
     return contract
 
 
+def _signed_event(contract: Contract, actor: Employee) -> None:
+    monitoring.business_event(
+        "contract.signed",
+        contract_id=contract.id,
+        client_id=contract.client_id,
+        total_amount=contract.total_amount,
+        by=actor.id,
+    )
+
+
 def create_contract(
     db: Database, actor: Employee, client_id: int, total: object, remaining: object, signed: bool = False
 ) -> Contract:
@@ -166,7 +176,10 @@ def create_contract(
         raise ValidationError("Signed must be yes or no.")
     with db.transaction(actor.id), database_rules_as_messages():
         contract_id = ContractRepository(db.conn).insert(client_id, total, remaining, signed)
-    return get_contract(db, contract_id)
+    contract = get_contract(db, contract_id)
+    if contract.is_signed:
+        _signed_event(contract, actor)
+    return contract
 
 
 def update_contract(
@@ -193,7 +206,10 @@ def update_contract(
         permissions.require(actor, Action.UPDATE_CONTRACT, owner_id=locked.sales_contact_id)
         if not ContractRepository(db.conn).update(contract_id, version, total, remaining, signed):
             raise StaleRecord()
-    return get_contract(db, contract_id)
+    contract = get_contract(db, contract_id)
+    if contract.is_signed and not current.is_signed:
+        _signed_event(contract, actor)
+    return contract
 
 
 def record_payment(db: Database, actor: Employee, contract_id: int, amount: object) -> Contract:
