@@ -6,6 +6,7 @@ from crm.ui.clients import clients_section
 from crm.ui.contracts import contracts_section
 from crm.ui.employees import employees_section, my_account_section
 from crm.ui.events import events_section
+from crm.ui.history import history_section
 from crm.ui.menu import Section
 
 
@@ -16,5 +17,6 @@ def all_sections() -> list[Section]:
         contracts_section(),
         events_section(),
         employees_section(),
+        history_section(),
         my_account_section(),
     ]

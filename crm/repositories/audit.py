@@ -1,0 +1,81 @@
+"""SQL for the audit trail: reading a record's history.
+
+Audit rows are written only by the database trigger of sql/0005_audit.sql (the application role
+may read them, nothing else).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row
+from psycopg.types.json import set_json_loads
+
+# The tables whose history can be read, and the ones the audit trigger covers.
+HISTORY_TABLES = ("clients", "contracts", "events", "employees")
+AUDITED_TABLES = ("employees", "clients", "contracts", "payments", "events")
+
+# Amounts keep their cents: JSON numbers are read as Decimal, never float.
+_json_loads = partial(json.loads, parse_float=Decimal)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One changed field of one audit row."""
+
+    audit_id: int
+    at: datetime
+    employee_id: int | None
+    employee_name: str | None
+    action: str  # insert / update
+    field: str
+    old: Any
+    new: Any
+
+
+class AuditRepository:
+    """Reads the audit trail."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+
+    def record_exists(self, table: str, record_id: int) -> bool:
+        """Whether a record of one of HISTORY_TABLES exists."""
+        if table not in HISTORY_TABLES:
+            raise ValueError(f"no history for {table!r}")
+        query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE id = %s)").format(sql.Identifier(table))
+        return bool(self.conn.execute(query, (record_id,)).fetchone()[0])
+
+    def history(self, table: str, record_id: int, offset: int, limit: int) -> list[HistoryLine]:
+        """A page of a record's changes, one line per field, newest first (one statement)."""
+        with self.conn.cursor(row_factory=class_row(HistoryLine)) as cur:
+            set_json_loads(_json_loads, cur)
+            return cur.execute(
+                "SELECT a.id AS audit_id, a.at, a.employee_id, e.full_name AS employee_name, a.action,"
+                " c.key AS field,"
+                " CASE WHEN jsonb_typeof(c.value) = 'array' THEN c.value -> 0 END AS old,"
+                " CASE WHEN jsonb_typeof(c.value) = 'array' THEN c.value -> 1 ELSE c.value END AS new"
+                " FROM audit_log a"
+                " LEFT JOIN employees e ON e.id = a.employee_id"
+                " CROSS JOIN LATERAL jsonb_each(a.changes) AS c"
+                " WHERE a.table_name = %(table)s AND a.record_id = %(id)s"
+                " ORDER BY a.at DESC, a.id DESC, c.key"
+                " OFFSET %(offset)s LIMIT %(limit)s",
+                {"table": table, "id": record_id, "offset": offset, "limit": limit},
+            ).fetchall()
+
+    def employee_names(self, ids: set[int]) -> dict[int, str]:
+        """Full names of employees by id (to show who a *_contact_id change points at)."""
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT id, full_name FROM employees WHERE id = ANY(%s)", (sorted(ids),)
+        ).fetchall()
+        return dict(rows)

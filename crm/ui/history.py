@@ -1,0 +1,83 @@
+"""The History section (management): a record's changes from the audit trail, newest first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+from crm import permissions, validation
+from crm.errors import NotFound
+from crm.permissions import Action
+from crm.services import history as service
+from crm.services.history import HistoryLine
+from crm.ui.menu import MenuAction, Section
+from crm.ui.prompts import ask
+from crm.ui.render import browse
+from crm.ui.session import Session
+
+HEADERS = ("When", "Who", "Action", "Field", "Old", "New")
+KIND_CHOICES = [
+    ("Clients", "clients"),
+    ("Contracts", "contracts"),
+    ("Events", "events"),
+    ("Employees", "employees"),
+]
+ACTIONS = {"insert": "created", "update": "updated"}
+SYSTEM = "system"
+VALUE_WIDTH = 40
+
+
+def _value(field: str, value: Any) -> Any:
+    """How an old or new value is shown: dates as local date-times, long texts shortened."""
+    if isinstance(value, str) and field.endswith("_at"):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, str) and len(value) > VALUE_WIDTH:
+        return value[: VALUE_WIDTH - 1] + "…"
+    return value
+
+
+def history_row(line: HistoryLine) -> tuple:
+    """One line of a history table."""
+    return (
+        line.at,
+        line.employee_name or SYSTEM,
+        ACTIONS.get(line.action, line.action),
+        line.field,
+        _value(line.field, line.old),
+        _value(line.field, line.new),
+    )
+
+
+def history_of_record(session: Session) -> None:
+    """Pick a kind of record and its id; show its changes, newest first, a page at a time."""
+    permissions.require(session.employee, Action.READ_HISTORY)
+    table = session.prompts.choose("History of which kind of record?", [*KIND_CHOICES, ("Back", None)])
+    if table is None:
+        return
+    what = service.KINDS[table]
+    label = f"{what.capitalize()} id"
+    while True:
+        record_id = ask(session.prompts, f"{label}:", partial(validation.record_id, what=label))
+        fetch = partial(service.record_history, session.db, session.employee, table, record_id)
+        try:
+            first = fetch(0, 1)
+        except NotFound as error:
+            print(error)
+            continue
+        break
+    if not first:
+        print(f"No change recorded for {what} {record_id}.")
+        return
+    browse(session.prompts, f"History of {what} {record_id} (newest first)", fetch, HEADERS, history_row)
+
+
+def history_section() -> Section:
+    """The History section: management only."""
+    return Section(
+        "History",
+        (MenuAction("History of a record", history_of_record, permission=Action.READ_HISTORY),),
+    )
