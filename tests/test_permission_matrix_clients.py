@@ -1,0 +1,154 @@
+"""The client, contract and payment rows of SPEC §5 as a full matrix: every write x every team x
+own / not own / deactivated, called on the service layer directly (no menu to hide anything), on
+the real database.
+
+"Own" means the client the record belongs to has the actor as its sales contact — for every team,
+so a manager's or support employee's result is shown not to depend on ownership. Creating a client
+has no existing record: "own" and "not own" are the same call (a new client is always its
+creator's). "Deactivated" is an own record whose actor has since been deactivated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from psycopg import sql
+
+from crm import permissions
+from crm.errors import PermissionDenied
+from crm.models import Employee, Team
+from crm.permissions import Action
+from crm.repositories.clients import ClientFields
+from crm.services import clients as client_service
+from crm.services import contracts as contract_service
+from tests.factories import make_client, make_contract, make_employee
+
+ACTIONS = (
+    Action.CREATE_CLIENT,
+    Action.UPDATE_CLIENT,
+    Action.REASSIGN_CLIENT,
+    Action.CREATE_CONTRACT,
+    Action.UPDATE_CONTRACT,
+    Action.RECORD_PAYMENT,
+)
+TEAMS = ("management", "sales", "support")
+CASES = ("own", "not own", "deactivated")
+
+ALLOWED = {
+    (Action.CREATE_CLIENT, "sales", "own"),
+    (Action.CREATE_CLIENT, "sales", "not own"),
+    (Action.UPDATE_CLIENT, "sales", "own"),
+    (Action.REASSIGN_CLIENT, "management", "own"),
+    (Action.REASSIGN_CLIENT, "management", "not own"),
+    (Action.CREATE_CONTRACT, "management", "own"),
+    (Action.CREATE_CONTRACT, "management", "not own"),
+    (Action.UPDATE_CONTRACT, "management", "own"),
+    (Action.UPDATE_CONTRACT, "management", "not own"),
+    (Action.UPDATE_CONTRACT, "sales", "own"),
+    (Action.RECORD_PAYMENT, "management", "own"),
+    (Action.RECORD_PAYMENT, "management", "not own"),
+    (Action.RECORD_PAYMENT, "sales", "own"),
+}
+
+MATRIX = [(action, team, case) for action in ACTIONS for team in TEAMS for case in CASES]
+
+NEW_CLIENT = ClientFields(
+    full_name="Matrix Client", email="matrix@client.test", phone="+33 1 23 45 67 89", company_name="Matrix SA"
+)
+
+
+def snapshot(admin_conn):
+    return [
+        admin_conn.execute(sql.SQL("SELECT * FROM {} ORDER BY id").format(sql.Identifier(table))).fetchall()
+        for table in ("clients", "contracts", "payments")
+    ]
+
+
+@pytest.mark.parametrize(
+    "action, team, case", MATRIX, ids=[f"{a.name}-{t}-{c.replace(' ', '_')}" for a, t, c in MATRIX]
+)
+def test_client_and_contract_write_permission_matrix(db, admin_conn, action, team, case):
+    actor = make_employee(admin_conn, team, "actor")
+    other_sales = make_employee(admin_conn, "sales", "other_sales")
+    new_sales = make_employee(admin_conn, "sales", "new_sales")
+    owns = case in ("own", "deactivated")
+    client_owner = actor if owns else other_sales
+    client_id = make_client(admin_conn, client_owner.id, "Kevin Casey")
+    contract_id = make_contract(admin_conn, client_id, total="1000.00")
+    if case == "deactivated":
+        admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (actor.id,))
+        actor = replace(actor, is_active=False)
+    before = snapshot(admin_conn)
+
+    def attempt():
+        if action is Action.CREATE_CLIENT:
+            return client_service.create_client(db, actor, NEW_CLIENT)
+        if action is Action.UPDATE_CLIENT:
+            return client_service.update_client(db, actor, client_id, 1, NEW_CLIENT)
+        if action is Action.REASSIGN_CLIENT:
+            return client_service.reassign_client(db, actor, client_id, 1, new_sales.id)
+        if action is Action.CREATE_CONTRACT:
+            return contract_service.create_contract(db, actor, client_id, Decimal("500"), Decimal("500"))
+        if action is Action.UPDATE_CONTRACT:
+            return contract_service.update_contract(
+                db, actor, contract_id, 1, Decimal("1200"), Decimal("900"), True
+            )
+        return contract_service.record_payment(db, actor, contract_id, Decimal("100"))
+
+    if (action, team, case) in ALLOWED:
+        attempt()
+        clients = admin_conn.execute(
+            "SELECT full_name, sales_contact_id, version FROM clients ORDER BY id"
+        ).fetchall()
+        contracts = admin_conn.execute(
+            "SELECT client_id, total_amount, remaining_amount, is_signed, version FROM contracts ORDER BY id"
+        ).fetchall()
+        payments = admin_conn.execute("SELECT contract_id, amount, recorded_by FROM payments").fetchall()
+        original_contract = (client_id, Decimal("1000.00"), Decimal("1000.00"), False, 1)
+        if action is Action.CREATE_CLIENT:
+            assert clients == [("Kevin Casey", client_owner.id, 1), ("Matrix Client", actor.id, 1)]
+        elif action is Action.UPDATE_CLIENT:
+            assert clients == [("Matrix Client", actor.id, 2)]
+        elif action is Action.REASSIGN_CLIENT:
+            assert clients == [("Kevin Casey", new_sales.id, 2)]
+        elif action is Action.CREATE_CONTRACT:
+            assert contracts == [
+                original_contract,
+                (client_id, Decimal("500.00"), Decimal("500.00"), False, 1),
+            ]
+        elif action is Action.UPDATE_CONTRACT:
+            assert contracts == [(client_id, Decimal("1200.00"), Decimal("900.00"), True, 2)]
+        else:
+            assert contracts == [(client_id, Decimal("1000.00"), Decimal("900.00"), False, 2)]
+            assert payments == [(contract_id, Decimal("100.00"), actor.id)]
+        if action is not Action.RECORD_PAYMENT:
+            assert payments == []
+        assert snapshot(admin_conn) != before
+    else:
+        with pytest.raises(PermissionDenied) as refused:
+            attempt()
+        message = str(refused.value)
+        assert "\n" not in message and message
+        if case == "deactivated":
+            assert message == "Your account is deactivated."
+        else:
+            owner = actor.id if action is Action.CREATE_CLIENT else client_owner.id
+            assert message == permissions.refusal(actor, action, owner_id=owner)
+        assert snapshot(admin_conn) == before
+
+
+def test_the_matrix_covers_every_client_and_contract_write_team_and_case():
+    assert len(MATRIX) == 54
+    assert {a for a, _, _ in MATRIX} == set(ACTIONS)
+    assert {(a, t) for a, t, c in ALLOWED} == {
+        (a, t) for a in ACTIONS for t in TEAMS if permissions.visible(make_actor(t), a)
+    }
+
+
+def make_actor(team: str) -> Employee:
+    """An active employee of a team, not stored: only what the policy looks at."""
+    now = datetime.now(UTC)
+    return Employee(1, "someone", "Someone", "s@x.test", None, Team(team), True, now, now, 1)
