@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -26,7 +29,7 @@ security.use_hasher(TEST_HASHER)
 
 
 @pytest.fixture(scope="session")
-def admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def admin_dsn() -> Iterator[str]:
     """A superuser conninfo of the PostgreSQL server the tests use."""
     dsn = os.environ.get("CRM_TEST_DSN")
     if dsn:
@@ -34,12 +37,33 @@ def admin_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from crm.embedded import EmbeddedServer
 
-    server = EmbeddedServer(tmp_path_factory.mktemp("pg") / "data")
+    folder = embedded_folder("session")
+    server = EmbeddedServer(folder / "data")
     server.start()
     try:
         yield server.conninfo()
     finally:
         server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def embedded_folder(prefix: str) -> Path:
+    """A new private folder for embedded servers' data, outside pytest's /tmp/pytest-of-<user>.
+
+    Any pytest session that starts tightens that folder back to 0700, and an embedded server
+    started as root runs as crm_postgres, which must keep reaching its data folder.
+    """
+    return Path(tempfile.mkdtemp(prefix=f"crm-test-{prefix}-"))
+
+
+@pytest.fixture
+def embedded_tmp() -> Iterator[Path]:
+    """A private folder (see embedded_folder) for a test's embedded server; removed afterwards."""
+    folder = embedded_folder("data")
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)

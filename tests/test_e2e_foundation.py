@@ -1,6 +1,6 @@
 """End to end: `python -m main` from nothing to a logged-in manager, in a pseudo-terminal.
 
-Always on the embedded server (its data folder in tmp_path), whatever CRM_TEST_DSN says.
+Always on the embedded server (its own data folder), whatever CRM_TEST_DSN says.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from tests.e2e import Crm, embedded_wizard
 WIZARD = "No configuration was found"
 
 
-def test_first_run_wizard_then_login_and_a_second_run_straight_to_login(tmp_path):
-    data_dir = tmp_path / "data"
+def test_first_run_wizard_then_login_and_a_second_run_straight_to_login(tmp_path, embedded_tmp):
+    data_dir = embedded_tmp / "data"  # the config and the transcript stay in tmp_path
     ini = tmp_path / "crm.ini"
 
     first = Crm(tmp_path)

@@ -14,6 +14,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,9 +42,13 @@ server.release()
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory):
-    """A data folder whose run/ socket path would be too long: the socket goes to /tmp."""
-    base = tmp_path_factory.mktemp("embedded")
+def data_dir():
+    """A data folder whose run/ socket path would be too long: the socket goes to /tmp.
+
+    (Outside pytest's /tmp/pytest-of-<user>, which any starting pytest session tightens back to
+    0700 — as root, the server runs as crm_postgres and must keep reaching its folder.)
+    """
+    base = Path(tempfile.mkdtemp(prefix="crm-test-embedded-"))
     path = base / ("d" * max(1, SOCKET_PATH_MAX - len(str(base)) - 20)) / "data"
     assert len(str(path / "run" / ".s.PGSQL.5432")) > SOCKET_PATH_MAX
     first = EmbeddedServer(path)
@@ -54,6 +59,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory):
     if last.is_running():
         last.stop()
     shutil.rmtree(last.host, ignore_errors=True)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

@@ -156,8 +156,8 @@ def test_rerun_on_an_existing_crm_database_keeps_its_employees(tmp_path, admin_d
         assert conn.execute("SELECT count(*) FROM employees").fetchone()[0] == 1
 
 
-def test_embedded_mode_starts_a_private_server_and_writes_a_safe_config(tmp_path, capsys):
-    path, data_dir = tmp_path / "crm.ini", tmp_path / "data"
+def test_embedded_mode_starts_a_private_server_and_writes_a_safe_config(tmp_path, embedded_tmp, capsys):
+    path, data_dir = tmp_path / "crm.ini", embedded_tmp / "data"
     runtime = Runtime()
     try:
         prompts = ScriptedPrompts(["Embedded", str(data_dir), None] + MANAGER)
@@ -204,10 +204,10 @@ def test_embedded_mode_starts_a_private_server_and_writes_a_safe_config(tmp_path
     assert not runtime.server.is_running()  # the last (only) instance stopped it
 
 
-def test_a_wrong_superuser_password_is_refused_and_leaves_nothing_behind(tmp_path, capsys):
+def test_a_wrong_superuser_password_is_refused_and_leaves_nothing_behind(tmp_path, embedded_tmp, capsys):
     # A superuser with a password on an embedded server, whose socket asks every role but
     # `postgres` for its password (the machine's own server trusts everyone on 127.0.0.1).
-    server = EmbeddedServer(tmp_path / "pg")
+    server = EmbeddedServer(embedded_tmp / "pg")
     server.start()
     try:
         right, wrong = "the-right-superuser-password", "not-the-password-at-all"
