@@ -9,16 +9,23 @@ import os
 import stat
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from sentry_sdk.transport import Transport
 
-from crm import app, monitoring
+from crm import app, monitoring, security, setup
 from crm import config as config_file
 from crm.config import Config, DatabaseSettings
+from crm.errors import AuthenticationError
+from crm.models import Team
+from crm.services import auth, contracts, employees
+from crm.services.auth import AccountLocked
+from crm.services.employees import EmployeeFields
 from crm.ui.menu import MenuAction, run_action
+from tests.factories import make_client, make_employee
 from tests.scripted import ScriptedPrompts
 
 SENTRY_DSN = "https://0123456789abcdef@o1.ingest.sentry.example/42"
@@ -31,6 +38,7 @@ DB_DSN = f"postgresql://crm_app:{DB_PASSWORD}@db.epicevents.example:5432/crm"
 CLIENT_EMAIL = "kevin.casey@startup.example"
 CLIENT_PHONE = "+678 123 456 78"
 SUPERUSER_PASSWORD = "su-Secret-4-setup-only"
+NOW = datetime.now(UTC)
 SECRETS = (USER_PASSWORD, PASSWORD_HASH, DB_PASSWORD, CLIENT_EMAIL, CLIENT_PHONE, SUPERUSER_PASSWORD)
 
 
@@ -195,8 +203,6 @@ def test_setup_errors_are_sent_without_any_frame_data(sentry):
 
 
 def test_wizard_crash_is_one_line_with_a_reference_and_no_frames(sentry, tmp_path, monkeypatch, capsys):
-    from crm import setup
-
     def broken(admin_conninfo: str) -> None:
         raise RuntimeError("driver exploded")
 
@@ -215,8 +221,6 @@ def test_wizard_crash_is_one_line_with_a_reference_and_no_frames(sentry, tmp_pat
 
 
 def test_upgrade_crash_is_sent_without_frames(tmp_path, monkeypatch, capsys):
-    from crm import setup
-
     transport = MemoryTransport()
     real_init = monitoring.init
     monkeypatch.setattr(monitoring, "init", lambda config: real_init(config, transport=transport))
@@ -361,3 +365,92 @@ def test_log_file_that_cannot_be_opened_does_not_stop_the_program(tmp_path):
         assert len(monitoring.capture(ValueError("x"))) == 8
     finally:
         monitoring.shutdown()
+
+
+# Business events sent by the services -------------------------------------------------------------
+
+
+def sent_business_events(transport: MemoryTransport) -> list[tuple[str, dict]]:
+    """(name, tags without the name) of each business event sent, in order."""
+    return [
+        (event["tags"]["business_event"], {k: v for k, v in event["tags"].items() if k != "business_event"})
+        for event in transport.events()
+        if "business_event" in event.get("tags", {})
+    ]
+
+
+def test_employee_management_sends_its_business_events(sentry, db, admin_conn):
+
+    boss = make_employee(admin_conn, "management", "boss")
+    fields = EmployeeFields("kate.h", "Kate Hastroff", "kate@epicevents.example", CLIENT_PHONE, Team.SUPPORT)
+    kate = employees.create_employee(db, boss, fields, USER_PASSWORD)
+    kate = employees.update_employee(
+        db,
+        boss,
+        kate.id,
+        kate.version,
+        EmployeeFields("kate.h", "Kate H.", fields.email, None, Team.SALES),
+        NOW,
+    )
+    employees.deactivate_employee(db, boss, kate.id, NOW)
+    employees.reactivate_employee(db, boss, kate.id)
+    expected = {"employee_id": str(kate.id), "by": str(boss.id)}
+    assert sent_business_events(sentry) == [
+        ("employee.created", {**expected, "team": "support"}),
+        ("employee.updated", {**expected, "team": "sales"}),
+        ("employee.deactivated", {**expected, "team": "sales"}),
+        ("employee.reactivated", {**expected, "team": "sales"}),
+    ]
+    assert_no_secrets(sentry.text())
+    assert "kate" not in sentry.text().lower()  # ids, never names, usernames or addresses
+
+
+def test_signing_a_contract_sends_contract_signed_once(sentry, db, admin_conn):
+    boss = make_employee(admin_conn, "management", "boss")
+    sales = make_employee(admin_conn, "sales", "sally")
+    client_id = make_client(admin_conn, sales.id, email=CLIENT_EMAIL)
+    signed = contracts.create_contract(db, boss, client_id, Decimal("500.00"), Decimal("500.00"), signed=True)
+    draft = contracts.create_contract(db, boss, client_id, Decimal("900.00"), Decimal("900.00"))
+    draft = contracts.update_contract(
+        db, sales, draft.id, draft.version, Decimal("950.00"), Decimal("950.00"), True
+    )
+    contracts.update_contract(db, sales, draft.id, draft.version, Decimal("950.00"), Decimal("100.00"), True)
+    contracts.record_payment(db, sales, signed.id, Decimal("100.00"))
+    assert sent_business_events(sentry) == [
+        (
+            "contract.signed",
+            {
+                "contract_id": str(signed.id),
+                "client_id": str(client_id),
+                "total_amount": "500.00",
+                "by": str(boss.id),
+            },
+        ),
+        (
+            "contract.signed",
+            {
+                "contract_id": str(draft.id),
+                "client_id": str(client_id),
+                "total_amount": "950.00",
+                "by": str(sales.id),
+            },
+        ),
+    ]
+    assert_no_secrets(sentry.text())
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_a_login_lockout_sends_one_business_event_without_the_typed_username(sentry, db, admin_conn, known):
+    employee = make_employee(admin_conn, "support", "samuel.support")
+    username = "samuel.support" if known else "nobody.at.all"
+    for _attempt in range(security.MAX_FAILURES + 1):
+        with pytest.raises(AuthenticationError) as refused:
+            auth.login(db, username, USER_PASSWORD, NOW)
+    assert isinstance(refused.value, AccountLocked)
+    [(name, tags)] = sent_business_events(sentry)
+    assert name == "login.locked"
+    assert tags["employee_id"] == (str(employee.id) if known else "unknown")
+    assert tags["during"] == "login" and tags["failures"] == str(security.MAX_FAILURES)
+    text = sentry.text()
+    assert username not in text
+    assert_no_secrets(text)

@@ -40,13 +40,18 @@ def _value(field: str, value: Any) -> Any:
     return value
 
 
+def field_label(field: str) -> str:
+    """A column name as people say it: support_contact_id -> support contact, is_signed -> signed."""
+    return field.removeprefix("is_").removesuffix("_id").replace("_", " ")
+
+
 def history_row(line: HistoryLine) -> tuple:
     """One line of a history table."""
     return (
         line.at,
         line.employee_name or SYSTEM,
         ACTIONS.get(line.action, line.action),
-        line.field,
+        field_label(line.field),
         _value(line.field, line.old),
         _value(line.field, line.new),
     )
