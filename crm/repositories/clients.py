@@ -43,9 +43,9 @@ class ClientRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def _clients(self, query: sql.Composable, params: dict) -> list[Client]:
+    def _clients(self, query: sql.Composable, params: dict, *, prepare: bool | None = None) -> list[Client]:
         with self.conn.cursor(row_factory=class_row(Client)) as cur:
-            return cur.execute(query, params).fetchall()
+            return cur.execute(query, params, prepare=prepare).fetchall()
 
     # Reads -------------------------------------------------------------------------------------
 
@@ -71,7 +71,10 @@ class ClientRepository:
             + _NEWEST_FIRST
             + _PAGE
         )
-        return self._clients(query, {"pattern": like_pattern(text), "offset": offset, "limit": limit})
+        # Never a prepared statement: a generic plan cannot see the pattern, and would scan every
+        # client where the trigram indexes find the few matching rows at once.
+        params = {"pattern": like_pattern(text), "offset": offset, "limit": limit}
+        return self._clients(query, params, prepare=False)
 
     def email_in_use(self, email: str, except_id: int | None = None) -> bool:
         """Whether another client has this e-mail address (case-insensitively)."""
