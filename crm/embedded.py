@@ -306,7 +306,7 @@ class EmbeddedServer:
                 os.chmod(socket_dir, 0o700)
             else:
                 self._prepare_shared_socket_dir(socket_dir, user)
-        except PermissionError as exc:
+        except OSError as exc:
             raise EmbeddedError(f"Cannot prepare the data folder {data_dir}: {exc.strerror}.") from None
 
     def _prepare_shared_socket_dir(self, socket_dir: Path, user: _ServerUser) -> None:
@@ -346,7 +346,7 @@ class EmbeddedServer:
             # tightened a parent folder since the server started
             user.make_reachable(self.data_dir)
             user.make_reachable(Path(command[0]))
-        except PermissionError as exc:
+        except OSError as exc:
             raise EmbeddedError(f"Cannot open the way to {self.data_dir}: {exc.strerror}.") from None
         try:
             log_offset = self.log_path.stat().st_size
