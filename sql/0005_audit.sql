@@ -1,15 +1,16 @@
--- The audit trail: every insert and update of employees, clients, contracts, payments and events
--- writes one row here, in the same transaction, from a trigger — so no write path can skip it and
--- a rolled-back write leaves no row.
+-- The audit trail: every inserted or updated row of employees, clients, contracts, payments and
+-- events writes one row here, in the same transaction, from triggers — so no write path can skip
+-- it and a rolled-back write leaves no row.
 --
 -- Who acted comes from the transaction-local setting crm.employee_id (crm/db.py
 -- Database.transaction); writes made outside the program (bootstrap, a DBA) record NULL.
 --
 -- Tamper-proofing: the table and the trigger function belong to the schema owner role. The
 -- application role may only SELECT audit_log (crm/setup.py APP_PRIVILEGES): it cannot insert,
--- update, delete or truncate audit rows, nor drop or disable the triggers (only the owner can).
--- Its writes reach the table only through the trigger function, which runs as the owner
--- (SECURITY DEFINER) with a fixed search_path and fully qualified names.
+-- update, delete or truncate audit rows, nor drop or disable the triggers (only the owner can),
+-- nor skip them (session_replication_role is for superusers). Its writes reach the table only
+-- through the trigger function, which runs as the owner (SECURITY DEFINER) with a fixed
+-- search_path and fully qualified names.
 --
 -- `changes` maps each changed column to [old, new] (old is null on insert). Never recorded: the
 -- password hash (only {"password": "set" | "changed" | "rehashed"}), and the bookkeeping
@@ -31,7 +32,10 @@ CREATE INDEX audit_log_record_idx ON audit_log (table_name, record_id, at DESC, 
 -- What one employee did (and keeps the foreign key cheap to check).
 CREATE INDEX audit_log_employee_idx ON audit_log (employee_id, at DESC);
 
-CREATE FUNCTION audit_record_change() RETURNS trigger
+-- One statement-level trigger per table and event: each write statement (an INSERT, an UPDATE, a
+-- COPY of the demo data) is audited with one set-based INSERT from its transition tables, which
+-- costs a fraction of a row-level trigger on bulk loads.
+CREATE FUNCTION audit_changes() RETURNS trigger
     LANGUAGE plpgsql
     SECURITY DEFINER
     -- Only the catalog (pg_temp last, so no temporary object can shadow anything); dates in UTC.
@@ -39,53 +43,56 @@ CREATE FUNCTION audit_record_change() RETURNS trigger
     SET TimeZone = 'UTC'
 AS $$
 DECLARE
-    new_row jsonb := to_jsonb(NEW);
-    old_row jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) ELSE '{}'::jsonb END;
-    diff    jsonb := '{}'::jsonb;
-    column_name text;
+    actor bigint := NULLIF(current_setting('crm.employee_id', true), '')::bigint;
+    -- A rehash at login says so (crm/repositories/employees.py replace_hash); else it is a change.
+    password_note text := CASE WHEN current_setting('crm.password_change', true) = 'rehashed'
+                               THEN 'rehashed' ELSE 'changed' END;
+    noise text[] := '{id,version,created_at,updated_at,password_hash}';
 BEGIN
-    FOR column_name IN SELECT jsonb_object_keys(new_row) LOOP
-        CONTINUE WHEN column_name IN ('id', 'version', 'created_at', 'updated_at');
-        IF column_name = 'password_hash' THEN
-            IF TG_OP = 'INSERT' THEN
-                diff := diff || jsonb_build_object('password', 'set');
-            ELSIF new_row -> column_name IS DISTINCT FROM old_row -> column_name THEN
-                -- A rehash at login says so (crm.password_change = 'rehashed'); anything else is a change.
-                diff := diff || jsonb_build_object(
-                    'password',
-                    CASE WHEN current_setting('crm.password_change', true) = 'rehashed'
-                         THEN 'rehashed' ELSE 'changed' END);
-            END IF;
-        ELSIF TG_OP = 'INSERT' THEN
-            diff := diff || jsonb_build_object(column_name, jsonb_build_array(NULL, new_row -> column_name));
-        ELSIF new_row -> column_name IS DISTINCT FROM old_row -> column_name THEN
-            diff := diff || jsonb_build_object(
-                column_name, jsonb_build_array(old_row -> column_name, new_row -> column_name));
-        END IF;
-    END LOOP;
-    IF TG_OP = 'UPDATE' AND diff = '{}'::jsonb THEN
-        RETURN NULL;
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO public.audit_log (employee_id, table_name, record_id, action, changes)
+        SELECT actor, TG_TABLE_NAME, n.id, 'insert',
+               (SELECT coalesce(jsonb_object_agg(c.key, jsonb_build_array(NULL, c.value)), '{}')
+                  FROM jsonb_each(n.row) AS c
+                 WHERE c.key <> ALL (noise))
+               || CASE WHEN n.row ? 'password_hash' THEN '{"password": "set"}' ELSE '{}' END::jsonb
+          FROM (SELECT r.id, to_jsonb(r) AS row FROM new_rows AS r) AS n;
+    ELSE
+        INSERT INTO public.audit_log (employee_id, table_name, record_id, action, changes)
+        SELECT actor, TG_TABLE_NAME, d.id, 'update', d.diff
+          FROM (SELECT n.id,
+                       (SELECT coalesce(jsonb_object_agg(c.key, jsonb_build_array(o.row -> c.key, c.value)), '{}')
+                          FROM jsonb_each(n.row) AS c
+                         WHERE c.key <> ALL (noise) AND c.value IS DISTINCT FROM o.row -> c.key)
+                       || CASE WHEN n.row -> 'password_hash' IS DISTINCT FROM o.row -> 'password_hash'
+                               THEN jsonb_build_object('password', password_note)
+                               ELSE '{}' END AS diff
+                  FROM (SELECT r.id, to_jsonb(r) AS row FROM new_rows AS r) AS n
+                  JOIN (SELECT r.id, to_jsonb(r) AS row FROM old_rows AS r) AS o ON o.id = n.id) AS d
+         WHERE d.diff <> '{}';
     END IF;
-    INSERT INTO public.audit_log (employee_id, table_name, record_id, action, changes)
-    VALUES (
-        NULLIF(current_setting('crm.employee_id', true), '')::bigint,
-        TG_TABLE_NAME,
-        (new_row ->> 'id')::bigint,
-        lower(TG_OP),
-        diff
-    );
     RETURN NULL;
 END $$;
 -- Trigger functions cannot be called directly anyway; nobody else needs to reference it.
-REVOKE ALL ON FUNCTION audit_record_change() FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit_changes() FROM PUBLIC;
 
-CREATE TRIGGER audit AFTER INSERT OR UPDATE ON employees
-    FOR EACH ROW EXECUTE FUNCTION audit_record_change();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE ON clients
-    FOR EACH ROW EXECUTE FUNCTION audit_record_change();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE ON contracts
-    FOR EACH ROW EXECUTE FUNCTION audit_record_change();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE ON payments
-    FOR EACH ROW EXECUTE FUNCTION audit_record_change();
-CREATE TRIGGER audit AFTER INSERT OR UPDATE ON events
-    FOR EACH ROW EXECUTE FUNCTION audit_record_change();
+CREATE TRIGGER audit_insert AFTER INSERT ON employees REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_update AFTER UPDATE ON employees REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_insert AFTER INSERT ON clients REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_update AFTER UPDATE ON clients REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_insert AFTER INSERT ON contracts REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_update AFTER UPDATE ON contracts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_insert AFTER INSERT ON payments REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_update AFTER UPDATE ON payments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_insert AFTER INSERT ON events REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();
+CREATE TRIGGER audit_update AFTER UPDATE ON events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_changes();

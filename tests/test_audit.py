@@ -149,10 +149,10 @@ def test_failed_logins_and_the_throttle_table_are_not_audited(db, admin_conn, st
     assert admin_conn.execute("SELECT failures FROM login_throttle WHERE username = 'sam'").fetchone() == (3,)
     assert audit_count(admin_conn) == before
     triggers = admin_conn.execute(
-        "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgfoid = 'audit_record_change'::regproc"
-        " ORDER BY 1"
+        "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgfoid = 'audit_changes'::regproc ORDER BY 1"
     ).fetchall()
-    assert [t[0] for t in triggers] == ["clients", "contracts", "employees", "events", "payments"]
+    tables = ["clients", "contracts", "employees", "events", "payments"]
+    assert [t[0] for t in triggers] == sorted(tables * 2)  # one for inserts, one for updates
 
 
 def test_writes_made_outside_the_program_are_recorded_as_system(admin_conn, staff):
@@ -293,6 +293,34 @@ def test_a_save_that_changes_nothing_writes_no_row(db, admin_conn, staff):
     assert audit_count(admin_conn) == before
 
 
+def test_one_statement_writing_many_rows_audits_each_changed_row(db, admin_conn, staff):
+    sales = staff["sales"]
+    ids = [make_client(admin_conn, sales.id, name=f"Client {number}") for number in range(3)]
+    last = admin_conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+    with db.transaction(sales.id):
+        db.conn.execute(
+            "UPDATE clients SET company_name = CASE WHEN id = %s THEN company_name ELSE 'Bulk' END"
+            " WHERE id = ANY(%s)",
+            (ids[0], ids),
+        )
+        with db.conn.cursor().copy("COPY clients (full_name, email, sales_contact_id) FROM STDIN") as copy:
+            for number in range(3):
+                copy.write_row((f"Copied {number}", f"copied.{number}@client.example", sales.id))
+    rows = admin_conn.execute(
+        "SELECT employee_id, action, record_id, changes FROM audit_log"
+        " WHERE id > %s ORDER BY action, record_id",
+        (last,),
+    ).fetchall()
+    assert [(who, action) for who, action, _, _ in rows] == [(sales.id, "insert")] * 3 + [
+        (sales.id, "update")
+    ] * 2
+    assert [(record, changes) for _, action, record, changes in rows if action == "update"] == [
+        (ids[1], {"company_name": ["Cool Startup LLC", "Bulk"]}),
+        (ids[2], {"company_name": ["Cool Startup LLC", "Bulk"]}),
+    ]
+    assert rows[0][3]["full_name"] == [None, "Copied 0"]
+
+
 # Rolled back --------------------------------------------------------------------------------------
 
 
@@ -332,11 +360,11 @@ def test_a_refused_service_write_leaves_no_audit_row(db, admin_conn, staff):
         "UPDATE audit_log SET employee_id = NULL",
         "DELETE FROM audit_log",
         "TRUNCATE audit_log",
-        "ALTER TABLE clients DISABLE TRIGGER audit",
+        "ALTER TABLE clients DISABLE TRIGGER audit_update",
         "ALTER TABLE clients DISABLE TRIGGER ALL",
-        "DROP TRIGGER audit ON employees",
+        "DROP TRIGGER audit_insert ON employees",
         "DROP TABLE audit_log",
-        "CREATE OR REPLACE FUNCTION audit_record_change() RETURNS trigger LANGUAGE plpgsql"
+        "CREATE OR REPLACE FUNCTION audit_changes() RETURNS trigger LANGUAGE plpgsql"
         " AS $$ BEGIN RETURN NULL; END $$",
         "SET session_replication_role = replica",
         "SELECT nextval('audit_log_id_seq')",
@@ -368,8 +396,7 @@ def test_the_app_role_may_only_read_the_audit_trail(crm_db, admin_conn):
     ).fetchone()[0]
     assert owner == crm_db.roles.owner
     definer = admin_conn.execute(
-        "SELECT prosecdef, pg_get_userbyid(proowner), proconfig FROM pg_proc"
-        " WHERE proname = 'audit_record_change'"
+        "SELECT prosecdef, pg_get_userbyid(proowner), proconfig FROM pg_proc WHERE proname = 'audit_changes'"
     ).fetchone()
     assert definer[0] is True and definer[1] == crm_db.roles.owner
     assert "search_path=pg_catalog, pg_temp" in definer[2]
