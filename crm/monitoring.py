@@ -236,6 +236,7 @@ def _start_sentry(config: Config, transport: Any) -> None:
                 send_default_pii=False,
                 include_local_variables=False,
                 before_send=before_send,
+                before_send_transaction=before_send,
                 before_breadcrumb=before_breadcrumb,
                 # Our log lines become breadcrumbs; errors are sent by capture(), never twice.
                 integrations=[LoggingIntegration(level=logging.INFO, event_level=None)],
