@@ -64,7 +64,10 @@ class Runtime:
         if self.db is not None:
             self.db.close()
         if self.server is not None:
-            self.server.release()
+            try:
+                self.server.release()
+            except CRMError as error:  # the server could not be stopped: say so, exit anyway
+                print(error)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
