@@ -1,0 +1,532 @@
+"""Benchmark: the CRM's own code paths against the bare SQL they run, at scale.
+
+    python -m tests.bench --clients 100000
+
+Seeds a scratch database (on $CRM_TEST_DSN, else an embedded server) with the demo loader, then
+for every list, filter, search and detail view of the menus times the program's path — service,
+repository and the rendering of one page — and, beside it, the same SQL statements run bare by
+psycopg on the same connection (recorded while the program's path ran). Writes and login are
+timed through their services. It also times `python -m main` to the login prompt and the peak
+memory of walking a whole list. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import psycopg
+from argon2 import PasswordHasher
+
+from crm import config as config_file
+from crm import demo, security
+from crm.config import Config, DatabaseSettings
+from crm.db import Database, connect
+from crm.models import Team
+from crm.ui import render
+from crm.ui.render import PAGE_SIZE
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_WRITES = 50  # timed runs of each write (plus one warm-up)
+
+
+# Recording the SQL the program runs ------------------------------------------------------------
+
+
+class RecordingCursor(psycopg.Cursor):
+    """A cursor that notes every statement and its parameters while `log` is a list."""
+
+    log: list[tuple] | None = None
+
+    def execute(self, query, params=None, **kwargs):
+        if RecordingCursor.log is not None:
+            RecordingCursor.log.append((query, params))
+        return super().execute(query, params, **kwargs)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[tuple]]:
+    RecordingCursor.log = []
+    try:
+        yield RecordingCursor.log
+    finally:
+        RecordingCursor.log = None
+
+
+def run_raw(conn: psycopg.Connection, statements: list[tuple]) -> None:
+    """The recorded statements, bare: plain cursor, tuple rows, every row fetched."""
+    with conn.cursor() as cur:
+        for query, params in statements:
+            cur.execute(query, params)
+            if cur.description is not None:
+                cur.fetchall()
+
+
+# Timing -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figure:
+    action: str
+    table: str
+    median_ms: float
+    p95_ms: float
+    raw_median_ms: float | None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.raw_median_ms in (None, 0):
+            return None
+        return self.median_ms / self.raw_median_ms
+
+
+def timings(fn: Callable[[], object], repeat: int) -> list[float]:
+    fn()  # warm-up: caches, prepared plans
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
+
+
+def quiet(fn: Callable[[], object]) -> Callable[[], object]:
+    """fn with its printing (the rendering) sent to a string."""
+
+    def run() -> object:
+        with contextlib.redirect_stdout(io.StringIO()):
+            return fn()
+
+    return run
+
+
+def measure_read(db: Database, action: str, table: str, fn: Callable[[], object], repeat: int) -> Figure:
+    program = quiet(fn)
+    with recording() as statements:
+        program()
+    statements = list(statements)
+    ms = timings(program, repeat)
+    raw = timings(lambda: run_raw(db.conn, statements), repeat)
+    return Figure(action, table, statistics.median(ms), p95(ms), statistics.median(raw))
+
+
+def measure_write(action: str, table: str, fn: Callable[[int], object], repeat: int) -> Figure:
+    counter = iter(range(10**9))
+    ms = timings(lambda: fn(next(counter)), repeat)
+    return Figure(action, table, statistics.median(ms), p95(ms), None)
+
+
+# The cases --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Actors:
+    manager: object
+    sales: object
+    support: object
+
+
+def page(items: list, to_row: Callable, headers) -> str:
+    """What a list screen renders: one page as a table."""
+    return render.table(headers, [to_row(item) for item in items[:PAGE_SIZE]])
+
+
+def read_cases(db: Database, actors: Actors, now: datetime) -> Iterator[tuple[str, str, Callable]]:
+    """(action, table, program path) for every read the menus offer."""
+    from crm.services import events
+    from crm.ui import events as events_ui
+
+    tz = UTC
+    first = PAGE_SIZE + 1
+
+    def ev_page(items):
+        return page(items, lambda e: events_ui.event_row(e, tz), events_ui.LIST_HEADERS)
+
+    some_event = events.list_events(db, 0, 1)[0].id
+    yield "list events (page 1)", "events", lambda: ev_page(events.list_events(db, 0, first))
+    yield "events without support", "events", lambda: ev_page(events.events_without_support(db, 0, first))
+    yield (
+        "my events (support)",
+        "events",
+        lambda: ev_page(events.my_events(db, actors.support, now, 0, first)),
+    )
+    yield "search events 'wedding'", "events", lambda: ev_page(events.search_events(db, "wedding", 0, first))
+    yield "search events 'martin'", "events", lambda: ev_page(events.search_events(db, "martin", 0, first))
+    yield "event detail", "events", lambda: events_ui.show_event(events.get_event(db, some_event), tz)
+    yield from more_read_cases(db, actors)
+
+
+def more_read_cases(db: Database, actors: Actors) -> Iterator[tuple[str, str, Callable]]:
+    """Clients, contracts and employees."""
+    from crm.services import clients, contracts, employees
+    from crm.ui import clients as clients_ui
+    from crm.ui import contracts as contracts_ui
+    from crm.ui import employees as employees_ui
+
+    first = PAGE_SIZE + 1
+    screen = SimpleNamespace(db=db)  # what the detail views read from the session
+
+    def cl_page(items):
+        return page(items, clients_ui.client_row, clients_ui.LIST_HEADERS)
+
+    def co_page(items):
+        return page(items, contracts_ui.contract_row, contracts_ui.LIST_HEADERS)
+
+    def em_page(items):
+        return page(items, employees_ui.employee_row, employees_ui.LIST_HEADERS)
+
+    some_client = clients.list_clients(db, 0, 1)[0].id
+    some_contract = contracts.list_contracts(db, 0, 1)[0].id
+    sales_id = actors.sales.id
+    yield "list clients (page 1)", "clients", lambda: cl_page(clients.list_clients(db, 0, first))
+    yield "my clients (sales)", "clients", lambda: cl_page(clients.my_clients(db, actors.sales, 0, first))
+    yield "search clients 'nowak'", "clients", lambda: cl_page(clients.search_clients(db, "nowak", 0, first))
+    yield "search clients 'pixel'", "clients", lambda: cl_page(clients.search_clients(db, "pixel", 0, first))
+    yield (
+        "client detail + contracts",
+        "clients",
+        lambda: clients_ui.show_client(screen, clients.get_client(db, some_client)),
+    )
+    yield "list contracts (page 1)", "contracts", lambda: co_page(contracts.list_contracts(db, 0, first))
+    yield (
+        "contracts not signed (sales)",
+        "contracts",
+        lambda: co_page(contracts.contracts_not_signed(db, 0, first, sales_id)),
+    )
+    yield (
+        "contracts not fully paid (sales)",
+        "contracts",
+        lambda: co_page(contracts.contracts_not_fully_paid(db, 0, first, sales_id)),
+    )
+    yield (
+        "contract detail + payments",
+        "contracts",
+        lambda: contracts_ui.show_contract(contracts.get_contract_detail(db, some_contract)),
+    )
+    yield "list employees", "employees", lambda: em_page(employees.list_employees(db, 0, first))
+    yield (
+        "employee detail",
+        "employees",
+        lambda: employees_ui.show_employee(employees.get_employee(db, actors.sales.id)),
+    )
+
+
+def write_cases(
+    db: Database, actors: Actors, now: datetime
+) -> Iterator[tuple[str, str, Callable[[int], object]]]:
+    """(action, table, one write as its service runs it); n makes each call's data unique."""
+    from crm.repositories.events import EventFields
+    from crm.services import events
+
+    starts = now + timedelta(days=30)
+    assigned = events.my_events(db, actors.support, now, 0, 200)
+
+    def update_event(n: int) -> None:
+        event = events.get_event(db, assigned[n % len(assigned)].id)
+        fields = EventFields(
+            name=event.name,
+            client_contact=event.client_contact,
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=4),
+            location=event.location,
+            attendees=event.attendees,
+            notes=f"bench note {n}",
+        )
+        events.update_event(db, actors.support, event.id, event.version, fields, now)
+
+    yield "update an event (support)", "events", update_event
+    yield from more_write_cases(db, actors, now)
+
+
+def more_write_cases(db: Database, actors: Actors, now: datetime) -> Iterator[tuple[str, str, Callable]]:
+    from crm.repositories.clients import ClientFields
+    from crm.services import clients, contracts
+
+    def create_client(n: int) -> None:
+        fields = ClientFields(
+            f"Bench Client {n}", f"bench.{n}@bench.example", "+33 6 12 34 56 78", "Bench SA"
+        )
+        clients.create_client(db, actors.sales, fields)
+
+    unpaid = contracts.contracts_not_fully_paid(db, 0, 500, actors.sales.id)
+
+    def record_payment(n: int) -> None:
+        contract = unpaid[n % len(unpaid)]
+        contracts.record_payment(db, actors.sales, contract.id, Decimal("0.01"))
+
+    some_client = clients.my_clients(db, actors.sales, 0, 1)[0].id
+
+    def create_contract(n: int) -> None:
+        contracts.create_contract(db, actors.manager, some_client, Decimal("1000.00"), Decimal("1000.00"))
+
+    def update_client(n: int) -> None:
+        client = clients.get_client(db, some_client)
+        fields = ClientFields(
+            client.full_name, client.email, f"+33 6 00 00 {n % 100:02d} 00", client.company_name
+        )
+        clients.update_client(db, actors.sales, client.id, client.version, fields)
+
+    def update_contract(n: int) -> None:
+        contract = contracts.get_contract(db, unpaid[0].id)
+        contracts.update_contract(
+            db, actors.manager, contract.id, contract.version, contract.total_amount,
+            contract.remaining_amount, contract.is_signed,
+        )  # fmt: skip
+
+    yield "create a client (sales)", "clients", create_client
+    yield "update a client (sales)", "clients", update_client
+    yield "create a contract (management)", "contracts", create_contract
+    yield "update a contract (management)", "contracts", update_contract
+    yield "record a payment (sales)", "payments", record_payment
+    yield from event_write_cases(db, actors, now, some_client)
+    yield from employee_write_cases(db, actors)
+
+
+def event_write_cases(db: Database, actors: Actors, now: datetime, client_id: int) -> Iterator[tuple]:
+    from crm.repositories.events import EventFields
+    from crm.services import contracts, events
+
+    signed = [
+        contracts.create_contract(db, actors.manager, client_id, Decimal("500"), Decimal("500"), True).id
+        for _ in range(BENCH_WRITES + 1)
+    ]
+    starts = now + timedelta(days=30)
+
+    def create_event(n: int) -> None:
+        fields = EventFields(f"Bench Event {n}", "", starts, starts + timedelta(hours=3), "Lyon", 10, "")
+        events.create_event(db, actors.sales, signed[n], fields, now)
+
+    unassigned = events.events_without_support(db, 0, BENCH_WRITES + 1)
+
+    def assign_support(n: int) -> None:
+        event = events.get_event(db, unassigned[n].id)
+        events.assign_support(db, actors.manager, event.id, event.version, actors.support.id)
+
+    yield "create an event (sales)", "events", create_event
+    yield "assign support (management)", "events", assign_support
+
+
+def employee_write_cases(db: Database, actors: Actors) -> Iterator[tuple]:
+    from crm.models import Team
+    from crm.repositories.employees import EmployeeFields
+    from crm.services import employees
+
+    def create_employee(n: int) -> None:
+        fields = EmployeeFields(f"bench-{n}", f"Bench {n}", f"bench-{n}@bench.example", None, Team.SUPPORT)
+        employees.create_employee(db, actors.manager, fields, "a long bench password 1")
+
+    yield "create an employee (management)*", "employees", create_employee
+
+
+# Whole-program figures --------------------------------------------------------------------------
+
+
+def login_figure(db: Database, repeat: int) -> Figure:
+    """Login with the production argon2id profile (the hasher tests use is cheaper)."""
+    from crm.services import auth
+
+    username = "bench-login"
+    password = "a bench password of some length"
+    security.use_hasher(PasswordHasher())
+    with db.transaction():
+        db.conn.execute(
+            "INSERT INTO employees (username, full_name, email, team, password_hash)"
+            " VALUES (%s, 'Bench Login', 'bench-login@bench.example', 'sales', %s)",
+            (username, security.hash_password(password)),
+        )
+    ms = timings(lambda: auth.login(db, username, password), max(3, repeat // 10))
+    return Figure("login (argon2id default profile)", "employees", statistics.median(ms), p95(ms), None)
+
+
+def startup_ms(config_path: Path, repeat: int = 7) -> list[float]:
+    """`python -m main` until the login prompt shows, with an existing config."""
+    import pexpect
+
+    env = dict(os.environ, CRM_CONFIG=str(config_path), PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm")
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        child = pexpect.spawn(
+            sys.executable, ["-m", "main"], cwd=str(REPO), env=env, encoding="utf-8", timeout=30
+        )
+        child.expect("Username")
+        out.append((time.perf_counter() - start) * 1000)
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+        child.close()
+    return out
+
+
+def list_walk_peak_kib(db: Database, page_size: int = 1000) -> tuple[int, int, int]:
+    """(rows walked, peak KiB of Python memory walking every page, peak KiB for page 1 only)."""
+    from crm.services import events
+    from crm.ui import events as events_ui
+
+    def walk(pages: int | None) -> tuple[int, int]:
+        tracemalloc.start()
+        offset = rows = 0
+        while pages is None or offset // page_size < pages:
+            items = events.list_events(db, offset, page_size)
+            render.table(events_ui.LIST_HEADERS, [events_ui.event_row(e, UTC) for e in items])
+            rows += len(items)
+            offset += page_size
+            if len(items) < page_size:
+                break
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return rows, peak // 1024
+
+    rows, whole = walk(None)
+    _, one = walk(1)
+    return rows, whole, one
+
+
+# Set-up -----------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def admin_server() -> Iterator[tuple[str, object]]:
+    """A superuser conninfo ($CRM_TEST_DSN, else an embedded server in a temporary folder)."""
+    dsn = os.environ.get("CRM_TEST_DSN")
+    if dsn:
+        yield dsn, None
+        return
+    from crm.embedded import EmbeddedServer
+
+    with tempfile.TemporaryDirectory(prefix="crm-bench-") as folder:
+        server = EmbeddedServer(Path(folder) / "data")
+        server.start()
+        try:
+            yield server.conninfo(), server
+        finally:
+            server.stop()
+
+
+def write_config(path: Path, app_dsn: str, server) -> Path:
+    params = psycopg.conninfo.conninfo_to_dict(app_dsn)
+    settings = DatabaseSettings(
+        mode="embedded" if server is not None else "server",
+        name=params["dbname"],
+        user=params["user"],
+        password=params["password"],
+        host=params.get("host") or "localhost",
+        port=int(params.get("port") or 5432),
+        sslmode="prefer",
+    )
+    data_dir = server.data_dir if server is not None else Path("data")
+    config_file.write(Config(database=settings, data_dir=data_dir, keep_running=True, path=path))
+    return path
+
+
+def pick_actors(db: Database) -> Actors:
+    from crm.repositories.employees import EmployeeRepository
+
+    repo = EmployeeRepository(db.conn)
+
+    def first(team: Team):
+        row = db.conn.execute(
+            "SELECT id FROM employees WHERE team = %s AND email LIKE %s ORDER BY id LIMIT 1",
+            (team.value, "%@" + demo.DEMO_EMPLOYEE_DOMAIN),
+        ).fetchone()
+        return repo.get(row[0])
+
+    return Actors(first(Team.MANAGEMENT), first(Team.SALES), first(Team.SUPPORT))
+
+
+def print_table(figures: list[Figure], rows: dict[str, int]) -> None:
+    from tabulate import tabulate
+
+    def num(value: float | None, fmt: str = "{:.2f}") -> str:
+        return "—" if value is None else fmt.format(value)
+
+    print(
+        tabulate(
+            [
+                (
+                    f.action,
+                    f"{rows[f.table]:,}",
+                    num(f.median_ms),
+                    num(f.p95_ms),
+                    num(f.raw_median_ms),
+                    num(f.ratio, "{:.1f}x"),
+                )
+                for f in figures
+            ],
+            headers=["action", "rows in table", "median ms", "p95 ms", "raw SQL median ms", "ratio"],
+            tablefmt="github",
+            disable_numparse=True,
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=100_000, help="demo clients to seed (default 100000)")
+    parser.add_argument("--repeat", type=int, default=50, help="timed runs per action (default 50)")
+    args = parser.parse_args(argv)
+
+    from tests.conftest import drop_database, fresh_database
+
+    security.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    with admin_server() as (admin_dsn, server):
+        crm = fresh_database(admin_dsn, "crm_bench")
+        try:
+            conn = connect(crm.app_dsn)
+            conn.cursor_factory = RecordingCursor
+            db = Database(conn)
+            start = time.perf_counter()
+            result = demo.load(db, args.clients, seed=2026)
+            load_s = time.perf_counter() - start
+            with connect(crm.admin_dsn) as admin:
+                admin.execute("VACUUM ANALYZE")
+            rows = {t: db.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: S608
+                    for t in ("employees", "clients", "contracts", "payments", "events")}  # fmt: skip
+            now = datetime.now(UTC)
+            actors = pick_actors(db)
+
+            figures = [measure_read(db, *case, args.repeat) for case in read_cases(db, actors, now)]
+            writes = min(args.repeat, BENCH_WRITES)
+            figures += [measure_write(*case, writes) for case in write_cases(db, actors, now)]
+            figures.append(login_figure(db, args.repeat))
+            rows["employees"] = db.conn.execute("SELECT count(*) FROM employees").fetchone()[0]
+
+            walked, whole_kib, one_kib = list_walk_peak_kib(db)
+            with tempfile.TemporaryDirectory(prefix="crm-bench-cfg-") as folder:
+                startup = startup_ms(write_config(Path(folder) / "crm.ini", crm.app_dsn, server))
+            db.close()
+        finally:
+            drop_database(admin_dsn, crm)
+
+    where = "embedded server" if server is not None else "server at $CRM_TEST_DSN"
+    print(f"\nDemo data: {result.counts} loaded in {load_s:.1f} s ({where}).\n")
+    print_table(figures, rows)
+    print(
+        f"\nStart-up to the login prompt (existing config, server running): median "
+        f"{statistics.median(startup):.0f} ms, best {min(startup):.0f} ms over {len(startup)} runs."
+    )
+    print(
+        f"Peak Python memory walking all {walked:,} events in pages of 1,000: {whole_kib:,} KiB "
+        f"(first page only: {one_kib:,} KiB)."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
