@@ -349,7 +349,7 @@ def _event_row(
     starts = now + timedelta(days=rng.uniform(-365, 365), hours=rng.randint(0, 23))
     starts = starts.replace(minute=0, second=0, microsecond=0)
     ends = starts + timedelta(hours=rng.choice((2, 4, 6, 13)))
-    support = None if n % UNASSIGNED_EVERY == 0 else support_ids[n % len(support_ids)]
+    support = None if n % UNASSIGNED_EVERY == 0 else rng.choice(support_ids)
     created = min(now, (contract.signed_at or contract.created) + timedelta(hours=1))
     return (
         name[:150], contract.id, support, f"{client_name}, {client_email}, {client_phone}", starts, ends,

@@ -53,7 +53,7 @@ class RecordingCursor(psycopg.Cursor):
 
     def execute(self, query, params=None, **kwargs):
         if RecordingCursor.log is not None:
-            RecordingCursor.log.append((query, params))
+            RecordingCursor.log.append((query, params, kwargs))
         return super().execute(query, params, **kwargs)
 
 
@@ -69,8 +69,8 @@ def recording() -> Iterator[list[tuple]]:
 def run_raw(conn: psycopg.Connection, statements: list[tuple]) -> None:
     """The recorded statements, bare: plain cursor, tuple rows, every row fetched."""
     with conn.cursor() as cur:
-        for query, params in statements:
-            cur.execute(query, params)
+        for query, params, kwargs in statements:
+            cur.execute(query, params, **kwargs)
             if cur.description is not None:
                 cur.fetchall()
 

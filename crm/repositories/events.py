@@ -73,9 +73,9 @@ class EventRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def _events(self, query: sql.Composable, params: dict) -> list[Event]:
+    def _events(self, query: sql.Composable, params: dict, *, prepare: bool | None = None) -> list[Event]:
         with self.conn.cursor(row_factory=class_row(Event)) as cur:
-            return cur.execute(query, params).fetchall()
+            return cur.execute(query, params, prepare=prepare).fetchall()
 
     # Reads -------------------------------------------------------------------------------------
 
@@ -115,7 +115,11 @@ class EventRepository:
             + _NEWEST_FIRST
             + _PAGE
         )
-        return self._events(query, {"pattern": like_pattern(text), "offset": offset, "limit": limit})
+        # Never a prepared statement: a generic plan cannot see the pattern and would not use the
+        # trigram indexes.
+        return self._events(
+            query, {"pattern": like_pattern(text), "offset": offset, "limit": limit}, prepare=False
+        )
 
     def contract_for_event(self, contract_id: int, *, lock: bool = False) -> ContractForEvent | None:
         """A contract's signed state, its client's sales contact and its event, if any.
