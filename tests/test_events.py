@@ -121,6 +121,24 @@ def test_my_events_lists_upcoming_soonest_first_then_past_and_nobody_elses(db, a
     assert names(service.my_events(db, alienor, now, 0, 10)) == ["Alienor's"]
 
 
+def test_my_events_pages_walk_every_event_once_in_order_with_ties(db, admin_conn, staff, now):
+    kate = staff["kate"]
+    days = [-5, 3, 3, -5, 0, 7, -1, 3, -20, 1, -1]  # ties on both sides of now
+    for n, day in enumerate(days):
+        contract = signed_contract(admin_conn, staff["bill"].id, f"Client {n}")
+        make_event(admin_conn, contract, f"E{n}", kate.id, day)
+    rows = admin_conn.execute(
+        "SELECT name, starts_at, id FROM events WHERE support_contact_id = %s", (kate.id,)
+    ).fetchall()
+    upcoming = sorted((r for r in rows if r[1] >= now), key=lambda r: (r[1], -r[2]))
+    past = sorted((r for r in rows if r[1] < now), key=lambda r: (r[1], r[2]), reverse=True)
+    expected = [r[0] for r in upcoming + past]
+    walked = []
+    for offset in range(0, len(days), 3):
+        walked += names(service.my_events(db, kate, now, offset, 3))
+    assert walked == expected and len(walked) == len(days)
+
+
 def test_search_matches_event_name_or_client_name_in_any_case(db, admin_conn, staff):
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Zoé Martin"), "Wedding")
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Ann Lee"), "Zoe's gala")
