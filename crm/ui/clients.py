@@ -11,6 +11,7 @@ from crm.models import Client, Team
 from crm.permissions import Action
 from crm.services import clients as service
 from crm.services import contracts as contract_service
+from crm.ui.employees import pick_employee
 from crm.ui.menu import MenuAction, Section
 from crm.ui.prompts import ask
 from crm.ui.render import PAGE_SIZE, browse, show_record, show_table
@@ -185,18 +186,7 @@ def reassign_client(session: Session) -> None:
         print("There is no other active sales employee to reassign this client to.")
         return
     print(f"Client {client.id} ({client.full_name}): sales contact {client.sales_contact_name}.")
-    show_table(("Id", "Name", "Username"), [(e.id, e.full_name, e.username) for e in candidates])
-    by_id = {e.id: e for e in candidates}
-
-    def parse_sales(raw: str) -> int:
-        sales_id = validation.record_id(raw, "Employee id")
-        if sales_id not in by_id:
-            raise ValidationError(
-                f"Employee {sales_id} is not another active sales employee; pick an id above."
-            )
-        return sales_id
-
-    sales_id = ask(session.prompts, "New sales contact id:", parse_sales)
+    sales_id = pick_employee(session, candidates, "New sales contact id:", "another active sales employee")
     session.confirm_write()
     saved = service.reassign_client(session.db, session.employee, client.id, client.version, sales_id)
     print(f"{saved.sales_contact_name} is now the sales contact of client {saved.id} and of its contracts.")

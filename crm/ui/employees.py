@@ -27,6 +27,20 @@ def status(employee: Employee) -> str:
     return "active" if employee.is_active else "deactivated"
 
 
+def pick_employee(session: Session, candidates: list[Employee], question: str, kind: str) -> int:
+    """Show the candidates and ask for one of their ids (kind: "another active sales employee")."""
+    show_table(("Id", "Name", "Username"), [(e.id, e.full_name, e.username) for e in candidates])
+    allowed = {e.id for e in candidates}
+
+    def parse(raw: str) -> int:
+        employee_id = validation.record_id(raw, "Employee id")
+        if employee_id not in allowed:
+            raise ValidationError(f"Employee {employee_id} is not {kind}; pick an id above.")
+        return employee_id
+
+    return ask(session.prompts, question, parse)
+
+
 def employee_row(employee: Employee) -> tuple:
     """One line of an employees table."""
     return (

@@ -18,6 +18,7 @@ from crm.models import Event, Team
 from crm.permissions import Action
 from crm.repositories.events import ContractForEvent
 from crm.services import events as service
+from crm.ui.employees import pick_employee
 from crm.ui.menu import MenuAction, Section
 from crm.ui.prompts import ask
 from crm.ui.render import DISPLAY_FORMAT, browse, show_record, show_table
@@ -256,18 +257,7 @@ def assign_support(session: Session, tz: tzinfo) -> None:
         print("There is no active support employee to assign.")
         return
     print(f"Event {event.id} ({event.name}): support contact {event.support_contact_name or UNASSIGNED}.")
-    show_table(("Id", "Name", "Username"), [(e.id, e.full_name, e.username) for e in supports])
-    by_id = {e.id: e for e in supports}
-
-    def parse_support(raw: str) -> int:
-        support_id = validation.record_id(raw, "Employee id")
-        if support_id not in by_id:
-            raise ValidationError(
-                f"Employee {support_id} is not an active support employee; pick an id above."
-            )
-        return support_id
-
-    support_id = ask(session.prompts, "Support employee id:", parse_support)
+    support_id = pick_employee(session, supports, "Support employee id:", "an active support employee")
     session.confirm_write()
     saved = service.assign_support(session.db, session.employee, event.id, event.version, support_id)
     print(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
