@@ -133,3 +133,16 @@ def test_server_mode_with_pending_migrations_asks_for_an_upgrade(
         assert conn.execute("SELECT to_regclass('release_marker')").fetchone()[0] == "release_marker"
         conn.execute("DROP TABLE release_marker")
         conn.execute("DELETE FROM schema_migrations WHERE filename = '9999_new_release.sql'")
+
+
+def test_a_server_that_cannot_be_stopped_at_exit_is_one_line(capsys):
+    from crm.embedded import EmbeddedError
+
+    class Unstoppable:
+        def release(self):
+            raise EmbeddedError("Cannot stop the embedded server; see /x/postgresql.log.")
+
+    runtime = app.Runtime()
+    runtime.server = Unstoppable()
+    runtime.close()
+    assert capsys.readouterr().out.strip() == "Cannot stop the embedded server; see /x/postgresql.log."
