@@ -57,6 +57,10 @@ class Runtime:
                 f"The database needs schema upgrades ({names}): run `python -m main --upgrade` "
                 "with the server's superuser credentials."
             )
+        for name in migrations.modified(conn):
+            print(
+                f"Warning: sql/{name} has changed since it was applied to this database (not re-applied)."
+            )
         self.db = Database(conn)
         return self.db
 

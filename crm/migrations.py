@@ -36,6 +36,12 @@ def pending(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[Path]
     return [p for p in migration_files(sql_dir) if p.name not in done]
 
 
+def modified(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[str]:
+    """Applied migration files whose text has changed since they were applied."""
+    done = applied(conn)
+    return [p.name for p in migration_files(sql_dir) if p.name in done and done[p.name] != _checksum(p)]
+
+
 def _checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -25,6 +25,17 @@ def test_upgrade_is_idempotent(admin_dsn, crm_db):
     assert count == len(migrations.migration_files())
 
 
+def test_an_applied_migration_edited_afterwards_is_reported(crm_db, tmp_path):
+    for path in migrations.migration_files():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    with connect(crm_db.app_dsn) as conn:
+        assert migrations.modified(conn, tmp_path) == []
+        edited = tmp_path / migrations.migration_files()[-1].name
+        edited.write_text(edited.read_text() + "\n-- edited\n")
+        assert migrations.modified(conn, tmp_path) == [edited.name]
+        assert migrations.pending(conn, tmp_path) == []
+
+
 def test_tables_belong_to_the_owner_role_not_the_app_role(crm_db):
     with connect(crm_db.admin_dsn) as conn:
         owners = {r[0] for r in conn.execute("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'")}
