@@ -160,7 +160,9 @@ def read_cases(db: Database, actors: Actors, now: datetime) -> Iterator[tuple[st
         return page(items, lambda e: events_ui.event_row(e, tz), events_ui.LIST_HEADERS)
 
     some_event = events.list_events(db, 0, 1)[0].id
+    last_events = max(0, db.conn.execute("SELECT count(*) FROM events").fetchone()[0] - PAGE_SIZE)
     yield "list events (page 1)", "events", lambda: ev_page(events.list_events(db, 0, first))
+    yield "list events (last page)", "events", lambda: ev_page(events.list_events(db, last_events, first))
     yield "events without support", "events", lambda: ev_page(events.events_without_support(db, 0, first))
     yield (
         "my events (support)",
@@ -195,7 +197,13 @@ def more_read_cases(db: Database, actors: Actors) -> Iterator[tuple[str, str, Ca
     some_client = clients.list_clients(db, 0, 1)[0].id
     some_contract = contracts.list_contracts(db, 0, 1)[0].id
     sales_id = actors.sales.id
+    last_clients = max(0, db.conn.execute("SELECT count(*) FROM clients").fetchone()[0] - PAGE_SIZE)
     yield "list clients (page 1)", "clients", lambda: cl_page(clients.list_clients(db, 0, first))
+    yield (
+        "list clients (last page)",
+        "clients",
+        lambda: cl_page(clients.list_clients(db, last_clients, first)),
+    )
     yield "my clients (sales)", "clients", lambda: cl_page(clients.my_clients(db, actors.sales, 0, first))
     yield "search clients 'nowak'", "clients", lambda: cl_page(clients.search_clients(db, "nowak", 0, first))
     yield "search clients 'pixel'", "clients", lambda: cl_page(clients.search_clients(db, "pixel", 0, first))
