@@ -61,7 +61,17 @@ class ContractRepository:
 
     def list_newest(self, offset: int, limit: int) -> list[Contract]:
         """A page of all contracts, newest first."""
-        return self._contracts(_CONTRACT_SELECT + _NEWEST_FIRST + _PAGE, {"offset": offset, "limit": limit})
+        # The page's ids come from the contracts index alone; only they are joined.
+        query = (
+            sql.SQL(
+                "WITH page AS (SELECT id FROM contracts ORDER BY created_at DESC, id DESC"
+                " OFFSET %(offset)s LIMIT %(limit)s) "
+            )
+            + _CONTRACT_SELECT
+            + sql.SQL(" JOIN page ON page.id = c.id")
+            + _NEWEST_FIRST
+        )
+        return self._contracts(query, {"offset": offset, "limit": limit})
 
     def list_for_client(self, client_id: int, offset: int, limit: int) -> list[Contract]:
         """A page of one client's contracts, newest first."""

@@ -33,6 +33,20 @@ _NEWEST_FIRST = sql.SQL(" ORDER BY e.created_at DESC, e.id DESC")
 _PAGE = sql.SQL(" OFFSET %(offset)s LIMIT %(limit)s")
 
 
+def _page_first(where: sql.Composable) -> sql.Composed:
+    """Newest-first page of events: the page's ids come from the events index alone, and only
+    they are joined, so a deep page does not join every event it skips."""
+    return (
+        sql.SQL(
+            "WITH page AS (SELECT id FROM events{} ORDER BY created_at DESC, id DESC"
+            " OFFSET %(offset)s LIMIT %(limit)s) "
+        ).format(where)
+        + _EVENT_SELECT
+        + sql.SQL(" JOIN page ON page.id = e.id")
+        + _NEWEST_FIRST
+    )
+
+
 @dataclass(frozen=True)
 class ContractForEvent:
     """What creating an event needs to know about a contract."""
@@ -86,11 +100,11 @@ class EventRepository:
 
     def list_newest(self, offset: int, limit: int) -> list[Event]:
         """A page of all events, newest first."""
-        return self._events(_EVENT_SELECT + _NEWEST_FIRST + _PAGE, {"offset": offset, "limit": limit})
+        return self._events(_page_first(sql.SQL("")), {"offset": offset, "limit": limit})
 
     def list_without_support(self, offset: int, limit: int) -> list[Event]:
         """A page of the events no support employee is assigned to, newest first."""
-        query = _EVENT_SELECT + sql.SQL(" WHERE e.support_contact_id IS NULL") + _NEWEST_FIRST + _PAGE
+        query = _page_first(sql.SQL(" WHERE support_contact_id IS NULL"))
         return self._events(query, {"offset": offset, "limit": limit})
 
     def list_for_support(self, support_id: int, now: datetime, offset: int, limit: int) -> list[Event]:
