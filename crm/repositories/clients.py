@@ -16,6 +16,7 @@ from psycopg.rows import class_row
 from crm.models import Client, Employee
 from crm.repositories.employees import EMPLOYEE_COLUMNS
 from crm.repositories.events import like_pattern
+from crm.repositories.paging import newest_page
 
 # The columns of crm.models.Client, from clients cl and employees sc (the sales contact).
 _CLIENT_SELECT = sql.SQL(
@@ -56,11 +57,11 @@ class ClientRepository:
 
     def list_newest(self, offset: int, limit: int) -> list[Client]:
         """A page of all clients, newest first."""
-        return self._clients(_CLIENT_SELECT + _NEWEST_FIRST + _PAGE, {"offset": offset, "limit": limit})
+        return self._clients(newest_page("clients", "cl", _CLIENT_SELECT), {"offset": offset, "limit": limit})
 
     def list_for_sales(self, sales_id: int, offset: int, limit: int) -> list[Client]:
         """A page of one sales employee's clients, newest first."""
-        query = _CLIENT_SELECT + sql.SQL(" WHERE cl.sales_contact_id = %(sales)s") + _NEWEST_FIRST + _PAGE
+        query = newest_page("clients", "cl", _CLIENT_SELECT, sql.SQL(" WHERE sales_contact_id = %(sales)s"))
         return self._clients(query, {"sales": sales_id, "offset": offset, "limit": limit})
 
     def search(self, text: str, offset: int, limit: int) -> list[Client]:

@@ -16,6 +16,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from crm.models import Contract, Payment
+from crm.repositories.paging import newest_page
 
 # The columns of crm.models.Contract, from contracts c, clients cl and employees sc.
 _CONTRACT_SELECT = sql.SQL(
@@ -61,16 +62,7 @@ class ContractRepository:
 
     def list_newest(self, offset: int, limit: int) -> list[Contract]:
         """A page of all contracts, newest first."""
-        # The page's ids come from the contracts index alone; only they are joined.
-        query = (
-            sql.SQL(
-                "WITH page AS (SELECT id FROM contracts ORDER BY created_at DESC, id DESC"
-                " OFFSET %(offset)s LIMIT %(limit)s) "
-            )
-            + _CONTRACT_SELECT
-            + sql.SQL(" JOIN page ON page.id = c.id")
-            + _NEWEST_FIRST
-        )
+        query = newest_page("contracts", "c", _CONTRACT_SELECT)
         return self._contracts(query, {"offset": offset, "limit": limit})
 
     def list_for_client(self, client_id: int, offset: int, limit: int) -> list[Contract]:

@@ -17,6 +17,7 @@ from psycopg.rows import class_row
 
 from crm.models import Employee, Event
 from crm.repositories.employees import EMPLOYEE_COLUMNS
+from crm.repositories.paging import newest_page
 
 # The columns of crm.models.Event, from events e, contracts c, clients cl, employees sp.
 _EVENT_SELECT = sql.SQL(
@@ -31,20 +32,6 @@ _EVENT_SELECT = sql.SQL(
 )
 _NEWEST_FIRST = sql.SQL(" ORDER BY e.created_at DESC, e.id DESC")
 _PAGE = sql.SQL(" OFFSET %(offset)s LIMIT %(limit)s")
-
-
-def _page_first(where: sql.Composable) -> sql.Composed:
-    """Newest-first page of events: the page's ids come from the events index alone, and only
-    they are joined, so a deep page does not join every event it skips."""
-    return (
-        sql.SQL(
-            "WITH page AS (SELECT id FROM events{} ORDER BY created_at DESC, id DESC"
-            " OFFSET %(offset)s LIMIT %(limit)s) "
-        ).format(where)
-        + _EVENT_SELECT
-        + sql.SQL(" JOIN page ON page.id = e.id")
-        + _NEWEST_FIRST
-    )
 
 
 @dataclass(frozen=True)
@@ -100,11 +87,11 @@ class EventRepository:
 
     def list_newest(self, offset: int, limit: int) -> list[Event]:
         """A page of all events, newest first."""
-        return self._events(_page_first(sql.SQL("")), {"offset": offset, "limit": limit})
+        return self._events(newest_page("events", "e", _EVENT_SELECT), {"offset": offset, "limit": limit})
 
     def list_without_support(self, offset: int, limit: int) -> list[Event]:
         """A page of the events no support employee is assigned to, newest first."""
-        query = _page_first(sql.SQL(" WHERE support_contact_id IS NULL"))
+        query = newest_page("events", "e", _EVENT_SELECT, sql.SQL(" WHERE support_contact_id IS NULL"))
         return self._events(query, {"offset": offset, "limit": limit})
 
     def list_for_support(self, support_id: int, now: datetime, offset: int, limit: int) -> list[Event]:
