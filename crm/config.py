@@ -8,6 +8,7 @@ from __future__ import annotations
 import configparser
 import os
 import stat
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,12 +164,16 @@ def write(config: Config, path: Path | None = None) -> Path:
     """Write the config atomically with mode 0600 (never readable by anyone else, even briefly)."""
     path = path or config.path
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # mkstemp: a new file with an unpredictable name, created 0600 with O_EXCL (never an existing
+    # file or a symlink planted beside the config), then renamed over the config in one step.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(render(config))
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

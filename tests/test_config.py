@@ -59,3 +59,23 @@ def test_relative_data_dir_is_relative_to_the_config_file(tmp_path):
     path = config_file.write(sample(tmp_path))
     path.write_text(path.read_text().replace(f"data_dir = {tmp_path / 'data'}", "data_dir = pgdata"))
     assert config_file.load(path).data_dir == tmp_path / "pgdata"
+
+
+def test_write_never_follows_a_symlink_planted_beside_the_config(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    os.chmod(victim, 0o644)
+    (tmp_path / "crm.ini.tmp").symlink_to(victim)
+    written = config_file.write(sample(tmp_path))
+    assert victim.read_text() == "precious" and stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert not written.is_symlink() and stat.S_IMODE(written.stat().st_mode) == 0o600
+    assert config_file.load(written).database == sample(tmp_path).database
+    # nothing left behind but the config, the planted link and its target
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.ini", "crm.ini.tmp", "victim.txt"]
+
+
+def test_rewriting_the_config_replaces_it_atomically(tmp_path):
+    config_file.write(sample(tmp_path, password="first-password"))
+    written = config_file.write(sample(tmp_path, password="second-password"))
+    assert config_file.load(written).database.password == "second-password"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.ini"]
