@@ -1,6 +1,6 @@
 """SQL for the employees table: reads anyone may see, management's writes, and credentials.
 
-Only `credentials` and `password_hash` ever return a password hash, and only to the auth
+Only `credentials` and `reauth_credentials` ever return a password hash, and only to the auth
 service; every other read selects EMPLOYEE_COLUMNS. Lists are one statement, paged.
 """
 
@@ -55,11 +55,11 @@ class EmployeeRepository:
 
     # Reads -----------------------------------------------------------------------------------------
 
-    def get(self, employee_id: int, *, lock: bool = False) -> Employee | None:
-        """One employee by id (lock=True: the row stays as it is until the transaction ends)."""
-        query = sql.SQL("SELECT {} FROM employees WHERE id = %s{}").format(
-            EMPLOYEE_COLUMNS, sql.SQL(" FOR UPDATE") if lock else sql.SQL("")
-        )
+    def get(self, employee_id: int, *, lock: bool = False, share: bool = False) -> Employee | None:
+        """One employee by id. lock=True: the row stays as it is until the transaction ends, and
+        only this transaction may change it; share=True: it stays as it is, nobody changes it."""
+        suffix = " FOR UPDATE" if lock else " FOR SHARE" if share else ""
+        query = sql.SQL("SELECT {} FROM employees WHERE id = %s{}").format(EMPLOYEE_COLUMNS, sql.SQL(suffix))
         rows = self._employees(query, (employee_id,))
         return rows[0] if rows else None
 
@@ -133,12 +133,11 @@ class EmployeeRepository:
             (username,),
         ).fetchone()
 
-    def password_hash(self, employee_id: int) -> str | None:
-        """The stored hash of one employee (for re-authentication)."""
-        row = self.conn.execute(
-            "SELECT password_hash FROM employees WHERE id = %s", (employee_id,)
+    def reauth_credentials(self, employee_id: int) -> tuple[str, str, bool] | None:
+        """(username, password hash, active) of one employee, for re-authentication."""
+        return self.conn.execute(
+            "SELECT username, password_hash, is_active FROM employees WHERE id = %s", (employee_id,)
         ).fetchone()
-        return row[0] if row else None
 
     # Writes ----------------------------------------------------------------------------------------
 

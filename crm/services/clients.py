@@ -1,6 +1,7 @@
 """Client use cases: list, search, "my clients", create and update (sales), reassign (management).
 
-Each write asks crm.permissions first, validates, then runs one transaction. Saves carry the
+Each write asks crm.permissions first, validates, then runs one transaction, in which the actor
+is re-read and asked again (crm.services.actor). Saves carry the
 version the editor read, so a concurrent change makes the second save fail with StaleRecord.
 """
 
@@ -14,6 +15,7 @@ from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import Client, Employee
 from crm.permissions import Action
 from crm.repositories.clients import ClientFields, ClientRepository
+from crm.services.actor import recheck_actor
 from crm.services.rules import rules_as_messages
 
 __all__ = [
@@ -114,6 +116,7 @@ def create_client(db: Database, actor: Employee, fields: ClientFields) -> Client
     repo = ClientRepository(db.conn)
     check_email_free(db, fields.email)
     with db.transaction(actor.id), database_rules_as_messages():
+        recheck_actor(db, actor, Action.CREATE_CLIENT, owner_id=actor.id)
         client_id = repo.insert(actor.id, fields)
     return get_client(db, client_id)
 
@@ -130,6 +133,8 @@ def update_client(
     fields = clean_fields(fields)
     check_email_free(db, fields.email, client_id)
     with db.transaction(actor.id), database_rules_as_messages():
+        # The versioned save fails if the client (and so its sales contact) changed meanwhile.
+        recheck_actor(db, actor, Action.UPDATE_CLIENT, owner_id=current.sales_contact_id)
         if not repo.update(client_id, version, fields):
             raise StaleRecord()
     return get_client(db, client_id)
@@ -147,6 +152,7 @@ def reassign_client(db: Database, actor: Employee, client_id: int, version: int,
     if sales_id == current.sales_contact_id:
         raise ValidationError(f"{current.sales_contact_name} is already this client's sales contact.")
     with db.transaction(actor.id), database_rules_as_messages():
+        recheck_actor(db, actor, Action.REASSIGN_CLIENT, owner_id=current.sales_contact_id)
         if not repo.set_sales_contact(client_id, version, sales_id):
             raise StaleRecord()
     return get_client(db, client_id)

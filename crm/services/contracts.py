@@ -21,6 +21,7 @@ from crm.models import Contract, Employee, Payment
 from crm.permissions import Action
 from crm.repositories.clients import ClientRepository
 from crm.repositories.contracts import ContractRepository
+from crm.services.actor import recheck_actor
 from crm.services.rules import rules_as_messages
 
 __all__ = [
@@ -175,6 +176,7 @@ def create_contract(
     if not isinstance(signed, bool):
         raise ValidationError("Signed must be yes or no.")
     with db.transaction(actor.id), database_rules_as_messages():
+        recheck_actor(db, actor, Action.CREATE_CONTRACT, owner_id=client.sales_contact_id)
         contract_id = ContractRepository(db.conn).insert(client_id, total, remaining, signed)
     contract = get_contract(db, contract_id)
     if contract.is_signed:
@@ -223,7 +225,7 @@ def record_payment(db: Database, actor: Employee, contract_id: int, amount: obje
     with db.transaction(actor.id), database_rules_as_messages():
         # Under lock: another payment, an edit or a reassignment may have happened meanwhile.
         locked = _locked(db, contract_id)
-        permissions.require(actor, Action.RECORD_PAYMENT, owner_id=locked.sales_contact_id)
+        recheck_actor(db, actor, Action.RECORD_PAYMENT, owner_id=locked.sales_contact_id)
         if repo.lower_remaining(contract_id, amount) is None:
             raise ValidationError(payment_too_large(amount, locked.remaining_amount))
         repo.insert_payment(contract_id, amount, actor.id)

@@ -24,6 +24,7 @@ from crm.permissions import Action
 from crm.repositories.employees import EmployeeFields, EmployeeRepository, OwnedRecord
 from crm.repositories.throttle import ThrottleRepository
 from crm.services import auth
+from crm.services.actor import recheck_actor
 
 __all__ = [
     "EmployeeFields",
@@ -170,13 +171,13 @@ def _reassignments(repo: EmployeeRepository, employee: Employee, now: datetime) 
 # Writes -------------------------------------------------------------------------------------------
 
 
-def _recheck_actor(repo: EmployeeRepository, actor: Employee, action: Action) -> Employee:
-    """The actor as the database has them now, still allowed (deactivated meanwhile: refused)."""
-    fresh = repo.get(actor.id)
-    if fresh is None:
-        raise PermissionDenied("Your account no longer exists.")
-    permissions.require(fresh, action)
-    return fresh
+def _recheck_manager(db: Database, repo: EmployeeRepository, actor: Employee) -> list[int]:
+    """In a management write's transaction: lock the active managers' rows (always first, in id
+    order, so two managers' writes wait for each other instead of deadlocking), then re-read the
+    actor and ask crm.permissions again. The active managers' ids."""
+    managers = repo.lock_active_managers()
+    recheck_actor(db, actor, Action.MANAGE_EMPLOYEES)
+    return managers
 
 
 def _business_event(what: str, employee: Employee, actor: Employee) -> None:
@@ -200,7 +201,7 @@ def create_employee(db: Database, actor: Employee, fields: EmployeeFields, passw
     password_hash = security.hash_password(password)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id), _database_rules_as_messages():
-        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
+        _recheck_manager(db, repo, actor)
         employee_id = repo.insert(fields, password_hash)
     employee = get_employee(db, employee_id)
     _business_event("created", employee, actor)
@@ -224,8 +225,7 @@ def update_employee(
     check_email_free(db, fields.email, employee_id)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id), _database_rules_as_messages():
-        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
-        managers = repo.lock_active_managers()
+        managers = _recheck_manager(db, repo, actor)
         current = _target(repo, employee_id, lock=True)
         if current.version != version:
             raise StaleRecord()
@@ -263,7 +263,7 @@ def reset_password(db: Database, actor: Employee, employee_id: int, new_password
     password_hash = security.hash_password(new_password)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id):
-        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
+        _recheck_manager(db, repo, actor)
         target = _target(repo, employee_id, lock=True)
         repo.set_password_hash(employee_id, password_hash)
         ThrottleRepository(db.conn).reset(auth.throttle_key(target.username))
@@ -283,7 +283,8 @@ def deactivation_check(db: Database, actor: Employee, employee_id: int, now: dat
     still have in their care: clients (sales) and coming events (support) to reassign."""
     permissions.require(actor, Action.MANAGE_EMPLOYEES)
     repo = EmployeeRepository(db.conn)
-    _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
+    with db.transaction():
+        recheck_actor(db, actor, Action.MANAGE_EMPLOYEES)
     employee = get_employee(db, employee_id)
     managers = [e.id for e in repo.page(0, 2, team=Team.MANAGEMENT, active=True)]
     _check_deactivation(actor, employee, managers)
@@ -303,8 +304,7 @@ def deactivate_employee(
         raise PermissionDenied(NOT_YOURSELF)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id):
-        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
-        managers = repo.lock_active_managers()
+        managers = _recheck_manager(db, repo, actor)
         employee = _target(repo, employee_id, lock=True)
         _check_deactivation(actor, employee, managers)
         pending = _reassignments(repo, employee, now)
@@ -320,7 +320,7 @@ def reactivate_employee(db: Database, actor: Employee, employee_id: int) -> Empl
     permissions.require(actor, Action.MANAGE_EMPLOYEES)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id):
-        _recheck_actor(repo, actor, Action.MANAGE_EMPLOYEES)
+        _recheck_manager(db, repo, actor)
         employee = _target(repo, employee_id, lock=True)
         if employee.is_active:
             raise ValidationError(f"{employee.full_name} is already active.")
@@ -335,6 +335,8 @@ def change_own_password(
     """Change the actor's own password: the current one first (a wrong one counts as a failed
     login and may lock the account: AccountLocked), then a new one that meets the policy."""
     permissions.require(actor, Action.CHANGE_OWN_PASSWORD)
+    with db.transaction():  # deactivated meanwhile: refused before any password is checked
+        recheck_actor(db, actor, Action.CHANGE_OWN_PASSWORD)
     auth.confirm_password(db, actor, old_password, now)
     security.check_password_policy(new_password, actor.username)
     if new_password == old_password:
@@ -342,5 +344,5 @@ def change_own_password(
     password_hash = security.hash_password(new_password)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id):
-        _recheck_actor(repo, actor, Action.CHANGE_OWN_PASSWORD)
+        recheck_actor(db, actor, Action.CHANGE_OWN_PASSWORD, for_update=True)
         repo.set_password_hash(actor.id, password_hash)

@@ -1,6 +1,7 @@
 """Event use cases: list, filter, search, create (sales), assign support (management), update.
 
-Each write asks crm.permissions first, validates, then runs one transaction. Saves carry the
+Each write asks crm.permissions first, validates, then runs one transaction, in which the actor
+is re-read and asked again (crm.services.actor). Saves carry the
 version the editor read, so a concurrent change makes the second save fail with StaleRecord.
 """
 
@@ -16,6 +17,7 @@ from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import Employee, Event
 from crm.permissions import Action
 from crm.repositories.events import ContractForEvent, EventFields, EventRepository
+from crm.services.actor import recheck_actor
 from crm.services.rules import rules_as_messages
 
 __all__ = [
@@ -153,8 +155,10 @@ def create_event(
     _check_contract(actor, repo.contract_for_event(contract_id), contract_id)
     fields = clean_fields(fields, now)
     with db.transaction(actor.id), database_rules_as_messages():
-        # Again under lock: the client may have been reassigned, or the event created, meanwhile.
-        _check_contract(actor, repo.contract_for_event(contract_id, lock=True), contract_id)
+        # Again under lock, with the actor as they are now: the client may have been reassigned,
+        # the event created, or the actor deactivated, meanwhile.
+        fresh = recheck_actor(db, actor, Action.CREATE_EVENT, owner_id=actor.id)
+        _check_contract(fresh, repo.contract_for_event(contract_id, lock=True), contract_id)
         event_id = repo.insert(contract_id, fields)
     return get_event(db, event_id)
 
@@ -170,6 +174,8 @@ def update_event(
         raise StaleRecord()
     fields = clean_fields(fields, now, previous_start=current.starts_at)
     with db.transaction(actor.id), database_rules_as_messages():
+        # The versioned save fails if the event (and so its support contact) changed meanwhile.
+        recheck_actor(db, actor, Action.UPDATE_EVENT, owner_id=current.support_contact_id)
         if not repo.update(event_id, version, fields):
             raise StaleRecord()
     return get_event(db, event_id)
@@ -185,6 +191,7 @@ def assign_support(db: Database, actor: Employee, event_id: int, version: int, s
     if not repo.is_active_support(support_id):
         raise ValidationError(f"Employee {support_id} is not an active support employee.")
     with db.transaction(actor.id), database_rules_as_messages():
+        recheck_actor(db, actor, Action.ASSIGN_SUPPORT)
         if not repo.set_support(event_id, version, support_id):
             raise StaleRecord()
     return get_event(db, event_id)

@@ -18,6 +18,9 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+DEACTIVATED = "Your account has been deactivated: you have been logged out."
+
+
 class LoggedOut(Exception):
     """The session has ended (idle re-check failed, account deactivated); back to the login prompt."""
 
@@ -44,13 +47,22 @@ class Session:
             except AuthenticationError:
                 raise LoggedOut("Wrong password: you have been logged out.") from None
         self.last_activity = self.clock()
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the employee again: a team change reaches the session; a deactivation ends it."""
         fresh = EmployeeRepository(self.db.conn).get(self.employee.id)
         if fresh is None or not fresh.is_active:
-            raise LoggedOut("Your account has been deactivated: you have been logged out.")
+            raise LoggedOut(DEACTIVATED)
         self.employee = fresh
 
     def confirm_write(self) -> None:
-        """Ask the password again just before saving; AuthenticationError cancels the write."""
+        """Ask the password again just before saving; AuthenticationError cancels the write.
+
+        The employee is read again first (deactivated meanwhile: logged out, nothing asked), so
+        the save that follows acts as who they are now.
+        """
+        self.reload()
         self.check_password(self.prompts.password(f"Password for {self.employee.username}:"))
 
     def check_password(self, password: str) -> None:
@@ -60,4 +72,6 @@ class Session:
             auth.confirm_password(self.db, self.employee, password, now=self.clock())
         except auth.AccountLocked as locked:
             raise LoggedOut(f"{locked} You have been logged out.") from None
+        except auth.AccountDeactivated:
+            raise LoggedOut(DEACTIVATED) from None
         self.last_activity = self.clock()
