@@ -17,6 +17,10 @@ TEXT_MAX = 300
 NOTES_MAX = 5000
 MONEY_MAX = Decimal("9999999999.99")  # numeric(12,2)
 DATE_FORMAT = "%Y-%m-%d %H:%M"
+# Typed dates stay within these years: far from the limits of Python's datetime (9999) and of
+# time zone conversions, and inside the events table's CHECK (sql/0006_hardening.sql).
+YEAR_MIN = 2000
+YEAR_MAX = 2999
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9 +\-.()]+$")
@@ -24,9 +28,23 @@ _USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,40}$")
 _DBNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _no_control_chars(value: str, what: str) -> None:
-    if any(ord(c) < 32 and c not in "\t" for c in value):
-        raise ValidationError(f"{what} cannot contain control characters.")
+def printable(value: str, what: str, allow_newlines: bool = False) -> str:
+    """The value unchanged if it holds only printable text, else a ValidationError naming `what`.
+
+    Refused: NUL and every other control character (C0, DEL, C1) — except tab and line feed when
+    allow_newlines — and lone surrogates (undecodable bytes from a non-UTF-8 terminal), which
+    PostgreSQL cannot store. Every text parser here calls it; passwords too.
+    """
+    allowed = "\t\n" if allow_newlines else ""
+    for c in value:
+        code = ord(c)
+        if 0xD800 <= code <= 0xDFFF:
+            raise ValidationError(
+                f"{what} holds characters that are not valid text (is the terminal set to UTF-8?)."
+            )
+        if (code < 32 or 0x7F <= code <= 0x9F) and c not in allowed:
+            raise ValidationError(f"{what} cannot contain control characters.")
+    return value
 
 
 def name(value: str, what: str = "Name", max_len: int = NAME_MAX) -> str:
@@ -36,23 +54,20 @@ def name(value: str, what: str = "Name", max_len: int = NAME_MAX) -> str:
         raise ValidationError(f"{what} cannot be blank.")
     if len(value) > max_len:
         raise ValidationError(f"{what} must be at most {max_len} characters.")
-    _no_control_chars(value, what)
-    return value
+    return printable(value, what)
 
 
-def text(value: str, what: str = "Text", max_len: int = TEXT_MAX) -> str:
-    """Optional free text (may be empty), trimmed, bounded."""
+def text(value: str, what: str = "Text", max_len: int = TEXT_MAX, *, multiline: bool = False) -> str:
+    """Optional free text (may be empty), trimmed, bounded; multiline keeps tabs and line feeds."""
     value = value.strip()
     if len(value) > max_len:
         raise ValidationError(f"{what} must be at most {max_len} characters.")
-    if what != "Notes":
-        _no_control_chars(value, what)
-    return value
+    return printable(value, what, allow_newlines=multiline)
 
 
 def email(value: str) -> str:
     """A plausible e-mail address (one @, a dot in the domain, no spaces)."""
-    value = value.strip()
+    value = printable(value.strip(), "E-mail")
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValidationError("Enter a valid e-mail address, like name@example.com.")
     return value
@@ -60,7 +75,7 @@ def email(value: str) -> str:
 
 def phone(value: str, *, required: bool = False) -> str | None:
     """Digits, spaces, + - . ( ) only, at least 6 digits; empty means none unless required."""
-    value = value.strip()
+    value = printable(value.strip(), "Phone")
     if not value:
         if required:
             raise ValidationError("A phone number is required.")
@@ -72,7 +87,7 @@ def phone(value: str, *, required: bool = False) -> str | None:
 
 def username(value: str) -> str:
     """3 to 40 letters, digits, dots, dashes or underscores."""
-    value = value.strip()
+    value = printable(value.strip(), "Username")
     if not _USERNAME.match(value):
         raise ValidationError("A username is 3 to 40 characters: letters, digits, '.', '-' or '_'.")
     return value
@@ -115,11 +130,13 @@ def record_id(value: str, what: str = "Id") -> int:
 
 
 def moment(value: str, tz: tzinfo, what: str = "Date") -> datetime:
-    """A date-time typed as YYYY-MM-DD HH:MM, in the given time zone."""
+    """A date-time typed as YYYY-MM-DD HH:MM, in the given time zone, in the years YEAR_MIN–YEAR_MAX."""
     try:
         parsed = datetime.strptime(value.strip(), DATE_FORMAT)
     except ValueError:
         raise ValidationError(f"{what} must look like 2026-06-04 13:00.") from None
+    if not YEAR_MIN <= parsed.year <= YEAR_MAX:
+        raise ValidationError(f"{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.")
     return parsed.replace(tzinfo=tz)
 
 

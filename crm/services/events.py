@@ -44,6 +44,7 @@ END_BEFORE_START = "The end cannot be before the start."
 # What a broken database rule means to the user, by constraint name.
 _RULE_MESSAGES = {
     "events_end_after_start": END_BEFORE_START,
+    "events_dates_in_range": "Event dates must fall between the years 1900 and 3000.",
     "events_need_signed_contract": "An event needs a signed contract.",
     "events_support_is_active_support": "The support contact must be an active support employee.",
     "events_contract_id_key": "This contract already has an event.",
@@ -82,7 +83,7 @@ def clean_fields(fields: EventFields, now: datetime, previous_start: datetime | 
         name=validation.name(fields.name, "Event name"),
         client_contact=validation.text(fields.client_contact, "Client contact"),
         location=validation.text(fields.location, "Location"),
-        notes=validation.text(fields.notes, "Notes", validation.NOTES_MAX),
+        notes=validation.text(fields.notes, "Notes", validation.NOTES_MAX, multiline=True),
     )
 
 

@@ -21,7 +21,7 @@ from crm.services import events as service
 from crm.ui.employees import pick_employee
 from crm.ui.menu import MenuAction, Section
 from crm.ui.prompts import ask
-from crm.ui.render import DISPLAY_FORMAT, browse, show_record, show_table
+from crm.ui.render import browse, local_moment, show_record, show_table
 from crm.ui.session import Session
 
 LIST_HEADERS = ("Id", "Name", "Client", "Start", "End", "Location", "Attendees", "Support contact")
@@ -45,7 +45,7 @@ def local_zone() -> tzinfo:
 
 def when(moment: datetime, tz: tzinfo) -> str:
     """A date-time as typed: YYYY-MM-DD HH:MM in the zone tz."""
-    return moment.astimezone(tz).strftime(DISPLAY_FORMAT)
+    return local_moment(moment, tz)
 
 
 def _short(text: str, width: int = 32) -> str:
@@ -192,7 +192,7 @@ def _ask_fields(
     notes = ask(
         prompts,
         "Notes:",
-        partial(validation.text, what="Notes", max_len=validation.NOTES_MAX),
+        partial(validation.text, what="Notes", max_len=validation.NOTES_MAX, multiline=True),
         current.notes if current else "",
     )
     return service.EventFields(

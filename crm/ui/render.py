@@ -7,7 +7,7 @@ Plain print() so tests capture it; nothing here touches the database directly: l
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -18,12 +18,23 @@ PAGE_SIZE = 15
 DISPLAY_FORMAT = "%Y-%m-%d %H:%M"
 
 
+def local_moment(value: datetime, tz: tzinfo | None = None) -> str:
+    """A date-time to the minute in tz (the computer's zone when None).
+
+    A moment that zone cannot show (past year 9999 there) is shown as it is, with its zone's name.
+    """
+    try:
+        return value.astimezone(tz).strftime(DISPLAY_FORMAT)
+    except (OverflowError, ValueError):
+        return f"{value.strftime(DISPLAY_FORMAT)} {value.tzname() or ''}".rstrip()
+
+
 def cell(value: Any) -> str:
     """How one value is shown: local dates to the minute, money with 2 decimals, none as '—'."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return value.astimezone().strftime(DISPLAY_FORMAT)
+        return local_moment(value)
     if isinstance(value, Decimal):
         return f"{value:,.2f}"
     if isinstance(value, bool):

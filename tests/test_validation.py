@@ -1,0 +1,212 @@
+"""Typed input that PostgreSQL or Python cannot take: control characters, NUL, lone surrogates and
+far-off dates are refused by every parser with one line naming the field (crm/validation.py), and
+the services refuse them before the database sees them; dates the display cannot convert are
+still shown."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from functools import partial
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from crm import validation
+from crm.errors import ValidationError
+from crm.models import Team
+from crm.repositories.clients import ClientFields
+from crm.repositories.employees import EmployeeFields
+from crm.repositories.events import EventFields
+from crm.services import clients as client_service
+from crm.services import employees as employee_service
+from crm.services import events as event_service
+from crm.ui.events import when
+from crm.ui.render import cell, local_moment
+from tests.factories import make_client, make_contract, make_employee, make_event
+
+NEW_YORK = ZoneInfo("America/New_York")
+PARIS = ZoneInfo("Europe/Paris")
+LONE_SURROGATE = "caf\udce9"  # 'café' typed in a Latin-1 terminal, decoded with surrogateescape
+BAD_TEXT = {
+    "NUL": "a\x00b",
+    "escape": "a\x1b[2Jb",
+    "DEL": "a\x7fb",
+    "C1": "a\x85b",
+    "carriage return": "a\rb",
+    "lone surrogate": LONE_SURROGATE,
+}
+
+# Each text parser, how it names its field, and a valid value to spoil.
+PARSERS = [
+    (partial(validation.name, what="Full name"), "Full name", "Kevin Casey"),
+    (partial(validation.text, what="Location"), "Location", "Lyon"),
+    (partial(validation.text, what="Notes", multiline=True), "Notes", "Bring cake"),
+    (validation.email, "E-mail", "kevin@startup.io"),
+    (validation.phone, "Phone", "+678 123 456 78"),
+    (validation.username, "Username", "kevin.casey"),
+    (partial(validation.name, what="Search text"), "Search text", "casey"),
+]
+
+
+# The shared check ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", BAD_TEXT)
+def test_printable_refuses_control_characters_and_lone_surrogates_naming_the_field(kind):
+    with pytest.raises(ValidationError) as refused:
+        validation.printable(BAD_TEXT[kind], "Password")
+    message = str(refused.value)
+    assert message.startswith("Password ") and "\n" not in message
+
+
+def test_printable_keeps_every_real_character():
+    text = "Zoë Łukasz 東京 Αλέξανδρος 🎉 O'Brien & Co — 100 %"
+    assert validation.printable(text, "Name") == text
+
+
+def test_only_multiline_text_keeps_tabs_and_line_feeds():
+    assert validation.printable("one\ttwo\nthree", "Notes", allow_newlines=True) == "one\ttwo\nthree"
+    for bad in ("one\ttwo", "one\ntwo"):
+        with pytest.raises(ValidationError, match="Name cannot contain control characters"):
+            validation.printable(bad, "Name")
+    with pytest.raises(ValidationError, match="Notes cannot contain control characters"):
+        validation.printable("one\x00two", "Notes", allow_newlines=True)
+    with pytest.raises(ValidationError, match="Notes cannot contain control characters"):
+        validation.text("one\rtwo", "Notes", multiline=True)
+
+
+# Every parser ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", BAD_TEXT)
+@pytest.mark.parametrize("parse, what, good", PARSERS, ids=[what for _, what, _ in PARSERS])
+def test_every_text_parser_refuses_bad_characters_naming_its_field(parse, what, good, kind):
+    assert parse(good) == good
+    spoiled = good[:3] + BAD_TEXT[kind] + good[3:]
+    with pytest.raises(ValidationError) as refused:
+        parse(spoiled)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(what) or what == "Username" and message.startswith("A username")
+
+
+def test_notes_keep_their_line_breaks():
+    notes = "Arrive at 10.\n\tBring the banners.\nCall Jacky."
+    assert validation.text(notes, "Notes", validation.NOTES_MAX, multiline=True) == notes
+
+
+# Dates ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed", ["9999-12-31 23:59", "3000-01-01 00:00", "1999-12-31 23:59", "0001-01-01 00:00"]
+)
+def test_dates_outside_the_supported_years_are_refused(typed):
+    with pytest.raises(ValidationError, match="^Start must be in the years 2000 to 2999.$"):
+        validation.moment(typed, NEW_YORK, "Start")
+
+
+def test_the_supported_years_themselves_are_accepted():
+    last = validation.moment("2999-12-31 23:59", NEW_YORK, "End")
+    assert last == datetime(2999, 12, 31, 23, 59, tzinfo=NEW_YORK)
+    assert last.astimezone(UTC).year == 3000  # still inside the database's bound (before 3001)
+    assert validation.moment("2000-01-01 00:00", PARIS).year == 2000
+
+
+def test_a_moment_no_zone_can_show_is_still_displayed(monkeypatch):
+    latest = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)  # one hour before the end of datetime
+    assert when(latest, PARIS) == "9999-12-31 23:00 UTC"
+    assert local_moment(latest, NEW_YORK) == "9999-12-31 18:00"
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    time.tzset()
+    try:
+        assert cell(latest) == "9999-12-31 23:00 UTC"
+        assert cell(datetime(2026, 6, 4, 11, 0, tzinfo=UTC)) == "2026-06-04 13:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+# Through the services, on the real database ------------------------------------------------------------
+
+
+@pytest.fixture
+def staff(admin_conn):
+    return {
+        "manager": make_employee(admin_conn, "management", "marie"),
+        "bill": make_employee(admin_conn, "sales", "bill"),
+        "kate": make_employee(admin_conn, "support", "kate"),
+    }
+
+
+CLIENT = ClientFields(
+    full_name="Kevin Casey", email="kevin@startup.io", phone="+678 123", company_name="Cool"
+)
+
+
+@pytest.mark.parametrize("kind", ["NUL", "lone surrogate"])
+@pytest.mark.parametrize("field", ["full_name", "email", "phone", "company_name"])
+def test_a_client_with_bad_characters_is_refused_before_the_database(db, admin_conn, staff, field, kind):
+    spoiled = {field: getattr(CLIENT, field)[:3] + BAD_TEXT[kind] + getattr(CLIENT, field)[3:]}
+    with pytest.raises(ValidationError):
+        client_service.create_client(db, staff["bill"], ClientFields(**{**CLIENT.__dict__, **spoiled}))
+    assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (0,)
+    # the connection is still fine: the next save works
+    client_service.create_client(db, staff["bill"], CLIENT)
+    assert admin_conn.execute("SELECT full_name, email FROM clients").fetchall() == [
+        ("Kevin Casey", "kevin@startup.io")
+    ]
+
+
+@pytest.mark.parametrize("kind", ["NUL", "lone surrogate"])
+def test_searches_refuse_bad_characters(db, staff, kind):
+    with pytest.raises(ValidationError, match="^Search text "):
+        client_service.search_clients(db, "ca" + BAD_TEXT[kind], 0, 10)
+    with pytest.raises(ValidationError, match="^Search text "):
+        event_service.search_events(db, "ca" + BAD_TEXT[kind], 0, 10)
+
+
+@pytest.mark.parametrize("kind", ["NUL", "lone surrogate"])
+@pytest.mark.parametrize("field", ["username", "full_name", "email", "phone"])
+def test_an_employee_with_bad_characters_is_refused_before_the_database(db, admin_conn, staff, field, kind):
+    values = dict(username="new.one", full_name="New One", email="new@epicevents.test", phone="+33 123 456")
+    values[field] = values[field][:3] + BAD_TEXT[kind] + values[field][3:]
+    fields = EmployeeFields(**values, team=Team.SUPPORT)
+    with pytest.raises(ValidationError):
+        employee_service.create_employee(db, staff["manager"], fields, "a long enough passphrase 42")
+    assert admin_conn.execute("SELECT count(*) FROM employees").fetchone() == (3,)
+
+
+def _event_fields(event, **changes) -> EventFields:
+    values = dict(
+        name=event.name,
+        client_contact=event.client_contact,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        location=event.location,
+        attendees=event.attendees,
+        notes=event.notes,
+    )
+    values.update(changes)
+    return EventFields(**values)
+
+
+def test_event_notes_keep_line_breaks_and_refuse_nul(db, admin_conn, staff):
+    contract = make_contract(admin_conn, make_client(admin_conn, staff["bill"].id), signed=True)
+    event_id = make_event(admin_conn, contract, support_id=staff["kate"].id)
+    now = datetime.now(UTC)
+    event = event_service.get_event(db, event_id)
+    for bad in ("Bring\x00cake", "Bring " + LONE_SURROGATE, "Bring\x1b[31m cake"):
+        with pytest.raises(ValidationError, match="^Notes "):
+            event_service.update_event(db, staff["kate"], event_id, 1, _event_fields(event, notes=bad), now)
+    for field in ("name", "client_contact", "location"):
+        with pytest.raises(ValidationError):
+            event_service.update_event(
+                db, staff["kate"], event_id, 1, _event_fields(event, **{field: "x\x00y"}), now
+            )
+    assert admin_conn.execute("SELECT notes, version FROM events").fetchone() == ("", 1)
+    notes = "Arrive at 10.\n\tBring the banners."
+    saved = event_service.update_event(db, staff["kate"], event_id, 1, _event_fields(event, notes=notes), now)
+    assert saved.notes == notes
+    assert admin_conn.execute("SELECT notes, version FROM events").fetchone() == (notes, 2)
