@@ -9,6 +9,7 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from crm import validation
 from crm.errors import ValidationError
 
 PASSWORD_MIN = 12
@@ -39,9 +40,14 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """Whether the password matches the hash (never raises on a bad hash)."""
+    """Whether the password matches the hash (never raises on a bad hash or odd input).
+
+    A lone surrogate (what a terminal in another encoding gives for bytes that are not UTF-8)
+    cannot be encoded as UTF-8: such a password is verified as its surrogate-escaped bytes, which
+    takes as long and never matches (the policy lets no such password be set).
+    """
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash, password.encode("utf-8", "surrogatepass"))
     except (VerificationError, InvalidHashError):
         return False
 
@@ -79,7 +85,13 @@ def is_common_password(password: str) -> bool:
 
 
 def check_password_policy(password: str, username: str = "") -> None:
-    """Raise ValidationError saying which rule the password breaks."""
+    """Raise ValidationError saying which rule the password breaks.
+
+    Only printable text: no NUL or other control character, and no lone surrogate (what a
+    terminal in another encoding gives for bytes that are not UTF-8, which nobody could type
+    again the same way).
+    """
+    validation.printable(password, "A password")
     if len(password) < PASSWORD_MIN:
         raise ValidationError(f"A password needs at least {PASSWORD_MIN} characters.")
     if len(password) > PASSWORD_MAX:
