@@ -13,7 +13,6 @@ from crm.services import clients as service
 from crm.services import contracts as contract_service
 from crm.ui.employees import pick_employee
 from crm.ui.menu import MenuAction, Section
-from crm.ui.prompts import ask
 from crm.ui.render import PAGE_SIZE, browse, show_record, show_table
 from crm.ui.session import Session
 
@@ -62,13 +61,13 @@ def show_client(session: Session, client: Client) -> None:
 
 
 def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Client]]) -> None:
-    browse(session.prompts, title, fetch, LIST_HEADERS, client_row)
+    browse(session.prompts, title, fetch, LIST_HEADERS, client_row, on_answer=session.touch)
 
 
 def ask_client(session: Session, message: str = "Client id:") -> Client:
     """Ask for a client id until it names a client."""
     while True:
-        client_id = ask(session.prompts, message, partial(validation.record_id, what="Client id"))
+        client_id = session.ask(message, partial(validation.record_id, what="Client id"))
         try:
             return service.get_client(session.db, client_id)
         except NotFound as error:
@@ -78,8 +77,7 @@ def ask_client(session: Session, message: str = "Client id:") -> Client:
 def find_client(session: Session) -> Client:
     """Ask for a client by id, or search by name or company and then pick an id among the matches."""
     while True:
-        raw = ask(
-            session.prompts,
+        raw = session.ask(
             "Client id, or part of a name or company to search:",
             partial(validation.name, what="Client id or search text", max_len=service.SEARCH_MAX),
         )
@@ -113,8 +111,7 @@ def show_one_client(session: Session) -> None:
 
 def search_clients(session: Session) -> None:
     """Clients whose name or company contains what the user types."""
-    text = ask(
-        session.prompts,
+    text = session.ask(
         "Search clients by name or company:",
         partial(validation.name, what="Search text", max_len=service.SEARCH_MAX),
     )
@@ -131,7 +128,6 @@ def my_clients(session: Session) -> None:
 
 def _ask_fields(session: Session, current: Client | None) -> service.ClientFields:
     """Ask every field of a client (current values as defaults); each answer is checked at once."""
-    prompts = session.prompts
     client_id = current.id if current else None
 
     def parse_email(raw: str) -> str:
@@ -139,16 +135,14 @@ def _ask_fields(session: Session, current: Client | None) -> service.ClientField
         service.check_email_free(session.db, email, client_id)
         return email
 
-    full_name = ask(
-        prompts,
+    full_name = session.ask(
         "Full name:",
         partial(validation.name, what="Full name"),
         current.full_name if current else "",
     )
-    email = ask(prompts, "E-mail:", parse_email, current.email if current else "")
-    phone = ask(prompts, "Phone (optional):", validation.phone, (current.phone or "") if current else "")
-    company = ask(
-        prompts,
+    email = session.ask("E-mail:", parse_email, current.email if current else "")
+    phone = session.ask("Phone (optional):", validation.phone, (current.phone or "") if current else "")
+    company = session.ask(
         "Company name (optional):",
         partial(validation.text, what="Company name", max_len=validation.NAME_MAX),
         current.company_name if current else "",

@@ -13,7 +13,6 @@ from crm.permissions import Action
 from crm.services import contracts as service
 from crm.ui.clients import find_client
 from crm.ui.menu import MenuAction, Section
-from crm.ui.prompts import ask
 from crm.ui.render import browse, cell, show_record, show_table
 from crm.ui.session import Session
 
@@ -69,13 +68,13 @@ def show_contract(detail: service.ContractDetail) -> None:
 
 
 def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Contract]]) -> None:
-    browse(session.prompts, title, fetch, LIST_HEADERS, contract_row)
+    browse(session.prompts, title, fetch, LIST_HEADERS, contract_row, on_answer=session.touch)
 
 
 def _ask_contract(session: Session) -> Contract:
     """Ask for a contract id until it names a contract."""
     while True:
-        contract_id = ask(session.prompts, "Contract id:", partial(validation.record_id, what="Contract id"))
+        contract_id = session.ask("Contract id:", partial(validation.record_id, what="Contract id"))
         try:
             return service.get_contract(session.db, contract_id)
         except NotFound as error:
@@ -98,9 +97,9 @@ def show_one_contract(session: Session) -> None:
 
 def _own_only(session: Session) -> int | None:
     """The sales employee's id if they want only their clients' contracts, else None (all)."""
-    if session.prompts.confirm("Only your own clients' contracts?", default=True):
-        return session.employee.id
-    return None
+    own = session.prompts.confirm("Only your own clients' contracts?", default=True)
+    session.touch()
+    return session.employee.id if own else None
 
 
 def contracts_not_signed(session: Session) -> None:
@@ -130,8 +129,7 @@ def contracts_not_fully_paid(session: Session) -> None:
 
 def _ask_amounts(session: Session, current: Contract | None) -> tuple[Decimal, Decimal]:
     """Ask the total and the remaining amount (remaining defaults to the total for a new contract)."""
-    total = ask(
-        session.prompts,
+    total = session.ask(
         "Total amount:",
         partial(validation.amount, what="Total amount"),
         str(current.total_amount) if current else "",
@@ -143,8 +141,7 @@ def _ask_amounts(session: Session, current: Contract | None) -> tuple[Decimal, D
             raise ValidationError(service.REMAINING_ABOVE_TOTAL)
         return remaining
 
-    remaining = ask(
-        session.prompts,
+    remaining = session.ask(
         "Remaining amount:",
         parse_remaining,
         str(current.remaining_amount) if current else str(total),
@@ -208,7 +205,7 @@ def record_payment(session: Session) -> None:
             raise ValidationError(service.payment_too_large(amount, contract.remaining_amount))
         return amount
 
-    amount = ask(session.prompts, "Payment amount:", parse_payment)
+    amount = session.ask("Payment amount:", parse_payment)
     session.confirm_write()
     saved = service.record_payment(session.db, session.employee, contract.id, amount)
     print(

@@ -15,7 +15,7 @@ from crm.models import Employee, Team
 from crm.permissions import Action
 from crm.services import employees as service
 from crm.ui.menu import MenuAction, Section
-from crm.ui.prompts import ask, ask_new_password
+from crm.ui.prompts import ask_new_password
 from crm.ui.render import browse, show_record, show_table
 from crm.ui.session import Session
 
@@ -38,7 +38,7 @@ def pick_employee(session: Session, candidates: list[Employee], question: str, k
             raise ValidationError(f"Employee {employee_id} is not {kind}; pick an id above.")
         return employee_id
 
-    return ask(session.prompts, question, parse)
+    return session.ask(question, parse)
 
 
 def employee_row(employee: Employee) -> tuple:
@@ -74,7 +74,7 @@ def show_employee(employee: Employee) -> None:
 def _ask_employee(session: Session) -> Employee:
     """Ask for an employee id until it names an employee."""
     while True:
-        employee_id = ask(session.prompts, "Employee id:", partial(validation.record_id, what="Employee id"))
+        employee_id = session.ask("Employee id:", partial(validation.record_id, what="Employee id"))
         try:
             return service.get_employee(session.db, employee_id)
         except NotFound as error:
@@ -91,10 +91,11 @@ def list_employees(session: Session) -> None:
     active = prompts.choose(
         "Status:", [("Active only", True), ("Deactivated only", False), ("Active and deactivated", None)]
     )
+    session.touch()
     title = "Employees" + (f" of {team}" if team else "")
     title += {True: " (active)", False: " (deactivated)", None: ""}[active]
     fetch = partial(service.list_employees, session.db, team=team, active=active)
-    browse(prompts, title, fetch, LIST_HEADERS, employee_row)
+    browse(prompts, title, fetch, LIST_HEADERS, employee_row, on_answer=session.touch)
 
 
 def show_one_employee(session: Session) -> None:
@@ -120,15 +121,14 @@ def _ask_fields(session: Session, current: Employee | None) -> service.EmployeeF
         service.check_email_free(session.db, email, own_id)
         return email
 
-    username = ask(prompts, "Username:", parse_username, current.username if current else "")
-    full_name = ask(
-        prompts,
+    username = session.ask("Username:", parse_username, current.username if current else "")
+    full_name = session.ask(
         "Full name:",
         partial(validation.name, what="Full name"),
         current.full_name if current else "",
     )
-    email = ask(prompts, "E-mail:", parse_email, current.email if current else "")
-    phone = ask(prompts, "Phone (optional):", validation.phone, (current.phone or "") if current else "")
+    email = session.ask("E-mail:", parse_email, current.email if current else "")
+    phone = session.ask("Phone (optional):", validation.phone, (current.phone or "") if current else "")
     choices = TEAM_CHOICES
     if current is not None:  # the current team first, so Enter keeps it
         choices = sorted(TEAM_CHOICES, key=lambda choice: choice[1] != current.team)

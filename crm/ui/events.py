@@ -20,7 +20,6 @@ from crm.repositories.events import ContractForEvent
 from crm.services import events as service
 from crm.ui.employees import pick_employee
 from crm.ui.menu import MenuAction, Section
-from crm.ui.prompts import ask
 from crm.ui.render import browse, local_moment, show_record, show_table
 from crm.ui.session import Session
 
@@ -90,13 +89,14 @@ def show_event(event: Event, tz: tzinfo) -> None:
 
 
 def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Event]], tz: tzinfo) -> None:
-    browse(session.prompts, title, fetch, LIST_HEADERS, lambda event: event_row(event, tz))
+    to_row = partial(event_row, tz=tz)
+    browse(session.prompts, title, fetch, LIST_HEADERS, to_row, on_answer=session.touch)
 
 
 def _ask_event(session: Session) -> Event:
     """Ask for an event id until it names an event."""
     while True:
-        event_id = ask(session.prompts, "Event id:", partial(validation.record_id, what="Event id"))
+        event_id = session.ask("Event id:", partial(validation.record_id, what="Event id"))
         try:
             return service.get_event(session.db, event_id)
         except NotFound as error:
@@ -118,8 +118,7 @@ def show_one_event(session: Session, tz: tzinfo) -> None:
 
 def search_events(session: Session, tz: tzinfo) -> None:
     """Events whose name or client's name contains what the user types."""
-    text = ask(
-        session.prompts,
+    text = session.ask(
         "Search events by name or client:",
         partial(validation.name, what="Search text", max_len=service.SEARCH_MAX),
     )
@@ -145,7 +144,6 @@ def _ask_fields(
     session: Session, tz: tzinfo, current: Event | None, contact_default: str
 ) -> service.EventFields:
     """Ask every editable field (current values as defaults); each answer is checked at once."""
-    prompts = session.prompts
     previous_start = current.starts_at if current else None
     previous_end = current.ends_at if current else None
 
@@ -157,18 +155,15 @@ def _ask_fields(
             raise ValidationError(service.START_IN_PAST)
         return start
 
-    name = ask(
-        prompts, "Event name:", partial(validation.name, what="Event name"), current.name if current else ""
+    name = session.ask(
+        "Event name:", partial(validation.name, what="Event name"), current.name if current else ""
     )
-    contact = ask(
-        prompts,
+    contact = session.ask(
         "Client contact details:",
         partial(validation.text, what="Client contact"),
         current.client_contact if current else contact_default,
     )
-    start = ask(
-        prompts, "Start (YYYY-MM-DD HH:MM):", parse_start, when(previous_start, tz) if current else ""
-    )
+    start = session.ask("Start (YYYY-MM-DD HH:MM):", parse_start, when(previous_start, tz) if current else "")
 
     def parse_end(raw: str) -> datetime:
         if previous_end is not None and raw.strip() == when(previous_end, tz):
@@ -179,18 +174,16 @@ def _ask_fields(
             raise ValidationError(service.END_BEFORE_START)
         return end
 
-    end = ask(prompts, "End (YYYY-MM-DD HH:MM):", parse_end, when(previous_end, tz) if current else "")
-    location = ask(
-        prompts, "Location:", partial(validation.text, what="Location"), current.location if current else ""
+    end = session.ask("End (YYYY-MM-DD HH:MM):", parse_end, when(previous_end, tz) if current else "")
+    location = session.ask(
+        "Location:", partial(validation.text, what="Location"), current.location if current else ""
     )
-    attendees = ask(
-        prompts,
+    attendees = session.ask(
         "Attendees:",
         partial(validation.whole_number, what="Attendees"),
         str(current.attendees) if current else "0",
     )
-    notes = ask(
-        prompts,
+    notes = session.ask(
         "Notes:",
         partial(validation.text, what="Notes", max_len=validation.NOTES_MAX, multiline=True),
         current.notes if current else "",
@@ -209,7 +202,7 @@ def _ask_fields(
 def _ask_contract(session: Session) -> ContractForEvent:
     """Ask for a contract id until it is one the employee may create an event for."""
     while True:
-        contract_id = ask(session.prompts, "Contract id:", partial(validation.record_id, what="Contract id"))
+        contract_id = session.ask("Contract id:", partial(validation.record_id, what="Contract id"))
         try:
             return service.contract_for_new_event(session.db, session.employee, contract_id)
         except CRMError as error:

@@ -12,7 +12,6 @@ from crm.permissions import Action
 from crm.services import history as service
 from crm.services.history import HistoryLine
 from crm.ui.menu import MenuAction, Section
-from crm.ui.prompts import ask
 from crm.ui.render import browse
 from crm.ui.session import Session
 
@@ -66,7 +65,7 @@ def history_of_record(session: Session) -> None:
     what = service.KINDS[table]
     label = f"{what.capitalize()} id"
     while True:
-        record_id = ask(session.prompts, f"{label}:", partial(validation.record_id, what=label))
+        record_id = session.ask(f"{label}:", partial(validation.record_id, what=label))
         fetch = partial(service.record_history, session.db, session.employee, table, record_id)
         try:
             first = fetch(0, 1)
@@ -77,7 +76,14 @@ def history_of_record(session: Session) -> None:
     if not first:
         print(f"No change recorded for {what} {record_id}.")
         return
-    browse(session.prompts, f"History of {what} {record_id} (newest first)", fetch, HEADERS, history_row)
+    browse(
+        session.prompts,
+        f"History of {what} {record_id} (newest first)",
+        fetch,
+        HEADERS,
+        history_row,
+        on_answer=session.touch,
+    )
 
 
 def history_section() -> Section:

@@ -53,10 +53,23 @@ class QuestionaryPrompts:
         return bool(questionary.confirm(message, default=default).unsafe_ask())
 
 
-def ask(prompts: Prompts, message: str, parse: Callable[[str], T], default: str = "") -> T:
-    """Ask until the answer parses; each refusal is shown as one line."""
+def ask(
+    prompts: Prompts,
+    message: str,
+    parse: Callable[[str], T],
+    default: str = "",
+    *,
+    on_answer: Callable[[], None] | None = None,
+) -> T:
+    """Ask until the answer parses; each refusal is shown as one line.
+
+    on_answer runs after each answer, before it is parsed (a session's touch: idle timeout and
+    deactivation are checked while a form is filled in, not only at the menu).
+    """
     while True:
         raw = prompts.text(message, default)
+        if on_answer is not None:
+            on_answer()
         try:
             return parse(raw)
         except ValidationError as error:

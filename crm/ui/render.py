@@ -75,10 +75,14 @@ def browse(
     headers: Sequence[str],
     to_row: Callable[[T], Sequence[Any]],
     page_size: int = PAGE_SIZE,
+    *,
+    on_answer: Callable[[], None],
 ) -> None:
     """Show a list one page at a time, with Next / Previous / Back.
 
     fetch(offset, limit) returns up to `limit` items; one extra is asked to know if more follow.
+    on_answer runs after each answer, before the next page is read: the session's touch, so
+    the idle timeout and a deactivation end the paging too (LoggedOut), not only the menu.
     """
     offset = 0
     while True:
@@ -97,6 +101,7 @@ def browse(
             return
         choices.append(("Back", "back"))
         move = prompts.choose("Page:", choices)
+        on_answer()
         if move == "back":
             return
         offset = offset + page_size if move == "next" else max(0, offset - page_size)

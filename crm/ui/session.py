@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from crm.db import Database
 from crm.errors import AuthenticationError
 from crm.models import Employee
 from crm.repositories.employees import EmployeeRepository
 from crm.services import auth
-from crm.ui.prompts import Prompts
+from crm.ui.prompts import Prompts, ask
+
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -38,7 +41,8 @@ class Session:
         self.last_activity = self.clock()
 
     def touch(self) -> None:
-        """Called after every answer to a menu: re-check an idle session, reload the employee."""
+        """Called after every answer (menus, forms, list pages): re-check an idle session, reload
+        the employee (a deactivation ends the session: LoggedOut)."""
         now = self.clock()
         if now - self.last_activity > self.idle_limit:
             print("You were idle for a while: please enter your password again.")
@@ -48,6 +52,10 @@ class Session:
                 raise LoggedOut("Wrong password: you have been logged out.") from None
         self.last_activity = self.clock()
         self.reload()
+
+    def ask(self, message: str, parse: Callable[[str], T], default: str = "") -> T:
+        """crm.ui.prompts.ask for this session: each answer touches it (idle timeout, deactivation)."""
+        return ask(self.prompts, message, parse, default, on_answer=self.touch)
 
     def reload(self) -> None:
         """Read the employee again: a team change reaches the session; a deactivation ends it."""

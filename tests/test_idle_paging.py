@@ -1,0 +1,174 @@
+"""The idle timeout and a deactivation are checked at every answer, not only at menu picks:
+while paging a list (render.browse's on_answer) and while answering a form (Session.ask)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from crm.ui.clients import clients_section
+from crm.ui.employees import employees_section
+from crm.ui.menu import Outcome, run_team_menu
+from crm.ui.render import browse
+from crm.ui.session import Session
+from tests.factories import DEFAULT_PASSWORD, make_client, make_employee
+from tests.scripted import ScriptedPrompts
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self):
+        return self.now
+
+
+class AtPrompt(ScriptedPrompts):
+    """Scripted prompts that run `then` the first time a prompt with this message is shown."""
+
+    def __init__(self, answers, message, then):
+        super().__init__(answers)
+        self.message, self.then = message, then
+
+    def _next(self, kind, message):
+        if message == self.message and self.then is not None:
+            then, self.then = self.then, None
+            then()
+        return super()._next(kind, message)
+
+
+def clients(admin_conn, sales, n=20):
+    for i in range(n):
+        make_client(admin_conn, sales.id, f"Client {i:02d}")
+
+
+def pages_shown(out):
+    return [line for line in out.splitlines() if line.startswith("Clients — page")]
+
+
+def test_idle_while_paging_asks_the_password_before_the_next_page(db, admin_conn, capsys):
+    bill = make_employee(admin_conn, "sales", "bill")
+    clients(admin_conn, bill)
+    clock = Clock()
+
+    def idle():
+        clock.now += timedelta(minutes=16)
+
+    answers = ["Clients", "List clients", "Next page", DEFAULT_PASSWORD, "Back", "Back", "Quit"]
+    prompts = AtPrompt(answers, "Page:", idle)
+    session = Session(db, bill, prompts, clock=clock)
+    assert run_team_menu(session, [clients_section()]) is Outcome.QUIT
+    out = capsys.readouterr().out
+    assert "You were idle for a while: please enter your password again." in out
+    assert ("password", "Password for bill:") in prompts.asked
+    assert pages_shown(out) == ["Clients — page 1", "Clients — page 2"]
+
+
+def test_idle_while_paging_with_a_wrong_password_logs_out_and_shows_no_more(db, admin_conn, capsys):
+    bill = make_employee(admin_conn, "sales", "bill")
+    clients(admin_conn, bill)
+    clock = Clock()
+
+    def idle():
+        clock.now += timedelta(minutes=16)
+
+    prompts = AtPrompt(["Clients", "List clients", "Next page", "not my password"], "Page:", idle)
+    session = Session(db, bill, prompts, clock=clock)
+    assert run_team_menu(session, [clients_section()]) is Outcome.LOG_OUT
+    out = capsys.readouterr().out
+    assert "Wrong password: you have been logged out." in out
+    assert pages_shown(out) == ["Clients — page 1"]
+    assert prompts.answers == []
+
+
+def test_deactivated_while_paging_is_logged_out_before_the_next_page(db, admin_conn, capsys):
+    bill = make_employee(admin_conn, "sales", "bill")
+    clients(admin_conn, bill)
+
+    def deactivate():
+        admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (bill.id,))
+
+    prompts = AtPrompt(["Clients", "List clients", "Next page"], "Page:", deactivate)
+    session = Session(db, bill, prompts, clock=Clock())
+    assert run_team_menu(session, [clients_section()]) is Outcome.LOG_OUT
+    out = capsys.readouterr().out
+    assert "Your account has been deactivated: you have been logged out." in out
+    assert pages_shown(out) == ["Clients — page 1"]
+
+
+def test_idle_in_the_employee_filters_asks_the_password_before_the_list(db, admin_conn, capsys):
+    marie = make_employee(admin_conn, "management", "marie")
+    clock = Clock()
+
+    def idle():
+        clock.now += timedelta(minutes=16)
+
+    answers = ["Employees", "List employees", "All teams", "Active only", DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = AtPrompt(answers, "Status:", idle)
+    session = Session(db, marie, prompts, clock=clock)
+    assert run_team_menu(session, [employees_section()]) is Outcome.QUIT
+    out = capsys.readouterr().out
+    assert out.index("You were idle for a while") < out.index("Employees (active) — page 1")
+
+
+def test_idle_in_the_middle_of_a_form_asks_the_password_at_the_next_answer(db, admin_conn, capsys):
+    bill = make_employee(admin_conn, "sales", "bill")
+    clock = Clock()
+
+    def idle():
+        clock.now += timedelta(minutes=16)
+
+    answers = ["Clients", "Create a client", "Form Client", "form@client.test", DEFAULT_PASSWORD, "", ""]
+    answers += [DEFAULT_PASSWORD, "Back", "Quit"]  # the second password: the one before the save
+    prompts = AtPrompt(answers, "E-mail:", idle)
+    session = Session(db, bill, prompts, clock=clock)
+    assert run_team_menu(session, [clients_section()]) is Outcome.QUIT
+    assert "You were idle for a while" in capsys.readouterr().out
+    assert [k for k, _ in prompts.asked].count("password") == 2
+    rows = admin_conn.execute("SELECT full_name, sales_contact_id FROM clients").fetchall()
+    assert rows == [("Form Client", bill.id)]
+
+
+def test_deactivated_in_the_middle_of_a_form_is_logged_out_at_the_next_answer(db, admin_conn, capsys):
+    bill = make_employee(admin_conn, "sales", "bill")
+
+    def deactivate():
+        admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (bill.id,))
+
+    prompts = AtPrompt(
+        ["Clients", "Create a client", "Form Client", "form@client.test"], "E-mail:", deactivate
+    )
+    session = Session(db, bill, prompts, clock=Clock())
+    assert run_team_menu(session, [clients_section()]) is Outcome.LOG_OUT
+    assert "Your account has been deactivated" in capsys.readouterr().out
+    assert prompts.answers == []  # no phone, no company, no password asked
+    assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (0,)
+
+
+def test_browse_calls_on_answer_after_each_answer_before_the_next_page():
+    calls = []
+    items = list(range(40))
+
+    def fetch(offset, limit):
+        calls.append(("fetch", offset))
+        return items[offset : offset + limit]
+
+    prompts = ScriptedPrompts(["Next page", "Next page", "Previous page", "Back"])
+    browse(
+        prompts,
+        "Numbers",
+        fetch,
+        ("N",),
+        lambda n: (n,),
+        page_size=15,
+        on_answer=lambda: calls.append("touch"),
+    )
+    assert calls == [
+        ("fetch", 0),
+        "touch",
+        ("fetch", 15),
+        "touch",
+        ("fetch", 30),
+        "touch",
+        ("fetch", 15),
+        "touch",
+    ]
