@@ -20,18 +20,36 @@ from crm import migrations
 from crm.db import connect, first_line
 from crm.errors import CRMError, SetupError
 
-# What the application role may do, table by table: no DDL, no TRUNCATE, no DELETE.
+# What the application role may do, table by table: no DDL, no TRUNCATE, no DELETE. UPDATE is
+# granted column by column (APP_UPDATE_COLUMNS).
 APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
-    "employees": ("SELECT", "INSERT", "UPDATE"),
-    "login_throttle": ("SELECT", "INSERT", "UPDATE"),
-    "clients": ("SELECT", "INSERT", "UPDATE"),
-    "contracts": ("SELECT", "INSERT", "UPDATE"),
+    "employees": ("SELECT", "INSERT"),
+    "login_throttle": ("SELECT", "INSERT"),
+    "clients": ("SELECT", "INSERT"),
+    "contracts": ("SELECT", "INSERT"),
     "payments": ("SELECT", "INSERT"),
-    "events": ("SELECT", "INSERT", "UPDATE"),
+    "events": ("SELECT", "INSERT"),
     # Read only: audit rows are written by the owner's trigger (sql/0005_audit.sql), never by the app.
     "audit_log": ("SELECT",),
     "schema_migrations": ("SELECT",),
 }
+
+# The only columns the application role may UPDATE: exactly those the repositories' UPDATE
+# statements set. Never an id, a created_at, a contract's client, an event's contract or a
+# payment (payments are never updated). A new column the program updates must be added here.
+APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "employees": (
+        "username", "full_name", "email", "phone", "team", "is_active", "password_hash",
+        "updated_at", "version",
+    ),
+    "login_throttle": ("failures", "first_failure_at", "locked_until"),
+    "clients": ("full_name", "email", "phone", "company_name", "sales_contact_id", "updated_at", "version"),
+    "contracts": ("total_amount", "remaining_amount", "is_signed", "signed_at", "updated_at", "version"),
+    "events": (
+        "name", "client_contact", "starts_at", "ends_at", "location", "attendees", "notes",
+        "support_contact_id", "updated_at", "version",
+    ),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -173,11 +191,19 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
     conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(ident(dbname), ident(roles.app)))
     conn.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(ident(roles.app)))
+    # Revoking table privileges revokes the column ones too: an upgraded database loses its old
+    # table-wide UPDATE here and gets the column grants below.
     conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(ident(roles.app)))
     for table, privileges in APP_PRIVILEGES.items():
         conn.execute(
             sql.SQL("GRANT {} ON TABLE {} TO {}").format(
                 sql.SQL(", ").join(sql.SQL(p) for p in privileges), ident(table), ident(roles.app)
+            )
+        )
+    for table, columns in APP_UPDATE_COLUMNS.items():
+        conn.execute(
+            sql.SQL("GRANT UPDATE ({}) ON TABLE {} TO {}").format(
+                sql.SQL(", ").join(ident(c) for c in columns), ident(table), ident(roles.app)
             )
         )
     conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident(roles.app)))
