@@ -20,14 +20,6 @@ class ThrottleRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def locked_until(self, username: str, now: datetime) -> datetime | None:
-        """When the username's lock ends, if it is locked at `now`."""
-        row = self.conn.execute(
-            "SELECT locked_until FROM login_throttle WHERE username = %s AND locked_until > %s",
-            (username, now),
-        ).fetchone()
-        return row[0] if row else None
-
     def begin_attempt(self, username: str, now: datetime, window: timedelta) -> tuple[int, datetime | None]:
         """Count an attempt before its password is checked, in one atomic statement.
 
