@@ -24,7 +24,10 @@ owned by the OS user running the server (and the socket itself is 0700). Only th
 root can reach the socket, and both could read the data files directly anyway, so a password
 for `postgres` would protect nothing; `peer` is not used because it breaks when root runs the
 program while the server runs as `crm_postgres`. Every other role (the CRM's application role)
-must still give its password (`scram-sha-256`), like on a real server.
+must still give its password (`scram-sha-256`), like on a real server, and may connect only to a
+database that grants it CONNECT: each time this module starts the server, PUBLIC's CONNECT and
+TEMPORARY rights on the cluster's own databases (`postgres`, `template1`) are revoked, so the
+application role reaches its CRM database (crm/setup.py grants it CONNECT there) and nothing else.
 
 Running as root: PostgreSQL refuses to run as root, so the server runs as the system user
 `crm_postgres` (created with `useradd --system` when missing). The data folder is chowned to
@@ -53,6 +56,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
+from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
 from crm.errors import CRMError
@@ -63,6 +68,8 @@ SOCKET_PATH_MAX = 107  # sizeof(sockaddr_un.sun_path) - 1 on Linux
 LOCK_TIMEOUT = 120.0  # seconds to wait for another instance that is starting or stopping the server
 START_TIMEOUT = 60  # seconds pg_ctl waits for the server
 LOG_ROTATE_BYTES = 10 * 1024 * 1024
+# The cluster's own databases, which only the superuser may use.
+SHARED_DATABASES = ("postgres", "template1")
 
 _HBA = """\
 # Written by Epic Events CRM (crm/embedded.py). Unix socket only: the socket folder is
@@ -211,6 +218,7 @@ class EmbeddedServer:
                 if not (self.pgdata / "PG_VERSION").exists():
                     self._initdb()
                 self._start_server()
+                self._restrict_shared_databases()
             if self._instance_lock is None:
                 fd = os.open(self.data_dir / "instances.lock", os.O_RDWR | os.O_CREAT, 0o600)
                 fcntl.flock(fd, fcntl.LOCK_SH)
@@ -462,6 +470,28 @@ class EmbeddedServer:
                 time.sleep(1.0)
                 self._recover_stale()
         self._adopt_running()
+
+    def _restrict_shared_databases(self) -> None:
+        """Revoke PUBLIC's CONNECT and TEMPORARY on the cluster's own databases.
+
+        At every start this module makes (idempotent; covers clusters made before the rule).
+        """
+        try:
+            with psycopg.connect(self.conninfo(), autocommit=True, connect_timeout=START_TIMEOUT) as conn:
+                present = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT datname FROM pg_database WHERE datname = ANY(%s)", (list(SHARED_DATABASES),)
+                    )
+                ]
+                revoke = sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC")
+                for name in present:
+                    conn.execute(revoke.format(sql.Identifier(name)))
+        except psycopg.Error as exc:
+            reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
+            raise EmbeddedError(
+                f"Could not restrict the embedded server's own databases: {reason}; see {self.log_path}."
+            ) from None
 
     def _stop_server(self) -> None:
         self._run(

@@ -22,7 +22,15 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from crm.embedded import SERVER_USER, SOCKET_PATH_MAX, EmbeddedError, EmbeddedServer, binaries_major
+from crm import setup
+from crm.embedded import (
+    SERVER_USER,
+    SHARED_DATABASES,
+    SOCKET_PATH_MAX,
+    EmbeddedError,
+    EmbeddedServer,
+    binaries_major,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -136,16 +144,57 @@ def test_other_roles_must_give_their_password(servers):
     server = servers()
     server.start()
     with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS embedded_probe")
         conn.execute("DROP ROLE IF EXISTS embedded_probe")
         conn.execute("CREATE ROLE embedded_probe LOGIN PASSWORD 'the right one'")
+        conn.execute("CREATE DATABASE embedded_probe OWNER embedded_probe")
     try:
+        probe = server.conninfo("embedded_probe", user="embedded_probe")
         with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-            psycopg.connect(server.conninfo(user="embedded_probe") + " password=wrong")
-        with psycopg.connect(server.conninfo(user="embedded_probe") + " password='the right one'") as conn:
+            psycopg.connect(probe + " password=wrong")
+        with psycopg.connect(probe + " password='the right one'") as conn:
             assert conn.execute("SELECT current_user").fetchone() == ("embedded_probe",)
     finally:
         with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+            conn.execute("DROP DATABASE embedded_probe")
             conn.execute("DROP ROLE embedded_probe")
+
+
+def test_the_app_role_reaches_its_crm_database_and_no_other(servers):
+    """The cluster's own databases (postgres, template1) take no connection, and so no temporary
+    table, from anyone but the superuser — also on a cluster where they did (made before the rule),
+    once the server has been started again."""
+    server = servers()
+    server.start()
+    name = "embedded_reach"
+    roles = setup.role_names(name)
+    setup.drop_database(server.conninfo(), name, [roles.app, roles.owner])
+    password = setup.bootstrap(server.conninfo(), name, None)
+    app = server.conninfo(name, user=roles.app) + f" password={password}"
+
+    def refused_everywhere_else():
+        with psycopg.connect(app, autocommit=True) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == (name,)
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute("CREATE TEMP TABLE scratch (x int)")
+        for other in SHARED_DATABASES:
+            with pytest.raises(psycopg.OperationalError, match=f'permission denied for database "?{other}'):
+                psycopg.connect(server.conninfo(other, user=roles.app) + f" password={password}")
+
+    try:
+        refused_everywhere_else()
+        with psycopg.connect(server.conninfo(), autocommit=True) as conn:  # as an older cluster had it
+            for other in SHARED_DATABASES:
+                conn.execute(sql.SQL("GRANT ALL ON DATABASE {} TO PUBLIC").format(sql.Identifier(other)))
+        with psycopg.connect(server.conninfo("postgres", user=roles.app) + f" password={password}") as conn:
+            conn.execute("CREATE TEMP TABLE scratch (x int)")  # the defect the review found
+        server.release()
+        assert not server.is_running()
+        again = servers()
+        again.start()
+        refused_everywhere_else()
+    finally:
+        setup.drop_database(server.conninfo(), name, [roles.app, roles.owner])
 
 
 def test_a_second_instance_reuses_the_running_server(servers):
