@@ -86,16 +86,18 @@ def test_refusal_is_one_line_and_the_menu_goes_on(db, admin_conn, capsys):
     assert "Only the client's sales contact can update this client.\n" in capsys.readouterr().out
 
 
-def test_ctrl_c_inside_an_action_cancels_it(db, admin_conn, capsys):
+@pytest.mark.parametrize("key", [CtrlC, CtrlD], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_ctrl_d_inside_an_action_cancels_it(db, admin_conn, capsys, key):
     employee = make_employee(admin_conn, "sales", "bill")
 
     def ask(session):
         session.prompts.text("Full name:")
 
     menu = [Section("Clients", (MenuAction("Create a client", ask),))]
-    session = session_for(db, employee, ["Clients", "Create a client", CtrlC, "Back", "Log out"])
+    session = session_for(db, employee, ["Clients", "Create a client", key, "Back", "Log out"])
     assert run_team_menu(session, menu) is Outcome.LOG_OUT
-    assert "Cancelled; nothing was saved." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Cancelled; nothing was saved." in out and "reported" not in out
 
 
 def test_unexpected_error_gives_a_reference_not_a_traceback(db, admin_conn, capsys):

@@ -52,7 +52,7 @@ def run_action(action: MenuAction, session: Session) -> None:
     """Run one action; turn its failures into one line each."""
     try:
         action.run(session)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C or Ctrl-D at any question of the action
         print("Cancelled; nothing was saved.")
     except CRMError as error:
         print(error)

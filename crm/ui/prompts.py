@@ -50,7 +50,9 @@ class QuestionaryPrompts:
     def confirm(self, message: str, default: bool = False) -> bool:
         import questionary
 
-        return bool(questionary.confirm(message, default=default).unsafe_ask())
+        # auto_enter=False: y/n waits for Enter, so the Enter a user types out of habit is not
+        # taken by the next question (often the password before a save).
+        return bool(questionary.confirm(message, default=default, auto_enter=False).unsafe_ask())
 
 
 def ask(
