@@ -54,7 +54,7 @@ def test_manager_creates_support_who_logs_in_then_is_deactivated_and_refused(wor
         crm.pick("Employees", "Deactivate an employee")
         crm.answer("Employee id:", "2")
         crm.expect("Deactivate Kate Hastroff (kate)? They will not be able to log in.")
-        crm.child.send("y")
+        crm.child.send("y\r")
         crm.confirm_write("boss")
         crm.expect("Kate Hastroff (kate) is deactivated.")
         back_to_login(crm)
