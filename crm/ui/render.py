@@ -42,16 +42,63 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A text table of rows."""
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
+    """A text table of rows, its widest columns shortened (…) to fit `width` columns.
+
+    width defaults to the terminal's width when the output is a terminal (no limit otherwise).
+    """
     from tabulate import tabulate
 
-    return tabulate(
-        [[cell(v) for v in row] for row in rows],
-        headers=list(headers),
-        tablefmt="simple",
-        disable_numparse=True,
-    )
+    cells = [[cell(v) for v in row] for row in rows]
+    if width is None:
+        width = terminal_width()
+    if width is not None:
+        cells = _fit(list(headers), cells, width)
+    return tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True)
+
+
+def terminal_width() -> int | None:
+    """The terminal's width in columns, or None when the output is not a terminal."""
+    import shutil
+    import sys
+
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+def _width(text: str) -> int:
+    from wcwidth import wcswidth
+
+    return max(wcswidth(text), len(text))
+
+
+def _shorten(text: str, width: int) -> str:
+    if _width(text) <= width:
+        return text
+    while text and _width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _fit(headers: list[str], rows: list[list[str]], width: int, gap: int = 2) -> list[list[str]]:
+    """Shorten the widest columns, one character at a time, until the table fits in width.
+
+    The second column (what the record is called: name, client, username) keeps up to 30.
+    """
+    pad = 2  # tabulate's MIN_PADDING: a column is at least its header plus 2
+    widths = [max([_width(h) + pad] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    floors = [max(_width(h) + pad, 6) for h in headers]
+    if len(floors) > 1:
+        floors[1] = max(floors[1], min(widths[1], 30))
+    budget = width - gap * (len(headers) - 1) - 1
+    while sum(widths) > budget:
+        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return [[_shorten(value, widths[i]) for i, value in enumerate(row)] for row in rows]
 
 
 def show_table(
@@ -85,23 +132,25 @@ def browse(
     the idle timeout and a deactivation end the paging too (LoggedOut), not only the menu.
     """
     offset = 0
+    choices = [("Next page", "next"), ("Previous page", "previous"), ("Back", "back")]
     while True:
         items = list(fetch(offset, page_size + 1))
         more = len(items) > page_size
         items = items[:page_size]
         page = offset // page_size + 1
-        print(f"{title} — page {page}")
+        print(f"{title} — page {page}{'' if more else ' (last)'}")
         show_table(headers, [to_row(item) for item in items])
-        choices: list[tuple[str, str]] = []
-        if more:
-            choices.append(("Next page", "next"))
-        if offset > 0:
-            choices.append(("Previous page", "previous"))
-        if not choices:
+        if not more and offset == 0:
             return
-        choices.append(("Back", "back"))
-        move = prompts.choose("Page:", choices)
-        on_answer()
+        while True:  # the same numbers on every page: 1 next, 2 previous, 3 back
+            move = prompts.choose("Page:", choices)
+            on_answer()
+            if move == "next" and not more:
+                print("This is the last page.")
+            elif move == "previous" and offset == 0:
+                print("This is the first page.")
+            else:
+                break
         if move == "back":
             return
         offset = offset + page_size if move == "next" else max(0, offset - page_size)
