@@ -49,7 +49,7 @@ COMPANY_WORDS = (
 COMPANY_KINDS = ("LLC", "SA", "SARL", "GmbH", "Ltd", "& Co", "Inc.", "SAS")
 EVENT_KINDS = (
     "Wedding", "General Assembly", "Birthday Party", "Off-site Meeting", "Product Launch",
-    "Gala Dinner", "Team Building", "Anniversary", "Conference", "Christmas Party",
+    "Gala Dinner", "Team Building", "Anniversary", "Conference", "Summer Party",
 )  # fmt: skip
 LOCATIONS = (
     "53 Rue du Château, 41120 Candé-sur-Beuvron, France", "Salle des fêtes de Mufflins",
@@ -298,7 +298,7 @@ class _Contract:
     def row(self) -> tuple:
         return (
             self.client_id, self.total, self.remaining, self.signed, self.signed_at, self.created,
-            self.created,
+            self.signed_at or self.created,
         )  # fmt: skip
 
 
@@ -310,10 +310,8 @@ def _contract_rows(
         kinds = [True, True] + ([False] if i % EXTRA_UNSIGNED_EVERY == 0 else [])
         for signed in kinds:
             total = Decimal(rng.randrange(50_000, 5_000_000)) / 100
-            created = client_created + timedelta(days=rng.uniform(0, max(1, (now - client_created).days - 1)))
-            signed_at = created + timedelta(days=rng.uniform(0, 1)) if signed else None
-            if signed_at is not None and signed_at > now:
-                signed_at = now
+            created = min(now, client_created + timedelta(days=rng.uniform(0, (now - client_created).days)))
+            signed_at = min(now, created + timedelta(days=rng.uniform(0.1, 14))) if signed else None
             paid_share = rng.choice((0, 0, 30, 50, 100, 100)) if signed else 0
             remaining = (total - (total * paid_share / 100)).quantize(Decimal("0.01"))
             yield _Contract(client_row, client_id, total, remaining, signed, signed_at, created)
@@ -330,8 +328,9 @@ def _payment_rows(rng: random.Random, contract: _Contract, now: datetime) -> lis
         half = (paid / 2).quantize(Decimal("0.01"))
         parts = [half, paid - half]
     rows = []
+    days_since = max(0.0, (now - start).total_seconds() / 86400)
     for part in parts:
-        when = min(now, start + timedelta(days=rng.uniform(0, 60)))
+        when = start + timedelta(days=rng.uniform(0, min(90.0, days_since)))
         rows.append((contract.id, part, when, contract.sales_id, when))
     return rows
 
@@ -346,9 +345,11 @@ def _event_row(
         if kind in ("General Assembly", "Product Launch", "Conference")
         else (f"{client_name} {kind}")
     )
-    starts = now + timedelta(days=rng.uniform(-365, 365), hours=rng.randint(0, 23))
-    starts = starts.replace(minute=0, second=0, microsecond=0)
-    ends = starts + timedelta(hours=rng.choice((2, 4, 6, 13)))
+    signed_at = contract.signed_at or contract.created
+    starts = (signed_at + timedelta(days=rng.uniform(14, 400))).replace(
+        hour=rng.randint(9, 20), minute=rng.choice((0, 30)), second=0, microsecond=0
+    )
+    ends = starts + timedelta(hours=rng.choice((2, 3, 4, 6, 10)))
     support = None if n % UNASSIGNED_EVERY == 0 else rng.choice(support_ids)
     created = min(now, (contract.signed_at or contract.created) + timedelta(hours=1))
     return (

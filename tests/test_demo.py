@@ -64,6 +64,28 @@ def test_load_fills_every_table_consistently(db, admin_conn):
     ).fetchone()[0]
 
 
+def test_dates_follow_each_other_as_in_real_life(db, admin_conn):
+    demo.load(db, 80, seed=5, progress_stream=None, now=NOW)
+    (bad_contracts,) = admin_conn.execute(
+        "SELECT count(*) FROM contracts c JOIN clients cl ON cl.id = c.client_id"
+        " WHERE c.created_at < cl.created_at OR c.created_at > %s"
+        " OR c.signed_at < c.created_at OR c.signed_at > %s"
+        " OR c.updated_at < coalesce(c.signed_at, c.created_at)",
+        (NOW, NOW),
+    ).fetchone()
+    (bad_payments,) = admin_conn.execute(
+        "SELECT count(*) FROM payments p JOIN contracts c ON c.id = p.contract_id"
+        " WHERE p.paid_at < c.signed_at OR p.paid_at > %s",
+        (NOW,),
+    ).fetchone()
+    (bad_events,) = admin_conn.execute(
+        "SELECT count(*) FROM events e JOIN contracts c ON c.id = e.contract_id"
+        " WHERE e.starts_at < c.signed_at OR e.created_at < c.signed_at"
+        " OR extract(hour FROM e.starts_at AT TIME ZONE 'UTC') NOT BETWEEN 9 AND 20",
+    ).fetchone()
+    assert (bad_contracts, bad_payments, bad_events) == (0, 0, 0)
+
+
 def test_demo_accounts_log_in_with_the_printed_passwords(db):
     result = demo.load(db, 5, seed=1, progress_stream=None, now=NOW)
     out: list[str] = []
