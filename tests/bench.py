@@ -282,7 +282,7 @@ def more_write_cases(db: Database, actors: Actors, now: datetime) -> Iterator[tu
     some_client = clients.my_clients(db, actors.sales, 0, 1)[0].id
 
     def create_contract(n: int) -> None:
-        contracts.create_contract(db, actors.manager, some_client, Decimal("1000.00"), Decimal("1000.00"))
+        contracts.create_contract(db, actors.manager, some_client, Decimal("1000.00"))
 
     def update_client(n: int) -> None:
         client = clients.get_client(db, some_client)
@@ -294,8 +294,7 @@ def more_write_cases(db: Database, actors: Actors, now: datetime) -> Iterator[tu
     def update_contract(n: int) -> None:
         contract = contracts.get_contract(db, unpaid[0].id)
         contracts.update_contract(
-            db, actors.manager, contract.id, contract.version, contract.total_amount,
-            contract.remaining_amount, contract.is_signed,
+            db, actors.manager, contract.id, contract.version, contract.total_amount, contract.is_signed,
         )  # fmt: skip
 
     yield "create a client (sales)", "clients", create_client
@@ -312,7 +311,7 @@ def event_write_cases(db: Database, actors: Actors, now: datetime, client_id: in
     from crm.services import contracts, events
 
     signed = [
-        contracts.create_contract(db, actors.manager, client_id, Decimal("500"), Decimal("500"), True).id
+        contracts.create_contract(db, actors.manager, client_id, Decimal("500"), True).id
         for _ in range(BENCH_WRITES + 1)
     ]
     starts = now + timedelta(days=30)

@@ -62,6 +62,21 @@ def make_client(conn: psycopg.Connection, sales_id: int, name: str = "Kevin Case
     return row[0]
 
 
+def make_client_of(conn: psycopg.Connection, employee: Employee, name: str = "Kevin Casey") -> int:
+    """Insert a client whose sales contact is `employee`, whatever their team is now.
+
+    The database gives new clients only to active sales employees; a manager or support employee
+    with clients is one who moved teams since, so they are made sales for the insert.
+    """
+    if employee.team == "sales":
+        return make_client(conn, employee.id, name)
+    with conn.transaction():
+        conn.execute("UPDATE employees SET team = 'sales' WHERE id = %s", (employee.id,))
+        client_id = make_client(conn, employee.id, name)
+        conn.execute("UPDATE employees SET team = %s WHERE id = %s", (str(employee.team), employee.id))
+    return client_id
+
+
 def make_contract(
     conn: psycopg.Connection,
     client_id: int,
@@ -69,19 +84,26 @@ def make_contract(
     remaining: str | None = None,
     signed: bool = False,
 ) -> int:
-    """Insert a contract; return its id."""
-    row = conn.execute(
-        "INSERT INTO contracts (client_id, total_amount, remaining_amount, is_signed, signed_at)"
-        " VALUES (%s, %s, %s, %s, %s) RETURNING id",
-        (
-            client_id,
-            Decimal(total),
-            Decimal(remaining if remaining is not None else total),
-            signed,
-            datetime.now(UTC) if signed else None,
-        ),
-    ).fetchone()
-    return row[0]
+    """Insert a contract; return its id.
+
+    A remaining amount below the total comes with a payment of the difference, recorded by the
+    client's sales contact (the database holds remaining = total - payments).
+    """
+    total_amount = Decimal(total)
+    remaining_amount = Decimal(remaining if remaining is not None else total)
+    with conn.transaction():
+        contract_id = conn.execute(
+            "INSERT INTO contracts (client_id, total_amount, remaining_amount, is_signed, signed_at)"
+            " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            (client_id, total_amount, remaining_amount, signed, datetime.now(UTC) if signed else None),
+        ).fetchone()[0]
+        if remaining_amount < total_amount:
+            conn.execute(
+                "INSERT INTO payments (contract_id, amount, recorded_by)"
+                " SELECT %s, %s, sales_contact_id FROM clients WHERE id = %s",
+                (contract_id, total_amount - remaining_amount, client_id),
+            )
+    return contract_id
 
 
 def make_event(

@@ -206,9 +206,7 @@ def test_client_reassignment(db, admin_conn, staff):
 def test_contract_insert_update_and_signature(db, admin_conn, staff):
     manager, sales = staff["manager"], staff["sales"]
     client_id = make_client(admin_conn, sales.id)
-    contract = contract_service.create_contract(
-        db, manager, client_id, Decimal("1000.00"), Decimal("1000.00")
-    )
+    contract = contract_service.create_contract(db, manager, client_id, Decimal("1000.00"))
     [(who, action, changes)] = audit_rows(admin_conn, "contracts", contract.id)
     assert (who, action) == (manager.id, "insert")
     assert changes == {
@@ -219,16 +217,14 @@ def test_contract_insert_update_and_signature(db, admin_conn, staff):
         "signed_at": [None, None],
     }
     contract = contract_service.update_contract(
-        db, sales, contract.id, contract.version, Decimal("1200.50"), Decimal("900"), False
+        db, sales, contract.id, contract.version, Decimal("1200.50"), False
     )
     assert last_row(admin_conn, "contracts", contract.id) == (
         sales.id,
         "update",
-        {"total_amount": [1000.00, 1200.50], "remaining_amount": [1000.00, 900.00]},
+        {"total_amount": [1000.00, 1200.50], "remaining_amount": [1000.00, 1200.50]},
     )
-    contract_service.update_contract(
-        db, sales, contract.id, contract.version, Decimal("1200.50"), Decimal("900"), True
-    )
+    contract_service.update_contract(db, sales, contract.id, contract.version, Decimal("1200.50"), True)
     who, action, changes = last_row(admin_conn, "contracts", contract.id)
     assert (who, action, set(changes)) == (sales.id, "update", {"is_signed", "signed_at"})
     assert changes["is_signed"] == [False, True]
@@ -435,9 +431,7 @@ def test_history_is_newest_first_one_line_per_field_with_who(db, admin_conn, sta
 
 def test_history_keeps_amounts_exact(db, admin_conn, staff):
     client_id = make_client(admin_conn, staff["sales"].id)
-    contract = contract_service.create_contract(
-        db, staff["manager"], client_id, Decimal("1000.10"), Decimal("1000.10")
-    )
+    contract = contract_service.create_contract(db, staff["manager"], client_id, Decimal("1000.10"))
     lines = history.record_history(db, staff["manager"], "contracts", contract.id, 0, 50)
     assert {line.field: line.new for line in lines}["total_amount"] == Decimal("1000.10")
 

@@ -268,8 +268,6 @@ def test_management_creates_a_contract_finding_the_client_by_search(db, admin_co
         "12.345",
         "1,000",
         "1000",
-        "1000.01",
-        None,  # the remaining amount offered is the total
         False,
         DEFAULT_PASSWORD,
         "Back",
@@ -284,7 +282,6 @@ def test_management_creates_a_contract_finding_the_client_by_search(db, admin_co
     assert "Total amount cannot be negative." in out
     assert "Total amount can have at most 2 decimals." in out
     assert "Total amount must be a number like 1200 or 1200.50." in out
-    assert "The remaining amount cannot be more than the total." in out
     row = admin_conn.execute(
         "SELECT id, client_id, total_amount, remaining_amount, is_signed FROM contracts"
     ).fetchall()
@@ -304,12 +301,13 @@ def test_ctrl_c_while_creating_a_contract_saves_nothing(db, admin_conn, staff, c
 
 def test_sales_signs_their_contract_then_records_a_payment(db, admin_conn, staff, capsys):
     contract_id = make_contract(admin_conn, make_client(admin_conn, staff["bill"].id), total="1000.00")
-    answers = ["Contracts", "Update a contract", str(contract_id), None, None, True, DEFAULT_PASSWORD]
+    answers = ["Contracts", "Update a contract", str(contract_id), None, True, DEFAULT_PASSWORD]
     answers += ["Record a payment", str(contract_id), "2000", "0", "abc", "250.50", DEFAULT_PASSWORD]
     answers += ["Back", "Quit"]
     run(db, staff["bill"], answers)
     out = capsys.readouterr().out
     assert f"Contract {contract_id} saved and signed." in out
+    assert "Total 1,000.00; 1,000.00 remains to be paid." in out
     assert "A payment of 2,000.00 is more than what remains to be paid (1,000.00)." in out
     assert "A payment must be more than 0." in out
     assert "Payment must be a number like 1200 or 1200.50." in out
@@ -330,20 +328,24 @@ def test_a_signed_contract_is_not_offered_unsigning(db, admin_conn, staff, capsy
         "Contracts",
         "Update a contract",
         str(contract_id),
+        "199.99",  # 200 was paid
         "1200",
-        None,
         DEFAULT_PASSWORD,
         "Back",
         "Quit",
     ]
     prompts = run(db, staff["manager"], answers)
-    assert "The contract is signed; it stays signed." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "The total (199.99) cannot be less than what was already paid (200.00)." in out
+    assert "The contract is signed; it stays signed." in out
+    assert "Total 1,200.00; 1,000.00 remains to be paid." in out
     assert not any(kind == "confirm" for kind, _ in prompts.asked)
+    assert [message for _, message in prompts.asked].count("Remaining amount:") == 0
     assert admin_conn.execute(
         "SELECT total_amount, remaining_amount, is_signed FROM contracts"
     ).fetchone() == (
         D("1200.00"),
-        D("800.00"),
+        D("1000.00"),
         True,
     )
 

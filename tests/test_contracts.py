@@ -202,11 +202,13 @@ def test_a_contract_without_payments_has_an_empty_history(db, admin_conn, staff)
 
 def test_the_detail_shows_the_latest_payments_but_counts_them_all(db, admin_conn, staff):
     contract_id = contract_for(admin_conn, staff["bill"].id, total="1000.00")
-    admin_conn.execute(
-        "INSERT INTO payments (contract_id, amount, recorded_by, paid_at)"
-        " SELECT %s, 1, %s, now() - make_interval(mins => g) FROM generate_series(1, 51) g",
-        (contract_id, staff["bill"].id),
-    )
+    with admin_conn.transaction():
+        admin_conn.execute(
+            "INSERT INTO payments (contract_id, amount, recorded_by, paid_at)"
+            " SELECT %s, 1, %s, now() - make_interval(mins => g) FROM generate_series(1, 51) g",
+            (contract_id, staff["bill"].id),
+        )
+        admin_conn.execute("UPDATE contracts SET remaining_amount = 949 WHERE id = %s", (contract_id,))
     detail = service.get_contract_detail(db, contract_id)
     assert len(detail.payments) == service.PAYMENTS_SHOWN == 50
     assert (detail.payment_count, detail.paid_total) == (51, D("51.00"))
@@ -218,7 +220,7 @@ def test_the_detail_shows_the_latest_payments_but_counts_them_all(db, admin_conn
 
 def test_management_creates_a_contract_whose_sales_contact_is_the_clients(db, admin_conn, staff):
     client_id = make_client(admin_conn, staff["sam"].id, "Kevin")
-    contract = service.create_contract(db, staff["manager"], client_id, D("1200.5"), D("1200.50"))
+    contract = service.create_contract(db, staff["manager"], client_id, D("1200.5"))
     assert (contract.sales_contact_id, contract.sales_contact_name) == (staff["sam"].id, "Sam Seller")
     row = admin_conn.execute(
         "SELECT client_id, total_amount, remaining_amount, is_signed, signed_at, version FROM contracts"
@@ -229,50 +231,49 @@ def test_management_creates_a_contract_whose_sales_contact_is_the_clients(db, ad
     assert payment_rows(admin_conn) == []
 
 
-def test_a_contract_may_be_created_signed_and_partly_paid(db, admin_conn, staff):
+def test_a_contract_may_be_created_signed_and_owes_its_total(db, admin_conn, staff):
     client_id = make_client(admin_conn, staff["bill"].id)
-    contract = service.create_contract(db, staff["manager"], client_id, D("500"), 0, signed=True)
+    contract = service.create_contract(db, staff["manager"], client_id, D("500"), signed=True)
     assert admin_conn.execute(
-        "SELECT remaining_amount, is_signed, signed_at IS NOT NULL FROM contracts WHERE id = %s",
+        "SELECT total_amount, remaining_amount, is_signed, signed_at IS NOT NULL FROM contracts"
+        " WHERE id = %s",
         (contract.id,),
-    ).fetchone() == (D("0.00"), True, True)
+    ).fetchone() == (D("500.00"), D("500.00"), True, True)
+    assert payment_rows(admin_conn) == []
 
 
 def test_a_contract_for_an_unknown_client_is_refused(db, admin_conn, staff):
     with pytest.raises(NotFound, match="No client with id 999"):
-        service.create_contract(db, staff["manager"], 999, D("1"), D("1"))
+        service.create_contract(db, staff["manager"], 999, D("1"))
     assert contract_rows(admin_conn) == []
 
 
 @pytest.mark.parametrize(
-    "total, remaining, message",
+    "total, message",
     [
-        (D("-1"), D("0"), "Total amount cannot be negative"),
-        (D("10"), D("-0.01"), "Remaining amount cannot be negative"),
-        (D("10.001"), D("0"), "Total amount can have at most 2 decimals"),
-        (D("10"), D("0.005"), "Remaining amount can have at most 2 decimals"),
-        (D("10000000000"), D("0"), "Total amount cannot exceed 9999999999.99"),
-        (D("1E+12"), D("0"), "Total amount cannot exceed 9999999999.99"),
-        (D("10"), D("10.01"), "The remaining amount cannot be more than the total"),
-        (D("NaN"), D("0"), "Total amount must be a number"),
-        (D("Infinity"), D("0"), "Total amount must be a number"),
-        (10.5, D("0"), "Total amount must be an exact decimal amount"),
-        ("10", D("0"), "Total amount must be an exact decimal amount"),
-        (True, D("0"), "Total amount must be an exact decimal amount"),
-        (D("10"), None, "Remaining amount must be an exact decimal amount"),
+        (D("-1"), "Total amount cannot be negative"),
+        (D("10.001"), "Total amount can have at most 2 decimals"),
+        (D("10000000000"), "Total amount cannot exceed 9999999999.99"),
+        (D("1E+12"), "Total amount cannot exceed 9999999999.99"),
+        (D("NaN"), "Total amount must be a number"),
+        (D("Infinity"), "Total amount must be a number"),
+        (10.5, "Total amount must be an exact decimal amount"),
+        ("10", "Total amount must be an exact decimal amount"),
+        (True, "Total amount must be an exact decimal amount"),
+        (None, "Total amount must be an exact decimal amount"),
     ],
 )
-def test_each_amount_rule_refuses_a_new_contract(db, admin_conn, staff, total, remaining, message):
+def test_each_amount_rule_refuses_a_new_contract(db, admin_conn, staff, total, message):
     client_id = make_client(admin_conn, staff["bill"].id)
     with pytest.raises(ValidationError, match=message):
-        service.create_contract(db, staff["manager"], client_id, total, remaining)
+        service.create_contract(db, staff["manager"], client_id, total)
     assert contract_rows(admin_conn) == []
 
 
 def test_amount_limits_themselves_are_accepted(db, admin_conn, staff):
     client_id = make_client(admin_conn, staff["bill"].id)
-    big = service.create_contract(db, staff["manager"], client_id, D("9999999999.99"), D("9999999999.99"))
-    free = service.create_contract(db, staff["manager"], client_id, D("0"), D("0.00"))
+    big = service.create_contract(db, staff["manager"], client_id, D("9999999999.99"))
+    free = service.create_contract(db, staff["manager"], client_id, D("0"))
     assert amounts(admin_conn, big.id)[:2] == (D("9999999999.99"), D("9999999999.99"))
     assert amounts(admin_conn, free.id)[:2] == (D("0.00"), D("0.00"))
 
@@ -280,12 +281,13 @@ def test_amount_limits_themselves_are_accepted(db, admin_conn, staff):
 # Updating and signing ---------------------------------------------------------------------------------
 
 
-def test_sales_updates_the_amounts_and_signs_their_clients_contract(db, admin_conn, staff):
-    contract_id = contract_for(admin_conn, staff["bill"].id, total="1000.00")
-    saved = service.update_contract(db, staff["bill"], contract_id, 1, D("1500"), D("1400.25"), True)
+def test_sales_updates_the_total_and_signs_their_clients_contract(db, admin_conn, staff):
+    contract_id = contract_for(admin_conn, staff["bill"].id, total="1000.00", remaining="900.00")
+    saved = service.update_contract(db, staff["bill"], contract_id, 1, D("1500"), True)
+    # 100 was paid: the remaining amount follows the total
     assert (saved.total_amount, saved.remaining_amount, saved.is_signed, saved.version) == (
         D("1500.00"),
-        D("1400.25"),
+        D("1400.00"),
         True,
         2,
     )
@@ -293,17 +295,72 @@ def test_sales_updates_the_amounts_and_signs_their_clients_contract(db, admin_co
         "SELECT signed_at FROM contracts WHERE id = %s", (contract_id,)
     ).fetchone()[0]
     assert signed_at is not None
-    service.update_contract(db, staff["manager"], contract_id, 2, D("1500"), D("1000"), True)
+    service.update_contract(db, staff["manager"], contract_id, 2, D("100"), True)
     assert admin_conn.execute(
-        "SELECT remaining_amount, signed_at, version FROM contracts WHERE id = %s", (contract_id,)
-    ).fetchone() == (D("1000.00"), signed_at, 3)
+        "SELECT total_amount, remaining_amount, signed_at, version FROM contracts WHERE id = %s",
+        (contract_id,),
+    ).fetchone() == (D("100.00"), D("0.00"), signed_at, 3)
+
+
+def test_the_remaining_amount_cannot_be_set_back_after_a_payment(db, admin_conn, staff):
+    """The review's case: after paying 800 of 1000, saving the contract keeps 200 remaining."""
+    contract_id = contract_for(admin_conn, staff["bill"].id, total="1000.00")
+    service.record_payment(db, staff["bill"], contract_id, D("800"))
+    saved = service.update_contract(db, staff["manager"], contract_id, 2, D("1000"), True)
+    assert (saved.total_amount, saved.remaining_amount) == (D("1000.00"), D("200.00"))
+    assert amounts(admin_conn, contract_id) == (D("1000.00"), D("200.00"), True, 3)
+
+
+def test_the_total_cannot_go_below_what_was_paid(db, admin_conn, staff):
+    contract_id = contract_for(admin_conn, staff["bill"].id, total="1000.00", remaining="200.00")
+    before = contract_rows(admin_conn)
+    refusal = r"The total \(799\.99\) cannot be less than what was already paid \(800\.00\)\."
+    with pytest.raises(ValidationError, match=refusal):
+        service.update_contract(db, staff["manager"], contract_id, 1, D("799.99"), False)
+    assert contract_rows(admin_conn) == before
+    saved = service.update_contract(db, staff["manager"], contract_id, 1, D("800"), False)
+    assert (saved.total_amount, saved.remaining_amount) == (D("800.00"), D("0.00"))
+
+
+def test_the_database_keeps_remaining_equal_to_total_minus_payments(db, admin_conn, staff):
+    """Checked at commit, whoever writes: the app role or a superuser."""
+    contract_id = contract_for(admin_conn, staff["bill"].id, total="1000.00", remaining="200.00")
+    before = (contract_rows(admin_conn), payment_rows(admin_conn))
+    repo = ContractRepository(db.conn)
+    with pytest.raises(ValidationError, match="always the total minus the payments recorded"):
+        with service.database_rules_as_messages(), db.transaction(staff["manager"].id):
+            repo.update(contract_id, 1, D("1000"), D("1000"), False)
+    with pytest.raises(ValidationError, match="always the total minus the payments recorded"):
+        with service.database_rules_as_messages(), db.transaction(staff["manager"].id):
+            repo.insert_payment(contract_id, D("50"), staff["manager"].id)  # remaining not lowered
+    with pytest.raises(ValidationError, match="always the total minus the payments recorded"):
+        with service.database_rules_as_messages(), db.transaction(staff["manager"].id):
+            repo.lower_remaining(contract_id, D("50"))  # no payment recorded
+    with pytest.raises(ValidationError, match="always the total minus the payments recorded"):
+        with service.database_rules_as_messages(), db.transaction(staff["manager"].id):
+            repo.insert(make_client(admin_conn, staff["bill"].id, "New"), D("100"), D("40"), False)
+    for statement in (
+        "UPDATE contracts SET total_amount = total_amount + 1",
+        "UPDATE payments SET amount = amount - 1",
+        "DELETE FROM payments",
+    ):
+        with pytest.raises(psycopg.errors.CheckViolation) as raw:
+            with admin_conn.transaction():
+                admin_conn.execute(statement)
+        assert raw.value.diag.constraint_name == "contracts_remaining_is_total_minus_paid"
+    assert (contract_rows(admin_conn), payment_rows(admin_conn)) == before
+    # both sides in one transaction: fine
+    with db.transaction(staff["manager"].id):
+        repo.lower_remaining(contract_id, D("50"))
+        repo.insert_payment(contract_id, D("50"), staff["manager"].id)
+    assert amounts(admin_conn, contract_id)[:2] == (D("1000.00"), D("150.00"))
 
 
 def test_a_signed_contract_cannot_be_unsigned_by_the_service(db, admin_conn, staff):
     contract_id = contract_for(admin_conn, staff["bill"].id, signed=True)
     before = contract_rows(admin_conn)
     with pytest.raises(ValidationError, match="A signed contract cannot be un-signed"):
-        service.update_contract(db, staff["manager"], contract_id, 1, D("1000"), D("1000"), False)
+        service.update_contract(db, staff["manager"], contract_id, 1, D("1000"), False)
     assert contract_rows(admin_conn) == before
 
 
@@ -338,14 +395,16 @@ def test_the_database_keeps_remaining_between_zero_and_total(db, admin_conn, sta
 
 
 def test_an_invalid_update_saves_nothing(db, admin_conn, staff):
-    contract_id = contract_for(admin_conn, staff["bill"].id, total="100.00")
+    contract_id = contract_for(admin_conn, staff["bill"].id, total="100.00", remaining="40.00")
     before = contract_rows(admin_conn)
-    with pytest.raises(ValidationError, match="The remaining amount cannot be more than the total"):
-        service.update_contract(db, staff["bill"], contract_id, 1, D("50"), D("60"), True)
+    with pytest.raises(ValidationError, match=r"cannot be less than what was already paid \(60\.00\)"):
+        service.update_contract(db, staff["bill"], contract_id, 1, D("50"), True)
+    with pytest.raises(ValidationError, match="Total amount cannot be negative"):
+        service.update_contract(db, staff["bill"], contract_id, 1, D("-50"), True)
     with pytest.raises(ValidationError, match="Signed must be yes or no"):
-        service.update_contract(db, staff["bill"], contract_id, 1, D("50"), D("40"), "yes")
+        service.update_contract(db, staff["bill"], contract_id, 1, D("50"), "yes")
     with pytest.raises(NotFound, match="No contract with id 999"):
-        service.update_contract(db, staff["bill"], 999, 1, D("50"), D("40"), True)
+        service.update_contract(db, staff["bill"], 999, 1, D("50"), True)
     assert contract_rows(admin_conn) == before
 
 
@@ -413,6 +472,7 @@ def test_the_guarded_update_never_takes_remaining_below_zero(db, admin_conn, sta
         assert repo.lower_remaining(contract_id, D("100.01")) is None
         assert repo.lower_remaining(contract_id, D("100.00")) == D("0.00")
         assert repo.lower_remaining(contract_id, D("0.01")) is None
+        repo.insert_payment(contract_id, D("100.00"), staff["bill"].id)
     assert amounts(admin_conn, contract_id)[1] == D("0.00")
 
 
@@ -428,6 +488,7 @@ def test_a_payment_waiting_on_another_one_sees_what_it_left(db, second_db, admin
 
     with db.transaction(staff["bill"].id):
         assert ContractRepository(db.conn).lower_remaining(contract_id, D("60")) == D("40.00")
+        ContractRepository(db.conn).insert_payment(contract_id, D("60"), staff["bill"].id)
         waiter = threading.Thread(target=second_payment)
         waiter.start()
         wait_for_lock_waiters(admin_conn, 1)
@@ -512,12 +573,10 @@ def test_the_second_of_two_concurrent_edits_is_refused(db, second_db, admin_conn
     contract_id = contract_for(admin_conn, staff["bill"].id, total="1000.00")
     mine = service.get_contract(db, contract_id)
     theirs = service.get_contract(second_db, contract_id)
-    service.update_contract(db, staff["manager"], contract_id, mine.version, D("1000"), D("900"), False)
+    service.update_contract(db, staff["manager"], contract_id, mine.version, D("900"), False)
     with pytest.raises(StaleRecord, match="Changed by someone else meanwhile — reload and try again"):
-        service.update_contract(
-            second_db, staff["bill"], contract_id, theirs.version, D("2000"), D("2000"), True
-        )
-    assert amounts(admin_conn, contract_id) == (D("1000.00"), D("900.00"), False, 2)
+        service.update_contract(second_db, staff["bill"], contract_id, theirs.version, D("2000"), True)
+    assert amounts(admin_conn, contract_id) == (D("900.00"), D("900.00"), False, 2)
 
 
 def test_an_edit_started_before_a_payment_is_refused(db, second_db, admin_conn, staff):
@@ -525,19 +584,17 @@ def test_an_edit_started_before_a_payment_is_refused(db, second_db, admin_conn, 
     seen = service.get_contract(second_db, contract_id)
     service.record_payment(db, staff["bill"], contract_id, D("250"))
     with pytest.raises(StaleRecord):
-        service.update_contract(
-            second_db, staff["manager"], contract_id, seen.version, D("1000"), D("1000"), True
-        )
+        service.update_contract(second_db, staff["manager"], contract_id, seen.version, D("1000"), True)
     assert amounts(admin_conn, contract_id) == (D("1000.00"), D("750.00"), False, 2)
 
 
 def test_a_save_at_an_old_version_touches_no_row(db, second_db, admin_conn, staff):
     contract_id = contract_for(admin_conn, staff["bill"].id, total="1000.00")
     with second_db.transaction(staff["manager"].id):
-        assert ContractRepository(second_db.conn).update(contract_id, 1, D("1000"), D("500"), False)
+        assert ContractRepository(second_db.conn).update(contract_id, 1, D("500"), D("500"), False)
     with db.transaction(staff["manager"].id):
-        assert not ContractRepository(db.conn).update(contract_id, 1, D("1000"), D("10"), True)
-    assert amounts(admin_conn, contract_id) == (D("1000.00"), D("500.00"), False, 2)
+        assert not ContractRepository(db.conn).update(contract_id, 1, D("10"), D("10"), True)
+    assert amounts(admin_conn, contract_id) == (D("500.00"), D("500.00"), False, 2)
 
 
 def test_a_sales_employee_loses_a_contract_whose_client_was_reassigned(db, second_db, admin_conn, staff):
@@ -547,7 +604,7 @@ def test_a_sales_employee_loses_a_contract_whose_client_was_reassigned(db, secon
     client_service.reassign_client(db, staff["manager"], client_id, 1, staff["sam"].id)
     before = contract_rows(admin_conn)
     with pytest.raises(PermissionDenied, match="Only the client's sales contact can update this contract"):
-        service.update_contract(second_db, staff["bill"], contract_id, seen.version, D("100"), D("0"), True)
+        service.update_contract(second_db, staff["bill"], contract_id, seen.version, D("100"), True)
     with pytest.raises(PermissionDenied, match="Only the client's sales contact can record a payment"):
         service.record_payment(second_db, staff["bill"], contract_id, D("1"))
     assert contract_rows(admin_conn) == before
@@ -561,8 +618,8 @@ def test_a_sales_employee_loses_a_contract_whose_client_was_reassigned(db, secon
 def test_sql_looking_and_non_latin_client_names_round_trip_in_contracts(db, admin_conn, staff):
     client_id = make_client(admin_conn, staff["bill"].id, SQL_LIKE, email="a@b.jp", company=NON_LATIN)
     other_id = make_client(admin_conn, staff["bill"].id, NON_LATIN, email="c@d.jp")
-    first = service.create_contract(db, staff["manager"], client_id, D("10"), D("10"))
-    second = service.create_contract(db, staff["manager"], other_id, D("10"), D("10"))
+    first = service.create_contract(db, staff["manager"], client_id, D("10"))
+    second = service.create_contract(db, staff["manager"], other_id, D("10"))
     assert [c.client_name for c in service.list_contracts(db, 0, 10)] == [NON_LATIN, SQL_LIKE]
     assert service.get_contract_detail(db, first.id).contract.client_name == SQL_LIKE
     assert service.get_contract(db, second.id).client_name == NON_LATIN

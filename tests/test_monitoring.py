@@ -409,12 +409,10 @@ def test_signing_a_contract_sends_contract_signed_once(sentry, db, admin_conn):
     boss = make_employee(admin_conn, "management", "boss")
     sales = make_employee(admin_conn, "sales", "sally")
     client_id = make_client(admin_conn, sales.id, email=CLIENT_EMAIL)
-    signed = contracts.create_contract(db, boss, client_id, Decimal("500.00"), Decimal("500.00"), signed=True)
-    draft = contracts.create_contract(db, boss, client_id, Decimal("900.00"), Decimal("900.00"))
-    draft = contracts.update_contract(
-        db, sales, draft.id, draft.version, Decimal("950.00"), Decimal("950.00"), True
-    )
-    contracts.update_contract(db, sales, draft.id, draft.version, Decimal("950.00"), Decimal("100.00"), True)
+    signed = contracts.create_contract(db, boss, client_id, Decimal("500.00"), signed=True)
+    draft = contracts.create_contract(db, boss, client_id, Decimal("900.00"))
+    draft = contracts.update_contract(db, sales, draft.id, draft.version, Decimal("950.00"), True)
+    contracts.update_contract(db, sales, draft.id, draft.version, Decimal("1000.00"), True)
     contracts.record_payment(db, sales, signed.id, Decimal("100.00"))
     assert sent_business_events(sentry) == [
         (

@@ -4,7 +4,9 @@ deactivated, called on the service layer directly (no menu to hide anything), on
 "Own" means the actor is the record's owner as far as their team can be: the client's sales
 contact for creating an event, the event's support contact for a support employee, and the
 client's sales contact for the other teams (a sales employee whose client it is still may not
-touch the event). "Deactivated" is an own record whose actor has since been deactivated.
+touch the event). A manager or support employee who is a client's sales contact moved teams after
+getting the client (the database gives new clients to active sales only). "Deactivated" is an own
+record whose actor has since been deactivated.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from crm.errors import PermissionDenied
 from crm.permissions import Action
 from crm.repositories.events import EventFields
 from crm.services import events as service
-from tests.factories import make_client, make_contract, make_employee, make_event
+from tests.factories import make_client_of, make_contract, make_employee, make_event
 
 ACTIONS = (Action.CREATE_EVENT, Action.ASSIGN_SUPPORT, Action.UPDATE_EVENT)
 TEAMS = ("management", "sales", "support")
@@ -65,7 +67,7 @@ def test_event_write_permission_matrix(db, admin_conn, action, team, case):
     owns = case in ("own", "deactivated")
 
     client_owner = actor if owns and (action is Action.CREATE_EVENT or team != "support") else other_sales
-    contract = make_contract(admin_conn, make_client(admin_conn, client_owner.id), signed=True)
+    contract = make_contract(admin_conn, make_client_of(admin_conn, client_owner), signed=True)
     event_id = None
     if action is not Action.CREATE_EVENT:
         support = actor if owns and team == "support" else other_support

@@ -100,7 +100,7 @@ def writes(db, w):
         ),
         "create_contract": (
             "manager",
-            lambda a: contracts_service.create_contract(db, a, w["client"], Decimal("5"), Decimal("5")),
+            lambda a: contracts_service.create_contract(db, a, w["client"], Decimal("5")),
         ),
         "assign_support": (
             "manager",
@@ -166,7 +166,7 @@ def test_a_manager_moved_to_sales_cannot_create_a_contract(db, admin_conn, world
     move(admin_conn, stale, "sales")
     before = snapshot(admin_conn)
     with pytest.raises(PermissionDenied):
-        contracts_service.create_contract(db, stale, world["client"], Decimal("5"), Decimal("5"))
+        contracts_service.create_contract(db, stale, world["client"], Decimal("5"))
     assert snapshot(admin_conn) == before
 
 

@@ -6,6 +6,11 @@ is read again under lock and the permission re-checked (its client may have been
 meanwhile). Amount saves carry the version the editor read, so a concurrent change makes the
 second save fail with StaleRecord. A payment lowers the remaining amount with a guarded UPDATE,
 so two payments at once can never take it below zero.
+
+The remaining amount is never typed: it is the total minus the payments recorded (a new contract
+owes its total). Editing the total recomputes it under the contract's lock, and a total below what
+was already paid is refused. The database checks the same rule at every commit
+(sql/0006_hardening.sql).
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ from crm.services.rules import rules_as_messages
 
 __all__ = [
     "ContractDetail",
-    "clean_amounts",
     "clean_payment",
+    "clean_total",
     "contracts_not_fully_paid",
     "contracts_not_signed",
     "create_contract",
@@ -42,12 +47,14 @@ __all__ = [
 
 PAYMENTS_SHOWN = 50
 REMAINING_ABOVE_TOTAL = "The remaining amount cannot be more than the total."
+REMAINING_FOLLOWS_PAYMENTS = "The remaining amount is always the total minus the payments recorded."
 NO_UNSIGN = "A signed contract cannot be un-signed."
 PAYMENT_NOT_POSITIVE = "A payment must be more than 0."
 
 # What a broken database rule means to the user, by constraint name.
 _RULE_MESSAGES = {
     "contracts_remaining_range": REMAINING_ABOVE_TOTAL,
+    "contracts_remaining_is_total_minus_paid": REMAINING_FOLLOWS_PAYMENTS,
     "contracts_total_amount_check": "The total cannot be negative.",
     "contracts_never_unsign": NO_UNSIGN,
     "contracts_signed_at": "A signed contract has a signing date, an unsigned one none.",
@@ -80,13 +87,14 @@ def _money(value: object, what: str) -> Decimal:
     return validation.amount(str(value), what)
 
 
-def clean_amounts(total: object, remaining: object) -> tuple[Decimal, Decimal]:
-    """Validated (total, remaining): exact, >= 0, 2 decimals at most, remaining <= total."""
-    total = _money(total, "Total amount")
-    remaining = _money(remaining, "Remaining amount")
-    if remaining > total:
-        raise ValidationError(REMAINING_ABOVE_TOTAL)
-    return total, remaining
+def clean_total(total: object) -> Decimal:
+    """A validated total amount: exact, >= 0, 2 decimals at most."""
+    return _money(total, "Total amount")
+
+
+def total_below_paid(total: Decimal, paid: Decimal) -> str:
+    """The refusal of a total below what the contract's payments already add up to."""
+    return f"The total ({total:,.2f}) cannot be less than what was already paid ({paid:,.2f})."
 
 
 def clean_payment(amount: object) -> Decimal:
@@ -165,19 +173,22 @@ def _signed_event(contract: Contract, actor: Employee) -> None:
 
 
 def create_contract(
-    db: Database, actor: Employee, client_id: int, total: object, remaining: object, signed: bool = False
+    db: Database, actor: Employee, client_id: int, total: object, signed: bool = False
 ) -> Contract:
-    """Create a contract for any client (management); its sales contact is the client's."""
+    """Create a contract for any client (management); its sales contact is the client's.
+
+    Nothing is paid yet: the remaining amount is the total.
+    """
     client = ClientRepository(db.conn).get(client_id)
     if client is None:
         raise NotFound(f"No client with id {client_id}.")
     permissions.require(actor, Action.CREATE_CONTRACT, owner_id=client.sales_contact_id)
-    total, remaining = clean_amounts(total, remaining)
+    total = clean_total(total)
     if not isinstance(signed, bool):
         raise ValidationError("Signed must be yes or no.")
-    with db.transaction(actor.id), database_rules_as_messages():
+    with database_rules_as_messages(), db.transaction(actor.id):
         recheck_actor(db, actor, Action.CREATE_CONTRACT, owner_id=client.sales_contact_id)
-        contract_id = ContractRepository(db.conn).insert(client_id, total, remaining, signed)
+        contract_id = ContractRepository(db.conn).insert(client_id, total, total, signed)
     contract = get_contract(db, contract_id)
     if contract.is_signed:
         _signed_event(contract, actor)
@@ -190,23 +201,33 @@ def update_contract(
     contract_id: int,
     version: int,
     total: object,
-    remaining: object,
     signed: bool,
 ) -> Contract:
-    """Save a contract's amounts and signed state (a signed contract stays signed)."""
+    """Save a contract's total and signed state (a signed contract stays signed).
+
+    The remaining amount becomes the total minus the payments recorded; a total below what was
+    already paid is refused.
+    """
     current = get_contract(db, contract_id)
     permissions.require(actor, Action.UPDATE_CONTRACT, owner_id=current.sales_contact_id)
     if current.version != version:
         raise StaleRecord()
-    total, remaining = clean_amounts(total, remaining)
+    total = clean_total(total)
     if not isinstance(signed, bool):
         raise ValidationError("Signed must be yes or no.")
     if current.is_signed and not signed:
         raise ValidationError(NO_UNSIGN)
-    with db.transaction(actor.id), database_rules_as_messages():
+    if total < current.total_amount - current.remaining_amount:
+        raise ValidationError(total_below_paid(total, current.total_amount - current.remaining_amount))
+    repo = ContractRepository(db.conn)
+    with database_rules_as_messages(), db.transaction(actor.id):
         locked = _locked(db, contract_id)
         permissions.require(actor, Action.UPDATE_CONTRACT, owner_id=locked.sales_contact_id)
-        if not ContractRepository(db.conn).update(contract_id, version, total, remaining, signed):
+        # Under the lock no payment can be recorded: what is paid now is what stays paid.
+        paid = repo.paid(contract_id)
+        if total < paid:
+            raise ValidationError(total_below_paid(total, paid))
+        if not repo.update(contract_id, version, total, total - paid, signed):
             raise StaleRecord()
     contract = get_contract(db, contract_id)
     if contract.is_signed and not current.is_signed:
@@ -222,7 +243,7 @@ def record_payment(db: Database, actor: Employee, contract_id: int, amount: obje
     if amount > current.remaining_amount:
         raise ValidationError(payment_too_large(amount, current.remaining_amount))
     repo = ContractRepository(db.conn)
-    with db.transaction(actor.id), database_rules_as_messages():
+    with database_rules_as_messages(), db.transaction(actor.id):
         # Under lock: another payment, an edit or a reassignment may have happened meanwhile.
         locked = _locked(db, contract_id)
         recheck_actor(db, actor, Action.RECORD_PAYMENT, owner_id=locked.sales_contact_id)

@@ -127,26 +127,20 @@ def contracts_not_fully_paid(session: Session) -> None:
 # Forms ---------------------------------------------------------------------------------------------
 
 
-def _ask_amounts(session: Session, current: Contract | None) -> tuple[Decimal, Decimal]:
-    """Ask the total and the remaining amount (remaining defaults to the total for a new contract)."""
-    total = session.ask(
-        "Total amount:",
-        partial(validation.amount, what="Total amount"),
-        str(current.total_amount) if current else "",
-    )
+def _ask_total(session: Session, current: Contract | None) -> Decimal:
+    """Ask the total amount; an existing contract's cannot go below what was already paid.
 
-    def parse_remaining(raw: str) -> Decimal:
-        remaining = validation.amount(raw, "Remaining amount")
-        if remaining > total:
-            raise ValidationError(service.REMAINING_ABOVE_TOTAL)
-        return remaining
+    The remaining amount is never asked: it is the total minus the payments recorded.
+    """
+    paid = current.total_amount - current.remaining_amount if current else Decimal(0)
 
-    remaining = session.ask(
-        "Remaining amount:",
-        parse_remaining,
-        str(current.remaining_amount) if current else str(total),
-    )
-    return total, remaining
+    def parse_total(raw: str) -> Decimal:
+        total = validation.amount(raw, "Total amount")
+        if total < paid:
+            raise ValidationError(service.total_below_paid(total, paid))
+        return total
+
+    return session.ask("Total amount:", parse_total, str(current.total_amount) if current else "")
 
 
 def create_contract(session: Session) -> None:
@@ -157,10 +151,10 @@ def create_contract(session: Session) -> None:
         f"New contract for {client.full_name} (client {client.id}),"
         f" sales contact {client.sales_contact_name}."
     )
-    total, remaining = _ask_amounts(session, None)
+    total = _ask_total(session, None)
     signed = session.prompts.confirm("Is it signed already?", default=False)
     session.confirm_write()
-    contract = service.create_contract(session.db, session.employee, client.id, total, remaining, signed)
+    contract = service.create_contract(session.db, session.employee, client.id, total, signed)
     state = "signed" if contract.is_signed else "not signed yet"
     print(f"Contract {contract.id} created for {contract.client_name} ({state}).")
 
@@ -170,8 +164,8 @@ def update_contract(session: Session) -> None:
     contract = _ask_contract(session)
     permissions.require(session.employee, Action.UPDATE_CONTRACT, owner_id=contract.sales_contact_id)
     show_contract(service.get_contract_detail(session.db, contract.id))
-    print("Press Enter to keep a value.")
-    total, remaining = _ask_amounts(session, contract)
+    print("Press Enter to keep a value. The remaining amount follows the total (total minus payments).")
+    total = _ask_total(session, contract)
     if contract.is_signed:
         print("The contract is signed; it stays signed.")
         signed = True
@@ -179,10 +173,11 @@ def update_contract(session: Session) -> None:
         signed = session.prompts.confirm("Sign the contract now?", default=False)
     session.confirm_write()
     saved = service.update_contract(
-        session.db, session.employee, contract.id, contract.version, total, remaining, signed
+        session.db, session.employee, contract.id, contract.version, total, signed
     )
     note = " and signed" if saved.is_signed and not contract.is_signed else ""
     print(f"Contract {saved.id} saved{note}.")
+    print(f"Total {money(saved.total_amount)}; {money(saved.remaining_amount)} remains to be paid.")
 
 
 def record_payment(session: Session) -> None:
