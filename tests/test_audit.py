@@ -23,7 +23,7 @@ from crm.services import employees as employee_service
 from crm.services import events as event_service
 from crm.services.clients import ClientFields
 from crm.services.employees import EmployeeFields
-from crm.ui.history import history_section
+from crm.ui.history import history_row, history_section
 from crm.ui.menu import run_action
 from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee
@@ -436,6 +436,20 @@ def test_history_keeps_amounts_exact(db, admin_conn, staff):
     assert {line.field: line.new for line in lines}["total_amount"] == Decimal("1000.10")
 
 
+def test_history_of_a_contract_shows_its_payments(db, admin_conn, staff):
+    client_id = make_client(admin_conn, staff["sales"].id)
+    contract = contract_service.create_contract(db, staff["manager"], client_id, Decimal("1000.00"))
+    other = contract_service.create_contract(db, staff["manager"], client_id, Decimal("50.00"))
+    contract_service.record_payment(db, staff["sales"], contract.id, Decimal("250.50"))
+    contract_service.record_payment(db, staff["manager"], other.id, Decimal("10.00"))
+    lines = history.record_history(db, staff["manager"], "contracts", contract.id, 0, 50)
+    payment = [line for line in lines if line.source == "payments"]
+    assert {line.field: line.new for line in payment}.keys() == {"amount", "paid_at"}
+    assert {line.field: line.new for line in payment}["amount"] == Decimal("250.50")
+    assert {line.employee_name for line in payment} == {"Sally Sales"}
+    assert history_row(payment[0])[2] == f"payment {payment[0].source_id} recorded"
+
+
 def test_history_of_a_missing_record_is_not_found(db, staff):
     with pytest.raises(NotFound, match="No event with id 99"):
         history.record_history(db, staff["manager"], "events", 99, 0, 10)
@@ -463,7 +477,9 @@ def test_history_menu_shows_a_record_newest_first(db, admin_conn, staff, capsys)
     data = rows[3:]
     assert "Kevin Casey Jr" in data[0] and data[0].rstrip().endswith("Kevin C. Casey")
     assert data[1].rstrip().endswith("Kevin Casey Jr") and "updated" in data[1]
-    assert all("created" in row for row in data[2:]) and len(data) == 2 + 5
+    # created: name, e-mail, company, sales contact — not the phone it was created without
+    assert all("created" in row for row in data[2:]) and len(data) == 2 + 4
+    assert not any("phone" in row for row in data)
     assert all("Sally Sales" in row for row in data)
     assert "full name" in data[0] and "sales contact" in out and f"{staff['sales'].id} (Sally Sales)" in out
     assert prompts.answers == []

@@ -35,6 +35,8 @@ class HistoryLine:
     employee_id: int | None
     employee_name: str | None
     action: str  # insert / update
+    source: str  # the audited table: the record's own, or "payments" for a contract's payments
+    source_id: int
     field: str
     old: Any
     new: Any
@@ -59,13 +61,20 @@ class AuditRepository:
             set_json_loads(_json_loads, cur)
             return cur.execute(
                 "SELECT a.id AS audit_id, a.at, a.employee_id, e.full_name AS employee_name, a.action,"
-                " c.key AS field,"
+                " a.table_name AS source, a.record_id AS source_id, c.key AS field,"
                 " CASE WHEN jsonb_typeof(c.value) = 'array' THEN c.value -> 0 END AS old,"
                 " CASE WHEN jsonb_typeof(c.value) = 'array' THEN c.value -> 1 ELSE c.value END AS new"
-                " FROM audit_log a"
+                " FROM ("
+                "   (SELECT * FROM audit_log WHERE table_name = %(table)s AND record_id = %(id)s)"
+                "   UNION ALL"
+                "   (SELECT * FROM audit_log WHERE %(table)s = 'contracts' AND table_name = 'payments'"
+                "     AND ((changes -> 'contract_id') ->> 1)::bigint = %(id)s)"
+                " ) a"
                 " LEFT JOIN employees e ON e.id = a.employee_id"
                 " CROSS JOIN LATERAL jsonb_each(a.changes) AS c"
-                " WHERE a.table_name = %(table)s AND a.record_id = %(id)s"
+                # A creation lists the fields it set, not the empty ones; a payment its amount and date.
+                " WHERE NOT (a.action = 'insert' AND c.value -> 1 IN ('null'::jsonb, '\"\"'::jsonb))"
+                "   AND (a.table_name <> 'payments' OR c.key IN ('amount', 'paid_at'))"
                 " ORDER BY a.at DESC, a.id DESC, c.key"
                 " OFFSET %(offset)s LIMIT %(limit)s",
                 {"table": table, "id": record_id, "offset": offset, "limit": limit},

@@ -49,7 +49,9 @@ def history_row(line: HistoryLine) -> tuple:
     return (
         line.at,
         line.employee_name or SYSTEM,
-        ACTIONS.get(line.action, line.action),
+        f"payment {line.source_id} recorded"
+        if line.source == "payments"
+        else ACTIONS.get(line.action, line.action),
         field_label(line.field),
         _value(line.field, line.old),
         _value(line.field, line.new),
