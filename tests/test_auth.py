@@ -291,7 +291,7 @@ def test_idle_session_asks_the_password_and_a_wrong_one_logs_out_and_counts(db, 
             return super().choose(message, choices)
 
     session = Session(db, employee, Idle(["Things", "wrong password"]), clock=clock)
-    assert run_team_menu(session, write_action(log)) is Outcome.LOG_OUT
+    assert run_team_menu(session, write_action(log)) is Outcome.ENDED
     assert log == []
     assert "Wrong password: you have been logged out." in capsys.readouterr().out
     assert throttle_row(admin_conn, "bill")[0] == 1
@@ -346,7 +346,7 @@ def test_the_wrong_password_that_locks_the_account_logs_the_session_out(db, admi
         fail(db, "bill", T0 - timedelta(minutes=minute + 1))  # someone else, at the login prompt
     log = []
     prompts = ScriptedPrompts(["Things", "Save something", "wrong again"])
-    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), write_action(log)) is Outcome.LOG_OUT
+    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), write_action(log)) is Outcome.ENDED
     hhmm = (T0 + timedelta(minutes=15)).astimezone().strftime("%H:%M")
     out = capsys.readouterr().out
     assert f"try again at {hhmm}. You have been logged out." in out

@@ -74,7 +74,7 @@ def test_idle_while_paging_with_a_wrong_password_logs_out_and_shows_no_more(db, 
 
     prompts = AtPrompt(["Clients", "List clients", "Next page", "not my password"], "Page:", idle)
     session = Session(db, bill, prompts, clock=clock)
-    assert run_team_menu(session, [clients_section()]) is Outcome.LOG_OUT
+    assert run_team_menu(session, [clients_section()]) is Outcome.ENDED
     out = capsys.readouterr().out
     assert "Wrong password: you have been logged out." in out
     assert pages_shown(out) == [1]
@@ -90,7 +90,7 @@ def test_deactivated_while_paging_is_logged_out_before_the_next_page(db, admin_c
 
     prompts = AtPrompt(["Clients", "List clients", "Next page"], "Page:", deactivate)
     session = Session(db, bill, prompts, clock=Clock())
-    assert run_team_menu(session, [clients_section()]) is Outcome.LOG_OUT
+    assert run_team_menu(session, [clients_section()]) is Outcome.ENDED
     out = capsys.readouterr().out
     assert "Your account has been deactivated: you have been logged out." in out
     assert pages_shown(out) == [1]
@@ -139,7 +139,7 @@ def test_deactivated_in_the_middle_of_a_form_is_logged_out_at_the_next_answer(db
         ["Clients", "Create a client", "Form Client", "form@client.test"], "E-mail:", deactivate
     )
     session = Session(db, bill, prompts, clock=Clock())
-    assert run_team_menu(session, [clients_section()]) is Outcome.LOG_OUT
+    assert run_team_menu(session, [clients_section()]) is Outcome.ENDED
     assert "Your account has been deactivated" in capsys.readouterr().out
     assert prompts.answers == []  # no phone, no company, no password asked
     assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (0,)

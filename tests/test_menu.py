@@ -162,7 +162,7 @@ def test_idle_session_with_a_wrong_password_logs_out(db, admin_conn, capsys):
             return super().choose(message, choices)
 
     session = Session(db, employee, Idle(["Clients", "not my password"]), clock=clock)
-    assert run_team_menu(session, sections(log)) is Outcome.LOG_OUT
+    assert run_team_menu(session, sections(log)) is Outcome.ENDED
     assert log == []
     assert "you have been logged out" in capsys.readouterr().out
 
@@ -177,6 +177,53 @@ def test_deactivated_while_logged_in_loses_access_at_the_next_action(db, admin_c
             return super().choose(message, choices)
 
     session = Session(db, employee, Deactivate(["Clients"]))
-    assert run_team_menu(session, sections(log)) is Outcome.LOG_OUT
+    assert run_team_menu(session, sections(log)) is Outcome.ENDED
     assert log == []
     assert "deactivated" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key", [CtrlC, CtrlD], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_d_at_the_idle_password_logs_out_instead_of_quitting(db, admin_conn, capsys, key):
+    employee = make_employee(admin_conn, "sales", "bill")
+    clock = Clock()
+    log = []
+
+    class Idle(ScriptedPrompts):
+        def choose(self, message, choices):
+            clock.now += timedelta(minutes=16)
+            return super().choose(message, choices)
+
+    session = Session(db, employee, Idle(["Clients", key]), clock=clock)
+    assert run_team_menu(session, sections(log)) is Outcome.ENDED
+    assert log == [] and "You have been logged out." in capsys.readouterr().out
+
+
+def test_enter_alone_at_the_password_before_a_save_cancels_without_counting(db, admin_conn, capsys):
+    employee = make_employee(admin_conn, "sales", "bill")
+    saved = []
+
+    def write(session):
+        session.confirm_write()
+        saved.append(1)
+
+    menu = [Section("Clients", (MenuAction("Create a client", write, permission=Action.CREATE_CLIENT),))]
+    session = session_for(db, employee, ["Clients", "Create a client", "", "Back", "Log out"])
+    assert run_team_menu(session, menu) is Outcome.LOG_OUT
+    assert saved == [] and "No password typed; nothing was saved." in capsys.readouterr().out
+    failures = admin_conn.execute("SELECT coalesce(sum(failures), 0) FROM login_throttle").fetchone()[0]
+    assert failures == 0
+
+
+def test_a_session_ended_by_the_program_is_announced_once(db, admin_conn, capsys):
+    from crm.ui.login import login_loop
+
+    employee = make_employee(admin_conn, "sales", "bill")
+
+    class Deactivate(ScriptedPrompts):
+        def choose(self, message, choices):
+            admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (employee.id,))
+            return super().choose(message, choices)
+
+    login_loop(db, Deactivate(["bill", DEFAULT_PASSWORD, "Clients", CtrlD]), sections([]))
+    out = capsys.readouterr().out
+    assert "you have been logged out" in out and "Logged out." not in out

@@ -263,7 +263,7 @@ def test_a_create_client_form_left_open_saves_nothing_after_a_deactivation(db, a
         ["Clients", "Create a client", "Form Left Open", "open@client.test", "", ""]
     )
     session = Session(db, sales, prompts)
-    assert run_team_menu(session, [clients_section()]) is Outcome.LOG_OUT
+    assert run_team_menu(session, [clients_section()]) is Outcome.ENDED
     assert "Your account has been deactivated" in capsys.readouterr().out
     assert snapshot(admin_conn)["clients"] == before
 

@@ -36,7 +36,9 @@ def login_loop(
             continue
         print(f"Welcome, {employee.full_name} ({employee.team}).")
         session = Session(db, employee, prompts, clock=clock, idle_limit=idle_limit)
-        if run_team_menu(session, sections) is Outcome.QUIT:
+        outcome = run_team_menu(session, sections)
+        if outcome is Outcome.QUIT:
             print("Goodbye.")
             return
-        print("Logged out.")
+        if outcome is Outcome.LOG_OUT:
+            print("Logged out.")

@@ -46,6 +46,7 @@ class Section:
 class Outcome(Enum):
     LOG_OUT = "log out"
     QUIT = "quit"
+    ENDED = "session ended"  # logged out by the program (idle, deactivated, locked); already said
 
 
 def run_action(action: MenuAction, session: Session) -> None:
@@ -90,7 +91,7 @@ def run_team_menu(session: Session, sections: list[Section]) -> Outcome:
             _run_section(session, choice)
     except LoggedOut as ended:
         print(ended)
-        return Outcome.LOG_OUT
+        return Outcome.ENDED
 
 
 def _run_section(session: Session, section: Section) -> None:

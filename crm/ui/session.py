@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from crm.db import Database
-from crm.errors import AuthenticationError
+from crm.errors import AuthenticationError, CRMError
 from crm.models import Employee
 from crm.repositories.employees import EmployeeRepository
 from crm.services import auth
@@ -50,6 +50,8 @@ class Session:
                 self.check_password(self.prompts.password(f"Password for {self.employee.username}:"))
             except AuthenticationError:
                 raise LoggedOut("Wrong password: you have been logged out.") from None
+            except (KeyboardInterrupt, EOFError):
+                raise LoggedOut("You have been logged out.") from None
         self.last_activity = self.clock()
         self.reload()
 
@@ -71,7 +73,10 @@ class Session:
         the save that follows acts as who they are now.
         """
         self.reload()
-        self.check_password(self.prompts.password(f"Password for {self.employee.username}:"))
+        password = self.prompts.password(f"Password for {self.employee.username}:")
+        if not password:  # Enter alone: the user changed their mind; not a failed attempt
+            raise CRMError("No password typed; nothing was saved.")
+        self.check_password(password)
 
     def check_password(self, password: str) -> None:
         """Check the employee's password: a wrong one raises AuthenticationError and counts as a
