@@ -90,6 +90,14 @@ def writes(db, w):
             "sales",
             lambda a: contracts_service.record_payment(db, a, w["signed"], Decimal("10.00")),
         ),
+        "update_contract (sales)": (
+            "sales",
+            lambda a: contracts_service.update_contract(db, a, w["signed"], 1, Decimal("2000.00"), True),
+        ),
+        "update_contract (manager)": (
+            "manager",
+            lambda a: contracts_service.update_contract(db, a, w["signed"], 1, Decimal("2000.00"), True),
+        ),
         "create_event": (
             "sales",
             lambda a: events_service.create_event(db, a, w["for_event"], event_fields(now), now),
@@ -121,6 +129,8 @@ WRITES = [
     "create_client",
     "update_client",
     "record_payment",
+    "update_contract (sales)",
+    "update_contract (manager)",
     "create_event",
     "reassign_client",
     "create_contract",

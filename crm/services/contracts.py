@@ -222,7 +222,7 @@ def update_contract(
     repo = ContractRepository(db.conn)
     with database_rules_as_messages(), db.transaction(actor.id):
         locked = _locked(db, contract_id)
-        permissions.require(actor, Action.UPDATE_CONTRACT, owner_id=locked.sales_contact_id)
+        recheck_actor(db, actor, Action.UPDATE_CONTRACT, owner_id=locked.sales_contact_id)
         # Under the lock no payment can be recorded: what is paid now is what stays paid.
         paid = repo.paid(contract_id)
         if total < paid:
