@@ -144,8 +144,8 @@ class Actors:
 
 
 def page(items: list, to_row: Callable, headers) -> str:
-    """What a list screen renders: one page as a table."""
-    return render.table(headers, [to_row(item) for item in items[:PAGE_SIZE]])
+    """What a list screen renders: one page as a table, fitted to a 120-column terminal."""
+    return render.table(headers, [to_row(item) for item in items[:PAGE_SIZE]], width=120)
 
 
 def read_cases(db: Database, actors: Actors, now: datetime) -> Iterator[tuple[str, str, Callable]]:
