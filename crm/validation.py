@@ -26,6 +26,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9 +\-.()]+$")
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,40}$")
 _DBNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Amounts: plain digits with an optional dot, or digits grouped by three with commas (ASCII only).
+_PLAIN_AMOUNT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+_GROUPED_AMOUNT = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
 
 
 def printable(value: str, what: str, allow_newlines: bool = False) -> str:
@@ -94,8 +97,21 @@ def username(value: str) -> str:
 
 
 def amount(value: str, what: str = "Amount") -> Decimal:
-    """A decimal >= 0 with at most 2 decimals, within numeric(12,2)."""
+    """A decimal >= 0 with at most 2 decimals, within numeric(12,2).
+
+    Typed as amounts are shown: digits, a dot for decimals, and optionally commas between groups
+    of three digits (1,000.50 — never 1,5 or 1000,50); spaces are ignored. No exponent ("1e5"),
+    no NaN or Infinity.
+    """
     raw = value.strip().replace(" ", "").replace("_", "")
+    if "," in raw:
+        if not _GROUPED_AMOUNT.fullmatch(raw):
+            raise ValidationError(
+                f"{what}: use a dot for decimals, like 1000.50; a comma only separates thousands (1,000.50)."
+            )
+        raw = raw.replace(",", "")
+    if not _PLAIN_AMOUNT.fullmatch(raw):
+        raise ValidationError(f"{what} must be a number like 1200 or 1200.50.")
     try:
         result = Decimal(raw)
     except InvalidOperation:

@@ -266,7 +266,7 @@ def test_management_creates_a_contract_finding_the_client_by_search(db, admin_co
         str(client_id),
         "-5",
         "12.345",
-        "1,000",
+        "1e3",
         "1000",
         False,
         DEFAULT_PASSWORD,
