@@ -7,7 +7,7 @@ again on error, and the services, which re-check whatever reaches them.
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from crm.errors import ValidationError
@@ -29,6 +29,8 @@ _DBNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Amounts: plain digits with an optional dot, or digits grouped by three with commas (ASCII only).
 _PLAIN_AMOUNT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _GROUPED_AMOUNT = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
+# The shape of a typed date-time, to tell a day that does not exist from a wrong format.
+_MOMENT_SHAPE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2}) +([0-9]{1,2}):([0-9]{1,2})")
 
 
 def printable(value: str, what: str, allow_newlines: bool = False) -> str:
@@ -146,14 +148,53 @@ def record_id(value: str, what: str = "Id") -> int:
 
 
 def moment(value: str, tz: tzinfo, what: str = "Date") -> datetime:
-    """A date-time typed as YYYY-MM-DD HH:MM, in the given time zone, in the years YEAR_MIN–YEAR_MAX."""
+    """A date-time typed as YYYY-MM-DD HH:MM, in the given time zone, in the years YEAR_MIN–YEAR_MAX.
+
+    A day the calendar does not have (2027-02-30), or a time of day past 23:59, is refused as such.
+    So is a local time the zone skips when its clocks go forward (2027-03-28 02:30 in Paris); a
+    time that happens twice when they go back is its first occurrence (summer time).
+    """
+    value = value.strip()
     try:
-        parsed = datetime.strptime(value.strip(), DATE_FORMAT)
+        parsed = datetime.strptime(value, DATE_FORMAT)
     except ValueError:
+        _why_not_a_moment(value, what)
         raise ValidationError(f"{what} must look like 2026-06-04 13:00.") from None
     if not YEAR_MIN <= parsed.year <= YEAR_MAX:
         raise ValidationError(f"{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.")
-    return parsed.replace(tzinfo=tz)
+    result = parsed.replace(tzinfo=tz)
+    # A skipped local time does not survive a round trip through UTC (it comes back an hour on).
+    if result.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != parsed:
+        raise ValidationError(
+            f"{what}: {parsed:%Y-%m-%d %H:%M} does not exist in {zone_name(tz)} (clocks go forward)."
+        )
+    return result
+
+
+def _why_not_a_moment(value: str, what: str) -> None:
+    """For a date-time in the right shape that strptime refused: say which part does not exist."""
+    match = _MOMENT_SHAPE.fullmatch(value)
+    if match is None:
+        return
+    year, month, day, hour, minute = (int(part) for part in match.groups())
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise ValidationError(f"{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.")
+    try:
+        date(year, month, day)
+    except ValueError:
+        raise ValidationError(
+            f"{what}: the date {year:04d}-{month:02d}-{day:02d} does not exist."
+        ) from None
+    if hour > 23 or minute > 59:
+        raise ValidationError(f"{what}: {hour:02d}:{minute:02d} is not a time of day (00:00 to 23:59).")
+
+
+def zone_name(tz: tzinfo) -> str:
+    """A time zone's name as users know it (Europe/Paris), else what the zone calls itself."""
+    key = getattr(tz, "key", None)
+    if key and key != "localtime":
+        return key
+    return "the local time zone" if key else str(tz)
 
 
 def database_name(value: str) -> str:

@@ -3,8 +3,9 @@ not exist, forms that start empty, employee pickers, and updates that change not
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,12 +13,15 @@ from crm import validation
 from crm.errors import ValidationError
 from crm.services import contracts as contract_service
 from crm.ui.contracts import contracts_section
+from crm.ui.events import events_section
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee
 from tests.scripted import ScriptedPrompts
 
 D = Decimal
+PARIS = ZoneInfo("Europe/Paris")
+NEW_YORK = ZoneInfo("America/New_York")
 COMMA_MESSAGE = (
     "Total amount: use a dot for decimals, like 1000.50; a comma only separates thousands (1,000.50)."
 )
@@ -110,3 +114,124 @@ def test_a_payment_is_typed_as_amounts_are_shown(db, admin_conn, capsys):
     assert "Payment must be a number like 1200 or 1200.50." in out
     assert admin_conn.execute("SELECT amount FROM payments").fetchall() == [(D("1000.50"),)]
     assert admin_conn.execute("SELECT remaining_amount FROM contracts").fetchone() == (D("3999.50"),)
+
+
+# Dates --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("2027-02-30 10:00", "Start: the date 2027-02-30 does not exist."),
+        ("2027-02-29 10:00", "Start: the date 2027-02-29 does not exist."),
+        ("2027-04-31 10:00", "Start: the date 2027-04-31 does not exist."),
+        ("2027-13-01 10:00", "Start: the date 2027-13-01 does not exist."),
+        ("2027-00-10 10:00", "Start: the date 2027-00-10 does not exist."),
+        ("2027-06-04 24:00", "Start: 24:00 is not a time of day (00:00 to 23:59)."),
+        ("2027-06-04 10:60", "Start: 10:60 is not a time of day (00:00 to 23:59)."),
+        ("1999-02-30 10:00", "Start must be in the years 2000 to 2999."),
+        ("4 June 2027", "Start must look like 2026-06-04 13:00."),
+        ("2027-06-04", "Start must look like 2026-06-04 13:00."),
+        ("2027/06/04 10:00", "Start must look like 2026-06-04 13:00."),
+    ],
+)
+def test_a_date_that_does_not_exist_is_told_apart_from_a_wrong_format(typed, message):
+    with pytest.raises(ValidationError) as refused:
+        validation.moment(typed, PARIS, "Start")
+    assert str(refused.value) == message
+
+
+def test_a_leap_day_exists():
+    assert validation.moment("2028-02-29 10:00", PARIS) == datetime(2028, 2, 29, 10, 0, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(
+    "typed, zone, name",
+    [
+        ("2027-03-28 02:30", PARIS, "Europe/Paris"),
+        ("2027-03-28 02:00", PARIS, "Europe/Paris"),
+        ("2027-03-28 02:59", PARIS, "Europe/Paris"),
+        ("2027-03-14 02:15", NEW_YORK, "America/New_York"),
+    ],
+)
+def test_a_local_time_skipped_when_clocks_go_forward_is_refused(typed, zone, name):
+    with pytest.raises(ValidationError) as refused:
+        validation.moment(typed, zone, "Start")
+    assert str(refused.value) == f"Start: {typed} does not exist in {name} (clocks go forward)."
+
+
+def test_the_minutes_around_a_gap_exist():
+    assert validation.moment("2027-03-28 01:59", PARIS).astimezone(UTC) == datetime(
+        2027, 3, 28, 0, 59, tzinfo=UTC
+    )
+    assert validation.moment("2027-03-28 03:00", PARIS).astimezone(UTC) == datetime(
+        2027, 3, 28, 1, 0, tzinfo=UTC
+    )
+
+
+def test_a_local_time_that_happens_twice_is_its_first_occurrence():
+    typed = validation.moment("2027-10-31 02:30", PARIS, "Start")
+    assert typed.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # summer time, UTC+2
+
+
+def test_fixed_offset_zones_have_no_gaps():
+    zone = timezone(timedelta(hours=2))
+    assert validation.moment("2027-03-28 02:30", zone) == datetime(2027, 3, 28, 2, 30, tzinfo=zone)
+
+
+def test_a_local_zone_read_from_a_file_is_named_plainly():
+    with open("/usr/share/zoneinfo/Europe/Paris", "rb") as file:
+        zone = ZoneInfo.from_file(file, key="localtime")
+    with pytest.raises(
+        ValidationError, match=r"does not exist in the local time zone \(clocks go forward\)\.$"
+    ):
+        validation.moment("2027-03-28 02:30", zone, "End")
+
+
+@pytest.fixture
+def sales(admin_conn):
+    return make_employee(admin_conn, "sales", "bill")
+
+
+def signed_contract(admin_conn, sales_id, client="Kevin Casey"):
+    return make_contract(admin_conn, make_client(admin_conn, sales_id, client), signed=True)
+
+
+class Recording(ScriptedPrompts):
+    """Scripted prompts that also remember the default each text prompt offered."""
+
+    def __init__(self, answers):
+        super().__init__(answers)
+        self.defaults: dict[str, list[str]] = {}
+
+    def text(self, message, default=""):
+        self.defaults.setdefault(message, []).append(default)
+        return super().text(message, default)
+
+
+def test_an_event_form_refuses_dates_that_do_not_exist_before_the_password(db, admin_conn, sales, capsys):
+    contract = signed_contract(admin_conn, sales.id)
+    answers = ["Events", "Create an event", str(contract), "Spring gala", None]
+    answers += ["2027-02-30 10:00", "2027-03-28 02:30", "2027-03-28 01:30"]  # start
+    answers += ["2027-03-28 02:45", "2027-03-28 01:20", "2027-03-28 03:15"]  # end
+    answers += ["Lyon", "120", "", DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = run(db, sales, [events_section(PARIS)], answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    out = capsys.readouterr().out
+    assert "Start: the date 2027-02-30 does not exist." in out
+    assert "Start: 2027-03-28 02:30 does not exist in Europe/Paris (clocks go forward)." in out
+    assert "End: 2027-03-28 02:45 does not exist in Europe/Paris (clocks go forward)." in out
+    assert "The end cannot be before the start." in out
+    assert [kind for kind, _ in prompts.asked].count("password") == 1
+    assert admin_conn.execute("SELECT starts_at, ends_at, attendees FROM events").fetchall() == [
+        (datetime(2027, 3, 28, 0, 30, tzinfo=UTC), datetime(2027, 3, 28, 1, 15, tzinfo=UTC), 120)
+    ]
+
+
+def test_an_event_across_the_autumn_change_keeps_the_first_occurrence(db, admin_conn, sales):
+    contract = signed_contract(admin_conn, sales.id)
+    answers = ["Events", "Create an event", str(contract), "Night party", None]
+    answers += ["2027-10-31 01:30", "2027-10-31 02:30", "Paris", "40", "", DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, sales, [events_section(PARIS)], answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    assert admin_conn.execute("SELECT starts_at, ends_at FROM events").fetchall() == [
+        (datetime(2027, 10, 30, 23, 30, tzinfo=UTC), datetime(2027, 10, 31, 0, 30, tzinfo=UTC))
+    ]
