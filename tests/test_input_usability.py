@@ -235,3 +235,52 @@ def test_an_event_across_the_autumn_change_keeps_the_first_occurrence(db, admin_
     assert admin_conn.execute("SELECT starts_at, ends_at FROM events").fetchall() == [
         (datetime(2027, 10, 30, 23, 30, tzinfo=UTC), datetime(2027, 10, 31, 0, 30, tzinfo=UTC))
     ]
+
+
+# Forms start empty ----------------------------------------------------------------------------------
+
+
+def test_a_new_event_form_offers_no_attendees_default_and_an_update_keeps_the_current(db, admin_conn, sales):
+    contract = signed_contract(admin_conn, sales.id)
+    answers = [
+        "Events",
+        "Create an event",
+        str(contract),
+        "Gala",
+        None,
+        "2027-06-04 18:00",
+        "2027-06-04 23:00",
+    ]
+    answers += ["Lyon", "", "200", "", DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = run(
+        db,
+        sales,
+        [events_section(PARIS)],
+        answers,
+        clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)),
+        prompts_class=Recording,
+    )
+    assert prompts.defaults["Attendees:"] == ["", ""]
+    assert all(
+        defaults == [""] * len(defaults)
+        for message, defaults in prompts.defaults.items()
+        if message not in ("Client contact details:",)
+    )
+    assert admin_conn.execute("SELECT attendees FROM events").fetchall() == [(200,)]
+
+    support = make_employee(admin_conn, "support", "kate")
+    admin_conn.execute("UPDATE events SET support_contact_id = %s", (support.id,))
+    event_id = admin_conn.execute("SELECT id FROM events").fetchone()[0]
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 5 + ["250", None, DEFAULT_PASSWORD]
+    answers += ["Back", "Quit"]
+    prompts = run(
+        db,
+        support,
+        [events_section(PARIS)],
+        answers,
+        prompts_class=Recording,
+        clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)),
+    )
+    assert prompts.defaults["Attendees:"] == ["200"]
+    assert prompts.defaults["Start (YYYY-MM-DD HH:MM):"] == ["2027-06-04 18:00"]
+    assert admin_conn.execute("SELECT attendees, version FROM events").fetchall() == [(250, 2)]

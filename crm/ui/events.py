@@ -181,7 +181,7 @@ def _ask_fields(
     attendees = session.ask(
         "Attendees:",
         partial(validation.whole_number, what="Attendees"),
-        str(current.attendees) if current else "0",
+        str(current.attendees) if current else "",  # empty: typing must not append to a "0"
     )
     notes = session.ask(
         "Notes:",
