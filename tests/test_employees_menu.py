@@ -220,11 +220,12 @@ def test_the_team_choice_offers_the_current_team_first(db, admin_conn, boss):
                 offered["teams"] = [title for title, _ in choices]
             return super().choose(message, choices)
 
-    answers = ["Employees", "Update an employee", str(kate.id), None, None, None, None, 1, DEFAULT_PASSWORD]
+    answers = ["Employees", "Update an employee", str(kate.id), None, None, None, None, 1]
     run(db, boss, [*answers, "Back", "Quit"], prompts_class=Spy)
     assert offered["teams"] == ["support", "management", "sales"]
-    assert admin_conn.execute("SELECT team FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
+    assert admin_conn.execute("SELECT team, version FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
         "support",
+        1,
     )
 
 
@@ -245,8 +246,9 @@ def test_manager_resets_a_password(db, admin_conn, boss, capsys):
 
 
 def test_manager_cannot_reset_their_own_password_here(db, admin_conn, boss, capsys):
+    make_employee(admin_conn, "sales", "bill")
     before = employee_rows(admin_conn)
-    run(db, boss, ["Employees", "Reset a password", str(boss.id), "Back", "Quit"])
+    run(db, boss, ["Employees", "Reset a password", str(boss.id), CtrlC, "Back", "Quit"])
     assert "My account → Change my password" in capsys.readouterr().out
     assert employee_rows(admin_conn) == before
 
@@ -301,7 +303,6 @@ def test_a_plain_deactivation_and_reactivation(db, admin_conn, boss, capsys):
     answers += [
         "Reactivate an employee",
         str(boss.id),
-        "Reactivate an employee",
         str(kate.id),
         DEFAULT_PASSWORD,
     ]
@@ -309,7 +310,7 @@ def test_a_plain_deactivation_and_reactivation(db, admin_conn, boss, capsys):
     out = capsys.readouterr().out
     assert "Deactivate Kate Hastroff (kate)? They will not be able to log in." in prompts.messages
     assert "Kate Hastroff (kate) is deactivated." in out
-    assert "Marie Boss is already active." in out
+    assert f"Employee {boss.id} is not a deactivated employee; pick an id above." in out
     assert "Kate Hastroff (kate) is active again." in out
     assert admin_conn.execute(
         "SELECT is_active, version FROM employees WHERE id = %s", (kate.id,)
@@ -322,7 +323,7 @@ def test_a_plain_deactivation_and_reactivation(db, admin_conn, boss, capsys):
 def test_a_manager_cannot_deactivate_themselves(db, admin_conn, boss, capsys):
     make_employee(admin_conn, "management", "other_boss")
     before = employee_rows(admin_conn)
-    run(db, boss, ["Employees", "Deactivate an employee", str(boss.id), "Back", "Quit"])
+    run(db, boss, ["Employees", "Deactivate an employee", str(boss.id), CtrlC, "Back", "Quit"])
     assert "You cannot deactivate your own account.\n" in capsys.readouterr().out
     assert employee_rows(admin_conn) == before
 

@@ -12,7 +12,9 @@ import pytest
 from crm import validation
 from crm.errors import ValidationError
 from crm.services import contracts as contract_service
+from crm.ui import employees as employees_ui
 from crm.ui.contracts import contracts_section
+from crm.ui.employees import employees_section
 from crm.ui.events import events_section
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.session import Session
@@ -284,3 +286,148 @@ def test_a_new_event_form_offers_no_attendees_default_and_an_update_keeps_the_cu
     assert prompts.defaults["Attendees:"] == ["200"]
     assert prompts.defaults["Start (YYYY-MM-DD HH:MM):"] == ["2027-06-04 18:00"]
     assert admin_conn.execute("SELECT attendees, version FROM events").fetchall() == [(250, 2)]
+
+
+# Employees: pick from a list; your own team; nothing changed --------------------------------------------
+
+
+def audit_count(admin_conn) -> int:
+    return admin_conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def activity(admin_conn):
+    return admin_conn.execute("SELECT id, is_active, version FROM employees ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def people(admin_conn):
+    return {
+        "boss": make_employee(admin_conn, "management", "marie", full_name="Marie Boss"),
+        "kate": make_employee(admin_conn, "support", "kate", full_name="Kate Hastroff"),
+        "bill": make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet"),
+        "gone": make_employee(admin_conn, "sales", "gone", full_name="Gone Away", active=False),
+        "rita": make_employee(admin_conn, "support", "rita", full_name="Rita Retired", active=False),
+    }
+
+
+def test_reactivate_shows_the_deactivated_employees_and_takes_only_theirs(db, admin_conn, people, capsys):
+    boss, kate, gone = people["boss"], people["kate"], people["gone"]
+    answers = [
+        "Employees",
+        "Reactivate an employee",
+        str(kate.id),
+        str(boss.id),
+        str(gone.id),
+        DEFAULT_PASSWORD,
+    ]
+    run(db, boss, [employees_section()], [*answers, "Back", "Quit"])
+    out = capsys.readouterr().out
+    shown = out.split("Deactivated employees:", 1)[1].split("is not a deactivated employee", 1)[0]
+    assert "Gone Away" in shown and "Rita Retired" in shown
+    assert "Kate Hastroff" not in shown and "Marie Boss" not in shown and "Bill Boquet" not in shown
+    assert f"Employee {kate.id} is not a deactivated employee; pick an id above." in out
+    assert f"Employee {boss.id} is not a deactivated employee; pick an id above." in out
+    assert "Gone Away (gone) is active again." in out
+    assert admin_conn.execute("SELECT id FROM employees WHERE NOT is_active").fetchall() == [
+        (people["rita"].id,)
+    ]
+
+
+def test_deactivate_shows_the_other_active_employees(db, admin_conn, people, capsys):
+    boss, kate, gone = people["boss"], people["kate"], people["gone"]
+    answers = ["Employees", "Deactivate an employee", str(gone.id), str(boss.id), str(kate.id), True]
+    answers += [DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, boss, [employees_section()], answers)
+    out = capsys.readouterr().out
+    shown = out.split("Active employees:", 1)[1].split("is not another active employee", 1)[0]
+    assert "Kate Hastroff" in shown and "Bill Boquet" in shown
+    assert "Marie Boss" not in shown and "Gone Away" not in shown and "Rita Retired" not in shown
+    assert f"Employee {gone.id} is not another active employee; pick an id above." in out
+    assert "You cannot deactivate your own account." in out
+    assert "Kate Hastroff (kate) is deactivated." in out
+    assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
+        False,
+    )
+    assert admin_conn.execute("SELECT count(*) FROM employees WHERE is_active").fetchone() == (2,)
+
+
+def test_reset_a_password_shows_the_other_active_employees(db, admin_conn, people, capsys):
+    boss, bill, rita = people["boss"], people["bill"], people["rita"]
+    before = admin_conn.execute("SELECT id, password_hash FROM employees ORDER BY id").fetchall()
+    new = "violet tractor on the moon"
+    answers = ["Employees", "Reset a password", str(rita.id), str(boss.id), str(bill.id), new, new]
+    answers += [DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, boss, [employees_section()], answers)
+    out = capsys.readouterr().out
+    shown = out.split("Active employees:", 1)[1].split("is not another active employee", 1)[0]
+    assert "Kate Hastroff" in shown and "Bill Boquet" in shown and "Rita Retired" not in shown
+    assert "Marie Boss" not in shown
+    assert "To change your own password use My account → Change my password." in out
+    assert "Password of bill reset" in out
+    after = admin_conn.execute("SELECT id, password_hash FROM employees ORDER BY id").fetchall()
+    assert [row[0] for row in before if row not in after] == [bill.id]
+
+
+def test_with_nobody_to_pick_nothing_is_asked(db, admin_conn, capsys):
+    boss = make_employee(admin_conn, "management", "marie")
+    before = activity(admin_conn)
+    prompts = run(
+        db,
+        boss,
+        [employees_section()],
+        ["Employees", "Reactivate an employee", "Deactivate an employee", "Reset a password", "Back", "Quit"],
+    )
+    out = capsys.readouterr().out
+    assert "There is no deactivated employee." in out
+    assert out.count("There is no other active employee.") == 2
+    assert "Employee id:" not in prompts.messages
+    assert activity(admin_conn) == before
+
+
+def test_too_many_to_list_falls_back_to_typing_an_id(db, admin_conn, people, capsys, monkeypatch):
+    monkeypatch.setattr(employees_ui, "PICK_MAX", 1)
+    boss, kate = people["boss"], people["kate"]
+    answers = ["Employees", "Deactivate an employee", str(kate.id), True, DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, boss, [employees_section()], answers)
+    out = capsys.readouterr().out
+    assert "More than 1 employees: find the id in Employees → List employees." in out
+    assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
+        False,
+    )
+
+
+def test_a_manager_updating_their_own_record_is_not_asked_their_team(db, admin_conn, people, capsys):
+    boss = people["boss"]
+    answers = ["Employees", "Update an employee", str(boss.id), None, "Marie Grande-Boss", None, None]
+    answers += [DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = run(db, boss, [employees_section()], answers)
+    out = capsys.readouterr().out
+    assert "Team:" not in prompts.messages
+    assert "Team: management (you cannot change your own team)." in out
+    assert f"Employee {boss.id} saved." in out
+    assert admin_conn.execute(
+        "SELECT full_name, team, version FROM employees WHERE id = %s", (boss.id,)
+    ).fetchone() == ("Marie Grande-Boss", "management", 2)
+
+
+def test_an_employee_update_that_changes_nothing_asks_no_password_and_writes_nothing(
+    db, admin_conn, people, capsys
+):
+    boss, kate = people["boss"], people["kate"]
+    before, audited = activity(admin_conn), audit_count(admin_conn)
+    answers = [
+        "Employees",
+        "Update an employee",
+        str(kate.id),
+        None,
+        " Kate Hastroff ",
+        None,
+        None,
+        "support",
+    ]
+    prompts = run(db, boss, [employees_section()], [*answers, "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "Nothing changed." in out and "saved" not in out
+    assert "password" not in [kind for kind, _ in prompts.asked]
+    assert activity(admin_conn) == before
+    assert audit_count(admin_conn) == audited

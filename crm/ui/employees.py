@@ -20,6 +20,7 @@ from crm.ui.render import browse, show_record, show_table
 from crm.ui.session import Session
 
 LIST_HEADERS = ("Id", "Username", "Full name", "Team", "E-mail", "Phone", "Status")
+PICK_MAX = 100  # more candidates than this: their ids come from Employees → List employees
 TEAM_CHOICES: list[tuple[str, Team]] = [(team.value, team) for team in Team]
 
 
@@ -27,13 +28,24 @@ def status(employee: Employee) -> str:
     return "active" if employee.is_active else "deactivated"
 
 
-def pick_employee(session: Session, candidates: list[Employee], question: str, kind: str) -> int:
-    """Show the candidates and ask for one of their ids (kind: "another active sales employee")."""
+def pick_employee(
+    session: Session,
+    candidates: list[Employee],
+    question: str,
+    kind: str,
+    refusals: dict[int, str] | None = None,
+) -> int:
+    """Show the candidates and ask for one of their ids (kind: "another active sales employee").
+
+    refusals: the refusal to show for particular ids not offered (yourself: why not).
+    """
     show_table(("Id", "Name", "Username"), [(e.id, e.full_name, e.username) for e in candidates])
     allowed = {e.id for e in candidates}
 
     def parse(raw: str) -> int:
         employee_id = validation.record_id(raw, "Employee id")
+        if refusals and employee_id in refusals:
+            raise ValidationError(refusals[employee_id])
         if employee_id not in allowed:
             raise ValidationError(f"Employee {employee_id} is not {kind}; pick an id above.")
         return employee_id
@@ -79,6 +91,26 @@ def _ask_employee(session: Session) -> Employee:
             return service.get_employee(session.db, employee_id)
         except NotFound as error:
             print(error)
+
+
+def _pick_target(
+    session: Session, active: bool, kind: str, none_left: str, own_refusal: str | None = None
+) -> Employee | None:
+    """Show the employees an action applies to (active or deactivated ones, never yourself) and
+    ask for one of their ids; None (after saying none_left) when there is nobody to pick.
+    Typing your own id gets own_refusal."""
+    found = service.list_employees(session.db, 0, PICK_MAX + 2, active=active)
+    candidates = [e for e in found if e.id != session.employee.id]
+    if not candidates:
+        print(none_left)
+        return None
+    if len(candidates) > PICK_MAX:
+        print(f"More than {PICK_MAX} employees: find the id in Employees → List employees.")
+        return _ask_employee(session)
+    print("Active employees:" if active else "Deactivated employees:")
+    refusals = {session.employee.id: own_refusal} if own_refusal else None
+    employee_id = pick_employee(session, candidates, "Employee id:", kind, refusals)
+    return service.get_employee(session.db, employee_id)
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -129,11 +161,26 @@ def _ask_fields(session: Session, current: Employee | None) -> service.EmployeeF
     )
     email = session.ask("E-mail:", parse_email, current.email if current else "")
     phone = session.ask("Phone (optional):", validation.phone, (current.phone or "") if current else "")
-    choices = TEAM_CHOICES
-    if current is not None:  # the current team first, so Enter keeps it
-        choices = sorted(TEAM_CHOICES, key=lambda choice: choice[1] != current.team)
-    team = prompts.choose("Team:", choices)
+    if current is not None and current.id == session.employee.id:
+        print(f"Team: {current.team} (you cannot change your own team).")
+        team = current.team
+    else:
+        choices = TEAM_CHOICES
+        if current is not None:  # the current team first, so Enter keeps it
+            choices = sorted(TEAM_CHOICES, key=lambda choice: choice[1] != current.team)
+        team = prompts.choose("Team:", choices)
     return service.EmployeeFields(username=username, full_name=full_name, email=email, phone=phone, team=team)
+
+
+def _unchanged(employee: Employee, fields: service.EmployeeFields) -> bool:
+    """Whether the answers are the employee's current values (nothing to save)."""
+    return (
+        fields.username == employee.username
+        and fields.full_name == employee.full_name
+        and fields.email == employee.email
+        and (fields.phone or None) == (employee.phone or None)
+        and fields.team == employee.team
+    )
 
 
 def create_employee(session: Session) -> None:
@@ -155,6 +202,9 @@ def update_employee(session: Session) -> None:
     show_employee(employee)
     print("Press Enter to keep a value.")
     fields = _ask_fields(session, employee)
+    if _unchanged(employee, fields):
+        print("Nothing changed.")
+        return
     session.confirm_write()
     saved = service.update_employee(
         session.db, session.employee, employee.id, employee.version, fields, now=session.clock()
@@ -165,7 +215,11 @@ def update_employee(session: Session) -> None:
 def reset_password(session: Session) -> None:
     """Management: give another employee a new password (it also lifts a login lock)."""
     permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
-    employee = _ask_employee(session)
+    employee = _pick_target(
+        session, True, "another active employee", "There is no other active employee.", service.OWN_RESET
+    )
+    if employee is None:
+        return
     if employee.id == session.employee.id:
         raise ValidationError(service.OWN_RESET)
     print(f"New password for {employee.full_name} ({employee.username}).")
@@ -197,7 +251,11 @@ def _show_reassignments(employee: Employee, pending: service.Reassignments) -> N
 def deactivate_employee(session: Session) -> None:
     """Management: block an employee's login (never yourself, never the last manager)."""
     permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
-    employee = _ask_employee(session)
+    employee = _pick_target(
+        session, True, "another active employee", "There is no other active employee.", service.NOT_YOURSELF
+    )
+    if employee is None:
+        return
     pending = service.deactivation_check(session.db, session.employee, employee.id, now=session.clock())
     if pending:
         _show_reassignments(employee, pending)
@@ -217,7 +275,9 @@ def deactivate_employee(session: Session) -> None:
 def reactivate_employee(session: Session) -> None:
     """Management: let a deactivated employee log in again."""
     permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
-    employee = _ask_employee(session)
+    employee = _pick_target(session, False, "a deactivated employee", "There is no deactivated employee.")
+    if employee is None:
+        return
     if employee.is_active:
         raise ValidationError(f"{employee.full_name} is already active.")
     session.confirm_write()
