@@ -8,17 +8,19 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from psycopg import sql
 
 from crm import validation
 from crm.errors import ValidationError
 from crm.services import contracts as contract_service
 from crm.ui import employees as employees_ui
+from crm.ui.clients import clients_section
 from crm.ui.contracts import contracts_section
 from crm.ui.employees import employees_section
 from crm.ui.events import events_section
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.session import Session
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee
+from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
 from tests.scripted import ScriptedPrompts
 
 D = Decimal
@@ -431,3 +433,79 @@ def test_an_employee_update_that_changes_nothing_asks_no_password_and_writes_not
     assert "password" not in [kind for kind, _ in prompts.asked]
     assert activity(admin_conn) == before
     assert audit_count(admin_conn) == audited
+
+
+def passwords_asked(prompts) -> int:
+    return [kind for kind, _ in prompts.asked].count("password")
+
+
+def versions(admin_conn, table):
+    query = sql.SQL("SELECT id, version, updated_at FROM {} ORDER BY id").format(sql.Identifier(table))
+    return admin_conn.execute(query).fetchall()
+
+
+def test_a_client_update_that_changes_nothing_writes_nothing(db, admin_conn, sales, capsys):
+    client_id = make_client(admin_conn, sales.id, "Kevin Casey")
+    before, audited = versions(admin_conn, "clients"), audit_count(admin_conn)
+    answers = ["Clients", "Update a client", str(client_id), None, None, None, None, "Back", "Quit"]
+    prompts = run(db, sales, [clients_section()], answers)
+    assert "Nothing changed." in capsys.readouterr().out
+    assert passwords_asked(prompts) == 0
+    assert versions(admin_conn, "clients") == before and audit_count(admin_conn) == audited
+
+    answers = [
+        "Clients",
+        "Update a client",
+        str(client_id),
+        None,
+        None,
+        None,
+        "Kevin's Bakery",
+        DEFAULT_PASSWORD,
+    ]
+    prompts = run(db, sales, [clients_section()], [*answers, "Back", "Quit"])
+    assert f"Client {client_id} saved." in capsys.readouterr().out
+    assert passwords_asked(prompts) == 1
+    assert admin_conn.execute("SELECT company_name, version FROM clients").fetchone() == ("Kevin's Bakery", 2)
+    assert audit_count(admin_conn) == audited + 1
+
+
+def test_a_contract_update_that_changes_nothing_writes_nothing(db, admin_conn, sales, capsys):
+    contract_id = make_contract(admin_conn, make_client(admin_conn, sales.id), total="1000.00")
+    before, audited = versions(admin_conn, "contracts"), audit_count(admin_conn)
+    answers = ["Contracts", "Update a contract", str(contract_id), None, False]
+    answers += ["Update a contract", str(contract_id), "1,000.00", False, "Back", "Quit"]
+    prompts = run(db, sales, [contracts_section()], answers)
+    assert capsys.readouterr().out.count("Nothing changed.") == 2
+    assert passwords_asked(prompts) == 0
+    assert versions(admin_conn, "contracts") == before and audit_count(admin_conn) == audited
+
+    answers = [
+        "Contracts",
+        "Update a contract",
+        str(contract_id),
+        None,
+        True,
+        DEFAULT_PASSWORD,
+        "Back",
+        "Quit",
+    ]
+    run(db, sales, [contracts_section()], answers)
+    assert f"Contract {contract_id} saved and signed." in capsys.readouterr().out
+    assert admin_conn.execute("SELECT is_signed, version FROM contracts").fetchone() == (True, 2)
+
+
+def test_an_event_update_that_changes_nothing_writes_nothing(db, admin_conn, sales, capsys):
+    kate = make_employee(admin_conn, "support", "kate")
+    event_id = make_event(admin_conn, signed_contract(admin_conn, sales.id), support_id=kate.id)
+    before, audited = versions(admin_conn, "events"), audit_count(admin_conn)
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 7 + ["Back", "Quit"]
+    prompts = run(db, kate, [events_section(PARIS)], answers)
+    assert "Nothing changed." in capsys.readouterr().out
+    assert passwords_asked(prompts) == 0
+    assert versions(admin_conn, "events") == before and audit_count(admin_conn) == audited
+
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 5 + ["76", None, DEFAULT_PASSWORD]
+    run(db, kate, [events_section(PARIS)], [*answers, "Back", "Quit"])
+    assert f"Event {event_id} saved." in capsys.readouterr().out
+    assert admin_conn.execute("SELECT attendees, version FROM events").fetchone() == (76, 2)

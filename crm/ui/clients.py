@@ -150,6 +150,16 @@ def _ask_fields(session: Session, current: Client | None) -> service.ClientField
     return service.ClientFields(full_name=full_name, email=email, phone=phone, company_name=company)
 
 
+def _unchanged(client: Client, fields: service.ClientFields) -> bool:
+    """Whether the answers are the client's current values (nothing to save)."""
+    return (
+        fields.full_name == client.full_name
+        and fields.email == client.email
+        and (fields.phone or None) == (client.phone or None)
+        and fields.company_name == client.company_name
+    )
+
+
 def create_client(session: Session) -> None:
     """Sales: create a client, who becomes theirs."""
     permissions.require(session.employee, Action.CREATE_CLIENT, owner_id=session.employee.id)
@@ -166,6 +176,9 @@ def update_client(session: Session) -> None:
     show_client(session, client)
     print("Press Enter to keep a value.")
     fields = _ask_fields(session, client)
+    if _unchanged(client, fields):
+        print("Nothing changed.")
+        return
     session.confirm_write()
     saved = service.update_client(session.db, session.employee, client.id, client.version, fields)
     print(f"Client {saved.id} saved.")

@@ -171,6 +171,9 @@ def update_contract(session: Session) -> None:
         signed = True
     else:
         signed = session.prompts.confirm("Sign the contract now?", default=False)
+    if total == contract.total_amount and signed == contract.is_signed:
+        print("Nothing changed.")
+        return
     session.confirm_write()
     saved = service.update_contract(
         session.db, session.employee, contract.id, contract.version, total, signed

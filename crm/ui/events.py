@@ -227,6 +227,19 @@ def create_event(session: Session, tz: tzinfo) -> None:
     print(f"Event {event.id} created for contract {contract.id}; it awaits a support employee.")
 
 
+def _unchanged(event: Event, fields: service.EventFields) -> bool:
+    """Whether the answers are the event's current values (nothing to save)."""
+    return (
+        fields.name == event.name
+        and fields.client_contact == event.client_contact
+        and fields.starts_at == event.starts_at
+        and fields.ends_at == event.ends_at
+        and fields.location == event.location
+        and fields.attendees == event.attendees
+        and fields.notes == event.notes
+    )
+
+
 def update_event(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): edit an event's details."""
     event = _ask_event(session)
@@ -234,6 +247,9 @@ def update_event(session: Session, tz: tzinfo) -> None:
     show_event(event, tz)
     print("Press Enter to keep a value.")
     fields = _ask_fields(session, tz, event, event.client_contact)
+    if _unchanged(event, fields):
+        print("Nothing changed.")
+        return
     session.confirm_write()
     saved = service.update_event(
         session.db, session.employee, event.id, event.version, fields, now=session.clock()
