@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
+
 import psycopg
 import pytest
 
+from crm import migrations, setup
 from crm.db import Database, connect
 from crm.errors import NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm.repositories.clients import ClientFields, ClientRepository
 from crm.services import clients as service
 from crm.services import contracts as contract_service
+from tests.conftest import drop_database, fresh_database
 from tests.factories import make_client, make_contract, make_employee
+from tests.plans import explain
 
 SQL_LIKE = "'; DROP TABLE clients; --"
 NON_LATIN = "Aliénor Vichum 東京"
@@ -92,10 +97,10 @@ def test_search_matches_name_or_company_in_any_case(db, admin_conn, staff):
     make_client(admin_conn, staff["bill"].id, "Ann Lee", company="ZOÉ Events")
     make_client(admin_conn, staff["bill"].id, "Bob Ray", company="Rayon")
     make_client(admin_conn, staff["bill"].id, "Zoe Plain", company="")
-    assert names(service.search_clients(db, "zoé", 0, 10)) == ["Ann Lee", "Zoé Martin"]
+    assert names(service.search_clients(db, "zoé", 0, 10)) == ["Zoe Plain", "Ann Lee", "Zoé Martin"]
     assert names(service.search_clients(db, "ATEL", 0, 10)) == ["Zoé Martin"]
     assert names(service.search_clients(db, "ray", 0, 10)) == ["Bob Ray"]
-    assert names(service.search_clients(db, "zoé", 1, 10)) == ["Zoé Martin"]
+    assert names(service.search_clients(db, "zoé", 1, 10)) == ["Ann Lee", "Zoé Martin"]
     assert service.search_clients(db, "nothing like it", 0, 10) == []
 
 
@@ -111,6 +116,122 @@ def test_search_takes_wildcards_and_quotes_literally(db, admin_conn, staff):
 def test_search_text_cannot_be_blank(db):
     with pytest.raises(ValidationError, match="Search text cannot be blank"):
         service.search_clients(db, "   ", 0, 10)
+
+
+def test_search_ignores_accents_both_ways_and_case(db, admin_conn, staff):
+    make_client(admin_conn, staff["bill"].id, "Amélie Lefèvre", company="Maison Œuvre")
+    make_client(admin_conn, staff["bill"].id, "Zoé Martin", company="Château Straße")
+    make_client(admin_conn, staff["bill"].id, "ZOE PLAIN", company="Atelier")
+    make_client(admin_conn, staff["bill"].id, "Bob Ray", company="Rayon")
+    for text in ("lefevre", "LEFEVRE", "Lefèvre", "lefêvre", "amelie lefevre", "AMÉLIE LEFÈVRE", "oeuvre"):
+        assert names(service.search_clients(db, text, 0, 10)) == ["Amélie Lefèvre"], text
+    for text in ("zoe", "Zoé", "ZOÉ", "zoë", "ZOE"):
+        assert names(service.search_clients(db, text, 0, 10)) == ["ZOE PLAIN", "Zoé Martin"], text
+    assert names(service.search_clients(db, "chateau strasse", 0, 10)) == ["Zoé Martin"]
+    assert names(service.search_clients(db, "CHÂTEAU", 0, 10)) == ["Zoé Martin"]
+    # A decomposed accent (e + combining acute) is an accent too.
+    assert names(service.search_clients(db, "Ame\u0301lie", 0, 10)) == ["Amélie Lefèvre"]
+    assert names(service.search_clients(db, "zoé", 1, 10)) == ["Zoé Martin"]
+    assert service.search_clients(db, "lefebvre", 0, 10) == []
+
+
+def test_search_keeps_like_wildcards_literal_once_accents_are_removed(db, admin_conn, staff):
+    make_client(admin_conn, staff["bill"].id, "Ré_sumé 100%", company="")
+    make_client(admin_conn, staff["bill"].id, "RéXsumé 1000", company="")
+    make_client(admin_conn, staff["bill"].id, "Back\\slash Éric", company="")
+    make_client(admin_conn, staff["bill"].id, "Backslash Eric", company="")
+    assert names(service.search_clients(db, "e_s", 0, 10)) == ["Ré_sumé 100%"]
+    assert names(service.search_clients(db, "é_s", 0, 10)) == ["Ré_sumé 100%"]
+    assert names(service.search_clients(db, "0%", 0, 10)) == ["Ré_sumé 100%"]
+    assert names(service.search_clients(db, "\\s", 0, 10)) == ["Back\\slash Éric"]
+    assert names(service.search_clients(db, "k\\slash eric", 0, 10)) == ["Back\\slash Éric"]
+    # unaccent() turns a full-width ％ ＿ ＼ into % _ \: they stay literal all the same.
+    assert names(service.search_clients(db, "％", 0, 10)) == ["Ré_sumé 100%"]
+    assert names(service.search_clients(db, "e＿s", 0, 10)) == ["Ré_sumé 100%"]
+    assert names(service.search_clients(db, "＼", 0, 10)) == ["Back\\slash Éric"]
+
+
+def test_search_finds_non_latin_text(db, admin_conn, staff):
+    make_client(admin_conn, staff["bill"].id, "Дмитрий Иванов", company="Ёлка")
+    make_client(admin_conn, staff["bill"].id, "王伟", company="東京 Studio")
+    make_client(admin_conn, staff["bill"].id, "さくら 佐藤", company="")
+    make_client(admin_conn, staff["bill"].id, "Αλέξανδρος Παπαδόπουλος", company="")
+    assert names(service.search_clients(db, "Иванов", 0, 10)) == ["Дмитрий Иванов"]
+    assert names(service.search_clients(db, "ДМИТРИЙ ИВАНОВ", 0, 10)) == ["Дмитрий Иванов"]
+    assert names(service.search_clients(db, "елка", 0, 10)) == ["Дмитрий Иванов"]
+    assert names(service.search_clients(db, "王伟", 0, 10)) == ["王伟"]
+    assert names(service.search_clients(db, "東京", 0, 10)) == ["王伟"]
+    assert names(service.search_clients(db, "佐藤", 0, 10)) == ["さくら 佐藤"]
+    assert names(service.search_clients(db, "さくら", 0, 10)) == ["さくら 佐藤"]
+    assert names(service.search_clients(db, "αλεξανδρος", 0, 10)) == ["Αλέξανδρος Παπαδόπουλος"]
+    assert names(service.search_clients(db, "Παπαδόπουλος", 0, 10)) == ["Αλέξανδρος Παπαδόπουλος"]
+
+
+def test_sql_looking_search_text_is_only_text(db, admin_conn, staff):
+    make_client(admin_conn, staff["bill"].id, SQL_LIKE)
+    make_client(admin_conn, staff["bill"].id, "O'Brien Lefèvre", company="")
+    assert names(service.search_clients(db, "'; DRÖP", 0, 10)) == [SQL_LIKE]
+    assert names(service.search_clients(db, "'; drop table clients; --", 0, 10)) == [SQL_LIKE]
+    assert names(service.search_clients(db, "o'brien lefevre", 0, 10)) == ["O'Brien Lefèvre"]
+    assert service.search_clients(db, "') OR 1=1 --", 0, 10) == []
+    assert service.search_clients(db, "\\'; SELECT pg_sleep(5); --", 0, 10) == []
+    assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (2,)
+
+
+def test_search_can_use_the_accent_insensitive_indexes(db, admin_conn, staff):
+    make_client(admin_conn, staff["bill"].id, "Amélie Lefèvre")
+    # On a few rows the planner rightly prefers a plain scan: forbid it, to see the indexes match.
+    db.conn.execute("SET enable_seqscan = off")
+    db.conn.execute("SET enable_indexscan = off")
+    plan = explain(db.conn, lambda conn: ClientRepository(conn).search("LEFÈVRE", 0, 20))
+    assert "Seq Scan on clients" not in plan
+    assert "clients_full_name_search_idx" in plan
+    assert "clients_company_name_search_idx" in plan
+    assert "'%LEFEVRE%'" in plan  # the pattern was computed while planning
+
+
+def test_the_app_role_may_call_the_search_functions_and_still_not_the_audit_function(db, crm_db):
+    privilege = "SELECT has_function_privilege(%s, %s, 'EXECUTE')"
+    app = crm_db.roles.app
+    assert db.conn.execute(privilege, (app, "public.f_unaccent(text)")).fetchone() == (True,)
+    assert db.conn.execute(privilege, (app, "public.f_search_pattern(text)")).fetchone() == (True,)
+    assert db.conn.execute(privilege, (app, "public.audit_changes()")).fetchone() == (False,)
+    # Bound when created: no search_path at call time changes what they run.
+    db.conn.execute("SET search_path = pg_catalog")
+    assert db.conn.execute(
+        "SELECT public.f_unaccent('Zoé Lefèvre'), public.f_search_pattern('É_%')"
+    ).fetchone() == ("Zoe Lefevre", "%E\\_\\%%")
+
+
+@pytest.fixture
+def database_before_0008(admin_dsn, tmp_path, monkeypatch):
+    """A CRM database at migration 0007, whose upgrade applies 0008."""
+    older = tmp_path / "sql"
+    older.mkdir()
+    for path in migrations.migration_files():
+        if path.name < "0008":
+            shutil.copy(path, older)
+    monkeypatch.setattr(migrations, "SQL_DIR", older)
+    crm = fresh_database(admin_dsn, "crm_before_0008")
+    monkeypatch.undo()
+    try:
+        yield crm
+    finally:
+        drop_database(admin_dsn, crm)
+
+
+def test_the_upgrade_makes_existing_clients_searchable_without_accents(database_before_0008, admin_dsn):
+    crm = database_before_0008
+    with connect(crm.admin_dsn) as conn:
+        sales = make_employee(conn, "sales", "bill")
+        make_client(conn, sales.id, "Amélie Lefèvre", company="Château")
+    assert setup.upgrade(admin_dsn, crm.name) == ["0008_search.sql"]
+    with connect(crm.admin_dsn) as conn:
+        old_indexes = conn.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm%'")
+        assert old_indexes.fetchall() == []
+    with connect(crm.app_dsn) as conn:
+        assert names(ClientRepository(conn).search("lefevre", 0, 10)) == ["Amélie Lefèvre"]
+        assert names(ClientRepository(conn).search("CHATEAU", 0, 10)) == ["Amélie Lefèvre"]
 
 
 def test_one_client_in_detail(db, admin_conn, staff):

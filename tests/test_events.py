@@ -8,9 +8,10 @@ import pytest
 
 from crm.db import Database, connect
 from crm.errors import NotFound, StaleRecord, ValidationError
-from crm.repositories.events import EventFields, EventRepository, like_pattern
+from crm.repositories.events import EventFields, EventRepository
 from crm.services import events as service
 from tests.factories import make_client, make_contract, make_employee, make_event
+from tests.plans import explain
 
 SQL_LIKE = "'; DROP TABLE clients; --"
 NON_LATIN = "Assemblée générale 東京"
@@ -143,8 +144,8 @@ def test_search_matches_event_name_or_client_name_in_any_case(db, admin_conn, st
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Zoé Martin"), "Wedding")
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Ann Lee"), "Zoe's gala")
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Bob Ray"), "Board meeting")
-    assert names(service.search_events(db, "ZOÉ", 0, 10)) == ["Wedding"]
-    assert names(service.search_events(db, "zoe", 0, 10)) == ["Zoe's gala"]
+    assert names(service.search_events(db, "ZOÉ", 0, 10)) == ["Zoe's gala", "Wedding"]
+    assert names(service.search_events(db, "zoe", 0, 10)) == ["Zoe's gala", "Wedding"]
     assert names(service.search_events(db, "WEDD", 0, 10)) == ["Wedding"]
     assert names(service.search_events(db, "nothing like it", 0, 10)) == []
 
@@ -157,12 +158,103 @@ def test_search_takes_wildcards_and_quotes_literally(db, admin_conn, staff):
     assert names(service.search_events(db, "%", 0, 10)) == ["Summer_Gala 100%"]
     assert names(service.search_events(db, "r_G", 0, 10)) == ["Summer_Gala 100%"]
     assert names(service.search_events(db, "'; drop", 0, 10)) == [SQL_LIKE]
-    assert like_pattern("a\\b%_") == "%a\\\\b\\%\\_%"
+    pattern = db.conn.execute("SELECT f_search_pattern(%s)", ("a\\b%_",)).fetchone()[0]
+    assert pattern == "%a\\\\b\\%\\_%"
 
 
 def test_search_text_cannot_be_blank(db):
     with pytest.raises(ValidationError, match="Search text cannot be blank"):
         service.search_events(db, "   ", 0, 10)
+
+
+def test_search_ignores_accents_both_ways_and_case_in_event_and_client_names(db, admin_conn, staff):
+    bill = staff["bill"].id
+    make_event(admin_conn, signed_contract(admin_conn, bill, "Amélie Lefèvre"), "Wedding")
+    make_event(admin_conn, signed_contract(admin_conn, bill, "Ann Lee"), "Soirée chez LEFEVRE")
+    make_event(admin_conn, signed_contract(admin_conn, bill, "Zoe Plain"), "Board meeting")
+    make_event(admin_conn, signed_contract(admin_conn, bill, "Bob Ray"), "Gala de ZOÉ")
+    for text in ("lefevre", "LEFÈVRE", "lefêvre", "Lefèvre"):
+        assert names(service.search_events(db, text, 0, 10)) == ["Soirée chez LEFEVRE", "Wedding"], text
+    for text in ("zoe", "Zoé", "ZOË"):
+        assert names(service.search_events(db, text, 0, 10)) == ["Gala de ZOÉ", "Board meeting"], text
+    assert names(service.search_events(db, "amelie", 0, 10)) == ["Wedding"]
+    assert names(service.search_events(db, "SOIREE", 0, 10)) == ["Soirée chez LEFEVRE"]
+    assert names(service.search_events(db, "lefevre", 1, 10)) == ["Wedding"]
+    assert service.search_events(db, "lefebvre", 0, 10) == []
+
+
+def test_search_lists_an_event_matching_both_ways_once_and_pages_newest_first(db, admin_conn, staff):
+    bill = staff["bill"].id
+    made = [
+        make_event(admin_conn, signed_contract(admin_conn, bill, "Kevin Casey"), "Lefèvre 1"),  # name
+        make_event(admin_conn, signed_contract(admin_conn, bill, "Zoë Lefèvre"), "Gala 2"),  # client
+        make_event(admin_conn, signed_contract(admin_conn, bill, "Léa Lefevre"), "Lefevre 3"),  # both
+        make_event(admin_conn, signed_contract(admin_conn, bill, "Ann Lee"), "Other 4"),  # neither
+        make_event(admin_conn, signed_contract(admin_conn, bill, "Chloé LEFÈVRE"), "Gala 5"),  # client
+        make_event(admin_conn, signed_contract(admin_conn, bill, "Bob Ray"), "lefevre 6"),  # name
+    ]
+    expected = ["lefevre 6", "Gala 5", "Lefevre 3", "Gala 2", "Lefèvre 1"]
+    assert names(service.search_events(db, "LEFEVRE", 0, 10)) == expected
+    for size in (1, 2, 3):
+        walked = []
+        for offset in range(0, 6, size):
+            walked += names(service.search_events(db, "lefèvre", offset, size))
+        assert walked == expected, size
+    found = [e.id for e in service.search_events(db, "lefevre", 0, 10)]
+    assert found == [made[i] for i in (5, 4, 2, 1, 0)]
+
+
+def test_search_keeps_like_wildcards_literal_once_accents_are_removed(db, admin_conn, staff):
+    bill = staff["bill"].id
+    make_event(admin_conn, signed_contract(admin_conn, bill, "A"), "Soirée_Gala 100%")
+    make_event(admin_conn, signed_contract(admin_conn, bill, "B"), "SoiréeXGala 1000")
+    make_event(admin_conn, signed_contract(admin_conn, bill, "Back\\slash Éric"), "Dinner")
+    make_event(admin_conn, signed_contract(admin_conn, bill, "Backslash Eric"), "Lunch")
+    assert names(service.search_events(db, "e_g", 0, 10)) == ["Soirée_Gala 100%"]
+    assert names(service.search_events(db, "0%", 0, 10)) == ["Soirée_Gala 100%"]
+    assert names(service.search_events(db, "\\", 0, 10)) == ["Dinner"]
+    assert names(service.search_events(db, "k\\slash eric", 0, 10)) == ["Dinner"]
+    # unaccent() turns a full-width ％ ＿ ＼ into % _ \: they stay literal all the same.
+    assert names(service.search_events(db, "％", 0, 10)) == ["Soirée_Gala 100%"]
+    assert names(service.search_events(db, "e＿g", 0, 10)) == ["Soirée_Gala 100%"]
+    assert names(service.search_events(db, "＼", 0, 10)) == ["Dinner"]
+    pattern = db.conn.execute("SELECT f_search_pattern(%s)", ("Ｅ％é＿＼",)).fetchone()[0]
+    assert pattern == "%E\\%e\\_\\\\%"
+
+
+def test_search_finds_non_latin_text(db, admin_conn, staff):
+    bill = staff["bill"].id
+    make_event(admin_conn, signed_contract(admin_conn, bill, "Дмитрий Иванов"), NON_LATIN)
+    make_event(admin_conn, signed_contract(admin_conn, bill, "王伟"), "Ёлка")
+    make_event(admin_conn, signed_contract(admin_conn, bill, "Αλέξανδρος"), "さくら 佐藤")
+    assert names(service.search_events(db, "ИВАНОВ", 0, 10)) == [NON_LATIN]
+    assert names(service.search_events(db, "assemblee generale", 0, 10)) == [NON_LATIN]
+    assert names(service.search_events(db, "東京", 0, 10)) == [NON_LATIN]
+    assert names(service.search_events(db, "王伟", 0, 10)) == ["Ёлка"]
+    assert names(service.search_events(db, "елка", 0, 10)) == ["Ёлка"]
+    assert names(service.search_events(db, "佐藤", 0, 10)) == ["さくら 佐藤"]
+    assert names(service.search_events(db, "αλεξανδρος", 0, 10)) == ["さくら 佐藤"]
+
+
+def test_sql_looking_search_text_is_only_text(db, admin_conn, staff):
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "O'Brien Lefèvre"), SQL_LIKE)
+    assert names(service.search_events(db, "'; DRÖP", 0, 10)) == [SQL_LIKE]
+    assert names(service.search_events(db, "o'brien lefevre", 0, 10)) == [SQL_LIKE]
+    assert service.search_events(db, "') OR 1=1 --", 0, 10) == []
+    assert service.search_events(db, "\\'; SELECT pg_sleep(5); --", 0, 10) == []
+    assert admin_conn.execute("SELECT count(*) FROM events").fetchone() == (1,)
+    assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (1,)
+
+
+def test_search_can_use_the_event_and_client_name_indexes(db, admin_conn, staff):
+    make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Amélie Lefèvre"), "Soirée")
+    # On a few rows the planner rightly prefers plain scans: forbid them, to see the indexes match.
+    db.conn.execute("SET enable_seqscan = off")
+    db.conn.execute("SET enable_indexscan = off")
+    plan = explain(db.conn, lambda conn: EventRepository(conn).search("LEFÈVRE", 0, 20))
+    assert "events_name_search_idx" in plan
+    assert "clients_full_name_search_idx" in plan
+    assert "'%LEFEVRE%'" in plan  # the pattern was computed while planning
 
 
 def test_one_event_in_detail(db, admin_conn, staff):

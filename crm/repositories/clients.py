@@ -15,7 +15,6 @@ from psycopg.rows import class_row
 
 from crm.models import Client, Employee
 from crm.repositories.employees import EMPLOYEE_COLUMNS
-from crm.repositories.events import like_pattern
 from crm.repositories.paging import newest_page
 
 # The columns of crm.models.Client, from clients cl and employees sc (the sales contact).
@@ -65,16 +64,22 @@ class ClientRepository:
         return self._clients(query, {"sales": sales_id, "offset": offset, "limit": limit})
 
     def search(self, text: str, offset: int, limit: int) -> list[Client]:
-        """A page of the clients whose name or company contains `text` (any case), newest first."""
+        """A page of the clients whose name or company contains `text`, newest first.
+
+        Any case, any accents: "lefevre" finds "Lefèvre" and "ZOÉ" finds "Zoe" (sql/0008_search.sql).
+        """
         query = (
             _CLIENT_SELECT
-            + sql.SQL(" WHERE cl.full_name ILIKE %(pattern)s OR cl.company_name ILIKE %(pattern)s")
+            + sql.SQL(
+                " WHERE f_unaccent(cl.full_name) ILIKE f_search_pattern(%(text)s)"
+                " OR f_unaccent(cl.company_name) ILIKE f_search_pattern(%(text)s)"
+            )
             + _NEWEST_FIRST
             + _PAGE
         )
         # Never a prepared statement: a generic plan cannot see the pattern, and would scan every
         # client where the trigram indexes find the few matching rows at once.
-        params = {"pattern": like_pattern(text), "offset": offset, "limit": limit}
+        params = {"text": text, "offset": offset, "limit": limit}
         return self._clients(query, params, prepare=False)
 
     def email_in_use(self, email: str, except_id: int | None = None) -> bool:

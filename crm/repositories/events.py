@@ -30,8 +30,6 @@ _EVENT_SELECT = sql.SQL(
     " JOIN clients cl ON cl.id = c.client_id"
     " LEFT JOIN employees sp ON sp.id = e.support_contact_id"
 )
-_NEWEST_FIRST = sql.SQL(" ORDER BY e.created_at DESC, e.id DESC")
-_PAGE = sql.SQL(" OFFSET %(offset)s LIMIT %(limit)s")
 
 
 @dataclass(frozen=True)
@@ -60,12 +58,6 @@ class EventFields:
     location: str
     attendees: int
     notes: str
-
-
-def like_pattern(text: str) -> str:
-    """An ILIKE pattern matching `text` anywhere, with its own % _ and \\ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class EventRepository:
@@ -119,18 +111,30 @@ class EventRepository:
         return self._events(query, params)
 
     def search(self, text: str, offset: int, limit: int) -> list[Event]:
-        """A page of the events whose name or client's name contains `text` (any case), newest first."""
-        query = (
-            _EVENT_SELECT
-            + sql.SQL(" WHERE e.name ILIKE %(pattern)s OR cl.full_name ILIKE %(pattern)s")
-            + _NEWEST_FIRST
-            + _PAGE
-        )
+        """A page of the events whose name or client's name contains `text`, newest first.
+
+        Any case, any accents: "lefevre" finds "Lefèvre" and "ZOÉ" finds "Zoe" (sql/0008_search.sql).
+        Each half — events by name, events by their client's name — is read up to the end of the
+        page on its own, so each can use its index (events' or clients' name), and an event
+        matching both is listed once.
+        """
+        query = sql.SQL(
+            "WITH page AS (SELECT id, created_at FROM ("
+            " (SELECT id, created_at FROM events"
+            "   WHERE f_unaccent(name) ILIKE f_search_pattern(%(text)s)"
+            "   ORDER BY created_at DESC, id DESC LIMIT %(end)s)"
+            " UNION"
+            " (SELECT e.id, e.created_at FROM events e"
+            "   JOIN contracts c ON c.id = e.contract_id JOIN clients cl ON cl.id = c.client_id"
+            "   WHERE f_unaccent(cl.full_name) ILIKE f_search_pattern(%(text)s)"
+            "   ORDER BY e.created_at DESC, e.id DESC LIMIT %(end)s)) matches"
+            " ORDER BY created_at DESC, id DESC OFFSET %(offset)s LIMIT %(limit)s)"
+            " {select} JOIN page ON page.id = e.id ORDER BY page.created_at DESC, page.id DESC"
+        ).format(select=_EVENT_SELECT)
         # Never a prepared statement: a generic plan cannot see the pattern and would not use the
         # trigram indexes.
-        return self._events(
-            query, {"pattern": like_pattern(text), "offset": offset, "limit": limit}, prepare=False
-        )
+        params = {"text": text, "offset": offset, "limit": limit, "end": offset + limit}
+        return self._events(query, params, prepare=False)
 
     def contract_for_event(self, contract_id: int, *, lock: bool = False) -> ContractForEvent | None:
         """A contract's signed state, its client's sales contact and its event, if any.
