@@ -12,6 +12,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pytest
 from argon2 import PasswordHasher
 from psycopg import sql
 
-from crm import security, setup
+from crm import migrations, security, setup
 from crm.db import Database, connect
 
 # Tests hash with a cheap argon2id profile; production keeps argon2-cffi's defaults.
@@ -89,6 +90,24 @@ def fresh_database(admin_dsn: str, prefix: str = "crm_test") -> CrmDatabase:
         app_dsn=psycopg.conninfo.make_conninfo(**params),
         roles=roles,
     )
+
+
+@contextmanager
+def database_before(admin_dsn: str, tmp_path: Path, monkeypatch, migration: str) -> Iterator[CrmDatabase]:
+    """A CRM database bootstrapped with the sql/ files before `migration` (e.g. "0008"), so that
+    an upgrade applies it and those after it; dropped afterwards."""
+    older = tmp_path / f"sql-before-{migration}"
+    older.mkdir(parents=True)
+    for path in migrations.migration_files():
+        if path.name < migration:
+            shutil.copy(path, older)
+    monkeypatch.setattr(migrations, "SQL_DIR", older)
+    crm = fresh_database(admin_dsn, f"crm_before_{migration}")
+    monkeypatch.undo()
+    try:
+        yield crm
+    finally:
+        drop_database(admin_dsn, crm)
 
 
 def drop_database(admin_dsn: str, crm: CrmDatabase) -> None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-
 import psycopg
 import pytest
 
-from crm import migrations, setup
+from crm import setup
 from crm.db import Database, connect
 from crm.errors import NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm.repositories.clients import ClientFields, ClientRepository
 from crm.services import clients as service
 from crm.services import contracts as contract_service
-from tests.conftest import drop_database, fresh_database
+from tests.conftest import database_before
 from tests.factories import make_client, make_contract, make_employee
 from tests.plans import explain
 
@@ -206,18 +204,8 @@ def test_the_app_role_may_call_the_search_functions_and_still_not_the_audit_func
 @pytest.fixture
 def database_before_0008(admin_dsn, tmp_path, monkeypatch):
     """A CRM database at migration 0007, whose upgrade applies 0008."""
-    older = tmp_path / "sql"
-    older.mkdir()
-    for path in migrations.migration_files():
-        if path.name < "0008":
-            shutil.copy(path, older)
-    monkeypatch.setattr(migrations, "SQL_DIR", older)
-    crm = fresh_database(admin_dsn, "crm_before_0008")
-    monkeypatch.undo()
-    try:
+    with database_before(admin_dsn, tmp_path, monkeypatch, "0008") as crm:
         yield crm
-    finally:
-        drop_database(admin_dsn, crm)
 
 
 def test_the_upgrade_makes_existing_clients_searchable_without_accents(database_before_0008, admin_dsn):

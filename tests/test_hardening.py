@@ -5,7 +5,6 @@ insert), and the repair of rows written before those rules."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from crm.db import Database, connect
 from crm.errors import ValidationError
 from crm.repositories.events import EventFields
 from crm.services import events as event_service
-from tests.conftest import drop_database, fresh_database
+from tests.conftest import database_before
 from tests.factories import make_client, make_contract, make_employee, make_event
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -248,18 +247,8 @@ def test_an_event_cannot_go_to_a_support_employee_being_deactivated(db, second_d
 @pytest.fixture
 def database_before_0006(admin_dsn, tmp_path, monkeypatch):
     """A CRM database at migration 0005, whose upgrade applies 0006."""
-    older = tmp_path / "sql"
-    older.mkdir()
-    for path in migrations.migration_files():
-        if path.name < "0006":
-            shutil.copy(path, older)
-    monkeypatch.setattr(migrations, "SQL_DIR", older)
-    crm = fresh_database(admin_dsn, "crm_before_0006")
-    monkeypatch.undo()
-    try:
+    with database_before(admin_dsn, tmp_path, monkeypatch, "0006") as crm:
         yield crm
-    finally:
-        drop_database(admin_dsn, crm)
 
 
 def test_the_upgrade_repairs_rows_the_new_rules_would_refuse(database_before_0006, admin_dsn):
