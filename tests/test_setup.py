@@ -147,12 +147,16 @@ def test_role_without_createdb_is_refused(admin_dsn):
     with connect(admin_dsn) as conn:
         conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'weak-admin-pw'").format(sql.Identifier(role)))
+        # The embedded cluster revokes CONNECT on postgres from PUBLIC: let this role in explicitly.
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE postgres TO {}").format(sql.Identifier(role)))
     try:
         params = psycopg.conninfo.conninfo_to_dict(admin_dsn)
         params.update(user=role, password="weak-admin-pw")
         with pytest.raises(SetupError, match="cannot create databases"):
             setup.inspect_server(psycopg.conninfo.make_conninfo(**params))
     finally:
+        with connect(admin_dsn) as conn:
+            conn.execute(sql.SQL("REVOKE CONNECT ON DATABASE postgres FROM {}").format(sql.Identifier(role)))
         setup.drop_database(admin_dsn, None, [role])
 
 
