@@ -94,8 +94,10 @@ def test_list_pages_have_exact_boundaries(db, admin_conn, staff):
 def test_without_support_shows_only_unassigned_events(db, admin_conn, staff):
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "A"), "Assigned", staff["kate"].id)
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "B"), "Open 1")
-    make_event(admin_conn, signed_contract(admin_conn, staff["other_sales"].id, "C"), "Open 2")
-    assert names(service.events_without_support(db, 0, 10)) == ["Open 2", "Open 1"]
+    make_event(
+        admin_conn, signed_contract(admin_conn, staff["other_sales"].id, "C"), "Open 2", starts_in_days=10
+    )
+    assert names(service.events_without_support(db, 0, 10)) == ["Open 2", "Open 1"]  # soonest first
     assert names(service.events_without_support(db, 1, 10)) == ["Open 1"]
 
 

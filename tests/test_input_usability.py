@@ -13,6 +13,7 @@ from psycopg import sql
 from crm import validation
 from crm.errors import ValidationError
 from crm.services import contracts as contract_service
+from crm.services import events as event_service
 from crm.ui import employees as employees_ui
 from crm.ui.clients import clients_section
 from crm.ui.contracts import contracts_section
@@ -509,3 +510,30 @@ def test_an_event_update_that_changes_nothing_writes_nothing(db, admin_conn, sal
     run(db, kate, [events_section(PARIS)], [*answers, "Back", "Quit"])
     assert f"Event {event_id} saved." in capsys.readouterr().out
     assert admin_conn.execute("SELECT attendees, version FROM events").fetchone() == (76, 2)
+
+
+# Events without support: upcoming first -----------------------------------------------------------------
+
+
+def test_events_without_support_show_upcoming_soonest_first_then_past(db, admin_conn, sales, capsys):
+    manager = make_employee(admin_conn, "management", "marie")
+    kate = make_employee(admin_conn, "support", "kate")
+    for name, days in [("Far past", -20), ("Late", 40), ("Recent past", -2), ("Soon", 3)]:
+        make_event(
+            admin_conn, signed_contract(admin_conn, sales.id, f"Client {name}"), name, starts_in_days=days
+        )
+    make_event(
+        admin_conn, signed_contract(admin_conn, sales.id, "Client X"), "Staffed", kate.id, starts_in_days=1
+    )
+    now = datetime.now(UTC)
+    expected = ["Soon", "Late", "Recent past", "Far past"]
+    assert [e.name for e in event_service.events_without_support(db, 0, 10, now)] == expected
+    assert [e.name for e in event_service.events_without_support(db, 1, 2, now)] == expected[1:3]
+    assert [e.name for e in event_service.events_without_support(db, 3, 2, now)] == expected[3:]
+    assert event_service.events_without_support(db, 4, 2, now) == []
+
+    run(db, manager, [events_section(PARIS)], ["Events", "Events without support", "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "Events without support (upcoming first)" in out
+    positions = [out.index(name) for name in expected]
+    assert positions == sorted(positions) and "Staffed" not in out

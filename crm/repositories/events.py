@@ -81,10 +81,29 @@ class EventRepository:
         """A page of all events, newest first."""
         return self._events(newest_page("events", "e", _EVENT_SELECT), {"offset": offset, "limit": limit})
 
-    def list_without_support(self, offset: int, limit: int) -> list[Event]:
-        """A page of the events no support employee is assigned to, newest first."""
-        query = newest_page("events", "e", _EVENT_SELECT, sql.SQL(" WHERE support_contact_id IS NULL"))
-        return self._events(query, {"offset": offset, "limit": limit})
+    def list_without_support(self, now: datetime, offset: int, limit: int) -> list[Event]:
+        """A page of the events no support employee is assigned to: upcoming ones soonest first
+        (the most urgent to staff), then past ones, latest first.
+
+        Each half is read from the (support_contact_id, starts_at) index (NULL is indexed), up to
+        the end of the page, before anything is joined, as in list_for_support.
+        """
+        query = sql.SQL(
+            "WITH page AS (SELECT * FROM ("
+            " (SELECT id, 0 AS part, starts_at FROM events"
+            "   WHERE support_contact_id IS NULL AND starts_at >= %(now)s"
+            "   ORDER BY starts_at ASC, id DESC LIMIT %(end)s)"
+            " UNION ALL"
+            " (SELECT id, 1 AS part, starts_at FROM events"
+            "   WHERE support_contact_id IS NULL AND starts_at < %(now)s"
+            "   ORDER BY starts_at DESC, id DESC LIMIT %(end)s)) halves"
+            " ORDER BY part, CASE WHEN part = 0 THEN starts_at END ASC, starts_at DESC, id DESC"
+            " OFFSET %(offset)s LIMIT %(limit)s)"
+            " {select} JOIN page ON page.id = e.id"
+            " ORDER BY page.part, CASE WHEN page.part = 0 THEN page.starts_at END ASC,"
+            " page.starts_at DESC, page.id DESC"
+        ).format(select=_EVENT_SELECT)
+        return self._events(query, {"now": now, "offset": offset, "limit": limit, "end": offset + limit})
 
     def list_for_support(self, support_id: int, now: datetime, offset: int, limit: int) -> list[Event]:
         """A page of one support employee's events: upcoming ones soonest first, then past ones.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from crm import permissions, validation
 from crm.db import Database
@@ -95,9 +95,11 @@ def list_events(db: Database, offset: int, limit: int) -> list[Event]:
     return EventRepository(db.conn).list_newest(offset, limit)
 
 
-def events_without_support(db: Database, offset: int, limit: int) -> list[Event]:
-    """A page of the events that have no support employee yet, newest first."""
-    return EventRepository(db.conn).list_without_support(offset, limit)
+def events_without_support(db: Database, offset: int, limit: int, now: datetime | None = None) -> list[Event]:
+    """A page of the events that have no support employee yet: upcoming ones soonest first, then
+    past ones (latest first); now is the current time when not given."""
+    moment = now if now is not None else datetime.now(UTC)
+    return EventRepository(db.conn).list_without_support(moment, offset, limit)
 
 
 def my_events(db: Database, actor: Employee, now: datetime, offset: int, limit: int) -> list[Event]:

@@ -133,8 +133,9 @@ def my_events(session: Session, tz: tzinfo) -> None:
 
 
 def events_without_support(session: Session, tz: tzinfo) -> None:
-    """Events no support employee is assigned to yet."""
-    _browse(session, "Events without support", partial(service.events_without_support, session.db), tz)
+    """Events no support employee is assigned to yet: upcoming first (soonest first), then past ones."""
+    fetch = partial(service.events_without_support, session.db, now=session.clock())
+    _browse(session, "Events without support (upcoming first)", fetch, tz)
 
 
 # Forms ---------------------------------------------------------------------------------------------
