@@ -58,9 +58,7 @@ class Runtime:
                 "with the server's superuser credentials."
             )
         for name in migrations.modified(conn):
-            print(
-                f"Warning: sql/{name} has changed since it was applied to this database (not re-applied)."
-            )
+            print(f"Warning: sql/{name} has changed since it was applied to this database (not re-applied).")
         self.db = Database(conn)
         return self.db
 

@@ -182,9 +182,7 @@ def _why_not_a_moment(value: str, what: str) -> None:
     try:
         date(year, month, day)
     except ValueError:
-        raise ValidationError(
-            f"{what}: the date {year:04d}-{month:02d}-{day:02d} does not exist."
-        ) from None
+        raise ValidationError(f"{what}: the date {year:04d}-{month:02d}-{day:02d} does not exist.") from None
     if hour > 23 or minute > 59:
         raise ValidationError(f"{what}: {hour:02d}:{minute:02d} is not a time of day (00:00 to 23:59).")
 
