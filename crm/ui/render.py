@@ -68,6 +68,9 @@ def terminal_width() -> int | None:
 
 
 def _width(text: str) -> int:
+    """Columns the text takes on a terminal (CJK characters take two)."""
+    if text.isascii():
+        return len(text)
     from wcwidth import wcswidth
 
     return max(wcswidth(text), len(text))
@@ -76,6 +79,8 @@ def _width(text: str) -> int:
 def _shorten(text: str, width: int) -> str:
     if _width(text) <= width:
         return text
+    if text.isascii():
+        return text[: width - 1] + "…"
     while text and _width(text) > width - 1:
         text = text[:-1]
     return text + "…"
