@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -59,3 +60,25 @@ class ScriptedPrompts:
     @property
     def messages(self) -> list[str]:
         return [message for _, message in self.asked]
+
+
+class Clock:
+    """A clock that tests move by hand (sessions and services take `clock` or `now`)."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class IdleBeforeEachPick(ScriptedPrompts):
+    """Scripted prompts where `idle` time passes on `clock` before each menu pick."""
+
+    def __init__(self, answers: Sequence[Any], clock: Clock, idle: timedelta = timedelta(minutes=16)) -> None:
+        super().__init__(answers)
+        self.clock, self.idle = clock, idle
+
+    def choose(self, message, choices):
+        self.clock.now += self.idle
+        return super().choose(message, choices)

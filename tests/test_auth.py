@@ -18,18 +18,10 @@ from crm.ui.menu import MenuAction, Outcome, Section, run_team_menu
 from crm.ui.session import LoggedOut, Session
 from tests.conftest import TEST_HASHER
 from tests.factories import DEFAULT_PASSWORD, make_employee
-from tests.scripted import CtrlD, ScriptedPrompts
+from tests.scripted import Clock, CtrlD, IdleBeforeEachPick, ScriptedPrompts
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 GENERIC = "Invalid username or password."
-
-
-class Clock:
-    def __init__(self, now: datetime = T0):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def throttle_row(admin_conn, username):
@@ -252,7 +244,7 @@ def test_login_loop_shows_the_lock_and_when_to_try_again(db, admin_conn, capsys)
     for _ in range(6):
         answers += ["bill", "bad password attempt"]
     answers += [CtrlD]
-    login_loop(db, ScriptedPrompts(answers), [], clock=Clock())
+    login_loop(db, ScriptedPrompts(answers), [], clock=Clock(T0))
     out = capsys.readouterr().out.splitlines()
     hhmm = (T0 + timedelta(minutes=15)).astimezone().strftime("%H:%M")
     assert out[:4] == [GENERIC] * 4
@@ -263,7 +255,7 @@ def test_login_loop_shows_the_lock_and_when_to_try_again(db, admin_conn, capsys)
 def test_login_loop_logs_in_with_the_injected_clock(db, admin_conn, capsys):
     make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet")
     prompts = ScriptedPrompts(["nobody", "whatever it is", "BILL", DEFAULT_PASSWORD, "Log out", CtrlD])
-    login_loop(db, prompts, [], clock=Clock())
+    login_loop(db, prompts, [], clock=Clock(T0))
     out = capsys.readouterr().out
     assert f"{GENERIC}\nWelcome, Bill Boquet (sales).\nLogged out.\nGoodbye." in out
     assert throttle_row(admin_conn, "nobody")[:2] == (1, T0)
@@ -282,15 +274,10 @@ def write_action(log):
 
 def test_idle_session_asks_the_password_and_a_wrong_one_logs_out_and_counts(db, admin_conn, capsys):
     employee = make_employee(admin_conn, "sales", "bill")
-    clock = Clock()
+    clock = Clock(T0)
     log = []
 
-    class Idle(ScriptedPrompts):
-        def choose(self, message, choices):
-            clock.now += timedelta(minutes=16)
-            return super().choose(message, choices)
-
-    session = Session(db, employee, Idle(["Things", "wrong password"]), clock=clock)
+    session = Session(db, employee, IdleBeforeEachPick(["Things", "wrong password"], clock), clock=clock)
     assert run_team_menu(session, write_action(log)) is Outcome.ENDED
     assert log == []
     assert "Wrong password: you have been logged out." in capsys.readouterr().out
@@ -299,7 +286,7 @@ def test_idle_session_asks_the_password_and_a_wrong_one_logs_out_and_counts(db, 
 
 def test_idle_within_the_limit_asks_nothing(db, admin_conn):
     employee = make_employee(admin_conn, "sales", "bill")
-    clock = Clock()
+    clock = Clock(T0)
 
     class Busy(ScriptedPrompts):
         def choose(self, message, choices):
@@ -314,17 +301,12 @@ def test_idle_within_the_limit_asks_nothing(db, admin_conn):
 def test_idle_session_with_the_right_password_goes_on_and_resets_the_count(db, admin_conn):
     employee = make_employee(admin_conn, "sales", "bill")
     fail(db, "bill", T0)
-    clock = Clock()
-
-    class Idle(ScriptedPrompts):
-        def choose(self, message, choices):
-            clock.now += timedelta(minutes=20)
-            return super().choose(message, choices)
+    clock = Clock(T0)
 
     log = []
     answers = ["Things", DEFAULT_PASSWORD, "Save something", DEFAULT_PASSWORD, DEFAULT_PASSWORD]
     answers += ["Back", DEFAULT_PASSWORD, "Quit", DEFAULT_PASSWORD]
-    session = Session(db, employee, Idle(answers), clock=clock)
+    session = Session(db, employee, IdleBeforeEachPick(answers, clock, timedelta(minutes=20)), clock=clock)
     assert run_team_menu(session, write_action(log)) is Outcome.QUIT
     assert log == ["saved"]
     assert throttle_row(admin_conn, "bill")[0] == 0
@@ -334,7 +316,7 @@ def test_wrong_password_before_a_write_cancels_it_and_counts_as_a_failure(db, ad
     employee = make_employee(admin_conn, "sales", "bill")
     log = []
     prompts = ScriptedPrompts(["Things", "Save something", "wrong password", "Back", "Quit"])
-    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), write_action(log)) is Outcome.QUIT
+    assert run_team_menu(Session(db, employee, prompts, clock=Clock(T0)), write_action(log)) is Outcome.QUIT
     assert log == []
     assert "Wrong password; nothing was saved.\n" in capsys.readouterr().out
     assert throttle_row(admin_conn, "bill")[:2] == (1, T0)
@@ -346,7 +328,7 @@ def test_the_wrong_password_that_locks_the_account_logs_the_session_out(db, admi
         fail(db, "bill", T0 - timedelta(minutes=minute + 1))  # someone else, at the login prompt
     log = []
     prompts = ScriptedPrompts(["Things", "Save something", "wrong again"])
-    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), write_action(log)) is Outcome.ENDED
+    assert run_team_menu(Session(db, employee, prompts, clock=Clock(T0)), write_action(log)) is Outcome.ENDED
     hhmm = (T0 + timedelta(minutes=15)).astimezone().strftime("%H:%M")
     out = capsys.readouterr().out
     assert f"try again at {hhmm}. You have been logged out." in out
@@ -369,7 +351,7 @@ def test_a_locked_account_cannot_confirm_a_write(db, admin_conn):
 
 def test_the_right_password_before_a_write_resets_the_count(db, admin_conn):
     employee = make_employee(admin_conn, "sales", "bill")
-    session = Session(db, employee, ScriptedPrompts(["wrong password", DEFAULT_PASSWORD]), clock=Clock())
+    session = Session(db, employee, ScriptedPrompts(["wrong password", DEFAULT_PASSWORD]), clock=Clock(T0))
     with pytest.raises(AuthenticationError, match="Wrong password; nothing was saved."):
         session.confirm_write()
     assert throttle_row(admin_conn, "bill")[0] == 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,19 +12,11 @@ from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.menus import all_sections
 from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee
-from tests.scripted import CtrlC, ScriptedPrompts
+from tests.scripted import Clock, CtrlC, ScriptedPrompts
 
 SQL_LIKE = "'; DROP TABLE clients; --"
 NON_LATIN = "Société Générale 東京"
 D = Decimal
-
-
-class Clock:
-    def __init__(self, now: datetime | None = None):
-        self.now = now or datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Spy(ScriptedPrompts):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from crm.services import auth
@@ -12,17 +10,9 @@ from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.menus import all_sections
 from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
-from tests.scripted import CtrlC, ScriptedPrompts
+from tests.scripted import Clock, CtrlC, ScriptedPrompts
 
 NEW_PASSWORD = "violet tractor on the moon"
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime.now(UTC)
-
-    def __call__(self):
-        return self.now
 
 
 def run(db, employee, answers, prompts_class=ScriptedPrompts):

@@ -12,19 +12,11 @@ from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.menus import all_sections
 from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
-from tests.scripted import CtrlC, ScriptedPrompts
+from tests.scripted import Clock, CtrlC, ScriptedPrompts
 
 PARIS = ZoneInfo("Europe/Paris")
 SQL_LIKE = "'; DROP TABLE clients; --"
 NON_LATIN = "Assemblée générale 東京"
-
-
-class Clock:
-    def __init__(self, now: datetime | None = None):
-        self.now = now or datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def run(db, employee, answers, clock=None, prompts_class=ScriptedPrompts):

@@ -3,7 +3,7 @@ while paging a list (render.browse's on_answer) and while answering a form (Sess
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from crm.ui.clients import clients_section
 from crm.ui.employees import employees_section
@@ -11,15 +11,7 @@ from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.render import browse
 from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_client, make_employee
-from tests.scripted import ScriptedPrompts
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.now
+from tests.scripted import Clock, ScriptedPrompts
 
 
 class AtPrompt(ScriptedPrompts):

@@ -22,7 +22,7 @@ from crm.ui.events import events_section
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
-from tests.scripted import ScriptedPrompts
+from tests.scripted import Clock, ScriptedPrompts
 
 D = Decimal
 PARIS = ZoneInfo("Europe/Paris")
@@ -30,14 +30,6 @@ NEW_YORK = ZoneInfo("America/New_York")
 COMMA_MESSAGE = (
     "Total amount: use a dot for decimals, like 1000.50; a comma only separates thousands (1,000.50)."
 )
-
-
-class Clock:
-    def __init__(self, now: datetime | None = None):
-        self.now = now or datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def run(db, employee, sections, answers, clock=None, prompts_class=ScriptedPrompts):

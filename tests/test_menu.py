@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
 from crm.errors import PermissionDenied
@@ -11,7 +9,7 @@ from crm.permissions import Action
 from crm.ui.menu import MenuAction, Outcome, Section, run_team_menu
 from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_employee
-from tests.scripted import CtrlC, CtrlD, ScriptedPrompts
+from tests.scripted import Clock, CtrlC, CtrlD, IdleBeforeEachPick, ScriptedPrompts
 
 
 def ran(log):
@@ -31,14 +29,6 @@ def sections(log):
             "Employees", (MenuAction("Create an employee", ran(log), permission=Action.MANAGE_EMPLOYEES),)
         ),
     ]
-
-
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-
-    def __call__(self):
-        return self.now
 
 
 def session_for(db, employee, answers, clock=None):
@@ -124,15 +114,10 @@ def test_idle_session_asks_the_password_again(db, admin_conn, capsys):
     clock = Clock()
     log = []
 
-    class Idle(ScriptedPrompts):
-        def choose(self, message, choices):
-            clock.now += timedelta(minutes=16)
-            return super().choose(message, choices)
-
     session = Session(
         db,
         employee,
-        Idle(
+        IdleBeforeEachPick(
             [
                 "Clients",
                 DEFAULT_PASSWORD,
@@ -142,7 +127,8 @@ def test_idle_session_asks_the_password_again(db, admin_conn, capsys):
                 DEFAULT_PASSWORD,
                 "Quit",
                 DEFAULT_PASSWORD,
-            ]
+            ],
+            clock,
         ),
         clock=clock,
     )
@@ -156,12 +142,7 @@ def test_idle_session_with_a_wrong_password_logs_out(db, admin_conn, capsys):
     clock = Clock()
     log = []
 
-    class Idle(ScriptedPrompts):
-        def choose(self, message, choices):
-            clock.now += timedelta(minutes=16)
-            return super().choose(message, choices)
-
-    session = Session(db, employee, Idle(["Clients", "not my password"]), clock=clock)
+    session = Session(db, employee, IdleBeforeEachPick(["Clients", "not my password"], clock), clock=clock)
     assert run_team_menu(session, sections(log)) is Outcome.ENDED
     assert log == []
     assert "you have been logged out" in capsys.readouterr().out
@@ -188,12 +169,7 @@ def test_ctrl_c_or_d_at_the_idle_password_logs_out_instead_of_quitting(db, admin
     clock = Clock()
     log = []
 
-    class Idle(ScriptedPrompts):
-        def choose(self, message, choices):
-            clock.now += timedelta(minutes=16)
-            return super().choose(message, choices)
-
-    session = Session(db, employee, Idle(["Clients", key]), clock=clock)
+    session = Session(db, employee, IdleBeforeEachPick(["Clients", key], clock), clock=clock)
     assert run_team_menu(session, sections(log)) is Outcome.ENDED
     assert log == [] and "You have been logged out." in capsys.readouterr().out
 
