@@ -100,6 +100,19 @@ def _positive(text: str) -> int:
     return value
 
 
+def _exit_cleanly_on_signals() -> None:
+    """SIGTERM, or SIGHUP (the terminal was closed), end the program through its `finally`: the
+    database connection is closed and the embedded server released like at a normal exit."""
+    import signal
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, stop)
+
+
 def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
     """Run the program; return its exit status (prompts: injected by tests)."""
     args = parse_args(argv)
@@ -107,6 +120,7 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         from crm.ui.prompts import QuestionaryPrompts
 
         prompts = QuestionaryPrompts()
+        _exit_cleanly_on_signals()
     runtime = Runtime()
     try:
         path = config_file.config_path()

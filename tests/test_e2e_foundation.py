@@ -5,7 +5,11 @@ Always on the embedded server (its own data folder), whatever CRM_TEST_DSN says.
 
 from __future__ import annotations
 
+import signal
 import stat
+
+import pexpect
+import pytest
 
 from crm import config as config_file
 from crm.embedded import EmbeddedServer
@@ -53,3 +57,20 @@ def test_first_run_wizard_then_login_and_a_second_run_straight_to_login(tmp_path
     assert not (data_dir / "pgdata" / "postmaster.pid").exists()
     assert stat.S_IMODE(ini.stat().st_mode) == 0o600
     assert config_file.load(ini).database.password == config.database.password  # no wizard again
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["sigterm", "sighup"])
+def test_a_program_terminated_or_whose_terminal_closes_still_stops_the_server(tmp_path, embedded_tmp, signum):
+    data_dir = embedded_tmp / "data"
+    first = Crm(tmp_path)
+    try:
+        embedded_wizard(first, data_dir)
+        first.expect("Username (Ctrl-D to quit):")
+        assert EmbeddedServer(data_dir).is_running()
+        first.child.kill(signum)
+        first.child.expect(pexpect.EOF)
+        first.child.close()
+        assert first.child.exitstatus == 128 + signum or first.child.signalstatus == signum
+    finally:
+        first.close()
+    assert not EmbeddedServer(data_dir).is_running(), "the server was released on the way out"
