@@ -67,3 +67,11 @@ def test_a_single_page_asks_nothing(capsys):
     prompts = ScriptedPrompts([])
     render.browse(prompts, "Numbers", pages(3), ("N",), lambda n: (n,), on_answer=lambda: None)
     assert "Numbers — page 1 (last)" in capsys.readouterr().out
+
+
+def test_short_values_like_dates_stay_whole_while_long_texts_give_way():
+    rows = [(7, "Maëlle Bouzin Birthday Party", "2027-10-19 14:00", "18:00", "Strandhotel, Scheveningen" * 2)]
+    text = render.table(("Id", "Name", "Start", "End", "Location"), rows, width=80)
+    assert "2027-10-19 14:00" in text and "Maëlle Bouzin Birthday Party" in text
+    assert "Strandhotel, Sch" in text and "…" in text
+    assert max(wcswidth(line) for line in text.splitlines()) <= 80

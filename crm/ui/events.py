@@ -23,7 +23,7 @@ from crm.ui.menu import MenuAction, Section
 from crm.ui.render import browse, local_moment, show_record, show_table
 from crm.ui.session import Session
 
-LIST_HEADERS = ("Id", "Name", "Client", "Start", "End", "Location", "Attendees", "Support contact")
+LIST_HEADERS = ("Id", "Name", "Client", "Start", "End", "Location", "Guests", "Support")
 UNASSIGNED = "unassigned"
 
 
@@ -51,6 +51,13 @@ def _short(text: str, width: int = 32) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _end(event: Event, tz: tzinfo) -> str:
+    """The end as typed, or only its time when it is on the start's day (keeps lists narrow)."""
+    end = when(event.ends_at, tz)
+    start = when(event.starts_at, tz)
+    return end[11:] if end[:10] == start[:10] else end
+
+
 def event_row(event: Event, tz: tzinfo) -> tuple:
     """One line of an events table."""
     return (
@@ -58,7 +65,7 @@ def event_row(event: Event, tz: tzinfo) -> tuple:
         _short(event.name, 40),
         _short(event.client_name),
         when(event.starts_at, tz),
-        when(event.ends_at, tz),
+        _end(event, tz),
         _short(event.location),
         event.attendees,
         event.support_contact_name or UNASSIGNED,

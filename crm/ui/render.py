@@ -93,16 +93,24 @@ def _fit(headers: list[str], rows: list[list[str]], width: int, gap: int = 2) ->
     """
     pad = 2  # tabulate's MIN_PADDING: a column is at least its header plus 2
     widths = [max([_width(h) + pad] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    floors = [max(_width(h) + pad, 6) for h in headers]
-    if len(floors) > 1:
-        floors[1] = max(floors[1], min(widths[1], 30))
+    least = [max(_width(h) + pad, 6) for h in headers]
+    # Long texts give way first, down to 16 then to their header; values without letters and the
+    # name stay whole as long as possible; then those values; the name last.
+    whole = [max(low, min(w, 16)) for low, w in zip(least, widths, strict=True)]
+    # Values without letters (dates, times, amounts, phones, ids) are cut only as a last resort.
+    atomic = [all(not any(c.isalpha() for c in r[i]) for r in rows) for i in range(len(headers))]
+    short = [w if keep else low for low, w, keep in zip(least, widths, atomic, strict=True)]
+    named = list(least)
+    if len(whole) > 1:
+        whole[1] = short[1] = named[1] = max(least[1], min(widths[1], 30))
     budget = width - gap * (len(headers) - 1) - 1
-    while sum(widths) > budget:
-        shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
-        if not shrinkable:
-            break
-        widest = max(shrinkable, key=lambda i: widths[i])
-        widths[widest] -= 1
+    for floors in (whole, short, named, least):
+        while sum(widths) > budget:
+            shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
+            if not shrinkable:
+                break
+            widest = max(shrinkable, key=lambda i: widths[i])
+            widths[widest] -= 1
     return [[_shorten(value, widths[i]) for i, value in enumerate(row)] for row in rows]
 
 
