@@ -71,7 +71,13 @@ def test_clients_and_contracts_come_first_in_the_menu():
     [
         (
             "management",
-            ["List clients", "Show a client", "Search clients", "Reassign a client"],
+            [
+                "List clients",
+                "Show a client",
+                "Search clients",
+                "Clients of a sales employee",
+                "Reassign a client",
+            ],
             [
                 "List contracts",
                 "Show a contract",
@@ -438,3 +444,13 @@ def test_the_contract_list_pages(db, admin_conn, staff, capsys):
     assert "Client 15" in first and "Client 01" in first and "Client 00" not in first
     assert second.startswith("2") and "Client 00" in second and "Client 01" not in second
     assert third.startswith("1")
+
+
+def test_management_lists_the_clients_of_a_sales_employee(db, admin_conn, staff, capsys):
+    make_client(admin_conn, staff["bill"].id, "Ann Bill", email="ann@bill.test")
+    make_client(admin_conn, staff["sam"].id, "Bob Sam", email="bob@sam.test")
+    answers = ["Clients", "Clients of a sales employee", str(staff["sam"].id), "Back", "Quit"]
+    run(db, staff["manager"], answers)
+    out = capsys.readouterr().out
+    listed = out[out.index("Clients of ") :]
+    assert "Bob Sam" in listed and "Ann Bill" not in listed

@@ -252,7 +252,7 @@ def test_manager_deactivates_after_seeing_what_to_reassign(db, admin_conn, boss,
     out = capsys.readouterr().out
     assert "Bill Boquet still has 1 client:" in out
     assert "Kevin Casey" in out and "Cool Startup LLC" in out
-    assert "Reassign them to another sales employee" in out
+    assert "Clients → Clients of a sales employee, then Reassign a client" in out
     assert "Nothing was changed." in out
     assert employee_rows(admin_conn) == before
 
@@ -281,7 +281,7 @@ def test_deactivating_support_lists_their_coming_events(db, admin_conn, boss, ca
     )
     out = capsys.readouterr().out
     assert "Kate Hastroff still has 1 upcoming event:" in out and "John Ouick Wedding" in out
-    assert "Events → Assign support" in out
+    assert "Events → Events of a support employee, then Assign support" in out
     assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
         False,
     )

@@ -61,6 +61,7 @@ def test_events_is_one_of_the_menu_sections():
                 "Show an event",
                 "Search events",
                 "Events without support",
+                "Events of a support employee",
                 "Assign support",
                 "Update an event",
                 "Back",
@@ -333,3 +334,23 @@ def test_the_default_zone_is_the_systems(monkeypatch):
     assert local_zone() == ZoneInfo("Asia/Tokyo")
     monkeypatch.delenv("TZ")
     assert local_zone().utcoffset(datetime(2026, 1, 1)) == datetime(2026, 1, 1).astimezone().utcoffset()
+
+
+def test_management_lists_the_events_of_a_deactivated_support_employee(db, admin_conn, staff, capsys):
+    make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id, "A"), "Kate soon", staff["kate"].id, 3
+    )
+    make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id, "B"), "Kate past", staff["kate"].id, -3
+    )
+    make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id, "C"), "Alienor's", staff["alienor"].id
+    )
+    admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (staff["kate"].id,))
+    answers = ["Events", "Events of a support employee", str(staff["bill"].id), str(staff["kate"].id)]
+    run(db, staff["manager"], answers + ["Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "(deactivated)" in out  # the picker says who has left
+    assert f"Employee {staff['bill'].id} is not a support employee" in out  # a sales id is refused
+    listed = out[out.index("Events of ") :]
+    assert listed.index("Kate soon") < listed.index("Kate past") and "Alienor's" not in listed

@@ -78,7 +78,12 @@ def list_clients(db: Database, offset: int, limit: int) -> list[Client]:
 
 def my_clients(db: Database, actor: Employee, offset: int, limit: int) -> list[Client]:
     """A page of the actor's clients (as their sales contact), newest first."""
-    return ClientRepository(db.conn).list_for_sales(actor.id, offset, limit)
+    return clients_of(db, actor.id, offset, limit)
+
+
+def clients_of(db: Database, sales_id: int, offset: int, limit: int) -> list[Client]:
+    """A page of one sales employee's clients, newest first."""
+    return ClientRepository(db.conn).list_for_sales(sales_id, offset, limit)
 
 
 def search_clients(db: Database, text: str, offset: int, limit: int) -> list[Client]:

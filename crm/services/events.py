@@ -104,7 +104,12 @@ def events_without_support(db: Database, offset: int, limit: int, now: datetime 
 
 def my_events(db: Database, actor: Employee, now: datetime, offset: int, limit: int) -> list[Event]:
     """A page of the actor's events as support contact: upcoming soonest first, then past ones."""
-    return EventRepository(db.conn).list_for_support(actor.id, now, offset, limit)
+    return events_of(db, actor.id, now, offset, limit)
+
+
+def events_of(db: Database, support_id: int, now: datetime, offset: int, limit: int) -> list[Event]:
+    """A page of one support employee's events: upcoming soonest first, then past ones."""
+    return EventRepository(db.conn).list_for_support(support_id, now, offset, limit)
 
 
 def search_events(db: Database, text: str, offset: int, limit: int) -> list[Event]:

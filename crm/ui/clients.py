@@ -11,7 +11,7 @@ from crm.models import Client, Team
 from crm.permissions import Action
 from crm.services import clients as service
 from crm.services import contracts as contract_service
-from crm.ui.employees import pick_employee
+from crm.ui.employees import pick_employee, pick_team_member
 from crm.ui.menu import MenuAction, Section
 from crm.ui.render import PAGE_SIZE, browse, show_record, show_table
 from crm.ui.session import Session
@@ -123,6 +123,12 @@ def my_clients(session: Session) -> None:
     _browse(session, "My clients", partial(service.my_clients, session.db, session.employee))
 
 
+def clients_of_sales(session: Session) -> None:
+    """Management: one sales employee's clients (active or deactivated), newest first."""
+    sales = pick_team_member(session, Team.SALES, "Sales employee id:")
+    _browse(session, f"Clients of {sales.full_name}", partial(service.clients_of, session.db, sales.id))
+
+
 # Forms ---------------------------------------------------------------------------------------------
 
 
@@ -208,6 +214,7 @@ def clients_section() -> Section:
             MenuAction("Show a client", show_one_client),
             MenuAction("Search clients", search_clients),
             MenuAction("My clients", my_clients, teams=frozenset({Team.SALES})),
+            MenuAction("Clients of a sales employee", clients_of_sales, teams=frozenset({Team.MANAGEMENT})),
             MenuAction("Create a client", create_client, permission=Action.CREATE_CLIENT),
             MenuAction("Update a client", update_client, permission=Action.UPDATE_CLIENT),
             MenuAction("Reassign a client", reassign_client, permission=Action.REASSIGN_CLIENT),

@@ -7,6 +7,7 @@ that check.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from crm import permissions, security, validation
@@ -26,6 +27,16 @@ TEAM_CHOICES: list[tuple[str, Team]] = [(team.value, team) for team in Team]
 
 def status(employee: Employee) -> str:
     return "active" if employee.is_active else "deactivated"
+
+
+def pick_team_member(session: Session, team: Team, question: str) -> Employee:
+    """Any employee of the team, active or deactivated (management looks at who owns what)."""
+    members = service.list_employees(session.db, 0, 500, team=team)
+    if not members:
+        raise NotFound(f"There is no {team.value} employee.")
+    shown = [replace(e, full_name=e.full_name + ("" if e.is_active else " (deactivated)")) for e in members]
+    chosen = pick_employee(session, shown, question, f"a {team.value} employee")
+    return next(e for e in members if e.id == chosen)
 
 
 def pick_employee(
@@ -237,7 +248,7 @@ def _show_reassignments(employee: Employee, pending: service.Reassignments) -> N
         show_table(("Client", "Name", "Company"), [(c.id, c.name, c.detail) for c in pending.clients])
         if pending.client_count > len(pending.clients):
             print(f"… and {pending.client_count - len(pending.clients)} more clients.")
-        print("Reassign them to another sales employee (Clients menu).")
+        print("Reassign them: Clients → Clients of a sales employee, then Reassign a client.")
     if pending.events:
         show_table(
             ("Event", "Name", "Client", "Start"),
@@ -245,7 +256,7 @@ def _show_reassignments(employee: Employee, pending: service.Reassignments) -> N
         )
         if pending.event_count > len(pending.events):
             print(f"… and {pending.event_count - len(pending.events)} more events.")
-        print("Assign them to another support employee (Events → Assign support).")
+        print("Reassign them: Events → Events of a support employee, then Assign support.")
 
 
 def deactivate_employee(session: Session) -> None:

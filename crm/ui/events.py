@@ -18,7 +18,7 @@ from crm.models import Event, Team
 from crm.permissions import Action
 from crm.repositories.events import ContractForEvent
 from crm.services import events as service
-from crm.ui.employees import pick_employee
+from crm.ui.employees import pick_employee, pick_team_member
 from crm.ui.menu import MenuAction, Section
 from crm.ui.render import browse, local_moment, show_record, show_table
 from crm.ui.session import Session
@@ -143,6 +143,13 @@ def events_without_support(session: Session, tz: tzinfo) -> None:
     """Events no support employee is assigned to yet: upcoming first (soonest first), then past ones."""
     fetch = partial(service.events_without_support, session.db, now=session.clock())
     _browse(session, "Events without support (upcoming first)", fetch, tz)
+
+
+def events_of_support(session: Session, tz: tzinfo) -> None:
+    """Management: one support employee's events (active or deactivated), upcoming first."""
+    support = pick_team_member(session, Team.SUPPORT, "Support employee id:")
+    fetch = partial(service.events_of, session.db, support.id, session.clock())
+    _browse(session, f"Events of {support.full_name} (upcoming first)", fetch, tz)
 
 
 # Forms ---------------------------------------------------------------------------------------------
@@ -296,6 +303,9 @@ def events_section(tz: tzinfo | None = None) -> Section:
             MenuAction("My events", run(my_events), teams=frozenset({Team.SUPPORT})),
             MenuAction(
                 "Events without support", run(events_without_support), teams=frozenset({Team.MANAGEMENT})
+            ),
+            MenuAction(
+                "Events of a support employee", run(events_of_support), teams=frozenset({Team.MANAGEMENT})
             ),
             MenuAction("Create an event", run(create_event), permission=Action.CREATE_EVENT),
             MenuAction("Assign support", run(assign_support), permission=Action.ASSIGN_SUPPORT),
