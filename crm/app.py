@@ -45,7 +45,7 @@ class Runtime:
             admin = self.start_embedded(config.data_dir, config.keep_running)
             socket_dir = self.server.host
         conn = connect(app_conninfo(config, socket_dir))
-        waiting = migrations.pending(conn)
+        waiting, changed = migrations.status(conn)
         if waiting and config.embedded:
             conn.close()
             setup.upgrade(admin, config.database.name)
@@ -57,7 +57,7 @@ class Runtime:
                 f"The database needs schema upgrades ({names}): run `python -m main --upgrade` "
                 "with the server's superuser credentials."
             )
-        for name in migrations.modified(conn):
+        for name in changed:
             print(f"Warning: sql/{name} has changed since it was applied to this database (not re-applied).")
         self.db = Database(conn)
         return self.db

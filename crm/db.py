@@ -22,23 +22,13 @@ CONNECT_TIMEOUT = 5
 def app_conninfo(config: Config, socket_dir: str | None = None) -> str:
     """The application role's conninfo from the config (socket_dir for the embedded server)."""
     db = config.database
-    if config.embedded:
-        return make_conninfo(
-            host=socket_dir or "",
-            port=db.port,
-            dbname=db.name,
-            user=db.user,
-            password=db.password,
-            connect_timeout=CONNECT_TIMEOUT,
-            application_name="epic-events-crm",
-        )
+    where = {"host": socket_dir or ""} if config.embedded else {"host": db.host, "sslmode": db.sslmode}
     return make_conninfo(
-        host=db.host,
+        **where,
         port=db.port,
         dbname=db.name,
         user=db.user,
         password=db.password,
-        sslmode=db.sslmode,
         connect_timeout=CONNECT_TIMEOUT,
         application_name="epic-events-crm",
     )

@@ -30,16 +30,23 @@ def applied(conn: psycopg.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT filename, checksum FROM schema_migrations").fetchall())
 
 
+def status(conn: psycopg.Connection, sql_dir: Path | None = None) -> tuple[list[Path], list[str]]:
+    """(files not applied yet, names of applied files whose text has changed since), in one read."""
+    done = applied(conn)
+    files = migration_files(sql_dir)
+    waiting = [p for p in files if p.name not in done]
+    changed = [p.name for p in files if p.name in done and done[p.name] != _checksum(p)]
+    return waiting, changed
+
+
 def pending(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[Path]:
     """Migration files not applied yet."""
-    done = applied(conn)
-    return [p for p in migration_files(sql_dir) if p.name not in done]
+    return status(conn, sql_dir)[0]
 
 
 def modified(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[str]:
     """Applied migration files whose text has changed since they were applied."""
-    done = applied(conn)
-    return [p.name for p in migration_files(sql_dir) if p.name in done and done[p.name] != _checksum(p)]
+    return status(conn, sql_dir)[1]
 
 
 def _checksum(path: Path) -> str:

@@ -14,7 +14,7 @@ from enum import Enum
 
 import psycopg
 from psycopg import errors, sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 
 from crm import migrations
 from crm.db import connect, first_line
@@ -85,9 +85,7 @@ class NewManager:
 
 def with_dbname(admin_conninfo: str, dbname: str) -> str:
     """The same connection settings, to another database."""
-    params = conninfo_to_dict(admin_conninfo)
-    params["dbname"] = dbname
-    return make_conninfo(**params)
+    return make_conninfo(admin_conninfo, dbname=dbname)
 
 
 def inspect_server(admin_conninfo: str) -> None:

@@ -101,9 +101,9 @@ def database_before(admin_dsn: str, tmp_path: Path, monkeypatch, migration: str)
     for path in migrations.migration_files():
         if path.name < migration:
             shutil.copy(path, older)
-    monkeypatch.setattr(migrations, "SQL_DIR", older)
-    crm = fresh_database(admin_dsn, f"crm_before_{migration}")
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:  # only this patch is undone, not the test's others
+        patch.setattr(migrations, "SQL_DIR", older)
+        crm = fresh_database(admin_dsn, f"crm_before_{migration}")
     try:
         yield crm
     finally:

@@ -9,12 +9,8 @@ active managers' rows locked, so two managers deactivating each other cannot bot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from psycopg import errors as pg_errors
 
 from crm import monitoring, permissions, security, validation
 from crm.db import Database
@@ -25,6 +21,7 @@ from crm.repositories.employees import EmployeeFields, EmployeeRepository, Owned
 from crm.repositories.throttle import ThrottleRepository
 from crm.services import auth
 from crm.services.actor import recheck_actor
+from crm.services.rules import rules_as_messages
 
 __all__ = [
     "EmployeeFields",
@@ -103,18 +100,6 @@ class ReassignmentNeeded(CRMError):
             f"{employee.full_name} still has {reassignments.summary()} to reassign; "
             "look at them and confirm to deactivate anyway."
         )
-
-
-@contextmanager
-def _database_rules_as_messages() -> Iterator[None]:
-    """Turn a database rule the data broke (CHECK, UNIQUE) into a one-line ValidationError."""
-    try:
-        yield
-    except (pg_errors.CheckViolation, pg_errors.UniqueViolation) as error:
-        message = _RULE_MESSAGES.get(error.diag.constraint_name or "")
-        if message is None:
-            raise
-        raise ValidationError(message) from None
 
 
 def clean_fields(fields: EmployeeFields) -> EmployeeFields:
@@ -200,7 +185,7 @@ def create_employee(db: Database, actor: Employee, fields: EmployeeFields, passw
     check_email_free(db, fields.email)
     password_hash = security.hash_password(password)
     repo = EmployeeRepository(db.conn)
-    with db.transaction(actor.id), _database_rules_as_messages():
+    with db.transaction(actor.id), rules_as_messages(_RULE_MESSAGES):
         _recheck_manager(db, repo, actor)
         employee_id = repo.insert(fields, password_hash)
     employee = get_employee(db, employee_id)
@@ -224,7 +209,7 @@ def update_employee(
     check_username_free(db, fields.username, employee_id)
     check_email_free(db, fields.email, employee_id)
     repo = EmployeeRepository(db.conn)
-    with db.transaction(actor.id), _database_rules_as_messages():
+    with db.transaction(actor.id), rules_as_messages(_RULE_MESSAGES):
         managers = _recheck_manager(db, repo, actor)
         current = _target(repo, employee_id, lock=True)
         if current.version != version:
@@ -269,12 +254,12 @@ def reset_password(db: Database, actor: Employee, employee_id: int, new_password
         ThrottleRepository(db.conn).reset(auth.throttle_key(target.username))
 
 
-def _check_deactivation(actor: Employee, employee: Employee, managers: list[int] | None) -> None:
+def _check_deactivation(actor: Employee, employee: Employee, managers: list[int]) -> None:
     if employee.id == actor.id:
         raise PermissionDenied(NOT_YOURSELF)
     if not employee.is_active:
         raise ValidationError(f"{employee.full_name} is already deactivated.")
-    if employee.team == Team.MANAGEMENT and managers is not None and managers == [employee.id]:
+    if employee.team == Team.MANAGEMENT and managers == [employee.id]:
         raise PermissionDenied(LAST_MANAGER.format(employee.full_name))
 
 
@@ -286,7 +271,9 @@ def deactivation_check(db: Database, actor: Employee, employee_id: int, now: dat
     with db.transaction():
         recheck_actor(db, actor, Action.MANAGE_EMPLOYEES)
     employee = get_employee(db, employee_id)
-    managers = [e.id for e in repo.page(0, 2, team=Team.MANAGEMENT, active=True)]
+    managers = []
+    if employee.team == Team.MANAGEMENT:
+        managers = [e.id for e in repo.page(0, 2, team=Team.MANAGEMENT, active=True)]
     _check_deactivation(actor, employee, managers)
     return _reassignments(repo, employee, now)
 
