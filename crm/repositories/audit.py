@@ -20,7 +20,6 @@ from psycopg.types.json import set_json_loads
 
 # The tables whose history can be read, and the ones the audit trigger covers.
 HISTORY_TABLES = ("clients", "contracts", "events", "employees")
-AUDITED_TABLES = ("employees", "clients", "contracts", "payments", "events")
 
 # Amounts keep their cents: JSON numbers are read as Decimal, never float.
 _json_loads = partial(json.loads, parse_float=Decimal)

@@ -102,13 +102,6 @@ class ContractRepository:
             return [], 0, Decimal("0.00")
         return [Payment(*row[:6]) for row in rows], rows[0][6], rows[0][7]
 
-    def paid(self, contract_id: int) -> Decimal:
-        """What a contract's payments add up to (0 when it has none)."""
-        row = self.conn.execute(
-            "SELECT coalesce(sum(amount), 0) FROM payments WHERE contract_id = %s", (contract_id,)
-        ).fetchone()
-        return row[0]
-
     # Writes ------------------------------------------------------------------------------------
 
     def insert(self, client_id: int, total: Decimal, remaining: Decimal, signed: bool) -> int:

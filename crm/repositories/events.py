@@ -83,51 +83,42 @@ class EventRepository:
 
     def list_without_support(self, now: datetime, offset: int, limit: int) -> list[Event]:
         """A page of the events no support employee is assigned to: upcoming ones soonest first
-        (the most urgent to staff), then past ones, latest first.
-
-        Each half is read from the (support_contact_id, starts_at) index (NULL is indexed), up to
-        the end of the page, before anything is joined, as in list_for_support.
-        """
-        query = sql.SQL(
-            "WITH page AS (SELECT * FROM ("
-            " (SELECT id, 0 AS part, starts_at FROM events"
-            "   WHERE support_contact_id IS NULL AND starts_at >= %(now)s"
-            "   ORDER BY starts_at ASC, id DESC LIMIT %(end)s)"
-            " UNION ALL"
-            " (SELECT id, 1 AS part, starts_at FROM events"
-            "   WHERE support_contact_id IS NULL AND starts_at < %(now)s"
-            "   ORDER BY starts_at DESC, id DESC LIMIT %(end)s)) halves"
-            " ORDER BY part, CASE WHEN part = 0 THEN starts_at END ASC, starts_at DESC, id DESC"
-            " OFFSET %(offset)s LIMIT %(limit)s)"
-            " {select} JOIN page ON page.id = e.id"
-            " ORDER BY page.part, CASE WHEN page.part = 0 THEN page.starts_at END ASC,"
-            " page.starts_at DESC, page.id DESC"
-        ).format(select=_EVENT_SELECT)
-        return self._events(query, {"now": now, "offset": offset, "limit": limit, "end": offset + limit})
+        (the most urgent to staff), then past ones, latest first."""
+        return self._upcoming_then_past(sql.SQL("support_contact_id IS NULL"), {}, now, offset, limit)
 
     def list_for_support(self, support_id: int, now: datetime, offset: int, limit: int) -> list[Event]:
-        """A page of one support employee's events: upcoming ones soonest first, then past ones.
+        """A page of one support employee's events: upcoming ones soonest first, then past ones."""
+        who = sql.SQL("support_contact_id = %(support)s")
+        return self._upcoming_then_past(who, {"support": support_id}, now, offset, limit)
 
-        Each half is read from the (support_contact_id, starts_at) index, up to the end of the page,
-        before anything is joined: a page costs the same however many events the employee has.
+    def _upcoming_then_past(
+        self, who: sql.Composable, params: dict, now: datetime, offset: int, limit: int
+    ) -> list[Event]:
+        """Events matching `who` (a condition on support_contact_id): upcoming soonest first, then
+        past ones latest first.
+
+        Each half is read from the (support_contact_id, starts_at) index (NULL is indexed), up to
+        the end of the page, before anything is joined: a page costs the same however many events
+        match.
         """
         query = sql.SQL(
             "WITH page AS (SELECT * FROM ("
             " (SELECT id, 0 AS part, starts_at FROM events"
-            "   WHERE support_contact_id = %(support)s AND starts_at >= %(now)s"
+            "   WHERE {who} AND starts_at >= %(now)s"
             "   ORDER BY starts_at ASC, id DESC LIMIT %(end)s)"
             " UNION ALL"
             " (SELECT id, 1 AS part, starts_at FROM events"
-            "   WHERE support_contact_id = %(support)s AND starts_at < %(now)s"
+            "   WHERE {who} AND starts_at < %(now)s"
             "   ORDER BY starts_at DESC, id DESC LIMIT %(end)s)) halves"
             " ORDER BY part, CASE WHEN part = 0 THEN starts_at END ASC, starts_at DESC, id DESC"
             " OFFSET %(offset)s LIMIT %(limit)s)"
             " {select} JOIN page ON page.id = e.id"
             " ORDER BY page.part, CASE WHEN page.part = 0 THEN page.starts_at END ASC,"
             " page.starts_at DESC, page.id DESC"
-        ).format(select=_EVENT_SELECT)
-        params = {"support": support_id, "now": now, "offset": offset, "limit": limit, "end": offset + limit}
-        return self._events(query, params)
+        ).format(who=who, select=_EVENT_SELECT)
+        return self._events(
+            query, {**params, "now": now, "offset": offset, "limit": limit, "end": offset + limit}
+        )
 
     def search(self, text: str, offset: int, limit: int) -> list[Event]:
         """A page of the events whose name or client's name contains `text`, newest first.

@@ -24,9 +24,9 @@ from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import Contract, Employee, Payment
 from crm.permissions import Action
-from crm.repositories.clients import ClientRepository
 from crm.repositories.contracts import ContractRepository
 from crm.services.actor import recheck_actor
+from crm.services.clients import get_client
 from crm.services.rules import rules_as_messages
 
 __all__ = [
@@ -180,9 +180,7 @@ def create_contract(
 
     Nothing is paid yet: the remaining amount is the total.
     """
-    client = ClientRepository(db.conn).get(client_id)
-    if client is None:
-        raise NotFound(f"No client with id {client_id}.")
+    client = get_client(db, client_id)
     permissions.require(actor, Action.CREATE_CONTRACT, owner_id=client.sales_contact_id)
     total = clean_total(total)
     if not isinstance(signed, bool):
@@ -224,8 +222,9 @@ def update_contract(
     with database_rules_as_messages(), db.transaction(actor.id):
         locked = _locked(db, contract_id)
         recheck_actor(db, actor, Action.UPDATE_CONTRACT, owner_id=locked.sales_contact_id)
-        # Under the lock no payment can be recorded: what is paid now is what stays paid.
-        paid = repo.paid(contract_id)
+        # Under the lock no payment can be recorded: what is paid now is what stays paid (the
+        # database keeps remaining = total - payments at every commit).
+        paid = locked.total_amount - locked.remaining_amount
         if total < paid:
             raise ValidationError(total_below_paid(total, paid))
         if not repo.update(contract_id, version, total, total - paid, signed):

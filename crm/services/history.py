@@ -37,9 +37,10 @@ def record_history(
     if table not in KINDS:
         raise ValidationError(f"No history for {table!r}; choose one of: {', '.join(KINDS)}.")
     repo = AuditRepository(db.conn)
-    if not repo.record_exists(table, record_id):
-        raise NotFound(f"No {KINDS[table]} with id {record_id}.")
     lines = repo.history(table, record_id, offset, limit)
+    # Records are never deleted: only an empty page can mean there is no such record.
+    if not lines and not repo.record_exists(table, record_id):
+        raise NotFound(f"No {KINDS[table]} with id {record_id}.")
     ids = {
         value
         for line in lines
