@@ -15,7 +15,7 @@ def newest_page(
 ) -> sql.Composed:
     """`select` (whose FROM names `table` as `alias`) for one page: params %(offset)s, %(limit)s.
 
-    `where` filters the table's own columns, unqualified (e.g. " WHERE support_contact_id IS NULL").
+    `where` filters the table's own columns, unqualified (e.g. " WHERE sales_contact_id = %(sales)s").
     """
     a = sql.Identifier(alias)
     return (
