@@ -13,26 +13,22 @@ from crm.services import clients as service
 from crm.services import contracts as contract_service
 from crm.ui.employees import pick_employee, pick_team_member
 from crm.ui.menu import MenuAction, Section
-from crm.ui.render import PAGE_SIZE, browse, show_record, show_table
+from crm.ui.render import PAGE_SIZE, short, show_record, show_table
 from crm.ui.session import Session
 
 LIST_HEADERS = ("Id", "Full name", "Company", "E-mail", "Phone", "Sales contact", "Last contact")
 CONTRACT_HEADERS = ("Contract", "Total", "Remaining", "Signed", "Created")
 
 
-def _short(text: str, width: int = 30) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def client_row(client: Client) -> tuple:
     """One line of a clients table."""
     return (
         client.id,
-        _short(client.full_name),
-        _short(client.company_name) or None,
-        _short(client.email, 36),
+        short(client.full_name, 30),
+        short(client.company_name, 30) or None,
+        short(client.email, 36),
         client.phone,
-        _short(client.sales_contact_name),
+        short(client.sales_contact_name, 30),
         client.updated_at,
     )
 
@@ -61,17 +57,12 @@ def show_client(session: Session, client: Client) -> None:
 
 
 def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Client]]) -> None:
-    browse(session.prompts, title, fetch, LIST_HEADERS, client_row, on_answer=session.touch)
+    session.browse(title, fetch, LIST_HEADERS, client_row)
 
 
 def ask_client(session: Session, message: str = "Client id:") -> Client:
     """Ask for a client id until it names a client."""
-    while True:
-        client_id = session.ask(message, partial(validation.record_id, what="Client id"))
-        try:
-            return service.get_client(session.db, client_id)
-        except NotFound as error:
-            print(error)
+    return session.ask_record(message, "Client id", service.get_client)
 
 
 def find_client(session: Session) -> Client:

@@ -7,21 +7,17 @@ from decimal import Decimal
 from functools import partial
 
 from crm import permissions, validation
-from crm.errors import NotFound, ValidationError
+from crm.errors import ValidationError
 from crm.models import Contract, Team
 from crm.permissions import Action
 from crm.services import contracts as service
 from crm.ui.clients import find_client
 from crm.ui.menu import MenuAction, Section
-from crm.ui.render import browse, cell, show_record, show_table
+from crm.ui.render import cell, short, show_record, show_table
 from crm.ui.session import Session
 
 LIST_HEADERS = ("Id", "Client", "Sales contact", "Total", "Remaining", "Signed", "Created")
 PAYMENT_HEADERS = ("Payment", "Paid at", "Amount", "Recorded by")
-
-
-def _short(text: str, width: int = 30) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def money(value: Decimal) -> str:
@@ -33,8 +29,8 @@ def contract_row(contract: Contract) -> tuple:
     """One line of a contracts table."""
     return (
         contract.id,
-        _short(contract.client_name),
-        _short(contract.sales_contact_name),
+        short(contract.client_name, 30),
+        short(contract.sales_contact_name, 30),
         contract.total_amount,
         contract.remaining_amount,
         contract.is_signed,
@@ -68,17 +64,12 @@ def show_contract(detail: service.ContractDetail) -> None:
 
 
 def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Contract]]) -> None:
-    browse(session.prompts, title, fetch, LIST_HEADERS, contract_row, on_answer=session.touch)
+    session.browse(title, fetch, LIST_HEADERS, contract_row)
 
 
 def _ask_contract(session: Session) -> Contract:
     """Ask for a contract id until it names a contract."""
-    while True:
-        contract_id = session.ask("Contract id:", partial(validation.record_id, what="Contract id"))
-        try:
-            return service.get_contract(session.db, contract_id)
-        except NotFound as error:
-            print(error)
+    return session.ask_record("Contract id:", "Contract id", service.get_contract)
 
 
 # Reads ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from crm.permissions import Action
 from crm.services import employees as service
 from crm.ui.menu import MenuAction, Section
 from crm.ui.prompts import ask_new_password
-from crm.ui.render import browse, show_record, show_table
+from crm.ui.render import show_record, show_table
 from crm.ui.session import Session
 
 LIST_HEADERS = ("Id", "Username", "Full name", "Team", "E-mail", "Phone", "Status")
@@ -96,12 +96,7 @@ def show_employee(employee: Employee) -> None:
 
 def _ask_employee(session: Session) -> Employee:
     """Ask for an employee id until it names an employee."""
-    while True:
-        employee_id = session.ask("Employee id:", partial(validation.record_id, what="Employee id"))
-        try:
-            return service.get_employee(session.db, employee_id)
-        except NotFound as error:
-            print(error)
+    return session.ask_record("Employee id:", "Employee id", service.get_employee)
 
 
 def _pick_target(
@@ -138,7 +133,7 @@ def list_employees(session: Session) -> None:
     title = "Employees" + (f" of {team}" if team else "")
     title += {True: " (active)", False: " (deactivated)", None: ""}[active]
     fetch = partial(service.list_employees, session.db, team=team, active=active)
-    browse(prompts, title, fetch, LIST_HEADERS, employee_row, on_answer=session.touch)
+    session.browse(title, fetch, LIST_HEADERS, employee_row)
 
 
 def show_one_employee(session: Session) -> None:

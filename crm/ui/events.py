@@ -13,14 +13,14 @@ from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm import permissions, validation
-from crm.errors import CRMError, NotFound, ValidationError
+from crm.errors import CRMError, ValidationError
 from crm.models import Event, Team
 from crm.permissions import Action
 from crm.repositories.events import ContractForEvent
 from crm.services import events as service
 from crm.ui.employees import pick_employee, pick_team_member
 from crm.ui.menu import MenuAction, Section
-from crm.ui.render import browse, local_moment, show_record, show_table
+from crm.ui.render import local_moment, short, show_record, show_table
 from crm.ui.session import Session
 
 LIST_HEADERS = ("Id", "Name", "Client", "Start", "End", "Location", "Guests", "Support")
@@ -47,10 +47,6 @@ def when(moment: datetime, tz: tzinfo) -> str:
     return local_moment(moment, tz)
 
 
-def _short(text: str, width: int = 32) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def _end(event: Event, tz: tzinfo) -> str:
     """The end as typed, or only its time when it is on the start's day (keeps lists narrow)."""
     end = when(event.ends_at, tz)
@@ -62,11 +58,11 @@ def event_row(event: Event, tz: tzinfo) -> tuple:
     """One line of an events table."""
     return (
         event.id,
-        _short(event.name, 40),
-        _short(event.client_name),
+        short(event.name, 40),
+        short(event.client_name, 32),
         when(event.starts_at, tz),
         _end(event, tz),
-        _short(event.location),
+        short(event.location, 32),
         event.attendees,
         event.support_contact_name or UNASSIGNED,
     )
@@ -96,18 +92,12 @@ def show_event(event: Event, tz: tzinfo) -> None:
 
 
 def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Event]], tz: tzinfo) -> None:
-    to_row = partial(event_row, tz=tz)
-    browse(session.prompts, title, fetch, LIST_HEADERS, to_row, on_answer=session.touch)
+    session.browse(title, fetch, LIST_HEADERS, partial(event_row, tz=tz))
 
 
 def _ask_event(session: Session) -> Event:
     """Ask for an event id until it names an event."""
-    while True:
-        event_id = session.ask("Event id:", partial(validation.record_id, what="Event id"))
-        try:
-            return service.get_event(session.db, event_id)
-        except NotFound as error:
-            print(error)
+    return session.ask_record("Event id:", "Event id", service.get_event)
 
 
 # Reads ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from crm.permissions import Action
 from crm.services import history as service
 from crm.services.history import HistoryLine
 from crm.ui.menu import MenuAction, Section
-from crm.ui.render import browse
+from crm.ui.render import browse, short
 from crm.ui.session import Session
 
 HEADERS = ("When", "Who", "Action", "Field", "Old", "New")
@@ -34,8 +34,8 @@ def _value(field: str, value: Any) -> Any:
             return datetime.fromisoformat(value)
         except ValueError:
             return value
-    if isinstance(value, str) and len(value) > VALUE_WIDTH:
-        return value[: VALUE_WIDTH - 1] + "…"
+    if isinstance(value, str):
+        return short(value, VALUE_WIDTH)
     return value
 
 

@@ -29,6 +29,11 @@ def local_moment(value: datetime, tz: tzinfo | None = None) -> str:
         return f"{value.strftime(DISPLAY_FORMAT)} {value.tzname() or ''}".rstrip()
 
 
+def short(text: str, width: int) -> str:
+    """Text cut to `width` characters, ending in … when cut (list cells, history values)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def cell(value: Any) -> str:
     """How one value is shown: local dates to the minute, money with 2 decimals, none as '—'."""
     if value is None:

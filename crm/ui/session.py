@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
+from crm import validation
 from crm.db import Database
-from crm.errors import AuthenticationError, CRMError
+from crm.errors import AuthenticationError, CRMError, NotFound
 from crm.models import Employee
 from crm.repositories.employees import EmployeeRepository
 from crm.services import auth
 from crm.ui.prompts import Prompts, ask
+from crm.ui.render import browse
 
 T = TypeVar("T")
 
@@ -58,6 +61,26 @@ class Session:
     def ask(self, message: str, parse: Callable[[str], T], default: str = "") -> T:
         """crm.ui.prompts.ask for this session: each answer touches it (idle timeout, deactivation)."""
         return ask(self.prompts, message, parse, default, on_answer=self.touch)
+
+    def ask_record(self, message: str, what: str, get: Callable[[Database, int], T]) -> T:
+        """Ask for an id (`what`: "Client id") until `get(db, id)` finds the record; a NotFound
+        is shown and the id asked again."""
+        while True:
+            record_id = self.ask(message, partial(validation.record_id, what=what))
+            try:
+                return get(self.db, record_id)
+            except NotFound as error:
+                print(error)
+
+    def browse(
+        self,
+        title: str,
+        fetch: Callable[[int, int], Sequence[T]],
+        headers: Sequence[str],
+        to_row: Callable[[T], Sequence[Any]],
+    ) -> None:
+        """crm.ui.render.browse for this session: each page answer touches it."""
+        browse(self.prompts, title, fetch, headers, to_row, on_answer=self.touch)
 
     def reload(self) -> None:
         """Read the employee again: a team change reaches the session; a deactivation ends it."""
