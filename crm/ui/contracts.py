@@ -82,8 +82,7 @@ def list_contracts(session: Session) -> None:
 
 def show_one_contract(session: Session) -> None:
     """One contract with its payment history."""
-    contract = _ask_contract(session)
-    show_contract(service.get_contract_detail(session.db, contract.id))
+    show_contract(session.ask_record("Contract id:", "Contract id", service.get_contract_detail))
 
 
 def _own_only(session: Session) -> int | None:
