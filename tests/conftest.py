@@ -149,6 +149,16 @@ def admin_conn(crm_db: CrmDatabase) -> Iterator[psycopg.Connection]:
 
 
 @pytest.fixture
+def second_db(crm_db: CrmDatabase, db: Database) -> Iterator[Database]:
+    """Another application-role connection, as a second employee's program would hold."""
+    other = Database(connect(crm_db.app_dsn))
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+@pytest.fixture
 def db(crm_db: CrmDatabase, admin_conn: psycopg.Connection) -> Iterator[Database]:
     """The program's view: the application role's connection, on empty tables."""
     database = Database(connect(crm_db.app_dsn))

@@ -106,6 +106,16 @@ def make_contract(
     return contract_id
 
 
+def signed_contract(conn: psycopg.Connection, sales_id: int, client: str = "Kevin Casey") -> int:
+    """A new client of sales_id with one signed contract; return the contract's id."""
+    return make_contract(conn, make_client(conn, sales_id, client), signed=True)
+
+
+def audit_count(conn: psycopg.Connection) -> int:
+    """How many audit rows there are."""
+    return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
 def make_event(
     conn: psycopg.Connection,
     contract_id: int,

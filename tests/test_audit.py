@@ -26,7 +26,7 @@ from crm.services.employees import EmployeeFields
 from crm.ui.history import history_row, history_section
 from crm.ui.menu import run_action
 from crm.ui.session import Session
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee
+from tests.factories import DEFAULT_PASSWORD, audit_count, make_client, make_contract, make_employee
 from tests.scripted import ScriptedPrompts
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -55,10 +55,6 @@ def audit_rows(admin_conn, table: str, record_id: int) -> list[tuple]:
 
 def last_row(admin_conn, table: str, record_id: int) -> tuple:
     return audit_rows(admin_conn, table, record_id)[-1]
-
-
-def audit_count(admin_conn) -> int:
-    return admin_conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
 
 
 def event_fields(**changes) -> EventFields:

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 
 from crm import setup
-from crm.db import Database, connect
+from crm.db import connect
 from crm.errors import NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm.repositories.clients import ClientFields, ClientRepository
 from crm.services import clients as service
@@ -441,15 +441,6 @@ def test_a_client_of_a_deactivated_sales_employee_can_be_reassigned_and_edited(d
 
 
 # No lost updates ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def second_db(crm_db, db):
-    other = Database(connect(crm_db.app_dsn))
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def test_the_second_of_two_concurrent_edits_is_refused(db, second_db, admin_conn, staff):

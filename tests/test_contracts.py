@@ -10,7 +10,6 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from crm.db import Database, connect
 from crm.errors import NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm.repositories.contracts import ContractRepository
 from crm.services import clients as client_service
@@ -30,15 +29,6 @@ def staff(admin_conn):
         "sam": make_employee(admin_conn, "sales", "sam", full_name="Sam Seller"),
         "kate": make_employee(admin_conn, "support", "kate"),
     }
-
-
-@pytest.fixture
-def second_db(crm_db, db):
-    other = Database(connect(crm_db.app_dsn))
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def contract_for(admin_conn, sales_id, client="Kevin Casey", **kwargs) -> int:

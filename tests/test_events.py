@@ -6,11 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crm.db import Database, connect
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.repositories.events import EventFields, EventRepository
 from crm.services import events as service
-from tests.factories import make_client, make_contract, make_employee, make_event
+from tests.factories import make_client, make_contract, make_employee, make_event, signed_contract
 from tests.plans import explain
 
 SQL_LIKE = "'; DROP TABLE clients; --"
@@ -33,10 +32,6 @@ def staff(admin_conn):
         "alienor": make_employee(admin_conn, "support", "alienor", full_name="Aliénor Vichum"),
         "gone": make_employee(admin_conn, "support", "gone", active=False),
     }
-
-
-def signed_contract(admin_conn, sales_id: int, client: str = "Kevin Casey") -> int:
-    return make_contract(admin_conn, make_client(admin_conn, sales_id, client), signed=True)
 
 
 def fields(now: datetime, **changes) -> EventFields:
@@ -487,15 +482,6 @@ def test_active_support_employees_are_the_ones_offered(db, staff):
 
 
 # No lost updates ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def second_db(crm_db, db):
-    other = Database(connect(crm_db.app_dsn))
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def test_the_second_of_two_concurrent_edits_is_refused(db, second_db, admin_conn, staff, now):

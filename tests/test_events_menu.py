@@ -11,7 +11,14 @@ from crm.ui.events import events_section, local_zone
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.menus import all_sections
 from crm.ui.session import Session
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_client,
+    make_contract,
+    make_employee,
+    make_event,
+    signed_contract,
+)
 from tests.scripted import Clock, CtrlC, ScriptedPrompts
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -41,10 +48,6 @@ def staff(admin_conn):
         "alienor": make_employee(admin_conn, "support", "alienor", full_name="Aliénor Vichum"),
         "rita": make_employee(admin_conn, "support", "retired_rita", active=False),
     }
-
-
-def signed_contract(admin_conn, sales_id, client="Kevin Casey"):
-    return make_contract(admin_conn, make_client(admin_conn, sales_id, client), signed=True)
 
 
 def test_events_is_one_of_the_menu_sections():

@@ -16,7 +16,7 @@ import pytest
 from psycopg import sql
 
 from crm import migrations, setup
-from crm.db import Database, connect
+from crm.db import connect
 from crm.errors import ValidationError
 from crm.repositories.events import EventFields
 from crm.services import events as event_service
@@ -161,15 +161,6 @@ def test_a_client_is_inserted_only_with_an_active_sales_contact(db, admin_conn, 
             )
     assert raw.value.diag.constraint_name == "clients_sales_is_active_sales"
     assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (0,)
-
-
-@pytest.fixture
-def second_db(crm_db, db):
-    other = Database(connect(crm_db.app_dsn))
-    try:
-        yield other
-    finally:
-        other.close()
 
 
 def _race_with_a_deactivation(admin_conn, db, second_db, employee_id, assignment, params):

@@ -21,7 +21,15 @@ from crm.ui.employees import employees_section
 from crm.ui.events import events_section
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.session import Session
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    audit_count,
+    make_client,
+    make_contract,
+    make_employee,
+    make_event,
+    signed_contract,
+)
 from tests.scripted import Clock, ScriptedPrompts
 
 D = Decimal
@@ -190,10 +198,6 @@ def sales(admin_conn):
     return make_employee(admin_conn, "sales", "bill")
 
 
-def signed_contract(admin_conn, sales_id, client="Kevin Casey"):
-    return make_contract(admin_conn, make_client(admin_conn, sales_id, client), signed=True)
-
-
 class Recording(ScriptedPrompts):
     """Scripted prompts that also remember the default each text prompt offered."""
 
@@ -284,10 +288,6 @@ def test_a_new_event_form_offers_no_attendees_default_and_an_update_keeps_the_cu
 
 
 # Employees: pick from a list; your own team; nothing changed --------------------------------------------
-
-
-def audit_count(admin_conn) -> int:
-    return admin_conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
 
 
 def activity(admin_conn):
