@@ -38,8 +38,8 @@ from crm.db import Database, connect
 from crm.models import Team
 from crm.ui import render
 from crm.ui.render import PAGE_SIZE
+from tests.e2e import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 BENCH_WRITES = 50  # timed runs of each write (plus one warm-up)
 
 
@@ -489,9 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=50, help="timed runs per action (default 50)")
     args = parser.parse_args(argv)
 
-    from tests.conftest import drop_database, fresh_database
+    from tests.conftest import drop_database, fresh_database  # also installs the cheap test hasher
 
-    security.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     with admin_server() as (admin_dsn, server):
         crm = fresh_database(admin_dsn, "crm_bench")
         try:

@@ -31,8 +31,7 @@ from crm.embedded import (
     EmbeddedServer,
     binaries_major,
 )
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.e2e import REPO
 
 # A program instance in another process: start (or reuse), print the postmaster pid, then wait
 # for stdin to close and release.
