@@ -65,7 +65,8 @@ _KEY_VALUE = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+%-]+@(?:[\w-]+\.)+[A-Za-z]{2,}\b")
-_PHONE_CANDIDATE = re.compile(r"(?<![\w+.:-])\+?\(?\d[\d ().-]{4,}\d(?![\w:-])")
+# Not after "reference ": an error reference (hex, sometimes all digits) is not a phone number.
+_PHONE_CANDIDATE = re.compile(r"(?<![\w+.:-])(?<!reference )\+?\(?\d[\d ().-]{4,}\d(?![\w:-])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?")
 _PLAIN_NUMBER = re.compile(r"\d{1,7}|\d+\.\d+")
 # PostgreSQL echoes row values in DETAIL lines: "Failing row contains (…)", "Key (email)=(…)".

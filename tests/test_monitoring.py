@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sentry_sdk.transport import Transport
@@ -174,6 +175,8 @@ def test_scrubber_removes_frame_variables_and_secret_keys_even_if_present():
         ("DETAIL:  Failing row contains (1, Kevin, 0612345678).", "DETAIL:  Failing row contains [redacted]"),
         ("contract 12: 12500.00 left on 2025-06-01 14:30", "contract 12: 12500.00 left on 2025-06-01 14:30"),
         ("Invalid username or password.", "Invalid username or password."),
+        ("error (reference 46855546): RuntimeError", "error (reference 46855546): RuntimeError"),
+        ("reference 4685a546, call 0612345678", "reference 4685a546, call [phone]"),
         ("at 2026-11-25T17:44:43.340655Z, v2026.10.19", "at 2026-11-25T17:44:43.340655Z, v2026.10.19"),
     ],
 )
@@ -285,6 +288,21 @@ def test_empty_dsn_turns_sentry_off_and_capture_still_gives_a_reference(tmp_path
         monitoring.flush()
         text = (tmp_path / "crm.log").read_text()
         assert f"reference {reference}" in text and "business event contract.signed" in text
+    finally:
+        monitoring.shutdown()
+
+
+def test_an_all_digit_reference_reaches_the_log_unscrubbed(tmp_path, capsys, monkeypatch):
+    """One reference in 40 is all digits: it must not be mistaken for a phone number."""
+    monkeypatch.setattr(monitoring.uuid, "uuid4", lambda: SimpleNamespace(hex="46855546" + "0" * 24))
+    assert monitoring.init(make_config(tmp_path, dsn="")) is False
+    try:
+        run_action(MenuAction("Boom", leaky_action), session=None)
+        assert "(reference 46855546)." in capsys.readouterr().out
+        monitoring.flush()
+        text = (tmp_path / "crm.log").read_text()
+        assert "unexpected error (reference 46855546): RuntimeError" in text
+        assert "[phone]" in text  # the client's phone in the error text is still scrubbed
     finally:
         monitoring.shutdown()
 
