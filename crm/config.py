@@ -16,6 +16,7 @@ from crm.errors import ConfigError
 
 DEFAULT_PATH = "crm.ini"
 DEFAULT_DATA_DIR = "data"
+MAX_IDLE_MINUTES = 1440  # a session may stay open unattended for a day at most
 
 
 def config_path() -> Path:
@@ -90,8 +91,8 @@ def load(path: Path | None = None) -> Config:
         traces = parser.getfloat("sentry", "traces_sample_rate", fallback=0.0)
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}.") from None
-    if idle < 1:
-        raise ConfigError(f"{path}: [security] session_idle_minutes must be at least 1.")
+    if not 1 <= idle <= MAX_IDLE_MINUTES:
+        raise ConfigError(f"{path}: [security] session_idle_minutes must be from 1 to {MAX_IDLE_MINUTES}.")
     data_dir = Path(parser.get("embedded", "data_dir", fallback=DEFAULT_DATA_DIR))
     if not data_dir.is_absolute():
         data_dir = path.parent / data_dir

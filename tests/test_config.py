@@ -47,12 +47,32 @@ def test_missing_key_is_named(tmp_path, key):
         config_file.load(path)
 
 
-def test_bad_number_is_reported_in_one_line(tmp_path):
+def with_idle_minutes(tmp_path, minutes):
+    """A sample config file whose session_idle_minutes is `minutes` (any text)."""
     path = config_file.write(sample(tmp_path))
-    path.write_text(path.read_text().replace("session_idle_minutes = 15", "session_idle_minutes = soon"))
+    text = path.read_text().replace("session_idle_minutes = 15", f"session_idle_minutes = {minutes}")
+    path.write_text(text)
+    return path
+
+
+def test_bad_number_is_reported_in_one_line(tmp_path):
+    path = with_idle_minutes(tmp_path, "soon")
     with pytest.raises(ConfigError) as info:
         config_file.load(path)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("minutes", ["0", "-5", "1441", "99999999999999"])
+def test_idle_minutes_out_of_range_are_refused_in_one_line(tmp_path, minutes):
+    path = with_idle_minutes(tmp_path, minutes)
+    with pytest.raises(ConfigError, match=r"session_idle_minutes must be from 1 to 1440\.$"):
+        config_file.load(path)
+
+
+@pytest.mark.parametrize("minutes", [1, 1440])
+def test_idle_minutes_at_the_bounds_are_accepted(tmp_path, minutes):
+    path = with_idle_minutes(tmp_path, minutes)
+    assert config_file.load(path).session_idle_minutes == minutes
 
 
 def test_relative_data_dir_is_relative_to_the_config_file(tmp_path):
