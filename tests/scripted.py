@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crm.ui.prompts import PromptTimedOut
+
 
 class CtrlC:
     """An answer that presses Ctrl-C at that prompt."""
@@ -13,6 +15,10 @@ class CtrlC:
 
 class CtrlD:
     """An answer that presses Ctrl-D at that prompt."""
+
+
+class TimedOut:
+    """An answer that leaves that prompt alone until the idle timeout ends it."""
 
 
 class ScriptedPrompts:
@@ -25,9 +31,12 @@ class ScriptedPrompts:
     def __init__(self, answers: Sequence[Any]) -> None:
         self.answers = list(answers)
         self.asked: list[tuple[str, str]] = []
+        self.idle_timeout: float | None = None
+        self.timeouts: list[float | None] = []  # idle_timeout at each prompt
 
     def _next(self, kind: str, message: str) -> Any:
         self.asked.append((kind, message))
+        self.timeouts.append(self.idle_timeout)
         if not self.answers:
             raise AssertionError(f"unexpected {kind} prompt: {message!r} (script exhausted)")
         answer = self.answers.pop(0)
@@ -35,6 +44,10 @@ class ScriptedPrompts:
             raise KeyboardInterrupt
         if answer is CtrlD:
             raise EOFError
+        if answer is TimedOut:
+            if self.idle_timeout is None:
+                raise AssertionError(f"{message!r} has no idle timeout: it would wait forever")
+            raise PromptTimedOut
         return answer
 
     def text(self, message: str, default: str = "") -> str:

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from crm.ui.clients import clients_section
 from crm.ui.employees import employees_section
+from crm.ui.login import login_loop
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.render import browse
 from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_client, make_employee
-from tests.scripted import Clock, ScriptedPrompts
+from tests.scripted import Clock, CtrlD, ScriptedPrompts, TimedOut
 
 
 class AtPrompt(ScriptedPrompts):
@@ -165,3 +166,18 @@ def test_browse_calls_on_answer_after_each_answer_before_the_next_page():
         ("fetch", 15),
         "touch",
     ]
+
+
+def test_a_form_left_unanswered_ends_the_session_by_itself_and_saves_nothing(db, admin_conn, capsys):
+    """The prompts of a session give up after session_idle_minutes without a key press; the
+    login prompt before and after waits as long as it takes."""
+    make_employee(admin_conn, "sales", "bill")
+    answers = ["bill", DEFAULT_PASSWORD, "Clients", "Create a client", "Form Client", TimedOut, CtrlD]
+    prompts = ScriptedPrompts(answers)
+    login_loop(db, prompts, [clients_section()], idle_limit=timedelta(minutes=15))
+    out = capsys.readouterr().out
+    assert "No key pressed for 15 minutes: you have been logged out." in out
+    assert "Cancelled" not in out and "Something went wrong" not in out
+    assert admin_conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
+    assert prompts.timeouts == [None, None, 900.0, 900.0, 900.0, 900.0, None]
+    assert prompts.messages[-1].startswith("Username")

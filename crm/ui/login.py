@@ -36,7 +36,11 @@ def login_loop(
             continue
         print(f"Welcome, {employee.full_name} ({employee.team}).")
         session = Session(db, employee, prompts, clock=clock, idle_limit=idle_limit)
-        outcome = run_team_menu(session, sections)
+        prompts.idle_timeout = idle_limit.total_seconds()  # the session's prompts give up when idle
+        try:
+            outcome = run_team_menu(session, sections)
+        finally:
+            prompts.idle_timeout = None  # the login prompt waits
         if outcome is Outcome.QUIT:
             print("Goodbye.")
             return

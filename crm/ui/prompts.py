@@ -2,20 +2,32 @@
 
 Menus and forms only talk to a `Prompts` object, so tests can inject scripted answers
 (tests/scripted.py) the way pgcli injects its executor. Ctrl-C raises KeyboardInterrupt and
-Ctrl-D raises EOFError from every prompt (questionary's `unsafe_ask`).
+Ctrl-D raises EOFError from every prompt (questionary's `unsafe_ask`); a prompt left without a
+key press for `idle_timeout` seconds raises PromptTimedOut.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from crm.errors import ValidationError
+
+if TYPE_CHECKING:
+    from prompt_toolkit.application import Application
+    from questionary import Question
 
 T = TypeVar("T")
 
 
+class PromptTimedOut(Exception):
+    """Nobody pressed a key at a prompt for `Prompts.idle_timeout` seconds."""
+
+
 class Prompts(Protocol):
+    # Seconds without a key press after which a prompt gives up (PromptTimedOut); None: wait.
+    idle_timeout: float | None
+
     def text(self, message: str, default: str = "") -> str: ...
 
     def password(self, message: str) -> str: ...
@@ -30,21 +42,26 @@ class Prompts(Protocol):
 class QuestionaryPrompts:
     """Prompts on the terminal, through questionary (imported on first use)."""
 
+    def __init__(self, idle_timeout: float | None = None) -> None:
+        self.idle_timeout = idle_timeout
+
     def text(self, message: str, default: str = "") -> str:
         import questionary
 
-        return questionary.text(message, default=default).unsafe_ask()
+        return self._ask(questionary.text(message, default=default))
 
     def password(self, message: str) -> str:
         import questionary
 
-        return questionary.password(message).unsafe_ask()
+        return self._ask(questionary.password(message))
 
     def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
         import questionary
 
         items = [questionary.Choice(title, value=index) for index, (title, _) in enumerate(choices)]
-        index = questionary.rawselect(message, choices=items).unsafe_ask()
+        question = questionary.rawselect(message, choices=items)
+        _ctrl_d_raises_eof(question.application)
+        index = self._ask(question)
         return choices[index][1]
 
     def confirm(self, message: str, default: bool = False) -> bool:
@@ -52,7 +69,55 @@ class QuestionaryPrompts:
 
         # auto_enter=False: y/n waits for Enter, so the Enter a user types out of habit is not
         # taken by the next question (often the password before a save).
-        return bool(questionary.confirm(message, default=default, auto_enter=False).unsafe_ask())
+        return bool(self._ask(questionary.confirm(message, default=default, auto_enter=False)))
+
+    def _ask(self, question: Question) -> Any:
+        if self.idle_timeout is None:
+            return question.unsafe_ask()
+        cancel = _expire_when_idle(question.application, self.idle_timeout)
+        try:
+            return question.unsafe_ask()
+        finally:
+            cancel()
+
+
+def _ctrl_d_raises_eof(app: Application[Any]) -> None:
+    """Ctrl-D in a numbered menu raises EOFError, as in every other prompt (rawselect ignores it)."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    bindings = KeyBindings()
+
+    @bindings.add("c-d", eager=True)
+    def _eof(event: Any) -> None:
+        event.app.exit(exception=EOFError())
+
+    app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if app.key_bindings else bindings
+
+
+def _expire_when_idle(app: Application[Any], seconds: float) -> Callable[[], None]:
+    """Make `app` exit with PromptTimedOut once no key has been pressed for `seconds` (each key
+    press starts the count again); return what disarms it."""
+    import asyncio
+
+    timer: asyncio.TimerHandle | None = None
+
+    def expire() -> None:
+        if app.is_running and not app.future.done():
+            app.exit(exception=PromptTimedOut())
+
+    def arm(_sender: object = None) -> None:  # runs inside the application's event loop
+        nonlocal timer
+        if timer is not None:
+            timer.cancel()
+        timer = asyncio.get_running_loop().call_later(seconds, expire)
+
+    def disarm() -> None:
+        if timer is not None:
+            timer.cancel()
+
+    app.pre_run_callables.append(arm)
+    app.key_processor.before_key_press += arm
+    return disarm
 
 
 def ask(

@@ -29,6 +29,15 @@ def local_moment(value: datetime, tz: tzinfo | None = None) -> str:
         return f"{value.strftime(DISPLAY_FORMAT)} {value.tzname() or ''}".rstrip()
 
 
+def clear_screen() -> None:
+    """Wipe the terminal and its scrollback (a session that ended while idle leaves nothing to read)."""
+    import sys
+
+    if sys.stdout.isatty():
+        sys.stdout.write("\x1b[H\x1b[2J\x1b[3J")
+        sys.stdout.flush()
+
+
 def short(text: str, width: int) -> str:
     """Text cut to `width` characters, ending in … when cut (list cells, history values)."""
     return text if len(text) <= width else text[: width - 1] + "…"
