@@ -13,8 +13,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from crm.models import Client, Employee
-from crm.repositories.employees import EMPLOYEE_COLUMNS
+from crm.models import Client
 from crm.repositories.paging import newest_page
 
 # The columns of crm.models.Client, from clients cl and employees sc (the sales contact).
@@ -87,22 +86,6 @@ class ClientRepository:
         row = self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM clients WHERE lower(email) = lower(%s) AND id IS DISTINCT FROM %s)",
             (email, except_id),
-        ).fetchone()
-        return bool(row[0])
-
-    def active_sales_employees(self) -> list[Employee]:
-        """The active employees of the sales team, by name."""
-        query = sql.SQL(
-            "SELECT {} FROM employees WHERE team = 'sales' AND is_active ORDER BY full_name, id"
-        ).format(EMPLOYEE_COLUMNS)
-        with self.conn.cursor(row_factory=class_row(Employee)) as cur:
-            return cur.execute(query).fetchall()
-
-    def is_active_sales(self, employee_id: int) -> bool:
-        """Whether an id is an active sales employee's."""
-        row = self.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM employees WHERE id = %s AND team = 'sales' AND is_active)",
-            (employee_id,),
         ).fetchone()
         return bool(row[0])
 

@@ -81,6 +81,21 @@ class EmployeeRepository:
         }
         return self._employees(query, params)
 
+    def active_of_team(self, team: Team) -> list[Employee]:
+        """The active employees of one team, by name (who a client or an event may go to)."""
+        query = sql.SQL(
+            "SELECT {} FROM employees WHERE team = %s AND is_active ORDER BY full_name, id"
+        ).format(EMPLOYEE_COLUMNS)
+        return self._employees(query, (team.value,))
+
+    def is_active_in_team(self, employee_id: int, team: Team) -> bool:
+        """Whether an id is an active employee's of this team."""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM employees WHERE id = %s AND team = %s AND is_active)",
+            (employee_id, team.value),
+        ).fetchone()
+        return bool(row[0])
+
     def id_of_username(self, username: str) -> int | None:
         """The id of the employee with this username (any case)."""
         row = self.conn.execute(

@@ -15,8 +15,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from crm.models import Employee, Event
-from crm.repositories.employees import EMPLOYEE_COLUMNS
+from crm.models import Event
 from crm.repositories.paging import newest_page
 
 # The columns of crm.models.Event, from events e, contracts c, clients cl, employees sp.
@@ -175,22 +174,6 @@ class EventRepository:
         )
         with self.conn.cursor(row_factory=class_row(ContractForEvent)) as cur:
             return cur.execute(query, (sales_id, limit)).fetchall()
-
-    def active_support_employees(self) -> list[Employee]:
-        """The active employees of the support team, by name."""
-        query = sql.SQL(
-            "SELECT {} FROM employees WHERE team = 'support' AND is_active ORDER BY full_name, id"
-        ).format(EMPLOYEE_COLUMNS)
-        with self.conn.cursor(row_factory=class_row(Employee)) as cur:
-            return cur.execute(query).fetchall()
-
-    def is_active_support(self, employee_id: int) -> bool:
-        """Whether an id is an active support employee's."""
-        row = self.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM employees WHERE id = %s AND team = 'support' AND is_active)",
-            (employee_id,),
-        ).fetchone()
-        return bool(row[0])
 
     # Writes ------------------------------------------------------------------------------------
 

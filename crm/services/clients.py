@@ -12,9 +12,10 @@ from contextlib import AbstractContextManager
 from crm import permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
-from crm.models import Client, Employee
+from crm.models import Client, Employee, Team
 from crm.permissions import Action
 from crm.repositories.clients import ClientFields, ClientRepository
+from crm.repositories.employees import EmployeeRepository
 from crm.services.actor import recheck_actor
 from crm.services.rules import rules_as_messages
 
@@ -102,7 +103,7 @@ def get_client(db: Database, client_id: int) -> Client:
 
 def active_sales_employees(db: Database) -> list[Employee]:
     """The employees a client may be reassigned to."""
-    return ClientRepository(db.conn).active_sales_employees()
+    return EmployeeRepository(db.conn).active_of_team(Team.SALES)
 
 
 # Writes -------------------------------------------------------------------------------------------
@@ -152,7 +153,11 @@ def reassign_client(db: Database, actor: Employee, client_id: int, version: int,
     permissions.require(actor, Action.REASSIGN_CLIENT, owner_id=current.sales_contact_id)
     if current.version != version:
         raise StaleRecord()
-    if isinstance(sales_id, bool) or not isinstance(sales_id, int) or not repo.is_active_sales(sales_id):
+    if (
+        isinstance(sales_id, bool)
+        or not isinstance(sales_id, int)
+        or not EmployeeRepository(db.conn).is_active_in_team(sales_id, Team.SALES)
+    ):
         raise ValidationError(f"Employee {sales_id} is not an active sales employee.")
     if sales_id == current.sales_contact_id:
         raise ValidationError(f"{current.sales_contact_name} is already this client's sales contact.")

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from crm import permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
-from crm.models import Employee, Event
+from crm.models import Employee, Event, Team
 from crm.permissions import Action
+from crm.repositories.employees import EmployeeRepository
 from crm.repositories.events import ContractForEvent, EventFields, EventRepository
 from crm.services.actor import recheck_actor
 from crm.services.rules import rules_as_messages
@@ -133,7 +134,7 @@ def contracts_awaiting_event(db: Database, actor: Employee) -> list[ContractForE
 
 def active_support_employees(db: Database) -> list[Employee]:
     """The employees an event may be assigned to."""
-    return EventRepository(db.conn).active_support_employees()
+    return EmployeeRepository(db.conn).active_of_team(Team.SUPPORT)
 
 
 def _check_contract(actor: Employee, contract: ContractForEvent | None, contract_id: int) -> ContractForEvent:
@@ -196,7 +197,7 @@ def assign_support(db: Database, actor: Employee, event_id: int, version: int, s
     current = get_event(db, event_id)
     if current.version != version:
         raise StaleRecord()
-    if not repo.is_active_support(support_id):
+    if not EmployeeRepository(db.conn).is_active_in_team(support_id, Team.SUPPORT):
         raise ValidationError(f"Employee {support_id} is not an active support employee.")
     with db.transaction(actor.id), database_rules_as_messages():
         recheck_actor(db, actor, Action.ASSIGN_SUPPORT)
