@@ -44,6 +44,8 @@ REDACTED = "[redacted]"
 _sentry_on = False
 _log_handler: logging.Handler | None = None
 _known_secrets: set[str] = set()
+# The error references capture() has handed out: one made only of digits is not a phone number.
+_references: set[str] = set()
 # False while a superuser password is in memory: errors are then reported without frame data.
 _frames_allowed: contextvars.ContextVar[bool] = contextvars.ContextVar("crm_frames_allowed", default=True)
 
@@ -65,8 +67,7 @@ _KEY_VALUE = re.compile(
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"[\w.+%-]+@(?:[\w-]+\.)+[A-Za-z]{2,}\b")
-# Not after "reference ": an error reference (hex, sometimes all digits) is not a phone number.
-_PHONE_CANDIDATE = re.compile(r"(?<![\w+.:-])(?<!reference )\+?\(?\d[\d ().-]{4,}\d(?![\w:-])")
+_PHONE_CANDIDATE = re.compile(r"(?<![\w+.:-])\+?\(?\d[\d ().-]{4,}\d(?![\w:-])")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?")
 _PLAIN_NUMBER = re.compile(r"\d{1,7}|\d+\.\d+")
 # PostgreSQL echoes row values in DETAIL lines: "Failing row contains (…)", "Key (email)=(…)".
@@ -77,7 +78,7 @@ _HOME = re.compile(r"(/home/|/Users/)[^/\s'\"]+")
 def _phone(match: re.Match[str]) -> str:
     text = match.group(0)
     digits = sum(c.isdigit() for c in text)
-    if digits < 6 or _DATE.fullmatch(text.strip()) or _PLAIN_NUMBER.fullmatch(text):
+    if digits < 6 or _DATE.fullmatch(text.strip()) or _PLAIN_NUMBER.fullmatch(text) or text in _references:
         return text
     return "[phone]"
 
@@ -299,6 +300,7 @@ def capture(error: BaseException) -> str:
 
         event_id = sentry_sdk.capture_exception(error)
     reference = (event_id or uuid.uuid4().hex)[:8]
+    _references.add(reference)
     try:
         error._crm_reference = reference  # type: ignore[attr-defined]
     except (AttributeError, TypeError):

@@ -175,8 +175,8 @@ def test_scrubber_removes_frame_variables_and_secret_keys_even_if_present():
         ("DETAIL:  Failing row contains (1, Kevin, 0612345678).", "DETAIL:  Failing row contains [redacted]"),
         ("contract 12: 12500.00 left on 2025-06-01 14:30", "contract 12: 12500.00 left on 2025-06-01 14:30"),
         ("Invalid username or password.", "Invalid username or password."),
-        ("error (reference 46855546): RuntimeError", "error (reference 46855546): RuntimeError"),
-        ("reference 4685a546, call 0612345678", "reference 4685a546, call [phone]"),
+        ("Kevin reference 0612345678 called", "Kevin reference [phone] called"),
+        ("customer reference +33 6 12 34 56 78", "customer reference [phone]"),
         ("at 2026-11-25T17:44:43.340655Z, v2026.10.19", "at 2026-11-25T17:44:43.340655Z, v2026.10.19"),
     ],
 )
