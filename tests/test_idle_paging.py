@@ -168,16 +168,45 @@ def test_browse_calls_on_answer_after_each_answer_before_the_next_page():
     ]
 
 
-def test_a_form_left_unanswered_ends_the_session_by_itself_and_saves_nothing(db, admin_conn, capsys):
-    """The prompts of a session give up after session_idle_minutes without a key press; the
-    login prompt before and after waits as long as it takes."""
-    make_employee(admin_conn, "sales", "bill")
-    answers = ["bill", DEFAULT_PASSWORD, "Clients", "Create a client", "Form Client", TimedOut, CtrlD]
+def run_login(db, answers):
+    """The login loop with the Clients section and scripted answers; returns the prompts."""
     prompts = ScriptedPrompts(answers)
     login_loop(db, prompts, [clients_section()], idle_limit=timedelta(minutes=15))
+    return prompts
+
+
+FORM = ["bill", DEFAULT_PASSWORD, "Clients", "Create a client", "Form Client"]  # then E-mail:
+
+
+def test_a_question_left_alone_locks_the_session_and_the_right_password_goes_on(db, admin_conn, capsys):
+    bill = make_employee(admin_conn, "sales", "bill")
+    answers = [*FORM, TimedOut, DEFAULT_PASSWORD, "form@client.test", "", ""]  # lock, then the rest
+    answers += [DEFAULT_PASSWORD, "Back", "Quit"]  # the password before the save
+    prompts = run_login(db, answers)
+    assert "You were idle for a while: please enter your password again." in capsys.readouterr().out
+    assert prompts.messages.count("E-mail:") == 2  # the question it was left at, asked again
+    rows = admin_conn.execute("SELECT full_name, email, sales_contact_id FROM clients").fetchall()
+    assert rows == [("Form Client", "form@client.test", bill.id)]
+
+
+def test_a_locked_session_nobody_comes_back_to_logs_out_by_itself(db, admin_conn, capsys):
+    """The prompts of a session give up after session_idle_minutes without a key press; so does
+    the lock's password question; the login prompt before and after waits as long as it takes."""
+    make_employee(admin_conn, "sales", "bill")
+    prompts = run_login(db, [*FORM, TimedOut, TimedOut, CtrlD])
     out = capsys.readouterr().out
     assert "No key pressed for 15 minutes: you have been logged out." in out
     assert "Cancelled" not in out and "Something went wrong" not in out
     assert admin_conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
-    assert prompts.timeouts == [None, None, 900.0, 900.0, 900.0, 900.0, None]
+    assert prompts.timeouts == [None, None, 900.0, 900.0, 900.0, 900.0, 900.0, None]
+    assert prompts.asked[-2] == ("password", "Password for bill:")
     assert prompts.messages[-1].startswith("Username")
+
+
+def test_a_wrong_password_at_the_lock_logs_out_and_counts_as_a_failure(db, admin_conn, capsys):
+    make_employee(admin_conn, "sales", "bill")
+    run_login(db, [*FORM, TimedOut, "not my password", CtrlD])
+    assert "Wrong password: you have been logged out." in capsys.readouterr().out
+    assert admin_conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
+    failures = admin_conn.execute("SELECT failures FROM login_throttle WHERE username = 'bill'").fetchone()
+    assert failures == (1,)

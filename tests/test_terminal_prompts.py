@@ -131,15 +131,58 @@ def test_a_sales_employee_types_their_way_to_a_new_client(db, admin_conn, keyboa
     assert out.rstrip().endswith("Goodbye.")
 
 
-def test_a_session_left_idle_logs_out_by_itself_then_the_login_prompt_waits(db, admin_conn, keyboard, capsys):
+def test_a_session_left_idle_locks_then_logs_out_by_itself_and_the_login_prompt_waits(
+    db, admin_conn, keyboard, capsys
+):
     make_employee(admin_conn, "management", "marie", full_name="Marie Manager")
     keyboard.send_text("marie" + ENTER + DEFAULT_PASSWORD + ENTER + "1" + ENTER)  # Clients, then nothing
     prompts = LeavesAtTheSecondLogin()
     started = time.monotonic()
     login_loop(db, prompts, all_sections(), idle_limit=timedelta(seconds=0.5))
     out = capsys.readouterr().out
-    assert time.monotonic() - started >= 0.5
+    assert time.monotonic() - started >= 1.0  # the section menu, then the lock's password question
     assert "Welcome, Marie Manager (management)." in out
-    assert "No key pressed for 0.5 seconds: you have been logged out." in out
+    locked = out.index("You were idle for a while")
+    assert locked < out.index("No key pressed for 0.5 seconds: you have been logged out.")
     assert prompts.logins == 2  # back at the login prompt, which itself waits (no timeout)
     assert prompts.idle_timeout is None
+
+
+def test_a_slow_typist_is_not_idle_though_answers_are_far_apart(db, admin_conn, keyboard, capsys):
+    """Idle means no key pressed: a digit after 1.2 s and Enter 1.2 s later (2.4 s for the
+    answer) at a 2 s limit neither locks nor logs out."""
+    make_employee(admin_conn, "management", "marie", full_name="Marie Manager")
+    keyboard.send_text("marie" + ENTER + DEFAULT_PASSWORD + ENTER)
+
+    def type_slowly() -> None:
+        time.sleep(1.2)
+        keyboard.send_text("1")  # Clients
+        time.sleep(1.2)
+        keyboard.send_text(ENTER + CTRL_D + CTRL_D)  # then back, then quit
+
+    typist = threading.Thread(target=type_slowly)
+    typist.start()
+    try:
+        login_loop(db, QuestionaryPrompts(), all_sections(), idle_limit=timedelta(seconds=2))
+    finally:
+        typist.join()
+    out = capsys.readouterr().out
+    assert "idle" not in out and "logged out" not in out
+    assert out.rstrip().endswith("Goodbye.")
+
+
+def test_a_prompt_left_over_a_suspend_gives_up_at_the_next_look_at_the_wall_clock(keyboard):
+    """The event loop's clock stops while a laptop sleeps; the wall clock does not. Here the wall
+    clock jumps two hours during a prompt with a one-hour timeout."""
+    jump = {"seconds": 0.0}
+    prompts = QuestionaryPrompts(
+        idle_timeout=3600, wall_clock=lambda: time.time() + jump["seconds"], poll_seconds=0.05
+    )
+    threading.Timer(0.2, jump.update, [{"seconds": 7200.0}]).start()
+    rescue = threading.Timer(10, keyboard.send_text, [ENTER])  # without the fix: answered, not timed out
+    rescue.start()
+    try:
+        with pytest.raises(PromptTimedOut):
+            prompts.text("Notes:")
+    finally:
+        rescue.cancel()

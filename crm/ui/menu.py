@@ -14,8 +14,6 @@ from crm import monitoring, permissions
 from crm.errors import CRMError
 from crm.models import Employee, Team
 from crm.permissions import Action
-from crm.ui.prompts import PromptTimedOut
-from crm.ui.render import clear_screen
 from crm.ui.session import LoggedOut, Session
 
 
@@ -51,12 +49,6 @@ class Outcome(Enum):
     ENDED = "session ended"  # logged out by the program (idle, deactivated, locked); already said
 
 
-def idle_message(session: Session) -> str:
-    seconds = session.idle_limit.total_seconds()
-    amount, unit = (round(seconds / 60), "minute") if seconds >= 60 else (round(seconds, 1), "second")
-    return f"No key pressed for {amount:g} {unit}{'' if amount == 1 else 's'}: you have been logged out."
-
-
 def run_action(action: MenuAction, session: Session) -> None:
     """Run one action; turn its failures into one line each."""
     try:
@@ -65,7 +57,7 @@ def run_action(action: MenuAction, session: Session) -> None:
         print("Cancelled; nothing was saved.")
     except CRMError as error:
         print(error)
-    except (LoggedOut, PromptTimedOut):
+    except LoggedOut:
         raise
     except Exception as error:  # noqa: BLE001 — the one place unexpected errors are reported
         reference = monitoring.capture(error)
@@ -99,10 +91,6 @@ def run_team_menu(session: Session, sections: list[Section]) -> Outcome:
             _run_section(session, choice)
     except LoggedOut as ended:
         print(ended)
-        return Outcome.ENDED
-    except PromptTimedOut:  # a question left unanswered: the session ends by itself
-        clear_screen()
-        print(idle_message(session))
         return Outcome.ENDED
 
 

@@ -8,6 +8,7 @@ key press for `idle_timeout` seconds raises PromptTimedOut.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -42,8 +43,15 @@ class Prompts(Protocol):
 class QuestionaryPrompts:
     """Prompts on the terminal, through questionary (imported on first use)."""
 
-    def __init__(self, idle_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        idle_timeout: float | None = None,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        poll_seconds: float = 15.0,
+    ) -> None:
         self.idle_timeout = idle_timeout
+        self.wall_clock, self.poll_seconds = wall_clock, poll_seconds
 
     def text(self, message: str, default: str = "") -> str:
         import questionary
@@ -74,7 +82,9 @@ class QuestionaryPrompts:
     def _ask(self, question: Question) -> Any:
         if self.idle_timeout is None:
             return question.unsafe_ask()
-        cancel = _expire_when_idle(question.application, self.idle_timeout)
+        cancel = _expire_when_idle(
+            question.application, self.idle_timeout, self.wall_clock, self.poll_seconds
+        )
         try:
             return question.unsafe_ask()
         finally:
@@ -94,29 +104,44 @@ def _ctrl_d_raises_eof(app: Application[Any]) -> None:
     app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if app.key_bindings else bindings
 
 
-def _expire_when_idle(app: Application[Any], seconds: float) -> Callable[[], None]:
-    """Make `app` exit with PromptTimedOut once no key has been pressed for `seconds` (each key
-    press starts the count again); return what disarms it."""
+def _expire_when_idle(
+    app: Application[Any], seconds: float, wall_clock: Callable[[], float], poll: float
+) -> Callable[[], None]:
+    """Make `app` exit with PromptTimedOut once no key has been pressed for `seconds`; return
+    what disarms it.
+
+    Idle time is wall-clock time since the last key press, looked at every `poll` seconds at
+    most: the event loop's monotonic clock stops while a laptop sleeps, the wall clock does not,
+    so a session left open over a suspend ends within `poll` seconds of the resume.
+    """
     import asyncio
 
     timer: asyncio.TimerHandle | None = None
+    last_key = wall_clock()
 
-    def expire() -> None:
-        if app.is_running and not app.future.done():
+    def check() -> None:
+        nonlocal timer
+        left = seconds - (wall_clock() - last_key)
+        if left > 0:
+            timer = asyncio.get_running_loop().call_later(min(left, poll), check)
+        elif app.is_running and not app.future.done():
             app.exit(exception=PromptTimedOut())
 
-    def arm(_sender: object = None) -> None:  # runs inside the application's event loop
-        nonlocal timer
-        if timer is not None:
-            timer.cancel()
-        timer = asyncio.get_running_loop().call_later(seconds, expire)
+    def start() -> None:  # runs inside the application's event loop, before the first key
+        nonlocal last_key
+        last_key = wall_clock()
+        check()
+
+    def key_pressed(_sender: object) -> None:
+        nonlocal last_key
+        last_key = wall_clock()
 
     def disarm() -> None:
         if timer is not None:
             timer.cancel()
 
-    app.pre_run_callables.append(arm)
-    app.key_processor.before_key_press += arm
+    app.pre_run_callables.append(start)
+    app.key_processor.before_key_press += key_pressed
     return disarm
 
 

@@ -152,7 +152,7 @@ def browse(
     *,
     on_answer: Callable[[], None],
 ) -> None:
-    """Show a list one page at a time, with Next / Previous / Back.
+    """Show a list one page at a time, with Next / Previous / Back (or Ctrl-C / Ctrl-D).
 
     fetch(offset, limit) returns up to `limit` items; one extra is asked to know if more follow.
     on_answer runs after each answer, before the next page is read: the session's touch, so
@@ -170,7 +170,10 @@ def browse(
         if not more and offset == 0:
             return
         while True:  # the same numbers on every page: 1 next, 2 previous, 3 back
-            move = prompts.choose("Page:", choices)
+            try:
+                move = prompts.choose("Page:", choices)
+            except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D: done reading, as Back
+                return
             on_answer()
             if move == "next" and not more:
                 print("This is the last page.")

@@ -14,8 +14,8 @@ from crm.errors import AuthenticationError, CRMError, NotFound
 from crm.models import Employee
 from crm.repositories.employees import EmployeeRepository
 from crm.services import auth
-from crm.ui.prompts import Prompts, ask
-from crm.ui.render import browse
+from crm.ui.prompts import Prompts, PromptTimedOut, ask
+from crm.ui.render import browse, clear_screen
 
 T = TypeVar("T")
 
@@ -27,8 +27,50 @@ def utc_now() -> datetime:
 DEACTIVATED = "Your account has been deactivated: you have been logged out."
 
 
+def idle_message(limit: timedelta) -> str:
+    """What a session that ended by itself says."""
+    seconds = limit.total_seconds()
+    amount, unit = (round(seconds / 60), "minute") if seconds >= 60 else (round(seconds, 1), "second")
+    return f"No key pressed for {amount:g} {unit}{'' if amount == 1 else 's'}: you have been logged out."
+
+
 class LoggedOut(Exception):
     """The session has ended (idle re-check failed, account deactivated); back to the login prompt."""
+
+
+class LockWhenIdle:
+    """A session's prompts: a question left alone until it times out locks the session (see
+    Session.lock); once unlocked, the same question is asked again."""
+
+    def __init__(self, prompts: Prompts, lock: Callable[[], None]) -> None:
+        self.inner, self.lock = prompts, lock
+
+    @property
+    def idle_timeout(self) -> float | None:
+        return self.inner.idle_timeout
+
+    @idle_timeout.setter
+    def idle_timeout(self, seconds: float | None) -> None:
+        self.inner.idle_timeout = seconds
+
+    def _until_answered(self, question: Callable[[], T]) -> T:
+        while True:
+            try:
+                return question()
+            except PromptTimedOut:
+                self.lock()
+
+    def text(self, message: str, default: str = "") -> str:
+        return self._until_answered(lambda: self.inner.text(message, default))
+
+    def password(self, message: str) -> str:
+        return self._until_answered(lambda: self.inner.password(message))
+
+    def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
+        return self._until_answered(lambda: self.inner.choose(message, choices))
+
+    def confirm(self, message: str, default: bool = False) -> bool:
+        return self._until_answered(lambda: self.inner.confirm(message, default))
 
 
 @dataclass
@@ -42,21 +84,37 @@ class Session:
 
     def __post_init__(self) -> None:
         self.last_activity = self.clock()
+        self._own_prompts = self.prompts  # the lock's password question must not lock again
+        self.prompts = LockWhenIdle(self.prompts, self.lock)
 
     def touch(self) -> None:
         """Called after every answer (menus, forms, list pages): re-check an idle session, reload
-        the employee (a deactivation ends the session: LoggedOut)."""
-        now = self.clock()
-        if now - self.last_activity > self.idle_limit:
-            print("You were idle for a while: please enter your password again.")
-            try:
-                self.check_password(self.prompts.password(f"Password for {self.employee.username}:"))
-            except AuthenticationError:
-                raise LoggedOut("Wrong password: you have been logged out.") from None
-            except (KeyboardInterrupt, EOFError):
-                raise LoggedOut("You have been logged out.") from None
+        the employee (a deactivation ends the session: LoggedOut).
+
+        Prompts that time out by themselves (idle_timeout set) have already measured idleness
+        from the last key press; for others the time since the previous answer is what counts.
+        """
+        if self.prompts.idle_timeout is None and self.clock() - self.last_activity > self.idle_limit:
+            self.lock()
         self.last_activity = self.clock()
         self.reload()
+
+    def lock(self) -> None:
+        """The session was idle too long: clear the screen and ask the password again. The right
+        one goes on where the employee was; a wrong one, Ctrl-C / Ctrl-D, or no key pressed for
+        the idle limit again logs out (LoggedOut)."""
+        clear_screen()
+        print("You were idle for a while: please enter your password again.")
+        try:
+            password = self._own_prompts.password(f"Password for {self.employee.username}:")
+        except PromptTimedOut:
+            raise LoggedOut(idle_message(self.idle_limit)) from None
+        except (KeyboardInterrupt, EOFError):
+            raise LoggedOut("You have been logged out.") from None
+        try:
+            self.check_password(password)
+        except AuthenticationError:
+            raise LoggedOut("Wrong password: you have been logged out.") from None
 
     def ask(self, message: str, parse: Callable[[str], T], default: str = "") -> T:
         """crm.ui.prompts.ask for this session: each answer touches it (idle timeout, deactivation)."""
