@@ -22,7 +22,9 @@ DATE_FORMAT = "%Y-%m-%d %H:%M"
 YEAR_MIN = 2000
 YEAR_MAX = 2999
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# local@domain: no spaces, commas, semicolons, quotes or brackets (a pasted list, "Name <a@b>");
+# the domain is dot-separated labels (letters of any script, digits, hyphens), none empty.
+_EMAIL = re.compile(r"^[^@\s,;:<>()\[\]\\\"]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_][\w-]*[^\W_]$")
 _PHONE = re.compile(r"^[0-9 +\-.()]+$")
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,40}$")
 _DBNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -71,7 +73,7 @@ def text(value: str, what: str = "Text", max_len: int = TEXT_MAX, *, multiline: 
 
 
 def email(value: str) -> str:
-    """A plausible e-mail address (one @, a dot in the domain, no spaces)."""
+    """A plausible e-mail address (one @, a dotted domain without empty labels, no spaces)."""
     value = printable(value.strip(), "E-mail")
     if len(value) > 254 or not _EMAIL.match(value):
         raise ValidationError("Enter a valid e-mail address, like name@example.com.")

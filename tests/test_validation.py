@@ -96,6 +96,35 @@ def test_notes_keep_their_line_breaks():
     assert validation.text(notes, "Notes", validation.NOTES_MAX, multiline=True) == notes
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["kevin@startup.io", "zoé@exämple.fr", "a.b+tag@mail.co.uk", "o'brien@ex-ample.com", "x@xn--p1ai.ru"],
+)
+def test_real_looking_e_mail_addresses_are_accepted(typed):
+    assert validation.email(f"  {typed} ") == typed
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "a@example..com",  # an empty label
+        "a@b.c.",  # a trailing dot
+        "john@gmail.com,",  # the end of a pasted list
+        "a@b.fr; c@d.fr",
+        "Kevin <k@casey.fr>",
+        "a@.b.com",
+        "a@-b.com",
+        "a@b",
+        "a@b.12",
+        "a@@b.com",
+        "@b.com",
+    ],
+)
+def test_malformed_e_mail_addresses_are_refused_in_one_line(typed):
+    with pytest.raises(ValidationError, match=r"^Enter a valid e-mail address, like name@example\.com\.$"):
+        validation.email(typed)
+
+
 # Dates ------------------------------------------------------------------------------------------------
 
 
