@@ -477,6 +477,19 @@ def test_only_an_active_support_employee_can_be_assigned(db, admin_conn, staff, 
     assert event_rows(admin_conn) == before
 
 
+def test_assigning_the_support_employee_already_assigned_is_refused_and_changes_nothing(
+    db, admin_conn, staff
+):
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["kate"].id
+    )
+    before = event_rows(admin_conn)
+    refusal = f"^{staff['kate'].full_name} is already this event's support contact.$"
+    with pytest.raises(ValidationError, match=refusal):
+        service.assign_support(db, staff["manager"], event_id, 1, staff["kate"].id)
+    assert event_rows(admin_conn) == before  # the version too: nobody's open edit is spoilt
+
+
 def test_active_support_employees_are_the_ones_offered(db, staff):
     assert [e.username for e in service.active_support_employees(db)] == ["alienor", "kate"]
 

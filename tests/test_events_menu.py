@@ -183,14 +183,28 @@ def test_management_assigns_an_active_support_employee(db, admin_conn, staff, ca
     run(db, staff["manager"], answers)
     out = capsys.readouterr().out
     assert "No event with id 999." in out
-    assert f"Employee {staff['bill'].id} is not an active support employee" in out
-    assert f"Employee {staff['rita'].id} is not an active support employee" in out
+    assert f"Employee {staff['bill'].id} is not another active support employee" in out
+    assert f"Employee {staff['rita'].id} is not another active support employee" in out
     assert "Employee id must be a whole number." in out
     assert "Kate Hastroff" in out and "Aliénor Vichum" in out and "retired_rita" not in out
     assert f"Kate Hastroff is now the support contact of event {event_id}." in out
     assert admin_conn.execute(
         "SELECT support_contact_id, version FROM events WHERE id = %s", (event_id,)
     ).fetchone() == (staff["kate"].id, 2)
+
+
+def test_the_support_employee_already_assigned_is_not_offered_again(db, admin_conn, staff, capsys):
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["kate"].id
+    )
+    answers = ["Events", "Assign support", str(event_id), str(staff["kate"].id), CtrlC, "Back", "Quit"]
+    prompts = run(db, staff["manager"], answers)
+    out = capsys.readouterr().out
+    offered = out.split("support contact Kate Hastroff.")[1].split("Kate Hastroff is already")[0]
+    assert "Aliénor Vichum" in offered and "Kate Hastroff" not in offered
+    assert "Kate Hastroff is already this event's support contact." in out
+    assert ("password", "Password for marie:") not in prompts.asked
+    assert admin_conn.execute("SELECT version FROM events WHERE id = %s", (event_id,)).fetchone() == (1,)
 
 
 def test_support_updates_the_notes_of_their_event_and_nothing_else(db, admin_conn, staff, capsys):

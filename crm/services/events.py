@@ -199,6 +199,8 @@ def assign_support(db: Database, actor: Employee, event_id: int, version: int, s
         raise StaleRecord()
     if not EmployeeRepository(db.conn).is_active_in_team(support_id, Team.SUPPORT):
         raise ValidationError(f"Employee {support_id} is not an active support employee.")
+    if support_id == current.support_contact_id:
+        raise ValidationError(f"{current.support_contact_name} is already this event's support contact.")
     with db.transaction(actor.id), database_rules_as_messages():
         recheck_actor(db, actor, Action.ASSIGN_SUPPORT)
         if not repo.set_support(event_id, version, support_id):

@@ -190,7 +190,12 @@ def reassign_client(session: Session) -> None:
         print("There is no other active sales employee to reassign this client to.")
         return
     print(f"Client {client.id} ({client.full_name}): sales contact {client.sales_contact_name}.")
-    sales_id = pick_employee(session, candidates, "New sales contact id:", "another active sales employee")
+    already = {
+        client.sales_contact_id: f"{client.sales_contact_name} is already this client's sales contact."
+    }
+    sales_id = pick_employee(
+        session, candidates, "New sales contact id:", "another active sales employee", refusals=already
+    )
     session.confirm_write()
     saved = service.reassign_client(session.db, session.employee, client.id, client.version, sales_id)
     print(f"{saved.sales_contact_name} is now the sales contact of client {saved.id} and of its contracts.")

@@ -266,12 +266,19 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     """Management: assign or change the support employee of an event."""
     permissions.require(session.employee, Action.ASSIGN_SUPPORT)
     event = _ask_event(session)
-    supports = service.active_support_employees(session.db)
+    supports = [e for e in service.active_support_employees(session.db) if e.id != event.support_contact_id]
     if not supports:
-        print("There is no active support employee to assign.")
+        print("There is no other active support employee to assign.")
         return
     print(f"Event {event.id} ({event.name}): support contact {event.support_contact_name or UNASSIGNED}.")
-    support_id = pick_employee(session, supports, "Support employee id:", "an active support employee")
+    already = {}
+    if event.support_contact_id is not None:
+        already[event.support_contact_id] = (
+            f"{event.support_contact_name} is already this event's support contact."
+        )
+    support_id = pick_employee(
+        session, supports, "Support employee id:", "another active support employee", refusals=already
+    )
     session.confirm_write()
     saved = service.assign_support(session.db, session.employee, event.id, event.version, support_id)
     print(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
