@@ -84,8 +84,8 @@ def test_client_to_contract_to_event_across_the_three_teams(workdir, admin_conn)
         crm.answer("Contract id:", "1")
         crm.answer("Event name:", "Kevin Casey Launch Party")
         crm.answer("Client contact details:", "")
-        crm.answer("Start (YYYY-MM-DD HH:MM):", start.strftime("%Y-%m-%d %H:%M"))
-        crm.answer("End (YYYY-MM-DD HH:MM):", (start + timedelta(hours=4)).strftime("%Y-%m-%d %H:%M"))
+        crm.answer("Start (YYYY-MM-DD HH:MM, ", start.strftime("%Y-%m-%d %H:%M"))
+        crm.answer("End (YYYY-MM-DD HH:MM, ", (start + timedelta(hours=4)).strftime("%Y-%m-%d %H:%M"))
         crm.answer("Location:", "53 Rue du Château, Candé-sur-Beuvron")
         crm.answer("Attendees:", "75", clear=True)
         crm.answer("Notes:", "")
@@ -106,9 +106,9 @@ def test_client_to_contract_to_event_across_the_three_teams(workdir, admin_conn)
         crm.pick("main menu", "Events")
         crm.pick("Events", "Update an event")
         crm.answer("Event id:", "1")
-        for prompt in ("Event name:", "Client contact details:", "Start (YYYY-MM-DD HH:MM):"):
+        for prompt in ("Event name:", "Client contact details:", "Start (YYYY-MM-DD HH:MM, "):
             crm.answer(prompt, "")
-        for prompt in ("End (YYYY-MM-DD HH:MM):", "Location:", "Attendees:"):
+        for prompt in ("End (YYYY-MM-DD HH:MM, ", "Location:", "Attendees:"):
             crm.answer(prompt, "")
         crm.answer("Notes:", NOTES, clear=True)
         crm.confirm_write("kate")

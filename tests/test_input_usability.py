@@ -283,7 +283,7 @@ def test_a_new_event_form_offers_no_attendees_default_and_an_update_keeps_the_cu
         clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)),
     )
     assert prompts.defaults["Attendees:"] == ["200"]
-    assert prompts.defaults["Start (YYYY-MM-DD HH:MM):"] == ["2027-06-04 18:00"]
+    assert prompts.defaults["Start (YYYY-MM-DD HH:MM, Europe/Paris time):"] == ["2027-06-04 18:00"]
     assert admin_conn.execute("SELECT attendees, version FROM events").fetchall() == [(250, 2)]
 
 

@@ -6,7 +6,7 @@ still shown."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from crm.repositories.events import EventFields
 from crm.services import clients as client_service
 from crm.services import employees as employee_service
 from crm.services import events as event_service
-from crm.ui.events import when
+from crm.ui.events import when, zone_name
 from crm.ui.render import cell, local_moment
 from tests.factories import make_client, make_contract, make_employee, make_event
 
@@ -141,6 +141,14 @@ def test_the_supported_years_themselves_are_accepted():
     assert last == datetime(2999, 12, 31, 23, 59, tzinfo=NEW_YORK)
     assert last.astimezone(UTC).year == 3000  # still inside the database's bound (before 3001)
     assert validation.moment("2000-01-01 00:00", PARIS).year == 2000
+
+
+def test_the_zone_dates_are_typed_in_is_named_on_screen(monkeypatch):
+    assert zone_name(PARIS) == "Europe/Paris"
+    assert zone_name(timezone(timedelta(hours=2))) == "UTC+02:00"
+    monkeypatch.setattr("os.path.realpath", lambda path: "/usr/share/zoneinfo/America/New_York")
+    with open("/etc/localtime", "rb") as file:
+        assert zone_name(ZoneInfo.from_file(file, key="localtime")) == "America/New_York"
 
 
 def test_a_moment_no_zone_can_show_is_still_displayed(monkeypatch):

@@ -42,6 +42,20 @@ def local_zone() -> tzinfo:
         return datetime.now().astimezone().tzinfo
 
 
+def zone_name(tz: tzinfo) -> str:
+    """How the zone is named on screen: its IANA name ("Europe/Paris"), else its abbreviation now."""
+    key = getattr(tz, "key", None)
+    if key == "localtime":  # read from /etc/localtime: its link usually names the zone
+        target = os.path.realpath("/etc/localtime")
+        key = target.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in target else None
+    return key or datetime.now(tz).tzname() or "local time"
+
+
+def date_prompt(what: str, tz: tzinfo) -> str:
+    """The question for a date-time, naming the zone it is typed in."""
+    return f"{what} (YYYY-MM-DD HH:MM, {zone_name(tz)} time):"
+
+
 def when(moment: datetime, tz: tzinfo) -> str:
     """A date-time as typed: YYYY-MM-DD HH:MM in the zone tz."""
     return local_moment(moment, tz)
@@ -87,6 +101,7 @@ def show_event(event: Event, tz: tzinfo) -> None:
             ("Notes", event.notes or None),
             ("Created", when(event.created_at, tz)),
             ("Last updated", when(event.updated_at, tz)),
+            ("Times are in", zone_name(tz)),
         ],
     )
 
@@ -168,7 +183,7 @@ def _ask_fields(
         partial(validation.text, what="Client contact"),
         current.client_contact if current else contact_default,
     )
-    start = session.ask("Start (YYYY-MM-DD HH:MM):", parse_start, when(previous_start, tz) if current else "")
+    start = session.ask(date_prompt("Start", tz), parse_start, when(previous_start, tz) if current else "")
 
     def parse_end(raw: str) -> datetime:
         if previous_end is not None and raw.strip() == when(previous_end, tz):
@@ -179,7 +194,7 @@ def _ask_fields(
             raise ValidationError(service.END_BEFORE_START)
         return end
 
-    end = session.ask("End (YYYY-MM-DD HH:MM):", parse_end, when(previous_end, tz) if current else "")
+    end = session.ask(date_prompt("End", tz), parse_end, when(previous_end, tz) if current else "")
     location = session.ask(
         "Location:", partial(validation.text, what="Location"), current.location if current else ""
     )
