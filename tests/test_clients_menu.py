@@ -81,6 +81,8 @@ def test_clients_and_contracts_come_first_in_the_menu():
             [
                 "List contracts",
                 "Show a contract",
+                "Contracts not signed",
+                "Contracts not fully paid",
                 "Create a contract",
                 "Update a contract",
                 "Record a payment",
@@ -409,6 +411,21 @@ def test_the_sales_filters_through_the_menu(db, admin_conn, staff, capsys):
     mine_owing, all_owing = ("Contracts not fully paid" + owing).split("Contracts not fully paid")[1:3]
     assert "Bill Unsigned" in mine_owing and "Sam" not in mine_owing and "Bill Paid" not in mine_owing
     assert "Sam Owing" in all_owing and "Sam Unsigned" in all_owing and "Bill Paid" not in all_owing
+
+
+def test_management_follows_up_every_unsigned_and_unpaid_contract_without_being_asked_whose(
+    db, admin_conn, staff, capsys
+):
+    bill, sam = staff["bill"].id, staff["sam"].id
+    make_contract(admin_conn, make_client(admin_conn, bill, "Bill Unsigned"), total="100.00")
+    make_contract(admin_conn, make_client(admin_conn, bill, "Bill Paid"), remaining="0", signed=True)
+    make_contract(admin_conn, make_client(admin_conn, sam, "Sam Owing"), remaining="10.00", signed=True)
+    answers = ["Contracts", "Contracts not signed", "Contracts not fully paid", "Back", "Quit"]
+    prompts = run(db, staff["manager"], answers)
+    unsigned, owing = capsys.readouterr().out.split("Contracts not fully paid", 1)
+    assert "Bill Unsigned" in unsigned and "Sam Owing" not in unsigned and "Bill Paid" not in unsigned
+    assert "Bill Unsigned" in owing and "Sam Owing" in owing and "Bill Paid" not in owing
+    assert not [kind for kind, _ in prompts.asked if kind == "confirm"]
 
 
 def test_show_a_contract_gives_client_sales_contact_amounts_and_payments(db, admin_conn, staff, capsys):

@@ -86,14 +86,17 @@ def show_one_contract(session: Session) -> None:
 
 
 def _own_only(session: Session) -> int | None:
-    """The sales employee's id if they want only their clients' contracts, else None (all)."""
+    """The sales employee's id if they want only their clients' contracts, else None (all;
+    management, who owns no clients, always sees all)."""
+    if session.employee.team != Team.SALES:
+        return None
     own = session.prompts.confirm("Only your own clients' contracts?", default=True)
     session.touch()
     return session.employee.id if own else None
 
 
 def contracts_not_signed(session: Session) -> None:
-    """Sales: the contracts not signed yet, of their clients or of everyone's."""
+    """Sales and management: the contracts not signed yet, of the seller's clients or everyone's."""
     sales_id = _own_only(session)
     title = "Contracts not signed" + (" (my clients)" if sales_id else "")
     _browse(
@@ -104,7 +107,8 @@ def contracts_not_signed(session: Session) -> None:
 
 
 def contracts_not_fully_paid(session: Session) -> None:
-    """Sales: the contracts with something left to pay, of their clients or of everyone's."""
+    """Sales and management: the contracts with something left to pay, of the seller's clients or
+    everyone's."""
     sales_id = _own_only(session)
     title = "Contracts not fully paid" + (" (my clients)" if sales_id else "")
     _browse(
@@ -202,6 +206,9 @@ def record_payment(session: Session) -> None:
     )
 
 
+_FOLLOW_UP = frozenset({Team.SALES, Team.MANAGEMENT})  # who chases signatures and payments
+
+
 def contracts_section() -> Section:
     """The Contracts section."""
     return Section(
@@ -209,8 +216,8 @@ def contracts_section() -> Section:
         (
             MenuAction("List contracts", list_contracts),
             MenuAction("Show a contract", show_one_contract),
-            MenuAction("Contracts not signed", contracts_not_signed, teams=frozenset({Team.SALES})),
-            MenuAction("Contracts not fully paid", contracts_not_fully_paid, teams=frozenset({Team.SALES})),
+            MenuAction("Contracts not signed", contracts_not_signed, teams=_FOLLOW_UP),
+            MenuAction("Contracts not fully paid", contracts_not_fully_paid, teams=_FOLLOW_UP),
             MenuAction("Create a contract", create_contract, permission=Action.CREATE_CONTRACT),
             MenuAction("Update a contract", update_contract, permission=Action.UPDATE_CONTRACT),
             MenuAction("Record a payment", record_payment, permission=Action.RECORD_PAYMENT),
