@@ -213,6 +213,21 @@ def test_management_reassigns_to_another_active_sales_employee_only(db, admin_co
     assert "Sam Seller" in capsys.readouterr().out
 
 
+def test_the_clients_list_shows_the_date_it_is_sorted_by(db, admin_conn, staff, capsys):
+    old = make_client(admin_conn, staff["sam"].id, "Old Client")
+    make_client(admin_conn, staff["sam"].id, "New Client")
+    admin_conn.execute(
+        "UPDATE clients SET created_at = '2025-01-15 12:00+00', updated_at = '2026-02-01 12:00+00'"
+        " WHERE id = %s",
+        (old,),
+    )
+    run(db, staff["bill"], ["Clients", "List clients", "Back", "Quit"])
+    header, _, newer, older = capsys.readouterr().out.split("Clients — page 1 (last)\n")[1].splitlines()[:4]
+    assert header.split()[-3:] == ["Created", "Last", "contact"]
+    assert "New Client" in newer and "Old Client" in older
+    assert older.split()[-2:] == ["2025-01-15", "2026-02-01"]
+
+
 def test_list_search_detail_and_my_clients(db, admin_conn, staff, capsys):
     for i in range(16):
         make_client(admin_conn, staff["sam"].id, f"Client {i:02}", company=f"Company {i:02}")

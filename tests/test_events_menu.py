@@ -265,7 +265,7 @@ def test_the_list_pages_through_all_events(db, admin_conn, staff, capsys):
         ["Events", "List events", "Next page", "Previous page", "Back", "Back", "Quit"],
     )
     out = capsys.readouterr().out
-    first, second, third = out.split("Events — page ")[1:]
+    first, second, third = out.split("Events (newest first) — page ")[1:]
     assert "Event-15" in first and "Event-01" in first and "Event-00" not in first
     assert second.startswith("2") and "Event-00" in second and "Event-01" not in second
     assert third.startswith("1")

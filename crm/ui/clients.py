@@ -13,10 +13,11 @@ from crm.services import clients as service
 from crm.services import contracts as contract_service
 from crm.ui.employees import pick_employee, pick_team_member
 from crm.ui.menu import MenuAction, Section
-from crm.ui.render import PAGE_SIZE, short, show_record, show_table
+from crm.ui.render import PAGE_SIZE, local_day, short, show_record, show_table
 from crm.ui.session import Session
 
-LIST_HEADERS = ("Id", "Full name", "Company", "E-mail", "Phone", "Sales contact", "Last contact")
+# Newest first: "Created" (the first contact) is what the list is sorted by.
+LIST_HEADERS = ("Id", "Full name", "Company", "E-mail", "Phone", "Sales contact", "Created", "Last contact")
 CONTRACT_HEADERS = ("Contract", "Total", "Remaining", "Signed", "Created")
 
 
@@ -29,7 +30,8 @@ def client_row(client: Client) -> tuple:
         short(client.email, 36),
         client.phone,
         short(client.sales_contact_name, 30),
-        client.updated_at,
+        local_day(client.created_at),
+        local_day(client.updated_at),
     )
 
 

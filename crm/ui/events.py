@@ -120,7 +120,8 @@ def _ask_event(session: Session) -> Event:
 
 def list_events(session: Session, tz: tzinfo) -> None:
     """All events, newest first, a page at a time."""
-    _browse(session, "Events", partial(service.list_events, session.db), tz)
+    # The order says so, as the dates shown are the events' own (not when they were created).
+    _browse(session, "Events (newest first)", partial(service.list_events, session.db), tz)
 
 
 def show_one_event(session: Session, tz: tzinfo) -> None:

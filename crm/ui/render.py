@@ -29,6 +29,11 @@ def local_moment(value: datetime, tz: tzinfo | None = None) -> str:
         return f"{value.strftime(DISPLAY_FORMAT)} {value.tzname() or ''}".rstrip()
 
 
+def local_day(value: datetime, tz: tzinfo | None = None) -> str:
+    """The date part of local_moment: YYYY-MM-DD (list columns where the minute is noise)."""
+    return local_moment(value, tz)[:10]
+
+
 def clear_screen() -> None:
     """Wipe the terminal and its scrollback (a session that ended while idle leaves nothing to read)."""
     import sys
