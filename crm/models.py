@@ -70,6 +70,8 @@ class Payment:
     paid_at: datetime
     recorded_by: int
     recorded_by_name: str
+    corrects_payment_id: int | None = None  # a correction: cancels that payment (amount < 0)
+    corrected_by_id: int | None = None  # the correction that cancels this payment, if any
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ class Action(StrEnum):
     CREATE_CONTRACT = "create a contract"
     UPDATE_CONTRACT = "update a contract"
     RECORD_PAYMENT = "record a payment"
+    CORRECT_PAYMENT = "correct a payment"
     CREATE_EVENT = "create an event"
     ASSIGN_SUPPORT = "assign the support employee of an event"
     UPDATE_EVENT = "update an event"
@@ -40,6 +41,7 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.CREATE_CONTRACT: frozenset({M}),
     Action.UPDATE_CONTRACT: frozenset({M, S}),
     Action.RECORD_PAYMENT: frozenset({M, S}),
+    Action.CORRECT_PAYMENT: frozenset({M}),
     Action.CREATE_EVENT: frozenset({S}),
     Action.ASSIGN_SUPPORT: frozenset({M}),
     Action.UPDATE_EVENT: frozenset({M, P}),

@@ -36,6 +36,17 @@ def _of_sales(sales_id: int | None) -> sql.Composable:
     return sql.SQL("") if sales_id is None else sql.SQL(" AND cl.sales_contact_id = %(sales)s")
 
 
+# A payment, who recorded it, what it corrects and what corrects it; then the count and sum of the
+# rows the WHERE keeps (window functions: one statement for a contract's history).
+_PAYMENT_SELECT = (
+    "SELECT p.id, p.contract_id, p.amount, p.paid_at, p.recorded_by, e.full_name AS recorded_by_name,"
+    " p.corrects_payment_id, fix.id AS corrected_by_id,"
+    " count(*) OVER () AS how_many, sum(p.amount) OVER () AS paid"
+    " FROM payments p JOIN employees e ON e.id = p.recorded_by"
+    " LEFT JOIN payments fix ON fix.corrects_payment_id = p.id"
+)
+
+
 class ContractRepository:
     """Reads and writes contracts and payments."""
 
@@ -92,15 +103,17 @@ class ContractRepository:
         """A contract's latest payments (newest first, who recorded each), how many it has in all
         and their sum — one statement."""
         rows = self.conn.execute(
-            "SELECT p.id, p.contract_id, p.amount, p.paid_at, p.recorded_by,"
-            " e.full_name AS recorded_by_name, count(*) OVER () AS how_many, sum(p.amount) OVER () AS paid"
-            " FROM payments p JOIN employees e ON e.id = p.recorded_by"
-            " WHERE p.contract_id = %s ORDER BY p.paid_at DESC, p.id DESC LIMIT %s",
+            _PAYMENT_SELECT + " WHERE p.contract_id = %s ORDER BY p.paid_at DESC, p.id DESC LIMIT %s",
             (contract_id, limit),
         ).fetchall()
         if not rows:
             return [], 0, Decimal("0.00")
-        return [Payment(*row[:6]) for row in rows], rows[0][6], rows[0][7]
+        return [Payment(*row[:8]) for row in rows], rows[0][8], rows[0][9]
+
+    def payment(self, payment_id: int) -> Payment | None:
+        """One payment, with who recorded it and what corrects it (or what it corrects)."""
+        row = self.conn.execute(_PAYMENT_SELECT + " WHERE p.id = %s", (payment_id,)).fetchone()
+        return Payment(*row[:8]) if row else None
 
     # Writes ------------------------------------------------------------------------------------
 
@@ -149,10 +162,25 @@ class ContractRepository:
         ).fetchone()
         return row[0] if row else None
 
-    def insert_payment(self, contract_id: int, amount: Decimal, recorded_by: int) -> int:
-        """Record a payment row; return its id."""
+    def raise_remaining(self, contract_id: int, amount: Decimal) -> Decimal | None:
+        """Give a cancelled payment back to the remaining amount; the new remaining, or None if
+        it would go above the total. The version moves, as for a payment."""
         row = self.conn.execute(
-            "INSERT INTO payments (contract_id, amount, recorded_by) VALUES (%s, %s, %s) RETURNING id",
-            (contract_id, amount, recorded_by),
+            "UPDATE contracts SET remaining_amount = remaining_amount + %(amount)s,"
+            " updated_at = now(), version = version + 1"
+            " WHERE id = %(id)s AND remaining_amount + %(amount)s <= total_amount RETURNING remaining_amount",
+            {"amount": amount, "id": contract_id},
+        ).fetchone()
+        return row[0] if row else None
+
+    def insert_payment(
+        self, contract_id: int, amount: Decimal, recorded_by: int, corrects: int | None = None
+    ) -> int:
+        """Record a payment row (a correction when `corrects` names the payment it cancels, with
+        the opposite amount); return its id."""
+        row = self.conn.execute(
+            "INSERT INTO payments (contract_id, amount, recorded_by, corrects_payment_id)"
+            " VALUES (%s, %s, %s, %s) RETURNING id",
+            (contract_id, amount, recorded_by, corrects),
         ).fetchone()
         return row[0]

@@ -1,5 +1,6 @@
 """Contract use cases: lists and filters, detail with payments, create (management), update amounts
-and sign (management, or the client's sales contact), record a payment.
+and sign (management, or the client's sales contact), record a payment, correct a payment
+(management: a row of the opposite amount that cancels it; payments are never edited).
 
 Each write asks crm.permissions first, validates, then runs one transaction in which the contract
 is read again under lock and the permission re-checked (its client may have been reassigned
@@ -33,12 +34,14 @@ __all__ = [
     "ContractDetail",
     "clean_payment",
     "clean_total",
+    "correct_payment",
     "contracts_not_fully_paid",
     "contracts_not_signed",
     "create_contract",
     "database_rules_as_messages",
     "get_contract",
     "get_contract_detail",
+    "get_payment",
     "list_client_contracts",
     "list_contracts",
     "record_payment",
@@ -50,6 +53,7 @@ REMAINING_ABOVE_TOTAL = "The remaining amount cannot be more than the total."
 REMAINING_FOLLOWS_PAYMENTS = "The remaining amount is always the total minus the payments recorded."
 NO_UNSIGN = "A signed contract cannot be un-signed."
 PAYMENT_NOT_POSITIVE = "A payment must be more than 0."
+ALREADY_CORRECTED = "This payment has already been corrected."
 
 # What a broken database rule means to the user, by constraint name.
 _RULE_MESSAGES = {
@@ -59,7 +63,9 @@ _RULE_MESSAGES = {
     "contracts_never_unsign": NO_UNSIGN,
     "contracts_signed_at": "A signed contract has a signing date, an unsigned one none.",
     "contracts_client_id_fkey": "No client with that id.",
-    "payments_amount_check": PAYMENT_NOT_POSITIVE,
+    "payments_amount_sign": PAYMENT_NOT_POSITIVE,
+    "payments_corrects_payment_id_key": ALREADY_CORRECTED,
+    "payments_correction_matches": "A correction cancels one payment of its contract, for its whole amount.",
     "payments_contract_id_fkey": "No contract with that id.",
     "payments_recorded_by_fkey": "No employee with that id.",
 }
@@ -151,6 +157,23 @@ def get_contract_detail(db: Database, contract_id: int) -> ContractDetail:
     contract = get_contract(db, contract_id)
     payments, count, paid = ContractRepository(db.conn).payments(contract_id, PAYMENTS_SHOWN)
     return ContractDetail(contract, payments, count, paid)
+
+
+def get_payment(db: Database, payment_id: int) -> Payment:
+    """One payment, or NotFound."""
+    payment = ContractRepository(db.conn).payment(payment_id)
+    if payment is None:
+        raise NotFound(f"No payment with id {payment_id}.")
+    return payment
+
+
+def correctable(payment: Payment) -> str | None:
+    """Why this payment cannot be corrected, or None when it can."""
+    if payment.corrects_payment_id is not None:
+        return f"Payment {payment.id} is itself a correction (of payment {payment.corrects_payment_id})."
+    if payment.corrected_by_id is not None:
+        return f"Payment {payment.id} has already been corrected (by payment {payment.corrected_by_id})."
+    return None
 
 
 # Writes -------------------------------------------------------------------------------------------
@@ -251,3 +274,36 @@ def record_payment(db: Database, actor: Employee, contract_id: int, amount: obje
             raise ValidationError(payment_too_large(amount, locked.remaining_amount))
         repo.insert_payment(contract_id, amount, actor.id)
     return get_contract(db, contract_id)
+
+
+def correct_payment(db: Database, actor: Employee, payment_id: int) -> Contract:
+    """Cancel a payment recorded by mistake (management): record a correction of the opposite
+    amount on its contract, whose remaining amount goes back up by as much. Once per payment."""
+    permissions.require(actor, Action.CORRECT_PAYMENT)
+    payment = get_payment(db, payment_id)
+    reason = correctable(payment)
+    if reason is not None:
+        raise ValidationError(reason)
+    repo = ContractRepository(db.conn)
+    with database_rules_as_messages(), db.transaction(actor.id):
+        # Under the contract's lock: a payment or a correction at the same time waits for this one,
+        # and one that went first is seen.
+        _locked(db, payment.contract_id)
+        recheck_actor(db, actor, Action.CORRECT_PAYMENT)
+        reason = correctable(get_payment(db, payment_id))
+        if reason is not None:
+            raise ValidationError(reason)
+        if repo.raise_remaining(payment.contract_id, payment.amount) is None:
+            raise ValidationError(REMAINING_ABOVE_TOTAL)
+        correction_id = repo.insert_payment(
+            payment.contract_id, -payment.amount, actor.id, corrects=payment.id
+        )
+    monitoring.business_event(
+        "payment.corrected",
+        payment_id=payment.id,
+        correction_id=correction_id,
+        contract_id=payment.contract_id,
+        amount=payment.amount,
+        by=actor.id,
+    )
+    return get_contract(db, payment.contract_id)
