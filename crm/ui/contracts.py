@@ -1,4 +1,5 @@
-"""The Contracts section: list, detail with payments, the sales filters, and the contract forms."""
+"""The Contracts section: list, detail with payments, the follow-up filters, the contract forms,
+payments and their corrections."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from decimal import Decimal
 from functools import partial
 
 from crm import permissions, validation
-from crm.errors import ValidationError
-from crm.models import Contract, Team
+from crm.errors import NotFound, ValidationError
+from crm.models import Contract, Payment, Team
 from crm.permissions import Action
 from crm.services import contracts as service
 from crm.ui.clients import find_client
@@ -17,12 +18,23 @@ from crm.ui.render import cell, short, show_record, show_table
 from crm.ui.session import Session
 
 LIST_HEADERS = ("Id", "Client", "Sales contact", "Total", "Remaining", "Signed", "Created")
-PAYMENT_HEADERS = ("Payment", "Paid at", "Amount", "Recorded by")
+PAYMENT_HEADERS = ("Payment", "Paid at", "Amount", "Recorded by", "Correction")
 
 
 def money(value: Decimal) -> str:
     """An amount as shown everywhere: thousands separated, 2 decimals."""
     return cell(value)
+
+
+def payment_row(payment: Payment) -> tuple:
+    """One line of a contract's payment history; a correction and what it cancels name each other."""
+    if payment.corrects_payment_id is not None:
+        note = f"cancels payment {payment.corrects_payment_id}"
+    elif payment.corrected_by_id is not None:
+        note = f"cancelled by payment {payment.corrected_by_id}"
+    else:
+        note = None
+    return (payment.id, payment.paid_at, payment.amount, payment.recorded_by_name, note)
 
 
 def contract_row(contract: Contract) -> tuple:
@@ -58,7 +70,7 @@ def show_contract(detail: service.ContractDetail) -> None:
         print("No payment recorded yet.")
         return
     print(f"Payments ({detail.payment_count}, {money(detail.paid_total)} in all; newest first):")
-    show_table(PAYMENT_HEADERS, [(p.id, p.paid_at, p.amount, p.recorded_by_name) for p in detail.payments])
+    show_table(PAYMENT_HEADERS, [payment_row(p) for p in detail.payments])
     if detail.payment_count > len(detail.payments):
         print(f"Only the latest {len(detail.payments)} payments are shown.")
 
@@ -206,6 +218,40 @@ def record_payment(session: Session) -> None:
     )
 
 
+def correct_payment(session: Session) -> None:
+    """Management: cancel a payment recorded by mistake, by a correction of the opposite amount."""
+    permissions.require(session.employee, Action.CORRECT_PAYMENT)
+    detail = session.ask_record("Contract id:", "Contract id", service.get_contract_detail)
+    show_contract(detail)
+    contract = detail.contract
+    if not detail.payments:
+        return
+
+    def parse_payment_id(raw: str) -> Payment:
+        payment_id = validation.record_id(raw, "Payment id")
+        try:
+            payment = service.get_payment(session.db, payment_id)
+        except NotFound as missing:
+            raise ValidationError(str(missing)) from None
+        if payment.contract_id != contract.id:
+            raise ValidationError(f"Payment {payment_id} is not a payment of contract {contract.id}.")
+        reason = service.correctable(payment)
+        if reason is not None:
+            raise ValidationError(reason)
+        return payment
+
+    payment = session.ask("Payment to cancel (its id):", parse_payment_id)
+    print(
+        f"Payment {payment.id} of {money(payment.amount)} ({cell(payment.paid_at)}, recorded by"
+        f" {payment.recorded_by_name}) will be cancelled: {money(contract.remaining_amount + payment.amount)}"
+        " will remain to be paid."
+    )
+    session.confirm_write()
+    saved = service.correct_payment(session.db, session.employee, payment.id)
+    left = money(saved.remaining_amount)
+    print(f"Payment {payment.id} cancelled; contract {saved.id} has {left} left to pay.")
+
+
 _FOLLOW_UP = frozenset({Team.SALES, Team.MANAGEMENT})  # who chases signatures and payments
 
 
@@ -221,5 +267,6 @@ def contracts_section() -> Section:
             MenuAction("Create a contract", create_contract, permission=Action.CREATE_CONTRACT),
             MenuAction("Update a contract", update_contract, permission=Action.UPDATE_CONTRACT),
             MenuAction("Record a payment", record_payment, permission=Action.RECORD_PAYMENT),
+            MenuAction("Correct a payment", correct_payment, permission=Action.CORRECT_PAYMENT),
         ),
     )
