@@ -243,7 +243,9 @@ def test_payment_insert_and_the_remaining_amount_it_lowers(db, admin_conn, staff
         "contract_id",
         "recorded_by",
         "paid_at",
+        "corrects_payment_id",  # a payment, not a correction: stays empty
     }
+    assert changes["corrects_payment_id"] == [None, None]
     assert last_row(admin_conn, "contracts", contract_id) == (
         sales.id,
         "update",

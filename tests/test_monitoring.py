@@ -455,6 +455,27 @@ def test_signing_a_contract_sends_contract_signed_once(sentry, db, admin_conn):
     assert_no_secrets(sentry.text())
 
 
+def test_correcting_a_payment_sends_payment_corrected(sentry, db, admin_conn):
+    boss = make_employee(admin_conn, "management", "boss")
+    sales = make_employee(admin_conn, "sales", "sally")
+    contract = contracts.create_contract(db, boss, make_client(admin_conn, sales.id), Decimal("500.00"))
+    contracts.record_payment(db, sales, contract.id, Decimal("120.00"))
+    [payment] = contracts.get_contract_detail(db, contract.id).payments
+    contracts.correct_payment(db, boss, payment.id)
+    assert sent_business_events(sentry) == [
+        (
+            "payment.corrected",
+            {
+                "payment_id": str(payment.id),
+                "correction_id": str(payment.id + 1),
+                "contract_id": str(contract.id),
+                "amount": "120.00",
+                "by": str(boss.id),
+            },
+        )
+    ]
+
+
 @pytest.mark.parametrize("known", [True, False])
 def test_a_login_lockout_sends_one_business_event_without_the_typed_username(sentry, db, admin_conn, known):
     employee = make_employee(admin_conn, "support", "samuel.support")

@@ -34,6 +34,7 @@ ACTIONS = (
     Action.CREATE_CONTRACT,
     Action.UPDATE_CONTRACT,
     Action.RECORD_PAYMENT,
+    Action.CORRECT_PAYMENT,
 )
 TEAMS = ("management", "sales", "support")
 CASES = ("own", "not own", "deactivated")
@@ -52,6 +53,8 @@ ALLOWED = {
     (Action.RECORD_PAYMENT, "management", "own"),
     (Action.RECORD_PAYMENT, "management", "not own"),
     (Action.RECORD_PAYMENT, "sales", "own"),
+    (Action.CORRECT_PAYMENT, "management", "own"),
+    (Action.CORRECT_PAYMENT, "management", "not own"),
 }
 
 MATRIX = [(action, team, case) for action in ACTIONS for team in TEAMS for case in CASES]
@@ -79,6 +82,14 @@ def test_client_and_contract_write_permission_matrix(db, admin_conn, action, tea
     client_owner = actor if owns else other_sales
     client_id = make_client_of(admin_conn, client_owner, "Kevin Casey")
     contract_id = make_contract(admin_conn, client_id, total="1000.00")
+    payment_id = None
+    if action is Action.CORRECT_PAYMENT:  # a payment of 100.00 to correct
+        with admin_conn.transaction():
+            admin_conn.execute("UPDATE contracts SET remaining_amount = 900 WHERE id = %s", (contract_id,))
+            payment_id = admin_conn.execute(
+                "INSERT INTO payments (contract_id, amount, recorded_by) VALUES (%s, 100, %s) RETURNING id",
+                (contract_id, other_sales.id),
+            ).fetchone()[0]
     if case == "deactivated":
         admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (actor.id,))
         actor = replace(actor, is_active=False)
@@ -95,6 +106,8 @@ def test_client_and_contract_write_permission_matrix(db, admin_conn, action, tea
             return contract_service.create_contract(db, actor, client_id, Decimal("500"))
         if action is Action.UPDATE_CONTRACT:
             return contract_service.update_contract(db, actor, contract_id, 1, Decimal("1200"), True)
+        if action is Action.CORRECT_PAYMENT:
+            return contract_service.correct_payment(db, actor, payment_id)
         return contract_service.record_payment(db, actor, contract_id, Decimal("100"))
 
     if (action, team, case) in ALLOWED:
@@ -120,10 +133,16 @@ def test_client_and_contract_write_permission_matrix(db, admin_conn, action, tea
             ]
         elif action is Action.UPDATE_CONTRACT:
             assert contracts == [(client_id, Decimal("1200.00"), Decimal("1200.00"), True, 2)]
+        elif action is Action.CORRECT_PAYMENT:
+            assert contracts == [(client_id, Decimal("1000.00"), Decimal("1000.00"), False, 2)]
+            assert payments == [
+                (contract_id, Decimal("100.00"), other_sales.id),
+                (contract_id, Decimal("-100.00"), actor.id),
+            ]
         else:
             assert contracts == [(client_id, Decimal("1000.00"), Decimal("900.00"), False, 2)]
             assert payments == [(contract_id, Decimal("100.00"), actor.id)]
-        if action is not Action.RECORD_PAYMENT:
+        if action not in (Action.RECORD_PAYMENT, Action.CORRECT_PAYMENT):
             assert payments == []
         assert snapshot(admin_conn) != before
     else:
@@ -140,7 +159,7 @@ def test_client_and_contract_write_permission_matrix(db, admin_conn, action, tea
 
 
 def test_the_matrix_covers_every_client_and_contract_write_team_and_case():
-    assert len(MATRIX) == 54
+    assert len(MATRIX) == 63
     assert {a for a, _, _ in MATRIX} == set(ACTIONS)
     assert {(a, t) for a, t, c in ALLOWED} == {
         (a, t) for a in ACTIONS for t in TEAMS if permissions.visible(make_actor(t), a)

@@ -33,6 +33,7 @@ EXPECTED = {
     (Action.UPDATE_CONTRACT, S): (True, False),
     (Action.RECORD_PAYMENT, M): (True, True),
     (Action.RECORD_PAYMENT, S): (True, False),
+    (Action.CORRECT_PAYMENT, M): (True, True),
     (Action.CREATE_EVENT, S): (True, False),
     (Action.ASSIGN_SUPPORT, M): (True, True),
     (Action.UPDATE_EVENT, M): (True, True),
