@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,3 +167,17 @@ def db(crm_db: CrmDatabase, admin_conn: psycopg.Connection) -> Iterator[Database
         yield database
     finally:
         database.close()
+
+
+def wait_for_lock_waiters(admin_conn, count: int) -> None:
+    """Wait until `count` sessions of this database are blocked on a row lock (or fail after a while)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        waiting = admin_conn.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchone()[0]
+        if waiting >= count:
+            return
+        time.sleep(0.01)
+    pytest.fail(f"expected {count} session(s) waiting on a lock")

@@ -459,7 +459,7 @@ def test_show_a_contract_gives_client_sales_contact_amounts_and_payments(db, adm
         "1,000.00",
         "900.00",
         "yes, on ",
-        "Payments (1, 100.00 in all; newest first):",
+        "Payments (1; 100.00 paid in all; newest first):",
         "Marie Manager",
     ):
         assert expected in detail

@@ -4,7 +4,6 @@ detail with payments, creation, amounts, signing, payments (including concurrent
 from __future__ import annotations
 
 import threading
-import time
 from decimal import Decimal
 
 import psycopg
@@ -14,6 +13,7 @@ from crm.errors import NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm.repositories.contracts import ContractRepository
 from crm.services import clients as client_service
 from crm.services import contracts as service
+from tests.conftest import wait_for_lock_waiters
 from tests.factories import make_client, make_contract, make_employee
 
 SQL_LIKE = "'; DROP TABLE contracts; --"
@@ -52,20 +52,6 @@ def amounts(admin_conn, contract_id):
 
 def ids(contracts):
     return [c.id for c in contracts]
-
-
-def wait_for_lock_waiters(admin_conn, count: int) -> None:
-    """Wait until `count` sessions of this database are blocked on a row lock (or fail after a while)."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        waiting = admin_conn.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).fetchone()[0]
-        if waiting >= count:
-            return
-        time.sleep(0.01)
-    pytest.fail(f"expected {count} session(s) waiting on a lock")
 
 
 # Lists and filters ---------------------------------------------------------------------------------

@@ -15,9 +15,10 @@ from crm.db import Database, connect
 from crm.errors import NotFound, PermissionDenied, ValidationError
 from crm.services import contracts as service
 from crm.ui.contracts import contracts_section
+from crm.ui.history import history_section
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.session import Session
-from tests.conftest import database_before
+from tests.conftest import database_before, wait_for_lock_waiters
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee
 from tests.scripted import Clock, ScriptedPrompts
 
@@ -124,13 +125,13 @@ def test_only_an_active_manager_corrects_a_payment(db, admin_conn, staff, who):
 
 
 def test_two_managers_correcting_the_same_payment_at_once_cancel_it_once(db, second_db, admin_conn, staff):
+    """Both pass the first check, then queue on the contract's lock; the second sees, under the
+    lock, the correction the first made (the database's UNIQUE would have said it less clearly)."""
     other = make_employee(admin_conn, "management", "mona")
     contract_id, [payment] = paid_contract(db, admin_conn, staff["bill"], "300.00")
     results: list[str] = []
-    barrier = threading.Barrier(2)
 
     def correct(database, actor):
-        barrier.wait(timeout=30)
         try:
             service.correct_payment(database, actor, payment)
             results.append("ok")
@@ -138,8 +139,11 @@ def test_two_managers_correcting_the_same_payment_at_once_cancel_it_once(db, sec
             results.append(str(error))
 
     threads = [threading.Thread(target=correct, args=a) for a in ((db, staff["manager"]), (second_db, other))]
-    for thread in threads:
-        thread.start()
+    with admin_conn.transaction():
+        admin_conn.execute("SELECT 1 FROM contracts WHERE id = %s FOR UPDATE", (contract_id,))
+        for thread in threads:
+            thread.start()
+        wait_for_lock_waiters(admin_conn, 2)
     for thread in threads:
         thread.join(timeout=30)
     already = f"Payment {payment} has already been corrected (by payment {payment + 1})."
@@ -223,6 +227,32 @@ def test_management_corrects_a_payment_through_the_menu(db, admin_conn, staff, c
     history = out.split(f"Payment {payment} cancelled")[1]
     assert f"cancels payment {payment}" in history and f"cancelled by payment {correction}" in history
     assert ("password", "Password for marie:") in prompts.asked
+
+
+def test_a_contract_whose_payments_are_all_corrected_has_nothing_left_to_correct(
+    db, admin_conn, staff, capsys
+):
+    contract_id, [payment] = paid_contract(db, admin_conn, staff["bill"], "300.00")
+    service.correct_payment(db, staff["manager"], payment)
+    prompts = ScriptedPrompts(["Contracts", "Correct a payment", str(contract_id), "Back", "Quit"])
+    run_team_menu(Session(db, staff["manager"], prompts, clock=Clock()), [contracts_section()])
+    out = capsys.readouterr().out
+    assert "Payments (2, corrections included; 0.00 paid in all; newest first):" in out
+    assert f"Contract {contract_id} has no payment left to correct: each is a correction or corrected." in out
+    assert [kind for kind, _ in prompts.asked].count("password") == 0
+
+
+def test_the_contract_history_says_which_payment_a_correction_cancels(db, admin_conn, staff, capsys):
+    contract_id, [payment] = paid_contract(db, admin_conn, staff["bill"], "300.00")
+    service.correct_payment(db, staff["manager"], payment)
+    answers = ["History", "History of a record", "Contracts", str(contract_id), "Back", "Quit"]
+    prompts = ScriptedPrompts(answers)
+    run_team_menu(Session(db, staff["manager"], prompts, clock=Clock()), [history_section()])
+    lines = [
+        line for line in capsys.readouterr().out.splitlines() if f"payment {payment + 1} recorded" in line
+    ]
+    assert any("corrects payment" in line and line.rstrip().endswith(str(payment)) for line in lines)
+    assert any("amount" in line and "-300" in line for line in lines)
 
 
 def test_a_contract_without_payments_has_nothing_to_correct(db, admin_conn, staff, capsys):

@@ -69,7 +69,9 @@ def show_contract(detail: service.ContractDetail) -> None:
     if not detail.payments:
         print("No payment recorded yet.")
         return
-    print(f"Payments ({detail.payment_count}, {money(detail.paid_total)} in all; newest first):")
+    corrections = any(p.corrects_payment_id is not None for p in detail.payments)
+    count = f"{detail.payment_count}{', corrections included' if corrections else ''}"
+    print(f"Payments ({count}; {money(detail.paid_total)} paid in all; newest first):")
     show_table(PAYMENT_HEADERS, [payment_row(p) for p in detail.payments])
     if detail.payment_count > len(detail.payments):
         print(f"Only the latest {len(detail.payments)} payments are shown.")
@@ -225,6 +227,9 @@ def correct_payment(session: Session) -> None:
     show_contract(detail)
     contract = detail.contract
     if not detail.payments:
+        return
+    if detail.payment_count == len(detail.payments) and all(service.correctable(p) for p in detail.payments):
+        print(f"Contract {contract.id} has no payment left to correct: each is a correction or corrected.")
         return
 
     def parse_payment_id(raw: str) -> Payment:
