@@ -311,7 +311,7 @@ def test_the_database_keeps_remaining_equal_to_total_minus_payments(db, admin_co
             repo.insert_payment(contract_id, D("50"), staff["manager"].id)  # remaining not lowered
     with pytest.raises(ValidationError, match="always the total minus the payments recorded"):
         with service.database_rules_as_messages(), db.transaction(staff["manager"].id):
-            repo.lower_remaining(contract_id, D("50"))  # no payment recorded
+            repo.take_payment(contract_id, D("50"))  # no payment recorded
     with pytest.raises(ValidationError, match="always the total minus the payments recorded"):
         with service.database_rules_as_messages(), db.transaction(staff["manager"].id):
             repo.insert(make_client(admin_conn, staff["bill"].id, "New"), D("100"), D("40"), False)
@@ -327,7 +327,7 @@ def test_the_database_keeps_remaining_equal_to_total_minus_payments(db, admin_co
     assert (contract_rows(admin_conn), payment_rows(admin_conn)) == before
     # both sides in one transaction: fine
     with db.transaction(staff["manager"].id):
-        repo.lower_remaining(contract_id, D("50"))
+        repo.take_payment(contract_id, D("50"))
         repo.insert_payment(contract_id, D("50"), staff["manager"].id)
     assert amounts(admin_conn, contract_id)[:2] == (D("1000.00"), D("150.00"))
 
@@ -445,9 +445,9 @@ def test_the_guarded_update_never_takes_remaining_below_zero(db, admin_conn, sta
     contract_id = contract_for(admin_conn, staff["bill"].id, total="100.00")
     repo = ContractRepository(db.conn)
     with db.transaction(staff["bill"].id):
-        assert repo.lower_remaining(contract_id, D("100.01")) is None
-        assert repo.lower_remaining(contract_id, D("100.00")) == D("0.00")
-        assert repo.lower_remaining(contract_id, D("0.01")) is None
+        assert repo.take_payment(contract_id, D("100.01")) is None
+        assert repo.take_payment(contract_id, D("100.00")) == D("0.00")
+        assert repo.take_payment(contract_id, D("0.01")) is None
         repo.insert_payment(contract_id, D("100.00"), staff["bill"].id)
     assert amounts(admin_conn, contract_id)[1] == D("0.00")
 
@@ -460,10 +460,10 @@ def test_a_payment_waiting_on_another_one_sees_what_it_left(db, second_db, admin
 
     def second_payment():
         with second_db.transaction(staff["manager"].id):
-            results.append(ContractRepository(second_db.conn).lower_remaining(contract_id, D("70")))
+            results.append(ContractRepository(second_db.conn).take_payment(contract_id, D("70")))
 
     with db.transaction(staff["bill"].id):
-        assert ContractRepository(db.conn).lower_remaining(contract_id, D("60")) == D("40.00")
+        assert ContractRepository(db.conn).take_payment(contract_id, D("60")) == D("40.00")
         ContractRepository(db.conn).insert_payment(contract_id, D("60"), staff["bill"].id)
         waiter = threading.Thread(target=second_payment)
         waiter.start()

@@ -38,7 +38,7 @@ def _of_sales(sales_id: int | None) -> sql.Composable:
 
 # A payment, who recorded it, what it corrects and what corrects it; then the count and sum of the
 # rows the WHERE keeps (window functions: one statement for a contract's history).
-_PAYMENT_SELECT = (
+_PAYMENT_SELECT = sql.SQL(
     "SELECT p.id, p.contract_id, p.amount, p.paid_at, p.recorded_by, e.full_name AS recorded_by_name,"
     " p.corrects_payment_id, fix.id AS corrected_by_id,"
     " count(*) OVER () AS how_many, sum(p.amount) OVER () AS paid"
@@ -103,7 +103,8 @@ class ContractRepository:
         """A contract's latest payments (newest first, who recorded each), how many it has in all
         and their sum — one statement."""
         rows = self.conn.execute(
-            _PAYMENT_SELECT + " WHERE p.contract_id = %s ORDER BY p.paid_at DESC, p.id DESC LIMIT %s",
+            _PAYMENT_SELECT
+            + sql.SQL(" WHERE p.contract_id = %s ORDER BY p.paid_at DESC, p.id DESC LIMIT %s"),
             (contract_id, limit),
         ).fetchall()
         if not rows:
@@ -112,7 +113,7 @@ class ContractRepository:
 
     def payment(self, payment_id: int) -> Payment | None:
         """One payment, with who recorded it and what corrects it (or what it corrects)."""
-        row = self.conn.execute(_PAYMENT_SELECT + " WHERE p.id = %s", (payment_id,)).fetchone()
+        row = self.conn.execute(_PAYMENT_SELECT + sql.SQL(" WHERE p.id = %s"), (payment_id,)).fetchone()
         return Payment(*row[:8]) if row else None
 
     # Writes ------------------------------------------------------------------------------------
@@ -149,26 +150,17 @@ class ContractRepository:
         )
         return cur.rowcount == 1
 
-    def lower_remaining(self, contract_id: int, amount: Decimal) -> Decimal | None:
-        """Take a payment off the remaining amount; the new remaining, or None if it would go below 0.
+    def take_payment(self, contract_id: int, amount: Decimal) -> Decimal | None:
+        """Take a payment row's amount off the remaining amount (a correction's negative amount
+        gives it back); the new remaining, or None if it would leave 0 to the total.
 
         The version moves too, so an edit of the amounts started before the payment is refused.
         """
         row = self.conn.execute(
             "UPDATE contracts SET remaining_amount = remaining_amount - %(amount)s,"
             " updated_at = now(), version = version + 1"
-            " WHERE id = %(id)s AND remaining_amount >= %(amount)s RETURNING remaining_amount",
-            {"amount": amount, "id": contract_id},
-        ).fetchone()
-        return row[0] if row else None
-
-    def raise_remaining(self, contract_id: int, amount: Decimal) -> Decimal | None:
-        """Give a cancelled payment back to the remaining amount; the new remaining, or None if
-        it would go above the total. The version moves, as for a payment."""
-        row = self.conn.execute(
-            "UPDATE contracts SET remaining_amount = remaining_amount + %(amount)s,"
-            " updated_at = now(), version = version + 1"
-            " WHERE id = %(id)s AND remaining_amount + %(amount)s <= total_amount RETURNING remaining_amount",
+            " WHERE id = %(id)s AND remaining_amount - %(amount)s BETWEEN 0 AND total_amount"
+            " RETURNING remaining_amount",
             {"amount": amount, "id": contract_id},
         ).fetchone()
         return row[0] if row else None

@@ -270,7 +270,7 @@ def record_payment(db: Database, actor: Employee, contract_id: int, amount: obje
         # Under lock: another payment, an edit or a reassignment may have happened meanwhile.
         locked = _locked(db, contract_id)
         recheck_actor(db, actor, Action.RECORD_PAYMENT, owner_id=locked.sales_contact_id)
-        if repo.lower_remaining(contract_id, amount) is None:
+        if repo.take_payment(contract_id, amount) is None:
             raise ValidationError(payment_too_large(amount, locked.remaining_amount))
         repo.insert_payment(contract_id, amount, actor.id)
     return get_contract(db, contract_id)
@@ -293,7 +293,7 @@ def correct_payment(db: Database, actor: Employee, payment_id: int) -> Contract:
         reason = correctable(get_payment(db, payment_id))
         if reason is not None:
             raise ValidationError(reason)
-        if repo.raise_remaining(payment.contract_id, payment.amount) is None:
+        if repo.take_payment(payment.contract_id, -payment.amount) is None:
             raise ValidationError(REMAINING_ABOVE_TOTAL)
         correction_id = repo.insert_payment(
             payment.contract_id, -payment.amount, actor.id, corrects=payment.id
