@@ -147,7 +147,13 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         from crm.ui.login import login_loop
         from crm.ui.menus import all_sections
 
-        login_loop(db, prompts, all_sections(), idle_limit=timedelta(minutes=config.session_idle_minutes))
+        login_loop(
+            db,
+            prompts,
+            all_sections(),
+            idle_limit=timedelta(minutes=config.session_idle_minutes),
+            policy=config.session_policy(idle_lock_of_its_own=True),
+        )
         return EXIT_OK
     except KeyboardInterrupt:
         print("\nGoodbye.")

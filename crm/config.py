@@ -10,6 +10,7 @@ import os
 import stat
 import tempfile
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from crm.errors import ConfigError
@@ -17,11 +18,22 @@ from crm.errors import ConfigError
 DEFAULT_PATH = "crm.ini"
 DEFAULT_DATA_DIR = "data"
 MAX_IDLE_MINUTES = 1440  # a session may stay open unattended for a day at most
+MAX_LIFETIME_HOURS = 168  # a login lasts a week at most
+MAX_REAUTH_MINUTES = 60  # a typed password spares the next ones for an hour at most
 
 
 def config_path() -> Path:
     """The config file: $CRM_CONFIG, else crm.ini in the current folder."""
     return Path(os.environ.get("CRM_CONFIG") or DEFAULT_PATH).absolute()
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long sessions last: `idle` None for faces with an idle lock of their own (the menus)."""
+
+    lifetime: timedelta = timedelta(hours=8)
+    idle: timedelta | None = None
+    reauth_window: timedelta = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,8 @@ class Config:
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     keep_running: bool = False
     session_idle_minutes: int = 15
+    session_lifetime_hours: int = 8
+    reauth_minutes: int = 5
     sentry_dsn: str = ""
     sentry_environment: str = "production"
     sentry_traces_sample_rate: float = 0.0
@@ -50,6 +64,15 @@ class Config:
     @property
     def embedded(self) -> bool:
         return self.database.mode == "embedded"
+
+    def session_policy(self, *, idle_lock_of_its_own: bool) -> SessionPolicy:
+        """How long this config's sessions last; a face with an idle lock of its own (the menus)
+        does not have its sessions ended for idling."""
+        return SessionPolicy(
+            lifetime=timedelta(hours=self.session_lifetime_hours),
+            idle=None if idle_lock_of_its_own else timedelta(minutes=self.session_idle_minutes),
+            reauth_window=timedelta(minutes=self.reauth_minutes),
+        )
 
 
 _REQUIRED = {"database": ("mode", "name", "user", "password")}
@@ -88,11 +111,19 @@ def load(path: Path | None = None) -> Config:
         port = db.getint("port", fallback=5432)
         keep_running = parser.getboolean("embedded", "keep_running", fallback=False)
         idle = parser.getint("security", "session_idle_minutes", fallback=15)
+        lifetime = parser.getint("security", "session_lifetime_hours", fallback=8)
+        reauth = parser.getint("security", "reauth_minutes", fallback=5)
         traces = parser.getfloat("sentry", "traces_sample_rate", fallback=0.0)
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}.") from None
     if not 1 <= idle <= MAX_IDLE_MINUTES:
         raise ConfigError(f"{path}: [security] session_idle_minutes must be from 1 to {MAX_IDLE_MINUTES}.")
+    if not 1 <= lifetime <= MAX_LIFETIME_HOURS:
+        raise ConfigError(
+            f"{path}: [security] session_lifetime_hours must be from 1 to {MAX_LIFETIME_HOURS}."
+        )
+    if not 0 <= reauth <= MAX_REAUTH_MINUTES:
+        raise ConfigError(f"{path}: [security] reauth_minutes must be from 0 to {MAX_REAUTH_MINUTES}.")
     data_dir = Path(parser.get("embedded", "data_dir", fallback=DEFAULT_DATA_DIR))
     if not data_dir.is_absolute():
         data_dir = path.parent / data_dir
@@ -109,6 +140,8 @@ def load(path: Path | None = None) -> Config:
         data_dir=data_dir,
         keep_running=keep_running,
         session_idle_minutes=idle,
+        session_lifetime_hours=lifetime,
+        reauth_minutes=reauth,
         sentry_dsn=parser.get("sentry", "dsn", fallback="").strip(),
         sentry_environment=parser.get("sentry", "environment", fallback="production").strip(),
         sentry_traces_sample_rate=traces,
@@ -144,8 +177,13 @@ def render(config: Config) -> str:
         f"keep_running = {'true' if config.keep_running else 'false'}",
         "",
         "[security]",
-        "# minutes without activity before the password is asked again",
+        "# minutes without activity before the password is asked again (menus), or before a",
+        "# command's or the API's session ends",
         f"session_idle_minutes = {config.session_idle_minutes}",
+        "# hours after which every login ends, however busy (1 to 168)",
+        f"session_lifetime_hours = {config.session_lifetime_hours}",
+        "# commands and the API: minutes a typed password spares the next writes from asking (0 to 60)",
+        f"reauth_minutes = {config.reauth_minutes}",
         "",
         "[sentry]",
         "# Sentry DSN for error reports; empty = off",

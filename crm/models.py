@@ -1,4 +1,4 @@
-"""Dataclasses the repositories return and the UI renders. No behaviour, no SQL."""
+"""Dataclasses the repositories return, the services take and the faces render. No behaviour, no SQL."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 
 class Team(StrEnum):
@@ -94,3 +95,92 @@ class Event:
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+@dataclass(frozen=True)
+class ContractDetail:
+    """A contract with its latest payments (newest first) and the count and sum of all of them."""
+
+    contract: Contract
+    payments: list[Payment]
+    payment_count: int
+    paid_total: Decimal
+
+
+@dataclass(frozen=True)
+class ContractForEvent:
+    """What creating an event needs to know about a contract."""
+
+    id: int
+    client_id: int
+    client_name: str
+    client_email: str
+    client_phone: str | None
+    sales_contact_id: int
+    total_amount: Decimal
+    is_signed: bool
+    event_id: int | None
+
+
+@dataclass(frozen=True)
+class OwnedRecord:
+    """A client or an event still in an employee's care (to reassign before deactivating them)."""
+
+    id: int
+    name: str
+    detail: str
+    starts_at: datetime | None
+    total: int  # how many such records there are in all (the list may be cut short)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """One changed field of one audit row."""
+
+    audit_id: int
+    at: datetime
+    employee_id: int | None
+    employee_name: str | None
+    action: str  # insert / update
+    source: str  # the audited table: the record's own, or "payments" for a contract's payments
+    source_id: int
+    field: str
+    old: Any
+    new: Any
+
+
+# What the faces send: the fields a form (or a command, or a request) gives to a write. --------------
+
+
+@dataclass(frozen=True)
+class EmployeeFields:
+    """The fields of an employee that management types in."""
+
+    username: str
+    full_name: str
+    email: str
+    phone: str | None
+    team: Team
+
+
+@dataclass(frozen=True)
+class ClientFields:
+    """The fields of a client that its sales contact types in."""
+
+    full_name: str
+    email: str
+    phone: str | None
+    company_name: str
+
+
+@dataclass(frozen=True)
+class EventFields:
+    """The fields of an event that its editors type in."""
+
+    name: str
+    client_contact: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    attendees: int
+    notes: str

@@ -1,12 +1,16 @@
-"""The one place that says who may do what (SPEC §5).
+"""The one place that says who may do what (docs/rules.md §5).
 
-Menus ask `visible` to decide what to show; services call `require` before any write, so a
-write reached by another path is refused the same way. Ownership is passed in as the id of the
-employee who owns the record: the client's sales contact, or the event's support contact.
+Every action of every face is named here, reads included. Faces ask `visible` to decide what to
+offer and `refusal` for early feedback; the service that owns a write calls `require` once,
+inside its transaction, on the actor as the database has them then (crm.services.actor). Who
+owns a record is passed in as an employee id: the client's sales contact, or the event's support
+contact. The rules about employees themselves (nobody deactivates or re-teams themselves, the
+company keeps an active manager) are here too, as functions of the records involved.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from crm.errors import PermissionDenied
@@ -14,6 +18,18 @@ from crm.models import Employee, Team
 
 
 class Action(StrEnum):
+    # Reads: everyone reads every client, contract, event and employee; these name the lists and
+    # views each team is offered.
+    READ = "read clients, contracts, events and employees"
+    LIST_MY_CLIENTS = "list their own clients"
+    LIST_CLIENTS_OF_SALES = "list the clients of a sales employee"
+    FOLLOW_UP_CONTRACTS = "list contracts not signed or not fully paid"
+    LIST_MY_EVENTS = "list their own events"
+    LIST_EVENTS_WITHOUT_SUPPORT = "list the events without support"
+    LIST_EVENTS_OF_SUPPORT = "list the events of a support employee"
+    READ_HISTORY = "read a record's history"
+    READ_OWN_ACCOUNT = "read their own account"
+    # Writes.
     MANAGE_EMPLOYEES = "manage employees"
     CHANGE_OWN_PASSWORD = "change own password"
     CREATE_CLIENT = "create a client"
@@ -26,15 +42,24 @@ class Action(StrEnum):
     CREATE_EVENT = "create an event"
     ASSIGN_SUPPORT = "assign the support employee of an event"
     UPDATE_EVENT = "update an event"
-    READ_HISTORY = "read a record's history"
 
 
 M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
+EVERYONE = frozenset({M, S, P})
 
-# Which teams may ever perform an action (what the menu shows).
+# Which teams may ever perform an action (what the faces offer).
 _TEAMS: dict[Action, frozenset[Team]] = {
+    Action.READ: EVERYONE,
+    Action.LIST_MY_CLIENTS: frozenset({S}),
+    Action.LIST_CLIENTS_OF_SALES: frozenset({M}),
+    Action.FOLLOW_UP_CONTRACTS: frozenset({M, S}),  # who chases signatures and payments
+    Action.LIST_MY_EVENTS: frozenset({P}),
+    Action.LIST_EVENTS_WITHOUT_SUPPORT: frozenset({M}),
+    Action.LIST_EVENTS_OF_SUPPORT: frozenset({M}),
+    Action.READ_HISTORY: frozenset({M}),
+    Action.READ_OWN_ACCOUNT: EVERYONE,
     Action.MANAGE_EMPLOYEES: frozenset({M}),
-    Action.CHANGE_OWN_PASSWORD: frozenset({M, S, P}),
+    Action.CHANGE_OWN_PASSWORD: EVERYONE,
     Action.CREATE_CLIENT: frozenset({S}),
     Action.UPDATE_CLIENT: frozenset({S}),
     Action.REASSIGN_CLIENT: frozenset({M}),
@@ -45,7 +70,6 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.CREATE_EVENT: frozenset({S}),
     Action.ASSIGN_SUPPORT: frozenset({M}),
     Action.UPDATE_EVENT: frozenset({M, P}),
-    Action.READ_HISTORY: frozenset({M}),
 }
 
 # Teams that may act only on records they own, and the refusal they get otherwise.
@@ -59,9 +83,14 @@ _OWN_ONLY: dict[tuple[Action, Team], str] = {
 
 _TEAM_NAMES = {M: "management", S: "sales", P: "support"}
 
+NOT_YOURSELF = "You cannot deactivate your own account."
+OWN_TEAM = "You cannot change your own team."
+OWN_RESET = "To change your own password use My account → Change my password."
+LAST_MANAGER = "{} is the last active manager: the company needs at least one."
+
 
 def visible(actor: Employee, action: Action) -> bool:
-    """Whether the actor's menu offers this action at all."""
+    """Whether the actor's faces offer this action at all."""
     return actor.is_active and actor.team in _TEAMS[action]
 
 
@@ -82,5 +111,41 @@ def refusal(actor: Employee, action: Action, owner_id: int | None = None) -> str
 def require(actor: Employee, action: Action, owner_id: int | None = None) -> None:
     """Raise PermissionDenied unless the actor may perform the action on that record."""
     reason = refusal(actor, action, owner_id)
+    if reason is not None:
+        raise PermissionDenied(reason)
+
+
+# Rules about employees themselves --------------------------------------------------------------------
+
+
+def _last_manager(target: Employee, active_managers: Sequence[int]) -> bool:
+    return target.team == M and target.is_active and list(active_managers) == [target.id]
+
+
+def team_change_refusal(actor: Employee, target: Employee, active_managers: Sequence[int]) -> str | None:
+    """Why the actor may not move the target to another team (yourself; the last active manager)."""
+    if target.id == actor.id:
+        return OWN_TEAM
+    if _last_manager(target, active_managers):
+        return LAST_MANAGER.format(target.full_name)
+    return None
+
+
+def deactivation_refusal(actor: Employee, target: Employee, active_managers: Sequence[int]) -> str | None:
+    """Why the actor may not deactivate the target (yourself; the last active manager)."""
+    if target.id == actor.id:
+        return NOT_YOURSELF
+    if _last_manager(target, active_managers):
+        return LAST_MANAGER.format(target.full_name)
+    return None
+
+
+def reset_refusal(actor: Employee, target_id: int) -> str | None:
+    """Why the actor may not reset this employee's password from Employees (their own)."""
+    return OWN_RESET if target_id == actor.id else None
+
+
+def require_none(reason: str | None) -> None:
+    """Raise PermissionDenied with the reason one of the rules above gave, if any."""
     if reason is not None:
         raise PermissionDenied(reason)

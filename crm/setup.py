@@ -29,6 +29,7 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "contracts": ("SELECT", "INSERT"),
     "payments": ("SELECT", "INSERT"),
     "events": ("SELECT", "INSERT"),
+    "sessions": ("SELECT", "INSERT"),
     # Read only: audit rows are written by the owner's trigger (sql/0005_audit.sql), never by the app.
     "audit_log": ("SELECT",),
     "schema_migrations": ("SELECT",),
@@ -49,6 +50,7 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
         "name", "client_contact", "starts_at", "ends_at", "location", "attendees", "notes",
         "support_contact_id", "updated_at", "version",
     ),
+    "sessions": ("last_used_at", "reauthenticated_at", "ended_at", "end_reason"),
 }  # fmt: skip
 
 
@@ -192,13 +194,20 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
     # Revoking table privileges revokes the column ones too: an upgraded database loses its old
     # table-wide UPDATE here and gets the column grants below.
     conn.execute(sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {}").format(ident(roles.app)))
+    # Only the tables the applied migrations have made (a database upgraded step by step, or
+    # restored from an older release, may not have them all yet).
+    present = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     for table, privileges in APP_PRIVILEGES.items():
+        if table not in present:
+            continue
         conn.execute(
             sql.SQL("GRANT {} ON TABLE {} TO {}").format(
                 sql.SQL(", ").join(sql.SQL(p) for p in privileges), ident(table), ident(roles.app)
             )
         )
     for table, columns in APP_UPDATE_COLUMNS.items():
+        if table not in present:
+            continue
         conn.execute(
             sql.SQL("GRANT UPDATE ({}) ON TABLE {} TO {}").format(
                 sql.SQL(", ").join(ident(c) for c in columns), ident(table), ident(roles.app)

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from crm import security
 from crm.db import Database, connect
 from crm.errors import AuthenticationError, ValidationError
+from crm.permissions import Action
 from crm.services import auth
 from crm.ui.login import login_loop
 from crm.ui.menu import MenuAction, Outcome, Section, run_team_menu
@@ -269,7 +270,7 @@ def write_action(log):
         session.confirm_write()
         log.append("saved")
 
-    return [Section("Things", (MenuAction("Save something", save),))]
+    return [Section("Things", (MenuAction("Save something", save, Action.READ),))]
 
 
 def test_idle_session_asks_the_password_and_a_wrong_one_logs_out_and_counts(db, admin_conn, capsys):

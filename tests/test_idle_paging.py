@@ -122,19 +122,20 @@ def test_idle_in_the_middle_of_a_form_asks_the_password_at_the_next_answer(db, a
     assert rows == [("Form Client", bill.id)]
 
 
-def test_deactivated_in_the_middle_of_a_form_is_logged_out_at_the_next_answer(db, admin_conn, capsys):
+def test_deactivated_in_the_middle_of_a_form_is_logged_out_before_the_save(db, admin_conn, capsys):
     bill = make_employee(admin_conn, "sales", "bill")
 
     def deactivate():
         admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (bill.id,))
 
     prompts = AtPrompt(
-        ["Clients", "Create a client", "Form Client", "form@client.test"], "E-mail:", deactivate
+        ["Clients", "Create a client", "Form Client", "form@client.test", "", ""], "E-mail:", deactivate
     )
     session = Session(db, bill, prompts, clock=Clock())
     assert run_team_menu(session, [clients_section()]) is Outcome.ENDED
     assert "Your account has been deactivated" in capsys.readouterr().out
-    assert prompts.answers == []  # no phone, no company, no password asked
+    assert prompts.answers == []
+    assert "password" not in [kind for kind, _ in prompts.asked]  # no password asked
     assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (0,)
 
 

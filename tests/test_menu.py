@@ -22,7 +22,7 @@ def sections(log):
             "Clients",
             (
                 MenuAction("Create a client", ran(log), permission=Action.CREATE_CLIENT),
-                MenuAction("List clients", ran(log)),
+                MenuAction("List clients", ran(log), Action.READ),
             ),
         ),
         Section(
@@ -70,7 +70,7 @@ def test_refusal_is_one_line_and_the_menu_goes_on(db, admin_conn, capsys):
     def refuse(session):
         raise PermissionDenied("Only the client's sales contact can update this client.")
 
-    menu = [Section("Clients", (MenuAction("Update a client", refuse),))]
+    menu = [Section("Clients", (MenuAction("Update a client", refuse, Action.READ),))]
     session = session_for(db, employee, ["Clients", "Update a client", "Back", "Quit"])
     assert run_team_menu(session, menu) is Outcome.QUIT
     assert "Only the client's sales contact can update this client.\n" in capsys.readouterr().out
@@ -83,7 +83,7 @@ def test_ctrl_c_or_ctrl_d_inside_an_action_cancels_it(db, admin_conn, capsys, ke
     def ask(session):
         session.prompts.text("Full name:")
 
-    menu = [Section("Clients", (MenuAction("Create a client", ask),))]
+    menu = [Section("Clients", (MenuAction("Create a client", ask, Action.READ),))]
     session = session_for(db, employee, ["Clients", "Create a client", key, "Back", "Log out"])
     assert run_team_menu(session, menu) is Outcome.LOG_OUT
     out = capsys.readouterr().out
@@ -96,7 +96,7 @@ def test_unexpected_error_gives_a_reference_not_a_traceback(db, admin_conn, caps
     def crash(session):
         raise RuntimeError("boom")
 
-    menu = [Section("Clients", (MenuAction("List clients", crash),))]
+    menu = [Section("Clients", (MenuAction("List clients", crash, Action.READ),))]
     session = session_for(db, employee, ["Clients", "List clients", "Back", "Quit"])
     assert run_team_menu(session, menu) is Outcome.QUIT
     out = capsys.readouterr().out

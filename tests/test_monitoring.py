@@ -22,6 +22,7 @@ from crm import config as config_file
 from crm.config import Config, DatabaseSettings
 from crm.errors import AuthenticationError
 from crm.models import Team
+from crm.permissions import Action
 from crm.services import auth, contracts, employees
 from crm.services.auth import AccountLocked
 from crm.services.employees import EmployeeFields
@@ -113,7 +114,7 @@ def leaky_action(session) -> None:
 
 
 def test_unexpected_error_in_an_action_is_sent_and_the_user_sees_its_reference(sentry, capsys):
-    run_action(MenuAction("Boom", leaky_action), session=None)
+    run_action(MenuAction("Boom", leaky_action, Action.READ), session=None)
     out = capsys.readouterr().out.strip()
     events = sentry.events()
     assert len(events) == 1
@@ -128,7 +129,7 @@ def test_unexpected_error_in_an_action_is_sent_and_the_user_sees_its_reference(s
 
 
 def test_sent_payloads_hold_none_of_the_planted_secrets(sentry, capsys):
-    run_action(MenuAction("Boom", leaky_action), session=None)
+    run_action(MenuAction("Boom", leaky_action, Action.READ), session=None)
     monitoring.flush()
     text = sentry.text()
     assert "RuntimeError" in text and "[email]" in text  # it was sent, scrubbed
@@ -279,7 +280,7 @@ def test_empty_dsn_turns_sentry_off_and_capture_still_gives_a_reference(tmp_path
     assert monitoring.init(make_config(tmp_path, dsn="")) is False
     try:
         assert not monitoring.sentry_enabled()
-        run_action(MenuAction("Boom", leaky_action), session=None)
+        run_action(MenuAction("Boom", leaky_action, Action.READ), session=None)
         out = capsys.readouterr().out.strip()
         assert out.startswith("Something went wrong; it has been reported (reference ")
         reference = out.removesuffix(").").rsplit(" ", 1)[1]
@@ -297,7 +298,7 @@ def test_an_all_digit_reference_reaches_the_log_unscrubbed(tmp_path, capsys, mon
     monkeypatch.setattr(monitoring.uuid, "uuid4", lambda: SimpleNamespace(hex="46855546" + "0" * 24))
     assert monitoring.init(make_config(tmp_path, dsn="")) is False
     try:
-        run_action(MenuAction("Boom", leaky_action), session=None)
+        run_action(MenuAction("Boom", leaky_action, Action.READ), session=None)
         assert "(reference 46855546)." in capsys.readouterr().out
         monitoring.flush()
         text = (tmp_path / "crm.log").read_text()
@@ -346,7 +347,7 @@ def test_invalid_dsn_leaves_sentry_off(tmp_path):
 def test_log_file_is_private_and_scrubbed(tmp_path, capsys):
     monitoring.init(make_config(tmp_path, dsn=""))
     try:
-        run_action(MenuAction("Boom", leaky_action), session=None)
+        run_action(MenuAction("Boom", leaky_action, Action.READ), session=None)
         monitoring.flush()
     finally:
         monitoring.shutdown()

@@ -39,6 +39,16 @@ EXPECTED = {
     (Action.UPDATE_EVENT, M): (True, True),
     (Action.UPDATE_EVENT, P): (True, False),
     (Action.READ_HISTORY, M): (True, True),
+    # Reads: everyone reads everything; these are the lists and views each team is offered.
+    **{(Action.READ, team): (True, True) for team in (M, S, P)},
+    **{(Action.READ_OWN_ACCOUNT, team): (True, True) for team in (M, S, P)},
+    (Action.LIST_MY_CLIENTS, S): (True, True),
+    (Action.LIST_CLIENTS_OF_SALES, M): (True, True),
+    (Action.FOLLOW_UP_CONTRACTS, M): (True, True),
+    (Action.FOLLOW_UP_CONTRACTS, S): (True, True),
+    (Action.LIST_MY_EVENTS, P): (True, True),
+    (Action.LIST_EVENTS_WITHOUT_SUPPORT, M): (True, True),
+    (Action.LIST_EVENTS_OF_SUPPORT, M): (True, True),
 }
 
 

@@ -237,17 +237,17 @@ def test_confirm_write_logs_out_when_deactivated_while_the_password_is_typed(db,
     assert str(ended.value).startswith("Your account has been deactivated")
 
 
-def test_confirm_write_brings_a_team_change_into_the_session(db, admin_conn, world):
+def test_a_team_change_logs_out_before_the_save(db, admin_conn, world):
     sales = world["sales"]
-    session = Session(db, sales, ScriptedPrompts([DEFAULT_PASSWORD]))
+    prompts = ScriptedPrompts([DEFAULT_PASSWORD])
+    session = Session(db, sales, prompts)
     move(admin_conn, sales, "support")
-    session.confirm_write()
-    assert session.employee.team == "support"
     before = snapshot(admin_conn)
-    with pytest.raises(PermissionDenied):
-        clients_service.create_client(
-            db, session.employee, ClientFields("New One", "new@client.test", None, "")
-        )
+    with pytest.raises(LoggedOut, match="Your team was changed: log in again."):
+        session.confirm_write()
+    assert prompts.answers == [DEFAULT_PASSWORD]  # no password asked
+    with pytest.raises(PermissionDenied):  # and the stale employee cannot save either
+        clients_service.create_client(db, sales, ClientFields("New One", "new@client.test", None, ""))
     assert snapshot(admin_conn) == before
 
 

@@ -7,38 +7,21 @@ may read them, nothing else).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 from psycopg.types.json import set_json_loads
 
+from crm.models import HistoryLine
+
 # The tables whose history can be read, and the ones the audit trigger covers.
 HISTORY_TABLES = ("clients", "contracts", "events", "employees")
 
 # Amounts keep their cents: JSON numbers are read as Decimal, never float.
 _json_loads = partial(json.loads, parse_float=Decimal)
-
-
-@dataclass(frozen=True)
-class HistoryLine:
-    """One changed field of one audit row."""
-
-    audit_id: int
-    at: datetime
-    employee_id: int | None
-    employee_name: str | None
-    action: str  # insert / update
-    source: str  # the audited table: the record's own, or "payments" for a contract's payments
-    source_id: int
-    field: str
-    old: Any
-    new: Any
 
 
 class AuditRepository:

@@ -7,13 +7,11 @@ touches no row, and the caller reports a stale record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from crm.models import Client
+from crm.models import Client, ClientFields
 from crm.repositories.paging import newest_page
 
 # The columns of crm.models.Client, from clients cl and employees sc (the sales contact).
@@ -24,16 +22,6 @@ _CLIENT_SELECT = sql.SQL(
 )
 _NEWEST_FIRST = sql.SQL(" ORDER BY cl.created_at DESC, cl.id DESC")
 _PAGE = sql.SQL(" OFFSET %(offset)s LIMIT %(limit)s")
-
-
-@dataclass(frozen=True)
-class ClientFields:
-    """The fields of a client that its sales contact types in."""
-
-    full_name: str
-    email: str
-    phone: str | None
-    company_name: str
 
 
 class ClientRepository:

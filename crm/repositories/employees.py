@@ -6,41 +6,25 @@ service; every other read selects EMPLOYEE_COLUMNS. Lists are one statement, pag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from crm.models import Employee, Team
+from crm.models import Employee, EmployeeFields, OwnedRecord, Team
 
-# Every column but the password hash: what anyone may see.
-EMPLOYEE_COLUMNS = sql.SQL(
-    "id, username, full_name, email, phone, team, is_active, created_at, updated_at, version"
-)
-
-
-@dataclass(frozen=True)
-class EmployeeFields:
-    """The fields of an employee that management types in."""
-
-    username: str
-    full_name: str
-    email: str
-    phone: str | None
-    team: Team
+# Every column but the password hash: what anyone may see (the fields of crm.models.Employee).
+EMPLOYEE_FIELDS = (
+    "id", "username", "full_name", "email", "phone", "team", "is_active",
+    "created_at", "updated_at", "version",
+)  # fmt: skip
+EMPLOYEE_COLUMNS = sql.SQL(", ").join(sql.Identifier(name) for name in EMPLOYEE_FIELDS)
 
 
-@dataclass(frozen=True)
-class OwnedRecord:
-    """A client or an event still in an employee's care (to reassign before deactivating them)."""
-
-    id: int
-    name: str
-    detail: str
-    starts_at: datetime | None
-    total: int  # how many such records there are in all (the list may be cut short)
+def employee_columns(alias: str) -> sql.Composed:
+    """EMPLOYEE_COLUMNS of the employees table named `alias` in a query (e.id, e.username, …)."""
+    return sql.SQL(", ").join(sql.Identifier(alias, name) for name in EMPLOYEE_FIELDS)
 
 
 class EmployeeRepository:
@@ -109,6 +93,13 @@ class EmployeeRepository:
             "SELECT id FROM employees WHERE lower(email) = lower(%s)", (email,)
         ).fetchone()
         return row[0] if row else None
+
+    def active_manager_ids(self) -> list[int]:
+        """The ids of the active managers, in id order (no lock: for a refusal shown early)."""
+        rows = self.conn.execute(
+            "SELECT id FROM employees WHERE team = 'management' AND is_active ORDER BY id"
+        ).fetchall()
+        return [r[0] for r in rows]
 
     def lock_active_managers(self) -> list[int]:
         """Lock the active managers' rows until the transaction ends; return their ids.

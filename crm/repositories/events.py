@@ -7,15 +7,13 @@ version touches no row, and the caller reports a stale record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
 
-from crm.models import Event
+from crm.models import ContractForEvent, Event, EventFields
 from crm.repositories.paging import newest_page
 
 # The columns of crm.models.Event, from events e, contracts c, clients cl, employees sp.
@@ -29,34 +27,6 @@ _EVENT_SELECT = sql.SQL(
     " JOIN clients cl ON cl.id = c.client_id"
     " LEFT JOIN employees sp ON sp.id = e.support_contact_id"
 )
-
-
-@dataclass(frozen=True)
-class ContractForEvent:
-    """What creating an event needs to know about a contract."""
-
-    id: int
-    client_id: int
-    client_name: str
-    client_email: str
-    client_phone: str | None
-    sales_contact_id: int
-    total_amount: Decimal
-    is_signed: bool
-    event_id: int | None
-
-
-@dataclass(frozen=True)
-class EventFields:
-    """The fields of an event that its editors type in."""
-
-    name: str
-    client_contact: str
-    starts_at: datetime
-    ends_at: datetime
-    location: str
-    attendees: int
-    notes: str
 
 
 class EventRepository:

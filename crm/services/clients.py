@@ -1,20 +1,20 @@
 """Client use cases: list, search, "my clients", create and update (sales), reassign (management).
 
-Each write asks crm.permissions first, validates, then runs one transaction, in which the actor
-is re-read and asked again (crm.services.actor). Saves carry the
-version the editor read, so a concurrent change makes the second save fail with StaleRecord.
+Each write is one transaction that reads the record, re-reads the actor and asks crm.permissions
+once (crm.services.actor), validates, and writes. Saves carry the version the editor read, so a
+concurrent change makes the second save fail with StaleRecord.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
 
-from crm import permissions, validation
+from crm import validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
-from crm.models import Client, Employee, Team
+from crm.models import Client, ClientFields, Employee, Team
 from crm.permissions import Action
-from crm.repositories.clients import ClientFields, ClientRepository
+from crm.repositories.clients import ClientRepository
 from crm.repositories.employees import EmployeeRepository
 from crm.services.actor import recheck_actor
 from crm.services.rules import rules_as_messages
@@ -110,38 +110,40 @@ def active_sales_employees(db: Database) -> list[Employee]:
 
 
 def check_email_free(db: Database, email: str, client_id: int | None = None) -> None:
-    """Refuse an e-mail address another client (than client_id) already has, in any case."""
+    """Refuse an e-mail address another client (than client_id) already has, in any case (early
+    feedback for a form; the save is refused the same way by the database's unique index)."""
     if ClientRepository(db.conn).email_in_use(email, client_id):
         raise ValidationError(EMAIL_TAKEN)
 
 
+def _current(repo: ClientRepository, client_id: int) -> Client:
+    client = repo.get(client_id)
+    if client is None:
+        raise NotFound(f"No client with id {client_id}.")
+    return client
+
+
 def create_client(db: Database, actor: Employee, fields: ClientFields) -> Client:
     """Create a client whose sales contact is the actor (a sales employee)."""
-    permissions.require(actor, Action.CREATE_CLIENT, owner_id=actor.id)
-    fields = clean_fields(fields)
     repo = ClientRepository(db.conn)
-    check_email_free(db, fields.email)
     with db.transaction(actor.id), database_rules_as_messages():
         recheck_actor(db, actor, Action.CREATE_CLIENT, owner_id=actor.id)
-        client_id = repo.insert(actor.id, fields)
+        client_id = repo.insert(actor.id, clean_fields(fields))
     return get_client(db, client_id)
 
 
 def update_client(
     db: Database, actor: Employee, client_id: int, version: int, fields: ClientFields
 ) -> Client:
-    """Save a client's name, e-mail, phone and company (their sales contact only)."""
+    """Save a client's name, e-mail, phone and company (their sales contact only), if it is still
+    at the version the editor read (StaleRecord otherwise)."""
     repo = ClientRepository(db.conn)
-    current = get_client(db, client_id)
-    permissions.require(actor, Action.UPDATE_CLIENT, owner_id=current.sales_contact_id)
-    if current.version != version:
-        raise StaleRecord()
-    fields = clean_fields(fields)
-    check_email_free(db, fields.email, client_id)
     with db.transaction(actor.id), database_rules_as_messages():
-        # The versioned save fails if the client (and so its sales contact) changed meanwhile.
+        current = _current(repo, client_id)
         recheck_actor(db, actor, Action.UPDATE_CLIENT, owner_id=current.sales_contact_id)
-        if not repo.update(client_id, version, fields):
+        if current.version != version:
+            raise StaleRecord()
+        if not repo.update(client_id, version, clean_fields(fields)):
             raise StaleRecord()
     return get_client(db, client_id)
 
@@ -149,20 +151,19 @@ def update_client(
 def reassign_client(db: Database, actor: Employee, client_id: int, version: int, sales_id: int) -> Client:
     """Give a client (and so its contracts) another sales contact: an active sales employee."""
     repo = ClientRepository(db.conn)
-    current = get_client(db, client_id)
-    permissions.require(actor, Action.REASSIGN_CLIENT, owner_id=current.sales_contact_id)
-    if current.version != version:
-        raise StaleRecord()
-    if (
-        isinstance(sales_id, bool)
-        or not isinstance(sales_id, int)
-        or not EmployeeRepository(db.conn).is_active_in_team(sales_id, Team.SALES)
-    ):
-        raise ValidationError(f"Employee {sales_id} is not an active sales employee.")
-    if sales_id == current.sales_contact_id:
-        raise ValidationError(f"{current.sales_contact_name} is already this client's sales contact.")
     with db.transaction(actor.id), database_rules_as_messages():
+        current = _current(repo, client_id)
         recheck_actor(db, actor, Action.REASSIGN_CLIENT, owner_id=current.sales_contact_id)
+        if current.version != version:
+            raise StaleRecord()
+        if (
+            isinstance(sales_id, bool)
+            or not isinstance(sales_id, int)
+            or not EmployeeRepository(db.conn).is_active_in_team(sales_id, Team.SALES)
+        ):
+            raise ValidationError(f"Employee {sales_id} is not an active sales employee.")
+        if sales_id == current.sales_contact_id:
+            raise ValidationError(f"{current.sales_contact_name} is already this client's sales contact.")
         if not repo.set_sales_contact(client_id, version, sales_id):
             raise StaleRecord()
     return get_client(db, client_id)

@@ -2,10 +2,10 @@
 and sign (management, or the client's sales contact), record a payment, correct a payment
 (management: a row of the opposite amount that cancels it; payments are never edited).
 
-Each write asks crm.permissions first, validates, then runs one transaction in which the contract
-is read again under lock and the permission re-checked (its client may have been reassigned
-meanwhile). Amount saves carry the version the editor read, so a concurrent change makes the
-second save fail with StaleRecord. A payment lowers the remaining amount with a guarded UPDATE,
+Each write is one transaction that reads the contract under lock, re-reads the actor and asks
+crm.permissions once (its client may have been reassigned meanwhile), validates, and writes.
+Amount saves carry the version the editor read, so a concurrent change makes the second save
+fail with StaleRecord. A payment lowers the remaining amount with a guarded UPDATE,
 so two payments at once can never take it below zero.
 
 The remaining amount is never typed: it is the total minus the payments recorded (a new contract
@@ -17,13 +17,12 @@ was already paid is refused. The database checks the same rule at every commit
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from decimal import Decimal
 
-from crm import monitoring, permissions, validation
+from crm import monitoring, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
-from crm.models import Contract, Employee, Payment
+from crm.models import Contract, ContractDetail, Employee, Payment
 from crm.permissions import Action
 from crm.repositories.contracts import ContractRepository
 from crm.services.actor import recheck_actor
@@ -69,16 +68,6 @@ _RULE_MESSAGES = {
     "payments_contract_id_fkey": "No contract with that id.",
     "payments_recorded_by_fkey": "No employee with that id.",
 }
-
-
-@dataclass(frozen=True)
-class ContractDetail:
-    """A contract with its latest payments (newest first) and the count and sum of all of them."""
-
-    contract: Contract
-    payments: list[Payment]
-    payment_count: int
-    paid_total: Decimal
 
 
 def database_rules_as_messages() -> AbstractContextManager[None]:
@@ -196,6 +185,12 @@ def _signed_event(contract: Contract, actor: Employee) -> None:
     )
 
 
+def _signed(signed: object) -> bool:
+    if not isinstance(signed, bool):
+        raise ValidationError("Signed must be yes or no.")
+    return signed
+
+
 def create_contract(
     db: Database, actor: Employee, client_id: int, total: object, signed: bool = False
 ) -> Contract:
@@ -203,14 +198,11 @@ def create_contract(
 
     Nothing is paid yet: the remaining amount is the total.
     """
-    client = get_client(db, client_id)
-    permissions.require(actor, Action.CREATE_CONTRACT, owner_id=client.sales_contact_id)
-    total = clean_total(total)
-    if not isinstance(signed, bool):
-        raise ValidationError("Signed must be yes or no.")
     with database_rules_as_messages(), db.transaction(actor.id):
+        client = get_client(db, client_id)
         recheck_actor(db, actor, Action.CREATE_CONTRACT, owner_id=client.sales_contact_id)
-        contract_id = ContractRepository(db.conn).insert(client_id, total, total, signed)
+        total = clean_total(total)
+        contract_id = ContractRepository(db.conn).insert(client_id, total, total, _signed(signed))
     contract = get_contract(db, contract_id)
     if contract.is_signed:
         _signed_event(contract, actor)
@@ -230,24 +222,19 @@ def update_contract(
     The remaining amount becomes the total minus the payments recorded; a total below what was
     already paid is refused.
     """
-    current = get_contract(db, contract_id)
-    permissions.require(actor, Action.UPDATE_CONTRACT, owner_id=current.sales_contact_id)
-    if current.version != version:
-        raise StaleRecord()
-    total = clean_total(total)
-    if not isinstance(signed, bool):
-        raise ValidationError("Signed must be yes or no.")
-    if current.is_signed and not signed:
-        raise ValidationError(NO_UNSIGN)
-    if total < current.total_amount - current.remaining_amount:
-        raise ValidationError(total_below_paid(total, current.total_amount - current.remaining_amount))
     repo = ContractRepository(db.conn)
     with database_rules_as_messages(), db.transaction(actor.id):
-        locked = _locked(db, contract_id)
-        recheck_actor(db, actor, Action.UPDATE_CONTRACT, owner_id=locked.sales_contact_id)
-        # Under the lock no payment can be recorded: what is paid now is what stays paid (the
-        # database keeps remaining = total - payments at every commit).
-        paid = locked.total_amount - locked.remaining_amount
+        # Under the contract's lock no payment can be recorded: what is paid now is what stays
+        # paid (the database keeps remaining = total - payments at every commit).
+        current = _locked(db, contract_id)
+        recheck_actor(db, actor, Action.UPDATE_CONTRACT, owner_id=current.sales_contact_id)
+        if current.version != version:
+            raise StaleRecord()
+        total = clean_total(total)
+        signed = _signed(signed)
+        if current.is_signed and not signed:
+            raise ValidationError(NO_UNSIGN)
+        paid = current.total_amount - current.remaining_amount
         if total < paid:
             raise ValidationError(total_below_paid(total, paid))
         if not repo.update(contract_id, version, total, total - paid, signed):
@@ -260,18 +247,14 @@ def update_contract(
 
 def record_payment(db: Database, actor: Employee, contract_id: int, amount: object) -> Contract:
     """Record a payment (more than 0, at most what remains) and lower the remaining amount with it."""
-    current = get_contract(db, contract_id)
-    permissions.require(actor, Action.RECORD_PAYMENT, owner_id=current.sales_contact_id)
-    amount = clean_payment(amount)
-    if amount > current.remaining_amount:
-        raise ValidationError(payment_too_large(amount, current.remaining_amount))
     repo = ContractRepository(db.conn)
     with database_rules_as_messages(), db.transaction(actor.id):
         # Under lock: another payment, an edit or a reassignment may have happened meanwhile.
-        locked = _locked(db, contract_id)
-        recheck_actor(db, actor, Action.RECORD_PAYMENT, owner_id=locked.sales_contact_id)
-        if repo.take_payment(contract_id, amount) is None:
-            raise ValidationError(payment_too_large(amount, locked.remaining_amount))
+        current = _locked(db, contract_id)
+        recheck_actor(db, actor, Action.RECORD_PAYMENT, owner_id=current.sales_contact_id)
+        amount = clean_payment(amount)
+        if amount > current.remaining_amount or repo.take_payment(contract_id, amount) is None:
+            raise ValidationError(payment_too_large(amount, current.remaining_amount))
         repo.insert_payment(contract_id, amount, actor.id)
     return get_contract(db, contract_id)
 
@@ -279,17 +262,13 @@ def record_payment(db: Database, actor: Employee, contract_id: int, amount: obje
 def correct_payment(db: Database, actor: Employee, payment_id: int) -> Contract:
     """Cancel a payment recorded by mistake (management): record a correction of the opposite
     amount on its contract, whose remaining amount goes back up by as much. Once per payment."""
-    permissions.require(actor, Action.CORRECT_PAYMENT)
-    payment = get_payment(db, payment_id)
-    reason = correctable(payment)
-    if reason is not None:
-        raise ValidationError(reason)
     repo = ContractRepository(db.conn)
     with database_rules_as_messages(), db.transaction(actor.id):
-        # Under the contract's lock: a payment or a correction at the same time waits for this one,
-        # and one that went first is seen.
-        _locked(db, payment.contract_id)
         recheck_actor(db, actor, Action.CORRECT_PAYMENT)
+        payment = get_payment(db, payment_id)
+        # Under the contract's lock: a payment or a correction at the same time waits for this one,
+        # and one that went first is seen (the payment is read again under the lock).
+        _locked(db, payment.contract_id)
         reason = correctable(get_payment(db, payment_id))
         if reason is not None:
             raise ValidationError(reason)

@@ -14,10 +14,11 @@ from datetime import datetime
 
 from crm import monitoring, permissions, security, validation
 from crm.db import Database
-from crm.errors import CRMError, NotFound, PermissionDenied, StaleRecord, ValidationError
-from crm.models import Employee, Team
+from crm.errors import CRMError, NotFound, StaleRecord, ValidationError
+from crm.models import Employee, EmployeeFields, OwnedRecord, Team
 from crm.permissions import Action
-from crm.repositories.employees import EmployeeFields, EmployeeRepository, OwnedRecord
+from crm.repositories.employees import EmployeeRepository
+from crm.repositories.sessions import SessionRepository
 from crm.repositories.throttle import ThrottleRepository
 from crm.services import auth
 from crm.services.actor import recheck_actor
@@ -30,6 +31,7 @@ __all__ = [
     "Reassignments",
     "change_own_password",
     "check_email_free",
+    "check_password_policy",
     "check_username_free",
     "clean_fields",
     "create_employee",
@@ -39,15 +41,16 @@ __all__ = [
     "list_employees",
     "reactivate_employee",
     "reset_password",
+    "team_change_check",
     "update_employee",
 ]
 
+check_password_policy = security.check_password_policy  # what a new password must meet
+
 USERNAME_TAKEN = "The username {!r} is already taken."
 EMAIL_TAKEN = "The e-mail address {!r} is already used by another employee."
-NOT_YOURSELF = "You cannot deactivate your own account."
-OWN_TEAM = "You cannot change your own team."
-OWN_RESET = "To change your own password use My account → Change my password."
-LAST_MANAGER = "{} is the last active manager: the company needs at least one."
+NOT_YOURSELF, OWN_TEAM, OWN_RESET = permissions.NOT_YOURSELF, permissions.OWN_TEAM, permissions.OWN_RESET
+LAST_MANAGER = permissions.LAST_MANAGER
 
 # What a broken database rule means to the user, by constraint name.
 _RULE_MESSAGES = {
@@ -159,7 +162,7 @@ def _reassignments(repo: EmployeeRepository, employee: Employee, now: datetime) 
 def _recheck_manager(db: Database, repo: EmployeeRepository, actor: Employee) -> list[int]:
     """In a management write's transaction: lock the active managers' rows (always first, in id
     order, so two managers' writes wait for each other instead of deadlocking), then re-read the
-    actor and ask crm.permissions again. The active managers' ids."""
+    actor and ask crm.permissions. The active managers' ids."""
     managers = repo.lock_active_managers()
     recheck_actor(db, actor, Action.MANAGE_EMPLOYEES)
     return managers
@@ -178,15 +181,14 @@ def _target(repo: EmployeeRepository, employee_id: int, *, lock: bool = False) -
 
 def create_employee(db: Database, actor: Employee, fields: EmployeeFields, password: str) -> Employee:
     """Create an active employee with an initial password that meets the policy."""
-    permissions.require(actor, Action.MANAGE_EMPLOYEES)
     fields = clean_fields(fields)
     security.check_password_policy(password, fields.username)
-    check_username_free(db, fields.username)
-    check_email_free(db, fields.email)
-    password_hash = security.hash_password(password)
+    password_hash = security.hash_password(password)  # before any lock is taken (it takes a while)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id), rules_as_messages(_RULE_MESSAGES):
         _recheck_manager(db, repo, actor)
+        check_username_free(db, fields.username)
+        check_email_free(db, fields.email)
         employee_id = repo.insert(fields, password_hash)
     employee = get_employee(db, employee_id)
     _business_event("created", employee, actor)
@@ -199,23 +201,20 @@ def update_employee(
     """Save an employee's username, full name, e-mail, phone and team (versioned).
 
     A team change is refused for yourself, for the last active manager, and for someone who
-    still has clients (sales) or coming events (support) until those are reassigned.
+    still has clients (sales) or coming events (support) until those are reassigned; it ends the
+    employee's open sessions (they log in again, to their new team's menu).
     """
-    permissions.require(actor, Action.MANAGE_EMPLOYEES)
-    fields = clean_fields(fields)
-    current = get_employee(db, employee_id)
-    if current.version != version:
-        raise StaleRecord()
-    check_username_free(db, fields.username, employee_id)
-    check_email_free(db, fields.email, employee_id)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id), rules_as_messages(_RULE_MESSAGES):
         managers = _recheck_manager(db, repo, actor)
         current = _target(repo, employee_id, lock=True)
         if current.version != version:
             raise StaleRecord()
+        fields = clean_fields(fields)
         if fields.team != current.team:
-            _check_team_change(repo, actor, current, managers, now)
+            team_change_check(db, actor, current, fields.team, now, managers)
+        check_username_free(db, fields.username, employee_id)
+        check_email_free(db, fields.email, employee_id)
         if not repo.update(employee_id, version, fields):
             raise StaleRecord()
     employee = get_employee(db, employee_id)
@@ -223,13 +222,23 @@ def update_employee(
     return employee
 
 
-def _check_team_change(
-    repo: EmployeeRepository, actor: Employee, employee: Employee, managers: list[int], now: datetime
+def team_change_check(
+    db: Database,
+    actor: Employee,
+    employee: Employee,
+    team: Team,
+    now: datetime,
+    managers: list[int] | None = None,
 ) -> None:
-    if employee.id == actor.id:
-        raise PermissionDenied(OWN_TEAM)
-    if managers == [employee.id]:
-        raise PermissionDenied(LAST_MANAGER.format(employee.full_name))
+    """Refuse moving the employee to `team` (one line: yourself, the last active manager, clients or
+    coming events still in their care). Forms call it as soon as the team is chosen; the save calls
+    it again under lock, with the active managers it has locked."""
+    if team == employee.team:
+        return
+    repo = EmployeeRepository(db.conn)
+    if managers is None:
+        managers = repo.active_manager_ids()
+    permissions.require_none(permissions.team_change_refusal(actor, employee, managers))
     pending = _reassignments(repo, employee, now)
     if pending:
         raise ValidationError(
@@ -239,41 +248,32 @@ def _check_team_change(
 
 
 def reset_password(db: Database, actor: Employee, employee_id: int, new_password: str) -> None:
-    """Give another employee a new password (it also lifts a lock from failed logins)."""
-    permissions.require(actor, Action.MANAGE_EMPLOYEES)
-    if employee_id == actor.id:
-        raise PermissionDenied(OWN_RESET)
-    target = get_employee(db, employee_id)
-    security.check_password_policy(new_password, target.username)
-    password_hash = security.hash_password(new_password)
+    """Give another employee a new password (it also lifts a lock from failed logins, and ends the
+    employee's open sessions)."""
+    security.check_password_policy(new_password, get_employee(db, employee_id).username)
+    password_hash = security.hash_password(new_password)  # before any lock is taken
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id):
         _recheck_manager(db, repo, actor)
+        permissions.require_none(permissions.reset_refusal(actor, employee_id))
         target = _target(repo, employee_id, lock=True)
         repo.set_password_hash(employee_id, password_hash)
         ThrottleRepository(db.conn).reset(auth.throttle_key(target.username))
 
 
 def _check_deactivation(actor: Employee, employee: Employee, managers: list[int]) -> None:
-    if employee.id == actor.id:
-        raise PermissionDenied(NOT_YOURSELF)
+    permissions.require_none(permissions.deactivation_refusal(actor, employee, managers))
     if not employee.is_active:
         raise ValidationError(f"{employee.full_name} is already deactivated.")
-    if employee.team == Team.MANAGEMENT and managers == [employee.id]:
-        raise PermissionDenied(LAST_MANAGER.format(employee.full_name))
 
 
 def deactivation_check(db: Database, actor: Employee, employee_id: int, now: datetime) -> Reassignments:
     """Whether the actor may deactivate this employee (else a one-line refusal), and what they
     still have in their care: clients (sales) and coming events (support) to reassign."""
-    permissions.require(actor, Action.MANAGE_EMPLOYEES)
+    actor = recheck_actor(db, actor, Action.MANAGE_EMPLOYEES)  # as the database has them now
     repo = EmployeeRepository(db.conn)
-    with db.transaction():
-        recheck_actor(db, actor, Action.MANAGE_EMPLOYEES)
     employee = get_employee(db, employee_id)
-    managers = []
-    if employee.team == Team.MANAGEMENT:
-        managers = [e.id for e in repo.page(0, 2, team=Team.MANAGEMENT, active=True)]
+    managers = repo.active_manager_ids() if employee.team == Team.MANAGEMENT else []
     _check_deactivation(actor, employee, managers)
     return _reassignments(repo, employee, now)
 
@@ -281,14 +281,11 @@ def deactivation_check(db: Database, actor: Employee, employee_id: int, now: dat
 def deactivate_employee(
     db: Database, actor: Employee, employee_id: int, now: datetime, *, reassignments_seen: bool = False
 ) -> Employee:
-    """Deactivate an employee: they cannot log in any more, and lose access at their next action.
+    """Deactivate an employee: they cannot log in any more, and their open sessions end.
 
     Refused for yourself and for the last active manager. If they still have clients or coming
     events, ReassignmentNeeded (listing them) unless the caller has shown them (reassignments_seen).
     """
-    permissions.require(actor, Action.MANAGE_EMPLOYEES)
-    if employee_id == actor.id:
-        raise PermissionDenied(NOT_YOURSELF)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id):
         managers = _recheck_manager(db, repo, actor)
@@ -304,7 +301,6 @@ def deactivate_employee(
 
 def reactivate_employee(db: Database, actor: Employee, employee_id: int) -> Employee:
     """Let a deactivated employee log in again."""
-    permissions.require(actor, Action.MANAGE_EMPLOYEES)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id):
         _recheck_manager(db, repo, actor)
@@ -317,11 +313,19 @@ def reactivate_employee(db: Database, actor: Employee, employee_id: int) -> Empl
 
 
 def change_own_password(
-    db: Database, actor: Employee, old_password: str, new_password: str, now: datetime | None = None
+    db: Database,
+    actor: Employee,
+    old_password: str,
+    new_password: str,
+    now: datetime | None = None,
+    keep_session: int | None = None,
 ) -> None:
     """Change the actor's own password: the current one first (a wrong one counts as a failed
-    login and may lock the account: AccountLocked), then a new one that meets the policy."""
-    permissions.require(actor, Action.CHANGE_OWN_PASSWORD)
+    login and may lock the account: AccountLocked), then a new one that meets the policy.
+
+    Every other open session of the actor ends (sql/0012_sessions.sql); keep_session (the id of
+    the session making the change) goes on.
+    """
     with db.transaction():  # deactivated meanwhile: refused before any password is checked
         recheck_actor(db, actor, Action.CHANGE_OWN_PASSWORD)
     auth.confirm_password(db, actor, old_password, now)
@@ -332,4 +336,6 @@ def change_own_password(
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id):
         recheck_actor(db, actor, Action.CHANGE_OWN_PASSWORD, for_update=True)
+        if keep_session is not None:
+            SessionRepository(db.conn).keep_open(keep_session)
         repo.set_password_hash(actor.id, password_hash)

@@ -1,8 +1,8 @@
 """Event use cases: list, filter, search, create (sales), assign support (management), update.
 
-Each write asks crm.permissions first, validates, then runs one transaction, in which the actor
-is re-read and asked again (crm.services.actor). Saves carry the
-version the editor read, so a concurrent change makes the second save fail with StaleRecord.
+Each write is one transaction that reads the record, re-reads the actor and asks crm.permissions
+once (crm.services.actor), validates, and writes. Saves carry the version the editor read, so a
+concurrent change makes the second save fail with StaleRecord.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from crm import permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
-from crm.models import Employee, Event, Team
+from crm.models import ContractForEvent, Employee, Event, EventFields, Team
 from crm.permissions import Action
 from crm.repositories.employees import EmployeeRepository
-from crm.repositories.events import ContractForEvent, EventFields, EventRepository
+from crm.repositories.events import EventRepository
 from crm.services.actor import recheck_actor
 from crm.services.rules import rules_as_messages
 
@@ -137,10 +137,9 @@ def active_support_employees(db: Database) -> list[Employee]:
     return EmployeeRepository(db.conn).active_of_team(Team.SUPPORT)
 
 
-def _check_contract(actor: Employee, contract: ContractForEvent | None, contract_id: int) -> ContractForEvent:
+def _check_contract(contract: ContractForEvent | None, contract_id: int) -> ContractForEvent:
     if contract is None:
         raise NotFound(f"No contract with id {contract_id}.")
-    permissions.require(actor, Action.CREATE_EVENT, owner_id=contract.sales_contact_id)
     if not contract.is_signed:
         raise ValidationError(f"Contract {contract_id} is not signed yet: an event needs a signed contract.")
     if contract.event_id is not None:
@@ -149,8 +148,19 @@ def _check_contract(actor: Employee, contract: ContractForEvent | None, contract
 
 
 def contract_for_new_event(db: Database, actor: Employee, contract_id: int) -> ContractForEvent:
-    """The contract, if the actor may create its event now; otherwise a one-line refusal."""
-    return _check_contract(actor, EventRepository(db.conn).contract_for_event(contract_id), contract_id)
+    """The contract, if the actor may create its event now; otherwise a one-line refusal (early
+    feedback for a form: create_event checks the same under lock)."""
+    contract = EventRepository(db.conn).contract_for_event(contract_id)
+    if contract is not None:
+        permissions.require(actor, Action.CREATE_EVENT, owner_id=contract.sales_contact_id)
+    return _check_contract(contract, contract_id)
+
+
+def _current(repo: EventRepository, event_id: int) -> Event:
+    event = repo.get(event_id)
+    if event is None:
+        raise NotFound(f"No event with id {event_id}.")
+    return event
 
 
 # Writes -------------------------------------------------------------------------------------------
@@ -161,14 +171,15 @@ def create_event(
 ) -> Event:
     """Create the event of a signed contract of one of the actor's clients."""
     repo = EventRepository(db.conn)
-    _check_contract(actor, repo.contract_for_event(contract_id), contract_id)
-    fields = clean_fields(fields, now)
     with db.transaction(actor.id), database_rules_as_messages():
-        # Again under lock, with the actor as they are now: the client may have been reassigned,
-        # the event created, or the actor deactivated, meanwhile.
-        fresh = recheck_actor(db, actor, Action.CREATE_EVENT, owner_id=actor.id)
-        _check_contract(fresh, repo.contract_for_event(contract_id, lock=True), contract_id)
-        event_id = repo.insert(contract_id, fields)
+        # Under lock, with the actor as they are now: the client may have been reassigned, the
+        # event created, or the actor deactivated, meanwhile.
+        contract = repo.contract_for_event(contract_id, lock=True)
+        if contract is None:
+            raise NotFound(f"No contract with id {contract_id}.")
+        recheck_actor(db, actor, Action.CREATE_EVENT, owner_id=contract.sales_contact_id)
+        _check_contract(contract, contract_id)
+        event_id = repo.insert(contract_id, clean_fields(fields, now))
     return get_event(db, event_id)
 
 
@@ -177,14 +188,13 @@ def update_event(
 ) -> Event:
     """Save an event's name, dates, location, attendees, notes and client contact."""
     repo = EventRepository(db.conn)
-    current = get_event(db, event_id)
-    permissions.require(actor, Action.UPDATE_EVENT, owner_id=current.support_contact_id)
-    if current.version != version:
-        raise StaleRecord()
-    fields = clean_fields(fields, now, previous_start=current.starts_at)
     with db.transaction(actor.id), database_rules_as_messages():
+        current = _current(repo, event_id)
         # The versioned save fails if the event (and so its support contact) changed meanwhile.
         recheck_actor(db, actor, Action.UPDATE_EVENT, owner_id=current.support_contact_id)
+        if current.version != version:
+            raise StaleRecord()
+        fields = clean_fields(fields, now, previous_start=current.starts_at)
         if not repo.update(event_id, version, fields):
             raise StaleRecord()
     return get_event(db, event_id)
@@ -192,17 +202,20 @@ def update_event(
 
 def assign_support(db: Database, actor: Employee, event_id: int, version: int, support_id: int) -> Event:
     """Assign (or change) the support employee of an event: an active support employee."""
-    permissions.require(actor, Action.ASSIGN_SUPPORT)
     repo = EventRepository(db.conn)
-    current = get_event(db, event_id)
-    if current.version != version:
-        raise StaleRecord()
-    if not EmployeeRepository(db.conn).is_active_in_team(support_id, Team.SUPPORT):
-        raise ValidationError(f"Employee {support_id} is not an active support employee.")
-    if support_id == current.support_contact_id:
-        raise ValidationError(f"{current.support_contact_name} is already this event's support contact.")
     with db.transaction(actor.id), database_rules_as_messages():
+        current = _current(repo, event_id)
         recheck_actor(db, actor, Action.ASSIGN_SUPPORT)
+        if current.version != version:
+            raise StaleRecord()
+        if (
+            isinstance(support_id, bool)
+            or not isinstance(support_id, int)
+            or not EmployeeRepository(db.conn).is_active_in_team(support_id, Team.SUPPORT)
+        ):
+            raise ValidationError(f"Employee {support_id} is not an active support employee.")
+        if support_id == current.support_contact_id:
+            raise ValidationError(f"{current.support_contact_name} is already this event's support contact.")
         if not repo.set_support(event_id, version, support_id):
             raise StaleRecord()
     return get_event(db, event_id)

@@ -6,33 +6,17 @@ from collections.abc import Callable
 from functools import partial
 
 from crm import permissions, validation
-from crm.errors import NotFound, ValidationError
-from crm.models import Client, Team
+from crm.models import Client, ClientFields, Team
 from crm.permissions import Action
 from crm.services import clients as service
 from crm.services import contracts as contract_service
-from crm.ui.employees import pick_employee, pick_team_member
 from crm.ui.menu import MenuAction, Section
-from crm.ui.render import PAGE_SIZE, local_day, short, show_record, show_table
+from crm.ui.pickers import CLIENT_HEADERS, client_row, pick_employee, pick_team_member
+from crm.ui.render import PAGE_SIZE, show_record, show_table
 from crm.ui.session import Session
 
-# Newest first: "Created" (the first contact) is what the list is sorted by.
-LIST_HEADERS = ("Id", "Full name", "Company", "E-mail", "Phone", "Sales contact", "Created", "Last contact")
+LIST_HEADERS = CLIENT_HEADERS
 CONTRACT_HEADERS = ("Contract", "Total", "Remaining", "Signed", "Created")
-
-
-def client_row(client: Client) -> tuple:
-    """One line of a clients table."""
-    return (
-        client.id,
-        short(client.full_name, 30),
-        short(client.company_name, 30) or None,
-        short(client.email, 36),
-        client.phone,
-        short(client.sales_contact_name, 30),
-        local_day(client.created_at),
-        local_day(client.updated_at),
-    )
 
 
 def show_client(session: Session, client: Client) -> None:
@@ -49,7 +33,7 @@ def show_client(session: Session, client: Client) -> None:
             ("Last contact", client.updated_at),
         ],
     )
-    contracts = contract_service.list_client_contracts(session.db, client.id, 0, PAGE_SIZE)
+    contracts = session.run(contract_service.list_client_contracts, client.id, 0, PAGE_SIZE)
     print("Contracts (newest first):")
     show_table(
         CONTRACT_HEADERS,
@@ -67,34 +51,12 @@ def ask_client(session: Session, message: str = "Client id:") -> Client:
     return session.ask_record(message, "Client id", service.get_client)
 
 
-def find_client(session: Session) -> Client:
-    """Ask for a client by id, or search by name or company and then pick an id among the matches."""
-    while True:
-        raw = session.ask(
-            "Client id, or part of a name or company to search:",
-            partial(validation.name, what="Client id or search text", max_len=service.SEARCH_MAX),
-        )
-        if raw.isdigit():
-            try:
-                return service.get_client(session.db, validation.record_id(raw, "Client id"))
-            except (NotFound, ValidationError) as error:
-                print(error)
-                continue
-        matches = service.search_clients(session.db, raw, 0, PAGE_SIZE)
-        if not matches:
-            print(f"No client's name or company contains {raw!r}.")
-            continue
-        show_table(LIST_HEADERS, [client_row(c) for c in matches])
-        if len(matches) == PAGE_SIZE:
-            print("Only the newest matches are shown; type more of the name to narrow them.")
-
-
 # Reads ---------------------------------------------------------------------------------------------
 
 
 def list_clients(session: Session) -> None:
     """All clients, newest first, a page at a time."""
-    _browse(session, "Clients", partial(service.list_clients, session.db))
+    _browse(session, "Clients", partial(session.run, service.list_clients))
 
 
 def show_one_client(session: Session) -> None:
@@ -108,30 +70,30 @@ def search_clients(session: Session) -> None:
         "Search clients by name or company:",
         partial(validation.name, what="Search text", max_len=service.SEARCH_MAX),
     )
-    _browse(session, f"Clients matching {text!r}", partial(service.search_clients, session.db, text))
+    _browse(session, f"Clients matching {text!r}", partial(session.run, service.search_clients, text))
 
 
 def my_clients(session: Session) -> None:
     """The sales employee's own clients, newest first."""
-    _browse(session, "My clients", partial(service.my_clients, session.db, session.employee))
+    _browse(session, "My clients", partial(session.act, service.my_clients))
 
 
 def clients_of_sales(session: Session) -> None:
     """Management: one sales employee's clients (active or deactivated), newest first."""
     sales = pick_team_member(session, Team.SALES, "Sales employee id:")
-    _browse(session, f"Clients of {sales.full_name}", partial(service.clients_of, session.db, sales.id))
+    _browse(session, f"Clients of {sales.full_name}", partial(session.run, service.clients_of, sales.id))
 
 
 # Forms ---------------------------------------------------------------------------------------------
 
 
-def _ask_fields(session: Session, current: Client | None) -> service.ClientFields:
+def _ask_fields(session: Session, current: Client | None) -> ClientFields:
     """Ask every field of a client (current values as defaults); each answer is checked at once."""
     client_id = current.id if current else None
 
     def parse_email(raw: str) -> str:
         email = validation.email(raw)
-        service.check_email_free(session.db, email, client_id)
+        session.run(service.check_email_free, email, client_id)
         return email
 
     full_name = session.ask(
@@ -146,10 +108,10 @@ def _ask_fields(session: Session, current: Client | None) -> service.ClientField
         partial(validation.text, what="Company name", max_len=validation.NAME_MAX),
         current.company_name if current else "",
     )
-    return service.ClientFields(full_name=full_name, email=email, phone=phone, company_name=company)
+    return ClientFields(full_name=full_name, email=email, phone=phone, company_name=company)
 
 
-def _unchanged(client: Client, fields: service.ClientFields) -> bool:
+def _unchanged(client: Client, fields: ClientFields) -> bool:
     """Whether the answers are the client's current values (nothing to save)."""
     return (
         fields.full_name == client.full_name
@@ -164,7 +126,7 @@ def create_client(session: Session) -> None:
     permissions.require(session.employee, Action.CREATE_CLIENT, owner_id=session.employee.id)
     fields = _ask_fields(session, None)
     session.confirm_write()
-    client = service.create_client(session.db, session.employee, fields)
+    client = session.act(service.create_client, fields)
     print(f"Client {client.id} ({client.full_name}) created; you are their sales contact.")
 
 
@@ -179,7 +141,7 @@ def update_client(session: Session) -> None:
         print("Nothing changed.")
         return
     session.confirm_write()
-    saved = service.update_client(session.db, session.employee, client.id, client.version, fields)
+    saved = session.act(service.update_client, client.id, client.version, fields)
     print(f"Client {saved.id} saved.")
 
 
@@ -187,7 +149,7 @@ def reassign_client(session: Session) -> None:
     """Management: give a client (and its contracts) another active sales employee."""
     permissions.require(session.employee, Action.REASSIGN_CLIENT)
     client = ask_client(session)
-    candidates = [e for e in service.active_sales_employees(session.db) if e.id != client.sales_contact_id]
+    candidates = [e for e in session.run(service.active_sales_employees) if e.id != client.sales_contact_id]
     if not candidates:
         print("There is no other active sales employee to reassign this client to.")
         return
@@ -199,7 +161,7 @@ def reassign_client(session: Session) -> None:
         session, candidates, "New sales contact id:", "another active sales employee", refusals=already
     )
     session.confirm_write()
-    saved = service.reassign_client(session.db, session.employee, client.id, client.version, sales_id)
+    saved = session.act(service.reassign_client, client.id, client.version, sales_id)
     print(f"{saved.sales_contact_name} is now the sales contact of client {saved.id} and of its contracts.")
 
 
@@ -208,13 +170,13 @@ def clients_section() -> Section:
     return Section(
         "Clients",
         (
-            MenuAction("List clients", list_clients),
-            MenuAction("Show a client", show_one_client),
-            MenuAction("Search clients", search_clients),
-            MenuAction("My clients", my_clients, teams=frozenset({Team.SALES})),
-            MenuAction("Clients of a sales employee", clients_of_sales, teams=frozenset({Team.MANAGEMENT})),
-            MenuAction("Create a client", create_client, permission=Action.CREATE_CLIENT),
-            MenuAction("Update a client", update_client, permission=Action.UPDATE_CLIENT),
-            MenuAction("Reassign a client", reassign_client, permission=Action.REASSIGN_CLIENT),
+            MenuAction("List clients", list_clients, Action.READ),
+            MenuAction("Show a client", show_one_client, Action.READ),
+            MenuAction("Search clients", search_clients, Action.READ),
+            MenuAction("My clients", my_clients, Action.LIST_MY_CLIENTS),
+            MenuAction("Clients of a sales employee", clients_of_sales, Action.LIST_CLIENTS_OF_SALES),
+            MenuAction("Create a client", create_client, Action.CREATE_CLIENT),
+            MenuAction("Update a client", update_client, Action.UPDATE_CLIENT),
+            MenuAction("Reassign a client", reassign_client, Action.REASSIGN_CLIENT),
         ),
     )

@@ -9,11 +9,11 @@ from functools import partial
 
 from crm import permissions, validation
 from crm.errors import NotFound, ValidationError
-from crm.models import Contract, Payment, Team
+from crm.models import Contract, ContractDetail, Payment
 from crm.permissions import Action
 from crm.services import contracts as service
-from crm.ui.clients import find_client
 from crm.ui.menu import MenuAction, Section
+from crm.ui.pickers import find_client
 from crm.ui.render import cell, short, show_record, show_table
 from crm.ui.session import Session
 
@@ -50,7 +50,7 @@ def contract_row(contract: Contract) -> tuple:
     )
 
 
-def show_contract(detail: service.ContractDetail) -> None:
+def show_contract(detail: ContractDetail) -> None:
     """One contract in detail: client, sales contact, amounts, signed state, payment history."""
     contract = detail.contract
     show_record(
@@ -91,7 +91,7 @@ def _ask_contract(session: Session) -> Contract:
 
 def list_contracts(session: Session) -> None:
     """All contracts, newest first, a page at a time."""
-    _browse(session, "Contracts", partial(service.list_contracts, session.db))
+    _browse(session, "Contracts", partial(session.run, service.list_contracts))
 
 
 def show_one_contract(session: Session) -> None:
@@ -102,7 +102,7 @@ def show_one_contract(session: Session) -> None:
 def _own_only(session: Session) -> int | None:
     """The sales employee's id if they want only their clients' contracts, else None (all;
     management, who owns no clients, always sees all)."""
-    if session.employee.team != Team.SALES:
+    if not permissions.visible(session.employee, Action.LIST_MY_CLIENTS):
         return None
     own = session.prompts.confirm("Only your own clients' contracts?", default=True)
     session.touch()
@@ -116,7 +116,7 @@ def contracts_not_signed(session: Session) -> None:
     _browse(
         session,
         title,
-        lambda offset, limit: service.contracts_not_signed(session.db, offset, limit, sales_id),
+        lambda offset, limit: session.run(service.contracts_not_signed, offset, limit, sales_id),
     )
 
 
@@ -128,7 +128,7 @@ def contracts_not_fully_paid(session: Session) -> None:
     _browse(
         session,
         title,
-        lambda offset, limit: service.contracts_not_fully_paid(session.db, offset, limit, sales_id),
+        lambda offset, limit: session.run(service.contracts_not_fully_paid, offset, limit, sales_id),
     )
 
 
@@ -162,7 +162,7 @@ def create_contract(session: Session) -> None:
     total = _ask_total(session, None)
     signed = session.prompts.confirm("Is it signed already?", default=False)
     session.confirm_write()
-    contract = service.create_contract(session.db, session.employee, client.id, total, signed)
+    contract = session.act(service.create_contract, client.id, total, signed)
     state = "signed" if contract.is_signed else "not signed yet"
     print(f"Contract {contract.id} created for {contract.client_name} ({state}).")
 
@@ -171,7 +171,7 @@ def update_contract(session: Session) -> None:
     """Management (any contract) or sales (their clients'): edit the amounts, sign it."""
     contract = _ask_contract(session)
     permissions.require(session.employee, Action.UPDATE_CONTRACT, owner_id=contract.sales_contact_id)
-    show_contract(service.get_contract_detail(session.db, contract.id))
+    show_contract(session.run(service.get_contract_detail, contract.id))
     print("Press Enter to keep a value. The remaining amount follows the total (total minus payments).")
     total = _ask_total(session, contract)
     if contract.is_signed:
@@ -183,9 +183,7 @@ def update_contract(session: Session) -> None:
         print("Nothing changed.")
         return
     session.confirm_write()
-    saved = service.update_contract(
-        session.db, session.employee, contract.id, contract.version, total, signed
-    )
+    saved = session.act(service.update_contract, contract.id, contract.version, total, signed)
     note = " and signed" if saved.is_signed and not contract.is_signed else ""
     print(f"Contract {saved.id} saved{note}.")
     print(f"Total {money(saved.total_amount)}; {money(saved.remaining_amount)} remains to be paid.")
@@ -213,7 +211,7 @@ def record_payment(session: Session) -> None:
 
     amount = session.ask("Payment amount:", parse_payment)
     session.confirm_write()
-    saved = service.record_payment(session.db, session.employee, contract.id, amount)
+    saved = session.act(service.record_payment, contract.id, amount)
     print(
         f"Payment of {money(amount)} recorded on contract {saved.id};"
         f" {money(saved.remaining_amount)} remains to be paid."
@@ -235,7 +233,7 @@ def correct_payment(session: Session) -> None:
     def parse_payment_id(raw: str) -> Payment:
         payment_id = validation.record_id(raw, "Payment id")
         try:
-            payment = service.get_payment(session.db, payment_id)
+            payment = session.run(service.get_payment, payment_id)
         except NotFound as missing:
             raise ValidationError(str(missing)) from None
         if payment.contract_id != contract.id:
@@ -252,12 +250,9 @@ def correct_payment(session: Session) -> None:
         " will remain to be paid."
     )
     session.confirm_write()
-    saved = service.correct_payment(session.db, session.employee, payment.id)
+    saved = session.act(service.correct_payment, payment.id)
     left = money(saved.remaining_amount)
     print(f"Payment {payment.id} cancelled; contract {saved.id} has {left} left to pay.")
-
-
-_FOLLOW_UP = frozenset({Team.SALES, Team.MANAGEMENT})  # who chases signatures and payments
 
 
 def contracts_section() -> Section:
@@ -265,13 +260,13 @@ def contracts_section() -> Section:
     return Section(
         "Contracts",
         (
-            MenuAction("List contracts", list_contracts),
-            MenuAction("Show a contract", show_one_contract),
-            MenuAction("Contracts not signed", contracts_not_signed, teams=_FOLLOW_UP),
-            MenuAction("Contracts not fully paid", contracts_not_fully_paid, teams=_FOLLOW_UP),
-            MenuAction("Create a contract", create_contract, permission=Action.CREATE_CONTRACT),
-            MenuAction("Update a contract", update_contract, permission=Action.UPDATE_CONTRACT),
-            MenuAction("Record a payment", record_payment, permission=Action.RECORD_PAYMENT),
-            MenuAction("Correct a payment", correct_payment, permission=Action.CORRECT_PAYMENT),
+            MenuAction("List contracts", list_contracts, Action.READ),
+            MenuAction("Show a contract", show_one_contract, Action.READ),
+            MenuAction("Contracts not signed", contracts_not_signed, Action.FOLLOW_UP_CONTRACTS),
+            MenuAction("Contracts not fully paid", contracts_not_fully_paid, Action.FOLLOW_UP_CONTRACTS),
+            MenuAction("Create a contract", create_contract, Action.CREATE_CONTRACT),
+            MenuAction("Update a contract", update_contract, Action.UPDATE_CONTRACT),
+            MenuAction("Record a payment", record_payment, Action.RECORD_PAYMENT),
+            MenuAction("Correct a payment", correct_payment, Action.CORRECT_PAYMENT),
         ),
     )

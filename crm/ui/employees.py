@@ -7,15 +7,15 @@ that check.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 
-from crm import permissions, security, validation
-from crm.errors import NotFound, ValidationError
-from crm.models import Employee, Team
+from crm import permissions, validation
+from crm.errors import CRMError, ValidationError
+from crm.models import Employee, EmployeeFields, Team
 from crm.permissions import Action
 from crm.services import employees as service
 from crm.ui.menu import MenuAction, Section
+from crm.ui.pickers import pick_employee
 from crm.ui.prompts import ask_new_password
 from crm.ui.render import show_record, show_table
 from crm.ui.session import Session
@@ -27,41 +27,6 @@ TEAM_CHOICES: list[tuple[str, Team]] = [(team.value, team) for team in Team]
 
 def status(employee: Employee) -> str:
     return "active" if employee.is_active else "deactivated"
-
-
-def pick_team_member(session: Session, team: Team, question: str) -> Employee:
-    """Any employee of the team, active or deactivated (management looks at who owns what)."""
-    members = service.list_employees(session.db, 0, 500, team=team)
-    if not members:
-        raise NotFound(f"There is no {team.value} employee.")
-    shown = [replace(e, full_name=e.full_name + ("" if e.is_active else " (deactivated)")) for e in members]
-    chosen = pick_employee(session, shown, question, f"a {team.value} employee")
-    return next(e for e in members if e.id == chosen)
-
-
-def pick_employee(
-    session: Session,
-    candidates: list[Employee],
-    question: str,
-    kind: str,
-    refusals: dict[int, str] | None = None,
-) -> int:
-    """Show the candidates and ask for one of their ids (kind: "another active sales employee").
-
-    refusals: the refusal to show for particular ids not offered (yourself: why not).
-    """
-    show_table(("Id", "Name", "Username"), [(e.id, e.full_name, e.username) for e in candidates])
-    allowed = {e.id for e in candidates}
-
-    def parse(raw: str) -> int:
-        employee_id = validation.record_id(raw, "Employee id")
-        if refusals and employee_id in refusals:
-            raise ValidationError(refusals[employee_id])
-        if employee_id not in allowed:
-            raise ValidationError(f"Employee {employee_id} is not {kind}; pick an id above.")
-        return employee_id
-
-    return session.ask(question, parse)
 
 
 def employee_row(employee: Employee) -> tuple:
@@ -105,7 +70,7 @@ def _pick_target(
     """Show the employees an action applies to (active or deactivated ones, never yourself) and
     ask for one of their ids; None (after saying none_left) when there is nobody to pick.
     Typing your own id gets own_refusal."""
-    found = service.list_employees(session.db, 0, PICK_MAX + 2, active=active)
+    found = session.run(service.list_employees, 0, PICK_MAX + 2, active=active)
     candidates = [e for e in found if e.id != session.employee.id]
     if not candidates:
         print(none_left)
@@ -116,7 +81,7 @@ def _pick_target(
     print("Active employees:" if active else "Deactivated employees:")
     refusals = {session.employee.id: own_refusal} if own_refusal else None
     employee_id = pick_employee(session, candidates, "Employee id:", kind, refusals)
-    return service.get_employee(session.db, employee_id)
+    return session.run(service.get_employee, employee_id)
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -129,10 +94,10 @@ def list_employees(session: Session) -> None:
     active = prompts.choose(
         "Status:", [("Active only", True), ("Deactivated only", False), ("Active and deactivated", None)]
     )
-    session.touch()
+    session.pick_made()
     title = "Employees" + (f" of {team}" if team else "")
     title += {True: " (active)", False: " (deactivated)", None: ""}[active]
-    fetch = partial(service.list_employees, session.db, team=team, active=active)
+    fetch = partial(session.run, service.list_employees, team=team, active=active)
     session.browse(title, fetch, LIST_HEADERS, employee_row)
 
 
@@ -144,19 +109,19 @@ def show_one_employee(session: Session) -> None:
 # Management's forms --------------------------------------------------------------------------------
 
 
-def _ask_fields(session: Session, current: Employee | None) -> service.EmployeeFields:
+def _ask_fields(session: Session, current: Employee | None) -> EmployeeFields:
     """Ask every field (current values as defaults); each answer is checked at once."""
     prompts = session.prompts
     own_id = current.id if current else None
 
     def parse_username(raw: str) -> str:
         username = validation.username(raw)
-        service.check_username_free(session.db, username, own_id)
+        session.run(service.check_username_free, username, own_id)
         return username
 
     def parse_email(raw: str) -> str:
         email = validation.email(raw)
-        service.check_email_free(session.db, email, own_id)
+        session.run(service.check_email_free, email, own_id)
         return email
 
     username = session.ask("Username:", parse_username, current.username if current else "")
@@ -174,11 +139,20 @@ def _ask_fields(session: Session, current: Employee | None) -> service.EmployeeF
         choices = TEAM_CHOICES
         if current is not None:  # the current team first, so Enter keeps it
             choices = sorted(TEAM_CHOICES, key=lambda choice: choice[1] != current.team)
-        team = prompts.choose("Team:", choices)
-    return service.EmployeeFields(username=username, full_name=full_name, email=email, phone=phone, team=team)
+        while True:
+            team = prompts.choose("Team:", choices)
+            session.touch()
+            if current is None:
+                break
+            try:  # a refused team change says why now, before anything else is asked
+                session.act(service.team_change_check, current, team, session.clock())
+                break
+            except CRMError as refused:
+                print(refused)
+    return EmployeeFields(username=username, full_name=full_name, email=email, phone=phone, team=team)
 
 
-def _unchanged(employee: Employee, fields: service.EmployeeFields) -> bool:
+def _unchanged(employee: Employee, fields: EmployeeFields) -> bool:
     """Whether the answers are the employee's current values (nothing to save)."""
     return (
         fields.username == employee.username
@@ -194,10 +168,10 @@ def create_employee(session: Session) -> None:
     permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
     fields = _ask_fields(session, None)
     password = ask_new_password(
-        session.prompts, partial(security.check_password_policy, username=fields.username), "Initial password"
+        session.prompts, partial(service.check_password_policy, username=fields.username), "Initial password"
     )
     session.confirm_write()
-    employee = service.create_employee(session.db, session.employee, fields, password)
+    employee = session.act(service.create_employee, fields, password)
     print(f"Employee {employee.id} created: {employee.username} ({employee.full_name}, {employee.team}).")
 
 
@@ -212,9 +186,7 @@ def update_employee(session: Session) -> None:
         print("Nothing changed.")
         return
     session.confirm_write()
-    saved = service.update_employee(
-        session.db, session.employee, employee.id, employee.version, fields, now=session.clock()
-    )
+    saved = session.act(service.update_employee, employee.id, employee.version, fields, now=session.clock())
     print(f"Employee {saved.id} saved.")
 
 
@@ -230,10 +202,10 @@ def reset_password(session: Session) -> None:
         raise ValidationError(service.OWN_RESET)
     print(f"New password for {employee.full_name} ({employee.username}).")
     password = ask_new_password(
-        session.prompts, partial(security.check_password_policy, username=employee.username), "New password"
+        session.prompts, partial(service.check_password_policy, username=employee.username), "New password"
     )
     session.confirm_write()
-    service.reset_password(session.db, session.employee, employee.id, password)
+    session.act(service.reset_password, employee.id, password)
     print(f"Password of {employee.username} reset; give it to them in person.")
 
 
@@ -262,7 +234,7 @@ def deactivate_employee(session: Session) -> None:
     )
     if employee is None:
         return
-    pending = service.deactivation_check(session.db, session.employee, employee.id, now=session.clock())
+    pending = session.act(service.deactivation_check, employee.id, now=session.clock())
     if pending:
         _show_reassignments(employee, pending)
         question = f"Deactivate {employee.full_name} ({employee.username}) anyway?"
@@ -272,8 +244,8 @@ def deactivate_employee(session: Session) -> None:
         print("Nothing was changed.")
         return
     session.confirm_write()
-    saved = service.deactivate_employee(
-        session.db, session.employee, employee.id, now=session.clock(), reassignments_seen=bool(pending)
+    saved = session.act(
+        service.deactivate_employee, employee.id, now=session.clock(), reassignments_seen=bool(pending)
     )
     print(f"{saved.full_name} ({saved.username}) is deactivated.")
 
@@ -287,7 +259,7 @@ def reactivate_employee(session: Session) -> None:
     if employee.is_active:
         raise ValidationError(f"{employee.full_name} is already active.")
     session.confirm_write()
-    saved = service.reactivate_employee(session.db, session.employee, employee.id)
+    saved = session.act(service.reactivate_employee, employee.id)
     print(f"{saved.full_name} ({saved.username}) is active again.")
 
 
@@ -297,13 +269,13 @@ def employees_section() -> Section:
     return Section(
         "Employees",
         (
-            MenuAction("List employees", list_employees),
-            MenuAction("Show an employee", show_one_employee),
-            MenuAction("Create an employee", create_employee, permission=manage),
-            MenuAction("Update an employee", update_employee, permission=manage),
-            MenuAction("Reset a password", reset_password, permission=manage),
-            MenuAction("Deactivate an employee", deactivate_employee, permission=manage),
-            MenuAction("Reactivate an employee", reactivate_employee, permission=manage),
+            MenuAction("List employees", list_employees, Action.READ),
+            MenuAction("Show an employee", show_one_employee, Action.READ),
+            MenuAction("Create an employee", create_employee, manage),
+            MenuAction("Update an employee", update_employee, manage),
+            MenuAction("Reset a password", reset_password, manage),
+            MenuAction("Deactivate an employee", deactivate_employee, manage),
+            MenuAction("Reactivate an employee", reactivate_employee, manage),
         ),
     )
 
@@ -324,12 +296,12 @@ def change_my_password(session: Session) -> None:
     username = session.employee.username
 
     def check(password: str) -> None:
-        security.check_password_policy(password, username)
+        service.check_password_policy(password, username)
         if password == current:
             raise ValidationError("The new password must differ from the current one.")
 
     new = ask_new_password(session.prompts, check, "New password")
-    service.change_own_password(session.db, session.employee, current, new, now=session.clock())
+    session.backend.change_password(current, new)
     print("Your password has been changed.")
 
 
@@ -338,7 +310,7 @@ def my_account_section() -> Section:
     return Section(
         "My account",
         (
-            MenuAction("Show my details", show_my_account),
-            MenuAction("Change my password", change_my_password, permission=Action.CHANGE_OWN_PASSWORD),
+            MenuAction("Show my details", show_my_account, Action.READ_OWN_ACCOUNT),
+            MenuAction("Change my password", change_my_password, Action.CHANGE_OWN_PASSWORD),
         ),
     )

@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm import permissions, validation
 from crm.errors import CRMError, ValidationError
-from crm.models import Event, Team
+from crm.models import ContractForEvent, Event, EventFields, Team
 from crm.permissions import Action
-from crm.repositories.events import ContractForEvent
 from crm.services import events as service
-from crm.ui.employees import pick_employee, pick_team_member
 from crm.ui.menu import MenuAction, Section
+from crm.ui.pickers import pick_employee, pick_team_member
 from crm.ui.render import local_moment, short, show_record, show_table
 from crm.ui.session import Session
 
@@ -121,7 +120,7 @@ def _ask_event(session: Session) -> Event:
 def list_events(session: Session, tz: tzinfo) -> None:
     """All events, newest first, a page at a time."""
     # The order says so, as the dates shown are the events' own (not when they were created).
-    _browse(session, "Events (newest first)", partial(service.list_events, session.db), tz)
+    _browse(session, "Events (newest first)", partial(session.run, service.list_events), tz)
 
 
 def show_one_event(session: Session, tz: tzinfo) -> None:
@@ -135,35 +134,33 @@ def search_events(session: Session, tz: tzinfo) -> None:
         "Search events by name or client:",
         partial(validation.name, what="Search text", max_len=service.SEARCH_MAX),
     )
-    _browse(session, f"Events matching {text!r}", partial(service.search_events, session.db, text), tz)
+    _browse(session, f"Events matching {text!r}", partial(session.run, service.search_events, text), tz)
 
 
 def my_events(session: Session, tz: tzinfo) -> None:
     """The support employee's events: upcoming first (soonest first), then past ones."""
     now = session.clock()
-    fetch = partial(service.my_events, session.db, session.employee, now)
+    fetch = partial(session.act, service.my_events, now)
     _browse(session, "My events (upcoming first)", fetch, tz)
 
 
 def events_without_support(session: Session, tz: tzinfo) -> None:
     """Events no support employee is assigned to yet: upcoming first (soonest first), then past ones."""
-    fetch = partial(service.events_without_support, session.db, now=session.clock())
+    fetch = partial(session.run, service.events_without_support, now=session.clock())
     _browse(session, "Events without support (upcoming first)", fetch, tz)
 
 
 def events_of_support(session: Session, tz: tzinfo) -> None:
     """Management: one support employee's events (active or deactivated), upcoming first."""
     support = pick_team_member(session, Team.SUPPORT, "Support employee id:")
-    fetch = partial(service.events_of, session.db, support.id, session.clock())
+    fetch = partial(session.run, service.events_of, support.id, session.clock())
     _browse(session, f"Events of {support.full_name} (upcoming first)", fetch, tz)
 
 
 # Forms ---------------------------------------------------------------------------------------------
 
 
-def _ask_fields(
-    session: Session, tz: tzinfo, current: Event | None, contact_default: str
-) -> service.EventFields:
+def _ask_fields(session: Session, tz: tzinfo, current: Event | None, contact_default: str) -> EventFields:
     """Ask every editable field (current values as defaults); each answer is checked at once."""
     previous_start = current.starts_at if current else None
     previous_end = current.ends_at if current else None
@@ -209,7 +206,7 @@ def _ask_fields(
         partial(validation.text, what="Notes", max_len=validation.NOTES_MAX, multiline=True),
         current.notes if current else "",
     )
-    return service.EventFields(
+    return EventFields(
         name=name,
         client_contact=contact,
         starts_at=start,
@@ -225,14 +222,14 @@ def _ask_contract(session: Session) -> ContractForEvent:
     while True:
         contract_id = session.ask("Contract id:", partial(validation.record_id, what="Contract id"))
         try:
-            return service.contract_for_new_event(session.db, session.employee, contract_id)
+            return session.act(service.contract_for_new_event, contract_id)
         except CRMError as error:
             print(error)
 
 
 def create_event(session: Session, tz: tzinfo) -> None:
     """Sales: create the event of a signed contract of one of their clients."""
-    waiting = service.contracts_awaiting_event(session.db, session.employee)
+    waiting = session.act(service.contracts_awaiting_event)
     if not waiting:
         print("None of your clients' signed contracts is waiting for an event.")
         return
@@ -244,11 +241,11 @@ def create_event(session: Session, tz: tzinfo) -> None:
     )
     fields = _ask_fields(session, tz, None, contact_default)
     session.confirm_write()
-    event = service.create_event(session.db, session.employee, contract.id, fields, now=session.clock())
+    event = session.act(service.create_event, contract.id, fields, now=session.clock())
     print(f"Event {event.id} created for contract {contract.id}; it awaits a support employee.")
 
 
-def _unchanged(event: Event, fields: service.EventFields) -> bool:
+def _unchanged(event: Event, fields: EventFields) -> bool:
     """Whether the answers are the event's current values (nothing to save)."""
     return (
         fields.name == event.name
@@ -272,9 +269,7 @@ def update_event(session: Session, tz: tzinfo) -> None:
         print("Nothing changed.")
         return
     session.confirm_write()
-    saved = service.update_event(
-        session.db, session.employee, event.id, event.version, fields, now=session.clock()
-    )
+    saved = session.act(service.update_event, event.id, event.version, fields, now=session.clock())
     print(f"Event {saved.id} saved.")
 
 
@@ -282,7 +277,7 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     """Management: assign or change the support employee of an event."""
     permissions.require(session.employee, Action.ASSIGN_SUPPORT)
     event = _ask_event(session)
-    supports = [e for e in service.active_support_employees(session.db) if e.id != event.support_contact_id]
+    supports = [e for e in session.run(service.active_support_employees) if e.id != event.support_contact_id]
     if not supports:
         print("There is no other active support employee to assign.")
         return
@@ -296,7 +291,7 @@ def assign_support(session: Session, tz: tzinfo) -> None:
         session, supports, "Support employee id:", "another active support employee", refusals=already
     )
     session.confirm_write()
-    saved = service.assign_support(session.db, session.employee, event.id, event.version, support_id)
+    saved = session.act(service.assign_support, event.id, event.version, support_id)
     print(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
 
 
@@ -310,18 +305,16 @@ def events_section(tz: tzinfo | None = None) -> Section:
     return Section(
         "Events",
         (
-            MenuAction("List events", run(list_events)),
-            MenuAction("Show an event", run(show_one_event)),
-            MenuAction("Search events", run(search_events)),
-            MenuAction("My events", run(my_events), teams=frozenset({Team.SUPPORT})),
+            MenuAction("List events", run(list_events), Action.READ),
+            MenuAction("Show an event", run(show_one_event), Action.READ),
+            MenuAction("Search events", run(search_events), Action.READ),
+            MenuAction("My events", run(my_events), Action.LIST_MY_EVENTS),
             MenuAction(
-                "Events without support", run(events_without_support), teams=frozenset({Team.MANAGEMENT})
+                "Events without support", run(events_without_support), Action.LIST_EVENTS_WITHOUT_SUPPORT
             ),
-            MenuAction(
-                "Events of a support employee", run(events_of_support), teams=frozenset({Team.MANAGEMENT})
-            ),
-            MenuAction("Create an event", run(create_event), permission=Action.CREATE_EVENT),
-            MenuAction("Assign support", run(assign_support), permission=Action.ASSIGN_SUPPORT),
-            MenuAction("Update an event", run(update_event), permission=Action.UPDATE_EVENT),
+            MenuAction("Events of a support employee", run(events_of_support), Action.LIST_EVENTS_OF_SUPPORT),
+            MenuAction("Create an event", run(create_event), Action.CREATE_EVENT),
+            MenuAction("Assign support", run(assign_support), Action.ASSIGN_SUPPORT),
+            MenuAction("Update an event", run(update_event), Action.UPDATE_EVENT),
         ),
     )

@@ -8,11 +8,11 @@ from typing import Any
 
 from crm import permissions, validation
 from crm.errors import NotFound
+from crm.models import HistoryLine
 from crm.permissions import Action
 from crm.services import history as service
-from crm.services.history import HistoryLine
 from crm.ui.menu import MenuAction, Section
-from crm.ui.render import browse, short
+from crm.ui.render import short
 from crm.ui.session import Session
 
 HEADERS = ("When", "Who", "Action", "Field", "Old", "New")
@@ -68,7 +68,7 @@ def history_of_record(session: Session) -> None:
     label = f"{what.capitalize()} id"
     while True:
         record_id = session.ask(f"{label}:", partial(validation.record_id, what=label))
-        fetch = partial(service.record_history, session.db, session.employee, table, record_id)
+        fetch = partial(session.act, service.record_history, table, record_id)
         try:
             first = fetch(0, 1)
         except NotFound as error:
@@ -78,19 +78,12 @@ def history_of_record(session: Session) -> None:
     if not first:
         print(f"No change recorded for {what} {record_id}.")
         return
-    browse(
-        session.prompts,
-        f"History of {what} {record_id} (newest first)",
-        fetch,
-        HEADERS,
-        history_row,
-        on_answer=session.touch,
-    )
+    session.browse(f"History of {what} {record_id} (newest first)", fetch, HEADERS, history_row)
 
 
 def history_section() -> Section:
     """The History section: management only."""
     return Section(
         "History",
-        (MenuAction("History of a record", history_of_record, permission=Action.READ_HISTORY),),
+        (MenuAction("History of a record", history_of_record, Action.READ_HISTORY),),
     )

@@ -5,23 +5,29 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from crm.db import Database
+from crm.config import SessionPolicy
 from crm.errors import CRMError
-from crm.services import auth
+from crm.services.backend import Backend, Database, DirectBackend
 from crm.ui.menu import Outcome, Section, run_team_menu
 from crm.ui.prompts import Prompts
 from crm.ui.session import Session, utc_now
 
 
 def login_loop(
-    db: Database,
+    backend: Backend | Database,
     prompts: Prompts,
     sections: list[Section],
     *,
     idle_limit: timedelta = timedelta(minutes=15),
     clock: Callable[[], datetime] = utc_now,
+    policy: SessionPolicy | None = None,
 ) -> None:
-    """Log employees in and run their menu until someone quits (or Ctrl-D / Ctrl-C at login)."""
+    """Log employees in and run their menu until someone quits (or Ctrl-D / Ctrl-C at login).
+
+    Each login opens a session (crm.services.sessions; policy: its lifetime), ended at log out.
+    """
+    if isinstance(backend, Database):
+        backend = DirectBackend(backend, face="menus", policy=policy, clock=clock)
     while True:
         try:
             username = prompts.text("Username (Ctrl-D to quit):")
@@ -30,19 +36,28 @@ def login_loop(
             print("Goodbye.")
             return
         try:
-            employee = auth.login(db, username, password, now=clock())
+            employee = backend.log_in(username, password)
         except CRMError as error:
             print(error)
             continue
         print(f"Welcome, {employee.full_name} ({employee.team}).")
-        session = Session(db, employee, prompts, clock=clock, idle_limit=idle_limit)
+        session = Session(backend, employee, prompts, clock=clock, idle_limit=idle_limit)
         prompts.idle_timeout = idle_limit.total_seconds()  # the session's prompts give up when idle
         try:
             outcome = run_team_menu(session, sections)
         finally:
             prompts.idle_timeout = None  # the login prompt waits
+            _log_out(backend)
         if outcome is Outcome.QUIT:
             print("Goodbye.")
             return
         if outcome is Outcome.LOG_OUT:
             print("Logged out.")
+
+
+def _log_out(backend: Backend) -> None:
+    """End the session if it is still open (it may have ended by itself, or the database gone)."""
+    try:
+        backend.log_out()
+    except CRMError:
+        pass

@@ -12,24 +12,21 @@ from enum import Enum
 
 from crm import monitoring, permissions
 from crm.errors import CRMError
-from crm.models import Employee, Team
+from crm.models import Employee
 from crm.permissions import Action
 from crm.ui.session import LoggedOut, Session
 
 
 @dataclass(frozen=True)
 class MenuAction:
-    """One menu entry. Shown when the employee may `permission` (writes) or is in `teams` (reads)."""
+    """One menu entry, shown to whoever crm.permissions lets perform its action."""
 
     label: str
     run: Callable[[Session], None]
-    permission: Action | None = None
-    teams: frozenset[Team] | None = None
+    permission: Action
 
     def visible_to(self, employee: Employee) -> bool:
-        if self.permission is not None and not permissions.visible(employee, self.permission):
-            return False
-        return self.teams is None or employee.team in self.teams
+        return permissions.visible(employee, self.permission)
 
 
 @dataclass(frozen=True)
@@ -73,7 +70,7 @@ def _pick(session: Session, message: str, choices: list[tuple[str, object]]) -> 
             continue
         except EOFError:
             return Outcome.QUIT
-        session.touch()
+        session.pick_made()
         return choice
 
 

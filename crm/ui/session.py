@@ -6,18 +6,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from crm import validation
-from crm.db import Database
 from crm.errors import AuthenticationError, CRMError, NotFound
 from crm.models import Employee
-from crm.repositories.employees import EmployeeRepository
 from crm.services import auth
+from crm.services.backend import Backend, Database, DirectBackend
+from crm.services.sessions import SessionEnded
 from crm.ui.prompts import Prompts, PromptTimedOut, ask
 from crm.ui.render import browse, clear_screen
 
 T = TypeVar("T")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def utc_now() -> datetime:
@@ -75,7 +77,14 @@ class LockWhenIdle:
 
 @dataclass
 class Session:
-    db: Database
+    """A logged-in employee at the menus: how to reach the services (the backend, holding the
+    session's token), who acts, how to ask them, the idle lock and the password again.
+
+    `backend` may be given as a Database (tests, and a program embedding the menus): the session
+    then runs the services on it directly, opening a session for `employee`.
+    """
+
+    backend: Backend
     employee: Employee
     prompts: Prompts
     clock: Callable[[], datetime] = utc_now
@@ -83,13 +92,26 @@ class Session:
     last_activity: datetime = field(default_factory=utc_now)
 
     def __post_init__(self) -> None:
+        if isinstance(self.backend, Database):
+            direct = DirectBackend(self.backend, clock=self.clock)
+            direct.adopt(self.employee)
+            self.backend = direct
         self.last_activity = self.clock()
         self._own_prompts = self.prompts  # the lock's password question must not lock again
         self.prompts = LockWhenIdle(self.prompts, self.lock)
 
+    def run(self, fn: Callable[Concatenate[Database, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Call a service function of the database alone (crm.services.backend)."""
+        return self.backend.run(fn, *args, **kwargs)
+
+    def act(
+        self, fn: Callable[Concatenate[Database, Employee, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """Call a service function as the logged-in employee."""
+        return self.backend.act(self.employee, fn, *args, **kwargs)
+
     def touch(self) -> None:
-        """Called after every answer (menus, forms, list pages): re-check an idle session, reload
-        the employee (a deactivation ends the session: LoggedOut).
+        """Called after every answer: re-check an idle session (no database read).
 
         Prompts that time out by themselves (idle_timeout set) have already measured idleness
         from the last key press; for others the time since the previous answer is what counts.
@@ -97,6 +119,11 @@ class Session:
         if self.prompts.idle_timeout is None and self.clock() - self.last_activity > self.idle_limit:
             self.lock()
         self.last_activity = self.clock()
+
+    def pick_made(self) -> None:
+        """Called after every menu and page pick: touch, and read the employee again (a session
+        ended by a deactivation, a team change or a new password logs out: LoggedOut)."""
+        self.touch()
         self.reload()
 
     def lock(self) -> None:
@@ -117,16 +144,16 @@ class Session:
             raise LoggedOut("Wrong password: you have been logged out.") from None
 
     def ask(self, message: str, parse: Callable[[str], T], default: str = "") -> T:
-        """crm.ui.prompts.ask for this session: each answer touches it (idle timeout, deactivation)."""
+        """crm.ui.prompts.ask for this session: each answer touches it (idle timeout)."""
         return ask(self.prompts, message, parse, default, on_answer=self.touch)
 
     def ask_record(self, message: str, what: str, get: Callable[[Database, int], T]) -> T:
-        """Ask for an id (`what`: "Client id") until `get(db, id)` finds the record; a NotFound
-        is shown and the id asked again."""
+        """Ask for an id (`what`: "Client id") until the service function `get(db, id)` finds the
+        record; a NotFound is shown and the id asked again."""
         while True:
             record_id = self.ask(message, partial(validation.record_id, what=what))
             try:
-                return get(self.db, record_id)
+                return self.run(get, record_id)
             except NotFound as error:
                 print(error)
 
@@ -137,21 +164,22 @@ class Session:
         headers: Sequence[str],
         to_row: Callable[[T], Sequence[Any]],
     ) -> None:
-        """crm.ui.render.browse for this session: each page answer touches it."""
-        browse(self.prompts, title, fetch, headers, to_row, on_answer=self.touch)
+        """crm.ui.render.browse for this session: each page pick is a menu pick."""
+        browse(self.prompts, title, fetch, headers, to_row, on_answer=self.pick_made)
 
     def reload(self) -> None:
-        """Read the employee again: a team change reaches the session; a deactivation ends it."""
-        fresh = EmployeeRepository(self.db.conn).get(self.employee.id)
-        if fresh is None or not fresh.is_active:
-            raise LoggedOut(DEACTIVATED)
-        self.employee = fresh
+        """Read the employee again: a session that has ended (deactivated, moved to another team,
+        a new password, expired) logs out with its reason."""
+        try:
+            self.employee = self.backend.current()
+        except SessionEnded as ended:
+            raise LoggedOut(str(ended)) from None
 
     def confirm_write(self) -> None:
         """Ask the password again just before saving; AuthenticationError cancels the write.
 
-        The employee is read again first (deactivated meanwhile: logged out, nothing asked), so
-        the save that follows acts as who they are now.
+        The employee is read again first (a session ended meanwhile: logged out, nothing asked),
+        so the save that follows acts as who they are now.
         """
         self.reload()
         password = self.prompts.password(f"Password for {self.employee.username}:")
@@ -163,9 +191,11 @@ class Session:
         """Check the employee's password: a wrong one raises AuthenticationError and counts as a
         failed login; the failure that locks the account (or a lock already there) logs out."""
         try:
-            auth.confirm_password(self.db, self.employee, password, now=self.clock())
+            self.employee = self.backend.confirm_password(password)
         except auth.AccountLocked as locked:
             raise LoggedOut(f"{locked} You have been logged out.") from None
+        except SessionEnded as ended:
+            raise LoggedOut(str(ended)) from None
         except auth.AccountDeactivated:
             raise LoggedOut(DEACTIVATED) from None
         self.last_activity = self.clock()

@@ -1,0 +1,91 @@
+"""Choosing a record in a form: an employee among candidates, a team member, a client by id or name.
+
+Shared by the section modules (which never import each other).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import partial
+
+from crm import validation
+from crm.errors import NotFound, ValidationError
+from crm.models import Client, Employee, Team
+from crm.services import clients as client_service
+from crm.services import employees as employee_service
+from crm.ui.render import PAGE_SIZE, local_day, short, show_table
+from crm.ui.session import Session
+
+# Newest first: "Created" (the first contact) is what client lists are sorted by.
+CLIENT_HEADERS = ("Id", "Full name", "Company", "E-mail", "Phone", "Sales contact", "Created", "Last contact")
+
+
+def client_row(client: Client) -> tuple:
+    """One line of a clients table."""
+    return (
+        client.id,
+        short(client.full_name, 30),
+        short(client.company_name, 30) or None,
+        short(client.email, 36),
+        client.phone,
+        short(client.sales_contact_name, 30),
+        local_day(client.created_at),
+        local_day(client.updated_at),
+    )
+
+
+def pick_employee(
+    session: Session,
+    candidates: list[Employee],
+    question: str,
+    kind: str,
+    refusals: dict[int, str] | None = None,
+) -> int:
+    """Show the candidates and ask for one of their ids (kind: "another active sales employee").
+
+    refusals: the refusal to show for particular ids not offered (yourself: why not).
+    """
+    show_table(("Id", "Name", "Username"), [(e.id, e.full_name, e.username) for e in candidates])
+    allowed = {e.id for e in candidates}
+
+    def parse(raw: str) -> int:
+        employee_id = validation.record_id(raw, "Employee id")
+        if refusals and employee_id in refusals:
+            raise ValidationError(refusals[employee_id])
+        if employee_id not in allowed:
+            raise ValidationError(f"Employee {employee_id} is not {kind}; pick an id above.")
+        return employee_id
+
+    return session.ask(question, parse)
+
+
+def pick_team_member(session: Session, team: Team, question: str) -> Employee:
+    """Any employee of the team, active or deactivated (management looks at who owns what)."""
+    members = session.run(employee_service.list_employees, 0, 500, team=team)
+    if not members:
+        raise NotFound(f"There is no {team.value} employee.")
+    shown = [replace(e, full_name=e.full_name + ("" if e.is_active else " (deactivated)")) for e in members]
+    chosen = pick_employee(session, shown, question, f"a {team.value} employee")
+    return next(e for e in members if e.id == chosen)
+
+
+def find_client(session: Session) -> Client:
+    """Ask for a client by id, or search by name or company and then pick an id among the matches."""
+    while True:
+        raw = session.ask(
+            "Client id, or part of a name or company to search:",
+            partial(validation.name, what="Client id or search text", max_len=client_service.SEARCH_MAX),
+        )
+        if raw.isdigit():
+            try:
+                return session.run(client_service.get_client, validation.record_id(raw, "Client id"))
+            except (NotFound, ValidationError) as error:
+                print(error)
+                continue
+        matches = session.run(client_service.search_clients, raw, 0, PAGE_SIZE)
+        if not matches:
+            print(f"No client's name or company contains {raw!r}.")
+            continue
+        show_table(CLIENT_HEADERS, [client_row(c) for c in matches])
+        if len(matches) == PAGE_SIZE:
+            print("Only the newest matches are shown; type more of the name to narrow them.")
