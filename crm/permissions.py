@@ -1,4 +1,4 @@
-"""The one place that says who may do what (SPEC §5).
+"""The one place that says who may do what (docs/rules.md §5).
 
 Menus ask `visible` to decide what to show; services call `require` before any write, so a
 write reached by another path is refused the same way. Ownership is passed in as the id of the
