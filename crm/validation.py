@@ -1,4 +1,4 @@
-"""Parsers for typed input (SPEC §7): each returns the clean value or raises ValidationError.
+"""Parsers for typed input (docs/rules.md §7): each returns the clean value or raises ValidationError.
 
 They are pure functions of their input (and of `now` for dates), shared by the UI, which asks
 again on error, and the services, which re-check whatever reaches them.

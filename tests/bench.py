@@ -408,24 +408,6 @@ def list_walk_peak_kib(db: Database, page_size: int = 1000) -> tuple[int, int, i
 # Set-up -----------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def admin_server() -> Iterator[tuple[str, object]]:
-    """A superuser conninfo ($CRM_TEST_DSN, else an embedded server in a temporary folder)."""
-    dsn = os.environ.get("CRM_TEST_DSN")
-    if dsn:
-        yield dsn, None
-        return
-    from crm.embedded import EmbeddedServer
-
-    with tempfile.TemporaryDirectory(prefix="crm-bench-") as folder:
-        server = EmbeddedServer(Path(folder) / "data")
-        server.start()
-        try:
-            yield server.conninfo(), server
-        finally:
-            server.stop()
-
-
 def write_config(path: Path, app_dsn: str, server) -> Path:
     params = psycopg.conninfo.conninfo_to_dict(app_dsn)
     settings = DatabaseSettings(
@@ -489,9 +471,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=50, help="timed runs per action (default 50)")
     args = parser.parse_args(argv)
 
-    from tests.conftest import drop_database, fresh_database  # also installs the cheap test hasher
+    # Importing conftest also installs the cheap test hasher.
+    from tests.conftest import admin_server, drop_database, fresh_database
 
-    with admin_server() as (admin_dsn, server):
+    with admin_server("bench") as (admin_dsn, server):
         crm = fresh_database(admin_dsn, "crm_bench")
         try:
             conn = connect(crm.app_dsn)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -25,6 +26,9 @@ from psycopg import sql
 from crm import migrations, security, setup
 from crm.db import Database, connect
 
+if TYPE_CHECKING:
+    from crm.embedded import EmbeddedServer
+
 # Tests hash with a cheap argon2id profile; production keeps argon2-cffi's defaults.
 TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 security.use_hasher(TEST_HASHER)
@@ -33,17 +37,25 @@ security.use_hasher(TEST_HASHER)
 @pytest.fixture(scope="session")
 def admin_dsn() -> Iterator[str]:
     """A superuser conninfo of the PostgreSQL server the tests use."""
+    with admin_server() as (dsn, _server):
+        yield dsn
+
+
+@contextmanager
+def admin_server(prefix: str = "session") -> Iterator[tuple[str, EmbeddedServer | None]]:
+    """(superuser conninfo, None) of $CRM_TEST_DSN, else of an embedded server started in a new
+    private folder (and the server), stopped and removed afterwards."""
     dsn = os.environ.get("CRM_TEST_DSN")
     if dsn:
-        yield dsn
+        yield dsn, None
         return
     from crm.embedded import EmbeddedServer
 
-    folder = embedded_folder("session")
+    folder = embedded_folder(prefix)
     server = EmbeddedServer(folder / "data")
     server.start()
     try:
-        yield server.conninfo()
+        yield server.conninfo(), server
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""The client, contract and payment rows of SPEC §5 as a full matrix: every write x every team x
+"""The client, contract and payment rows of docs/rules.md §5 as a full matrix: every write x every team x
 own / not own / deactivated, called on the service layer directly (no menu to hide anything), on
 the real database.
 

@@ -1,4 +1,4 @@
-"""The event rows of SPEC §5 as a full matrix: every event write x every team x own / not own /
+"""The event rows of docs/rules.md §5 as a full matrix: every event write x every team x own / not own /
 deactivated, called on the service layer directly (no menu to hide anything), on the real database.
 
 "Own" means the actor is the record's owner as far as their team can be: the client's sales

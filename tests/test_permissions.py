@@ -1,4 +1,4 @@
-"""The policy table itself (SPEC §5); services' use of it is tested in the matrix tests."""
+"""The policy table itself (docs/rules.md §5); services' use of it is tested in the matrix tests."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ EXPECTED = {
 
 @pytest.mark.parametrize("action", list(Action))
 @pytest.mark.parametrize("team", list(Team))
-def test_policy_matches_the_spec_table(action, team):
+def test_policy_matches_the_rules_table(action, team):
     actor = person(team, id_=7)
     own, other = EXPECTED.get((action, team), (False, False))
     assert (permissions.refusal(actor, action, owner_id=7) is None) is own

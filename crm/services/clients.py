@@ -55,7 +55,7 @@ def database_rules_as_messages() -> AbstractContextManager[None]:
 
 
 def clean_fields(fields: ClientFields) -> ClientFields:
-    """Validated client fields (SPEC §7): a name, a valid e-mail, an optional phone and company."""
+    """Validated client fields (docs/rules.md §7): a name, a valid e-mail, an optional phone and company."""
     for value in (fields.full_name, fields.email, fields.company_name):
         if not isinstance(value, str):
             raise ValidationError("Client fields must be text.")

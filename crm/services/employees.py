@@ -106,7 +106,7 @@ class ReassignmentNeeded(CRMError):
 
 
 def clean_fields(fields: EmployeeFields) -> EmployeeFields:
-    """Validated employee fields (SPEC §7)."""
+    """Validated employee fields (docs/rules.md §7)."""
     try:
         team = Team(fields.team)
     except ValueError:

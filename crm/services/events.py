@@ -64,7 +64,7 @@ def database_rules_as_messages() -> AbstractContextManager[None]:
 
 
 def clean_fields(fields: EventFields, now: datetime, previous_start: datetime | None = None) -> EventFields:
-    """Validated event fields (SPEC §7); a start other than previous_start cannot be before now."""
+    """Validated event fields (docs/rules.md §7); a start other than previous_start cannot be before now."""
     attendees = fields.attendees
     if isinstance(attendees, bool) or not isinstance(attendees, int):
         raise ValidationError("Attendees must be a whole number.")

@@ -1,0 +1,1326 @@
+-- The schema of an Epic Events CRM database, in one file to read: what a fresh bootstrap makes
+-- (crm/setup.py bootstrap: every sql/NNNN_*.sql migration applied in order, then the grants of
+-- APP_PRIVILEGES / APP_UPDATE_COLUMNS), as `pg_dump --schema-only --create` prints it.
+--
+-- Generated; do not edit. It is never applied: crm/migrations.py applies only the numbered
+-- sql/NNNN_*.sql files, and migrations remain the way to create and upgrade a database. After a
+-- new migration or a change of grants, regenerate it with (tests/test_schema_file.py fails until
+-- then):
+--
+--     python -m tests.schema --write
+--
+-- Names: epic_events stands for the database's name, epic_events_owner for the schema owner
+-- role (<db>_owner, no login) and epic_events_app for the application role (<db>_app). Left out
+-- of pg_dump's text: its SET lines, version lines and \restrict keys, and the database's locale
+-- (the server's default).
+
+--
+-- PostgreSQL database dump
+--
+
+
+--
+-- Name: epic_events; Type: DATABASE; Schema: -; Owner: epic_events_owner
+--
+
+CREATE DATABASE epic_events WITH TEMPLATE = template0 ENCODING = 'UTF8';
+
+
+ALTER DATABASE epic_events OWNER TO epic_events_owner;
+
+\connect epic_events
+
+
+--
+-- Name: pg_trgm; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION pg_trgm; Type: COMMENT; Schema: -; Owner: 
+--
+
+COMMENT ON EXTENSION pg_trgm IS 'text similarity measurement and index searching based on trigrams';
+
+
+--
+-- Name: unaccent; Type: EXTENSION; Schema: -; Owner: -
+--
+
+CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA public;
+
+
+--
+-- Name: EXTENSION unaccent; Type: COMMENT; Schema: -; Owner: 
+--
+
+COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
+
+
+--
+-- Name: audit_changes(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.audit_changes() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+    actor bigint := NULLIF(current_setting('crm.employee_id', true), '')::bigint;
+    -- A rehash at login says so (crm/repositories/employees.py replace_hash); else it is a change.
+    password_note text := CASE WHEN current_setting('crm.password_change', true) = 'rehashed'
+                               THEN 'rehashed' ELSE 'changed' END;
+    noise text[] := '{id,version,created_at,updated_at,password_hash}';
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO public.audit_log (employee_id, table_name, record_id, action, changes)
+        SELECT actor, TG_TABLE_NAME, n.id, 'insert',
+               (SELECT coalesce(jsonb_object_agg(c.key, jsonb_build_array(NULL, c.value)), '{}')
+                  FROM jsonb_each(n.row) AS c
+                 WHERE c.key <> ALL (noise))
+               || CASE WHEN n.row ? 'password_hash' THEN '{"password": "set"}' ELSE '{}' END::jsonb
+          FROM (SELECT r.id, to_jsonb(r) AS row FROM new_rows AS r) AS n;
+    ELSE
+        INSERT INTO public.audit_log (employee_id, table_name, record_id, action, changes)
+        SELECT actor, TG_TABLE_NAME, d.id, 'update', d.diff
+          FROM (SELECT n.id,
+                       (SELECT coalesce(jsonb_object_agg(c.key, jsonb_build_array(o.row -> c.key, c.value)), '{}')
+                          FROM jsonb_each(n.row) AS c
+                         WHERE c.key <> ALL (noise) AND c.value IS DISTINCT FROM o.row -> c.key)
+                       || CASE WHEN n.row -> 'password_hash' IS DISTINCT FROM o.row -> 'password_hash'
+                               THEN jsonb_build_object('password', password_note)
+                               ELSE '{}' END AS diff
+                  FROM (SELECT r.id, to_jsonb(r) AS row FROM new_rows AS r) AS n
+                  JOIN (SELECT r.id, to_jsonb(r) AS row FROM old_rows AS r) AS o ON o.id = n.id) AS d
+         WHERE d.diff <> '{}';
+    END IF;
+    RETURN NULL;
+END $$;
+
+
+ALTER FUNCTION public.audit_changes() OWNER TO epic_events_owner;
+
+--
+-- Name: clients_sales_is_active_sales(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.clients_sales_is_active_sales() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR NEW.sales_contact_id IS DISTINCT FROM OLD.sales_contact_id THEN
+        PERFORM 1 FROM employees
+          WHERE id = NEW.sales_contact_id AND team = 'sales' AND is_active
+          FOR SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'a client''s sales contact must be an active sales employee'
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'clients_sales_is_active_sales';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.clients_sales_is_active_sales() OWNER TO epic_events_owner;
+
+--
+-- Name: contracts_never_unsign(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.contracts_never_unsign() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.is_signed AND NOT NEW.is_signed THEN
+        RAISE EXCEPTION 'a signed contract cannot be un-signed'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'contracts_never_unsign';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.contracts_never_unsign() OWNER TO epic_events_owner;
+
+--
+-- Name: contracts_remaining_is_total_minus_paid(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.contracts_remaining_is_total_minus_paid() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    ids bigint[];
+    cid bigint;
+    total numeric;
+    remaining numeric;
+    paid numeric;
+BEGIN
+    IF TG_TABLE_NAME = 'contracts' THEN
+        ids := ARRAY[NEW.id];
+    ELSIF TG_OP = 'INSERT' THEN
+        ids := ARRAY[NEW.contract_id];
+    ELSIF TG_OP = 'DELETE' THEN
+        ids := ARRAY[OLD.contract_id];
+    ELSE
+        ids := ARRAY[OLD.contract_id, NEW.contract_id];
+    END IF;
+    FOREACH cid IN ARRAY ids LOOP
+        SELECT c.total_amount, c.remaining_amount INTO total, remaining FROM contracts c WHERE c.id = cid;
+        CONTINUE WHEN NOT FOUND;
+        SELECT coalesce(sum(p.amount), 0) INTO paid FROM payments p WHERE p.contract_id = cid;
+        IF remaining <> total - paid THEN
+            RAISE EXCEPTION 'contract %: the remaining amount (%) must be the total (%) minus the payments (%)',
+                cid, remaining, total, paid
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'contracts_remaining_is_total_minus_paid';
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+
+ALTER FUNCTION public.contracts_remaining_is_total_minus_paid() OWNER TO epic_events_owner;
+
+--
+-- Name: events_need_signed_contract(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.events_need_signed_contract() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM contracts WHERE id = NEW.contract_id AND is_signed) THEN
+        RAISE EXCEPTION 'an event needs a signed contract'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'events_need_signed_contract';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.events_need_signed_contract() OWNER TO epic_events_owner;
+
+--
+-- Name: events_support_is_active_support(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.events_support_is_active_support() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NEW.support_contact_id IS NOT NULL
+       AND (TG_OP = 'INSERT' OR NEW.support_contact_id IS DISTINCT FROM OLD.support_contact_id) THEN
+        PERFORM 1 FROM employees
+          WHERE id = NEW.support_contact_id AND team = 'support' AND is_active
+          FOR SHARE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'an event''s support contact must be an active support employee'
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'events_support_is_active_support';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.events_support_is_active_support() OWNER TO epic_events_owner;
+
+--
+-- Name: f_unaccent(text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.f_unaccent(text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN public.unaccent('public.unaccent'::regdictionary, $1);
+
+
+ALTER FUNCTION public.f_unaccent(text) OWNER TO epic_events_owner;
+
+--
+-- Name: FUNCTION f_unaccent(text); Type: COMMENT; Schema: public; Owner: epic_events_owner
+--
+
+COMMENT ON FUNCTION public.f_unaccent(text) IS 'unaccent() as IMMUTABLE, for the search indexes: "Zoé Lefèvre" -> "Zoe Lefevre"';
+
+
+--
+-- Name: f_search_pattern(text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.f_search_pattern(text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (('%'::text || replace(replace(replace(public.f_unaccent($1), '\'::text, '\\'::text), '%'::text, '\%'::text), '_'::text, '\_'::text)) || '%'::text);
+
+
+ALTER FUNCTION public.f_search_pattern(text) OWNER TO epic_events_owner;
+
+--
+-- Name: FUNCTION f_search_pattern(text); Type: COMMENT; Schema: public; Owner: epic_events_owner
+--
+
+COMMENT ON FUNCTION public.f_search_pattern(text) IS 'The ILIKE pattern matching text anywhere in an f_unaccent() value, its % _ \ taken literally';
+
+
+--
+-- Name: payments_correction_matches(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.payments_correction_matches() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    cancelled payments%ROWTYPE;
+BEGIN
+    SELECT * INTO cancelled FROM payments WHERE id = NEW.corrects_payment_id;
+    IF NOT FOUND
+       OR cancelled.corrects_payment_id IS NOT NULL
+       OR cancelled.contract_id <> NEW.contract_id
+       OR cancelled.amount <> -NEW.amount THEN
+        RAISE EXCEPTION 'payment %: a correction cancels a payment of its contract for its whole amount',
+            NEW.corrects_payment_id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'payments_correction_matches';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.payments_correction_matches() OWNER TO epic_events_owner;
+
+
+--
+-- Name: audit_log; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.audit_log (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    employee_id bigint,
+    table_name text NOT NULL,
+    record_id bigint NOT NULL,
+    action text NOT NULL,
+    changes jsonb NOT NULL,
+    CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['insert'::text, 'update'::text]))),
+    CONSTRAINT audit_log_changes_check CHECK ((jsonb_typeof(changes) = 'object'::text)),
+    CONSTRAINT audit_log_table_name_check CHECK ((table_name = ANY (ARRAY['employees'::text, 'clients'::text, 'contracts'::text, 'payments'::text, 'events'::text])))
+);
+
+
+ALTER TABLE public.audit_log OWNER TO epic_events_owner;
+
+--
+-- Name: audit_log_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.audit_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: clients; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.clients (
+    id bigint NOT NULL,
+    full_name text NOT NULL,
+    email text NOT NULL,
+    phone text,
+    company_name text DEFAULT ''::text NOT NULL,
+    sales_contact_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT clients_company_name_check CHECK ((length(company_name) <= 150)),
+    CONSTRAINT clients_email_check CHECK ((((length(email) >= 3) AND (length(email) <= 254)) AND (email ~~ '%_@_%'::text))),
+    CONSTRAINT clients_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
+    CONSTRAINT clients_phone_check CHECK ((length(phone) <= 40))
+);
+
+
+ALTER TABLE public.clients OWNER TO epic_events_owner;
+
+--
+-- Name: clients_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.clients ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.clients_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: contracts; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.contracts (
+    id bigint NOT NULL,
+    client_id bigint NOT NULL,
+    total_amount numeric(12,2) NOT NULL,
+    remaining_amount numeric(12,2) NOT NULL,
+    is_signed boolean DEFAULT false NOT NULL,
+    signed_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT contracts_remaining_range CHECK (((remaining_amount >= (0)::numeric) AND (remaining_amount <= total_amount))),
+    CONSTRAINT contracts_signed_at CHECK ((is_signed = (signed_at IS NOT NULL))),
+    CONSTRAINT contracts_total_amount_check CHECK ((total_amount >= (0)::numeric))
+);
+
+
+ALTER TABLE public.contracts OWNER TO epic_events_owner;
+
+--
+-- Name: contracts_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.contracts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.contracts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: employees; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.employees (
+    id bigint NOT NULL,
+    username text NOT NULL,
+    full_name text NOT NULL,
+    email text NOT NULL,
+    phone text,
+    team text NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    password_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT employees_email_check CHECK ((((length(email) >= 3) AND (length(email) <= 254)) AND (email ~~ '%_@_%'::text))),
+    CONSTRAINT employees_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
+    CONSTRAINT employees_phone_check CHECK ((length(phone) <= 40)),
+    CONSTRAINT employees_team_check CHECK ((team = ANY (ARRAY['management'::text, 'sales'::text, 'support'::text]))),
+    CONSTRAINT employees_username_check CHECK ((username ~ '^[A-Za-z0-9._-]{3,40}$'::text))
+);
+
+
+ALTER TABLE public.employees OWNER TO epic_events_owner;
+
+--
+-- Name: employees_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.employees ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.employees_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: events; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.events (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    contract_id bigint NOT NULL,
+    support_contact_id bigint,
+    client_contact text DEFAULT ''::text NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    location text DEFAULT ''::text NOT NULL,
+    attendees integer DEFAULT 0 NOT NULL,
+    notes text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT events_attendees_check CHECK ((attendees >= 0)),
+    CONSTRAINT events_client_contact_check CHECK ((length(client_contact) <= 300)),
+    CONSTRAINT events_dates_in_range CHECK (((starts_at >= '1900-01-01 00:00:00+00'::timestamp with time zone) AND (ends_at < '3001-01-01 00:00:00+00'::timestamp with time zone))),
+    CONSTRAINT events_end_after_start CHECK ((ends_at >= starts_at)),
+    CONSTRAINT events_location_check CHECK ((length(location) <= 300)),
+    CONSTRAINT events_name_check CHECK (((btrim(name) <> ''::text) AND (length(name) <= 150))),
+    CONSTRAINT events_notes_check CHECK ((length(notes) <= 5000))
+);
+
+
+ALTER TABLE public.events OWNER TO epic_events_owner;
+
+--
+-- Name: events_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.events_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: login_throttle; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.login_throttle (
+    username text NOT NULL,
+    failures integer DEFAULT 0 NOT NULL,
+    first_failure_at timestamp with time zone,
+    locked_until timestamp with time zone,
+    CONSTRAINT login_throttle_failures_check CHECK ((failures >= 0))
+);
+
+
+ALTER TABLE public.login_throttle OWNER TO epic_events_owner;
+
+--
+-- Name: payments; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.payments (
+    id bigint NOT NULL,
+    contract_id bigint NOT NULL,
+    amount numeric(12,2) NOT NULL,
+    paid_at timestamp with time zone DEFAULT now() NOT NULL,
+    recorded_by bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    corrects_payment_id bigint,
+    CONSTRAINT payments_amount_sign CHECK ((((corrects_payment_id IS NULL) AND (amount > (0)::numeric)) OR ((corrects_payment_id IS NOT NULL) AND (amount < (0)::numeric))))
+);
+
+
+ALTER TABLE public.payments OWNER TO epic_events_owner;
+
+--
+-- Name: payments_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.payments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.payments_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: schema_migrations; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.schema_migrations (
+    filename text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+ALTER TABLE public.schema_migrations OWNER TO epic_events_owner;
+
+--
+-- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: clients clients_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.clients
+    ADD CONSTRAINT clients_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: contracts contracts_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.contracts
+    ADD CONSTRAINT contracts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: employees employees_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.employees
+    ADD CONSTRAINT employees_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: events events_contract_id_key; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT events_contract_id_key UNIQUE (contract_id);
+
+
+--
+-- Name: events events_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT events_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.login_throttle
+    ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (username);
+
+
+--
+-- Name: payments payments_corrects_payment_id_key; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_corrects_payment_id_key UNIQUE (corrects_payment_id);
+
+
+--
+-- Name: payments payments_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: schema_migrations schema_migrations_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.schema_migrations
+    ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (filename);
+
+
+--
+-- Name: audit_log_employee_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX audit_log_employee_idx ON public.audit_log USING btree (employee_id, at DESC);
+
+
+--
+-- Name: audit_log_payment_contract_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX audit_log_payment_contract_idx ON public.audit_log USING btree (((((changes -> 'contract_id'::text) ->> 1))::bigint), at DESC, id DESC) WHERE (table_name = 'payments'::text);
+
+
+--
+-- Name: audit_log_record_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX audit_log_record_idx ON public.audit_log USING btree (table_name, record_id, at DESC, id DESC);
+
+
+--
+-- Name: clients_company_name_search_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX clients_company_name_search_idx ON public.clients USING gin (public.f_unaccent(company_name) public.gin_trgm_ops);
+
+
+--
+-- Name: clients_created_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX clients_created_idx ON public.clients USING btree (created_at DESC, id DESC);
+
+
+--
+-- Name: clients_email_key; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE UNIQUE INDEX clients_email_key ON public.clients USING btree (lower(email));
+
+
+--
+-- Name: clients_full_name_search_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX clients_full_name_search_idx ON public.clients USING gin (public.f_unaccent(full_name) public.gin_trgm_ops);
+
+
+--
+-- Name: clients_sales_created_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX clients_sales_created_idx ON public.clients USING btree (sales_contact_id, created_at DESC, id DESC);
+
+
+--
+-- Name: contracts_client_created_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX contracts_client_created_idx ON public.contracts USING btree (client_id, created_at DESC, id DESC);
+
+
+--
+-- Name: contracts_created_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX contracts_created_idx ON public.contracts USING btree (created_at DESC, id DESC);
+
+
+--
+-- Name: contracts_unpaid_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX contracts_unpaid_idx ON public.contracts USING btree (created_at DESC, id DESC) WHERE (remaining_amount > (0)::numeric);
+
+
+--
+-- Name: contracts_unsigned_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX contracts_unsigned_idx ON public.contracts USING btree (created_at DESC, id DESC) WHERE (NOT is_signed);
+
+
+--
+-- Name: employees_email_key; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE UNIQUE INDEX employees_email_key ON public.employees USING btree (lower(email));
+
+
+--
+-- Name: employees_team_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX employees_team_idx ON public.employees USING btree (team, is_active);
+
+
+--
+-- Name: employees_username_key; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE UNIQUE INDEX employees_username_key ON public.employees USING btree (lower(username));
+
+
+--
+-- Name: events_created_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX events_created_idx ON public.events USING btree (created_at DESC, id DESC);
+
+
+--
+-- Name: events_name_search_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX events_name_search_idx ON public.events USING gin (public.f_unaccent(name) public.gin_trgm_ops);
+
+
+--
+-- Name: events_starts_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX events_starts_idx ON public.events USING btree (starts_at);
+
+
+--
+-- Name: events_support_starts_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX events_support_starts_idx ON public.events USING btree (support_contact_id, starts_at);
+
+
+--
+-- Name: events_unassigned_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX events_unassigned_idx ON public.events USING btree (created_at DESC, id DESC) WHERE (support_contact_id IS NULL);
+
+
+--
+-- Name: payments_contract_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX payments_contract_idx ON public.payments USING btree (contract_id, paid_at DESC);
+
+
+--
+-- Name: payments_recorded_by_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX payments_recorded_by_idx ON public.payments USING btree (recorded_by);
+
+
+--
+-- Name: clients audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.clients REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: contracts audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.contracts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: employees audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.employees REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: events audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.events REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: payments audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.payments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: clients audit_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.clients REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: contracts audit_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.contracts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: employees audit_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.employees REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: events audit_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.events REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: payments audit_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.payments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: clients clients_sales_is_active_sales; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER clients_sales_is_active_sales BEFORE INSERT OR UPDATE OF sales_contact_id ON public.clients FOR EACH ROW EXECUTE FUNCTION public.clients_sales_is_active_sales();
+
+
+--
+-- Name: contracts contracts_never_unsign; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER contracts_never_unsign BEFORE UPDATE OF is_signed ON public.contracts FOR EACH ROW EXECUTE FUNCTION public.contracts_never_unsign();
+
+
+--
+-- Name: contracts contracts_remaining_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE CONSTRAINT TRIGGER contracts_remaining_on_insert AFTER INSERT ON public.contracts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN ((new.remaining_amount <> new.total_amount)) EXECUTE FUNCTION public.contracts_remaining_is_total_minus_paid();
+
+
+--
+-- Name: contracts contracts_remaining_on_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE CONSTRAINT TRIGGER contracts_remaining_on_update AFTER UPDATE OF total_amount, remaining_amount ON public.contracts DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.contracts_remaining_is_total_minus_paid();
+
+
+--
+-- Name: events events_need_signed_contract; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER events_need_signed_contract BEFORE INSERT OR UPDATE OF contract_id ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_need_signed_contract();
+
+
+--
+-- Name: events events_support_is_active_support; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER events_support_is_active_support BEFORE INSERT OR UPDATE OF support_contact_id ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_support_is_active_support();
+
+
+--
+-- Name: payments payments_add_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE CONSTRAINT TRIGGER payments_add_up AFTER INSERT OR DELETE OR UPDATE OF amount, contract_id ON public.payments DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.contracts_remaining_is_total_minus_paid();
+
+
+--
+-- Name: payments payments_correction_matches; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER payments_correction_matches BEFORE INSERT OR UPDATE ON public.payments FOR EACH ROW WHEN ((new.corrects_payment_id IS NOT NULL)) EXECUTE FUNCTION public.payments_correction_matches();
+
+
+--
+-- Name: audit_log audit_log_employee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.audit_log
+    ADD CONSTRAINT audit_log_employee_id_fkey FOREIGN KEY (employee_id) REFERENCES public.employees(id);
+
+
+--
+-- Name: clients clients_sales_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.clients
+    ADD CONSTRAINT clients_sales_contact_id_fkey FOREIGN KEY (sales_contact_id) REFERENCES public.employees(id);
+
+
+--
+-- Name: contracts contracts_client_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.contracts
+    ADD CONSTRAINT contracts_client_id_fkey FOREIGN KEY (client_id) REFERENCES public.clients(id);
+
+
+--
+-- Name: events events_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT events_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contracts(id);
+
+
+--
+-- Name: events events_support_contact_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.events
+    ADD CONSTRAINT events_support_contact_id_fkey FOREIGN KEY (support_contact_id) REFERENCES public.employees(id);
+
+
+--
+-- Name: payments payments_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contracts(id);
+
+
+--
+-- Name: payments payments_corrects_payment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_corrects_payment_id_fkey FOREIGN KEY (corrects_payment_id) REFERENCES public.payments(id);
+
+
+--
+-- Name: payments payments_recorded_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.payments
+    ADD CONSTRAINT payments_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.employees(id);
+
+
+--
+-- Name: DATABASE epic_events; Type: ACL; Schema: -; Owner: epic_events_owner
+--
+
+REVOKE CONNECT,TEMPORARY ON DATABASE epic_events FROM PUBLIC;
+GRANT CONNECT ON DATABASE epic_events TO epic_events_app;
+
+
+--
+-- Name: SCHEMA public; Type: ACL; Schema: -; Owner: pg_database_owner
+--
+
+REVOKE USAGE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO epic_events_app;
+
+
+--
+-- Name: FUNCTION audit_changes(); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.audit_changes() FROM PUBLIC;
+
+
+--
+-- Name: TABLE audit_log; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT ON TABLE public.audit_log TO epic_events_app;
+
+
+--
+-- Name: TABLE clients; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.clients TO epic_events_app;
+
+
+--
+-- Name: COLUMN clients.full_name; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(full_name) ON TABLE public.clients TO epic_events_app;
+
+
+--
+-- Name: COLUMN clients.email; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(email) ON TABLE public.clients TO epic_events_app;
+
+
+--
+-- Name: COLUMN clients.phone; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(phone) ON TABLE public.clients TO epic_events_app;
+
+
+--
+-- Name: COLUMN clients.company_name; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(company_name) ON TABLE public.clients TO epic_events_app;
+
+
+--
+-- Name: COLUMN clients.sales_contact_id; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(sales_contact_id) ON TABLE public.clients TO epic_events_app;
+
+
+--
+-- Name: COLUMN clients.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.clients TO epic_events_app;
+
+
+--
+-- Name: COLUMN clients.version; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(version) ON TABLE public.clients TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE clients_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.clients_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE contracts; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.total_amount; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(total_amount) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.remaining_amount; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(remaining_amount) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.is_signed; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(is_signed) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.signed_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(signed_at) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.version; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(version) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE contracts_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.contracts_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE employees; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.username; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(username) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.full_name; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(full_name) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.email; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(email) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.phone; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(phone) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.team; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(team) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.is_active; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(is_active) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.password_hash; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(password_hash) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.version; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(version) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE employees_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.employees_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE events; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.name; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(name) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.support_contact_id; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(support_contact_id) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.client_contact; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(client_contact) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.starts_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(starts_at) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.ends_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(ends_at) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.location; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(location) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.attendees; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(attendees) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.notes; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(notes) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.version; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(version) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE events_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.events_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE login_throttle; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.login_throttle TO epic_events_app;
+
+
+--
+-- Name: COLUMN login_throttle.failures; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(failures) ON TABLE public.login_throttle TO epic_events_app;
+
+
+--
+-- Name: COLUMN login_throttle.first_failure_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(first_failure_at) ON TABLE public.login_throttle TO epic_events_app;
+
+
+--
+-- Name: COLUMN login_throttle.locked_until; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(locked_until) ON TABLE public.login_throttle TO epic_events_app;
+
+
+--
+-- Name: TABLE payments; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.payments TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE payments_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.payments_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE schema_migrations; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT ON TABLE public.schema_migrations TO epic_events_app;
+
+
+--
+-- PostgreSQL database dump complete
+--
