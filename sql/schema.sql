@@ -286,6 +286,35 @@ END $$;
 
 ALTER FUNCTION public.payments_correction_matches() OWNER TO epic_events_owner;
 
+--
+-- Name: sessions_end_on_employee_change(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.sessions_end_on_employee_change() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    reason text;
+    keep bigint := NULLIF(current_setting('crm.session_id', true), '')::bigint;
+BEGIN
+    IF OLD.is_active AND NOT NEW.is_active THEN
+        reason := 'deactivated';
+    ELSIF NEW.team IS DISTINCT FROM OLD.team THEN
+        reason := 'team';
+    ELSIF NEW.password_hash IS DISTINCT FROM OLD.password_hash
+          AND current_setting('crm.password_change', true) IS DISTINCT FROM 'rehashed' THEN
+        reason := 'password';
+    ELSE
+        RETURN NULL;
+    END IF;
+    UPDATE sessions SET ended_at = now(), end_reason = reason
+     WHERE employee_id = NEW.id AND ended_at IS NULL AND id IS DISTINCT FROM keep;
+    RETURN NULL;
+END $$;
+
+
+ALTER FUNCTION public.sessions_end_on_employee_change() OWNER TO epic_events_owner;
+
 
 --
 -- Name: audit_log; Type: TABLE; Schema: public; Owner: epic_events_owner
@@ -539,6 +568,45 @@ CREATE TABLE public.schema_migrations (
 ALTER TABLE public.schema_migrations OWNER TO epic_events_owner;
 
 --
+-- Name: sessions; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.sessions (
+    id bigint NOT NULL,
+    token_hash bytea NOT NULL,
+    employee_id bigint NOT NULL,
+    face text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    reauthenticated_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    end_reason text,
+    CONSTRAINT sessions_end CHECK (((ended_at IS NULL) = (end_reason IS NULL))),
+    CONSTRAINT sessions_end_reason_check CHECK ((end_reason = ANY (ARRAY['logout'::text, 'password'::text, 'deactivated'::text, 'team'::text, 'expired'::text]))),
+    CONSTRAINT sessions_face_check CHECK ((face = ANY (ARRAY['menus'::text, 'commands'::text, 'api'::text, 'web'::text]))),
+    CONSTRAINT sessions_lifetime CHECK ((expires_at > created_at)),
+    CONSTRAINT sessions_token_hash_check CHECK ((length(token_hash) = 32))
+);
+
+
+ALTER TABLE public.sessions OWNER TO epic_events_owner;
+
+--
+-- Name: sessions_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.sessions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -616,6 +684,22 @@ ALTER TABLE ONLY public.payments
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (filename);
+
+
+--
+-- Name: sessions sessions_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: sessions sessions_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_token_hash_key UNIQUE (token_hash);
 
 
 --
@@ -773,6 +857,13 @@ CREATE INDEX payments_recorded_by_idx ON public.payments USING btree (recorded_b
 
 
 --
+-- Name: sessions_employee_open_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX sessions_employee_open_idx ON public.sessions USING btree (employee_id) WHERE (ended_at IS NULL);
+
+
+--
 -- Name: clients audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
@@ -899,6 +990,13 @@ CREATE TRIGGER payments_correction_matches BEFORE INSERT OR UPDATE ON public.pay
 
 
 --
+-- Name: employees sessions_end_on_employee_change; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER sessions_end_on_employee_change AFTER UPDATE OF is_active, team, password_hash ON public.employees FOR EACH ROW EXECUTE FUNCTION public.sessions_end_on_employee_change();
+
+
+--
 -- Name: audit_log audit_log_employee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -960,6 +1058,14 @@ ALTER TABLE ONLY public.payments
 
 ALTER TABLE ONLY public.payments
     ADD CONSTRAINT payments_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.employees(id);
+
+
+--
+-- Name: sessions sessions_employee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.sessions
+    ADD CONSTRAINT sessions_employee_id_fkey FOREIGN KEY (employee_id) REFERENCES public.employees(id);
 
 
 --
@@ -1319,6 +1425,48 @@ GRANT USAGE ON SEQUENCE public.payments_id_seq TO epic_events_app;
 --
 
 GRANT SELECT ON TABLE public.schema_migrations TO epic_events_app;
+
+
+--
+-- Name: TABLE sessions; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.sessions TO epic_events_app;
+
+
+--
+-- Name: COLUMN sessions.last_used_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(last_used_at) ON TABLE public.sessions TO epic_events_app;
+
+
+--
+-- Name: COLUMN sessions.reauthenticated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(reauthenticated_at) ON TABLE public.sessions TO epic_events_app;
+
+
+--
+-- Name: COLUMN sessions.ended_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(ended_at) ON TABLE public.sessions TO epic_events_app;
+
+
+--
+-- Name: COLUMN sessions.end_reason; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(end_reason) ON TABLE public.sessions TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE sessions_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.sessions_id_seq TO epic_events_app;
 
 
 --
