@@ -16,7 +16,7 @@ import psycopg
 from psycopg import errors, sql
 from psycopg.conninfo import make_conninfo
 
-from crm import migrations
+from crm import migrations, security
 from crm.db import connect, first_line
 from crm.errors import CRMError, SetupError
 
@@ -54,6 +54,9 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+check_password_policy = security.check_password_policy  # what the first manager's password meets
+
+
 @dataclass(frozen=True)
 class Roles:
     owner: str
@@ -83,6 +86,12 @@ class NewManager:
     email: str
     password_hash: str
     phone: str | None = None
+
+    @classmethod
+    def with_password(cls, username: str, full_name: str, email: str, password: str) -> NewManager:
+        """The first manager, their password (which must meet the policy) hashed."""
+        security.check_password_policy(password, username)
+        return cls(username, full_name, email, security.hash_password(password))
 
 
 def with_dbname(admin_conninfo: str, dbname: str) -> str:

@@ -219,6 +219,22 @@ def test_the_team_choice_offers_the_current_team_first(db, admin_conn, boss):
     )
 
 
+def test_a_refused_team_change_says_why_before_anything_else_is_asked(db, admin_conn, boss, capsys):
+    bill = make_employee(admin_conn, "sales", "bill")
+    make_client(admin_conn, bill.id)
+    answers = ["Employees", "Update an employee", str(bill.id), None, None, None, None, "support", "sales"]
+    prompts = run(db, boss, [*answers, "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "still has 1 client: reassign them before changing" in out
+    assert out.index("still has 1 client") < out.index("Nothing changed.")
+    assert [m for kind, m in prompts.asked if kind == "choose"].count("Team:") == 2  # asked again
+    assert "password" not in [kind for kind, _ in prompts.asked]  # said before any password
+    assert admin_conn.execute("SELECT team, version FROM employees WHERE id = %s", (bill.id,)).fetchone() == (
+        "sales",
+        1,
+    )
+
+
 def test_manager_resets_a_password(db, admin_conn, boss, capsys):
     bill = make_employee(admin_conn, "sales", "bill")
     answers = [

@@ -12,7 +12,7 @@ from pathlib import Path
 from psycopg.conninfo import make_conninfo
 
 from crm import config as config_file
-from crm import security, setup, validation
+from crm import setup, validation
 from crm.config import Config, DatabaseSettings
 from crm.errors import CRMError, SetupError
 from crm.ui.prompts import Prompts, ask, ask_new_password
@@ -74,13 +74,8 @@ def _ask_manager(prompts: Prompts) -> setup.NewManager:
     username = ask(prompts, "Username:", validation.username)
     full_name = ask(prompts, "Full name:", lambda s: validation.name(s, "Full name"))
     email = ask(prompts, "E-mail:", validation.email)
-    password = ask_new_password(prompts, lambda p: security.check_password_policy(p, username))
-    return setup.NewManager(
-        username=username,
-        full_name=full_name,
-        email=email,
-        password_hash=security.hash_password(password),
-    )
+    password = ask_new_password(prompts, lambda p: setup.check_password_policy(p, username))
+    return setup.NewManager.with_password(username, full_name, email, password)
 
 
 def run_wizard(

@@ -1,0 +1,73 @@
+"""Every menu entry of every team is offered exactly when crm.permissions says so."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm import permissions
+from crm.models import Team
+from crm.permissions import Action
+from crm.ui.menu import MenuAction
+from crm.ui.menus import all_sections
+from tests.test_permissions import person
+
+ENTRIES = [(section.title, entry) for section in all_sections() for entry in section.actions]
+
+
+def test_every_entry_names_the_action_it_offers():
+    for title, entry in ENTRIES:
+        assert isinstance(entry, MenuAction)
+        assert isinstance(entry.permission, Action), f"{title} → {entry.label}"
+    # Nothing else on an entry can decide who sees it.
+    assert set(MenuAction.__dataclass_fields__) == {"label", "run", "permission"}
+
+
+@pytest.mark.parametrize("team", list(Team))
+@pytest.mark.parametrize("active", [True, False])
+def test_each_team_sees_exactly_what_permissions_allows(team, active):
+    actor = person(team, id_=7, active=active)
+    for section in all_sections():
+        shown = [entry.label for entry in section.visible_actions(actor)]
+        allowed = [entry.label for entry in section.actions if permissions.visible(actor, entry.permission)]
+        assert shown == allowed
+
+
+EXPECTED_MENUS = {
+    Team.MANAGEMENT: {
+        "Clients": ["List clients", "Show a client", "Search clients", "Clients of a sales employee",
+                    "Reassign a client"],
+        "Contracts": ["List contracts", "Show a contract", "Contracts not signed", "Contracts not fully paid",
+                      "Create a contract", "Update a contract", "Record a payment", "Correct a payment"],
+        "Events": ["List events", "Show an event", "Search events", "Events without support",
+                   "Events of a support employee", "Assign support", "Update an event"],
+        "Employees": ["List employees", "Show an employee", "Create an employee", "Update an employee",
+                      "Reset a password", "Deactivate an employee", "Reactivate an employee"],
+        "History": ["History of a record"],
+        "My account": ["Show my details", "Change my password"],
+    },
+    Team.SALES: {
+        "Clients": ["List clients", "Show a client", "Search clients", "My clients", "Create a client",
+                    "Update a client"],
+        "Contracts": ["List contracts", "Show a contract", "Contracts not signed", "Contracts not fully paid",
+                      "Update a contract", "Record a payment"],
+        "Events": ["List events", "Show an event", "Search events", "Create an event"],
+        "Employees": ["List employees", "Show an employee"],
+        "History": [],
+        "My account": ["Show my details", "Change my password"],
+    },
+    Team.SUPPORT: {
+        "Clients": ["List clients", "Show a client", "Search clients"],
+        "Contracts": ["List contracts", "Show a contract"],
+        "Events": ["List events", "Show an event", "Search events", "My events", "Update an event"],
+        "Employees": ["List employees", "Show an employee"],
+        "History": [],
+        "My account": ["Show my details", "Change my password"],
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("team", list(Team))
+def test_the_menus_of_each_team(team):
+    actor = person(team, id_=7)
+    menus = {s.title: [e.label for e in s.visible_actions(actor)] for s in all_sections()}
+    assert menus == EXPECTED_MENUS[team]
