@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from crm import permissions, validation
@@ -42,7 +42,7 @@ def show_client(session: Session, client: Client) -> None:
     )
 
 
-def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Client]]) -> None:
+def _browse(session: Session, title: str, fetch: Callable[[int, int], Sequence[Client]]) -> None:
     session.browse(title, fetch, LIST_HEADERS, client_row)
 
 
@@ -56,7 +56,7 @@ def ask_client(session: Session, message: str = "Client id:") -> Client:
 
 def list_clients(session: Session) -> None:
     """All clients, newest first, a page at a time."""
-    _browse(session, "Clients", partial(session.run, service.list_clients))
+    _browse(session, "Clients", session.pages(service.list_clients))
 
 
 def show_one_client(session: Session) -> None:
@@ -70,18 +70,18 @@ def search_clients(session: Session) -> None:
         "Search clients by name or company:",
         partial(validation.name, what="Search text", max_len=service.SEARCH_MAX),
     )
-    _browse(session, f"Clients matching {text!r}", partial(session.run, service.search_clients, text))
+    _browse(session, f"Clients matching {text!r}", session.pages(service.search_clients, text))
 
 
 def my_clients(session: Session) -> None:
     """The sales employee's own clients, newest first."""
-    _browse(session, "My clients", partial(session.act, service.my_clients))
+    _browse(session, "My clients", session.pages_as(service.my_clients))
 
 
 def clients_of_sales(session: Session) -> None:
     """Management: one sales employee's clients (active or deactivated), newest first."""
     sales = pick_team_member(session, Team.SALES, "Sales employee id:")
-    _browse(session, f"Clients of {sales.full_name}", partial(session.run, service.clients_of, sales.id))
+    _browse(session, f"Clients of {sales.full_name}", session.pages(service.clients_of, sales.id))
 
 
 # Forms ---------------------------------------------------------------------------------------------

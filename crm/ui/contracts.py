@@ -3,9 +3,8 @@ payments and their corrections."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from functools import partial
 
 from crm import permissions, validation
 from crm.errors import NotFound, ValidationError
@@ -77,7 +76,7 @@ def show_contract(detail: ContractDetail) -> None:
         print(f"Only the latest {len(detail.payments)} payments are shown.")
 
 
-def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Contract]]) -> None:
+def _browse(session: Session, title: str, fetch: Callable[[int, int], Sequence[Contract]]) -> None:
     session.browse(title, fetch, LIST_HEADERS, contract_row)
 
 
@@ -91,7 +90,7 @@ def _ask_contract(session: Session) -> Contract:
 
 def list_contracts(session: Session) -> None:
     """All contracts, newest first, a page at a time."""
-    _browse(session, "Contracts", partial(session.run, service.list_contracts))
+    _browse(session, "Contracts", session.pages(service.list_contracts))
 
 
 def show_one_contract(session: Session) -> None:
@@ -116,7 +115,7 @@ def contracts_not_signed(session: Session) -> None:
     _browse(
         session,
         title,
-        lambda offset, limit: session.run(service.contracts_not_signed, offset, limit, sales_id),
+        session.pages(service.contracts_not_signed, sales_id=sales_id),
     )
 
 
@@ -128,7 +127,7 @@ def contracts_not_fully_paid(session: Session) -> None:
     _browse(
         session,
         title,
-        lambda offset, limit: session.run(service.contracts_not_fully_paid, offset, limit, sales_id),
+        session.pages(service.contracts_not_fully_paid, sales_id=sales_id),
     )
 
 

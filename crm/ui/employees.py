@@ -97,7 +97,7 @@ def list_employees(session: Session) -> None:
     session.pick_made()
     title = "Employees" + (f" of {team}" if team else "")
     title += {True: " (active)", False: " (deactivated)", None: ""}[active]
-    fetch = partial(session.run, service.list_employees, team=team, active=active)
+    fetch = session.pages(service.list_employees, team=team, active=active)
     session.browse(title, fetch, LIST_HEADERS, employee_row)
 
 

@@ -7,8 +7,8 @@ injectable for tests); "now" is the session's clock.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from datetime import datetime, tzinfo
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, tzinfo
 from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,7 +38,7 @@ def local_zone() -> tzinfo:
         with open("/etc/localtime", "rb") as file:
             return ZoneInfo.from_file(file, key="localtime")
     except (OSError, ValueError):
-        return datetime.now().astimezone().tzinfo
+        return datetime.now().astimezone().tzinfo or UTC
 
 
 def zone_name(tz: tzinfo) -> str:
@@ -105,7 +105,7 @@ def show_event(event: Event, tz: tzinfo) -> None:
     )
 
 
-def _browse(session: Session, title: str, fetch: Callable[[int, int], list[Event]], tz: tzinfo) -> None:
+def _browse(session: Session, title: str, fetch: Callable[[int, int], Sequence[Event]], tz: tzinfo) -> None:
     session.browse(title, fetch, LIST_HEADERS, partial(event_row, tz=tz))
 
 
@@ -120,7 +120,7 @@ def _ask_event(session: Session) -> Event:
 def list_events(session: Session, tz: tzinfo) -> None:
     """All events, newest first, a page at a time."""
     # The order says so, as the dates shown are the events' own (not when they were created).
-    _browse(session, "Events (newest first)", partial(session.run, service.list_events), tz)
+    _browse(session, "Events (newest first)", session.pages(service.list_events), tz)
 
 
 def show_one_event(session: Session, tz: tzinfo) -> None:
@@ -134,26 +134,26 @@ def search_events(session: Session, tz: tzinfo) -> None:
         "Search events by name or client:",
         partial(validation.name, what="Search text", max_len=service.SEARCH_MAX),
     )
-    _browse(session, f"Events matching {text!r}", partial(session.run, service.search_events, text), tz)
+    _browse(session, f"Events matching {text!r}", session.pages(service.search_events, text), tz)
 
 
 def my_events(session: Session, tz: tzinfo) -> None:
     """The support employee's events: upcoming first (soonest first), then past ones."""
     now = session.clock()
-    fetch = partial(session.act, service.my_events, now)
+    fetch = session.pages_as(service.my_events, now)
     _browse(session, "My events (upcoming first)", fetch, tz)
 
 
 def events_without_support(session: Session, tz: tzinfo) -> None:
     """Events no support employee is assigned to yet: upcoming first (soonest first), then past ones."""
-    fetch = partial(session.run, service.events_without_support, now=session.clock())
+    fetch = session.pages(service.events_without_support, now=session.clock())
     _browse(session, "Events without support (upcoming first)", fetch, tz)
 
 
 def events_of_support(session: Session, tz: tzinfo) -> None:
     """Management: one support employee's events (active or deactivated), upcoming first."""
     support = pick_team_member(session, Team.SUPPORT, "Support employee id:")
-    fetch = partial(session.run, service.events_of, support.id, session.clock())
+    fetch = session.pages(service.events_of, support.id, session.clock())
     _browse(session, f"Events of {support.full_name} (upcoming first)", fetch, tz)
 
 
@@ -181,7 +181,9 @@ def _ask_fields(session: Session, tz: tzinfo, current: Event | None, contact_def
         partial(validation.text, what="Client contact"),
         current.client_contact if current else contact_default,
     )
-    start = session.ask(date_prompt("Start", tz), parse_start, when(previous_start, tz) if current else "")
+    start = session.ask(
+        date_prompt("Start", tz), parse_start, when(previous_start, tz) if previous_start else ""
+    )
 
     def parse_end(raw: str) -> datetime:
         if previous_end is not None and raw.strip() == when(previous_end, tz):
@@ -192,7 +194,7 @@ def _ask_fields(session: Session, tz: tzinfo, current: Event | None, contact_def
             raise ValidationError(service.END_BEFORE_START)
         return end
 
-    end = session.ask(date_prompt("End", tz), parse_end, when(previous_end, tz) if current else "")
+    end = session.ask(date_prompt("End", tz), parse_end, when(previous_end, tz) if previous_end else "")
     location = session.ask(
         "Location:", partial(validation.text, what="Location"), current.location if current else ""
     )

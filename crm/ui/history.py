@@ -68,7 +68,7 @@ def history_of_record(session: Session) -> None:
     label = f"{what.capitalize()} id"
     while True:
         record_id = session.ask(f"{label}:", partial(validation.record_id, what=label))
-        fetch = partial(session.act, service.record_history, table, record_id)
+        fetch = session.pages_as(service.record_history, table, record_id)
         try:
             first = fetch(0, 1)
         except NotFound as error:

@@ -85,7 +85,8 @@ def run_team_menu(session: Session, sections: list[Section]) -> Outcome:
             choice = _pick(session, f"{employee.full_name} ({employee.team}) — main menu", choices)
             if isinstance(choice, Outcome):
                 return choice
-            _run_section(session, choice)
+            if isinstance(choice, Section):
+                _run_section(session, choice)
     except LoggedOut as ended:
         print(ended)
         return Outcome.ENDED
@@ -97,6 +98,6 @@ def _run_section(session: Session, section: Section) -> None:
         choices: list[tuple[str, object]] = [(a.label, a) for a in actions]
         choices.append(("Back", None))
         choice = _pick(session, section.title, choices)
-        if choice is None or choice is Outcome.QUIT:
+        if not isinstance(choice, MenuAction):  # Back (None), or Ctrl-D (Outcome.QUIT)
             return
         run_action(choice, session)

@@ -124,7 +124,7 @@ def _expire_when_idle(
         left = seconds - (wall_clock() - last_key)
         if left > 0:
             timer = asyncio.get_running_loop().call_later(min(left, poll), check)
-        elif app.is_running and not app.future.done():
+        elif app.is_running and app.future is not None and not app.future.done():
             app.exit(exception=PromptTimedOut())
 
     def start() -> None:  # runs inside the application's event loop, before the first key

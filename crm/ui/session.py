@@ -110,6 +110,18 @@ class Session:
         """Call a service function as the logged-in employee."""
         return self.backend.act(self.employee, fn, *args, **kwargs)
 
+    def pages(
+        self, fn: Callable[..., Sequence[T]], *args: Any, **kwargs: Any
+    ) -> Callable[[int, int], Sequence[T]]:
+        """What `browse` pages through: fn(db, *args, offset, limit, **kwargs), a list service."""
+        return lambda offset, limit: self.backend.run(fn, *args, offset, limit, **kwargs)
+
+    def pages_as(
+        self, fn: Callable[..., Sequence[T]], *args: Any, **kwargs: Any
+    ) -> Callable[[int, int], Sequence[T]]:
+        """`pages` of a list service that takes the logged-in employee."""
+        return lambda offset, limit: self.backend.act(self.employee, fn, *args, offset, limit, **kwargs)
+
     def touch(self) -> None:
         """Called after every answer: re-check an idle session (no database read).
 
