@@ -418,8 +418,9 @@ def admin_server() -> Iterator[tuple[str, object]]:
     from crm.embedded import EmbeddedServer
 
     with tempfile.TemporaryDirectory(prefix="crm-bench-") as folder:
+        os.chmod(folder, 0o711)  # run as root, the server's user crm_postgres must get through
         server = EmbeddedServer(Path(folder) / "data")
-        server.start()
+        server.start(create=True)
         try:
             yield server.conninfo(), server
         finally:
