@@ -24,17 +24,24 @@ class Runtime:
         self.server = None
         self.db: Database | None = None
 
-    def start_embedded(self, data_dir: Path, keep_running: bool = False) -> str:
-        """Start (or reuse) the embedded server; return its superuser conninfo."""
+    def start_embedded(self, data_dir: Path, keep_running: bool = False, create: bool = False) -> str:
+        """Start (or reuse) the embedded server; return its superuser conninfo.
+
+        create: make the cluster if the folder has none (the setup wizard only).
+        """
         from crm.embedded import EmbeddedError, EmbeddedServer
 
-        if self.server is None:
+        if self.server is None or self.server.data_dir != Path(data_dir).absolute():  # the wizard may retry
             self.server = EmbeddedServer(data_dir, keep_running=keep_running)
         try:
-            self.server.start()
+            self.server.start(create=create)
         except EmbeddedError as error:
             raise CRMError(str(error)) from None
         return self.server.conninfo()
+
+    def create_embedded(self, data_dir: Path) -> str:
+        """The setup wizard's start: as start_embedded, making the cluster the first time."""
+        return self.start_embedded(data_dir, create=True)
 
     def open(self, config: Config) -> Database:
         """Connect as the application role, applying pending migrations first when we can."""
@@ -128,7 +135,7 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
             from crm.ui.wizard import run_wizard
 
             with monitoring.secret_in_memory():  # a superuser password may be typed in
-                if run_wizard(prompts, path, runtime.start_embedded) is None:
+                if run_wizard(prompts, path, runtime.create_embedded) is None:
                     return EXIT_CANCELLED
         try:
             config = config_file.load(path)

@@ -8,15 +8,17 @@ Data folder layout (`[embedded] data_dir`, mode 0700)::
     data_dir/
         pgdata/            the cluster (initdb -U postgres -E UTF8, builtin C.UTF-8 locale)
         run/               the unix socket folder (mode 0700)
-        postgresql.log     everything the server prints (pg_ctl -l), never a pipe
+        postgresql.log     what the server prints (pg_ctl -l), never a pipe; no data values
         server.lock        flock held while one program instance starts or stops the server
         instances.lock     a shared flock held by every program instance using the server
 
-Lifecycle: the first program instance starts the server (initdb the first time), later ones
-reuse it, and `release()` by the last instance stops it unless `keep_running`. An instance
-killed with `kill -9` loses its flock and so is not counted. A postmaster that died leaves a
-stale `postmaster.pid` and socket lock file: they are recognised (pid not alive, or not a
-postgres of this folder) and removed before the next start.
+Lifecycle: the setup wizard makes the cluster (`start(create=True)`, initdb); every other start
+refuses a data folder whose cluster is gone (restore it, or start again from the wizard) rather
+than make a new, empty one behind the user's back. The first program instance starts the
+server, later ones reuse it, and `release()` by the last instance stops it unless
+`keep_running`. An instance killed with `kill -9` loses its flock and so is not counted. A
+postmaster that died leaves a stale `postmaster.pid` and socket lock file: they are recognised
+(pid not alive, or not a postgres of this folder) and removed before the next start.
 
 Who may connect, and why `trust` for the superuser is safe here: the server listens on no TCP
 address at all (`listen_addresses = ''`), only on a unix socket whose folder is mode 0700 and
@@ -31,8 +33,17 @@ application role reaches its CRM database (crm/setup.py grants it CONNECT there)
 
 Running as root: PostgreSQL refuses to run as root, so the server runs as the system user
 `crm_postgres` (created with `useradd --system` when missing). The data folder is chowned to
-it, and folders above the data folder and the binaries get `o+x` (traverse only, not list)
-where that user could not otherwise reach them (e.g. pytest's 0700 /tmp/pytest-of-root).
+it. The modes of folders above the data folder and the binaries are never changed (they are the
+user's, not the program's): if one of them does not let that user through, start() says which
+and stops.
+
+The server log: constraint errors name the values that broke them (a duplicate key's DETAIL, a
+CHECK's failing row, the STATEMENT), which would put clients' e-mails and names in
+postgresql.log. crm_embedded.conf, rewritten at each start (so it also reaches clusters made
+by older releases), keeps errors terse (`log_error_verbosity = terse`: no DETAIL, HINT or
+CONTEXT), logs no failing statement (`log_min_error_statement = panic`) and no bind parameters.
+The application role cannot loosen them (superuser settings; the one it may set,
+log_parameter_max_length_on_error, only adds a CONTEXT line, which terse drops).
 
 When `data_dir/run/.s.PGSQL.<port>` would exceed the 107-byte unix socket path limit, the
 socket folder is `/tmp/crm-pg-<hash of data_dir>` instead (created 0700; refused when it exists
@@ -80,10 +91,23 @@ local   all       postgres  trust
 local   all       all       scram-sha-256
 """
 _INCLUDE_LINE = "include_if_exists = 'crm_embedded.conf'\n"
+# Keep data values out of postgresql.log; an error still logs its one-line message (which names
+# the constraint). See the module docstring.
+LOG_SETTINGS = {
+    "log_error_verbosity": "terse",
+    "log_min_error_statement": "panic",
+    "log_parameter_max_length_on_error": "0",
+    "log_parameter_max_length": "0",
+    "log_statement": "none",
+}
 
 
 class EmbeddedError(CRMError):
     """The embedded server could not be prepared, started or stopped (one line, for the user)."""
+
+
+class DataFolderMissing(EmbeddedError):
+    """The data folder, or the cluster in it, is gone: nothing is created in its place."""
 
 
 def bin_dir() -> Path:
@@ -174,16 +198,36 @@ class _ServerUser:
         if self.is_root:
             os.chown(path, self.uid, self.gid, follow_symlinks=False)
 
-    def make_reachable(self, path: Path) -> None:
-        """Let the server user traverse every folder above `path` (root only: adds o+x)."""
+    def check_reachable(self, path: Path, what: str) -> None:
+        """Refuse (one line) a path the server user cannot reach (root only); never changes a mode.
+
+        Every existing folder above `path` must let the user through: as its owner, by the
+        user's own group (the server runs without supplementary groups) or for others.
+        """
         if not self.is_root:
             return
-        for parent in Path(path).absolute().parents:
-            st = parent.stat()
-            if st.st_uid == self.uid and st.st_mode & stat.S_IXUSR:
-                continue
-            if not st.st_mode & stat.S_IXOTH:
-                os.chmod(parent, stat.S_IMODE(st.st_mode) | stat.S_IXOTH)
+        blocked = []
+        for parent in reversed(Path(path).absolute().parents):
+            try:
+                st = parent.stat()
+            except FileNotFoundError:
+                break  # made by us below, under folders already checked
+            if st.st_uid == self.uid:
+                bit = stat.S_IXUSR
+            elif st.st_gid == self.gid:
+                bit = stat.S_IXGRP
+            else:
+                bit = stat.S_IXOTH
+            if not st.st_mode & bit:
+                blocked.append((parent, stat.S_IMODE(st.st_mode)))
+        if blocked:
+            names = ", ".join(f"{folder} (mode {mode:04o})" for folder, mode in blocked)
+            folders = " ".join(str(folder) for folder, _ in blocked)
+            raise EmbeddedError(
+                f"The server's system user {SERVER_USER!r} cannot reach {what} {path}: {names} "
+                f"does not let it through; allow it with `chmod o+x {folders}` (traverse only), "
+                f"or choose a folder it can reach."
+            )
 
     def run_kwargs(self) -> dict:
         if not self.is_root:
@@ -206,16 +250,24 @@ class EmbeddedServer:
 
     # -- public API ---------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Start the server, or reuse the one already running on this data folder."""
+    def start(self, create: bool = False) -> None:
+        """Start the server, or reuse the one already running on this data folder.
+
+        create: make the cluster when the folder has none (the setup wizard only); otherwise a
+        missing data folder or cluster raises DataFolderMissing and nothing is created.
+        """
         if self._instance_lock is not None and self.is_running():
             return
         self._check_version()
+        if not create:
+            self._check_present()
         self._prepare_data_dir()
         with self._server_lock():
             if not self._adopt_running():
                 self._recover_stale()
                 if not (self.pgdata / "PG_VERSION").exists():
+                    if not create:  # vanished since _check_present
+                        self._check_present()
                     self._initdb()
                 self._start_server()
                 self._restrict_shared_databases()
@@ -282,6 +334,16 @@ class EmbeddedServer:
                 f"PostgreSQL {ours}: upgrade it with pg_upgrade, or choose another data folder."
             )
 
+    def _check_present(self) -> None:
+        """Raise DataFolderMissing when the data folder or its cluster (pgdata) is gone."""
+        if not self.data_dir.exists():
+            what = f"The data folder {self.data_dir} is missing"
+        elif self.data_dir.is_dir() and not (self.pgdata / "PG_VERSION").is_file():
+            what = f"The data folder {self.data_dir} has lost its database ({self.pgdata} is missing)"
+        else:
+            return
+        raise DataFolderMissing(f"{what}: restore it from a backup, or delete the config to start again.")
+
     def _server_user(self) -> _ServerUser:
         if self._user is None:
             self._user = _ServerUser()
@@ -301,12 +363,12 @@ class EmbeddedServer:
                     f"The data folder {data_dir} is not empty and holds no CRM database; "
                     "choose a new or empty folder."
                 )
+        user.check_reachable(data_dir, "the data folder")
+        user.check_reachable(bin_dir() / "postgres", "the PostgreSQL binaries")
         try:
             data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             user.chown(data_dir)
             os.chmod(data_dir, 0o700)
-            user.make_reachable(data_dir)
-            user.make_reachable(bin_dir() / "postgres")
             socket_dir = Path(self.host)
             if socket_dir.parent == data_dir:
                 socket_dir.mkdir(mode=0o700, exist_ok=True)
@@ -349,13 +411,9 @@ class EmbeddedServer:
         """Run a PostgreSQL program as the server's user; EmbeddedError (one line) on failure."""
         command = [str(bin_dir() / args[0]), *args[1:]]
         user = self._server_user()
-        try:
-            # again before each command: something (another pytest session, say) may have
-            # tightened a parent folder since the server started
-            user.make_reachable(self.data_dir)
-            user.make_reachable(Path(command[0]))
-        except OSError as exc:
-            raise EmbeddedError(f"Cannot open the way to {self.data_dir}: {exc.strerror}.") from None
+        # again before each command: a folder above may have been tightened since the start
+        user.check_reachable(self.data_dir, "the data folder")
+        user.check_reachable(Path(command[0]), "the PostgreSQL binaries")
         try:
             log_offset = self.log_path.stat().st_size
         except OSError:
@@ -426,7 +484,7 @@ class EmbeddedServer:
             self._run(args, "create the embedded database (initdb)")
             self._write(staging / "pg_hba.conf", _HBA)
             with (staging / "postgresql.conf").open("a", encoding="utf-8") as conf:
-                conf.write("\n# Epic Events CRM: socket, port and listen settings, rewritten at each start\n")
+                conf.write("\n# Epic Events CRM: socket, listen and log settings, rewritten at each start\n")
                 conf.write(_INCLUDE_LINE)
             staging.rename(self.pgdata)
         except BaseException:
@@ -443,11 +501,13 @@ class EmbeddedServer:
         socket_dir = self.host.replace("'", "''")
         self._write(
             self.pgdata / "crm_embedded.conf",
-            "# Written by Epic Events CRM at each start: unix socket only, private socket folder.\n"
+            "# Written by Epic Events CRM at each start: unix socket only, private socket folder;\n"
+            "# no data values (DETAIL, failing statement, parameters) in the server log.\n"
             "listen_addresses = ''\n"
             f"port = {int(self.port)}\n"
             f"unix_socket_directories = '{socket_dir}'\n"
-            "unix_socket_permissions = 0700\n",
+            "unix_socket_permissions = 0700\n"
+            + "".join(f"{name} = '{value}'\n" for name, value in LOG_SETTINGS.items()),
         )
         conf = self.pgdata / "postgresql.conf"
         if _INCLUDE_LINE not in conf.read_text(encoding="utf-8", errors="replace"):

@@ -53,7 +53,7 @@ def admin_server(prefix: str = "session") -> Iterator[tuple[str, EmbeddedServer 
 
     folder = embedded_folder(prefix)
     server = EmbeddedServer(folder / "data")
-    server.start()
+    server.start(create=True)
     try:
         yield server.conninfo(), server
     finally:
@@ -62,12 +62,16 @@ def admin_server(prefix: str = "session") -> Iterator[tuple[str, EmbeddedServer 
 
 
 def embedded_folder(prefix: str) -> Path:
-    """A new private folder for embedded servers' data, outside pytest's /tmp/pytest-of-<user>.
+    """A new folder for embedded servers' data (mode 0711), outside pytest's /tmp/pytest-of-<user>.
 
-    Any pytest session that starts tightens that folder back to 0700, and an embedded server
-    started as root runs as crm_postgres, which must keep reaching its data folder.
+    An embedded server started as root runs as crm_postgres, which must be able to traverse the
+    folders above its data folder; the program never opens them itself, so the tests do: 0711
+    lets crm_postgres through but not list it. (pytest's own folder is 0700 and any pytest
+    session that starts tightens it back.)
     """
-    return Path(tempfile.mkdtemp(prefix=f"crm-test-{prefix}-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"crm-test-{prefix}-"))
+    os.chmod(folder, 0o711)
+    return folder
 
 
 @pytest.fixture

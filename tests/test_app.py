@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from crm import app, migrations
 from crm import config as config_file
 from crm.config import Config, DatabaseSettings
+from tests.e2e import REPO
 from tests.factories import DEFAULT_PASSWORD, make_employee
 from tests.scripted import CtrlD, ScriptedPrompts
 
@@ -146,3 +149,39 @@ def test_a_server_that_cannot_be_stopped_at_exit_is_one_line(capsys):
     runtime.server = Unstoppable()
     runtime.close()
     assert capsys.readouterr().out.strip() == "Cannot stop the embedded server; see /x/postgresql.log."
+
+
+@pytest.mark.parametrize("lost", ["data folder", "pgdata"])
+def test_an_embedded_config_whose_data_is_gone_says_so_and_makes_no_new_cluster(tmp_path, lost):
+    """`python -m main` (a real process) with a config naming an embedded database whose folder,
+    or the cluster in it, is gone: one line saying so, exit 2, and nothing created in its place."""
+    data_dir = tmp_path / "data"
+    if lost == "pgdata":
+        data_dir.mkdir(mode=0o700)
+        (data_dir / "postgresql.log").write_text("the old server's log\n")
+    settings = DatabaseSettings(
+        mode="embedded", name="epic_events", user="epic_events_app", password="S3cret-app-pw"
+    )
+    config = config_file.write(Config(database=settings, data_dir=data_dir, path=tmp_path / "crm.ini"))
+    result = subprocess.run(
+        [sys.executable, "-m", "main"],
+        cwd=REPO,
+        env=dict(os.environ, CRM_CONFIG=str(config)),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    said = (
+        f"The data folder {data_dir} is missing"
+        if lost == "data folder"
+        else f"The data folder {data_dir} has lost its database ({data_dir / 'pgdata'} is missing)"
+    )
+    assert result.stdout == f"{said}: restore it from a backup, or delete the config to start again.\n"
+    assert result.returncode == app.EXIT_UNAVAILABLE
+    assert "Traceback" not in result.stderr
+    if lost == "data folder":
+        assert not data_dir.exists()
+    else:
+        assert sorted(p.name for p in data_dir.iterdir()) == ["postgresql.log"]
+    assert config.exists()  # left for the user to restore the folder, or to delete

@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -23,15 +24,21 @@ import pytest
 from psycopg import sql
 
 from crm import setup
+from crm.db import Database, connect
 from crm.embedded import (
     SERVER_USER,
     SHARED_DATABASES,
     SOCKET_PATH_MAX,
+    DataFolderMissing,
     EmbeddedError,
     EmbeddedServer,
+    _ServerUser,
     binaries_major,
 )
+from crm.services import clients as service
+from tests.conftest import drop_database, fresh_database, wait_for_lock_waiters
 from tests.e2e import REPO
+from tests.factories import make_client, make_employee
 
 # A program instance in another process: start (or reuse), print the postmaster pid, then wait
 # for stdin to close and release.
@@ -41,25 +48,32 @@ from pathlib import Path
 from crm.embedded import EmbeddedServer
 
 server = EmbeddedServer(Path(sys.argv[1]))
-server.start()
+server.start()  # an existing cluster: never made here
 print(server._postmaster_info()[0], flush=True)
 sys.stdin.read()
 server.release()
 """
 
 
+BASE_MODE = 0o710  # the module's base folder: the server's user gets through by its group only
+
+
 @pytest.fixture(scope="module")
 def data_dir():
     """A data folder whose run/ socket path would be too long: the socket goes to /tmp.
 
-    (Outside pytest's /tmp/pytest-of-<user>, which any starting pytest session tightens back to
-    0700 — as root, the server runs as crm_postgres and must keep reaching its folder.)
+    Its base folder (outside pytest's /tmp/pytest-of-<user>, which any starting pytest session
+    tightens back to 0700) lets the server's user through by group only, BASE_MODE: as root the
+    server runs as crm_postgres, and the program must neither need nor add o+x there.
     """
     base = Path(tempfile.mkdtemp(prefix="crm-test-embedded-"))
+    if os.geteuid() == 0:
+        os.chown(base, 0, _ServerUser().gid)
+    os.chmod(base, BASE_MODE)
     path = base / ("d" * max(1, SOCKET_PATH_MAX - len(str(base)) - 20)) / "data"
     assert len(str(path / "run" / ".s.PGSQL.5432")) > SOCKET_PATH_MAX
     first = EmbeddedServer(path)
-    first.start()  # the module's one cold start (initdb + start)
+    first.start(create=True)  # the module's one cold start (initdb + start)
     first.release()  # stops it: every test starts from a server that is stopped
     yield path
     last = EmbeddedServer(path)
@@ -131,6 +145,8 @@ def test_cold_started_cluster_answers_queries_on_a_private_socket_only(data_dir,
     for folder in (data_dir, data_dir / "pgdata", Path(server.host)):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
         assert folder.stat().st_uid == owner
+    # and the folders above it are as they were: nothing opened for others
+    assert stat.S_IMODE(data_dir.parent.parent.stat().st_mode) == BASE_MODE
     assert (data_dir / "postgresql.log").stat().st_size > 0
     assert query(server, "SELECT datlocprovider, datlocale FROM pg_database WHERE datname = 'postgres'") == (
         "b",
@@ -343,7 +359,7 @@ def test_a_folder_holding_other_files_is_refused_and_left_alone(tmp_path):
     os.chmod(folder, 0o755)
     (folder / "letter.txt").write_text("dear customer")
     with pytest.raises(EmbeddedError, match="not empty and holds no CRM database"):
-        EmbeddedServer(folder).start()
+        EmbeddedServer(folder).start(create=True)  # as the wizard would
     assert stat.S_IMODE(folder.stat().st_mode) == 0o755
     assert sorted(p.name for p in folder.iterdir()) == ["letter.txt"]
 
@@ -382,3 +398,161 @@ def test_databases_made_on_the_server_survive_a_restart(servers):
     assert query(again, "SELECT current_database()", dbname=name) == (name,)
     with psycopg.connect(again.conninfo(), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+
+
+# The server log keeps no data values (issue 19, item 4) -----------------------------------------
+
+SECRET_EMAIL = "zoe.hidden-4471@client.test"
+SECRET_NAME = "Zoe Hiddenname"
+OLD_RELEASE_SETTINGS = "listen_addresses = ''\nunix_socket_permissions = 0700\n"
+
+
+def test_constraint_errors_are_logged_tersely_without_the_values(data_dir, servers):
+    """A duplicate e-mail (a race the service's own check cannot see) and a CHECK broken by
+    another writer reach postgresql.log as their one-line error, never with the e-mail or name
+    (no DETAIL, no failing row, no STATEMENT, no parameters) — on a cluster an older release
+    made (its crm_embedded.conf had no log settings) once this release has started it."""
+    (data_dir / "pgdata" / "crm_embedded.conf").write_text(OLD_RELEASE_SETTINGS)
+    server = servers()
+    server.start()
+    assert query(server, "SHOW log_error_verbosity") == ("terse",)
+    assert query(server, "SHOW log_min_error_statement") == ("panic",)
+    assert query(server, "SHOW log_parameter_max_length_on_error") == ("0",)
+    assert query(server, "SHOW log_parameter_max_length") == ("0",)
+    crm = fresh_database(server.conninfo(), "crm_log")
+    log = data_dir / "postgresql.log"
+    offset = log.stat().st_size
+    try:
+        with connect(crm.admin_dsn) as admin:
+            sales = make_employee(admin, "sales", "zoe_sales")
+        db = Database(connect(crm.app_dsn))
+        other = psycopg.connect(crm.admin_dsn)  # another program's open transaction
+        try:
+            make_client(other, sales.id, SECRET_NAME, email=SECRET_EMAIL)
+            outcome: list[BaseException] = []
+
+            def create() -> None:
+                fields = service.ClientFields(SECRET_NAME, SECRET_EMAIL, "+33 1 23 45 67 89", "Hidden SA")
+                try:
+                    service.create_client(db, sales, fields)
+                except BaseException as error:  # noqa: BLE001 — asserted below
+                    outcome.append(error)
+
+            worker = threading.Thread(target=create)
+            worker.start()
+            with connect(crm.admin_dsn) as watcher:
+                wait_for_lock_waiters(watcher, 1)  # its INSERT waits on the other's e-mail
+            other.commit()
+            worker.join(timeout=30)
+            assert [str(error) for error in outcome] == [service.EMAIL_TAKEN]
+
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction(sales.id):
+                db.conn.execute("SET LOCAL log_error_verbosity = verbose")  # cannot undo it
+            with pytest.raises(psycopg.errors.CheckViolation):
+                with db.transaction(sales.id):
+                    too_long = ("9" * 41, SECRET_EMAIL)
+                    db.conn.execute("UPDATE clients SET phone = %s WHERE email = %s", too_long)
+        finally:
+            other.close()
+            db.close()
+        deadline = time.monotonic() + 10
+        while True:
+            written = log.read_bytes()[offset:].decode(errors="replace")
+            if "clients_phone_check" in written or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+    finally:
+        drop_database(server.conninfo(), crm)
+    assert 'ERROR:  duplicate key value violates unique constraint "clients_email_key"' in written
+    assert 'ERROR:  new row for relation "clients" violates check constraint "clients_phone_check"' in written
+    for value in (SECRET_EMAIL, SECRET_EMAIL.split("@")[0], SECRET_NAME, "Hidden SA", "9" * 41):
+        assert value.lower() not in written.lower(), value
+    assert "DETAIL:" not in written and "STATEMENT:" not in written
+
+
+# Folders above the data folder are never opened (issue 19, item 5) ------------------------------
+
+
+def require_root() -> None:
+    """These tests are about root installs: skip elsewhere, but never in CI."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the embedded server's root-install tests as root")
+        pytest.skip("needs root: the server then runs as crm_postgres")
+
+
+def test_a_data_folder_the_server_user_cannot_reach_is_refused_and_no_mode_changes(embedded_tmp):
+    require_root()
+    closed = embedded_tmp / "closed"
+    inner = closed / "inner"
+    inner.mkdir(parents=True)
+    os.chmod(closed, 0o700)
+    os.chmod(inner, 0o750)  # root's group, not crm_postgres's
+    with pytest.raises(EmbeddedError) as caught:
+        EmbeddedServer(inner / "data").start(create=True)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert f"{SERVER_USER!r} cannot reach the data folder {inner / 'data'}" in message
+    assert f"{closed} (mode 0700), {inner} (mode 0750)" in message
+    assert f"chmod o+x {closed} {inner}" in message
+    assert stat.S_IMODE(closed.stat().st_mode) == 0o700
+    assert stat.S_IMODE(inner.stat().st_mode) == 0o750
+    assert list(inner.iterdir()) == []  # nothing made
+
+
+def test_a_cluster_whose_parent_folder_was_closed_since_is_refused_until_it_is_opened(data_dir, servers):
+    require_root()
+    base = data_dir.parent.parent
+    os.chmod(base, 0o700)
+    try:
+        with pytest.raises(EmbeddedError, match=rf"{base} \(mode 0700\) does not let it through"):
+            servers().start()
+        assert stat.S_IMODE(base.stat().st_mode) == 0o700
+    finally:
+        os.chmod(base, BASE_MODE)
+    server = servers()
+    server.start()
+    assert query(server, "SELECT 1") == (1,)
+
+
+def test_the_binaries_are_checked_the_same_way(embedded_tmp):
+    require_root()
+    closed = embedded_tmp / "venv"
+    closed.mkdir(mode=0o700)
+    os.chmod(closed, 0o700)
+    blocked = rf"cannot reach the PostgreSQL binaries .*{closed} \(mode 0700\)"
+    with pytest.raises(EmbeddedError, match=blocked):
+        _ServerUser().check_reachable(closed / "bin" / "postgres", "the PostgreSQL binaries")
+    assert stat.S_IMODE(closed.stat().st_mode) == 0o700
+
+
+# A missing data folder is never replaced by a new cluster (issue 19, item 6) ---------------------
+
+RESTORE = "restore it from a backup, or delete the config to start again."
+
+
+def test_a_missing_data_folder_is_reported_and_not_made_again(tmp_path):
+    gone = tmp_path / "gone" / "data"
+    with pytest.raises(DataFolderMissing) as caught:
+        EmbeddedServer(gone).start()
+    assert str(caught.value) == f"The data folder {gone} is missing: {RESTORE}"
+    assert not (tmp_path / "gone").exists()
+
+
+def test_a_data_folder_whose_cluster_is_gone_is_reported_and_not_reinitialised(data_dir, servers):
+    pgdata, away = data_dir / "pgdata", data_dir.parent / "pgdata.moved-away"
+    before = sorted(p.name for p in data_dir.iterdir())
+    pgdata.rename(away)
+    try:
+        with pytest.raises(DataFolderMissing) as caught:
+            servers().start()
+        assert str(caught.value) == (
+            f"The data folder {data_dir} has lost its database ({pgdata} is missing): {RESTORE}"
+        )
+        assert not pgdata.exists() and not (data_dir / "pgdata.init").exists()
+        assert sorted(p.name for p in data_dir.iterdir()) == [n for n in before if n != "pgdata"]
+    finally:
+        away.rename(pgdata)
+    server = servers()  # restored from the "backup": the same cluster starts again
+    server.start()
+    assert query(server, "SELECT 1") == (1,)

@@ -158,12 +158,19 @@ def test_rerun_on_an_existing_crm_database_keeps_its_employees(tmp_path, admin_d
 
 def test_embedded_mode_starts_a_private_server_and_writes_a_safe_config(tmp_path, embedded_tmp, capsys):
     path, data_dir = tmp_path / "crm.ini", embedded_tmp / "data"
+    occupied = embedded_tmp / "documents"  # a folder the server refuses: asked again
+    occupied.mkdir()
+    (occupied / "letter.txt").write_text("dear customer")
     runtime = Runtime()
     try:
-        prompts = ScriptedPrompts(["Embedded", str(data_dir), None] + MANAGER)
-        config = run_wizard(prompts, path, runtime.start_embedded)
+        prompts = ScriptedPrompts(["Embedded", str(occupied), "Try again", str(data_dir), None] + MANAGER)
+        config = run_wizard(prompts, path, runtime.create_embedded)
         assert config is not None
-        assert "Configuration written" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert f"The data folder {occupied} is not empty and holds no CRM database" in out
+        assert "Configuration written" in out
+        assert prompts.messages.count("Data folder:") == 2
+        assert sorted(p.name for p in occupied.iterdir()) == ["letter.txt"]
 
         # the config: 0600, embedded, the application role's password and no other
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -208,7 +215,7 @@ def test_a_wrong_superuser_password_is_refused_and_leaves_nothing_behind(tmp_pat
     # A superuser with a password on an embedded server, whose socket asks every role but
     # `postgres` for its password (the machine's own server trusts everyone on 127.0.0.1).
     server = EmbeddedServer(embedded_tmp / "pg")
-    server.start()
+    server.start(create=True)
     try:
         right, wrong = "the-right-superuser-password", "not-the-password-at-all"
         with connect(server.conninfo()) as conn:

@@ -58,6 +58,23 @@ def _ask_server(prompts: Prompts) -> tuple[str, DatabaseSettings]:
         return admin, DatabaseSettings(mode=SERVER, name="", user="", password="", host=host, port=port)
 
 
+def _ask_data_folder(
+    prompts: Prompts, start_embedded: Callable[[Path], str], default: Path
+) -> tuple[Path, str]:
+    """Ask for the embedded server's data folder until its server starts there."""
+    while True:
+        data_dir = ask(
+            prompts, "Data folder:", lambda s: Path(validation.name(s, "Folder")).absolute(), str(default)
+        )
+        try:
+            return data_dir, start_embedded(data_dir)
+        except CRMError as error:  # e.g. a folder above it that the server's user cannot reach
+            print(error)
+            if not prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
+                raise WizardCancelled from None
+            default = data_dir
+
+
 def _ask_database_name(prompts: Prompts, admin: str) -> tuple[str, setup.DatabaseState]:
     """Ask for a database name until it is valid and usable (absent, empty or this CRM's)."""
     while True:
@@ -85,7 +102,8 @@ def run_wizard(
 ) -> Config | None:
     """Set up the database and write the config at `path`; None when cancelled.
 
-    start_embedded(data_dir) starts the embedded server and returns its superuser conninfo.
+    start_embedded(data_dir) starts the embedded server, making its cluster the first time, and
+    returns its superuser conninfo.
     """
     print("Welcome to Epic Events CRM. No configuration was found: let's set up the database.")
     try:
@@ -98,13 +116,7 @@ def run_wizard(
         )
         data_dir = path.parent / config_file.DEFAULT_DATA_DIR
         if mode == EMBEDDED:
-            data_dir = ask(
-                prompts,
-                "Data folder:",
-                lambda s: Path(validation.name(s, "Folder")).absolute(),
-                str(data_dir),
-            )
-            admin = start_embedded(data_dir)
+            data_dir, admin = _ask_data_folder(prompts, start_embedded, data_dir)
             settings = DatabaseSettings(mode=EMBEDDED, name="", user="", password="")
         else:
             admin, settings = _ask_server(prompts)
