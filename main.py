@@ -1,8 +1,8 @@
-"""Entry point: `python -m main` runs the Epic Events CRM."""
+"""Entry point: `python -m main` runs the Epic Events CRM (the menus, or one command)."""
 
 import sys
 
-from crm.app import main
+from crm.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

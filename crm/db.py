@@ -73,5 +73,13 @@ class Database:
                 self.conn.execute("SELECT set_config('crm.employee_id', %s, true)", (str(actor_id),))
             yield self.conn
 
+    @contextmanager
+    def snapshot(self) -> Iterator[psycopg.Connection]:
+        """A read-only transaction seeing one consistent snapshot (for reading a long list in
+        pages: nothing committed meanwhile moves a row from one page to another)."""
+        with self.conn.transaction():
+            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield self.conn
+
     def close(self) -> None:
         self.conn.close()

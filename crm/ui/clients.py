@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from crm import permissions, validation
-from crm.models import Client, ClientFields, Team
+from crm.models import Client, ClientFields, Contract, Team
 from crm.permissions import Action
 from crm.services import clients as service
 from crm.services import contracts as contract_service
@@ -19,8 +19,8 @@ LIST_HEADERS = CLIENT_HEADERS
 CONTRACT_HEADERS = ("Contract", "Total", "Remaining", "Signed", "Created")
 
 
-def show_client(session: Session, client: Client) -> None:
-    """One client in detail, with their latest contracts."""
+def print_client(client: Client, contracts: Sequence[Contract]) -> None:
+    """One client in detail, with their latest contracts (shared with the commands)."""
     show_record(
         f"Client {client.id}",
         [
@@ -33,13 +33,17 @@ def show_client(session: Session, client: Client) -> None:
             ("Last contact", client.updated_at),
         ],
     )
-    contracts = session.run(contract_service.list_client_contracts, client.id, 0, PAGE_SIZE)
     print("Contracts (newest first):")
     show_table(
         CONTRACT_HEADERS,
         [(c.id, c.total_amount, c.remaining_amount, c.is_signed, c.created_at) for c in contracts],
         empty="  No contract yet.",
     )
+
+
+def show_client(session: Session, client: Client) -> None:
+    """One client in detail, with their latest contracts."""
+    print_client(client, session.run(contract_service.list_client_contracts, client.id, 0, PAGE_SIZE))
 
 
 def _browse(session: Session, title: str, fetch: Callable[[int, int], Sequence[Client]]) -> None:

@@ -1,0 +1,178 @@
+"""What a command needs around it: the config, the database, the logged-in employee, and the
+password before a write.
+
+A command opens the database like the menus do (the embedded server started on demand, pending
+migrations applied where the program may) and reads its session from the session file
+(crm.cli.tokens). Each command reads the employee again through the session, so a deactivation,
+a team change or a new password is seen at once.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from crm.errors import AuthenticationError, ConfigError, CRMError, DatabaseUnavailable, ValidationError
+from crm.models import Employee
+from crm.services.backend import DirectBackend, utc_now
+from crm.services.sessions import SessionEnded
+
+NOT_LOGGED_IN = "Not logged in: run `python -m main login`."
+SESSION_EXPIRED = "Session expired: run `python -m main login`."
+NEED_PASSWORD = (
+    "This command saves: type your password at a terminal, or give it on standard input with "
+    "--password-stdin."
+)
+
+
+class SessionMissing(AuthenticationError):
+    """No session to use (never logged in, logged out, or the session has ended)."""
+
+
+def _now() -> datetime:
+    """The commands' clock (tests move it by replacing utc_now here)."""
+    return utc_now()
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+@dataclass
+class CommandContext:
+    """Opened lazily: a command that needs no database (help, --version) costs nothing."""
+
+    password_stdin: bool = False
+    _runtime: object = None
+    _backend: DirectBackend | None = None
+    _config: object = None
+    _stdin_lines: list[str] = field(default_factory=list)
+
+    # The config and the database ----------------------------------------------------------------
+
+    @property
+    def config(self):  # noqa: ANN201 — crm.config.Config (imported lazily)
+        if self._config is None:
+            from crm import config as config_file
+            from crm import monitoring
+
+            path = config_file.config_path()
+            if not path.exists():
+                raise ConfigError(
+                    f"No configuration at {path}: run `python -m main` once to set up the database "
+                    "(or set CRM_CONFIG)."
+                )
+            self._config = config_file.load(path)
+            monitoring.init(self._config)
+        return self._config
+
+    @property
+    def backend(self) -> DirectBackend:
+        """The services, on this program's database connection (opened on first use)."""
+        if self._backend is None:
+            from crm.app import Runtime
+
+            config = self.config
+            runtime = Runtime()
+            self._runtime = runtime
+            try:
+                db = runtime.open(config)
+            except (ConfigError, DatabaseUnavailable):
+                raise
+            except CRMError as error:
+                raise DatabaseUnavailable(str(error)) from None
+            self._backend = DirectBackend(
+                db, face="commands", policy=config.session_policy(idle_lock_of_its_own=False), clock=_now
+            )
+        return self._backend
+
+    def close(self) -> None:
+        """Release the connection and the embedded server."""
+        if self._runtime is not None:
+            self._runtime.close()  # type: ignore[attr-defined]
+            self._runtime = None
+
+    # The session -------------------------------------------------------------------------------
+
+    def employee(self) -> Employee:
+        """The logged-in employee, as the database has them now."""
+        from crm.cli import tokens
+
+        token = tokens.read(self.config.path)
+        if token is None:
+            raise SessionMissing(NOT_LOGGED_IN)
+        backend = self.backend
+        backend.token = token
+        try:
+            return backend.current()
+        except SessionEnded as ended:
+            tokens.remove(self.config.path)
+            reason = SESSION_EXPIRED if ended.reason in ("expired", "unknown", "logout") else str(ended)
+            raise SessionMissing(reason) from None
+
+    # Passwords ---------------------------------------------------------------------------------
+
+    def read_secret(self, prompt: str) -> str:
+        """A password: the next line of standard input with --password-stdin, else asked (masked)
+        at the terminal. Never an argument or an environment variable."""
+        if self.password_stdin:
+            line = sys.stdin.readline()
+            if not line:
+                raise AuthenticationError("--password-stdin: no password on standard input.")
+            return line.rstrip("\r\n")
+        if not stdin_is_terminal():
+            raise AuthenticationError(NEED_PASSWORD)
+        return getpass.getpass(prompt)
+
+    def confirm_write(self, actor: Employee) -> Employee:
+        """Proof of a recent password before a write: none needed within [security] reauth_minutes
+        of the last one typed in this session; else the password (a wrong one counts as a failed
+        login). With --password-stdin the first line is always read and checked, so a script
+        behaves the same inside and outside that window. The actor as they are now."""
+        from crm.services import auth, sessions
+
+        backend = self.backend
+        recent = sessions.recently_confirmed(backend.db, backend.token or "", backend.policy, backend.clock())
+        if recent and not self.password_stdin:  # a password given on standard input is checked
+            return actor
+        password = self.read_secret(f"Password for {actor.username}: ")
+        if not password:
+            raise AuthenticationError("No password typed; nothing was saved.")
+        try:
+            return backend.confirm_password(password)
+        except auth.AccountLocked:
+            self.forget_session()
+            raise
+
+    def new_password(self, username: str, from_stdin: bool) -> str:
+        """A new password that meets the policy: the next line of standard input, or typed twice."""
+        from crm.services.employees import check_password_policy
+
+        if from_stdin:
+            line = sys.stdin.readline()
+            if not line:
+                raise ValidationError("--new-password-stdin: no new password on standard input.")
+            password = line.rstrip("\r\n")
+            check_password_policy(password, username)
+            return password
+        if not stdin_is_terminal():
+            raise ValidationError(
+                "Type the new password at a terminal, or give it with --new-password-stdin."
+            )
+        while True:
+            password = getpass.getpass("New password: ")
+            try:
+                check_password_policy(password, username)
+            except ValidationError as error:
+                print(error, file=sys.stderr)
+                continue
+            if getpass.getpass("New password again: ") == password:
+                return password
+            print("The two passwords differ; try again.", file=sys.stderr)
+
+    def forget_session(self) -> None:
+        from crm.cli import tokens
+
+        tokens.remove(self.config.path)

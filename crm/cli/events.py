@@ -1,0 +1,296 @@
+"""`event …` commands: list, show, create, update, assign support.
+
+Dates are typed `YYYY-MM-DD HH:MM` in the company's time zone (as in the menus: $TZ, else the
+system's), or as ISO 8601 with an offset (`2027-06-04T13:00+02:00`); JSON gives them back in
+ISO 8601 with their offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, tzinfo
+
+import click
+
+from crm import permissions, validation
+from crm.cli.common import format_options, list_options, one_of, pass_context, password_option, show_list
+from crm.cli.context import CommandContext
+from crm.cli.output import Table, note, write_one
+from crm.errors import StaleRecord, ValidationError
+from crm.models import Event, EventFields
+from crm.permissions import Action
+from crm.services import events as service
+from crm.ui.events import LIST_HEADERS, event_row, local_zone, show_event
+
+
+def _table(tz: tzinfo) -> Table:
+    return Table(LIST_HEADERS, lambda event: event_row(event, tz))
+
+
+def parse_moment(value: str, tz: tzinfo, what: str) -> datetime:
+    """A date-time typed as in the menus (in tz), or ISO 8601 with an offset."""
+    text = value.strip()
+    if "T" in text:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(
+                f"{what} must look like 2027-06-04 13:00, or 2027-06-04T13:00+02:00."
+            ) from None
+        if moment.tzinfo is None:
+            raise ValidationError(f"{what}: an ISO 8601 date-time needs its offset (2027-06-04T13:00+02:00).")
+        if not validation.YEAR_MIN <= moment.year <= validation.YEAR_MAX:
+            raise ValidationError(
+                f"{what} must be in the years {validation.YEAR_MIN} to {validation.YEAR_MAX}."
+            )
+        return moment
+    return validation.moment(text, tz, what)
+
+
+@click.group()
+def event() -> None:
+    """Events: list, show, create (sales), update (management, the assigned support), assign support."""
+
+
+@event.command("list")
+@click.option("--mine", is_flag=True, help="Only the events you support (upcoming first).")
+@click.option("--no-support", is_flag=True, help="Only events without a support employee (upcoming first).")
+@click.option(
+    "--support", "support_id", type=click.IntRange(min=1), metavar="ID", help="Only this support employee's."
+)
+@click.option("--search", metavar="TEXT", help="Name or client contains TEXT (any case, any accents).")
+@list_options
+@pass_context
+def list_events(
+    ctx: CommandContext,
+    mine: bool,
+    no_support: bool,
+    support_id: int | None,
+    search: str | None,
+    page: int,
+    page_size: int,
+    every: bool,
+    fmt: str,
+    excel: bool,
+) -> None:
+    """Events, newest first (filters: upcoming first, then past ones).
+
+    \b
+    Examples:
+      python -m main event list --mine
+      python -m main event list --no-support --format json
+    """
+    actor = ctx.employee()
+    backend = ctx.backend
+    now = datetime.now(UTC)
+    chosen = one_of(mine=mine, no_support=no_support, support=support_id, search=search)
+    if chosen == "mine":
+        fetch = lambda o, n: backend.act(actor, service.my_events, now, o, n)  # noqa: E731
+    elif chosen == "no_support":
+        fetch = lambda o, n: backend.run(service.events_without_support, o, n, now)  # noqa: E731
+    elif chosen == "support":
+        fetch = lambda o, n: backend.run(service.events_of, support_id, now, o, n)  # noqa: E731
+    elif chosen == "search":
+        fetch = lambda o, n: backend.run(service.search_events, search, o, n)  # noqa: E731
+    else:
+        fetch = lambda o, n: backend.run(service.list_events, o, n)  # noqa: E731
+    tz = local_zone()
+    show_list(
+        ctx, fetch, Event, _table(tz), page=page, page_size=page_size, every=every, fmt=fmt, excel=excel
+    )
+
+
+@event.command("show")
+@click.argument("event_id", type=click.IntRange(min=1), metavar="ID")
+@format_options
+@pass_context
+def show(ctx: CommandContext, event_id: int, fmt: str, excel: bool) -> None:
+    """One event: its client and how to reach them, contract, support contact."""
+    ctx.employee()
+    found = ctx.backend.run(service.get_event, event_id)
+    write_one(found, fmt, lambda: show_event(found, local_zone()), excel=excel)
+
+
+@event.command("create")
+@click.option(
+    "--contract",
+    "contract_id",
+    required=True,
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="A signed contract of your client.",
+)
+@click.option("--name", required=True, help="Event name.")
+@click.option("--start", required=True, help='Start, "2027-06-04 13:00" (company time zone) or ISO 8601.')
+@click.option("--end", required=True, help="End, as --start.")
+@click.option("--location", default="", help="Where.")
+@click.option("--attendees", default=0, type=click.IntRange(min=0), help="Expected attendees.")
+@click.option("--notes", default="", help="Notes.")
+@click.option("--contact", help="Client contact details (default: the client's name, e-mail and phone).")
+@password_option
+@format_options
+@pass_context
+def create(
+    ctx: CommandContext,
+    contract_id: int,
+    name: str,
+    start: str,
+    end: str,
+    location: str,
+    attendees: int,
+    notes: str,
+    contact: str | None,
+    password_stdin: bool,
+    fmt: str,
+    excel: bool,
+) -> None:
+    """Create the event of a signed contract of your client (sales).
+
+    \b
+    Example:
+      python -m main event create --contract 31 --name "John Ouick Wedding" \\
+          --start "2027-06-04 13:00" --end "2027-06-05 02:00" --attendees 75 \\
+          --location "53 Rue du Château, 41120 Candé-sur-Beuvron"
+    """
+    ctx.password_stdin = password_stdin
+    actor = ctx.employee()
+    waiting = ctx.backend.act(actor, service.contract_for_new_event, contract_id)
+    tz = local_zone()
+    if contact is None:
+        contact = ", ".join(p for p in (waiting.client_name, waiting.client_email, waiting.client_phone) if p)
+    fields = EventFields(
+        name=validation.name(name, "Event name"),
+        client_contact=validation.text(contact, "Client contact"),
+        starts_at=parse_moment(start, tz, "Start"),
+        ends_at=parse_moment(end, tz, "End"),
+        location=validation.text(location, "Location"),
+        attendees=attendees,
+        notes=validation.text(notes, "Notes", validation.NOTES_MAX, multiline=True),
+    )
+    now = datetime.now(UTC)
+    service.clean_fields(fields, now)
+    actor = ctx.confirm_write(actor)
+    saved = ctx.backend.act(actor, service.create_event, contract_id, fields, now)
+    write_one(saved, fmt, lambda: show_event(saved, tz), excel=excel)
+    note(f"Event {saved.id} created for contract {contract_id}; it awaits a support employee.")
+
+
+@event.command("update")
+@click.argument("event_id", type=click.IntRange(min=1), metavar="ID")
+@click.option("--name", help="New name.")
+@click.option("--start", help='New start, "2027-06-04 13:00" or ISO 8601.')
+@click.option("--end", help="New end.")
+@click.option("--location", help="New location.")
+@click.option("--attendees", type=click.IntRange(min=0), help="New number of attendees.")
+@click.option("--notes", help="New notes (they replace the old ones).")
+@click.option("--contact", help="New client contact details.")
+@click.option(
+    "--version",
+    "version",
+    type=click.IntRange(min=1),
+    help="Refuse if the event is no longer at this version.",
+)
+@password_option
+@format_options
+@pass_context
+def update(
+    ctx: CommandContext,
+    event_id: int,
+    name: str | None,
+    start: str | None,
+    end: str | None,
+    location: str | None,
+    attendees: int | None,
+    notes: str | None,
+    contact: str | None,
+    version: int | None,
+    password_stdin: bool,
+    fmt: str,
+    excel: bool,
+) -> None:
+    """Update an event (management; support: the events assigned to them). Only the options given
+    change."""
+    ctx.password_stdin = password_stdin
+    actor = ctx.employee()
+    current = ctx.backend.run(service.get_event, event_id)
+    permissions.require(actor, Action.UPDATE_EVENT, owner_id=current.support_contact_id)
+    if version is not None and version != current.version:
+        raise StaleRecord(
+            f"Event {event_id} is at version {current.version}, not {version}: reload and try again."
+        )
+    tz = local_zone()
+    kept = EventFields(
+        current.name,
+        current.client_contact,
+        current.starts_at,
+        current.ends_at,
+        current.location,
+        current.attendees,
+        current.notes,
+    )
+    fields = replace(
+        kept,
+        **{
+            key: value
+            for key, value in {
+                "name": None if name is None else validation.name(name, "Event name"),
+                "client_contact": None if contact is None else validation.text(contact, "Client contact"),
+                "starts_at": None if start is None else parse_moment(start, tz, "Start"),
+                "ends_at": None if end is None else parse_moment(end, tz, "End"),
+                "location": None if location is None else validation.text(location, "Location"),
+                "attendees": attendees,
+                "notes": None
+                if notes is None
+                else validation.text(notes, "Notes", validation.NOTES_MAX, multiline=True),
+            }.items()
+            if value is not None
+        },
+    )
+    if fields == kept:
+        note("Nothing changed.")
+        return
+    now = datetime.now(UTC)
+    service.clean_fields(fields, now, previous_start=current.starts_at)
+    actor = ctx.confirm_write(actor)
+    saved = ctx.backend.act(actor, service.update_event, event_id, current.version, fields, now)
+    write_one(saved, fmt, lambda: show_event(saved, tz), excel=excel)
+    note(f"Event {saved.id} saved (version {saved.version}).")
+
+
+@event.command("assign")
+@click.argument("event_id", type=click.IntRange(min=1), metavar="ID")
+@click.option(
+    "--support",
+    "support_id",
+    required=True,
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="An active support employee.",
+)
+@click.option(
+    "--version",
+    "version",
+    type=click.IntRange(min=1),
+    help="Refuse if the event is no longer at this version.",
+)
+@password_option
+@format_options
+@pass_context
+def assign(
+    ctx: CommandContext,
+    event_id: int,
+    support_id: int,
+    version: int | None,
+    password_stdin: bool,
+    fmt: str,
+    excel: bool,
+) -> None:
+    """Assign (or change) the support employee of an event (management)."""
+    ctx.password_stdin = password_stdin
+    actor = ctx.employee()
+    permissions.require(actor, Action.ASSIGN_SUPPORT)
+    current = ctx.backend.run(service.get_event, event_id)
+    actor = ctx.confirm_write(actor)
+    saved = ctx.backend.act(actor, service.assign_support, event_id, version or current.version, support_id)
+    write_one(saved, fmt, lambda: show_event(saved, local_zone()), excel=excel)
+    note(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
