@@ -118,6 +118,13 @@ def printable(value: str, what: str, allow_newlines: bool = False) -> str:
     return value
 
 
+def text_rule(what: str, *, shown: bool = False, multiline: bool = False) -> str:
+    """The database's text rule for a field as one line (sql/0010_text_rules.sql constraints)."""
+    kept = " (tabs and line breaks are kept)" if multiline else ""
+    visible = " and must show at least one visible character" if shown else ""
+    return f"{what} cannot contain control or invisible characters{kept}{visible}."
+
+
 def has_visible_character(value: str) -> bool:
     """Whether the text shows at least one letter, digit, punctuation mark or symbol."""
     return any(

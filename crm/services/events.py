@@ -55,6 +55,10 @@ _RULE_MESSAGES = {
     "events_location_check": f"Location has at most {validation.TEXT_MAX} characters.",
     "events_attendees_check": validation.whole_number_rule("Attendees"),
     "events_notes_check": f"Notes have at most {validation.NOTES_MAX} characters.",
+    "events_name_text": validation.text_rule("The event name", shown=True),
+    "events_client_contact_text": validation.text_rule("Client contact"),
+    "events_location_text": validation.text_rule("Location"),
+    "events_notes_text": validation.text_rule("Notes", multiline=True),
 }
 
 
