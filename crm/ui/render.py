@@ -6,11 +6,14 @@ Plain print() so tests capture it; nothing here touches the database directly: l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
+from crm import validation
 from crm.ui.prompts import Prompts
 
 T = TypeVar("T")
@@ -36,11 +39,93 @@ def local_day(value: datetime, tz: tzinfo | None = None) -> str:
 
 def clear_screen() -> None:
     """Wipe the terminal and its scrollback (a session that ended while idle leaves nothing to read)."""
-    import sys
+    out = getattr(sys.stdout, "terminal", sys.stdout)  # the terminal itself, under visible_output()
+    if out.isatty():
+        out.write("\x1b[H\x1b[2J\x1b[3J")
+        out.flush()
 
-    if sys.stdout.isatty():
-        sys.stdout.write("\x1b[H\x1b[2J\x1b[3J")
-        sys.stdout.flush()
+
+def _picture(c: str) -> str:
+    """How one unsafe character is shown: C0 as its control picture (ESC as ␛), DEL as ␡, anything
+    else (C1, bidi controls, zero-width characters) as its code point, <U+202E>."""
+    code = ord(c)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return f"<U+{code:04X}>"
+
+
+def visible(text: str, *, multiline: bool = False) -> str:
+    """Text made safe for a terminal, whatever the database holds: every character the text rule
+    refuses (crm/validation.py unsafe_characters: control, escape, bidi and zero-width characters)
+    is shown as a visible stand-in (_picture), so no value can move the cursor, change colours,
+    retitle the window or reorder what is around it. multiline keeps tab and line feed."""
+    if text.isascii() and text.isprintable():
+        return text
+    unsafe = {i for i, _kind in validation.unsafe_characters(text, allow_newlines=multiline)}
+    if not unsafe:
+        return text
+    return "".join(_picture(c) if i in unsafe else c for i, c in enumerate(text))
+
+
+class VisibleStream:
+    """A text stream that shows control and invisible characters (visible) before they reach the
+    terminal; `terminal` is the stream underneath, for the program's own escape sequences."""
+
+    def __init__(self, terminal: TextIO) -> None:
+        self.terminal = terminal
+
+    def write(self, text: str) -> int:
+        self.terminal.write(visible(text, multiline=True))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, encoding... as the terminal's
+        return getattr(self.terminal, name)
+
+
+@contextmanager
+def visible_output() -> Iterator[None]:
+    """Everything print()ed inside goes through VisibleStream: the messages that name records
+    ("Client 7 (…) created") are as safe as the tables. Prompts draw through prompt_toolkit's own
+    output (made at the login prompt, before this), which VisiblePrompts feeds safe text."""
+    previous = sys.stdout
+    sys.stdout = VisibleStream(previous)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout = previous
+
+
+class VisiblePrompts:
+    """Prompts whose questions, default values and choices are shown through visible(). A default
+    shown changed and kept with Enter is given back as it was stored, so the form's parser (not
+    the display) decides about it: a stored ESC is refused, never silently rewritten."""
+
+    def __init__(self, prompts: Prompts) -> None:
+        self.inner = prompts
+
+    @property
+    def idle_timeout(self) -> float | None:
+        return self.inner.idle_timeout
+
+    @idle_timeout.setter
+    def idle_timeout(self, seconds: float | None) -> None:
+        self.inner.idle_timeout = seconds
+
+    def text(self, message: str, default: str = "") -> str:
+        shown = visible(default)
+        answer = self.inner.text(visible(message), shown)
+        return default if answer == shown else answer
+
+    def password(self, message: str) -> str:
+        return self.inner.password(visible(message))
+
+    def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
+        return self.inner.choose(visible(message), [(visible(title), value) for title, value in choices])
+
+    def confirm(self, message: str, default: bool = False) -> bool:
+        return self.inner.confirm(visible(message), default)
 
 
 def short(text: str, width: int) -> str:
@@ -48,8 +133,9 @@ def short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def cell(value: Any) -> str:
-    """How one value is shown: local dates to the minute, money with 2 decimals, none as '—'."""
+def cell(value: Any, *, multiline: bool = False) -> str:
+    """How one value is shown: local dates to the minute, money with 2 decimals, none as '—', text
+    through visible() (a table cell is one line: a line feed shows as ␊)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
@@ -58,7 +144,7 @@ def cell(value: Any) -> str:
         return f"{value:,.2f}"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return visible(str(value), multiline=multiline)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
@@ -79,7 +165,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | No
 def terminal_width() -> int | None:
     """The terminal's width in columns, or None when the output is not a terminal."""
     import shutil
-    import sys
 
     if not sys.stdout.isatty():
         return None
@@ -140,11 +225,11 @@ def show_table(
 
 
 def show_record(title: str, fields: Sequence[tuple[str, Any]]) -> None:
-    """One record as 'label: value' lines."""
-    print(title)
+    """One record as 'label: value' lines (a value's own lines, like notes, kept)."""
+    print(visible(title))
     width = max(len(label) for label, _ in fields)
     for label, value in fields:
-        print(f"  {label.ljust(width)}  {cell(value)}")
+        print(f"  {label.ljust(width)}  {cell(value, multiline=True)}")
 
 
 def browse(
@@ -170,7 +255,7 @@ def browse(
         more = len(items) > page_size
         items = items[:page_size]
         page = offset // page_size + 1
-        print(f"{title} — page {page}{'' if more else ' (last)'}")
+        print(f"{visible(title)} — page {page}{'' if more else ' (last)'}")
         show_table(headers, [to_row(item) for item in items])
         if not more and offset == 0:
             return

@@ -15,7 +15,7 @@ from crm.models import Employee
 from crm.repositories.employees import EmployeeRepository
 from crm.services import auth
 from crm.ui.prompts import Prompts, PromptTimedOut, ask
-from crm.ui.render import browse, clear_screen
+from crm.ui.render import VisiblePrompts, browse, clear_screen
 
 T = TypeVar("T")
 
@@ -85,7 +85,8 @@ class Session:
     def __post_init__(self) -> None:
         self.last_activity = self.clock()
         self._own_prompts = self.prompts  # the lock's password question must not lock again
-        self.prompts = LockWhenIdle(self.prompts, self.lock)
+        # Questions, defaults and choices name records: shown safely whatever the database holds.
+        self.prompts = LockWhenIdle(VisiblePrompts(self.prompts), self.lock)
 
     def touch(self) -> None:
         """Called after every answer (menus, forms, list pages): re-check an idle session, reload
