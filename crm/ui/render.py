@@ -147,19 +147,70 @@ def cell(value: Any, *, multiline: bool = False) -> str:
     return visible(str(value), multiline=multiline)
 
 
+# How a column gives way when a table is too wide for the terminal.
+WHOLE = "whole"  # ids, numbers, amounts, dates, phones: never cut (dropped only if droppable)
+NAME = "name"  # what the record is called: cut last, down to its least width
+TEXT = "text"  # free text: cut first, down to its least width
+GAP = 2  # tabulate's "simple" format: two spaces between columns
+PAD = 2  # tabulate's MIN_PADDING: a column is at least its header plus 2
+
+
+class Column(str):
+    """A column header that also says how the column gives way when the table is too wide:
+    its kind (WHOLE, NAME, TEXT), the narrowest it is cut to (least; 0: its header, and at
+    least 8 for text, 12 for a name), the widest it ever gets (most; 0: no limit), and drop:
+    0 never dropped, else dropped in that order (1 first) once cutting is not enough.
+    A plain str header is a Column of inferred kind."""
+
+    kind: str
+    least: int
+    most: int
+    drop: int
+
+    def __new__(
+        cls, header: str, kind: str = TEXT, *, least: int = 0, most: int = 0, drop: int = 0
+    ) -> Column:
+        column = super().__new__(cls, header)
+        column.kind, column.least, column.most, column.drop = kind, least, most, drop
+        return column
+
+
+class Columns(tuple):
+    """A table's columns, and where the whole record is ("Show a client gives the whole
+    record"), said under a table whose columns were cut or left out."""
+
+    show: str
+
+    def __new__(cls, *columns: Column | str, show: str = "Show … gives the whole record") -> Columns:
+        spec = super().__new__(cls, columns)
+        spec.show = show
+        return spec
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
-    """A text table of rows, its widest columns shortened (…) to fit `width` columns.
+    """A text table of rows that fits in `width` columns (see fit); a line under it says when
+    something was cut or left out, and which action shows the whole record.
 
     width defaults to the terminal's width when the output is a terminal (no limit otherwise).
     """
     from tabulate import tabulate
 
+    names = [str(h) for h in headers]
     cells = [[cell(v) for v in row] for row in rows]
     if width is None:
         width = terminal_width()
+    note = ""
     if width is not None:
-        cells = _fit(list(headers), cells, width)
-    return tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True)
+        kept, widths = fit(headers, cells, width)
+        cut = len(kept) < len(names) or any(_width(row[i]) > widths[i] for row in cells for i in kept)
+        names = [names[i] for i in kept]
+        cells = [[_shorten(row[i], widths[i]) for i in kept] for row in cells]
+        if cut:
+            import textwrap
+
+            show = getattr(headers, "show", "Show … gives the whole record")
+            note = "\n" + textwrap.fill(f"(Cut to fit the screen: {show}.)", width)
+    return tabulate(cells, headers=names, tablefmt="simple", disable_numparse=True) + note
 
 
 def terminal_width() -> int | None:
@@ -190,32 +241,64 @@ def _shorten(text: str, width: int) -> str:
     return text + "…"
 
 
-def _fit(headers: list[str], rows: list[list[str]], width: int, gap: int = 2) -> list[list[str]]:
-    """Shorten the widest columns, one character at a time, until the table fits in width.
+def _spec(headers: Sequence[str], rows: list[list[str]]) -> list[Column]:
+    """The Column of each header; a plain str is WHOLE when no value has a letter (ids, dates,
+    amounts), else TEXT — the second column, what the record is called, NAME."""
+    spec = []
+    for i, header in enumerate(headers):
+        if isinstance(header, Column):
+            spec.append(header)
+        elif all(not any(c.isalpha() for c in row[i]) for row in rows):
+            spec.append(Column(header, WHOLE))
+        else:
+            spec.append(Column(header, NAME if i == 1 else TEXT))
+    return spec
 
-    The second column (what the record is called: name, client, username) keeps up to 30.
+
+def fit(headers: Sequence[str], rows: list[list[str]], width: int) -> tuple[list[int], list[int]]:
+    """Which columns to show and how wide each is, so the table fits in `width`.
+
+    TEXT columns are cut first (the widest first), then NAME columns, each down to their least
+    width (see passes); WHOLE values are never cut. When that is not enough, droppable columns are left
+    out in their order and the cutting starts again. A table that still does not fit (a very
+    narrow terminal) keeps its whole values and goes past the width.
+    Returns (indices of the columns kept, width of every column by index).
     """
-    pad = 2  # tabulate's MIN_PADDING: a column is at least its header plus 2
-    widths = [max([_width(h) + pad] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    least = [max(_width(h) + pad, 6) for h in headers]
-    # Long texts give way first, down to 16 then to their header; values without letters and the
-    # name stay whole as long as possible; then those values; the name last.
-    whole = [max(low, min(w, 16)) for low, w in zip(least, widths, strict=True)]
-    # Values without letters (dates, times, amounts, phones, ids) are cut only as a last resort.
-    atomic = [all(not any(c.isalpha() for c in r[i]) for r in rows) for i in range(len(headers))]
-    short = [w if keep else low for low, w, keep in zip(least, widths, atomic, strict=True)]
-    named = list(least)
-    if len(whole) > 1:
-        whole[1] = short[1] = named[1] = max(least[1], min(widths[1], 30))
-    budget = width - gap * (len(headers) - 1) - 1
-    for floors in (whole, short, named, least):
-        while sum(widths) > budget:
-            shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
-            if not shrinkable:
-                break
-            widest = max(shrinkable, key=lambda i: widths[i])
-            widths[widest] -= 1
-    return [[_shorten(value, widths[i]) for i, value in enumerate(row)] for row in rows]
+    spec = _spec(headers, rows)
+    natural = [max([_width(h) + PAD] + [_width(r[i]) for r in rows]) for i, h in enumerate(spec)]
+    natural = [
+        min(w, max(col.most, _width(col) + PAD)) if col.most else w
+        for w, col in zip(natural, spec, strict=True)
+    ]
+    floors = [
+        natural[i]
+        if col.kind == WHOLE
+        else min(natural[i], max(_width(col) + PAD, col.least or (12 if col.kind == NAME else 8)))
+        for i, col in enumerate(spec)
+    ]
+    # Long texts give way first, down to 16, then names down to 30; then texts and names down to
+    # their least widths.
+    passes = [
+        (TEXT, [max(f, min(n, 16)) for f, n in zip(floors, natural, strict=True)]),
+        (NAME, [max(f, min(n, 30)) for f, n in zip(floors, natural, strict=True)]),
+        (TEXT, floors),
+        (NAME, floors),
+    ]
+    droppable = sorted((col.drop, i) for i, col in enumerate(spec) if col.drop)
+    kept = list(range(len(spec)))
+    while True:
+        widths = list(natural)
+        budget = width - GAP * (len(kept) - 1)
+        for kind, floor in passes:
+            while sum(widths[i] for i in kept) > budget:
+                shrinkable = [i for i in kept if spec[i].kind == kind and widths[i] > floor[i]]
+                if not shrinkable:
+                    break
+                widest = max(shrinkable, key=lambda i: widths[i])
+                widths[widest] -= 1
+        if sum(widths[i] for i in kept) <= budget or not droppable:
+            return kept, widths
+        kept.remove(droppable.pop(0)[1])
 
 
 def show_table(
