@@ -278,7 +278,7 @@ def test_payments_recorded_before_the_upgrade_can_be_corrected(admin_dsn, tmp_pa
                     "INSERT INTO payments (contract_id, amount, recorded_by) VALUES (%s, 400, %s)",
                     (contract_id, bill.id),
                 )
-            assert setup.upgrade(admin_dsn, crm.name) == ["0009_payment_corrections.sql"]
+            assert setup.upgrade(admin_dsn, crm.name)[0] == "0009_payment_corrections.sql"
             [payment] = conn.execute("SELECT id FROM payments").fetchone()
         db = Database(connect(crm.app_dsn))
         try:
