@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, TextIO, TypeVar
 
 from crm import validation
-from crm.ui.prompts import Prompts
+from crm.ui.prompts import Prompts, PromptsWrapper
 
 T = TypeVar("T")
 PAGE_SIZE = 15
@@ -97,21 +97,10 @@ def visible_output() -> Iterator[None]:
         sys.stdout = previous
 
 
-class VisiblePrompts:
+class VisiblePrompts(PromptsWrapper):
     """Prompts whose questions, default values and choices are shown through visible(). A default
     shown changed and kept with Enter is given back as it was stored, so the form's parser (not
     the display) decides about it: a stored ESC is refused, never silently rewritten."""
-
-    def __init__(self, prompts: Prompts) -> None:
-        self.inner = prompts
-
-    @property
-    def idle_timeout(self) -> float | None:
-        return self.inner.idle_timeout
-
-    @idle_timeout.setter
-    def idle_timeout(self, seconds: float | None) -> None:
-        self.inner.idle_timeout = seconds
 
     def text(self, message: str, default: str = "") -> str:
         shown = visible(default)

@@ -14,7 +14,7 @@ from crm.errors import AuthenticationError, CRMError, NotFound
 from crm.models import Employee
 from crm.repositories.employees import EmployeeRepository
 from crm.services import auth
-from crm.ui.prompts import Prompts, PromptTimedOut, ask
+from crm.ui.prompts import Prompts, PromptsWrapper, PromptTimedOut, ask
 from crm.ui.render import VisiblePrompts, browse, clear_screen
 
 T = TypeVar("T")
@@ -38,20 +38,13 @@ class LoggedOut(Exception):
     """The session has ended (idle re-check failed, account deactivated); back to the login prompt."""
 
 
-class LockWhenIdle:
+class LockWhenIdle(PromptsWrapper):
     """A session's prompts: a question left alone until it times out locks the session (see
     Session.lock); once unlocked, the same question is asked again."""
 
     def __init__(self, prompts: Prompts, lock: Callable[[], None]) -> None:
-        self.inner, self.lock = prompts, lock
-
-    @property
-    def idle_timeout(self) -> float | None:
-        return self.inner.idle_timeout
-
-    @idle_timeout.setter
-    def idle_timeout(self, seconds: float | None) -> None:
-        self.inner.idle_timeout = seconds
+        super().__init__(prompts)
+        self.lock = lock
 
     def _until_answered(self, question: Callable[[], T]) -> T:
         while True:
