@@ -86,11 +86,13 @@ CREATE FUNCTION public.crm_email_is_valid(value text) RETURNS boolean
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN pg_catalog.length(value) <= 254
     AND pg_catalog.length(pg_catalog.split_part(value, '@', 1)) <= 64
-    AND value OPERATOR(pg_catalog.~) ('^[A-Za-z0-9!#$%&''*+/=?^_`{|}~\u0080-\U0010ffff-]+'
-        '([.][A-Za-z0-9!#$%&''*+/=?^_`{|}~\u0080-\U0010ffff-]+)*'
-        '@([A-Za-z0-9\u0080-\U0010ffff]([A-Za-z0-9\u0080-\U0010ffff-]{0,61}[A-Za-z0-9\u0080-\U0010ffff])?[.])+'
-        '[A-Za-z0-9\u0080-\U0010ffff]([A-Za-z0-9\u0080-\U0010ffff-]{0,61}[A-Za-z0-9\u0080-\U0010ffff])?$')
-    AND value OPERATOR(pg_catalog.!~) '[.][0-9]+$'
+    -- (negated classes: the ASCII characters left out, every non-ASCII one in; they are faster)
+    AND value OPERATOR(pg_catalog.~)
+        '^[^\x01-\x20"(),.:;<>@[\\\]\x7f]+([.][^\x01-\x20"(),.:;<>@[\\\]\x7f]+)*@([^\x01-\x2c./:-@[-`{-\x7f]+[.])+[^\x01-\x2c./:-@[-`{-\x7f]+$'
+    -- no label starts or ends with a hyphen, the last is not only digits, none is longer than 63
+    AND pg_catalog.split_part(value, '@', 2) OPERATOR(pg_catalog.!~) '(^|[.])-|-([.]|$)|[.][0-9]+$'
+    AND CASE WHEN pg_catalog.length(pg_catalog.split_part(value, '@', 2)) < 64 THEN true
+             ELSE pg_catalog.split_part(value, '@', 2) OPERATOR(pg_catalog.!~) '[^.]{64}' END
     AND pg_catalog.lower(value) OPERATOR(pg_catalog.!~) '[.](arpa|invalid|local|localhost|onion)$';
 COMMENT ON FUNCTION public.crm_email_is_valid(text) IS
     'The form''s e-mail syntax (email-validator) as closely as a regular expression can';
