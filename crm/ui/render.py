@@ -117,11 +117,6 @@ class VisiblePrompts(PromptsWrapper):
         return self.inner.confirm(visible(message), default)
 
 
-def short(text: str, width: int) -> str:
-    """Text cut to `width` characters, ending in … when cut (list cells, history values)."""
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def cell(value: Any, *, multiline: bool = False) -> str:
     """How one value is shown: local dates to the minute, money with 2 decimals, none as '—', text
     through visible() (a table cell is one line: a line feed shows as ␊)."""
