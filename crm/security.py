@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import threading
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,6 +25,37 @@ FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_TIME = timedelta(minutes=15)
 
 COMMON_PASSWORDS_FILE = "common_passwords.txt"
+FRENCH_WORDS_FILE = "french_words.txt"
+
+# zxcvbn's score, 0 (too guessable) to 4: 3 means "safely unguessable" (about 10^10 guesses).
+MIN_STRENGTH = 3
+# zxcvbn's time grows quickly with length (about 1 s for 128 characters here): it scores the first
+# STRENGTH_WINDOW characters, which is enough to tell (more characters only add guesses).
+STRENGTH_WINDOW = 32
+# The company's and the product's own names: what anyone would try first.
+COMPANY_NAME = "epicevents"  # letters and digits only: "Epic-Events", "EPIC EVENTS" too
+COMPANY_WORDS = ("epic events crm", "epiceventscrm", "epic events", "epicevents", "epic", "events", "crm")
+
+# The same keys on an AZERTY (French) keyboard and on the QWERTY one zxcvbn knows: a password
+# typed along an AZERTY row or column ("azertyuiop", "wxcvbn", "&é\"'(") becomes, key for key, the
+# QWERTY walk zxcvbn recognises. Digits stay digits (they are the same keys, shifted).
+_AZERTY = "&é\"'(-è_çà)=azertyuiop^$qsdfghjklmù*wxcvbn,;:!AZERTYUIOP¨£QSDFGHJKLM%µWXCVBN?./§"
+_QWERTY = "1234567890-=qwertyuiop[]asdfghjkl;'\\zxcvbnm,./QWERTYUIOP{}ASDFGHJKL:\"|ZXCVBNM<>?"
+AZERTY_AS_QWERTY = str.maketrans(_AZERTY, _QWERTY)
+
+# What each kind of guessable pattern zxcvbn finds is called in a refusal.
+_PATTERN_RULES = {
+    "spatial": "it follows keys on the keyboard (like qwerty, azerty or 1qaz2wsx)",
+    "repeat": "it repeats a pattern (like abcabc or aaaa)",
+    "sequence": "it is a sequence (like 12345 or abcdef)",
+    "date": "it is built on a date",
+    "regex": "it is built on a year",
+    "company": "it is built on the company's or the product's name (Epic Events CRM)",
+    "username": "it is built on the username",
+    "digits": "it is only digits in a guessable order",
+}
+_WORD_RULE = "it is a common word, name or password with a few changes (like bonjour12345 or Password1234!)"
+_zxcvbn_lock = threading.Lock()  # zxcvbn keeps its user inputs in a module-level dictionary
 
 # argon2-cffi's defaults (RFC 9106 low-memory profile: 64 MiB, 3 passes, 4 lanes).
 PRODUCTION_HASHER = PasswordHasher()
@@ -84,18 +119,73 @@ def is_common_password(password: str) -> bool:
     return password.strip().lower() in common_passwords()
 
 
+@lru_cache(maxsize=1)
+def french_words() -> tuple[str, ...]:
+    """French common words and names, most common first (crm/data), for zxcvbn's dictionaries."""
+    text = resources.files("crm").joinpath("data", FRENCH_WORDS_FILE).read_text(encoding="utf-8")
+    return tuple(line for line in (raw.strip() for raw in text.splitlines()) if line and line[0] != "#")
+
+
+@lru_cache(maxsize=1)
+def _zxcvbn() -> Any:
+    """zxcvbn, with the French dictionary added once (its own are English)."""
+    from zxcvbn import matching, zxcvbn
+
+    matching.add_frequency_lists({"french": french_words()})
+    return zxcvbn
+
+
+def _strength(password: str, user_inputs: Iterable[str]) -> dict[str, Any]:
+    with _zxcvbn_lock:
+        return _zxcvbn()(password[:STRENGTH_WINDOW], user_inputs=list(user_inputs))
+
+
+def _is_keyboard_walk(token: str) -> bool:
+    """Whether zxcvbn reads the whole token as keys next to each other ("qwertyuiop", "zxcvbnm")."""
+    from zxcvbn import matching
+
+    return any(m["i"] == 0 and m["j"] == len(token) - 1 for m in matching.spatial_match(token))
+
+
+def _weakest_rule(password: str, result: dict[str, Any]) -> str:
+    """Which rule a guessable password breaks: the pattern covering most of it."""
+    if password.isdigit():
+        return _PATTERN_RULES["digits"]
+    covered: dict[str, int] = {}
+    for match in result["sequence"]:
+        kind = match["pattern"]
+        if kind == "bruteforce":
+            continue
+        token = match["token"].lower()
+        if kind == "dictionary" and match.get("dictionary_name") == "user_inputs":
+            kind = "company" if token in COMPANY_WORDS else "username"
+        elif kind == "dictionary":
+            kind = "spatial" if _is_keyboard_walk(token) else "word"
+        covered[kind] = covered.get(kind, 0) + len(match["token"])
+    if not covered:
+        return "it is too short for what it holds"
+    kind = max(covered, key=lambda k: covered[k])
+    return _PATTERN_RULES.get(kind, _WORD_RULE)
+
+
 def check_password_policy(password: str, username: str = "") -> None:
     """Raise ValidationError saying which rule the password breaks.
 
     Only printable text: no NUL or other control character, and no lone surrogate (what a
     terminal in another encoding gives for bytes that are not UTF-8, which nobody could type
-    again the same way).
+    again the same way). 12 to 128 characters, not only spaces, not containing the username,
+    not on the shipped common-password list, and hard to guess: zxcvbn's score at least
+    MIN_STRENGTH, both as typed and read as AZERTY keys (French keyboard walks), with French
+    words and names and the company's name as dictionaries — so keyboard walks, repeats,
+    sequences and a common word plus digits are refused.
     """
     validation.printable(password, "A password")
     if len(password) < PASSWORD_MIN:
         raise ValidationError(f"A password needs at least {PASSWORD_MIN} characters.")
     if len(password) > PASSWORD_MAX:
         raise ValidationError(f"A password has at most {PASSWORD_MAX} characters.")
+    if not password.strip():
+        raise ValidationError("A password cannot be only spaces.")
     name = username.strip().lower()
     if name and password.lower() == name:
         raise ValidationError("A password cannot be the username.")
@@ -103,3 +193,15 @@ def check_password_policy(password: str, username: str = "") -> None:
         raise ValidationError("A password cannot contain the username.")
     if is_common_password(password):
         raise ValidationError("This password is on the list of common passwords; choose another.")
+    if COMPANY_NAME in "".join(c for c in password.lower() if c.isalnum()):
+        raise ValidationError("A password cannot contain the company's or the product's name (Epic Events).")
+    # The username and its parts ("k.bouzinette": "bouzinette") are words an attacker tries too.
+    parts = [part for part in re.split(r"[._-]+", name) if len(part) >= 3]
+    inputs = [*COMPANY_WORDS, *dict.fromkeys([name, *parts])] if name else list(COMPANY_WORDS)
+    for candidate in dict.fromkeys((password, password.translate(AZERTY_AS_QWERTY))):
+        result = _strength(candidate, inputs)
+        if result["score"] < MIN_STRENGTH:
+            raise ValidationError(
+                f"This password is too easy to guess: {_weakest_rule(password, result)}. "
+                "Use several unrelated words, or more characters."
+            )

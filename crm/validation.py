@@ -7,8 +7,12 @@ again on error, and the services, which re-check whatever reaches them.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
+
+from email_validator import EmailNotValidError, validate_email
 
 from crm.errors import ValidationError
 
@@ -22,9 +26,8 @@ DATE_FORMAT = "%Y-%m-%d %H:%M"
 YEAR_MIN = 2000
 YEAR_MAX = 2999
 
-# local@domain: no spaces, commas, semicolons, quotes or brackets (a pasted list, "Name <a@b>");
-# the domain is dot-separated labels (letters of any script, digits, hyphens), none empty.
-_EMAIL = re.compile(r"^[^@\s,;:<>()\[\]\\\"]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_][\w-]*[^\W_]$")
+EMAIL_MAX = 254
+EMAIL_HINT = "Enter a valid e-mail address, like name@example.com."
 _PHONE = re.compile(r"^[0-9 +\-.()]+$")
 _USERNAME = re.compile(r"^[A-Za-z0-9._-]{3,40}$")
 _DBNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -35,23 +38,110 @@ _GROUPED_AMOUNT = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
 _MOMENT_SHAPE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2}) +([0-9]{1,2}):([0-9]{1,2})")
 
 
+# Zero-width joiner and non-joiner: format characters that Arabic, Persian and Indic scripts need
+# inside words, and emoji sequences (👩‍👩‍👧) between their parts.
+ZWNJ, ZWJ = "\u200c", "\u200d"
+# Tag characters spell a region inside an emoji flag (🏴 + tags: the flag of Scotland).
+_BLACK_FLAG = "\U0001f3f4"
+_TAGS = range(0xE0020, 0xE007F + 1)
+# Letters that show nothing (Hangul fillers) and the blank Braille pattern: allowed inside a name,
+# but they do not make a name visible.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _joins(before: str, after: str) -> bool:
+    """Whether a ZWJ / ZWNJ between these two characters (after = "" at the end) is one a script
+    or an emoji needs: a non-ASCII letter, mark or symbol before it (an emoji, its variation
+    selector or skin tone) and a non-ASCII letter, mark or symbol after it — or, after a virama
+    (a combining mark), the end of a word (Malayalam chillu letters: "അവന്\u200d")."""
+    if before.isascii():
+        return False
+    first = unicodedata.category(before)
+    if not (first[0] in "LM" or first in ("So", "Sk")):
+        return False
+    if after and not after.isascii():
+        second = unicodedata.category(after)
+        if second[0] in "LM" or second == "So":
+            return True
+    return first == "Mn" and (not after or after.isspace() or unicodedata.category(after)[0] == "P")
+
+
+def unsafe_characters(value: str, allow_newlines: bool = False) -> Iterator[tuple[int, str]]:
+    """Where the value holds a character no stored text may hold, and of which kind.
+
+    Kinds: "surrogate" (undecodable bytes from a non-UTF-8 terminal), "control" (C0 — tab and
+    line feed allowed when allow_newlines — DEL, C1), "invisible" (bidi controls and every
+    other format character of Unicode category Cf — zero-width space, word joiner, BOM, soft
+    hyphen... — and the line / paragraph separators U+2028, U+2029). A ZWJ or ZWNJ between two
+    characters that need it (see _joins) and tag characters inside an emoji flag are kept.
+    The same rule makes such characters visible on screen (crm/ui/render.py visible) and is
+    kept by the database (sql/0010_text_rules.sql) as closely as a regular expression can.
+    """
+    allowed = "\t\n" if allow_newlines else ""
+    for i, c in enumerate(value):
+        code = ord(c)
+        if 0xD800 <= code <= 0xDFFF:
+            yield i, "surrogate"
+        elif (code < 32 or 0x7F <= code <= 0x9F) and c not in allowed:
+            yield i, "control"
+        elif code < 0xAD:
+            continue
+        elif c in (ZWJ, ZWNJ):
+            if not (i > 0 and _joins(value[i - 1], value[i + 1 : i + 2])):
+                yield i, "invisible"
+        elif code in _TAGS:
+            if not (i > 0 and (value[i - 1] == _BLACK_FLAG or ord(value[i - 1]) in _TAGS)):
+                yield i, "invisible"
+        elif unicodedata.category(c) in ("Cf", "Zl", "Zp"):
+            yield i, "invisible"
+
+
 def printable(value: str, what: str, allow_newlines: bool = False) -> str:
     """The value unchanged if it holds only printable text, else a ValidationError naming `what`.
 
-    Refused: NUL and every other control character (C0, DEL, C1) — except tab and line feed when
-    allow_newlines — and lone surrogates (undecodable bytes from a non-UTF-8 terminal), which
-    PostgreSQL cannot store. Every text parser here calls it; passwords too.
+    Refused (see unsafe_characters): NUL and every other control character — except tab and line
+    feed when allow_newlines — lone surrogates, which PostgreSQL cannot store, and the invisible
+    characters that reorder or hide text (U+202E, U+200B...), so two values that look the same
+    are the same. Every text parser here calls it; passwords too.
     """
-    allowed = "\t\n" if allow_newlines else ""
-    for c in value:
-        code = ord(c)
-        if 0xD800 <= code <= 0xDFFF:
+    for i, kind in unsafe_characters(value, allow_newlines):
+        if kind == "surrogate":
             raise ValidationError(
                 f"{what} holds characters that are not valid text (is the terminal set to UTF-8?)."
             )
-        if (code < 32 or 0x7F <= code <= 0x9F) and c not in allowed:
+        if kind == "control":
             raise ValidationError(f"{what} cannot contain control characters.")
+        raise ValidationError(
+            f"{what} cannot contain the invisible character U+{ord(value[i]):04X}"
+            " (direction and zero-width characters are refused)."
+        )
     return value
+
+
+def text_rule(what: str, *, shown: bool = False, multiline: bool = False) -> str:
+    """The database's text rule for a field as one line (sql/0010_text_rules.sql constraints)."""
+    kept = " (tabs and line breaks are kept)" if multiline else ""
+    visible = " and must show at least one visible character" if shown else ""
+    return f"{what} cannot contain control or invisible characters{kept}{visible}."
+
+
+def has_visible_character(value: str) -> bool:
+    """Whether the text shows at least one letter, digit, punctuation mark or symbol."""
+    return any(
+        unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_LETTERS for c in value if not c.isspace()
+    )
+
+
+def _shown(value: str, what: str, allow_newlines: bool = False) -> str:
+    """printable(), and text that is not empty shows something: a value made only of invisible
+    characters (a zero-width space, a Hangul filler) is refused as such."""
+    if (
+        value
+        and not has_visible_character(value)
+        and all(kind == "invisible" for _, kind in unsafe_characters(value, allow_newlines))
+    ):
+        raise ValidationError(f"{what} must contain at least one visible character.")
+    return printable(value, what, allow_newlines)
 
 
 def name(value: str, what: str = "Name", max_len: int = NAME_MAX) -> str:
@@ -61,23 +151,38 @@ def name(value: str, what: str = "Name", max_len: int = NAME_MAX) -> str:
         raise ValidationError(f"{what} cannot be blank.")
     if len(value) > max_len:
         raise ValidationError(f"{what} must be at most {max_len} characters.")
-    return printable(value, what)
+    return _shown(value, what)
 
 
 def text(value: str, what: str = "Text", max_len: int = TEXT_MAX, *, multiline: bool = False) -> str:
-    """Optional free text (may be empty), trimmed, bounded; multiline keeps tabs and line feeds."""
+    """Optional free text (may be empty), trimmed, bounded; multiline keeps tabs and line feeds.
+
+    Text that is not empty shows something (not only invisible characters).
+    """
     value = value.strip()
     if len(value) > max_len:
         raise ValidationError(f"{what} must be at most {max_len} characters.")
-    return printable(value, what, allow_newlines=multiline)
+    return _shown(value, what, allow_newlines=multiline)
 
 
 def email(value: str) -> str:
-    """A plausible e-mail address (one @, a dotted domain without empty labels, no spaces)."""
+    """A valid e-mail address (email-validator's syntax rules, offline), normalised.
+
+    Refused besides what email-validator refuses (dots at the ends of the name or doubled,
+    quoted names, IP-address domains, display names "Name <a@b>", special-use domains such as
+    .local or .invalid): a domain without a dot, and anything longer than 254 characters.
+    Accepted: .test domains (RFC 6761 keeps them for testing; test and training databases use
+    them). Normalised: the domain lower-cased and in its Unicode form (IDNA: "BÜCHER.de" →
+    "bücher.de"), the whole address in Unicode NFC; the name before the @ keeps its case.
+    """
     value = printable(value.strip(), "E-mail")
-    if len(value) > 254 or not _EMAIL.match(value):
-        raise ValidationError("Enter a valid e-mail address, like name@example.com.")
-    return value
+    if len(value) > EMAIL_MAX or "@" not in value or "." not in value.rpartition("@")[2]:
+        raise ValidationError(EMAIL_HINT)
+    try:
+        checked = validate_email(value, check_deliverability=False, test_environment=True, strict=True)
+    except EmailNotValidError:
+        raise ValidationError(EMAIL_HINT) from None
+    return checked.normalized
 
 
 def phone(value: str, *, required: bool = False) -> str | None:
@@ -126,21 +231,30 @@ def amount(value: str, what: str = "Amount") -> Decimal:
     return abs(result).quantize(Decimal("0.01"))  # abs: "-0" is 0.00
 
 
+def whole_number_rule(what: str, minimum: int = 0) -> str:
+    """The one-line rule of a whole-number answer: "Id must be a positive whole number."."""
+    if minimum == 1:
+        return f"{what} must be a positive whole number."
+    if minimum == 0:
+        return f"{what} must be a whole number, 0 or more."
+    return f"{what} must be a whole number of at least {minimum}."
+
+
 def whole_number(value: str, what: str = "Number", minimum: int = 0) -> int:
-    """A whole number >= minimum."""
+    """A whole number >= minimum; the refusal says the rule (whole_number_rule)."""
     try:
         result = int(value.strip())
     except ValueError:
-        raise ValidationError(f"{what} must be a whole number.") from None
+        raise ValidationError(whole_number_rule(what, minimum)) from None
     if result < minimum:
-        raise ValidationError(f"{what} must be at least {minimum}.")
+        raise ValidationError(whole_number_rule(what, minimum))
     if result > 2_147_483_647:
         raise ValidationError(f"{what} is too large.")
     return result
 
 
 def record_id(value: str, what: str = "Id") -> int:
-    """A positive record id."""
+    """A positive record id ("-1" and "0" say so)."""
     return whole_number(value, what, minimum=1)
 
 

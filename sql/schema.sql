@@ -184,6 +184,64 @@ END $$;
 ALTER FUNCTION public.contracts_remaining_is_total_minus_paid() OWNER TO epic_events_owner;
 
 --
+-- Name: crm_email_is_valid(text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_email_is_valid(value text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN ((length(value) <= 254) AND (length(split_part(value, '@'::text, 1)) <= 64) AND (value ~ '^[^\x01-\x20"(),.:;<>@[\\\]\x7f]+([.][^\x01-\x20"(),.:;<>@[\\\]\x7f]+)*@([^\x01-\x2c./:-@[-`{-\x7f]+[.])+[^\x01-\x2c./:-@[-`{-\x7f]+$'::text) AND (split_part(value, '@'::text, 2) !~ '(^|[.])-|-([.]|$)|[.][0-9]+$'::text) AND CASE WHEN (length(split_part(value, '@'::text, 2)) < 64) THEN true ELSE (split_part(value, '@'::text, 2) !~ '[^.]{64}'::text) END AND (lower(value) !~ '[.](arpa|invalid|local|localhost|onion)$'::text));
+
+
+ALTER FUNCTION public.crm_email_is_valid(value text) OWNER TO epic_events_owner;
+
+--
+-- Name: FUNCTION crm_email_is_valid(value text); Type: COMMENT; Schema: public; Owner: epic_events_owner
+--
+
+COMMENT ON FUNCTION public.crm_email_is_valid(value text) IS 'The form''s e-mail syntax (email-validator) as closely as a regular expression can';
+
+
+--
+-- Name: crm_text_is_clean(text, boolean); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_text_is_clean(value text, multiline boolean) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN ((value !~ CASE WHEN multiline THEN '[\x01-\x08\x0b-\x1f\x7f-\x9f]'::text ELSE '[\x01-\x1f\x7f-\x9f]'::text END) AND (value !~ '[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001]'::text) AND (value !~ '(^|[\x01-\x7f])[\u200c\u200d]|[\u200c\u200d]{2}'::text) AND (value !~ '(^|[^\U0001f3f4\U000e0020-\U000e007f])[\U000e0020-\U000e007f]'::text));
+
+
+ALTER FUNCTION public.crm_text_is_clean(value text, multiline boolean) OWNER TO epic_events_owner;
+
+--
+-- Name: FUNCTION crm_text_is_clean(value text, multiline boolean); Type: COMMENT; Schema: public; Owner: epic_events_owner
+--
+
+COMMENT ON FUNCTION public.crm_text_is_clean(value text, multiline boolean) IS 'No control, bidi or zero-width character (joiners only inside non-ASCII text); tab and line feed when multiline';
+
+
+--
+-- Name: crm_text_repaired(text, boolean); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_text_repaired(value text, multiline boolean) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(value, CASE WHEN multiline THEN '[\x01-\x08\x0b-\x1f\x7f-\x9f]'::text ELSE '[\x01-\x1f\x7f-\x9f]'::text END, '�'::text, 'g'::text), '[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001]'::text, ''::text, 'g'::text), '([\u200c\u200d])[\u200c\u200d]+'::text, '\1'::text, 'g'::text), '(^|[\x01-\x7f])[\u200c\u200d]+'::text, '\1'::text, 'g'::text), '(^|[^\U0001f3f4\U000e0020-\U000e007f])[\U000e0020-\U000e007f]+'::text, '\1'::text, 'g'::text);
+
+
+ALTER FUNCTION public.crm_text_repaired(value text, multiline boolean) OWNER TO epic_events_owner;
+
+--
+-- Name: crm_text_shows(text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_text_shows(value text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (value ~ '[^ \t\n\u00a0\u1680\u2000-\u200d\u202f\u205f\u3000\u115f\u1160\u3164\uffa0\u2800\ufeff]'::text);
+
+
+ALTER FUNCTION public.crm_text_shows(value text) OWNER TO epic_events_owner;
+
+--
 -- Name: events_need_signed_contract(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -365,9 +423,12 @@ CREATE TABLE public.clients (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     version integer DEFAULT 1 NOT NULL,
     CONSTRAINT clients_company_name_check CHECK ((length(company_name) <= 150)),
-    CONSTRAINT clients_email_check CHECK ((((length(email) >= 3) AND (length(email) <= 254)) AND (email ~~ '%_@_%'::text))),
+    CONSTRAINT clients_company_name_text CHECK (public.crm_text_is_clean(company_name, false)),
+    CONSTRAINT clients_email_text CHECK (public.crm_text_is_clean(email, false)),
     CONSTRAINT clients_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
-    CONSTRAINT clients_phone_check CHECK ((length(phone) <= 40))
+    CONSTRAINT clients_full_name_text CHECK ((public.crm_text_is_clean(full_name, false) AND public.crm_text_shows(full_name))),
+    CONSTRAINT clients_phone_check CHECK ((length(phone) <= 40)),
+    CONSTRAINT clients_phone_text CHECK (public.crm_text_is_clean(phone, false))
 );
 
 
@@ -439,9 +500,12 @@ CREATE TABLE public.employees (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     version integer DEFAULT 1 NOT NULL,
-    CONSTRAINT employees_email_check CHECK ((((length(email) >= 3) AND (length(email) <= 254)) AND (email ~~ '%_@_%'::text))),
+    CONSTRAINT employees_email_text CHECK (public.crm_text_is_clean(email, false)),
     CONSTRAINT employees_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
+    CONSTRAINT employees_full_name_text CHECK ((public.crm_text_is_clean(full_name, false) AND public.crm_text_shows(full_name))),
+    CONSTRAINT employees_password_hash_text CHECK (public.crm_text_is_clean(password_hash, false)),
     CONSTRAINT employees_phone_check CHECK ((length(phone) <= 40)),
+    CONSTRAINT employees_phone_text CHECK (public.crm_text_is_clean(phone, false)),
     CONSTRAINT employees_team_check CHECK ((team = ANY (ARRAY['management'::text, 'sales'::text, 'support'::text]))),
     CONSTRAINT employees_username_check CHECK ((username ~ '^[A-Za-z0-9._-]{3,40}$'::text))
 );
@@ -483,11 +547,15 @@ CREATE TABLE public.events (
     version integer DEFAULT 1 NOT NULL,
     CONSTRAINT events_attendees_check CHECK ((attendees >= 0)),
     CONSTRAINT events_client_contact_check CHECK ((length(client_contact) <= 300)),
+    CONSTRAINT events_client_contact_text CHECK (public.crm_text_is_clean(client_contact, false)),
     CONSTRAINT events_dates_in_range CHECK (((starts_at >= '1900-01-01 00:00:00+00'::timestamp with time zone) AND (ends_at < '3001-01-01 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT events_end_after_start CHECK ((ends_at >= starts_at)),
     CONSTRAINT events_location_check CHECK ((length(location) <= 300)),
+    CONSTRAINT events_location_text CHECK (public.crm_text_is_clean(location, false)),
     CONSTRAINT events_name_check CHECK (((btrim(name) <> ''::text) AND (length(name) <= 150))),
-    CONSTRAINT events_notes_check CHECK ((length(notes) <= 5000))
+    CONSTRAINT events_name_text CHECK ((public.crm_text_is_clean(name, false) AND public.crm_text_shows(name))),
+    CONSTRAINT events_notes_check CHECK ((length(notes) <= 5000)),
+    CONSTRAINT events_notes_text CHECK (public.crm_text_is_clean(notes, true))
 );
 
 
@@ -615,6 +683,14 @@ ALTER TABLE ONLY public.audit_log
 
 
 --
+-- Name: clients clients_email_check; Type: CHECK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.clients
+    ADD CONSTRAINT clients_email_check CHECK (public.crm_email_is_valid(email)) NOT VALID;
+
+
+--
 -- Name: clients clients_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -628,6 +704,14 @@ ALTER TABLE ONLY public.clients
 
 ALTER TABLE ONLY public.contracts
     ADD CONSTRAINT contracts_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: employees employees_email_check; Type: CHECK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.employees
+    ADD CONSTRAINT employees_email_check CHECK (public.crm_email_is_valid(email)) NOT VALID;
 
 
 --

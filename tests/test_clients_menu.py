@@ -164,7 +164,7 @@ def test_sales_updates_their_client_keeping_what_they_do_not_retype(db, admin_co
     answers += [SQL_LIKE, DEFAULT_PASSWORD, "Back", "Quit"]
     run(db, staff["bill"], answers)
     out = capsys.readouterr().out
-    assert "Client id must be a whole number." in out
+    assert "Client id must be a positive whole number." in out
     assert "No client with id 999." in out
     assert f"Client {client_id} saved." in out
     assert admin_conn.execute(
@@ -451,7 +451,7 @@ def test_show_a_contract_gives_client_sales_contact_amounts_and_payments(db, adm
     answers += ["Show a contract", "0", str(contract_id), "Back", "Quit"]
     run(db, staff["manager"], answers)
     out = capsys.readouterr().out
-    assert "Contract id must be at least 1." in out
+    assert "Contract id must be a positive whole number." in out
     detail = out.split(f"Contract {contract_id}\n")[1]
     for expected in (
         f"Kevin Casey (client {client_id})",

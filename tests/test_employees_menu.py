@@ -190,7 +190,7 @@ def test_manager_updates_an_employee_keeping_what_is_not_retyped(db, admin_conn,
     ]
     prompts = run(db, boss, answers)
     out = capsys.readouterr().out
-    assert "Employee id must be a whole number." in out and "No employee with id 99." in out
+    assert "Employee id must be a positive whole number." in out and "No employee with id 99." in out
     assert "The username 'anna' is already taken." in out
     assert f"Employee {bill.id} saved." in out
     assert ("text", "Username:") in prompts.asked

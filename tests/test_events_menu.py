@@ -131,8 +131,8 @@ def test_sales_creates_an_event_for_a_signed_contract(db, admin_conn, staff, cap
     assert "Start must look like 2026-06-04 13:00." in out
     assert "The start cannot be in the past." in out
     assert "The end cannot be before the start." in out
-    assert "Attendees must be at least 0." in out
-    assert "Attendees must be a whole number." in out
+    assert "Attendees must be a whole number, 0 or more." in out
+    assert "Attendees must be a whole number, 0 or more." in out
     row = admin_conn.execute(
         "SELECT name, client_contact, starts_at, ends_at, location, attendees, notes, support_contact_id"
         " FROM events WHERE contract_id = %s",
@@ -185,7 +185,7 @@ def test_management_assigns_an_active_support_employee(db, admin_conn, staff, ca
     assert "No event with id 999." in out
     assert f"Employee {staff['bill'].id} is not another active support employee" in out
     assert f"Employee {staff['rita'].id} is not another active support employee" in out
-    assert "Employee id must be a whole number." in out
+    assert "Employee id must be a positive whole number." in out
     assert "Kate Hastroff" in out and "Aliénor Vichum" in out and "retired_rita" not in out
     assert f"Kate Hastroff is now the support contact of event {event_id}." in out
     assert admin_conn.execute(
@@ -310,7 +310,7 @@ def test_show_an_event_gives_client_contact_contract_and_support(db, admin_conn,
     event_id = make_event(admin_conn, contract, "John Ouick Wedding")
     run(db, staff["kate"], ["Events", "Show an event", "abc", "999", str(event_id), "Back", "Quit"])
     out = capsys.readouterr().out
-    assert "Event id must be a whole number." in out
+    assert "Event id must be a positive whole number." in out
     assert "No event with id 999." in out
     for expected in (
         f"Event {event_id}",

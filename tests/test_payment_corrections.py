@@ -218,7 +218,7 @@ def test_management_corrects_a_payment_through_the_menu(db, admin_conn, staff, c
     session = Session(db, staff["manager"], prompts, clock=Clock())
     assert run_team_menu(session, [contracts_section()]) is Outcome.QUIT
     out = capsys.readouterr().out
-    assert "Payment id must be a whole number." in out
+    assert "Payment id must be a positive whole number." in out
     assert f"Payment {elsewhere} is not a payment of contract {contract_id}." in out
     assert "No payment with id 999999." in out
     assert f"Payment {payment} of 300.00 (" in out and "1,000.00 will remain to be paid." in out

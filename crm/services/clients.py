@@ -46,6 +46,10 @@ _RULE_MESSAGES = {
     "clients_email_check": "Enter a valid e-mail address, like name@example.com.",
     "clients_phone_check": "A phone number has at most 40 characters.",
     "clients_company_name_check": f"Company name has at most {validation.NAME_MAX} characters.",
+    "clients_full_name_text": validation.text_rule("Full name", shown=True),
+    "clients_email_text": validation.text_rule("E-mail"),
+    "clients_phone_text": validation.text_rule("Phone"),
+    "clients_company_name_text": validation.text_rule("Company name"),
 }
 
 

@@ -63,6 +63,10 @@ _RULE_MESSAGES = {
     "employees_email_check": "Enter a valid e-mail address, like name@example.com.",
     "employees_phone_check": "A phone number has at most 40 characters.",
     "employees_team_check": "The team must be management, sales or support.",
+    "employees_full_name_text": validation.text_rule("Full name", shown=True),
+    "employees_email_text": validation.text_rule("E-mail"),
+    "employees_phone_text": validation.text_rule("Phone"),
+    "employees_password_hash_text": validation.text_rule("A password hash"),
 }
 
 

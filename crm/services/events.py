@@ -53,8 +53,12 @@ _RULE_MESSAGES = {
     "events_name_check": f"The event name cannot be blank and has at most {validation.NAME_MAX} characters.",
     "events_client_contact_check": f"Client contact has at most {validation.TEXT_MAX} characters.",
     "events_location_check": f"Location has at most {validation.TEXT_MAX} characters.",
-    "events_attendees_check": "Attendees must be at least 0.",
+    "events_attendees_check": validation.whole_number_rule("Attendees"),
     "events_notes_check": f"Notes have at most {validation.NOTES_MAX} characters.",
+    "events_name_text": validation.text_rule("The event name", shown=True),
+    "events_client_contact_text": validation.text_rule("Client contact"),
+    "events_location_text": validation.text_rule("Location"),
+    "events_notes_text": validation.text_rule("Notes", multiline=True),
 }
 
 
@@ -66,10 +70,8 @@ def database_rules_as_messages() -> AbstractContextManager[None]:
 def clean_fields(fields: EventFields, now: datetime, previous_start: datetime | None = None) -> EventFields:
     """Validated event fields (docs/rules.md §7); a start other than previous_start cannot be before now."""
     attendees = fields.attendees
-    if isinstance(attendees, bool) or not isinstance(attendees, int):
-        raise ValidationError("Attendees must be a whole number.")
-    if attendees < 0:
-        raise ValidationError("Attendees must be at least 0.")
+    if isinstance(attendees, bool) or not isinstance(attendees, int) or attendees < 0:
+        raise ValidationError(validation.whole_number_rule("Attendees"))
     if attendees > 2_147_483_647:
         raise ValidationError("Attendees is too large.")
     for moment in (fields.starts_at, fields.ends_at):

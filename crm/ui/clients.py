@@ -12,11 +12,18 @@ from crm.services import clients as service
 from crm.services import contracts as contract_service
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import CLIENT_HEADERS, client_row, pick_employee, pick_team_member
-from crm.ui.render import PAGE_SIZE, show_record, show_table
+from crm.ui.render import PAGE_SIZE, WHOLE, Column, Columns, show_record, show_table
 from crm.ui.session import Session
 
 LIST_HEADERS = CLIENT_HEADERS
-CONTRACT_HEADERS = ("Contract", "Total", "Remaining", "Signed", "Created")
+CONTRACT_HEADERS = Columns(
+    Column("Contract", WHOLE),
+    Column("Total", WHOLE),
+    Column("Remaining", WHOLE),
+    Column("Signed", WHOLE),
+    Column("Created", WHOLE),
+    show="Show a contract gives the whole record",
+)
 
 
 def print_client(client: Client, contracts: Sequence[Contract]) -> None:

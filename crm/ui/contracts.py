@@ -13,11 +13,30 @@ from crm.permissions import Action
 from crm.services import contracts as service
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import find_client
-from crm.ui.render import cell, short, show_record, show_table
+from crm.ui.render import NAME, WHOLE, Column, Columns, cell, local_day, show_record, show_table
 from crm.ui.session import Session
 
-LIST_HEADERS = ("Id", "Client", "Sales contact", "Total", "Remaining", "Signed", "Created")
-PAYMENT_HEADERS = ("Payment", "Paid at", "Amount", "Recorded by", "Correction")
+# Amounts and dates are never cut; on a narrow terminal the sales contact is left out.
+LIST_HEADERS = Columns(
+    Column("Id", WHOLE),
+    Column("Client", NAME, most=30),
+    Column("Sales contact", most=30, drop=1),
+    Column("Total", WHOLE),
+    Column("Remaining", WHOLE),
+    Column("Signed", WHOLE),
+    Column("Created", WHOLE),
+    show="Show a contract gives the whole record",
+)
+# Under "Payments (…)" of a contract: the id column is the payment's. The correction note (which
+# payment it cancels) gives way after who recorded it.
+PAYMENT_HEADERS = Columns(
+    Column("Id", WHOLE),
+    Column("Paid at", WHOLE),
+    Column("Amount", WHOLE),
+    Column("Recorded by"),
+    Column("Correction", NAME),
+    show="a wider terminal shows more",
+)
 
 
 def money(value: Decimal) -> str:
@@ -40,12 +59,12 @@ def contract_row(contract: Contract) -> tuple:
     """One line of a contracts table."""
     return (
         contract.id,
-        short(contract.client_name, 30),
-        short(contract.sales_contact_name, 30),
+        contract.client_name,
+        contract.sales_contact_name,
         contract.total_amount,
         contract.remaining_amount,
         contract.is_signed,
-        contract.created_at,
+        local_day(contract.created_at),
     )
 
 

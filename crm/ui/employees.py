@@ -17,10 +17,20 @@ from crm.services import employees as service
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import pick_employee
 from crm.ui.prompts import ask_new_password
-from crm.ui.render import show_record, show_table
+from crm.ui.render import NAME, WHOLE, Column, Columns, show_record, show_table
 from crm.ui.session import Session
 
-LIST_HEADERS = ("Id", "Username", "Full name", "Team", "E-mail", "Phone", "Status")
+# On a narrow terminal the phone, then the e-mail, are left out.
+LIST_HEADERS = Columns(
+    Column("Id", WHOLE),
+    Column("Username", NAME, least=12),
+    Column("Full name", NAME, least=14),
+    Column("Team", WHOLE),
+    Column("E-mail", least=16, drop=2),
+    Column("Phone", WHOLE, drop=1),
+    Column("Status", WHOLE),
+    show="Show an employee gives the whole record",
+)
 PICK_MAX = 100  # more candidates than this: their ids come from Employees → List employees
 TEAM_CHOICES: list[tuple[str, Team]] = [(team.value, team) for team in Team]
 

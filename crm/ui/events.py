@@ -19,10 +19,22 @@ from crm.permissions import Action
 from crm.services import events as service
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import pick_employee, pick_team_member
-from crm.ui.render import local_moment, short, show_record, show_table
+from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_record, show_table
 from crm.ui.session import Session
 
-LIST_HEADERS = ("Id", "Name", "Client", "Start", "End", "Location", "Guests", "Support")
+# Dates and numbers are never cut; on a narrow terminal the location, the client, then the support
+# contact are left out.
+LIST_HEADERS = Columns(
+    Column("Id", WHOLE),
+    Column("Name", NAME, least=14, most=40),
+    Column("Client", least=14, most=32, drop=2),
+    Column("Start", WHOLE),
+    Column("End", WHOLE),
+    Column("Location", least=14, most=32, drop=1),
+    Column("Guests", WHOLE),
+    Column("Support", least=12, drop=3),
+    show="Show an event gives the whole record",
+)
 UNASSIGNED = "unassigned"
 
 
@@ -71,11 +83,11 @@ def event_row(event: Event, tz: tzinfo) -> tuple:
     """One line of an events table."""
     return (
         event.id,
-        short(event.name, 40),
-        short(event.client_name, 32),
+        event.name,
+        event.client_name,
         when(event.starts_at, tz),
         _end(event, tz),
-        short(event.location, 32),
+        event.location,
         event.attendees,
         event.support_contact_name or UNASSIGNED,
     )

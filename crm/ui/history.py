@@ -12,10 +12,21 @@ from crm.models import HistoryLine
 from crm.permissions import Action
 from crm.services import history as service
 from crm.ui.menu import MenuAction, Section
-from crm.ui.render import short
+from crm.ui.render import NAME, WHOLE, Column, Columns
 from crm.ui.session import Session
 
-HEADERS = ("When", "Who", "Action", "Field", "Old", "New")
+VALUE_WIDTH = 40
+# The old and new values are what a history is read for: they give way last (16 keeps a date or
+# an amount whole); on a narrow terminal the action is left out.
+HEADERS = Columns(
+    Column("When", WHOLE),
+    Column("Who", least=10, most=24),
+    Column("Action", least=8, drop=1),
+    Column("Field", least=10),
+    Column("Old", NAME, least=16, most=VALUE_WIDTH),
+    Column("New", NAME, least=16, most=VALUE_WIDTH),
+    show="a wider terminal shows more (values up to 40 characters)",
+)
 KIND_CHOICES = [
     ("Clients", "clients"),
     ("Contracts", "contracts"),
@@ -24,18 +35,16 @@ KIND_CHOICES = [
 ]
 ACTIONS = {"insert": "created", "update": "updated"}
 SYSTEM = "system"
-VALUE_WIDTH = 40
 
 
 def _value(field: str, value: Any) -> Any:
-    """How an old or new value is shown: dates as local date-times, long texts shortened."""
+    """How an old or new value is shown: dates as local date-times (long texts are shortened by
+    the table, at most VALUE_WIDTH)."""
     if isinstance(value, str) and field.endswith("_at"):
         try:
             return datetime.fromisoformat(value)
         except ValueError:
             return value
-    if isinstance(value, str):
-        return short(value, VALUE_WIDTH)
     return value
 
 

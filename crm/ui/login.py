@@ -10,6 +10,7 @@ from crm.errors import CRMError
 from crm.services.backend import Backend, Database, DirectBackend
 from crm.ui.menu import Outcome, Section, run_team_menu
 from crm.ui.prompts import Prompts
+from crm.ui.render import visible
 from crm.ui.session import Session, utc_now
 
 
@@ -40,7 +41,7 @@ def login_loop(
         except CRMError as error:
             print(error)
             continue
-        print(f"Welcome, {employee.full_name} ({employee.team}).")
+        print(f"Welcome, {visible(employee.full_name)} ({employee.team}).")
         session = Session(backend, employee, prompts, clock=clock, idle_limit=idle_limit)
         prompts.idle_timeout = idle_limit.total_seconds()  # the session's prompts give up when idle
         try:

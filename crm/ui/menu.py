@@ -14,6 +14,7 @@ from crm import monitoring, permissions
 from crm.errors import CRMError
 from crm.models import Employee
 from crm.permissions import Action
+from crm.ui.render import visible_output
 from crm.ui.session import LoggedOut, Session
 
 
@@ -75,7 +76,15 @@ def _pick(session: Session, message: str, choices: list[tuple[str, object]]) -> 
 
 
 def run_team_menu(session: Session, sections: list[Section]) -> Outcome:
-    """The employee's numbered menu until they log out or quit (or the session ends)."""
+    """The employee's numbered menu until they log out or quit (or the session ends).
+
+    Everything it prints goes through visible_output(): no stored text reaches the terminal raw.
+    """
+    with visible_output():
+        return _menu_loop(session, sections)
+
+
+def _menu_loop(session: Session, sections: list[Section]) -> Outcome:
     try:
         while True:
             employee = session.employee

@@ -13,22 +13,33 @@ from crm.errors import NotFound, ValidationError
 from crm.models import Client, Employee, Team
 from crm.services import clients as client_service
 from crm.services import employees as employee_service
-from crm.ui.render import PAGE_SIZE, local_day, short, show_table
+from crm.ui.render import NAME, PAGE_SIZE, WHOLE, Column, Columns, local_day, show_table
 from crm.ui.session import Session
 
-# Newest first: "Created" (the first contact) is what client lists are sorted by.
-CLIENT_HEADERS = ("Id", "Full name", "Company", "E-mail", "Phone", "Sales contact", "Created", "Last contact")
+# Newest first: "Created" (the first contact) is what client lists are sorted by. On a narrow
+# terminal the last contact, the company, the sales contact, then the phone are left out.
+CLIENT_HEADERS = Columns(
+    Column("Id", WHOLE),
+    Column("Full name", NAME, least=16, most=30),
+    Column("Company", least=16, most=30, drop=2),
+    Column("E-mail", least=20, most=36),
+    Column("Phone", WHOLE, drop=4),
+    Column("Sales contact", most=30, drop=3),
+    Column("Created", WHOLE),
+    Column("Last contact", WHOLE, drop=1),
+    show="Show a client gives the whole record",
+)
 
 
 def client_row(client: Client) -> tuple:
     """One line of a clients table."""
     return (
         client.id,
-        short(client.full_name, 30),
-        short(client.company_name, 30) or None,
-        short(client.email, 36),
+        client.full_name,
+        client.company_name or None,
+        client.email,
         client.phone,
-        short(client.sales_contact_name, 30),
+        client.sales_contact_name,
         local_day(client.created_at),
         local_day(client.updated_at),
     )

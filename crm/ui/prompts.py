@@ -40,6 +40,34 @@ class Prompts(Protocol):
     def confirm(self, message: str, default: bool = False) -> bool: ...
 
 
+class PromptsWrapper:
+    """Prompts that pass every question on to `inner`; a subclass changes what it needs (the
+    idle timeout is always the inner prompts')."""
+
+    def __init__(self, prompts: Prompts) -> None:
+        self.inner = prompts
+
+    @property
+    def idle_timeout(self) -> float | None:
+        return self.inner.idle_timeout
+
+    @idle_timeout.setter
+    def idle_timeout(self, seconds: float | None) -> None:
+        self.inner.idle_timeout = seconds
+
+    def text(self, message: str, default: str = "") -> str:
+        return self.inner.text(message, default)
+
+    def password(self, message: str) -> str:
+        return self.inner.password(message)
+
+    def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
+        return self.inner.choose(message, choices)
+
+    def confirm(self, message: str, default: bool = False) -> bool:
+        return self.inner.confirm(message, default)
+
+
 class QuestionaryPrompts:
     """Prompts on the terminal, through questionary (imported on first use)."""
 

@@ -6,12 +6,15 @@ Plain print() so tests capture it; nothing here touches the database directly: l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
-from crm.ui.prompts import Prompts
+from crm import validation
+from crm.ui.prompts import Prompts, PromptsWrapper
 
 T = TypeVar("T")
 PAGE_SIZE = 15
@@ -36,20 +39,87 @@ def local_day(value: datetime, tz: tzinfo | None = None) -> str:
 
 def clear_screen() -> None:
     """Wipe the terminal and its scrollback (a session that ended while idle leaves nothing to read)."""
-    import sys
-
-    if sys.stdout.isatty():
-        sys.stdout.write("\x1b[H\x1b[2J\x1b[3J")
-        sys.stdout.flush()
-
-
-def short(text: str, width: int) -> str:
-    """Text cut to `width` characters, ending in … when cut (list cells, history values)."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+    out = getattr(sys.stdout, "terminal", sys.stdout)  # the terminal itself, under visible_output()
+    if out.isatty():
+        out.write("\x1b[H\x1b[2J\x1b[3J")
+        out.flush()
 
 
-def cell(value: Any) -> str:
-    """How one value is shown: local dates to the minute, money with 2 decimals, none as '—'."""
+def _picture(c: str) -> str:
+    """How one unsafe character is shown: C0 as its control picture (ESC as ␛), DEL as ␡, anything
+    else (C1, bidi controls, zero-width characters) as its code point, <U+202E>."""
+    code = ord(c)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return f"<U+{code:04X}>"
+
+
+def visible(text: str, *, multiline: bool = False) -> str:
+    """Text made safe for a terminal, whatever the database holds: every character the text rule
+    refuses (crm/validation.py unsafe_characters: control, escape, bidi and zero-width characters)
+    is shown as a visible stand-in (_picture), so no value can move the cursor, change colours,
+    retitle the window or reorder what is around it. multiline keeps tab and line feed."""
+    if text.isascii() and text.isprintable():
+        return text
+    unsafe = {i for i, _kind in validation.unsafe_characters(text, allow_newlines=multiline)}
+    if not unsafe:
+        return text
+    return "".join(_picture(c) if i in unsafe else c for i, c in enumerate(text))
+
+
+class VisibleStream:
+    """A text stream that shows control and invisible characters (visible) before they reach the
+    terminal; `terminal` is the stream underneath, for the program's own escape sequences."""
+
+    def __init__(self, terminal: TextIO) -> None:
+        self.terminal = terminal
+
+    def write(self, text: str) -> int:
+        self.terminal.write(visible(text, multiline=True))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, encoding... as the terminal's
+        return getattr(self.terminal, name)
+
+
+@contextmanager
+def visible_output() -> Iterator[None]:
+    """Everything print()ed inside goes through VisibleStream: the messages that name records
+    ("Client 7 (…) created") are as safe as the tables. Prompts draw through prompt_toolkit's own
+    output (made at the login prompt, before this), which VisiblePrompts feeds safe text."""
+    previous = sys.stdout
+    sys.stdout = VisibleStream(previous)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout = previous
+
+
+class VisiblePrompts(PromptsWrapper):
+    """Prompts whose questions, default values and choices are shown through visible(). A default
+    shown changed and kept with Enter is given back as it was stored, so the form's parser (not
+    the display) decides about it: a stored ESC is refused, never silently rewritten."""
+
+    def text(self, message: str, default: str = "") -> str:
+        shown = visible(default)
+        answer = self.inner.text(visible(message), shown)
+        return default if answer == shown else answer
+
+    def password(self, message: str) -> str:
+        return self.inner.password(visible(message))
+
+    def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
+        return self.inner.choose(visible(message), [(visible(title), value) for title, value in choices])
+
+    def confirm(self, message: str, default: bool = False) -> bool:
+        return self.inner.confirm(visible(message), default)
+
+
+def cell(value: Any, *, multiline: bool = False) -> str:
+    """How one value is shown: local dates to the minute, money with 2 decimals, none as '—', text
+    through visible() (a table cell is one line: a line feed shows as ␊)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
@@ -58,28 +128,78 @@ def cell(value: Any) -> str:
         return f"{value:,.2f}"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    return visible(str(value), multiline=multiline)
+
+
+# How a column gives way when a table is too wide for the terminal.
+WHOLE = "whole"  # ids, numbers, amounts, dates, phones: never cut (dropped only if droppable)
+NAME = "name"  # what the record is called: cut last, down to its least width
+TEXT = "text"  # free text: cut first, down to its least width
+GAP = 2  # tabulate's "simple" format: two spaces between columns
+PAD = 2  # tabulate's MIN_PADDING: a column is at least its header plus 2
+
+
+class Column(str):
+    """A column header that also says how the column gives way when the table is too wide:
+    its kind (WHOLE, NAME, TEXT), the narrowest it is cut to (least; 0: its header, and at
+    least 8 for text, 12 for a name), the widest it ever gets (most; 0: no limit), and drop:
+    0 never dropped, else dropped in that order (1 first) once cutting is not enough.
+    A plain str header is a Column of inferred kind."""
+
+    kind: str
+    least: int
+    most: int
+    drop: int
+
+    def __new__(
+        cls, header: str, kind: str = TEXT, *, least: int = 0, most: int = 0, drop: int = 0
+    ) -> Column:
+        column = super().__new__(cls, header)
+        column.kind, column.least, column.most, column.drop = kind, least, most, drop
+        return column
+
+
+class Columns(tuple):
+    """A table's columns, and where the whole record is ("Show a client gives the whole
+    record"), said under a table whose columns were cut or left out."""
+
+    show: str
+
+    def __new__(cls, *columns: Column | str, show: str = "Show … gives the whole record") -> Columns:
+        spec = super().__new__(cls, columns)
+        spec.show = show
+        return spec
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | None = None) -> str:
-    """A text table of rows, its widest columns shortened (…) to fit `width` columns.
+    """A text table of rows that fits in `width` columns (see fit); a line under it says when
+    something was cut or left out, and which action shows the whole record.
 
     width defaults to the terminal's width when the output is a terminal (no limit otherwise).
     """
     from tabulate import tabulate
 
+    names = [str(h) for h in headers]
     cells = [[cell(v) for v in row] for row in rows]
     if width is None:
         width = terminal_width()
+    note = ""
     if width is not None:
-        cells = _fit(list(headers), cells, width)
-    return tabulate(cells, headers=list(headers), tablefmt="simple", disable_numparse=True)
+        kept, widths = fit(headers, cells, width)
+        cut = len(kept) < len(names) or any(_width(row[i]) > widths[i] for row in cells for i in kept)
+        names = [names[i] for i in kept]
+        cells = [[_shorten(row[i], widths[i]) for i in kept] for row in cells]
+        if cut:
+            import textwrap
+
+            show = getattr(headers, "show", "Show … gives the whole record")
+            note = "\n" + textwrap.fill(f"(Cut to fit the screen: {show}.)", width)
+    return tabulate(cells, headers=names, tablefmt="simple", disable_numparse=True) + note
 
 
 def terminal_width() -> int | None:
     """The terminal's width in columns, or None when the output is not a terminal."""
     import shutil
-    import sys
 
     if not sys.stdout.isatty():
         return None
@@ -105,32 +225,64 @@ def _shorten(text: str, width: int) -> str:
     return text + "…"
 
 
-def _fit(headers: list[str], rows: list[list[str]], width: int, gap: int = 2) -> list[list[str]]:
-    """Shorten the widest columns, one character at a time, until the table fits in width.
+def _spec(headers: Sequence[str], rows: list[list[str]]) -> list[Column]:
+    """The Column of each header; a plain str is WHOLE when no value has a letter (ids, dates,
+    amounts), else TEXT — the second column, what the record is called, NAME."""
+    spec = []
+    for i, header in enumerate(headers):
+        if isinstance(header, Column):
+            spec.append(header)
+        elif all(not any(c.isalpha() for c in row[i]) for row in rows):
+            spec.append(Column(header, WHOLE))
+        else:
+            spec.append(Column(header, NAME if i == 1 else TEXT))
+    return spec
 
-    The second column (what the record is called: name, client, username) keeps up to 30.
+
+def fit(headers: Sequence[str], rows: list[list[str]], width: int) -> tuple[list[int], list[int]]:
+    """Which columns to show and how wide each is, so the table fits in `width`.
+
+    TEXT columns are cut first (the widest first), then NAME columns, each down to their least
+    width (see passes); WHOLE values are never cut. When that is not enough, droppable columns are left
+    out in their order and the cutting starts again. A table that still does not fit (a very
+    narrow terminal) keeps its whole values and goes past the width.
+    Returns (indices of the columns kept, width of every column by index).
     """
-    pad = 2  # tabulate's MIN_PADDING: a column is at least its header plus 2
-    widths = [max([_width(h) + pad] + [_width(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    least = [max(_width(h) + pad, 6) for h in headers]
-    # Long texts give way first, down to 16 then to their header; values without letters and the
-    # name stay whole as long as possible; then those values; the name last.
-    whole = [max(low, min(w, 16)) for low, w in zip(least, widths, strict=True)]
-    # Values without letters (dates, times, amounts, phones, ids) are cut only as a last resort.
-    atomic = [all(not any(c.isalpha() for c in r[i]) for r in rows) for i in range(len(headers))]
-    short = [w if keep else low for low, w, keep in zip(least, widths, atomic, strict=True)]
-    named = list(least)
-    if len(whole) > 1:
-        whole[1] = short[1] = named[1] = max(least[1], min(widths[1], 30))
-    budget = width - gap * (len(headers) - 1) - 1
-    for floors in (whole, short, named, least):
-        while sum(widths) > budget:
-            shrinkable = [i for i, w in enumerate(widths) if w > floors[i]]
-            if not shrinkable:
-                break
-            widest = max(shrinkable, key=lambda i: widths[i])
-            widths[widest] -= 1
-    return [[_shorten(value, widths[i]) for i, value in enumerate(row)] for row in rows]
+    spec = _spec(headers, rows)
+    natural = [max([_width(h) + PAD] + [_width(r[i]) for r in rows]) for i, h in enumerate(spec)]
+    natural = [
+        min(w, max(col.most, _width(col) + PAD)) if col.most else w
+        for w, col in zip(natural, spec, strict=True)
+    ]
+    floors = [
+        natural[i]
+        if col.kind == WHOLE
+        else min(natural[i], max(_width(col) + PAD, col.least or (12 if col.kind == NAME else 8)))
+        for i, col in enumerate(spec)
+    ]
+    # Long texts give way first, down to 16, then names down to 30; then texts and names down to
+    # their least widths.
+    passes = [
+        (TEXT, [max(f, min(n, 16)) for f, n in zip(floors, natural, strict=True)]),
+        (NAME, [max(f, min(n, 30)) for f, n in zip(floors, natural, strict=True)]),
+        (TEXT, floors),
+        (NAME, floors),
+    ]
+    droppable = sorted((col.drop, i) for i, col in enumerate(spec) if col.drop)
+    kept = list(range(len(spec)))
+    while True:
+        widths = list(natural)
+        budget = width - GAP * (len(kept) - 1)
+        for kind, floor in passes:
+            while sum(widths[i] for i in kept) > budget:
+                shrinkable = [i for i in kept if spec[i].kind == kind and widths[i] > floor[i]]
+                if not shrinkable:
+                    break
+                widest = max(shrinkable, key=lambda i: widths[i])
+                widths[widest] -= 1
+        if sum(widths[i] for i in kept) <= budget or not droppable:
+            return kept, widths
+        kept.remove(droppable.pop(0)[1])
 
 
 def show_table(
@@ -140,11 +292,11 @@ def show_table(
 
 
 def show_record(title: str, fields: Sequence[tuple[str, Any]]) -> None:
-    """One record as 'label: value' lines."""
-    print(title)
+    """One record as 'label: value' lines (a value's own lines, like notes, kept)."""
+    print(visible(title))
     width = max(len(label) for label, _ in fields)
     for label, value in fields:
-        print(f"  {label.ljust(width)}  {cell(value)}")
+        print(f"  {label.ljust(width)}  {cell(value, multiline=True)}")
 
 
 def browse(
@@ -170,7 +322,7 @@ def browse(
         more = len(items) > page_size
         items = items[:page_size]
         page = offset // page_size + 1
-        print(f"{title} — page {page}{'' if more else ' (last)'}")
+        print(f"{visible(title)} — page {page}{'' if more else ' (last)'}")
         show_table(headers, [to_row(item) for item in items])
         if not more and offset == 0:
             return

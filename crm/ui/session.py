@@ -14,8 +14,8 @@ from crm.models import Employee
 from crm.services import auth
 from crm.services.backend import Backend, Database, DirectBackend
 from crm.services.sessions import SessionEnded
-from crm.ui.prompts import Prompts, PromptTimedOut, ask
-from crm.ui.render import browse, clear_screen
+from crm.ui.prompts import Prompts, PromptsWrapper, PromptTimedOut, ask
+from crm.ui.render import VisiblePrompts, browse, clear_screen
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -40,20 +40,13 @@ class LoggedOut(Exception):
     """The session has ended (idle re-check failed, account deactivated); back to the login prompt."""
 
 
-class LockWhenIdle:
+class LockWhenIdle(PromptsWrapper):
     """A session's prompts: a question left alone until it times out locks the session (see
     Session.lock); once unlocked, the same question is asked again."""
 
     def __init__(self, prompts: Prompts, lock: Callable[[], None]) -> None:
-        self.inner, self.lock = prompts, lock
-
-    @property
-    def idle_timeout(self) -> float | None:
-        return self.inner.idle_timeout
-
-    @idle_timeout.setter
-    def idle_timeout(self, seconds: float | None) -> None:
-        self.inner.idle_timeout = seconds
+        super().__init__(prompts)
+        self.lock = lock
 
     def _until_answered(self, question: Callable[[], T]) -> T:
         while True:
@@ -98,7 +91,8 @@ class Session:
             self.backend = direct
         self.last_activity = self.clock()
         self._own_prompts = self.prompts  # the lock's password question must not lock again
-        self.prompts = LockWhenIdle(self.prompts, self.lock)
+        # Questions, defaults and choices name records: shown safely whatever the database holds.
+        self.prompts = LockWhenIdle(VisiblePrompts(self.prompts), self.lock)
 
     def run(self, fn: Callable[Concatenate[Database, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Call a service function of the database alone (crm.services.backend)."""
