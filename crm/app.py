@@ -9,12 +9,20 @@ from pathlib import Path
 
 from crm import config as config_file
 from crm import monitoring
+from crm.cli import exits
 from crm.config import Config
 from crm.db import Database, app_conninfo, connect
-from crm.errors import CRMError
+from crm.errors import ConfigError, CRMError
 from crm.ui.prompts import Prompts
 
-EXIT_OK, EXIT_CANCELLED, EXIT_UNAVAILABLE = 0, 1, 2
+# The exit statuses of crm/cli/exits.py, which the interactive program shares.
+EXIT_OK, EXIT_CANCELLED = exits.OK, exits.REFUSED
+EXIT_UNAVAILABLE, EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_BUG = (
+    exits.UNAVAILABLE,
+    exits.CONFIG,
+    exits.INTERRUPTED,
+    exits.BUG,
+)
 
 
 class Runtime:
@@ -29,12 +37,14 @@ class Runtime:
 
         create: make the cluster if the folder has none (the setup wizard only).
         """
-        from crm.embedded import EmbeddedError, EmbeddedServer
+        from crm.embedded import DataFolderMissing, EmbeddedError, EmbeddedServer
 
         if self.server is None or self.server.data_dir != Path(data_dir).absolute():  # the wizard may retry
             self.server = EmbeddedServer(data_dir, keep_running=keep_running)
         try:
             self.server.start(create=create)
+        except DataFolderMissing as error:  # the config names data that is not there
+            raise ConfigError(str(error)) from None
         except EmbeddedError as error:
             raise CRMError(str(error)) from None
         return self.server.conninfo()
@@ -60,7 +70,7 @@ class Runtime:
         elif waiting:
             conn.close()
             names = ", ".join(p.name for p in waiting)
-            raise CRMError(
+            raise ConfigError(
                 f"The database needs schema upgrades ({names}): run `python -m main --upgrade` "
                 "with the server's superuser credentials."
             )
@@ -146,6 +156,9 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
                 with monitoring.secret_in_memory():
                     return run_upgrade(prompts, config)
             db = runtime.open(config)
+        except ConfigError as error:
+            print(error)
+            return EXIT_CONFIG
         except CRMError as error:
             print(error)
             return EXIT_UNAVAILABLE
@@ -164,10 +177,10 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         print("\nGoodbye.")
-        return EXIT_CANCELLED
+        return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 — reported with a reference, never a traceback
         print(monitoring.report(error))
-        return EXIT_UNAVAILABLE
+        return EXIT_BUG
     finally:
         runtime.close()
         monitoring.flush()

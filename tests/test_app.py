@@ -49,15 +49,15 @@ def config_for(crm_db, tmp_path, monkeypatch) -> Config:
     )
 
 
-def test_database_down_exits_2_naming_host_and_port_not_the_password(tmp_path, monkeypatch, capsys):
+def test_database_down_exits_69_naming_host_and_port_not_the_password(tmp_path, monkeypatch, capsys):
     write_config(tmp_path, monkeypatch)
-    assert app.main([], ScriptedPrompts([])) == 2
+    assert app.main([], ScriptedPrompts([])) == 69
     out = capsys.readouterr().out
     assert "127.0.0.1:1" in out and "S3cret-app-pw" not in out
     assert len(out.strip().splitlines()) == 1
 
 
-def test_wrong_credentials_exit_2(crm_db, tmp_path, monkeypatch, capsys):
+def test_wrong_credentials_exit_69(crm_db, tmp_path, monkeypatch, capsys):
     config = config_for(crm_db, tmp_path, monkeypatch)
     write_config(
         tmp_path,
@@ -67,7 +67,7 @@ def test_wrong_credentials_exit_2(crm_db, tmp_path, monkeypatch, capsys):
         host=config.database.host,
         port=config.database.port,
     )
-    assert app.main([], ScriptedPrompts([])) == 2
+    assert app.main([], ScriptedPrompts([])) == 69
     out = capsys.readouterr().out
     assert "Cannot connect" in out and "S3cret-app-pw" not in out
 
@@ -75,7 +75,7 @@ def test_wrong_credentials_exit_2(crm_db, tmp_path, monkeypatch, capsys):
 def test_config_readable_by_others_is_refused(tmp_path, monkeypatch, capsys):
     config = write_config(tmp_path, monkeypatch)
     os.chmod(config.path, 0o640)
-    assert app.main([], ScriptedPrompts([])) == 2
+    assert app.main([], ScriptedPrompts([])) == 78
     assert "chmod 600" in capsys.readouterr().out
 
 
@@ -126,7 +126,7 @@ def test_server_mode_with_pending_migrations_asks_for_an_upgrade(
     import psycopg
 
     config_for(crm_db, tmp_path, monkeypatch)
-    assert app.main([], ScriptedPrompts([])) == 2
+    assert app.main([], ScriptedPrompts([])) == 78
     assert "--upgrade" in capsys.readouterr().out
     admin = psycopg.conninfo.conninfo_to_dict(admin_dsn)
     answers = [admin.get("user", "postgres"), admin.get("password", "")]
@@ -178,7 +178,7 @@ def test_an_embedded_config_whose_data_is_gone_says_so_and_makes_no_new_cluster(
         else f"The data folder {data_dir} has lost its database ({data_dir / 'pgdata'} is missing)"
     )
     assert result.stdout == f"{said}: restore it from a backup, or delete the config to start again.\n"
-    assert result.returncode == app.EXIT_UNAVAILABLE
+    assert result.returncode == app.EXIT_CONFIG
     assert "Traceback" not in result.stderr
     if lost == "data folder":
         assert not data_dir.exists()

@@ -215,7 +215,7 @@ def test_wizard_crash_is_one_line_with_a_reference_and_no_frames(sentry, tmp_pat
     prompts = ScriptedPrompts(
         ["An existing", "db.example", "5432", "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD]
     )
-    assert app.main([], prompts) == app.EXIT_UNAVAILABLE
+    assert app.main([], prompts) == app.EXIT_BUG
     out = capsys.readouterr().out.strip().splitlines()
     [event] = sentry.events()
     assert out[-1] == f"Something went wrong; it has been reported (reference {event['event_id'][:8]})."

@@ -32,6 +32,6 @@ def run_upgrade(prompts: Prompts, config: Config) -> int:
         applied = setup.upgrade(admin, db.name)
     except CRMError as error:
         print(error)
-        return 2
+        return 69  # the database is unavailable (crm/cli/exits.py)
     print(f"Applied: {', '.join(applied)}." if applied else "The schema is already up to date.")
     return 0
