@@ -237,7 +237,7 @@ def test_upgrade_crash_is_sent_without_frames(tmp_path, monkeypatch, capsys):
     config_file.write(config)
     monkeypatch.setenv("CRM_CONFIG", str(config.path))
     try:
-        assert app.main(["--upgrade"], ScriptedPrompts(["postgres", SUPERUSER_PASSWORD])) == 2
+        assert app.main(["--upgrade"], ScriptedPrompts(["postgres", SUPERUSER_PASSWORD])) == app.EXIT_BUG
     finally:
         monitoring.shutdown()
     [event] = transport.events()
