@@ -289,7 +289,8 @@ def test_business_event_fields_are_scrubbed(sentry, tmp_path):
     assert_no_secrets(sentry.text())
     monitoring.flush()
     logged = (tmp_path / "crm.log").read_text()
-    assert "business event employee.created email=[email] employee_id=4 note=postgresql://[redacted]@" in logged
+    line = "business event employee.created email=[email] employee_id=4 note=postgresql://[redacted]@db"
+    assert line in logged
     assert_no_secrets(logged)
 
 
