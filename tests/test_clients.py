@@ -179,9 +179,10 @@ def test_sql_looking_search_text_is_only_text(db, admin_conn, staff):
 def test_search_can_use_the_accent_insensitive_indexes(db, admin_conn, staff):
     make_client(admin_conn, staff["bill"].id, "Amélie Lefèvre")
     # On a few rows the planner rightly prefers a plain scan: forbid it, to see the indexes match.
-    db.conn.execute("SET enable_seqscan = off")
-    db.conn.execute("SET enable_indexscan = off")
-    plan = explain(db.conn, lambda conn: ClientRepository(conn).search("LEFÈVRE", 0, 20))
+    with db.conn.transaction():
+        db.conn.execute("SET LOCAL enable_seqscan = off")
+        db.conn.execute("SET LOCAL enable_indexscan = off")
+        plan = explain(db.conn, lambda conn: ClientRepository(conn).search("LEFÈVRE", 0, 20))
     assert "Seq Scan on clients" not in plan
     assert "clients_full_name_search_idx" in plan
     assert "clients_company_name_search_idx" in plan
@@ -195,10 +196,12 @@ def test_the_app_role_may_call_the_search_functions_and_still_not_the_audit_func
     assert db.conn.execute(privilege, (app, "public.f_search_pattern(text)")).fetchone() == (True,)
     assert db.conn.execute(privilege, (app, "public.audit_changes()")).fetchone() == (False,)
     # Bound when created: no search_path at call time changes what they run.
-    db.conn.execute("SET search_path = pg_catalog")
-    assert db.conn.execute(
-        "SELECT public.f_unaccent('Zoé Lefèvre'), public.f_search_pattern('É_%')"
-    ).fetchone() == ("Zoe Lefevre", "%E\\_\\%%")
+    with db.conn.transaction():
+        db.conn.execute("SET LOCAL search_path = pg_catalog")
+        assert db.conn.execute("SHOW search_path").fetchone() == ("pg_catalog",)
+        assert db.conn.execute(
+            "SELECT public.f_unaccent('Zoé Lefèvre'), public.f_search_pattern('É_%')"
+        ).fetchone() == ("Zoe Lefevre", "%E\\_\\%%")
 
 
 @pytest.fixture

@@ -246,9 +246,10 @@ def test_sql_looking_search_text_is_only_text(db, admin_conn, staff):
 def test_search_can_use_the_event_and_client_name_indexes(db, admin_conn, staff):
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Amélie Lefèvre"), "Soirée")
     # On a few rows the planner rightly prefers plain scans: forbid them, to see the indexes match.
-    db.conn.execute("SET enable_seqscan = off")
-    db.conn.execute("SET enable_indexscan = off")
-    plan = explain(db.conn, lambda conn: EventRepository(conn).search("LEFÈVRE", 0, 20))
+    with db.conn.transaction():
+        db.conn.execute("SET LOCAL enable_seqscan = off")
+        db.conn.execute("SET LOCAL enable_indexscan = off")
+        plan = explain(db.conn, lambda conn: EventRepository(conn).search("LEFÈVRE", 0, 20))
     assert "events_name_search_idx" in plan
     assert "clients_full_name_search_idx" in plan
     assert "'%LEFEVRE%'" in plan  # the pattern was computed while planning

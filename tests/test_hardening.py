@@ -6,7 +6,6 @@ insert), and the repair of rows written before those rules."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from crm.db import connect
 from crm.errors import ValidationError
 from crm.repositories.events import EventFields
 from crm.services import events as event_service
-from tests.conftest import database_before
+from tests.conftest import database_before, wait_for_lock_waiters
 from tests.factories import make_client, make_contract, make_employee, make_event
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -181,15 +180,7 @@ def _race_with_a_deactivation(admin_conn, db, second_db, employee_id, assignment
         second_db.conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (employee_id,))
         thread = threading.Thread(target=assign)
         thread.start()
-        deadline = time.monotonic() + 20
-        while not outcome and time.monotonic() < deadline:
-            waiting = admin_conn.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ).fetchone()[0]
-            if waiting:
-                break
-            time.sleep(0.01)
+        wait_for_lock_waiters(admin_conn, 1, done=lambda: bool(outcome))
     thread.join(timeout=30)
     assert not thread.is_alive()
     return outcome[0]
