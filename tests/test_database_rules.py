@@ -1,7 +1,7 @@
-"""The security review's database findings, on the real database: what the application role may
-change column by column (crm/setup.py APP_UPDATE_COLUMNS), and the rules of sql/0006_hardening.sql —
-event dates within readable years, active sales / support checked under lock (and on a client's
-insert), and the repair of rows written before those rules."""
+"""What the database itself refuses, whoever writes, on the real database: what the application
+role may change column by column (crm/setup.py APP_UPDATE_COLUMNS), and the rules of
+sql/0006_hardening.sql — event dates within readable years, active sales / support checked under
+lock (and on a client's insert), and the repair of rows written before those rules."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The idle timeout and a deactivation are checked at every answer, not only at menu picks:
-while paging a list (render.browse's on_answer) and while answering a form (Session.ask)."""
+while paging a list (render.browse's on_answer) and while answering a form (Session.ask); a
+question left alone locks the session, and a lock nobody comes back to logs out."""
 
 from __future__ import annotations
 
