@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e import PASSWORD, Crm, write_server_config
+from tests.configs import write_config
+from tests.e2e import PASSWORD, Crm
 from tests.factories import make_employee
 
 NOTES = "Catering at 5 PM — « près de la rivière » '; DROP TABLE events; --"
@@ -21,7 +22,7 @@ def workdir(tmp_path, crm_db, admin_conn):
     make_employee(admin_conn, "management", "boss", PASSWORD, full_name="Bill Boss")
     make_employee(admin_conn, "sales", "bill", PASSWORD, full_name="Bill Boquet")
     make_employee(admin_conn, "support", "kate", PASSWORD, full_name="Kate Hastroff")
-    write_server_config(tmp_path / "crm.ini", crm_db)
+    write_config(tmp_path / "crm.ini", crm_db)
     return tmp_path
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e import PASSWORD, Crm, write_server_config
+from tests.configs import write_config
+from tests.e2e import PASSWORD, Crm
 from tests.factories import make_employee
 
 KATE_PASSWORD = "violet tractor on the moon"
@@ -15,7 +16,7 @@ KATE_PASSWORD = "violet tractor on the moon"
 def workdir(tmp_path, crm_db, admin_conn):
     """An existing server-mode config for the module's database, with one manager (boss)."""
     make_employee(admin_conn, "management", "boss", PASSWORD, full_name="Bill Boss")
-    path = write_server_config(tmp_path / "crm.ini", crm_db)
+    path = write_config(tmp_path / "crm.ini", crm_db).path
     assert path.stat().st_mode & 0o777 == 0o600
     return tmp_path
 

@@ -19,13 +19,14 @@ from sentry_sdk.transport import Transport
 
 from crm import app, monitoring, security, setup
 from crm import config as config_file
-from crm.config import Config, DatabaseSettings
+from crm.config import Config
 from crm.errors import AuthenticationError
 from crm.models import Team
 from crm.services import auth, contracts, employees
 from crm.services.auth import AccountLocked
 from crm.services.employees import EmployeeFields
 from crm.ui.menu import MenuAction, run_action
+from tests.configs import server_config
 from tests.factories import make_client, make_employee
 from tests.scripted import ScriptedPrompts
 
@@ -76,14 +77,10 @@ class MemoryTransport(Transport):
 
 
 def make_config(tmp_path: Path, dsn: str = SENTRY_DSN, **extra) -> Config:
-    return Config(
-        database=DatabaseSettings(
-            mode="server", name="crm", user="crm_app", password=CONFIG_PASSWORD, host="h"
-        ),
-        sentry_dsn=dsn,
-        sentry_environment="test",
-        path=tmp_path / "crm.ini",
-        **extra,
+    """A config with Sentry on (dsn) and CONFIG_PASSWORD as its database password."""
+    database = {"password": CONFIG_PASSWORD}
+    return server_config(
+        tmp_path / "crm.ini", None, database, sentry_dsn=dsn, sentry_environment="test", **extra
     )
 
 
