@@ -116,6 +116,14 @@ def audit_count(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
 
 
+def versions(conn: psycopg.Connection, table: str) -> list[tuple]:
+    """(id, version, updated_at) of every row of a versioned table, by id."""
+    query = psycopg.sql.SQL("SELECT id, version, updated_at FROM {} ORDER BY id").format(
+        psycopg.sql.Identifier(table)
+    )
+    return conn.execute(query).fetchall()
+
+
 def make_event(
     conn: psycopg.Connection,
     contract_id: int,

@@ -254,6 +254,13 @@ def test_amount_limits_themselves_are_accepted(db, admin_conn, staff):
     assert amounts(admin_conn, free.id)[:2] == (D("0.00"), D("0.00"))
 
 
+def test_services_take_exact_decimals_written_with_an_exponent(db, admin_conn):
+    assert service.clean_total(D("1E+5")) == D("100000.00")
+    assert service.clean_total(5) == D("5.00")
+    with pytest.raises(ValidationError):
+        service.clean_total(D("NaN"))
+
+
 # Updating and signing ---------------------------------------------------------------------------------
 
 
