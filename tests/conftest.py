@@ -111,6 +111,18 @@ def database_before(admin_dsn: str, tmp_path: Path, monkeypatch, migration: str)
         drop_database(admin_dsn, crm)
 
 
+def database_before_fixture(migration: str):
+    """A fixture giving database_before(…, migration) to a test, e.g.
+    `database_before_0008 = database_before_fixture("0008")` in a test module."""
+
+    @pytest.fixture
+    def fixture(admin_dsn, tmp_path, monkeypatch) -> Iterator[CrmDatabase]:
+        with database_before(admin_dsn, tmp_path, monkeypatch, migration) as crm:
+            yield crm
+
+    return fixture
+
+
 def drop_database(admin_dsn: str, crm: CrmDatabase) -> None:
     setup.drop_database(admin_dsn, crm.name, [crm.roles.app, crm.roles.owner])
 

@@ -57,6 +57,12 @@ class Crm:
         self.answer("Username (Ctrl-D to quit):", username)
         self.answer("Password:", password)
 
+    def log_out(self, section: str) -> None:
+        """From a section's menu back to the main menu, then Log out."""
+        self.pick(section, "Back")
+        self.pick("main menu", "Log out")
+        self.expect("Logged out.")
+
     def confirm_write(self, username: str, password: str = PASSWORD) -> None:
         """Type the password asked again before a save."""
         self.answer(f"Password for {username}:", password)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -43,6 +44,25 @@ def make_employee(
                 security.hash_password(password),
             ),
         ).fetchone()
+
+
+# The people tests meet, by the key a test knows them by: (team, username, full name).
+PEOPLE = {
+    "manager": ("management", "marie", "Marie Manager"),
+    "bill": ("sales", "bill", "Bill Boquet"),
+    "sam": ("sales", "sam", "Sam Seller"),
+    "kate": ("support", "kate", "Kate Hastroff"),
+    "alienor": ("support", "alienor", "Aliénor Vichum"),
+}
+
+
+def make_staff(conn: psycopg.Connection, *keys: str) -> dict[str, Employee]:
+    """Insert the active PEOPLE named by `keys`, in that order; {key: Employee}."""
+    staff = {}
+    for key in keys:
+        team, username, full_name = PEOPLE[key]
+        staff[key] = make_employee(conn, team, username, full_name=full_name)
+    return staff
 
 
 def make_client(conn: psycopg.Connection, sales_id: int, name: str = "Kevin Casey", **fields) -> int:
@@ -109,6 +129,12 @@ def make_contract(
 def signed_contract(conn: psycopg.Connection, sales_id: int, client: str = "Kevin Casey") -> int:
     """A new client of sales_id with one signed contract; return the contract's id."""
     return make_contract(conn, make_client(conn, sales_id, client), signed=True)
+
+
+def fields_from(fields_class, record, **changes):
+    """A fields dataclass (EmployeeFields, EventFields…) filled from a record read back, with changes."""
+    values = {field.name: getattr(record, field.name) for field in dataclasses.fields(fields_class)}
+    return fields_class(**{**values, **changes})
 
 
 def audit_count(conn: psycopg.Connection) -> int:

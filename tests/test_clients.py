@@ -11,8 +11,8 @@ from crm.errors import NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm.repositories.clients import ClientFields, ClientRepository
 from crm.services import clients as service
 from crm.services import contracts as contract_service
-from tests.conftest import database_before
-from tests.factories import make_client, make_contract, make_employee
+from tests.conftest import database_before_fixture
+from tests.factories import make_client, make_contract, make_employee, make_staff
 from tests.plans import explain
 
 SQL_LIKE = "'; DROP TABLE clients; --"
@@ -22,13 +22,8 @@ NON_LATIN = "Aliénor Vichum 東京"
 @pytest.fixture
 def staff(admin_conn):
     """One employee of each kind the client rules tell apart."""
-    return {
-        "manager": make_employee(admin_conn, "management", "marie"),
-        "bill": make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet"),
-        "sam": make_employee(admin_conn, "sales", "sam", full_name="Sam Seller"),
-        "kate": make_employee(admin_conn, "support", "kate"),
-        "gone": make_employee(admin_conn, "sales", "gone", active=False),
-    }
+    staff = make_staff(admin_conn, "manager", "bill", "sam", "kate")
+    return {**staff, "gone": make_employee(admin_conn, "sales", "gone", active=False)}
 
 
 def fields(**changes) -> ClientFields:
@@ -204,11 +199,7 @@ def test_the_app_role_may_call_the_search_functions_and_still_not_the_audit_func
         ).fetchone() == ("Zoe Lefevre", "%E\\_\\%%")
 
 
-@pytest.fixture
-def database_before_0008(admin_dsn, tmp_path, monkeypatch):
-    """A CRM database at migration 0007, whose upgrade applies 0008."""
-    with database_before(admin_dsn, tmp_path, monkeypatch, "0008") as crm:
-        yield crm
+database_before_0008 = database_before_fixture("0008")  # a CRM database whose upgrade applies 0008
 
 
 def test_the_upgrade_makes_existing_clients_searchable_without_accents(database_before_0008, admin_dsn):

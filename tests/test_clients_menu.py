@@ -9,7 +9,15 @@ import pytest
 from crm.ui.clients import clients_section
 from crm.ui.contracts import contracts_section
 from crm.ui.menus import all_sections
-from tests.factories import DEFAULT_PASSWORD, audit_count, make_client, make_contract, make_employee, versions
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    audit_count,
+    make_client,
+    make_contract,
+    make_employee,
+    make_staff,
+    versions,
+)
 from tests.scripted import CtrlC, run_menu
 from tests.test_validation import COMMA_MESSAGE
 
@@ -25,13 +33,9 @@ def run(db, employee, answers):
 
 @pytest.fixture
 def staff(admin_conn):
-    return {
-        "manager": make_employee(admin_conn, "management", "marie", full_name="Marie Manager"),
-        "bill": make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet"),
-        "sam": make_employee(admin_conn, "sales", "sam", full_name="Sam Seller"),
-        "rita": make_employee(admin_conn, "sales", "retired_rita", full_name="Rita Retired", active=False),
-        "kate": make_employee(admin_conn, "support", "kate", full_name="Kate Hastroff"),
-    }
+    staff = make_staff(admin_conn, "manager", "bill", "sam", "kate")
+    rita = make_employee(admin_conn, "sales", "retired_rita", full_name="Rita Retired", active=False)
+    return {**staff, "rita": rita}
 
 
 def client_rows(admin_conn):
@@ -253,7 +257,7 @@ def test_a_client_update_that_changes_nothing_writes_nothing(db, admin_conn, sta
     client_id = make_client(admin_conn, sales.id, "Kevin Casey")
     before, audited = versions(admin_conn, "clients"), audit_count(admin_conn)
     answers = ["Clients", "Update a client", str(client_id), None, None, None, None, "Back", "Quit"]
-    prompts = run_menu(db, sales, [clients_section()], answers)
+    prompts = run(db, sales, answers)
     assert "Nothing changed." in capsys.readouterr().out
     assert prompts.passwords == 0
     assert versions(admin_conn, "clients") == before and audit_count(admin_conn) == audited
@@ -268,7 +272,7 @@ def test_a_client_update_that_changes_nothing_writes_nothing(db, admin_conn, sta
         "Kevin's Bakery",
         DEFAULT_PASSWORD,
     ]
-    prompts = run_menu(db, sales, [clients_section()], [*answers, "Back", "Quit"])
+    prompts = run(db, sales, [*answers, "Back", "Quit"])
     assert f"Client {client_id} saved." in capsys.readouterr().out
     assert prompts.passwords == 1
     assert admin_conn.execute("SELECT company_name, version FROM clients").fetchone() == ("Kevin's Bakery", 2)
@@ -503,7 +507,7 @@ def test_a_manager_types_a_total_with_thousands_separators(db, admin_conn, staff
     client_id = make_client(admin_conn, bill.id)
     answers = ["Contracts", "Create a contract", str(client_id), "1e5", "NaN", "1000,50", "1,5"]
     answers += ["12,345.67", False, DEFAULT_PASSWORD, "Back", "Quit"]
-    run_menu(db, manager, [contracts_section()], answers)
+    run(db, manager, answers)
     out = capsys.readouterr().out
     assert out.count("Total amount must be a number like 1200 or 1200.50.") == 2
     assert out.count(COMMA_MESSAGE) == 2
@@ -517,7 +521,7 @@ def test_a_payment_is_typed_as_amounts_are_shown(db, admin_conn, staff, capsys):
     contract_id = make_contract(admin_conn, make_client(admin_conn, bill.id), total="5000.00", signed=True)
     answers = ["Contracts", "Record a payment", str(contract_id), "2e3", "1,000.50", DEFAULT_PASSWORD]
     answers += ["Back", "Quit"]
-    run_menu(db, bill, [contracts_section()], answers)
+    run(db, bill, answers)
     out = capsys.readouterr().out
     assert "Payment must be a number like 1200 or 1200.50." in out
     assert admin_conn.execute("SELECT amount FROM payments").fetchall() == [(D("1000.50"),)]
@@ -530,7 +534,7 @@ def test_a_contract_update_that_changes_nothing_writes_nothing(db, admin_conn, s
     before, audited = versions(admin_conn, "contracts"), audit_count(admin_conn)
     answers = ["Contracts", "Update a contract", str(contract_id), None, False]
     answers += ["Update a contract", str(contract_id), "1,000.00", False, "Back", "Quit"]
-    prompts = run_menu(db, sales, [contracts_section()], answers)
+    prompts = run(db, sales, answers)
     assert capsys.readouterr().out.count("Nothing changed.") == 2
     assert prompts.passwords == 0
     assert versions(admin_conn, "contracts") == before and audit_count(admin_conn) == audited
@@ -545,6 +549,6 @@ def test_a_contract_update_that_changes_nothing_writes_nothing(db, admin_conn, s
         "Back",
         "Quit",
     ]
-    run_menu(db, sales, [contracts_section()], answers)
+    run(db, sales, answers)
     assert f"Contract {contract_id} saved and signed." in capsys.readouterr().out
     assert admin_conn.execute("SELECT is_signed, version FROM contracts").fetchone() == (True, 2)

@@ -21,12 +21,6 @@ def workdir(tmp_path, crm_db, admin_conn):
     return tmp_path
 
 
-def back_to_login(crm: Crm) -> None:
-    crm.pick("Employees", "Back")
-    crm.pick("main menu", "Log out")
-    crm.expect("Logged out.")
-
-
 def test_manager_creates_support_who_logs_in_then_is_deactivated_and_refused(workdir, admin_conn):
     crm = Crm(workdir)
     try:
@@ -43,7 +37,7 @@ def test_manager_creates_support_who_logs_in_then_is_deactivated_and_refused(wor
         crm.answer("Initial password again:", KATE_PASSWORD)
         crm.confirm_write("boss")
         crm.expect("Employee 2 created: kate (Kate Hastroff, support).")
-        back_to_login(crm)
+        crm.log_out("Employees")
 
         crm.login("Kate", KATE_PASSWORD)
         crm.expect("Welcome, Kate Hastroff (support).")
@@ -58,7 +52,7 @@ def test_manager_creates_support_who_logs_in_then_is_deactivated_and_refused(wor
         crm.child.send("y\r")
         crm.confirm_write("boss")
         crm.expect("Kate Hastroff (kate) is deactivated.")
-        back_to_login(crm)
+        crm.log_out("Employees")
 
         crm.login("kate", KATE_PASSWORD)
         crm.expect("Invalid username or password.")

@@ -8,6 +8,7 @@ import threading
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import psycopg
 import pytest
@@ -20,7 +21,14 @@ from crm.services import auth
 from crm.services import employees as service
 from crm.services.employees import EmployeeFields
 from tests.conftest import wait_for_lock_waiters
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    fields_from,
+    make_client,
+    make_contract,
+    make_employee,
+    make_event,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 NEW_PASSWORD = "violet tractor on the moon"
@@ -38,16 +46,7 @@ def new_fields(**changes) -> EmployeeFields:
     return EmployeeFields(**values)
 
 
-def fields_of(employee: Employee, **changes) -> EmployeeFields:
-    values = dict(
-        username=employee.username,
-        full_name=employee.full_name,
-        email=employee.email,
-        phone=employee.phone,
-        team=employee.team,
-    )
-    values.update(changes)
-    return EmployeeFields(**values)
+fields_of = partial(fields_from, EmployeeFields)  # fields_of(employee, **changes)
 
 
 def snapshot(admin_conn):

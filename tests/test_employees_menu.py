@@ -375,7 +375,7 @@ def test_reactivate_shows_the_deactivated_employees_and_takes_only_theirs(db, ad
         str(gone.id),
         DEFAULT_PASSWORD,
     ]
-    run_menu(db, boss, [employees_section()], [*answers, "Back", "Quit"])
+    run(db, boss, [*answers, "Back", "Quit"])
     out = capsys.readouterr().out
     shown = out.split("Deactivated employees:", 1)[1].split("is not a deactivated employee", 1)[0]
     assert "Gone Away" in shown and "Rita Retired" in shown
@@ -392,7 +392,7 @@ def test_deactivate_shows_the_other_active_employees(db, admin_conn, people, cap
     boss, kate, gone = people["boss"], people["kate"], people["gone"]
     answers = ["Employees", "Deactivate an employee", str(gone.id), str(boss.id), str(kate.id), True]
     answers += [DEFAULT_PASSWORD, "Back", "Quit"]
-    run_menu(db, boss, [employees_section()], answers)
+    run(db, boss, answers)
     out = capsys.readouterr().out
     shown = out.split("Active employees:", 1)[1].split("is not another active employee", 1)[0]
     assert "Kate Hastroff" in shown and "Bill Boquet" in shown
@@ -412,7 +412,7 @@ def test_reset_a_password_shows_the_other_active_employees(db, admin_conn, peopl
     new = "violet tractor on the moon"
     answers = ["Employees", "Reset a password", str(rita.id), str(boss.id), str(bill.id), new, new]
     answers += [DEFAULT_PASSWORD, "Back", "Quit"]
-    run_menu(db, boss, [employees_section()], answers)
+    run(db, boss, answers)
     out = capsys.readouterr().out
     shown = out.split("Active employees:", 1)[1].split("is not another active employee", 1)[0]
     assert "Kate Hastroff" in shown and "Bill Boquet" in shown and "Rita Retired" not in shown
@@ -426,10 +426,9 @@ def test_reset_a_password_shows_the_other_active_employees(db, admin_conn, peopl
 def test_with_nobody_to_pick_nothing_is_asked(db, admin_conn, capsys):
     boss = make_employee(admin_conn, "management", "marie")
     before = activity(admin_conn)
-    prompts = run_menu(
+    prompts = run(
         db,
         boss,
-        [employees_section()],
         ["Employees", "Reactivate an employee", "Deactivate an employee", "Reset a password", "Back", "Quit"],
     )
     out = capsys.readouterr().out
@@ -443,7 +442,7 @@ def test_too_many_to_list_falls_back_to_typing_an_id(db, admin_conn, people, cap
     monkeypatch.setattr(employees_ui, "PICK_MAX", 1)
     boss, kate = people["boss"], people["kate"]
     answers = ["Employees", "Deactivate an employee", str(kate.id), True, DEFAULT_PASSWORD, "Back", "Quit"]
-    run_menu(db, boss, [employees_section()], answers)
+    run(db, boss, answers)
     out = capsys.readouterr().out
     assert "More than 1 employees: find the id in Employees → List employees." in out
     assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
@@ -455,7 +454,7 @@ def test_a_manager_updating_their_own_record_is_not_asked_their_team(db, admin_c
     boss = people["boss"]
     answers = ["Employees", "Update an employee", str(boss.id), None, "Marie Grande-Boss", None, None]
     answers += [DEFAULT_PASSWORD, "Back", "Quit"]
-    prompts = run_menu(db, boss, [employees_section()], answers)
+    prompts = run(db, boss, answers)
     out = capsys.readouterr().out
     assert "Team:" not in prompts.messages
     assert "Team: management (you cannot change your own team)." in out
@@ -480,7 +479,7 @@ def test_an_employee_update_that_changes_nothing_asks_no_password_and_writes_not
         None,
         "support",
     ]
-    prompts = run_menu(db, boss, [employees_section()], [*answers, "Back", "Quit"])
+    prompts = run(db, boss, [*answers, "Back", "Quit"])
     out = capsys.readouterr().out
     assert "Nothing changed." in out and "saved" not in out
     assert "password" not in [kind for kind, _ in prompts.asked]

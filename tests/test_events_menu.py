@@ -19,6 +19,7 @@ from tests.factories import (
     make_contract,
     make_employee,
     make_event,
+    make_staff,
     signed_contract,
     versions,
 )
@@ -40,13 +41,8 @@ def event_rows(admin_conn):
 
 @pytest.fixture
 def staff(admin_conn):
-    return {
-        "manager": make_employee(admin_conn, "management", "marie"),
-        "bill": make_employee(admin_conn, "sales", "bill"),
-        "kate": make_employee(admin_conn, "support", "kate", full_name="Kate Hastroff"),
-        "alienor": make_employee(admin_conn, "support", "alienor", full_name="Aliénor Vichum"),
-        "rita": make_employee(admin_conn, "support", "retired_rita", active=False),
-    }
+    staff = make_staff(admin_conn, "manager", "bill", "kate", "alienor")
+    return {**staff, "rita": make_employee(admin_conn, "support", "retired_rita", active=False)}
 
 
 def test_events_is_one_of_the_menu_sections():
@@ -372,9 +368,7 @@ def test_an_event_form_refuses_dates_that_do_not_exist_before_the_password(db, a
     answers += ["2027-02-30 10:00", "2027-03-28 02:30", "2027-03-28 01:30"]  # start
     answers += ["2027-03-28 02:45", "2027-03-28 01:20", "2027-03-28 03:15"]  # end
     answers += ["Lyon", "120", "", DEFAULT_PASSWORD, "Back", "Quit"]
-    prompts = run_menu(
-        db, sales, [events_section(PARIS)], answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC))
-    )
+    prompts = run(db, sales, answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
     out = capsys.readouterr().out
     assert "Start: the date 2027-02-30 does not exist." in out
     assert "Start: 2027-03-28 02:30 does not exist in Europe/Paris (clocks go forward)." in out
@@ -391,7 +385,7 @@ def test_an_event_across_the_autumn_change_keeps_the_first_occurrence(db, admin_
     contract = signed_contract(admin_conn, sales.id)
     answers = ["Events", "Create an event", str(contract), "Night party", None]
     answers += ["2027-10-31 01:30", "2027-10-31 02:30", "Paris", "40", "", DEFAULT_PASSWORD, "Back", "Quit"]
-    run_menu(db, sales, [events_section(PARIS)], answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    run(db, sales, answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
     assert admin_conn.execute("SELECT starts_at, ends_at FROM events").fetchall() == [
         (datetime(2027, 10, 30, 23, 30, tzinfo=UTC), datetime(2027, 10, 31, 0, 30, tzinfo=UTC))
     ]
@@ -410,10 +404,9 @@ def test_a_new_event_form_offers_no_attendees_default_and_an_update_keeps_the_cu
         "2027-06-04 23:00",
     ]
     answers += ["Lyon", "", "200", "", DEFAULT_PASSWORD, "Back", "Quit"]
-    prompts = run_menu(
+    prompts = run(
         db,
         sales,
-        [events_section(PARIS)],
         answers,
         clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)),
     )
@@ -430,10 +423,9 @@ def test_a_new_event_form_offers_no_attendees_default_and_an_update_keeps_the_cu
     event_id = admin_conn.execute("SELECT id FROM events").fetchone()[0]
     answers = ["Events", "Update an event", str(event_id)] + [None] * 5 + ["250", None, DEFAULT_PASSWORD]
     answers += ["Back", "Quit"]
-    prompts = run_menu(
+    prompts = run(
         db,
         support,
-        [events_section(PARIS)],
         answers,
         clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)),
     )
@@ -447,13 +439,13 @@ def test_an_event_update_that_changes_nothing_writes_nothing(db, admin_conn, sta
     event_id = make_event(admin_conn, signed_contract(admin_conn, sales.id), support_id=kate.id)
     before, audited = versions(admin_conn, "events"), audit_count(admin_conn)
     answers = ["Events", "Update an event", str(event_id)] + [None] * 7 + ["Back", "Quit"]
-    prompts = run_menu(db, kate, [events_section(PARIS)], answers)
+    prompts = run(db, kate, answers)
     assert "Nothing changed." in capsys.readouterr().out
     assert prompts.passwords == 0
     assert versions(admin_conn, "events") == before and audit_count(admin_conn) == audited
 
     answers = ["Events", "Update an event", str(event_id)] + [None] * 5 + ["76", None, DEFAULT_PASSWORD]
-    run_menu(db, kate, [events_section(PARIS)], [*answers, "Back", "Quit"])
+    run(db, kate, [*answers, "Back", "Quit"])
     assert f"Event {event_id} saved." in capsys.readouterr().out
     assert admin_conn.execute("SELECT attendees, version FROM events").fetchone() == (76, 2)
 
@@ -474,7 +466,7 @@ def test_events_without_support_show_upcoming_soonest_first_then_past(db, admin_
     assert [e.name for e in event_service.events_without_support(db, 3, 2, now)] == expected[3:]
     assert event_service.events_without_support(db, 4, 2, now) == []
 
-    run_menu(db, manager, [events_section(PARIS)], ["Events", "Events without support", "Back", "Quit"])
+    run(db, manager, ["Events", "Events without support", "Back", "Quit"])
     out = capsys.readouterr().out
     assert "Events without support (upcoming first)" in out
     positions = [out.index(name) for name in expected]

@@ -25,7 +25,7 @@ from crm.services import employees as employee_service
 from crm.services import events as event_service
 from crm.ui.events import when, zone_name
 from crm.ui.render import cell, local_moment
-from tests.factories import make_client, make_contract, make_employee, make_event
+from tests.factories import fields_from, make_client, make_contract, make_event, make_staff
 
 NEW_YORK = ZoneInfo("America/New_York")
 PARIS = ZoneInfo("Europe/Paris")
@@ -283,11 +283,7 @@ def test_a_local_zone_read_from_a_file_is_named_plainly():
 
 @pytest.fixture
 def staff(admin_conn):
-    return {
-        "manager": make_employee(admin_conn, "management", "marie"),
-        "bill": make_employee(admin_conn, "sales", "bill"),
-        "kate": make_employee(admin_conn, "support", "kate"),
-    }
+    return make_staff(admin_conn, "manager", "bill", "kate")
 
 
 CLIENT = ClientFields(
@@ -328,18 +324,7 @@ def test_an_employee_with_bad_characters_is_refused_before_the_database(db, admi
     assert admin_conn.execute("SELECT count(*) FROM employees").fetchone() == (3,)
 
 
-def _event_fields(event, **changes) -> EventFields:
-    values = dict(
-        name=event.name,
-        client_contact=event.client_contact,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        location=event.location,
-        attendees=event.attendees,
-        notes=event.notes,
-    )
-    values.update(changes)
-    return EventFields(**values)
+_event_fields = partial(fields_from, EventFields)  # _event_fields(event, **changes)
 
 
 def test_event_notes_keep_line_breaks_and_refuse_nul(db, admin_conn, staff):
