@@ -160,7 +160,7 @@ def empty_tables(admin_conn: psycopg.Connection) -> None:
             "SELECT setval(s.seqrelid, s.seqstart, false) FROM pg_sequence s"
             " JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid"
             " AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')"
-            " WHERE d.refobjid = ANY(%s) AND pg_sequence_last_value(s.seqrelid) IS NOT NULL",
+            " WHERE d.refobjid = ANY(%s::oid[]) AND pg_sequence_last_value(s.seqrelid) IS NOT NULL",
             ([oid for oid, _table in tables],),
         )
 

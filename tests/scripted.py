@@ -120,11 +120,10 @@ def run_menu(
     answers: Sequence[Any],
     *,
     clock: Clock | None = None,
-    prompts_class: type[ScriptedPrompts] = ScriptedPrompts,
 ) -> ScriptedPrompts:
     """Run the team menu of `sections` as `employee` with scripted answers, which must end it
     (Quit) and all be used; return the prompts, to look at what was asked."""
-    prompts = prompts_class(answers)
+    prompts = ScriptedPrompts(answers)
     outcome = run_team_menu(Session(db, employee, prompts, clock=clock or Clock()), list(sections))
     assert outcome is Outcome.QUIT
     assert prompts.answers == [], "script not used up"
