@@ -57,6 +57,12 @@ class Crm:
         self.answer("Username (Ctrl-D to quit):", username)
         self.answer("Password:", password)
 
+    def log_out(self, section: str) -> None:
+        """From a section's menu back to the main menu, then Log out."""
+        self.pick(section, "Back")
+        self.pick("main menu", "Log out")
+        self.expect("Logged out.")
+
     def confirm_write(self, username: str, password: str = PASSWORD) -> None:
         """Type the password asked again before a save."""
         self.answer(f"Password for {username}:", password)
@@ -88,23 +94,3 @@ def embedded_wizard(crm: Crm, data_dir: Path, username: str = "boss", full_name:
     crm.answer("Password:", PASSWORD)
     crm.answer("Password again:", PASSWORD)
     crm.expect("Configuration written")
-
-
-def write_server_config(path: Path, crm_db) -> Path:
-    """Write a server-mode INI (mode 0600) at `path` for a test database (tests.conftest.CrmDatabase)
-    with the application role's credentials; run the program with CRM_CONFIG pointing at it."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    from crm import config as config_file
-
-    params = conninfo_to_dict(crm_db.app_dsn)
-    settings = config_file.DatabaseSettings(
-        mode="server",
-        name=params["dbname"],
-        user=params["user"],
-        password=params["password"],
-        host=params.get("host") or "localhost",
-        port=int(params.get("port") or 5432),
-        sslmode=params.get("sslmode") or "prefer",
-    )
-    return config_file.write(config_file.Config(database=settings, path=path), path)

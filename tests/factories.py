@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -51,6 +52,23 @@ def _email_name(name: str) -> str:
     e-mail syntax refuses (sql/0010_text_rules.sql), no dot first, last or doubled."""
     local = re.sub(r"[^\w.!#$%&'*+/=?^`{|}~-]", "", name.lower().replace(" ", "."))
     return re.sub(r"[.]{2,}", ".", local).strip(".") or "client"
+# The people tests meet, by the key a test knows them by: (team, username, full name).
+PEOPLE = {
+    "manager": ("management", "marie", "Marie Manager"),
+    "bill": ("sales", "bill", "Bill Boquet"),
+    "sam": ("sales", "sam", "Sam Seller"),
+    "kate": ("support", "kate", "Kate Hastroff"),
+    "alienor": ("support", "alienor", "Aliénor Vichum"),
+}
+
+
+def make_staff(conn: psycopg.Connection, *keys: str) -> dict[str, Employee]:
+    """Insert the active PEOPLE named by `keys`, in that order; {key: Employee}."""
+    staff = {}
+    for key in keys:
+        team, username, full_name = PEOPLE[key]
+        staff[key] = make_employee(conn, team, username, full_name=full_name)
+    return staff
 
 
 def make_client(conn: psycopg.Connection, sales_id: int, name: str = "Kevin Casey", **fields) -> int:
@@ -119,9 +137,23 @@ def signed_contract(conn: psycopg.Connection, sales_id: int, client: str = "Kevi
     return make_contract(conn, make_client(conn, sales_id, client), signed=True)
 
 
+def fields_from(fields_class, record, **changes):
+    """A fields dataclass (EmployeeFields, EventFields…) filled from a record read back, with changes."""
+    values = {field.name: getattr(record, field.name) for field in dataclasses.fields(fields_class)}
+    return fields_class(**{**values, **changes})
+
+
 def audit_count(conn: psycopg.Connection) -> int:
     """How many audit rows there are."""
     return conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+
+
+def versions(conn: psycopg.Connection, table: str) -> list[tuple]:
+    """(id, version, updated_at) of every row of a versioned table, by id."""
+    query = psycopg.sql.SQL("SELECT id, version, updated_at FROM {} ORDER BY id").format(
+        psycopg.sql.Identifier(table)
+    )
+    return conn.execute(query).fetchall()
 
 
 def make_event(

@@ -1,4 +1,5 @@
-"""Scripted prompts for menu tests: a list of answers, and a record of what was asked."""
+"""Scripted prompts for menu tests: a list of answers, a record of what was asked, and the team
+menu run on them (`run_menu`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crm.db import Database
+from crm.models import Employee
+from crm.ui.menu import Outcome, Section, run_team_menu
 from crm.ui.prompts import PromptTimedOut
+from crm.ui.session import Session
 
 
 class CtrlC:
@@ -26,11 +31,15 @@ class ScriptedPrompts:
 
     Text and password prompts take strings; `choose` takes the start of a choice's title
     (e.g. "Clients" or "3"); `confirm` takes a bool. Running out of answers fails the test.
+    Besides what was asked, it keeps the titles each choice offered (the first time it was shown)
+    and the defaults each text prompt offered.
     """
 
     def __init__(self, answers: Sequence[Any]) -> None:
         self.answers = list(answers)
         self.asked: list[tuple[str, str]] = []
+        self.shown: dict[str, list[str]] = {}  # choice message -> titles, as first offered
+        self.defaults: dict[str, list[str]] = {}  # text message -> the default of each time
         self.idle_timeout: float | None = None
         self.timeouts: list[float | None] = []  # idle_timeout at each prompt
 
@@ -51,6 +60,7 @@ class ScriptedPrompts:
         return answer
 
     def text(self, message: str, default: str = "") -> str:
+        self.defaults.setdefault(message, []).append(default)
         answer = self._next("text", message)
         return default if answer is None else answer
 
@@ -58,8 +68,9 @@ class ScriptedPrompts:
         return self._next("password", message)
 
     def choose(self, message: str, choices):
-        answer = self._next("choose", message)
         titles = [title for title, _ in choices]
+        self.shown.setdefault(message, titles)
+        answer = self._next("choose", message)
         if isinstance(answer, int):
             return choices[answer - 1][1]
         for title, value in choices:
@@ -73,6 +84,11 @@ class ScriptedPrompts:
     @property
     def messages(self) -> list[str]:
         return [message for _, message in self.asked]
+
+    @property
+    def passwords(self) -> int:
+        """How many password prompts were shown."""
+        return [kind for kind, _ in self.asked].count("password")
 
 
 class Clock:
@@ -95,3 +111,20 @@ class IdleBeforeEachPick(ScriptedPrompts):
     def choose(self, message, choices):
         self.clock.now += self.idle
         return super().choose(message, choices)
+
+
+def run_menu(
+    db: Database,
+    employee: Employee,
+    sections: Sequence[Section],
+    answers: Sequence[Any],
+    *,
+    clock: Clock | None = None,
+) -> ScriptedPrompts:
+    """Run the team menu of `sections` as `employee` with scripted answers, which must end it
+    (Quit) and all be used; return the prompts, to look at what was asked."""
+    prompts = ScriptedPrompts(answers)
+    outcome = run_team_menu(Session(db, employee, prompts, clock=clock or Clock()), list(sections))
+    assert outcome is Outcome.QUIT
+    assert prompts.answers == [], "script not used up"
+    return prompts

@@ -10,47 +10,13 @@ import sys
 import pytest
 
 from crm import app, migrations
-from crm import config as config_file
-from crm.config import Config, DatabaseSettings
-from tests.e2e import REPO
+from tests.configs import write_config
 from tests.factories import DEFAULT_PASSWORD, make_employee
 from tests.scripted import CtrlD, ScriptedPrompts
 
 
-def write_config(tmp_path, monkeypatch, **db) -> Config:
-    settings = dict(
-        mode="server",
-        name="epic",
-        user="epic_app",
-        password="S3cret-app-pw",
-        host="127.0.0.1",
-        port=1,
-        sslmode="disable",
-    )
-    settings.update(db)
-    config = Config(database=DatabaseSettings(**settings), path=tmp_path / "crm.ini")
-    config_file.write(config)
-    monkeypatch.setenv("CRM_CONFIG", str(config.path))
-    return config
-
-
-def config_for(crm_db, tmp_path, monkeypatch) -> Config:
-    import psycopg
-
-    params = psycopg.conninfo.conninfo_to_dict(crm_db.app_dsn)
-    return write_config(
-        tmp_path,
-        monkeypatch,
-        name=params["dbname"],
-        user=params["user"],
-        password=params["password"],
-        host=params.get("host") or "localhost",
-        port=int(params.get("port") or 5432),
-    )
-
-
 def test_database_down_exits_69_naming_host_and_port_not_the_password(tmp_path, monkeypatch, capsys):
-    write_config(tmp_path, monkeypatch)
+    write_config(tmp_path / "crm.ini", monkeypatch=monkeypatch)
     assert app.main([], ScriptedPrompts([])) == 69
     out = capsys.readouterr().out
     assert "127.0.0.1:1" in out and "S3cret-app-pw" not in out
@@ -58,22 +24,15 @@ def test_database_down_exits_69_naming_host_and_port_not_the_password(tmp_path, 
 
 
 def test_wrong_credentials_exit_69(crm_db, tmp_path, monkeypatch, capsys):
-    config = config_for(crm_db, tmp_path, monkeypatch)
-    write_config(
-        tmp_path,
-        monkeypatch,
-        name=config.database.name,
-        user="no_such_role_here",
-        host=config.database.host,
-        port=config.database.port,
-    )
+    wrong = {"user": "no_such_role_here", "password": "S3cret-app-pw"}
+    write_config(tmp_path / "crm.ini", crm_db, wrong, monkeypatch=monkeypatch)
     assert app.main([], ScriptedPrompts([])) == 69
     out = capsys.readouterr().out
     assert "Cannot connect" in out and "S3cret-app-pw" not in out
 
 
 def test_config_readable_by_others_is_refused(tmp_path, monkeypatch, capsys):
-    config = write_config(tmp_path, monkeypatch)
+    config = write_config(tmp_path / "crm.ini", monkeypatch=monkeypatch)
     os.chmod(config.path, 0o640)
     assert app.main([], ScriptedPrompts([])) == 78
     assert "chmod 600" in capsys.readouterr().out
@@ -81,7 +40,7 @@ def test_config_readable_by_others_is_refused(tmp_path, monkeypatch, capsys):
 
 def test_login_logout_and_quit(crm_db, admin_conn, tmp_path, monkeypatch, capsys):
     make_employee(admin_conn, "management", "boss", full_name="Bill Boquet")
-    config_for(crm_db, tmp_path, monkeypatch)
+    write_config(tmp_path / "crm.ini", crm_db, monkeypatch=monkeypatch)
     prompts = ScriptedPrompts(
         [
             "nobody",
@@ -104,7 +63,7 @@ def test_login_logout_and_quit(crm_db, admin_conn, tmp_path, monkeypatch, capsys
 
 
 def test_ctrl_d_at_the_login_prompt_exits(crm_db, admin_conn, tmp_path, monkeypatch):
-    config_for(crm_db, tmp_path, monkeypatch)
+    write_config(tmp_path / "crm.ini", crm_db, monkeypatch=monkeypatch)
     prompts = ScriptedPrompts([CtrlD])
     assert app.main([], prompts) == 0
     assert prompts.messages == ["Username (Ctrl-D to quit):"]
@@ -125,7 +84,7 @@ def test_server_mode_with_pending_migrations_asks_for_an_upgrade(
 ):
     import psycopg
 
-    config_for(crm_db, tmp_path, monkeypatch)
+    write_config(tmp_path / "crm.ini", crm_db, monkeypatch=monkeypatch)
     assert app.main([], ScriptedPrompts([])) == 78
     assert "--upgrade" in capsys.readouterr().out
     admin = psycopg.conninfo.conninfo_to_dict(admin_dsn)

@@ -11,8 +11,8 @@ from crm.errors import NotFound, PermissionDenied, StaleRecord, ValidationError
 from crm.repositories.clients import ClientFields, ClientRepository
 from crm.services import clients as service
 from crm.services import contracts as contract_service
-from tests.conftest import database_before
-from tests.factories import make_client, make_contract, make_employee
+from tests.conftest import database_before_fixture
+from tests.factories import make_client, make_contract, make_employee, make_staff
 from tests.plans import explain
 
 SQL_LIKE = "'; DROP TABLE clients; --"
@@ -22,13 +22,8 @@ NON_LATIN = "Aliénor Vichum 東京"
 @pytest.fixture
 def staff(admin_conn):
     """One employee of each kind the client rules tell apart."""
-    return {
-        "manager": make_employee(admin_conn, "management", "marie"),
-        "bill": make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet"),
-        "sam": make_employee(admin_conn, "sales", "sam", full_name="Sam Seller"),
-        "kate": make_employee(admin_conn, "support", "kate"),
-        "gone": make_employee(admin_conn, "sales", "gone", active=False),
-    }
+    staff = make_staff(admin_conn, "manager", "bill", "sam", "kate")
+    return {**staff, "gone": make_employee(admin_conn, "sales", "gone", active=False)}
 
 
 def fields(**changes) -> ClientFields:
@@ -179,9 +174,10 @@ def test_sql_looking_search_text_is_only_text(db, admin_conn, staff):
 def test_search_can_use_the_accent_insensitive_indexes(db, admin_conn, staff):
     make_client(admin_conn, staff["bill"].id, "Amélie Lefèvre")
     # On a few rows the planner rightly prefers a plain scan: forbid it, to see the indexes match.
-    db.conn.execute("SET enable_seqscan = off")
-    db.conn.execute("SET enable_indexscan = off")
-    plan = explain(db.conn, lambda conn: ClientRepository(conn).search("LEFÈVRE", 0, 20))
+    with db.conn.transaction():
+        db.conn.execute("SET LOCAL enable_seqscan = off")
+        db.conn.execute("SET LOCAL enable_indexscan = off")
+        plan = explain(db.conn, lambda conn: ClientRepository(conn).search("LEFÈVRE", 0, 20))
     assert "Seq Scan on clients" not in plan
     assert "clients_full_name_search_idx" in plan
     assert "clients_company_name_search_idx" in plan
@@ -195,17 +191,15 @@ def test_the_app_role_may_call_the_search_functions_and_still_not_the_audit_func
     assert db.conn.execute(privilege, (app, "public.f_search_pattern(text)")).fetchone() == (True,)
     assert db.conn.execute(privilege, (app, "public.audit_changes()")).fetchone() == (False,)
     # Bound when created: no search_path at call time changes what they run.
-    db.conn.execute("SET search_path = pg_catalog")
-    assert db.conn.execute(
-        "SELECT public.f_unaccent('Zoé Lefèvre'), public.f_search_pattern('É_%')"
-    ).fetchone() == ("Zoe Lefevre", "%E\\_\\%%")
+    with db.conn.transaction():
+        db.conn.execute("SET LOCAL search_path = pg_catalog")
+        assert db.conn.execute("SHOW search_path").fetchone() == ("pg_catalog",)
+        assert db.conn.execute(
+            "SELECT public.f_unaccent('Zoé Lefèvre'), public.f_search_pattern('É_%')"
+        ).fetchone() == ("Zoe Lefevre", "%E\\_\\%%")
 
 
-@pytest.fixture
-def database_before_0008(admin_dsn, tmp_path, monkeypatch):
-    """A CRM database at migration 0007, whose upgrade applies 0008."""
-    with database_before(admin_dsn, tmp_path, monkeypatch, "0008") as crm:
-        yield crm
+database_before_0008 = database_before_fixture("0008")  # a CRM database whose upgrade applies 0008
 
 
 def test_the_upgrade_makes_existing_clients_searchable_without_accents(database_before_0008, admin_dsn):

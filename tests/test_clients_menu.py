@@ -8,49 +8,34 @@ import pytest
 
 from crm.ui.clients import clients_section
 from crm.ui.contracts import contracts_section
-from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.menus import all_sections
-from crm.ui.session import Session
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee
-from tests.scripted import Clock, CtrlC, ScriptedPrompts
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    audit_count,
+    make_client,
+    make_contract,
+    make_employee,
+    make_staff,
+    versions,
+)
+from tests.scripted import CtrlC, run_menu
+from tests.test_validation import COMMA_MESSAGE
 
 SQL_LIKE = "'; DROP TABLE clients; --"
 NON_LATIN = "Société Générale 東京"
 D = Decimal
 
 
-class Spy(ScriptedPrompts):
-    """Scripted prompts that also remember the choices each menu offered (the first time)."""
-
-    def __init__(self, answers):
-        super().__init__(answers)
-        self.shown: dict[str, list[str]] = {}
-
-    def choose(self, message, choices):
-        self.shown.setdefault(message, [title for title, _ in choices])
-        return super().choose(message, choices)
-
-
 def run(db, employee, answers):
-    """Run the team menu with the Clients and Contracts sections; the script must end the menu."""
-    prompts = Spy(answers)
-    outcome = run_team_menu(
-        Session(db, employee, prompts, clock=Clock()), [clients_section(), contracts_section()]
-    )
-    assert outcome is Outcome.QUIT
-    assert prompts.answers == [], "script not used up"
-    return prompts
+    """The team menu with the Clients and Contracts sections (tests.scripted.run_menu)."""
+    return run_menu(db, employee, [clients_section(), contracts_section()], answers)
 
 
 @pytest.fixture
 def staff(admin_conn):
-    return {
-        "manager": make_employee(admin_conn, "management", "marie", full_name="Marie Manager"),
-        "bill": make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet"),
-        "sam": make_employee(admin_conn, "sales", "sam", full_name="Sam Seller"),
-        "rita": make_employee(admin_conn, "sales", "retired_rita", full_name="Rita Retired", active=False),
-        "kate": make_employee(admin_conn, "support", "kate", full_name="Kate Hastroff"),
-    }
+    staff = make_staff(admin_conn, "manager", "bill", "sam", "kate")
+    rita = make_employee(admin_conn, "sales", "retired_rita", full_name="Rita Retired", active=False)
+    return {**staff, "rita": rita}
 
 
 def client_rows(admin_conn):
@@ -265,6 +250,33 @@ def test_list_search_detail_and_my_clients(db, admin_conn, staff, capsys):
     for expected in (NON_LATIN, SQL_LIKE, "Bill Boquet", "1,500.00", "250.00", "yes"):
         assert expected in detail
     assert prompts.messages.count("Page:") == 2  # page 1: Next; page 2: Back
+
+
+def test_a_client_update_that_changes_nothing_writes_nothing(db, admin_conn, staff, capsys):
+    sales = staff["bill"]
+    client_id = make_client(admin_conn, sales.id, "Kevin Casey")
+    before, audited = versions(admin_conn, "clients"), audit_count(admin_conn)
+    answers = ["Clients", "Update a client", str(client_id), None, None, None, None, "Back", "Quit"]
+    prompts = run(db, sales, answers)
+    assert "Nothing changed." in capsys.readouterr().out
+    assert prompts.passwords == 0
+    assert versions(admin_conn, "clients") == before and audit_count(admin_conn) == audited
+
+    answers = [
+        "Clients",
+        "Update a client",
+        str(client_id),
+        None,
+        None,
+        None,
+        "Kevin's Bakery",
+        DEFAULT_PASSWORD,
+    ]
+    prompts = run(db, sales, [*answers, "Back", "Quit"])
+    assert f"Client {client_id} saved." in capsys.readouterr().out
+    assert prompts.passwords == 1
+    assert admin_conn.execute("SELECT company_name, version FROM clients").fetchone() == ("Kevin's Bakery", 2)
+    assert audit_count(admin_conn) == audited + 1
 
 
 # Contracts ---------------------------------------------------------------------------------------------
@@ -488,3 +500,55 @@ def test_management_lists_the_clients_of_a_sales_employee(db, admin_conn, staff,
     out = capsys.readouterr().out
     listed = out[out.index("Clients of ") :]
     assert "Bob Sam" in listed and "Ann Bill" not in listed
+
+
+def test_a_manager_types_a_total_with_thousands_separators(db, admin_conn, staff, capsys):
+    manager, bill = staff["manager"], staff["bill"]
+    client_id = make_client(admin_conn, bill.id)
+    answers = ["Contracts", "Create a contract", str(client_id), "1e5", "NaN", "1000,50", "1,5"]
+    answers += ["12,345.67", False, DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, manager, answers)
+    out = capsys.readouterr().out
+    assert out.count("Total amount must be a number like 1200 or 1200.50.") == 2
+    assert out.count(COMMA_MESSAGE) == 2
+    assert admin_conn.execute(
+        "SELECT client_id, total_amount, remaining_amount FROM contracts"
+    ).fetchall() == [(client_id, D("12345.67"), D("12345.67"))]
+
+
+def test_a_payment_is_typed_as_amounts_are_shown(db, admin_conn, staff, capsys):
+    bill = staff["bill"]
+    contract_id = make_contract(admin_conn, make_client(admin_conn, bill.id), total="5000.00", signed=True)
+    answers = ["Contracts", "Record a payment", str(contract_id), "2e3", "1,000.50", DEFAULT_PASSWORD]
+    answers += ["Back", "Quit"]
+    run(db, bill, answers)
+    out = capsys.readouterr().out
+    assert "Payment must be a number like 1200 or 1200.50." in out
+    assert admin_conn.execute("SELECT amount FROM payments").fetchall() == [(D("1000.50"),)]
+    assert admin_conn.execute("SELECT remaining_amount FROM contracts").fetchone() == (D("3999.50"),)
+
+
+def test_a_contract_update_that_changes_nothing_writes_nothing(db, admin_conn, staff, capsys):
+    sales = staff["bill"]
+    contract_id = make_contract(admin_conn, make_client(admin_conn, sales.id), total="1000.00")
+    before, audited = versions(admin_conn, "contracts"), audit_count(admin_conn)
+    answers = ["Contracts", "Update a contract", str(contract_id), None, False]
+    answers += ["Update a contract", str(contract_id), "1,000.00", False, "Back", "Quit"]
+    prompts = run(db, sales, answers)
+    assert capsys.readouterr().out.count("Nothing changed.") == 2
+    assert prompts.passwords == 0
+    assert versions(admin_conn, "contracts") == before and audit_count(admin_conn) == audited
+
+    answers = [
+        "Contracts",
+        "Update a contract",
+        str(contract_id),
+        None,
+        True,
+        DEFAULT_PASSWORD,
+        "Back",
+        "Quit",
+    ]
+    run(db, sales, answers)
+    assert f"Contract {contract_id} saved and signed." in capsys.readouterr().out
+    assert admin_conn.execute("SELECT is_signed, version FROM contracts").fetchone() == (True, 2)

@@ -14,7 +14,7 @@ from crm.repositories.contracts import ContractRepository
 from crm.services import clients as client_service
 from crm.services import contracts as service
 from tests.conftest import wait_for_lock_waiters
-from tests.factories import make_client, make_contract, make_employee
+from tests.factories import make_client, make_contract, make_staff
 
 SQL_LIKE = "'; DROP TABLE contracts; --"
 NON_LATIN = "Assemblée générale 東京"
@@ -23,12 +23,7 @@ D = Decimal
 
 @pytest.fixture
 def staff(admin_conn):
-    return {
-        "manager": make_employee(admin_conn, "management", "marie", full_name="Marie Manager"),
-        "bill": make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet"),
-        "sam": make_employee(admin_conn, "sales", "sam", full_name="Sam Seller"),
-        "kate": make_employee(admin_conn, "support", "kate"),
-    }
+    return make_staff(admin_conn, "manager", "bill", "sam", "kate")
 
 
 def contract_for(admin_conn, sales_id, client="Kevin Casey", **kwargs) -> int:
@@ -252,6 +247,13 @@ def test_amount_limits_themselves_are_accepted(db, admin_conn, staff):
     free = service.create_contract(db, staff["manager"], client_id, D("0"))
     assert amounts(admin_conn, big.id)[:2] == (D("9999999999.99"), D("9999999999.99"))
     assert amounts(admin_conn, free.id)[:2] == (D("0.00"), D("0.00"))
+
+
+def test_services_take_exact_decimals_written_with_an_exponent(db, admin_conn):
+    assert service.clean_total(D("1E+5")) == D("100000.00")
+    assert service.clean_total(5) == D("5.00")
+    with pytest.raises(ValidationError):
+        service.clean_total(D("NaN"))
 
 
 # Updating and signing ---------------------------------------------------------------------------------
@@ -489,6 +491,19 @@ def _pay_in_thread(database, actor, contract_id, amount, results, barrier=None):
     return thread
 
 
+def _pay_at_once(db, second_db, staff, contract_id, bills, managers) -> list:
+    """Bill (on db) and the manager (on second_db) pay at the same moment; their results."""
+    results: list = []
+    barrier = threading.Barrier(2)
+    threads = [
+        _pay_in_thread(db, staff["bill"], contract_id, D(bills), results, barrier),
+        _pay_in_thread(second_db, staff["manager"], contract_id, D(managers), results, barrier),
+    ]
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
 def test_two_concurrent_payments_that_exceed_what_remains_one_succeeds(db, second_db, admin_conn, staff):
     contract_id = contract_for(admin_conn, staff["bill"].id, total="100.00", signed=True)
     results: list = []
@@ -514,14 +529,7 @@ def test_two_concurrent_payments_that_exceed_what_remains_one_succeeds(db, secon
 
 def test_two_payments_racing_freely_never_overdraw(db, second_db, admin_conn, staff):
     contract_id = contract_for(admin_conn, staff["bill"].id, total="100.00")
-    results: list = []
-    barrier = threading.Barrier(2)
-    threads = [
-        _pay_in_thread(db, staff["bill"], contract_id, D("55"), results, barrier),
-        _pay_in_thread(second_db, staff["manager"], contract_id, D("55"), results, barrier),
-    ]
-    for thread in threads:
-        thread.join(timeout=30)
+    results = _pay_at_once(db, second_db, staff, contract_id, "55", "55")
     assert sorted(kind for kind, _ in results) == ["ok", "refused"]
     assert amounts(admin_conn, contract_id)[1] == D("45.00")
     assert admin_conn.execute("SELECT count(*), sum(amount) FROM payments").fetchone() == (1, D("55.00"))
@@ -529,14 +537,7 @@ def test_two_payments_racing_freely_never_overdraw(db, second_db, admin_conn, st
 
 def test_two_concurrent_payments_that_fit_both_succeed(db, second_db, admin_conn, staff):
     contract_id = contract_for(admin_conn, staff["bill"].id, total="100.00")
-    results: list = []
-    barrier = threading.Barrier(2)
-    threads = [
-        _pay_in_thread(db, staff["bill"], contract_id, D("40"), results, barrier),
-        _pay_in_thread(second_db, staff["manager"], contract_id, D("60"), results, barrier),
-    ]
-    for thread in threads:
-        thread.join(timeout=30)
+    results = _pay_at_once(db, second_db, staff, contract_id, "40", "60")
     assert [kind for kind, _ in results] == ["ok", "ok"]
     assert amounts(admin_conn, contract_id)[1:] == (D("0.00"), False, 3)
     assert admin_conn.execute("SELECT count(*), sum(amount) FROM payments").fetchone() == (2, D("100.00"))

@@ -11,9 +11,9 @@ import pytest
 from crm import app, demo
 from crm.errors import CRMError
 from crm.services import auth
+from tests.configs import write_config
 from tests.factories import make_client, make_employee
 from tests.scripted import ScriptedPrompts
-from tests.test_app import config_for
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -157,7 +157,7 @@ def test_progress_bar_reaches_100_percent(db):
 
 
 def test_command_line_loads_and_prints_accounts(crm_db, admin_conn, tmp_path, monkeypatch, capsys):
-    config_for(crm_db, tmp_path, monkeypatch)
+    write_config(tmp_path / "crm.ini", crm_db, monkeypatch=monkeypatch)
     assert app.main(["--demo-data", "--clients", "12"], ScriptedPrompts([])) == 0
     out = capsys.readouterr().out
     assert "12 clients" in out and "password: demo-" in out
@@ -167,7 +167,7 @@ def test_command_line_loads_and_prints_accounts(crm_db, admin_conn, tmp_path, mo
 def test_command_line_refusal_is_one_line_and_exit_1(crm_db, admin_conn, tmp_path, monkeypatch, capsys):
     sales = make_employee(admin_conn, "sales")
     make_client(admin_conn, sales.id, email="real@company.com")
-    config_for(crm_db, tmp_path, monkeypatch)
+    write_config(tmp_path / "crm.ini", crm_db, monkeypatch=monkeypatch)
     assert app.main(["--demo-data", "--clients", "5"], ScriptedPrompts([])) == 1
     out = capsys.readouterr().out.strip()
     assert "--force" in out and len(out.splitlines()) == 1

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e import PASSWORD, Crm, write_server_config
+from tests.configs import write_config
+from tests.e2e import PASSWORD, Crm
 from tests.factories import make_employee
 
 NOTES = "Catering at 5 PM — « près de la rivière » '; DROP TABLE events; --"
@@ -21,19 +22,13 @@ def workdir(tmp_path, crm_db, admin_conn):
     make_employee(admin_conn, "management", "boss", PASSWORD, full_name="Bill Boss")
     make_employee(admin_conn, "sales", "bill", PASSWORD, full_name="Bill Boquet")
     make_employee(admin_conn, "support", "kate", PASSWORD, full_name="Kate Hastroff")
-    write_server_config(tmp_path / "crm.ini", crm_db)
+    write_config(tmp_path / "crm.ini", crm_db)
     return tmp_path
 
 
 def log_in(crm: Crm, username: str, welcome: str) -> None:
     crm.login(username)
     crm.expect(f"Welcome, {welcome}.")
-
-
-def log_out(crm: Crm, section: str) -> None:
-    crm.pick(section, "Back")
-    crm.pick("main menu", "Log out")
-    crm.expect("Logged out.")
 
 
 def test_client_to_contract_to_event_across_the_three_teams(workdir, admin_conn):
@@ -49,7 +44,7 @@ def test_client_to_contract_to_event_across_the_three_teams(workdir, admin_conn)
         crm.answer("Company name (optional):", "Cool Startup LLC")
         crm.confirm_write("bill")
         crm.expect("Client 1 (Kevin Casey) created; you are their sales contact.")
-        log_out(crm, "Clients")
+        crm.log_out("Clients")
 
         log_in(crm, "boss", "Bill Boss (management)")
         crm.pick("main menu", "Contracts")
@@ -62,7 +57,7 @@ def test_client_to_contract_to_event_across_the_three_teams(workdir, admin_conn)
         crm.child.send("n\r")
         crm.confirm_write("boss")
         crm.expect("Contract 1 created for Kevin Casey (not signed yet).")
-        log_out(crm, "Contracts")
+        crm.log_out("Contracts")
 
         log_in(crm, "bill", "Bill Boquet (sales)")
         crm.pick("main menu", "Contracts")
@@ -91,7 +86,7 @@ def test_client_to_contract_to_event_across_the_three_teams(workdir, admin_conn)
         crm.answer("Notes:", "")
         crm.confirm_write("bill")
         crm.expect("Event 1 created for contract 1; it awaits a support employee.")
-        log_out(crm, "Events")
+        crm.log_out("Events")
 
         log_in(crm, "boss", "Bill Boss (management)")
         crm.pick("main menu", "Events")
@@ -100,7 +95,7 @@ def test_client_to_contract_to_event_across_the_three_teams(workdir, admin_conn)
         crm.answer("Support employee id:", "3")
         crm.confirm_write("boss")
         crm.expect("Kate Hastroff is now the support contact of event 1.")
-        log_out(crm, "Events")
+        crm.log_out("Events")
 
         log_in(crm, "kate", "Kate Hastroff (support)")
         crm.pick("main menu", "Events")
@@ -113,7 +108,7 @@ def test_client_to_contract_to_event_across_the_three_teams(workdir, admin_conn)
         crm.answer("Notes:", NOTES, clear=True)
         crm.confirm_write("kate")
         crm.expect("Event 1 saved.")
-        log_out(crm, "Events")
+        crm.log_out("Events")
 
         for username, welcome in (
             ("boss", "Bill Boss (management)"),
@@ -130,7 +125,7 @@ def test_client_to_contract_to_event_across_the_three_teams(workdir, admin_conn)
             crm.answer("Event id:", "1")
             crm.expect("Notes")
             crm.expect(NOTES)
-            log_out(crm, "Events")
+            crm.log_out("Events")
         assert crm.quit_at_login() == 0
     finally:
         crm.close()

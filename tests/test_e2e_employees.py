@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e import PASSWORD, Crm, write_server_config
+from tests.configs import write_config
+from tests.e2e import PASSWORD, Crm
 from tests.factories import make_employee
 
 KATE_PASSWORD = "violet tractor on the moon"
@@ -15,15 +16,9 @@ KATE_PASSWORD = "violet tractor on the moon"
 def workdir(tmp_path, crm_db, admin_conn):
     """An existing server-mode config for the module's database, with one manager (boss)."""
     make_employee(admin_conn, "management", "boss", PASSWORD, full_name="Bill Boss")
-    path = write_server_config(tmp_path / "crm.ini", crm_db)
+    path = write_config(tmp_path / "crm.ini", crm_db).path
     assert path.stat().st_mode & 0o777 == 0o600
     return tmp_path
-
-
-def back_to_login(crm: Crm) -> None:
-    crm.pick("Employees", "Back")
-    crm.pick("main menu", "Log out")
-    crm.expect("Logged out.")
 
 
 def test_manager_creates_support_who_logs_in_then_is_deactivated_and_refused(workdir, admin_conn):
@@ -42,7 +37,7 @@ def test_manager_creates_support_who_logs_in_then_is_deactivated_and_refused(wor
         crm.answer("Initial password again:", KATE_PASSWORD)
         crm.confirm_write("boss")
         crm.expect("Employee 2 created: kate (Kate Hastroff, support).")
-        back_to_login(crm)
+        crm.log_out("Employees")
 
         crm.login("Kate", KATE_PASSWORD)
         crm.expect("Welcome, Kate Hastroff (support).")
@@ -57,7 +52,7 @@ def test_manager_creates_support_who_logs_in_then_is_deactivated_and_refused(wor
         crm.child.send("y\r")
         crm.confirm_write("boss")
         crm.expect("Kate Hastroff (kate) is deactivated.")
-        back_to_login(crm)
+        crm.log_out("Employees")
 
         crm.login("kate", KATE_PASSWORD)
         crm.expect("Invalid username or password.")

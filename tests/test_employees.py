@@ -8,6 +8,7 @@ import threading
 from dataclasses import fields as dataclass_fields
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import psycopg
 import pytest
@@ -19,7 +20,15 @@ from crm.repositories.employees import EmployeeRepository
 from crm.services import auth
 from crm.services import employees as service
 from crm.services.employees import EmployeeFields
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
+from tests.conftest import wait_for_lock_waiters
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    fields_from,
+    make_client,
+    make_contract,
+    make_employee,
+    make_event,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 NEW_PASSWORD = "violet tractor on the moon"
@@ -37,16 +46,7 @@ def new_fields(**changes) -> EmployeeFields:
     return EmployeeFields(**values)
 
 
-def fields_of(employee: Employee, **changes) -> EmployeeFields:
-    values = dict(
-        username=employee.username,
-        full_name=employee.full_name,
-        email=employee.email,
-        phone=employee.phone,
-        team=employee.team,
-    )
-    values.update(changes)
-    return EmployeeFields(**values)
+fields_of = partial(fields_from, EmployeeFields)  # fields_of(employee, **changes)
 
 
 def snapshot(admin_conn):
@@ -368,14 +368,8 @@ def test_two_managers_deactivating_each_other_at_once_leave_one_active(db, admin
 
             worker = threading.Thread(target=second)
             worker.start()
-            pid = db.conn.info.backend_pid
-            for _ in range(500):  # wait (bounded) until the second one waits for the row locks
-                waiting = admin_conn.execute(
-                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)
-                ).fetchone()
-                if waiting and waiting[0] == "Lock":
-                    break
-                worker.join(0.01)
+            # wait (bounded) until the second one waits for the row locks
+            wait_for_lock_waiters(admin_conn, 1, done=lambda: not worker.is_alive())
             assert worker.is_alive(), "the second deactivation should wait for the first"
         worker.join(10)
     finally:

@@ -5,24 +5,27 @@ from __future__ import annotations
 import pytest
 
 from crm.services import auth
+from crm.ui import employees as employees_ui
 from crm.ui.employees import employees_section, my_account_section
-from crm.ui.menu import Outcome, run_team_menu
+from crm.ui.menu import run_team_menu
 from crm.ui.menus import all_sections
 from crm.ui.session import Session
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
-from tests.scripted import Clock, CtrlC, ScriptedPrompts
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    audit_count,
+    make_client,
+    make_contract,
+    make_employee,
+    make_event,
+)
+from tests.scripted import Clock, CtrlC, ScriptedPrompts, run_menu
 
 NEW_PASSWORD = "violet tractor on the moon"
 
 
-def run(db, employee, answers, prompts_class=ScriptedPrompts):
-    """Run the team menu with the Employees and My account sections; the script must end it."""
-    prompts = prompts_class(answers)
-    session = Session(db, employee, prompts, clock=Clock())
-    outcome = run_team_menu(session, [employees_section(), my_account_section()])
-    assert outcome is Outcome.QUIT
-    assert prompts.answers == [], "script not used up"
-    return prompts
+def run(db, employee, answers):
+    """The team menu with the Employees and My account sections (tests.scripted.run_menu)."""
+    return run_menu(db, employee, [employees_section(), my_account_section()], answers)
 
 
 def employee_rows(admin_conn):
@@ -72,14 +75,8 @@ def test_the_sections_are_in_the_menu_in_order():
 )
 def test_each_team_is_offered_its_employee_actions_only(db, admin_conn, team, employees_actions):
     employee = make_employee(admin_conn, team, "someone")
-    shown = {}
-
-    class Spy(ScriptedPrompts):
-        def choose(self, message, choices):
-            shown.setdefault(message, [title for title, _ in choices])
-            return super().choose(message, choices)
-
-    run(db, employee, ["Employees", "Back", "My account", "Back", "Quit"], prompts_class=Spy)
+    prompts = run(db, employee, ["Employees", "Back", "My account", "Back", "Quit"])
+    shown = prompts.shown
     assert shown["Someone (" + team + ") — main menu"] == ["Employees", "My account", "Log out", "Quit"]
     assert shown["Employees"] == employees_actions
     assert shown["My account"] == ["Show my details", "Change my password", "Back"]
@@ -202,17 +199,9 @@ def test_manager_updates_an_employee_keeping_what_is_not_retyped(db, admin_conn,
 
 def test_the_team_choice_offers_the_current_team_first(db, admin_conn, boss):
     kate = make_employee(admin_conn, "support", "kate")
-    offered = {}
-
-    class Spy(ScriptedPrompts):
-        def choose(self, message, choices):
-            if message == "Team:":
-                offered["teams"] = [title for title, _ in choices]
-            return super().choose(message, choices)
-
     answers = ["Employees", "Update an employee", str(kate.id), None, None, None, None, 1]
-    run(db, boss, [*answers, "Back", "Quit"], prompts_class=Spy)
-    assert offered["teams"] == ["support", "management", "sales"]
+    prompts = run(db, boss, [*answers, "Back", "Quit"])
+    assert prompts.shown["Team:"] == ["support", "management", "sales"]
     assert admin_conn.execute("SELECT team, version FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
         "support",
         1,
@@ -371,3 +360,144 @@ def test_any_employee_changes_their_own_password(db, admin_conn, capsys):
     assert prompts.messages.count("Current password:") == 2
     assert "Password for bill:" not in prompts.messages  # the current password is the check
     assert auth.login(db, "bill", NEW_PASSWORD).id == bill.id
+
+
+# Picking an employee; your own team; nothing changed ----------------------------------------------
+
+
+def activity(admin_conn):
+    return admin_conn.execute("SELECT id, is_active, version FROM employees ORDER BY id").fetchall()
+
+
+@pytest.fixture
+def people(admin_conn, boss):
+    """The boss, two other active employees and two deactivated ones."""
+    return {
+        "boss": boss,
+        "kate": make_employee(admin_conn, "support", "kate", full_name="Kate Hastroff"),
+        "bill": make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet"),
+        "gone": make_employee(admin_conn, "sales", "gone", full_name="Gone Away", active=False),
+        "rita": make_employee(admin_conn, "support", "rita", full_name="Rita Retired", active=False),
+    }
+
+
+def test_reactivate_shows_the_deactivated_employees_and_takes_only_theirs(db, admin_conn, people, capsys):
+    boss, kate, gone = people["boss"], people["kate"], people["gone"]
+    answers = [
+        "Employees",
+        "Reactivate an employee",
+        str(kate.id),
+        str(boss.id),
+        str(gone.id),
+        DEFAULT_PASSWORD,
+    ]
+    run(db, boss, [*answers, "Back", "Quit"])
+    out = capsys.readouterr().out
+    shown = out.split("Deactivated employees:", 1)[1].split("is not a deactivated employee", 1)[0]
+    assert "Gone Away" in shown and "Rita Retired" in shown
+    assert "Kate Hastroff" not in shown and "Marie Boss" not in shown and "Bill Boquet" not in shown
+    assert f"Employee {kate.id} is not a deactivated employee; pick an id above." in out
+    assert f"Employee {boss.id} is not a deactivated employee; pick an id above." in out
+    assert "Gone Away (gone) is active again." in out
+    assert admin_conn.execute("SELECT id FROM employees WHERE NOT is_active").fetchall() == [
+        (people["rita"].id,)
+    ]
+
+
+def test_deactivate_shows_the_other_active_employees(db, admin_conn, people, capsys):
+    boss, kate, gone = people["boss"], people["kate"], people["gone"]
+    answers = ["Employees", "Deactivate an employee", str(gone.id), str(boss.id), str(kate.id), True]
+    answers += [DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, boss, answers)
+    out = capsys.readouterr().out
+    shown = out.split("Active employees:", 1)[1].split("is not another active employee", 1)[0]
+    assert "Kate Hastroff" in shown and "Bill Boquet" in shown
+    assert "Marie Boss" not in shown and "Gone Away" not in shown and "Rita Retired" not in shown
+    assert f"Employee {gone.id} is not another active employee; pick an id above." in out
+    assert "You cannot deactivate your own account." in out
+    assert "Kate Hastroff (kate) is deactivated." in out
+    assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
+        False,
+    )
+    assert admin_conn.execute("SELECT count(*) FROM employees WHERE is_active").fetchone() == (2,)
+
+
+def test_reset_a_password_shows_the_other_active_employees(db, admin_conn, people, capsys):
+    boss, bill, rita = people["boss"], people["bill"], people["rita"]
+    before = admin_conn.execute("SELECT id, password_hash FROM employees ORDER BY id").fetchall()
+    new = "violet tractor on the moon"
+    answers = ["Employees", "Reset a password", str(rita.id), str(boss.id), str(bill.id), new, new]
+    answers += [DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, boss, answers)
+    out = capsys.readouterr().out
+    shown = out.split("Active employees:", 1)[1].split("is not another active employee", 1)[0]
+    assert "Kate Hastroff" in shown and "Bill Boquet" in shown and "Rita Retired" not in shown
+    assert "Marie Boss" not in shown
+    assert "To change your own password use My account → Change my password." in out
+    assert "Password of bill reset" in out
+    after = admin_conn.execute("SELECT id, password_hash FROM employees ORDER BY id").fetchall()
+    assert [row[0] for row in before if row not in after] == [bill.id]
+
+
+def test_with_nobody_to_pick_nothing_is_asked(db, admin_conn, capsys):
+    boss = make_employee(admin_conn, "management", "marie")
+    before = activity(admin_conn)
+    prompts = run(
+        db,
+        boss,
+        ["Employees", "Reactivate an employee", "Deactivate an employee", "Reset a password", "Back", "Quit"],
+    )
+    out = capsys.readouterr().out
+    assert "There is no deactivated employee." in out
+    assert out.count("There is no other active employee.") == 2
+    assert "Employee id:" not in prompts.messages
+    assert activity(admin_conn) == before
+
+
+def test_too_many_to_list_falls_back_to_typing_an_id(db, admin_conn, people, capsys, monkeypatch):
+    monkeypatch.setattr(employees_ui, "PICK_MAX", 1)
+    boss, kate = people["boss"], people["kate"]
+    answers = ["Employees", "Deactivate an employee", str(kate.id), True, DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, boss, answers)
+    out = capsys.readouterr().out
+    assert "More than 1 employees: find the id in Employees → List employees." in out
+    assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
+        False,
+    )
+
+
+def test_a_manager_updating_their_own_record_is_not_asked_their_team(db, admin_conn, people, capsys):
+    boss = people["boss"]
+    answers = ["Employees", "Update an employee", str(boss.id), None, "Marie Grande-Boss", None, None]
+    answers += [DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = run(db, boss, answers)
+    out = capsys.readouterr().out
+    assert "Team:" not in prompts.messages
+    assert "Team: management (you cannot change your own team)." in out
+    assert f"Employee {boss.id} saved." in out
+    assert admin_conn.execute(
+        "SELECT full_name, team, version FROM employees WHERE id = %s", (boss.id,)
+    ).fetchone() == ("Marie Grande-Boss", "management", 2)
+
+
+def test_an_employee_update_that_changes_nothing_asks_no_password_and_writes_nothing(
+    db, admin_conn, people, capsys
+):
+    boss, kate = people["boss"], people["kate"]
+    before, audited = activity(admin_conn), audit_count(admin_conn)
+    answers = [
+        "Employees",
+        "Update an employee",
+        str(kate.id),
+        None,
+        " Kate Hastroff ",
+        None,
+        None,
+        "support",
+    ]
+    prompts = run(db, boss, [*answers, "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "Nothing changed." in out and "saved" not in out
+    assert "password" not in [kind for kind, _ in prompts.asked]
+    assert activity(admin_conn) == before
+    assert audit_count(admin_conn) == audited

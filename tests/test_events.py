@@ -9,7 +9,7 @@ import pytest
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.repositories.events import EventFields, EventRepository
 from crm.services import events as service
-from tests.factories import make_client, make_contract, make_employee, make_event, signed_contract
+from tests.factories import make_client, make_contract, make_employee, make_event, make_staff, signed_contract
 from tests.plans import explain
 
 SQL_LIKE = "'; DROP TABLE clients; --"
@@ -24,14 +24,8 @@ def now() -> datetime:
 @pytest.fixture
 def staff(admin_conn):
     """One employee of each kind the event rules tell apart."""
-    return {
-        "manager": make_employee(admin_conn, "management", "marie"),
-        "bill": make_employee(admin_conn, "sales", "bill"),
-        "other_sales": make_employee(admin_conn, "sales", "sam"),
-        "kate": make_employee(admin_conn, "support", "kate"),
-        "alienor": make_employee(admin_conn, "support", "alienor", full_name="Aliénor Vichum"),
-        "gone": make_employee(admin_conn, "support", "gone", active=False),
-    }
+    staff = make_staff(admin_conn, "manager", "bill", "sam", "kate", "alienor")
+    return {**staff, "gone": make_employee(admin_conn, "support", "gone", active=False)}
 
 
 def fields(now: datetime, **changes) -> EventFields:
@@ -69,7 +63,7 @@ def test_list_is_newest_first_with_client_and_support(db, admin_conn, staff):
     )
     events = service.list_events(db, 0, 10)
     assert names(events) == ["Second", "First"]
-    assert (events[0].client_name, events[0].support_contact_name) == ("Bob", "Kate")
+    assert (events[0].client_name, events[0].support_contact_name) == ("Bob", "Kate Hastroff")
     assert (events[1].client_name, events[1].support_contact_name) == ("Ann", None)
     assert events[1].id == first
 
@@ -89,9 +83,7 @@ def test_list_pages_have_exact_boundaries(db, admin_conn, staff):
 def test_without_support_shows_only_unassigned_events(db, admin_conn, staff):
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "A"), "Assigned", staff["kate"].id)
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "B"), "Open 1")
-    make_event(
-        admin_conn, signed_contract(admin_conn, staff["other_sales"].id, "C"), "Open 2", starts_in_days=10
-    )
+    make_event(admin_conn, signed_contract(admin_conn, staff["sam"].id, "C"), "Open 2", starts_in_days=10)
     assert names(service.events_without_support(db, 0, 10)) == ["Open 2", "Open 1"]  # soonest first
     assert names(service.events_without_support(db, 1, 10)) == ["Open 1"]
 
@@ -246,9 +238,10 @@ def test_sql_looking_search_text_is_only_text(db, admin_conn, staff):
 def test_search_can_use_the_event_and_client_name_indexes(db, admin_conn, staff):
     make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id, "Amélie Lefèvre"), "Soirée")
     # On a few rows the planner rightly prefers plain scans: forbid them, to see the indexes match.
-    db.conn.execute("SET enable_seqscan = off")
-    db.conn.execute("SET enable_indexscan = off")
-    plan = explain(db.conn, lambda conn: EventRepository(conn).search("LEFÈVRE", 0, 20))
+    with db.conn.transaction():
+        db.conn.execute("SET LOCAL enable_seqscan = off")
+        db.conn.execute("SET LOCAL enable_indexscan = off")
+        plan = explain(db.conn, lambda conn: EventRepository(conn).search("LEFÈVRE", 0, 20))
     assert "events_name_search_idx" in plan
     assert "clients_full_name_search_idx" in plan
     assert "'%LEFEVRE%'" in plan  # the pattern was computed while planning
@@ -316,7 +309,7 @@ def test_contracts_awaiting_an_event_are_the_sales_employees_signed_ones_without
     waiting = signed_contract(admin_conn, bill.id, "Waiting")
     make_event(admin_conn, signed_contract(admin_conn, bill.id, "Has event"))
     make_contract(admin_conn, make_client(admin_conn, bill.id, "Unsigned"))
-    signed_contract(admin_conn, staff["other_sales"].id, "Not Bill's")
+    signed_contract(admin_conn, staff["sam"].id, "Not Bill's")
     assert [c.id for c in service.contracts_awaiting_event(db, bill)] == [waiting]
 
 

@@ -7,32 +7,32 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from crm.services import events as event_service
 from crm.ui.events import events_section, local_zone
-from crm.ui.menu import Outcome, run_team_menu
+from crm.ui.menu import run_team_menu
 from crm.ui.menus import all_sections
 from crm.ui.session import Session
 from tests.factories import (
     DEFAULT_PASSWORD,
+    audit_count,
     make_client,
     make_contract,
     make_employee,
     make_event,
+    make_staff,
     signed_contract,
+    versions,
 )
-from tests.scripted import Clock, CtrlC, ScriptedPrompts
+from tests.scripted import Clock, CtrlC, ScriptedPrompts, run_menu
 
 PARIS = ZoneInfo("Europe/Paris")
 SQL_LIKE = "'; DROP TABLE clients; --"
 NON_LATIN = "Assemblée générale 東京"
 
 
-def run(db, employee, answers, clock=None, prompts_class=ScriptedPrompts):
-    """Run the team menu with only the Events section; the script must end the menu."""
-    prompts = prompts_class(answers)
-    outcome = run_team_menu(Session(db, employee, prompts, clock=clock or Clock()), [events_section(PARIS)])
-    assert outcome is Outcome.QUIT
-    assert prompts.answers == [], "script not used up"
-    return prompts
+def run(db, employee, answers, clock=None):
+    """The team menu with only the Events section, dates in Paris time (tests.scripted.run_menu)."""
+    return run_menu(db, employee, [events_section(PARIS)], answers, clock=clock)
 
 
 def event_rows(admin_conn):
@@ -41,13 +41,8 @@ def event_rows(admin_conn):
 
 @pytest.fixture
 def staff(admin_conn):
-    return {
-        "manager": make_employee(admin_conn, "management", "marie"),
-        "bill": make_employee(admin_conn, "sales", "bill"),
-        "kate": make_employee(admin_conn, "support", "kate", full_name="Kate Hastroff"),
-        "alienor": make_employee(admin_conn, "support", "alienor", full_name="Aliénor Vichum"),
-        "rita": make_employee(admin_conn, "support", "retired_rita", active=False),
-    }
+    staff = make_staff(admin_conn, "manager", "bill", "kate", "alienor")
+    return {**staff, "rita": make_employee(admin_conn, "support", "retired_rita", active=False)}
 
 
 def test_events_is_one_of_the_menu_sections():
@@ -79,15 +74,8 @@ def test_events_is_one_of_the_menu_sections():
 )
 def test_each_team_is_offered_its_event_actions_only(db, admin_conn, team, expected):
     employee = make_employee(admin_conn, team, "someone")
-    shown = {}
-
-    class Spy(ScriptedPrompts):
-        def choose(self, message, choices):
-            shown.setdefault(message, [title for title, _ in choices])
-            return super().choose(message, choices)
-
-    run(db, employee, ["Events", "Back", "Quit"], prompts_class=Spy)
-    assert shown["Events"] == expected
+    prompts = run(db, employee, ["Events", "Back", "Quit"])
+    assert prompts.shown["Events"] == expected
 
 
 def test_support_is_not_offered_assign(db, admin_conn, staff):
@@ -371,3 +359,115 @@ def test_management_lists_the_events_of_a_deactivated_support_employee(db, admin
     assert f"Employee {staff['bill'].id} is not a support employee" in out  # a sales id is refused
     listed = out[out.index("Events of ") :]
     assert listed.index("Kate soon") < listed.index("Kate past") and "Alienor's" not in listed
+
+
+def test_an_event_form_refuses_dates_that_do_not_exist_before_the_password(db, admin_conn, staff, capsys):
+    sales = staff["bill"]
+    contract = signed_contract(admin_conn, sales.id)
+    answers = ["Events", "Create an event", str(contract), "Spring gala", None]
+    answers += ["2027-02-30 10:00", "2027-03-28 02:30", "2027-03-28 01:30"]  # start
+    answers += ["2027-03-28 02:45", "2027-03-28 01:20", "2027-03-28 03:15"]  # end
+    answers += ["Lyon", "120", "", DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = run(db, sales, answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    out = capsys.readouterr().out
+    assert "Start: the date 2027-02-30 does not exist." in out
+    assert "Start: 2027-03-28 02:30 does not exist in Europe/Paris (clocks go forward)." in out
+    assert "End: 2027-03-28 02:45 does not exist in Europe/Paris (clocks go forward)." in out
+    assert "The end cannot be before the start." in out
+    assert prompts.passwords == 1
+    assert admin_conn.execute("SELECT starts_at, ends_at, attendees FROM events").fetchall() == [
+        (datetime(2027, 3, 28, 0, 30, tzinfo=UTC), datetime(2027, 3, 28, 1, 15, tzinfo=UTC), 120)
+    ]
+
+
+def test_an_event_across_the_autumn_change_keeps_the_first_occurrence(db, admin_conn, staff):
+    sales = staff["bill"]
+    contract = signed_contract(admin_conn, sales.id)
+    answers = ["Events", "Create an event", str(contract), "Night party", None]
+    answers += ["2027-10-31 01:30", "2027-10-31 02:30", "Paris", "40", "", DEFAULT_PASSWORD, "Back", "Quit"]
+    run(db, sales, answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    assert admin_conn.execute("SELECT starts_at, ends_at FROM events").fetchall() == [
+        (datetime(2027, 10, 30, 23, 30, tzinfo=UTC), datetime(2027, 10, 31, 0, 30, tzinfo=UTC))
+    ]
+
+
+def test_a_new_event_form_offers_no_attendees_default_and_an_update_keeps_the_current(db, admin_conn, staff):
+    sales = staff["bill"]
+    contract = signed_contract(admin_conn, sales.id)
+    answers = [
+        "Events",
+        "Create an event",
+        str(contract),
+        "Gala",
+        None,
+        "2027-06-04 18:00",
+        "2027-06-04 23:00",
+    ]
+    answers += ["Lyon", "", "200", "", DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = run(
+        db,
+        sales,
+        answers,
+        clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)),
+    )
+    assert prompts.defaults["Attendees:"] == ["", ""]
+    assert all(
+        defaults == [""] * len(defaults)
+        for message, defaults in prompts.defaults.items()
+        if message not in ("Client contact details:",)
+    )
+    assert admin_conn.execute("SELECT attendees FROM events").fetchall() == [(200,)]
+
+    support = staff["kate"]
+    admin_conn.execute("UPDATE events SET support_contact_id = %s", (support.id,))
+    event_id = admin_conn.execute("SELECT id FROM events").fetchone()[0]
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 5 + ["250", None, DEFAULT_PASSWORD]
+    answers += ["Back", "Quit"]
+    prompts = run(
+        db,
+        support,
+        answers,
+        clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)),
+    )
+    assert prompts.defaults["Attendees:"] == ["200"]
+    assert prompts.defaults["Start (YYYY-MM-DD HH:MM, Europe/Paris time):"] == ["2027-06-04 18:00"]
+    assert admin_conn.execute("SELECT attendees, version FROM events").fetchall() == [(250, 2)]
+
+
+def test_an_event_update_that_changes_nothing_writes_nothing(db, admin_conn, staff, capsys):
+    sales, kate = staff["bill"], staff["kate"]
+    event_id = make_event(admin_conn, signed_contract(admin_conn, sales.id), support_id=kate.id)
+    before, audited = versions(admin_conn, "events"), audit_count(admin_conn)
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 7 + ["Back", "Quit"]
+    prompts = run(db, kate, answers)
+    assert "Nothing changed." in capsys.readouterr().out
+    assert prompts.passwords == 0
+    assert versions(admin_conn, "events") == before and audit_count(admin_conn) == audited
+
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 5 + ["76", None, DEFAULT_PASSWORD]
+    run(db, kate, [*answers, "Back", "Quit"])
+    assert f"Event {event_id} saved." in capsys.readouterr().out
+    assert admin_conn.execute("SELECT attendees, version FROM events").fetchone() == (76, 2)
+
+
+def test_events_without_support_show_upcoming_soonest_first_then_past(db, admin_conn, staff, capsys):
+    sales, manager, kate = staff["bill"], staff["manager"], staff["kate"]
+    for name, days in [("Far past", -20), ("Late", 40), ("Recent past", -2), ("Soon", 3)]:
+        make_event(
+            admin_conn, signed_contract(admin_conn, sales.id, f"Client {name}"), name, starts_in_days=days
+        )
+    make_event(
+        admin_conn, signed_contract(admin_conn, sales.id, "Client X"), "Staffed", kate.id, starts_in_days=1
+    )
+    now = datetime.now(UTC)
+    expected = ["Soon", "Late", "Recent past", "Far past"]
+    assert [e.name for e in event_service.events_without_support(db, 0, 10, now)] == expected
+    assert [e.name for e in event_service.events_without_support(db, 1, 2, now)] == expected[1:3]
+    assert [e.name for e in event_service.events_without_support(db, 3, 2, now)] == expected[3:]
+    assert event_service.events_without_support(db, 4, 2, now) == []
+
+    run(db, manager, ["Events", "Events without support", "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "Events without support (upcoming first)" in out
+    positions = [out.index(name) for name in expected]
+    assert positions == sorted(positions) and "Staffed" not in out

@@ -45,16 +45,9 @@ def session_for(db, employee, answers, clock=None):
 )
 def test_each_team_sees_only_sections_with_actions_it_may_use(db, admin_conn, team, expected):
     employee = make_employee(admin_conn, team, "someone")
-    shown = {}
-
-    class Spy(ScriptedPrompts):
-        def choose(self, message, choices):
-            shown.setdefault(message, [title for title, _ in choices])
-            return super().choose(message, choices)
-
-    session = Session(db, employee, Spy(["Quit"]))
-    assert run_team_menu(session, sections([])) is Outcome.QUIT
-    assert list(shown.values())[0] == expected
+    prompts = ScriptedPrompts(["Quit"])
+    assert run_team_menu(Session(db, employee, prompts), sections([])) is Outcome.QUIT
+    assert list(prompts.shown.values())[0] == expected
 
 
 def test_support_is_not_offered_a_sales_action(db, admin_conn):

@@ -19,7 +19,7 @@ from sentry_sdk.transport import Transport
 
 from crm import app, monitoring, security, setup
 from crm import config as config_file
-from crm.config import Config, DatabaseSettings
+from crm.config import Config
 from crm.errors import AuthenticationError
 from crm.models import Team
 from crm.permissions import Action
@@ -27,6 +27,7 @@ from crm.services import auth, contracts, employees
 from crm.services.auth import AccountLocked
 from crm.services.employees import EmployeeFields
 from crm.ui.menu import MenuAction, run_action
+from tests.configs import server_config
 from tests.factories import make_client, make_employee
 from tests.scripted import ScriptedPrompts
 
@@ -40,8 +41,17 @@ DB_DSN = f"postgresql://crm_app:{DB_PASSWORD}@db.epicevents.example:5432/crm"
 CLIENT_EMAIL = "kevin.casey@startup.example"
 CLIENT_PHONE = "+678 123 456 78"
 SUPERUSER_PASSWORD = "su-Secret-4-setup-only"
+CONFIG_PASSWORD = "app-pw-in-ini"  # the config's own database password: scrubbed wherever it shows
 NOW = datetime.now(UTC)
-SECRETS = (USER_PASSWORD, PASSWORD_HASH, DB_PASSWORD, CLIENT_EMAIL, CLIENT_PHONE, SUPERUSER_PASSWORD)
+SECRETS = (
+    USER_PASSWORD,
+    PASSWORD_HASH,
+    DB_PASSWORD,
+    CLIENT_EMAIL,
+    CLIENT_PHONE,
+    SUPERUSER_PASSWORD,
+    CONFIG_PASSWORD,
+)
 
 
 class MemoryTransport(Transport):
@@ -68,14 +78,10 @@ class MemoryTransport(Transport):
 
 
 def make_config(tmp_path: Path, dsn: str = SENTRY_DSN, **extra) -> Config:
-    return Config(
-        database=DatabaseSettings(
-            mode="server", name="crm", user="crm_app", password="app-pw-in-ini", host="h"
-        ),
-        sentry_dsn=dsn,
-        sentry_environment="test",
-        path=tmp_path / "crm.ini",
-        **extra,
+    """A config with Sentry on (dsn) and CONFIG_PASSWORD as its database password."""
+    database = {"password": CONFIG_PASSWORD}
+    return server_config(
+        tmp_path / "crm.ini", None, database, sentry_dsn=dsn, sentry_environment="test", **extra
     )
 
 
@@ -107,7 +113,10 @@ def leaky_action(session) -> None:
     sentry_sdk.set_extra("conninfo", f"host=db user=crm_app password={DB_PASSWORD} dbname=crm")
     sentry_sdk.set_extra("detail", f"host=db user=crm_app password={DB_PASSWORD} dbname=crm")
     sentry_sdk.set_extra("form", {"new_password": USER_PASSWORD, "note": f"call {CLIENT_PHONE}"})
-    raise RuntimeError(f"cannot save {CLIENT_EMAIL} ({CLIENT_PHONE}) with hash {PASSWORD_HASH} via {DB_DSN}")
+    raise RuntimeError(
+        f"cannot save {CLIENT_EMAIL} ({CLIENT_PHONE}) with hash {PASSWORD_HASH} via {DB_DSN}"
+        f" as crm_app/{CONFIG_PASSWORD}"
+    )
 
 
 # Unexpected errors --------------------------------------------------------------------------------
@@ -268,9 +277,19 @@ def test_business_event_is_a_sentry_message_with_its_fields_as_tags(sentry, tmp_
     )
 
 
-def test_business_event_fields_are_scrubbed(sentry):
+def test_business_event_fields_are_scrubbed(sentry, tmp_path):
     monitoring.business_event("employee.created", employee_id=4, email=CLIENT_EMAIL, note=DB_DSN)
+    [event] = sentry.events()  # it was sent, and what was sent is scrubbed
+    assert event["tags"]["business_event"] == "employee.created"
+    assert event["tags"]["employee_id"] == "4"
+    assert event["tags"]["email"] == "[redacted]"  # a secret-sounding key: dropped whole
+    assert event["tags"]["note"] == "postgresql://[redacted]@db.epicevents.example:5432/crm"
     assert_no_secrets(sentry.text())
+    monitoring.flush()
+    logged = (tmp_path / "crm.log").read_text()
+    line = "business event employee.created email=[email] employee_id=4 note=postgresql://[redacted]@db"
+    assert line in logged
+    assert_no_secrets(logged)
 
 
 # Sentry off ---------------------------------------------------------------------------------------

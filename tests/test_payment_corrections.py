@@ -19,17 +19,13 @@ from crm.ui.history import history_section
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.session import Session
 from tests.conftest import database_before, wait_for_lock_waiters
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee
+from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_staff
 from tests.scripted import Clock, ScriptedPrompts
 
 
 @pytest.fixture
 def staff(admin_conn):
-    return {
-        "manager": make_employee(admin_conn, "management", "marie", full_name="Marie Manager"),
-        "bill": make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet"),
-        "kate": make_employee(admin_conn, "support", "kate", full_name="Kate Hastroff"),
-    }
+    return make_staff(admin_conn, "manager", "bill", "kate")
 
 
 def paid_contract(db, admin_conn, bill, *amounts: str) -> tuple[int, list[int]]:

@@ -11,21 +11,17 @@ creator's). "Deactivated" is an own record whose actor has since been deactivate
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
 
-import pytest
 from psycopg import sql
 
 from crm import permissions
-from crm.errors import PermissionDenied
-from crm.models import Employee, Team
 from crm.permissions import Action
 from crm.repositories.clients import ClientFields
 from crm.services import clients as client_service
 from crm.services import contracts as contract_service
 from tests.factories import make_client_of, make_contract, make_employee
+from tests.permission_matrix import TEAMS, assert_refused, cells, deactivate, each_cell, make_actor
 
 ACTIONS = (
     Action.CREATE_CLIENT,
@@ -36,8 +32,6 @@ ACTIONS = (
     Action.RECORD_PAYMENT,
     Action.CORRECT_PAYMENT,
 )
-TEAMS = ("management", "sales", "support")
-CASES = ("own", "not own", "deactivated")
 
 ALLOWED = {
     (Action.CREATE_CLIENT, "sales", "own"),
@@ -57,7 +51,7 @@ ALLOWED = {
     (Action.CORRECT_PAYMENT, "management", "not own"),
 }
 
-MATRIX = [(action, team, case) for action in ACTIONS for team in TEAMS for case in CASES]
+MATRIX = cells(ACTIONS)
 
 NEW_CLIENT = ClientFields(
     full_name="Matrix Client", email="matrix@client.test", phone="+33 1 23 45 67 89", company_name="Matrix SA"
@@ -71,9 +65,7 @@ def snapshot(admin_conn):
     ]
 
 
-@pytest.mark.parametrize(
-    "action, team, case", MATRIX, ids=[f"{a.name}-{t}-{c.replace(' ', '_')}" for a, t, c in MATRIX]
-)
+@each_cell(MATRIX)
 def test_client_and_contract_write_permission_matrix(db, admin_conn, action, team, case):
     actor = make_employee(admin_conn, team, "actor")
     other_sales = make_employee(admin_conn, "sales", "other_sales")
@@ -91,8 +83,7 @@ def test_client_and_contract_write_permission_matrix(db, admin_conn, action, tea
                 (contract_id, other_sales.id),
             ).fetchone()[0]
     if case == "deactivated":
-        admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (actor.id,))
-        actor = replace(actor, is_active=False)
+        actor = deactivate(admin_conn, actor)
     before = snapshot(admin_conn)
 
     def attempt():
@@ -146,15 +137,8 @@ def test_client_and_contract_write_permission_matrix(db, admin_conn, action, tea
             assert payments == []
         assert snapshot(admin_conn) != before
     else:
-        with pytest.raises(PermissionDenied) as refused:
-            attempt()
-        message = str(refused.value)
-        assert "\n" not in message and message
-        if case == "deactivated":
-            assert message == "Your account is deactivated."
-        else:
-            owner = actor.id if action is Action.CREATE_CLIENT else client_owner.id
-            assert message == permissions.refusal(actor, action, owner_id=owner)
+        owner = actor.id if action is Action.CREATE_CLIENT else client_owner.id
+        assert_refused(attempt, actor, action, case, owner)
         assert snapshot(admin_conn) == before
 
 
@@ -164,9 +148,3 @@ def test_the_matrix_covers_every_client_and_contract_write_team_and_case():
     assert {(a, t) for a, t, c in ALLOWED} == {
         (a, t) for a in ACTIONS for t in TEAMS if permissions.visible(make_actor(t), a)
     }
-
-
-def make_actor(team: str) -> Employee:
-    """An active employee of a team, not stored: only what the policy looks at."""
-    now = datetime.now(UTC)
-    return Employee(1, "someone", "Someone", "s@x.test", None, Team(team), True, now, now, 1)

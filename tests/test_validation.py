@@ -1,12 +1,14 @@
-"""Typed input that PostgreSQL or Python cannot take: control characters, NUL, lone surrogates and
-far-off dates are refused by every parser with one line naming the field (crm/validation.py), and
-the services refuse them before the database sees them; dates the display cannot convert are
-still shown."""
+"""Typed input (crm/validation.py): amounts are typed as they are shown; dates that do not exist
+(no such day, a local time skipped when clocks go forward) are told apart from a wrong format;
+what PostgreSQL or Python cannot take (control characters, NUL, lone surrogates, far-off dates)
+is refused by every parser with one line naming the field, and by the services before the
+database sees it; dates the display cannot convert are still shown."""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -23,10 +25,14 @@ from crm.services import employees as employee_service
 from crm.services import events as event_service
 from crm.ui.events import when, zone_name
 from crm.ui.render import cell, local_moment
-from tests.factories import make_client, make_contract, make_employee, make_event
+from tests.factories import fields_from, make_client, make_contract, make_event, make_staff
 
 NEW_YORK = ZoneInfo("America/New_York")
 PARIS = ZoneInfo("Europe/Paris")
+D = Decimal
+COMMA_MESSAGE = (
+    "Total amount: use a dot for decimals, like 1000.50; a comma only separates thousands (1,000.50)."
+)
 LONE_SURROGATE = "caf\udce9"  # 'café' typed in a Latin-1 terminal, decoded with surrogateescape
 BAD_TEXT = {
     "NUL": "a\x00b",
@@ -125,6 +131,44 @@ def test_malformed_e_mail_addresses_are_refused_in_one_line(typed):
         validation.email(typed)
 
 
+# Amounts ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("1000", "1000.00"),
+        ("1000.5", "1000.50"),
+        ("1,000", "1000.00"),
+        ("1,000.50", "1000.50"),
+        ("12,345.67", "12345.67"),
+        ("1,234,567.89", "1234567.89"),
+        (" 1 000.50 ", "1000.50"),
+        (".5", "0.50"),
+        ("0", "0.00"),
+    ],
+)
+def test_amounts_are_typed_as_they_are_shown(typed, expected):
+    assert validation.amount(typed, "Total amount") == D(expected)
+
+
+@pytest.mark.parametrize(
+    "typed", ["1e5", "1E5", "1.5e2", "NaN", "nan", "Infinity", "-Infinity", "inf", "sNaN", "0x10", "１２"]
+)
+def test_exponents_and_special_numbers_are_refused(typed):
+    with pytest.raises(ValidationError, match=r"^Total amount must be a number like 1200 or 1200\.50\.$"):
+        validation.amount(typed, "Total amount")
+
+
+@pytest.mark.parametrize(
+    "typed", ["1,5", "1000,50", "1,00", "12,34.5", "1,0000", ",100", "1,,000", "1.000,50"]
+)
+def test_a_comma_is_only_a_thousands_separator(typed):
+    with pytest.raises(ValidationError) as refused:
+        validation.amount(typed, "Total amount")
+    assert str(refused.value) == COMMA_MESSAGE
+
+
 # Dates ------------------------------------------------------------------------------------------------
 
 
@@ -165,16 +209,81 @@ def test_a_moment_no_zone_can_show_is_still_displayed(monkeypatch):
         time.tzset()
 
 
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("2027-02-30 10:00", "Start: the date 2027-02-30 does not exist."),
+        ("2027-02-29 10:00", "Start: the date 2027-02-29 does not exist."),
+        ("2027-04-31 10:00", "Start: the date 2027-04-31 does not exist."),
+        ("2027-13-01 10:00", "Start: the date 2027-13-01 does not exist."),
+        ("2027-00-10 10:00", "Start: the date 2027-00-10 does not exist."),
+        ("2027-06-04 24:00", "Start: 24:00 is not a time of day (00:00 to 23:59)."),
+        ("2027-06-04 10:60", "Start: 10:60 is not a time of day (00:00 to 23:59)."),
+        ("1999-02-30 10:00", "Start must be in the years 2000 to 2999."),
+        ("4 June 2027", "Start must look like 2026-06-04 13:00."),
+        ("2027-06-04", "Start must look like 2026-06-04 13:00."),
+        ("2027/06/04 10:00", "Start must look like 2026-06-04 13:00."),
+    ],
+)
+def test_a_date_that_does_not_exist_is_told_apart_from_a_wrong_format(typed, message):
+    with pytest.raises(ValidationError) as refused:
+        validation.moment(typed, PARIS, "Start")
+    assert str(refused.value) == message
+
+
+def test_a_leap_day_exists():
+    assert validation.moment("2028-02-29 10:00", PARIS) == datetime(2028, 2, 29, 10, 0, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(
+    "typed, zone, name",
+    [
+        ("2027-03-28 02:30", PARIS, "Europe/Paris"),
+        ("2027-03-28 02:00", PARIS, "Europe/Paris"),
+        ("2027-03-28 02:59", PARIS, "Europe/Paris"),
+        ("2027-03-14 02:15", NEW_YORK, "America/New_York"),
+    ],
+)
+def test_a_local_time_skipped_when_clocks_go_forward_is_refused(typed, zone, name):
+    with pytest.raises(ValidationError) as refused:
+        validation.moment(typed, zone, "Start")
+    assert str(refused.value) == f"Start: {typed} does not exist in {name} (clocks go forward)."
+
+
+def test_the_minutes_around_a_gap_exist():
+    assert validation.moment("2027-03-28 01:59", PARIS).astimezone(UTC) == datetime(
+        2027, 3, 28, 0, 59, tzinfo=UTC
+    )
+    assert validation.moment("2027-03-28 03:00", PARIS).astimezone(UTC) == datetime(
+        2027, 3, 28, 1, 0, tzinfo=UTC
+    )
+
+
+def test_a_local_time_that_happens_twice_is_its_first_occurrence():
+    typed = validation.moment("2027-10-31 02:30", PARIS, "Start")
+    assert typed.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # summer time, UTC+2
+
+
+def test_fixed_offset_zones_have_no_gaps():
+    zone = timezone(timedelta(hours=2))
+    assert validation.moment("2027-03-28 02:30", zone) == datetime(2027, 3, 28, 2, 30, tzinfo=zone)
+
+
+def test_a_local_zone_read_from_a_file_is_named_plainly():
+    with open("/usr/share/zoneinfo/Europe/Paris", "rb") as file:
+        zone = ZoneInfo.from_file(file, key="localtime")
+    with pytest.raises(
+        ValidationError, match=r"does not exist in the local time zone \(clocks go forward\)\.$"
+    ):
+        validation.moment("2027-03-28 02:30", zone, "End")
+
+
 # Through the services, on the real database ------------------------------------------------------------
 
 
 @pytest.fixture
 def staff(admin_conn):
-    return {
-        "manager": make_employee(admin_conn, "management", "marie"),
-        "bill": make_employee(admin_conn, "sales", "bill"),
-        "kate": make_employee(admin_conn, "support", "kate"),
-    }
+    return make_staff(admin_conn, "manager", "bill", "kate")
 
 
 CLIENT = ClientFields(
@@ -215,18 +324,7 @@ def test_an_employee_with_bad_characters_is_refused_before_the_database(db, admi
     assert admin_conn.execute("SELECT count(*) FROM employees").fetchone() == (3,)
 
 
-def _event_fields(event, **changes) -> EventFields:
-    values = dict(
-        name=event.name,
-        client_contact=event.client_contact,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        location=event.location,
-        attendees=event.attendees,
-        notes=event.notes,
-    )
-    values.update(changes)
-    return EventFields(**values)
+_event_fields = partial(fields_from, EventFields)  # _event_fields(event, **changes)
 
 
 def test_event_notes_keep_line_breaks_and_refuse_nul(db, admin_conn, staff):

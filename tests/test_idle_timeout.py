@@ -1,5 +1,6 @@
 """The idle timeout and a deactivation are checked at every answer, not only at menu picks:
-while paging a list (render.browse's on_answer) and while answering a form (Session.ask)."""
+while paging a list (render.browse's on_answer) and while answering a form (Session.ask); a
+question left alone locks the session, and a lock nobody comes back to logs out."""
 
 from __future__ import annotations
 
@@ -29,6 +30,21 @@ class AtPrompt(ScriptedPrompts):
         return super()._next(kind, message)
 
 
+def idle_on(clock: Clock):
+    """What AtPrompt runs for 16 minutes to pass on `clock` (past the 15-minute idle timeout)."""
+
+    def idle() -> None:
+        clock.now += timedelta(minutes=16)
+
+    return idle
+
+
+def deactivation_of(admin_conn, employee):
+    """What AtPrompt runs for `employee` to be deactivated meanwhile (from another program)."""
+    query = "UPDATE employees SET is_active = false WHERE id = %s"
+    return lambda: admin_conn.execute(query, (employee.id,))
+
+
 def clients(admin_conn, sales, n=20):
     for i in range(n):
         make_client(admin_conn, sales.id, f"Client {i:02d}")
@@ -43,12 +59,8 @@ def test_idle_while_paging_asks_the_password_before_the_next_page(db, admin_conn
     bill = make_employee(admin_conn, "sales", "bill")
     clients(admin_conn, bill)
     clock = Clock()
-
-    def idle():
-        clock.now += timedelta(minutes=16)
-
     answers = ["Clients", "List clients", "Next page", DEFAULT_PASSWORD, "Back", "Back", "Quit"]
-    prompts = AtPrompt(answers, "Page:", idle)
+    prompts = AtPrompt(answers, "Page:", idle_on(clock))
     session = Session(db, bill, prompts, clock=clock)
     assert run_team_menu(session, [clients_section()]) is Outcome.QUIT
     out = capsys.readouterr().out
@@ -61,11 +73,7 @@ def test_idle_while_paging_with_a_wrong_password_logs_out_and_shows_no_more(db, 
     bill = make_employee(admin_conn, "sales", "bill")
     clients(admin_conn, bill)
     clock = Clock()
-
-    def idle():
-        clock.now += timedelta(minutes=16)
-
-    prompts = AtPrompt(["Clients", "List clients", "Next page", "not my password"], "Page:", idle)
+    prompts = AtPrompt(["Clients", "List clients", "Next page", "not my password"], "Page:", idle_on(clock))
     session = Session(db, bill, prompts, clock=clock)
     assert run_team_menu(session, [clients_section()]) is Outcome.ENDED
     out = capsys.readouterr().out
@@ -77,11 +85,7 @@ def test_idle_while_paging_with_a_wrong_password_logs_out_and_shows_no_more(db, 
 def test_deactivated_while_paging_is_logged_out_before_the_next_page(db, admin_conn, capsys):
     bill = make_employee(admin_conn, "sales", "bill")
     clients(admin_conn, bill)
-
-    def deactivate():
-        admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (bill.id,))
-
-    prompts = AtPrompt(["Clients", "List clients", "Next page"], "Page:", deactivate)
+    prompts = AtPrompt(["Clients", "List clients", "Next page"], "Page:", deactivation_of(admin_conn, bill))
     session = Session(db, bill, prompts, clock=Clock())
     assert run_team_menu(session, [clients_section()]) is Outcome.ENDED
     out = capsys.readouterr().out
@@ -92,12 +96,8 @@ def test_deactivated_while_paging_is_logged_out_before_the_next_page(db, admin_c
 def test_idle_in_the_employee_filters_asks_the_password_before_the_list(db, admin_conn, capsys):
     marie = make_employee(admin_conn, "management", "marie")
     clock = Clock()
-
-    def idle():
-        clock.now += timedelta(minutes=16)
-
     answers = ["Employees", "List employees", "All teams", "Active only", DEFAULT_PASSWORD, "Back", "Quit"]
-    prompts = AtPrompt(answers, "Status:", idle)
+    prompts = AtPrompt(answers, "Status:", idle_on(clock))
     session = Session(db, marie, prompts, clock=clock)
     assert run_team_menu(session, [employees_section()]) is Outcome.QUIT
     out = capsys.readouterr().out
@@ -107,29 +107,23 @@ def test_idle_in_the_employee_filters_asks_the_password_before_the_list(db, admi
 def test_idle_in_the_middle_of_a_form_asks_the_password_at_the_next_answer(db, admin_conn, capsys):
     bill = make_employee(admin_conn, "sales", "bill")
     clock = Clock()
-
-    def idle():
-        clock.now += timedelta(minutes=16)
-
     answers = ["Clients", "Create a client", "Form Client", "form@client.test", DEFAULT_PASSWORD, "", ""]
     answers += [DEFAULT_PASSWORD, "Back", "Quit"]  # the second password: the one before the save
-    prompts = AtPrompt(answers, "E-mail:", idle)
+    prompts = AtPrompt(answers, "E-mail:", idle_on(clock))
     session = Session(db, bill, prompts, clock=clock)
     assert run_team_menu(session, [clients_section()]) is Outcome.QUIT
     assert "You were idle for a while" in capsys.readouterr().out
-    assert [k for k, _ in prompts.asked].count("password") == 2
+    assert prompts.passwords == 2
     rows = admin_conn.execute("SELECT full_name, sales_contact_id FROM clients").fetchall()
     assert rows == [("Form Client", bill.id)]
 
 
 def test_deactivated_in_the_middle_of_a_form_is_logged_out_before_the_save(db, admin_conn, capsys):
     bill = make_employee(admin_conn, "sales", "bill")
-
-    def deactivate():
-        admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (bill.id,))
-
     prompts = AtPrompt(
-        ["Clients", "Create a client", "Form Client", "form@client.test", "", ""], "E-mail:", deactivate
+        ["Clients", "Create a client", "Form Client", "form@client.test", "", ""],
+        "E-mail:",
+        deactivation_of(admin_conn, bill),
     )
     session = Session(db, bill, prompts, clock=Clock())
     assert run_team_menu(session, [clients_section()]) is Outcome.ENDED

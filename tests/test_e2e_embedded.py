@@ -1,4 +1,6 @@
-"""End to end: `python -m main` from nothing to a logged-in manager, in a pseudo-terminal.
+"""End to end on the embedded server, in a pseudo-terminal: `python -m main` from nothing to a
+logged-in manager and a second run straight to the login, and the server stopped however the
+program ends.
 
 Always on the embedded server (its own data folder), whatever CRM_TEST_DSN says.
 """

@@ -1,12 +1,11 @@
-"""The security review's database findings, on the real database: what the application role may
-change column by column (crm/setup.py APP_UPDATE_COLUMNS), and the rules of sql/0006_hardening.sql —
-event dates within readable years, active sales / support checked under lock (and on a client's
-insert), and the repair of rows written before those rules."""
+"""What the database itself refuses, whoever writes, on the real database: what the application
+role may change column by column (crm/setup.py APP_UPDATE_COLUMNS), and the rules of
+sql/0006_hardening.sql — event dates within readable years, active sales / support checked under
+lock (and on a client's insert), and the repair of rows written before those rules."""
 
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from crm.db import connect
 from crm.errors import ValidationError
 from crm.repositories.events import EventFields
 from crm.services import events as event_service
-from tests.conftest import database_before
+from tests.conftest import database_before_fixture, wait_for_lock_waiters
 from tests.factories import make_client, make_contract, make_employee, make_event
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -163,10 +162,10 @@ def test_a_client_is_inserted_only_with_an_active_sales_contact(db, admin_conn, 
     assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (0,)
 
 
-def _race_with_a_deactivation(admin_conn, db, second_db, employee_id, assignment, params):
+def assert_refused_during_a_deactivation(admin_conn, db, second_db, employee_id, assignment, params, rule):
     """second_db deactivates the employee and holds its transaction open while db runs the
     assignment in a thread; once that thread waits on the lock (or has finished), the deactivation
-    commits. Returns what the assignment raised (None if it went through)."""
+    commits. The assignment must have been refused by the CHECK `rule`; the deactivation kept."""
     outcome: list = []
 
     def assign():
@@ -181,37 +180,25 @@ def _race_with_a_deactivation(admin_conn, db, second_db, employee_id, assignment
         second_db.conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (employee_id,))
         thread = threading.Thread(target=assign)
         thread.start()
-        deadline = time.monotonic() + 20
-        while not outcome and time.monotonic() < deadline:
-            waiting = admin_conn.execute(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ).fetchone()[0]
-            if waiting:
-                break
-            time.sleep(0.01)
+        wait_for_lock_waiters(admin_conn, 1, done=lambda: bool(outcome))
     thread.join(timeout=30)
     assert not thread.is_alive()
-    return outcome[0]
+    [error] = outcome
+    assert isinstance(error, psycopg.errors.CheckViolation)
+    assert error.diag.constraint_name == rule
+    query = "SELECT is_active FROM employees WHERE id = %s"
+    assert admin_conn.execute(query, (employee_id,)).fetchone() == (False,)
 
 
 def test_a_client_cannot_go_to_a_sales_employee_being_deactivated(db, second_db, admin_conn):
     bill, sam = make_employee(admin_conn, "sales", "bill"), make_employee(admin_conn, "sales", "sam")
     client_id = make_client(admin_conn, bill.id)
-    error = _race_with_a_deactivation(
-        admin_conn,
-        db,
-        second_db,
-        sam.id,
-        "UPDATE clients SET sales_contact_id = %s WHERE id = %s",
-        (sam.id, client_id),
+    assignment = "UPDATE clients SET sales_contact_id = %s WHERE id = %s"
+    rule = "clients_sales_is_active_sales"
+    assert_refused_during_a_deactivation(
+        admin_conn, db, second_db, sam.id, assignment, (sam.id, client_id), rule
     )
-    assert isinstance(error, psycopg.errors.CheckViolation)
-    assert error.diag.constraint_name == "clients_sales_is_active_sales"
     assert admin_conn.execute("SELECT sales_contact_id FROM clients").fetchone() == (bill.id,)
-    assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (sam.id,)).fetchone() == (
-        False,
-    )
 
 
 def test_an_event_cannot_go_to_a_support_employee_being_deactivated(db, second_db, admin_conn):
@@ -219,27 +206,18 @@ def test_an_event_cannot_go_to_a_support_employee_being_deactivated(db, second_d
     event_id = make_event(
         admin_conn, make_contract(admin_conn, make_client(admin_conn, sales.id), signed=True)
     )
-    error = _race_with_a_deactivation(
-        admin_conn,
-        db,
-        second_db,
-        kate.id,
-        "UPDATE events SET support_contact_id = %s WHERE id = %s",
-        (kate.id, event_id),
+    assignment = "UPDATE events SET support_contact_id = %s WHERE id = %s"
+    rule = "events_support_is_active_support"
+    assert_refused_during_a_deactivation(
+        admin_conn, db, second_db, kate.id, assignment, (kate.id, event_id), rule
     )
-    assert isinstance(error, psycopg.errors.CheckViolation)
-    assert error.diag.constraint_name == "events_support_is_active_support"
     assert admin_conn.execute("SELECT support_contact_id FROM events").fetchone() == (None,)
 
 
 # Rows written before the rules --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def database_before_0006(admin_dsn, tmp_path, monkeypatch):
-    """A CRM database at migration 0005, whose upgrade applies 0006."""
-    with database_before(admin_dsn, tmp_path, monkeypatch, "0006") as crm:
-        yield crm
+database_before_0006 = database_before_fixture("0006")  # a CRM database whose upgrade applies 0006
 
 
 def test_the_upgrade_repairs_rows_the_new_rules_would_refuse(database_before_0006, admin_dsn):
