@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crm.cli.root import run
-from tests.e2e import REPO, write_server_config
+from tests.configs import write_config
+from tests.e2e import REPO
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Commands:
 
     def __init__(self, crm_db, folder: Path) -> None:
         self.folder = folder
-        self.config = write_server_config(folder / "crm.ini", crm_db)
+        self.config = write_config(folder / "crm.ini", crm_db).path
         self.runtime_dir = folder / "run"
         self.runtime_dir.mkdir(mode=0o700, exist_ok=True)
         self.env = {"CRM_CONFIG": str(self.config), "XDG_RUNTIME_DIR": str(self.runtime_dir)}

@@ -52,6 +52,8 @@ def _email_name(name: str) -> str:
     e-mail syntax refuses (sql/0010_text_rules.sql), no dot first, last or doubled."""
     local = re.sub(r"[^\w.!#$%&'*+/=?^`{|}~-]", "", name.lower().replace(" ", "."))
     return re.sub(r"[.]{2,}", ".", local).strip(".") or "client"
+
+
 # The people tests meet, by the key a test knows them by: (team, username, full name).
 PEOPLE = {
     "manager": ("management", "marie", "Marie Manager"),

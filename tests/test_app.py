@@ -10,7 +10,10 @@ import sys
 import pytest
 
 from crm import app, migrations
+from crm import config as config_file
+from crm.config import Config, DatabaseSettings
 from tests.configs import write_config
+from tests.e2e import REPO
 from tests.factories import DEFAULT_PASSWORD, make_employee
 from tests.scripted import CtrlD, ScriptedPrompts
 
