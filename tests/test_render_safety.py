@@ -43,29 +43,14 @@ def without_text_checks(crm_db):
             conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')  # noqa: S608 — catalog names
 
 
-class Recording(ScriptedPrompts):
-    """Scripted prompts that also keep each text question's default value."""
-
-    def __init__(self, answers):
-        super().__init__(answers)
-        self.defaults: list[str] = []
-        self.choice_titles: list[str] = []
-
-    def text(self, message, default=""):
-        self.defaults.append(default)
-        return super().text(message, default)
-
-    def choose(self, message, choices):
-        self.choice_titles += [title for title, _ in choices]
-        return super().choose(message, choices)
-
-
 def run(db, employee, sections, answers, capsys):
-    prompts = Recording(answers)
+    prompts = ScriptedPrompts(answers)
     outcome = run_team_menu(Session(db, employee, prompts, clock=Clock()), sections)
     assert outcome is Outcome.QUIT and prompts.answers == []
     out = capsys.readouterr().out
-    shown = out + "".join(prompts.messages) + "".join(prompts.defaults) + "".join(prompts.choice_titles)
+    defaults = [default for offered in prompts.defaults.values() for default in offered]
+    titles = [title for offered in prompts.shown.values() for title in offered]
+    shown = out + "".join(prompts.messages) + "".join(defaults) + "".join(titles)
     assert not RAW.search(shown), RAW.search(shown)
     return out, prompts
 
@@ -117,7 +102,7 @@ def test_a_default_value_is_shown_visible_and_kept_as_stored_so_the_form_refuses
     answers = ["Clients", "Update a client", str(planted["client"]), None, "Clean Name", None, None, "Acme"]
     answers += [DEFAULT_PASSWORD, "Back", "Quit"]
     out, prompts = run(db, planted["sales"], [clients_section()], answers, capsys)
-    assert SHOWN in prompts.defaults
+    assert SHOWN in [default for offered in prompts.defaults.values() for default in offered]
     assert "Full name cannot contain control characters." in out
     assert f"Client {planted['client']} saved." in out
 
