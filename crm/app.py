@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+
+import psycopg
 
 from crm import config as config_file
 from crm import monitoring
 from crm.config import Config
-from crm.db import Database, app_conninfo, connect
+from crm.db import Database, app_conninfo, connect, use_prepare_threshold
 from crm.errors import CRMError
 from crm.ui.prompts import Prompts
 
 EXIT_OK, EXIT_CANCELLED, EXIT_UNAVAILABLE = 0, 1, 2
+EMBEDDED_RESTARTED = "The embedded database server had stopped; it has been started again."
 
 
 class Runtime:
@@ -36,10 +40,15 @@ class Runtime:
             raise CRMError(str(error)) from None
         return self.server.conninfo()
 
-    def open(self, config: Config) -> Database:
-        """Connect as the application role, applying pending migrations first when we can."""
+    def open(self, config: Config, notify: Callable[[str], None] | None = None) -> Database:
+        """Connect as the application role, applying pending migrations first when we can.
+
+        notify is told, in one line each, when the connection was lost and opened again, and
+        when the embedded server had stopped and was started again on the way.
+        """
         from crm import migrations, setup
 
+        say = notify or (lambda message: None)
         socket_dir = None
         if config.embedded:
             admin = self.start_embedded(config.data_dir, config.keep_running)
@@ -59,8 +68,19 @@ class Runtime:
             )
         for name in changed:
             print(f"Warning: sql/{name} has changed since it was applied to this database (not re-applied).")
-        self.db = Database(conn)
+        self.db = Database(conn, reconnect=lambda: self._reconnect(config, say), notify=say)
         return self.db
+
+    def _reconnect(self, config: Config, say: Callable[[str], None]) -> psycopg.Connection:
+        """A new application-role connection after one was lost; the embedded server is started
+        again first when it is no longer running (its postmaster stopped or was killed)."""
+        socket_dir = None
+        if config.embedded:
+            if not self.server.is_running():
+                self.start_embedded(config.data_dir, config.keep_running)
+                say(EMBEDDED_RESTARTED)
+            socket_dir = self.server.host
+        return connect(app_conninfo(config, socket_dir))
 
     def close(self) -> None:
         if self.db is not None:
@@ -133,12 +153,13 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         try:
             config = config_file.load(path)
             monitoring.init(config)
+            use_prepare_threshold(config.database.prepare_threshold)
             if args.upgrade:
                 from crm.ui.upgrade import run_upgrade
 
                 with monitoring.secret_in_memory():
                     return run_upgrade(prompts, config)
-            db = runtime.open(config)
+            db = runtime.open(config, notify=print)
         except CRMError as error:
             print(error)
             return EXIT_UNAVAILABLE

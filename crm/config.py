@@ -17,6 +17,8 @@ from crm.errors import ConfigError
 DEFAULT_PATH = "crm.ini"
 DEFAULT_DATA_DIR = "data"
 MAX_IDLE_MINUTES = 1440  # a session may stay open unattended for a day at most
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+DEFAULT_PREPARE_THRESHOLD = 5  # psycopg's own default
 
 
 def config_path() -> Path:
@@ -33,6 +35,17 @@ class DatabaseSettings:
     host: str = ""
     port: int = 5432
     sslmode: str = "prefer"
+    sslrootcert: str = ""  # CA file checking the server's certificate (verify-ca / verify-full)
+    # psycopg's automatic prepared statements: after N runs of a statement; None: never
+    prepare_threshold: int | None = DEFAULT_PREPARE_THRESHOLD
+    # where --upgrade and --backup connect as the superuser when host:port is a pooler (PgBouncer)
+    admin_host: str = ""
+    admin_port: int | None = None
+
+    @property
+    def admin_address(self) -> tuple[str, int]:
+        """(host, port) of the PostgreSQL server itself, for superuser work."""
+        return self.admin_host or self.host, self.admin_port or self.port
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,7 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: missing [database] host.")
     try:
         port = db.getint("port", fallback=5432)
+        admin_port = db.getint("admin_port") if db.get("admin_port", "").strip() else None
         keep_running = parser.getboolean("embedded", "keep_running", fallback=False)
         idle = parser.getint("security", "session_idle_minutes", fallback=15)
         traces = parser.getfloat("sentry", "traces_sample_rate", fallback=0.0)
@@ -93,6 +107,9 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: {exc}.") from None
     if not 1 <= idle <= MAX_IDLE_MINUTES:
         raise ConfigError(f"{path}: [security] session_idle_minutes must be from 1 to {MAX_IDLE_MINUTES}.")
+    sslmode = db.get("sslmode", "prefer").strip() or "prefer"
+    if sslmode not in SSLMODES:
+        raise ConfigError(f"{path}: [database] sslmode must be one of {', '.join(SSLMODES)}.")
     data_dir = Path(parser.get("embedded", "data_dir", fallback=DEFAULT_DATA_DIR))
     if not data_dir.is_absolute():
         data_dir = path.parent / data_dir
@@ -104,7 +121,11 @@ def load(path: Path | None = None) -> Config:
             password=db["password"],
             host=db.get("host", "").strip(),
             port=port,
-            sslmode=db.get("sslmode", "prefer").strip() or "prefer",
+            sslmode=sslmode,
+            sslrootcert=_ca_file(path, db.get("sslrootcert", "").strip()),
+            prepare_threshold=_prepare_threshold(path, db.get("prepare_threshold", "").strip()),
+            admin_host=db.get("admin_host", "").strip(),
+            admin_port=admin_port,
         ),
         data_dir=data_dir,
         keep_running=keep_running,
@@ -115,6 +136,30 @@ def load(path: Path | None = None) -> Config:
         log_file=parser.get("logging", "file", fallback="crm.log").strip() or "crm.log",
         path=path,
     )
+
+
+def _ca_file(path: Path, value: str) -> str:
+    """[database] sslrootcert: 'system' (the system's trusted CAs), or a CA file that exists
+    (relative to the config file's folder)."""
+    if not value or value == "system":
+        return value
+    ca = Path(value).expanduser()
+    if not ca.is_absolute():
+        ca = path.parent / ca
+    if not ca.is_file():
+        raise ConfigError(f"{path}: [database] sslrootcert: no such file {ca}.")
+    return str(ca)
+
+
+def _prepare_threshold(path: Path, value: str) -> int | None:
+    """[database] prepare_threshold: a whole number from 0, or none (never prepare)."""
+    if not value:
+        return DEFAULT_PREPARE_THRESHOLD
+    if value.lower() == "none":
+        return None
+    if not value.isdigit():
+        raise ConfigError(f"{path}: [database] prepare_threshold must be a whole number from 0, or none.")
+    return int(value)
 
 
 def render(config: Config) -> str:
@@ -134,8 +179,18 @@ def render(config: Config) -> str:
         "# the program's own least-privilege role (never a superuser)",
         f"user = {db.user}",
         f"password = {db.password}",
-        "# server mode only: disable, prefer, require, verify-full …",
+        "# server mode only: disable, prefer, require, verify-ca, verify-full (checks the",
+        "# server's certificate against sslrootcert and its name against host)",
         f"sslmode = {db.sslmode}",
+        "# CA file that signed the server's certificate (a managed service's CA bundle), or system",
+        f"sslrootcert = {db.sslrootcert}",
+        "# statements run this many times on a connection are prepared on the server; none: never",
+        "# (needed behind PgBouncer < 1.21 in transaction mode, or without max_prepared_statements)",
+        f"prepare_threshold = {'none' if db.prepare_threshold is None else db.prepare_threshold}",
+        "# the PostgreSQL server itself for --upgrade and --backup, when host:port is PgBouncer",
+        "# (empty: host and port)",
+        f"admin_host = {db.admin_host}",
+        f"admin_port = {db.admin_port or ''}",
         "",
         "[embedded]",
         "# folder of the embedded server's data (mode 0700)",
