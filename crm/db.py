@@ -363,6 +363,12 @@ class LiveConnection:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._db.current(), name)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:  # cursor_factory, prepare_threshold …: the connection's own
+            setattr(self._db.current(), name, value)
+
 
 class LiveCursor:
     """A cursor of LiveConnection: execute() is run by Database.run on whichever connection is
