@@ -53,10 +53,17 @@ def _checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def lock(conn: psycopg.Connection) -> None:
+    """Wait for the migration lock, held until the current transaction ends: one program at a
+    time changes the schema or its grants (a transaction-level lock, so PgBouncer's transaction
+    pooling keeps it too)."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+
+
 def apply_pending(conn: psycopg.Connection, owner_role: str, sql_dir: Path | None = None) -> list[str]:
     """Apply every pending migration in one transaction as owner_role; return their names."""
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        lock(conn)
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner_role)))
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("

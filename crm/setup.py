@@ -215,6 +215,7 @@ def upgrade(admin_conninfo: str, dbname: str) -> list[str]:
     with connect(with_dbname(admin_conninfo, dbname)) as conn:
         applied = migrations.apply_pending(conn, roles.owner)
         with conn.transaction():
+            migrations.lock(conn)  # two programs granting at once: "tuple concurrently updated"
             grant_app_privileges(conn, dbname, roles)
     return applied
 

@@ -91,7 +91,9 @@ def create_support_employee(crm: Crm, username: str, *, before_save=None) -> Non
     crm.confirm_write("boss")
 
 
-def test_kill_9_of_the_postmaster_under_an_open_session_restarts_it_and_the_session_goes_on(installed, tmp_path):
+def test_kill_9_of_the_postmaster_under_an_open_session_restarts_it_and_the_session_goes_on(
+    installed, tmp_path
+):
     data_dir = installed[1]
     crm = logged_in(installed, tmp_path)
     try:
