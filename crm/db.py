@@ -94,6 +94,22 @@ def app_conninfo(config: Config, socket_dir: str | None = None) -> str:
     )
 
 
+def admin_conninfo(config: Config, user: str, password: str, dbname: str = "postgres") -> str:
+    """A server-mode superuser conninfo: the server itself ([database] admin_host / admin_port
+    when host:port is PgBouncer), with the config's TLS settings."""
+    host, port = config.database.admin_address
+    return make_conninfo(
+        host=host,
+        port=port,
+        user=user,
+        password=password,
+        dbname=dbname,
+        connect_timeout=CONNECT_TIMEOUT,
+        application_name="epic-events-crm-admin",
+        **tls_settings(config),
+    )
+
+
 def describe(conninfo: str) -> str:
     """host:port/dbname of a conninfo, for messages: never the password."""
     params = psycopg.conninfo.conninfo_to_dict(conninfo)
@@ -105,18 +121,22 @@ def connect(conninfo: str, *, autocommit: bool = True) -> psycopg.Connection:
     try:
         return psycopg.connect(conninfo, autocommit=autocommit, prepare_threshold=_prepare_threshold)
     except psycopg.OperationalError as exc:
+        reason = first_line(exc)
+        if "certificate verify failed" in reason:
+            reason += " (the server's certificate is not signed by the CA file of sslrootcert)"
         raise DatabaseUnavailable(
-            f"Cannot connect to the database at {describe(conninfo)}: {first_line(exc)}"
+            f"Cannot connect to the database at {describe(conninfo)}: {reason}"
         ) from None
 
 
 def first_line(exc: BaseException) -> str:
     """The first line of a server/driver message, without any echoed connection string."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    # libpq prefixes messages with 'connection to server at "host" (addr), port N failed: '
+    # psycopg and libpq prefix messages with 'connection failed: connection to server at "host"
+    # (addr), port N failed: '
     if "failed:" in text:
-        text = text.split("failed:", 1)[1].strip()
-    return text
+        text = text.rsplit("failed:", 1)[1].strip()
+    return text.removeprefix("FATAL:").strip()
 
 
 def _lost(conn: psycopg.Connection) -> bool:

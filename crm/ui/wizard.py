@@ -7,6 +7,7 @@ written last; a failure or Ctrl-C leaves no config behind (and crm.setup drops w
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from psycopg.conninfo import make_conninfo
@@ -34,11 +35,40 @@ def _port(raw: str) -> int:
     return port
 
 
-def _ask_server(prompts: Prompts) -> tuple[str, DatabaseSettings]:
-    """Ask for an existing server's superuser connection until it works."""
+def _ca_file(raw: str) -> str:
+    """A CA certificate file (PEM) as an absolute path, or "" for none."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    path = Path(raw).expanduser().absolute()
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        raise validation.ValidationError(f"Cannot read {path}: give the CA certificate file (PEM).") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise validation.ValidationError(f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).")
+    return str(path)
+
+
+def _ask_tls(prompts: Prompts) -> dict[str, str]:
+    """The libpq TLS settings: verify-full against a CA file when one is given, else prefer."""
+    ca_file = ask(prompts, "CA certificate file of the server (Enter for none):", _ca_file, "")
+    if ca_file:
+        print(
+            "The server's certificate will be checked against it and its name against the host (verify-full)."
+        )
+        return {"sslmode": "verify-full", "sslrootcert": ca_file}
+    print("Without a CA file the server's certificate is not checked (sslmode prefer).")
+    return {"sslmode": "prefer"}
+
+
+def ask_server(prompts: Prompts, cancel: str = "Cancel setup") -> tuple[str, DatabaseSettings]:
+    """Ask for an existing server's superuser connection until it works; (its conninfo, the
+    server's address and TLS settings). WizardCancelled when the user gives up."""
     while True:
         host = ask(prompts, "PostgreSQL host:", lambda s: validation.name(s, "Host"), "localhost")
         port = ask(prompts, "Port:", _port, "5432")
+        tls = _ask_tls(prompts)
         user = ask(prompts, "Superuser name:", lambda s: validation.name(s, "Superuser name"), "postgres")
         while True:
             password = prompts.password("Superuser password (not stored):")
@@ -46,16 +76,17 @@ def _ask_server(prompts: Prompts) -> tuple[str, DatabaseSettings]:
                 break
             print("The two passwords differ; try again.")
         admin = make_conninfo(
-            host=host, port=port, user=user, password=password, dbname="postgres", connect_timeout=5
+            host=host, port=port, user=user, password=password, dbname="postgres", connect_timeout=5, **tls
         )
         try:
             setup.inspect_server(admin)
         except SetupError as error:
             print(error)
-            if prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
+            if prompts.choose("What now?", [("Try again", True), (cancel, False)]):
                 continue
             raise WizardCancelled from None
-        return admin, DatabaseSettings(mode=SERVER, name="", user="", password="", host=host, port=port)
+        settings = DatabaseSettings(mode=SERVER, name="", user="", password="", host=host, port=port)
+        return admin, replace(settings, sslmode=tls["sslmode"], sslrootcert=tls.get("sslrootcert", ""))
 
 
 def _ask_database_name(prompts: Prompts, admin: str) -> tuple[str, setup.DatabaseState]:
@@ -112,7 +143,7 @@ def run_wizard(
             admin = start_embedded(data_dir)
             settings = DatabaseSettings(mode=EMBEDDED, name="", user="", password="")
         else:
-            admin, settings = _ask_server(prompts)
+            admin, settings = ask_server(prompts)
         dbname, state = _ask_database_name(prompts, admin)
         manager = None
         if state is setup.DatabaseState.CRM and setup.has_active_manager(admin, dbname):
@@ -135,6 +166,8 @@ def run_wizard(
                 password=app_password,
                 host=settings.host,
                 port=settings.port,
+                sslmode=settings.sslmode,
+                sslrootcert=settings.sslrootcert,
             ),
             data_dir=data_dir,
             path=path,
