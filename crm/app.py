@@ -94,10 +94,21 @@ class Runtime:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m main", description="Epic Events CRM")
-    parser.add_argument(
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument(
         "--upgrade",
         action="store_true",
         help="apply schema upgrades on an existing server (asks for superuser credentials)",
+    )
+    action.add_argument(
+        "--backup",
+        metavar="FILE",
+        help="write a backup of the CRM database to FILE (pg_dump custom format, mode 0600), then exit",
+    )
+    action.add_argument(
+        "--restore",
+        metavar="FILE",
+        help="restore a backup into a new embedded or server database and write its configuration",
     )
     demo = parser.add_argument_group("sample data")
     demo.add_argument(
@@ -144,6 +155,14 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
     runtime = Runtime()
     try:
         path = config_file.config_path()
+        if args.restore:
+            from crm.ui.backup import run_restore
+
+            with monitoring.secret_in_memory():  # a superuser password may be typed in
+                return run_restore(prompts, path, runtime.start_embedded, args.restore)
+        if args.backup and not path.exists():
+            print(f"No configuration at {path}: there is no CRM database to back up here.")
+            return EXIT_UNAVAILABLE
         if not path.exists():
             from crm.ui.wizard import run_wizard
 
@@ -159,6 +178,11 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
 
                 with monitoring.secret_in_memory():
                     return run_upgrade(prompts, config)
+            if args.backup:
+                from crm.ui.backup import run_backup
+
+                with monitoring.secret_in_memory():
+                    return run_backup(prompts, config, runtime.start_embedded, args.backup)
             db = runtime.open(config, notify=print)
         except CRMError as error:
             print(error)

@@ -139,6 +139,12 @@ def has_active_manager(admin_conninfo: str, dbname: str) -> bool:
     return bool(row[0])
 
 
+def existing_roles(admin_conninfo: str, roles: list[str]) -> set[str]:
+    """Which of these roles exist on the server."""
+    with connect(admin_conninfo) as conn:
+        return {r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (roles,))}
+
+
 def _role_exists(conn: psycopg.Connection, role: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
 
@@ -209,11 +215,12 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
     conn.execute(sql.SQL("REVOKE ALL ON SEQUENCE audit_log_id_seq FROM {}").format(ident(roles.app)))
 
 
-def upgrade(admin_conninfo: str, dbname: str) -> list[str]:
-    """Apply pending migrations and refresh the app role's grants; return what was applied."""
+def upgrade(admin_conninfo: str, dbname: str, upto: str | None = None) -> list[str]:
+    """Apply pending migrations (up to the sql/ file `upto`, if given) and refresh the app role's
+    grants; return what was applied."""
     roles = role_names(dbname)
     with connect(with_dbname(admin_conninfo, dbname)) as conn:
-        applied = migrations.apply_pending(conn, roles.owner)
+        applied = migrations.apply_pending(conn, roles.owner, upto=upto)
         with conn.transaction():
             migrations.lock(conn)  # two programs granting at once: "tuple concurrently updated"
             grant_app_privileges(conn, dbname, roles)
@@ -239,11 +246,12 @@ def drop_database(admin_conninfo: str, dbname: str | None, roles: list[str] = ()
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
-def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None) -> str:
+def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None, upto: str | None = None) -> str:
     """Create or reuse the CRM database, roles, schema and first manager; return the app password.
 
-    Refuses a database that holds something else. On any failure (Ctrl-C included), what this
-    call created is dropped again, so a rerun starts cleanly.
+    upto: build the schema only up to that sql/ file (a restore of an older backup). Refuses a
+    database that holds something else. On any failure (Ctrl-C included), what this call created
+    is dropped again, so a rerun starts cleanly.
     """
     state = inspect_database(admin_conninfo, dbname)
     if state is DatabaseState.FOREIGN:
@@ -266,7 +274,7 @@ def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None) -> s
                         sql.Identifier(dbname), sql.Identifier(roles.owner)
                     )
                 )
-        upgrade(admin_conninfo, dbname)
+        upgrade(admin_conninfo, dbname, upto)
         if manager is not None:
             insert_manager(admin_conninfo, dbname, manager)
     except BaseException as exc:

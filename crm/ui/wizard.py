@@ -62,9 +62,10 @@ def _ask_tls(prompts: Prompts) -> dict[str, str]:
     return {"sslmode": "prefer"}
 
 
-def ask_server(prompts: Prompts, cancel: str = "Cancel setup") -> tuple[str, DatabaseSettings]:
+def ask_server(prompts: Prompts, *, retry: bool = True) -> tuple[str, DatabaseSettings]:
     """Ask for an existing server's superuser connection until it works; (its conninfo, the
-    server's address and TLS settings). WizardCancelled when the user gives up."""
+    server's address and TLS settings). WizardCancelled when the user gives up; without retry,
+    the SetupError of the first connection that fails."""
     while True:
         host = ask(prompts, "PostgreSQL host:", lambda s: validation.name(s, "Host"), "localhost")
         port = ask(prompts, "Port:", _port, "5432")
@@ -81,8 +82,10 @@ def ask_server(prompts: Prompts, cancel: str = "Cancel setup") -> tuple[str, Dat
         try:
             setup.inspect_server(admin)
         except SetupError as error:
+            if not retry:
+                raise
             print(error)
-            if prompts.choose("What now?", [("Try again", True), (cancel, False)]):
+            if prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
                 continue
             raise WizardCancelled from None
         settings = DatabaseSettings(mode=SERVER, name="", user="", password="", host=host, port=port)
@@ -114,6 +117,39 @@ def _ask_manager(prompts: Prompts) -> setup.NewManager:
     )
 
 
+def ask_location(
+    prompts: Prompts, path: Path, start_embedded: Callable[[Path], str], *, retry: bool = True
+) -> tuple[str, DatabaseSettings, Path]:
+    """Where the data goes: (a superuser conninfo, the server's settings, the data folder).
+
+    Embedded: the data folder is asked and its server started. A server: see ask_server.
+    """
+    mode = prompts.choose(
+        "Where should the CRM keep its data?",
+        [
+            ("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED),
+            ("An existing PostgreSQL server (superuser needed once)", SERVER),
+        ],
+    )
+    data_dir = path.parent / config_file.DEFAULT_DATA_DIR
+    if mode == SERVER:
+        admin, settings = ask_server(prompts, retry=retry)
+        return admin, settings, data_dir
+    data_dir = ask(
+        prompts, "Data folder:", lambda s: Path(validation.name(s, "Folder")).absolute(), str(data_dir)
+    )
+    admin = start_embedded(data_dir)
+    return admin, DatabaseSettings(mode=EMBEDDED, name="", user="", password=""), data_dir
+
+
+def config_for(
+    settings: DatabaseSettings, dbname: str, app_password: str, data_dir: Path, path: Path
+) -> Config:
+    """The config of a database just set up: where it is, and its application role."""
+    database = replace(settings, name=dbname, user=setup.role_names(dbname).app, password=app_password)
+    return Config(database=database, data_dir=data_dir, path=path)
+
+
 def run_wizard(
     prompts: Prompts,
     path: Path,
@@ -125,25 +161,7 @@ def run_wizard(
     """
     print("Welcome to Epic Events CRM. No configuration was found: let's set up the database.")
     try:
-        mode = prompts.choose(
-            "Where should the CRM keep its data?",
-            [
-                ("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED),
-                ("An existing PostgreSQL server (superuser needed once)", SERVER),
-            ],
-        )
-        data_dir = path.parent / config_file.DEFAULT_DATA_DIR
-        if mode == EMBEDDED:
-            data_dir = ask(
-                prompts,
-                "Data folder:",
-                lambda s: Path(validation.name(s, "Folder")).absolute(),
-                str(data_dir),
-            )
-            admin = start_embedded(data_dir)
-            settings = DatabaseSettings(mode=EMBEDDED, name="", user="", password="")
-        else:
-            admin, settings = ask_server(prompts)
+        admin, settings, data_dir = ask_location(prompts, path, start_embedded)
         dbname, state = _ask_database_name(prompts, admin)
         manager = None
         if state is setup.DatabaseState.CRM and setup.has_active_manager(admin, dbname):
@@ -157,21 +175,7 @@ def run_wizard(
             manager = _ask_manager(prompts)
         print("Preparing the database…")
         app_password = setup.bootstrap(admin, dbname, manager)
-        roles = setup.role_names(dbname)
-        config = Config(
-            database=DatabaseSettings(
-                mode=settings.mode,
-                name=dbname,
-                user=roles.app,
-                password=app_password,
-                host=settings.host,
-                port=settings.port,
-                sslmode=settings.sslmode,
-                sslrootcert=settings.sslrootcert,
-            ),
-            data_dir=data_dir,
-            path=path,
-        )
+        config = config_for(settings, dbname, app_password, data_dir, path)
         config_file.write(config)
     except (KeyboardInterrupt, EOFError, WizardCancelled):
         print("Setup cancelled; no configuration was written.")
