@@ -18,6 +18,7 @@ statements as the superuser who restores it.
 from __future__ import annotations
 
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -191,16 +192,21 @@ def backup(admin_conninfo: str, dbname: str, path: Path, progress: Progress | No
         server_major=_server_major(admin_conninfo, dbname),
         tls=_tls_mode(admin_conninfo),
     )
-    fd, partial = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".partial", dir=path.parent
-    )  # 0600, O_EXCL
+    # The file exists, mode 0600 (mkstemp: O_EXCL), before pg_dump opens it (and truncates it,
+    # keeping the mode); pg_dump writes it itself, seekable, so the archive records where each
+    # table's data is (what pg_restore -j needs).
+    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     partial_path = Path(partial)
     try:
         os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as out, _libpq_target(admin_conninfo, dbname) as (target, env):
-            _run_pg_dump(program, target, env, out, progress)
-            out.flush()
-            os.fsync(out.fileno())
+        os.close(fd)
+        with _libpq_target(admin_conninfo, dbname) as (target, env):
+            _run_pg_dump(program, target, env, partial_path, progress)
+        fd = os.open(partial_path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         tables = len(_toc(partial_path, "TABLE DATA"))  # the archive reads back
         os.link(partial_path, path)  # never over a file that appeared meanwhile
         partial_path.unlink()
@@ -220,46 +226,42 @@ def _tls_mode(conninfo: str) -> str:
     return "" if host.startswith("/") else params.get("sslmode") or "prefer"
 
 
-def _run_pg_dump(program: Path, target: str, env: dict, out, progress: Progress | None) -> None:
-    command = [
-        str(program),
-        "-Fc",
-        "--no-password",
-        "--verbose",
-        f"--lock-wait-timeout={LOCK_WAIT}",
-        "-d",
-        target,
-    ]
+def _run_pg_dump(program: Path, target: str, env: dict, out: Path, progress: Progress | None) -> None:
+    command = [str(program), "-Fc", "--no-password", "--verbose", f"--lock-wait-timeout={LOCK_WAIT}"]
+    command += ["-f", str(out), "-d", target]
     process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
     )
-    written = 0
-    table = ""
     errors: list[str] = []
+    tables: queue.Queue[str] = queue.Queue()
 
     def read_stderr() -> None:
-        nonlocal table
         for raw in process.stderr:
             line = raw.decode(errors="replace").rstrip()
             errors.append(line)
             found = re.search(r'dumping contents of table "([^"]+)"', line)
             if found:
-                table = found.group(1).removeprefix("public.")
+                tables.put(found.group(1).removeprefix("public."))
+
+    def report() -> None:  # each table pg_dump has reached, with the file's size now
+        while progress is not None and not tables.empty():
+            progress("dumping", tables.get(), out.stat().st_size)
 
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
     try:
-        while chunk := process.stdout.read(1 << 16):
-            out.write(chunk)
-            written += len(chunk)
-            if progress is not None:
-                progress("dumping", table, written)
-        process.wait()
+        while True:
+            try:
+                process.wait(timeout=0.1)
+                break
+            except subprocess.TimeoutExpired:
+                report()
     except BaseException:
         process.kill()
         process.wait()
         raise
     reader.join()
+    report()
     if process.returncode != 0:
         raise BackupError(f"pg_dump failed: {_last_error(chr(10).join(errors))}")
 
