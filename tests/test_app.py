@@ -146,3 +146,27 @@ def test_a_server_that_cannot_be_stopped_at_exit_is_one_line(capsys):
     runtime.server = Unstoppable()
     runtime.close()
     assert capsys.readouterr().out.strip() == "Cannot stop the embedded server; see /x/postgresql.log."
+
+
+def test_prepare_threshold_from_the_config_reaches_every_connection(crm_db, tmp_path, monkeypatch):
+    from crm import db as crm_db_module
+
+    config = config_for(crm_db, tmp_path, monkeypatch)
+    config.path.write_text(
+        config.path.read_text().replace("prepare_threshold = 5", "prepare_threshold = none")
+    )
+    before = crm_db_module.prepare_threshold()
+    opened = []
+    real_connect = crm_db_module.psycopg.connect
+
+    def spy(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        opened.append(conn.prepare_threshold)
+        return conn
+
+    monkeypatch.setattr(crm_db_module.psycopg, "connect", spy)
+    try:
+        assert app.main([], ScriptedPrompts([CtrlD])) == 0
+        assert opened and set(opened) == {None}
+    finally:
+        crm_db_module.use_prepare_threshold(before)
