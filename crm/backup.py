@@ -382,20 +382,13 @@ def restore(archive: Archive, admin_conninfo: str, dbname: str, progress: Progre
         )
     roles = setup.role_names(dbname)
     existing = setup.existing_roles(admin_conninfo, [roles.owner, roles.app])
-    try:
+    with setup.undone_on_failure(admin_conninfo, "Restore failed", BackupError) as made:
+        made.roles = [role for role in (roles.app, roles.owner) if role not in existing]
+        made.database = dbname  # it was absent: whatever holds this name now is ours
         app_password = setup.bootstrap(admin_conninfo, dbname, None, upto=archive.schema_level)
         with connect(setup.with_dbname(admin_conninfo, dbname)) as conn:
             _load(conn, archive, roles.owner, progress)
         setup.upgrade(admin_conninfo, dbname)  # the sql/ files newer than the backup, the grants
-    except BaseException as exc:
-        try:
-            made = [role for role in (roles.app, roles.owner) if role not in existing]
-            setup.drop_database(admin_conninfo, dbname, made)
-        except Exception:  # noqa: BLE001 — best effort; the first failure is what to report
-            pass
-        if isinstance(exc, psycopg.Error):
-            raise BackupError(f"Restore failed: {first_line(exc)}") from None
-        raise
     return app_password
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import Enum
 
 import psycopg
@@ -246,6 +248,33 @@ def drop_database(admin_conninfo: str, dbname: str | None, roles: list[str] = ()
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
+@dataclass
+class Made:
+    """What a setup step created, to be dropped again if it fails."""
+
+    database: str | None = None
+    roles: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def undone_on_failure(
+    admin_conninfo: str, failure: str, error: type[CRMError] = SetupError
+) -> Iterator[Made]:
+    """Drop what the block records in the Made it gets when the block fails (Ctrl-C included),
+    so a rerun starts cleanly; a database error becomes error(f"{failure}: <its first line>")."""
+    made = Made()
+    try:
+        yield made
+    except BaseException as exc:
+        try:
+            drop_database(admin_conninfo, made.database, made.roles)
+        except Exception:  # noqa: BLE001 — best effort; the first failure is what to report
+            pass
+        if isinstance(exc, psycopg.Error):
+            raise error(f"{failure}: {first_line(exc)}") from None
+        raise
+
+
 def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None, upto: str | None = None) -> str:
     """Create or reuse the CRM database, roles, schema and first manager; return the app password.
 
@@ -260,14 +289,12 @@ def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None, upto
         )
     roles = role_names(dbname)
     app_password = secrets.token_urlsafe(32)
-    created_roles: list[str] = []
-    created_db = False
-    try:
+    with undone_on_failure(admin_conninfo, "Setup failed") as made:
         with connect(admin_conninfo) as conn:
-            created_roles = _ensure_roles(conn, roles, app_password)
+            made.roles = _ensure_roles(conn, roles, app_password)
             if state is DatabaseState.ABSENT:
                 _create_database(conn, dbname, roles.owner)
-                created_db = True
+                made.database = dbname
             else:
                 conn.execute(
                     sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
@@ -277,12 +304,4 @@ def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None, upto
         upgrade(admin_conninfo, dbname, upto)
         if manager is not None:
             insert_manager(admin_conninfo, dbname, manager)
-    except BaseException as exc:
-        try:
-            drop_database(admin_conninfo, dbname if created_db else None, created_roles)
-        except Exception:  # noqa: BLE001 — best effort; the first failure is what to report
-            pass
-        if isinstance(exc, psycopg.Error):
-            raise SetupError(f"Setup failed: {first_line(exc)}") from None
-        raise
     return app_password
