@@ -209,6 +209,7 @@ class Database:
         self._reconnect = reconnect or _same_settings(conn)
         self.notify: Callable[[str], None] = notify or (lambda message: None)
         self._depth = 0  # Database.transaction blocks open
+        self._closed = False
         self._history = _server_history(conn)
         self.conn: Any = LiveConnection(self)
 
@@ -243,6 +244,8 @@ class Database:
             self._depth = 0
 
     def close(self) -> None:
+        """Close the connection for good (a closed Database never reconnects)."""
+        self._closed = True
         self._conn.close()
 
     # -- what LiveConnection uses --------------------------------------------------------------
@@ -254,7 +257,7 @@ class Database:
     def run(self, statement: Callable[[psycopg.Connection], T]) -> T:
         """Run statement(conn); outside a transaction, a read that loses its connection runs again
         once on a new one, READ ONLY (a write is never repeated: WriteOutcomeUnknown)."""
-        if self._depth:
+        if self._depth or self._closed:
             return statement(self._conn)  # a lost connection ends the whole transaction instead
         conn = self._ready()
         if conn.info.transaction_status != TransactionStatus.IDLE:
@@ -285,7 +288,7 @@ class Database:
     # -- reconnecting --------------------------------------------------------------------------
 
     def _ready(self) -> psycopg.Connection:
-        if _closed_by_server(self._conn):
+        if not self._closed and _closed_by_server(self._conn):
             self._replace(None)
         return self._conn
 

@@ -244,3 +244,13 @@ def test_an_unreachable_database_is_said_in_one_line_and_the_next_action_reconne
     assert [c.id for c in clients.list_clients(db, 0, 15)] == [client_id]
     assert lines == [RECONNECTED]
     assert client_row(admin_conn, client_id) == ("Kevin Casey", 1)
+
+
+def test_a_closed_database_never_reconnects(crm_db):
+    db = Database(connect(crm_db.app_dsn))
+    said: list[str] = []
+    db.notify = said.append
+    db.close()
+    with pytest.raises(psycopg.OperationalError, match="the connection is closed"):
+        clients.list_clients(db, 0, 15)
+    assert said == []
