@@ -70,10 +70,21 @@ def prepare_threshold() -> int | None:
     return _prepare_threshold
 
 
-def tls_settings(config: Config) -> dict[str, str]:
-    """The libpq TLS settings of a server-mode config (sslmode, and sslrootcert when set)."""
+# TCP keepalives: a server that vanished without closing the connection (a failover, a cable)
+# is noticed within about a minute, not after the system's two hours.
+KEEPALIVES = {
+    "keepalives": "1",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+}
+
+
+def server_settings(config: Config) -> dict[str, str]:
+    """The libpq settings of a server-mode config's TCP connections: sslmode, sslrootcert when
+    set, and keepalives."""
     db = config.database
-    settings = {"sslmode": db.sslmode}
+    settings = {"sslmode": db.sslmode, **KEEPALIVES}
     if db.sslrootcert:
         settings["sslrootcert"] = db.sslrootcert
     return settings
@@ -82,7 +93,7 @@ def tls_settings(config: Config) -> dict[str, str]:
 def app_conninfo(config: Config, socket_dir: str | None = None) -> str:
     """The application role's conninfo from the config (socket_dir for the embedded server)."""
     db = config.database
-    where = {"host": socket_dir or ""} if config.embedded else {"host": db.host, **tls_settings(config)}
+    where = {"host": socket_dir or ""} if config.embedded else {"host": db.host, **server_settings(config)}
     return make_conninfo(
         **where,
         port=db.port,
@@ -106,7 +117,7 @@ def admin_conninfo(config: Config, user: str, password: str, dbname: str = "post
         dbname=dbname,
         connect_timeout=CONNECT_TIMEOUT,
         application_name="epic-events-crm-admin",
-        **tls_settings(config),
+        **server_settings(config),
     )
 
 

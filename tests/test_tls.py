@@ -54,6 +54,7 @@ def test_the_wizard_given_a_ca_file_writes_verify_full_and_the_program_connects_
     try:
         settings = {o.keyword.decode(): (o.val or b"").decode() for o in database.conn.pgconn.info}
         assert settings["sslmode"] == "verify-full" and settings["sslrootcert"] == str(server.ca)
+        assert (settings["keepalives_idle"], settings["keepalives_count"]) == ("30", "3")
         ssl, version = database.conn.execute(
             "SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
         ).fetchone()
