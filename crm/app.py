@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+
+import psycopg
 
 from crm import config as config_file
 from crm import monitoring
 from crm.cli import exits
 from crm.config import Config
-from crm.db import Database, app_conninfo, connect
+from crm.db import Database, app_conninfo, connect, use_prepare_threshold
 from crm.errors import ConfigError, CRMError
 from crm.ui.prompts import Prompts
 
@@ -23,6 +26,7 @@ EXIT_UNAVAILABLE, EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_BUG = (
     exits.INTERRUPTED,
     exits.BUG,
 )
+EMBEDDED_RESTARTED = "The embedded database server had stopped; it has been started again."
 
 
 class Runtime:
@@ -53,10 +57,15 @@ class Runtime:
         """The setup wizard's start: as start_embedded, making the cluster the first time."""
         return self.start_embedded(data_dir, create=True)
 
-    def open(self, config: Config) -> Database:
-        """Connect as the application role, applying pending migrations first when we can."""
+    def open(self, config: Config, notify: Callable[[str], None] | None = None) -> Database:
+        """Connect as the application role, applying pending migrations first when we can.
+
+        notify is told, in one line each, when the connection was lost and opened again, and
+        when the embedded server had stopped and was started again on the way.
+        """
         from crm import migrations, setup
 
+        say = notify or (lambda message: None)
         socket_dir = None
         if config.embedded:
             admin = self.start_embedded(config.data_dir, config.keep_running)
@@ -76,8 +85,19 @@ class Runtime:
             )
         for name in changed:
             print(f"Warning: sql/{name} has changed since it was applied to this database (not re-applied).")
-        self.db = Database(conn)
+        self.db = Database(conn, reconnect=lambda: self._reconnect(config, say), notify=say)
         return self.db
+
+    def _reconnect(self, config: Config, say: Callable[[str], None]) -> psycopg.Connection:
+        """A new application-role connection after one was lost; the embedded server is started
+        again first when it is no longer running (its postmaster stopped or was killed)."""
+        socket_dir = None
+        if config.embedded:
+            if not self.server.is_running():
+                self.start_embedded(config.data_dir, config.keep_running)
+                say(EMBEDDED_RESTARTED)
+            socket_dir = self.server.host
+        return connect(app_conninfo(config, socket_dir))
 
     def close(self) -> None:
         if self.db is not None:
@@ -91,10 +111,21 @@ class Runtime:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m main", description="Epic Events CRM")
-    parser.add_argument(
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument(
         "--upgrade",
         action="store_true",
         help="apply schema upgrades on an existing server (asks for superuser credentials)",
+    )
+    action.add_argument(
+        "--backup",
+        metavar="FILE",
+        help="write a backup of the CRM database to FILE (pg_dump custom format, mode 0600), then exit",
+    )
+    action.add_argument(
+        "--restore",
+        metavar="FILE",
+        help="restore a backup into a new embedded or server database and write its configuration",
     )
     demo = parser.add_argument_group("sample data")
     demo.add_argument(
@@ -141,6 +172,14 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
     runtime = Runtime()
     try:
         path = config_file.config_path()
+        if args.restore:
+            from crm.ui.backup import run_restore
+
+            with monitoring.secret_in_memory():  # a superuser password may be typed in
+                return run_restore(prompts, path, runtime.create_embedded, args.restore)
+        if args.backup and not path.exists():
+            print(f"No configuration at {path}: there is no CRM database to back up here.")
+            return EXIT_CONFIG
         if not path.exists():
             from crm.ui.wizard import run_wizard
 
@@ -150,12 +189,18 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         try:
             config = config_file.load(path)
             monitoring.init(config)
+            use_prepare_threshold(config.database.prepare_threshold)
             if args.upgrade:
                 from crm.ui.upgrade import run_upgrade
 
                 with monitoring.secret_in_memory():
                     return run_upgrade(prompts, config)
-            db = runtime.open(config)
+            if args.backup:
+                from crm.ui.backup import run_backup
+
+                with monitoring.secret_in_memory():
+                    return run_backup(prompts, config, runtime.start_embedded, args.backup)
+            db = runtime.open(config, notify=print)
         except ConfigError as error:
             print(error)
             return EXIT_CONFIG

@@ -20,6 +20,8 @@ DEFAULT_DATA_DIR = "data"
 MAX_IDLE_MINUTES = 1440  # a session may stay open unattended for a day at most
 MAX_LIFETIME_HOURS = 168  # a login lasts a week at most
 MAX_REAUTH_MINUTES = 60  # a typed password spares the next ones for an hour at most
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+DEFAULT_PREPARE_THRESHOLD = 5  # psycopg's own default
 
 
 def config_path() -> Path:
@@ -45,6 +47,17 @@ class DatabaseSettings:
     host: str = ""
     port: int = 5432
     sslmode: str = "prefer"
+    sslrootcert: str = ""  # CA file checking the server's certificate (verify-ca / verify-full)
+    # psycopg's automatic prepared statements: after N runs of a statement; None: never
+    prepare_threshold: int | None = DEFAULT_PREPARE_THRESHOLD
+    # where --upgrade and --backup connect as the superuser when host:port is a pooler (PgBouncer)
+    admin_host: str = ""
+    admin_port: int | None = None
+
+    @property
+    def admin_address(self) -> tuple[str, int]:
+        """(host, port) of the PostgreSQL server itself, for superuser work."""
+        return self.admin_host or self.host, self.admin_port or self.port
 
 
 @dataclass(frozen=True)
@@ -109,6 +122,7 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: missing [database] host.")
     try:
         port = db.getint("port", fallback=5432)
+        admin_port = db.getint("admin_port") if db.get("admin_port", "").strip() else None
         keep_running = parser.getboolean("embedded", "keep_running", fallback=False)
         idle = parser.getint("security", "session_idle_minutes", fallback=15)
         lifetime = parser.getint("security", "session_lifetime_hours", fallback=8)
@@ -124,6 +138,9 @@ def load(path: Path | None = None) -> Config:
         )
     if not 0 <= reauth <= MAX_REAUTH_MINUTES:
         raise ConfigError(f"{path}: [security] reauth_minutes must be from 0 to {MAX_REAUTH_MINUTES}.")
+    sslmode = db.get("sslmode", "prefer").strip() or "prefer"
+    if sslmode not in SSLMODES:
+        raise ConfigError(f"{path}: [database] sslmode must be one of {', '.join(SSLMODES)}.")
     data_dir = Path(parser.get("embedded", "data_dir", fallback=DEFAULT_DATA_DIR))
     if not data_dir.is_absolute():
         data_dir = path.parent / data_dir
@@ -135,7 +152,11 @@ def load(path: Path | None = None) -> Config:
             password=db["password"],
             host=db.get("host", "").strip(),
             port=port,
-            sslmode=db.get("sslmode", "prefer").strip() or "prefer",
+            sslmode=sslmode,
+            sslrootcert=_ca_file(path, db.get("sslrootcert", "").strip()),
+            prepare_threshold=_prepare_threshold(path, db.get("prepare_threshold", "").strip()),
+            admin_host=db.get("admin_host", "").strip(),
+            admin_port=admin_port,
         ),
         data_dir=data_dir,
         keep_running=keep_running,
@@ -148,6 +169,30 @@ def load(path: Path | None = None) -> Config:
         log_file=parser.get("logging", "file", fallback="crm.log").strip() or "crm.log",
         path=path,
     )
+
+
+def _ca_file(path: Path, value: str) -> str:
+    """[database] sslrootcert: 'system' (the system's trusted CAs), or a CA file that exists
+    (relative to the config file's folder)."""
+    if not value or value == "system":
+        return value
+    ca = Path(value).expanduser()
+    if not ca.is_absolute():
+        ca = path.parent / ca
+    if not ca.is_file():
+        raise ConfigError(f"{path}: [database] sslrootcert: no such file {ca}.")
+    return str(ca)
+
+
+def _prepare_threshold(path: Path, value: str) -> int | None:
+    """[database] prepare_threshold: a whole number from 0, or none (never prepare)."""
+    if not value:
+        return DEFAULT_PREPARE_THRESHOLD
+    if value.lower() == "none":
+        return None
+    if not value.isdigit():
+        raise ConfigError(f"{path}: [database] prepare_threshold must be a whole number from 0, or none.")
+    return int(value)
 
 
 def render(config: Config) -> str:
@@ -167,8 +212,18 @@ def render(config: Config) -> str:
         "# the program's own least-privilege role (never a superuser)",
         f"user = {db.user}",
         f"password = {db.password}",
-        "# server mode only: disable, prefer, require, verify-full …",
+        "# server mode only: disable, prefer, require, verify-ca, verify-full (checks the",
+        "# server's certificate against sslrootcert and its name against host)",
         f"sslmode = {db.sslmode}",
+        "# CA file that signed the server's certificate (a managed service's CA bundle), or system",
+        f"sslrootcert = {db.sslrootcert}",
+        "# statements run this many times on a connection are prepared on the server; none: never",
+        "# (needed behind PgBouncer < 1.21 in transaction mode, or without max_prepared_statements)",
+        f"prepare_threshold = {'none' if db.prepare_threshold is None else db.prepare_threshold}",
+        "# the PostgreSQL server itself for --upgrade and --backup, when host:port is PgBouncer",
+        "# (empty: host and port)",
+        f"admin_host = {db.admin_host}",
+        f"admin_port = {db.admin_port or ''}",
         "",
         "[embedded]",
         "# folder of the embedded server's data (mode 0700)",

@@ -41,3 +41,11 @@ class SetupError(CRMError):
 
 class DatabaseUnavailable(CRMError):
     """The database cannot be reached with the configured settings."""
+
+
+class WriteLost(DatabaseUnavailable):
+    """The connection was lost during a write: nothing was saved, the user may try again."""
+
+
+class WriteOutcomeUnknown(DatabaseUnavailable):
+    """The connection was lost while a write was being committed and whether it was cannot be told."""

@@ -39,9 +39,9 @@ def status(conn: psycopg.Connection, sql_dir: Path | None = None) -> tuple[list[
     return waiting, changed
 
 
-def pending(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[Path]:
-    """Migration files not applied yet."""
-    return status(conn, sql_dir)[0]
+def pending(conn: psycopg.Connection, sql_dir: Path | None = None, upto: str | None = None) -> list[Path]:
+    """Migration files not applied yet (up to and including the file named `upto`, if given)."""
+    return [p for p in status(conn, sql_dir)[0] if upto is None or p.name <= upto]
 
 
 def modified(conn: psycopg.Connection, sql_dir: Path | None = None) -> list[str]:
@@ -53,10 +53,19 @@ def _checksum(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def apply_pending(conn: psycopg.Connection, owner_role: str, sql_dir: Path | None = None) -> list[str]:
-    """Apply every pending migration in one transaction as owner_role; return their names."""
+def lock(conn: psycopg.Connection) -> None:
+    """Wait for the migration lock, held until the current transaction ends: one program at a
+    time changes the schema or its grants (a transaction-level lock, so PgBouncer's transaction
+    pooling keeps it too)."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+
+
+def apply_pending(
+    conn: psycopg.Connection, owner_role: str, sql_dir: Path | None = None, upto: str | None = None
+) -> list[str]:
+    """Apply every pending migration (up to `upto`) in one transaction as owner_role; their names."""
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_KEY,))
+        lock(conn)
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner_role)))
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -65,7 +74,7 @@ def apply_pending(conn: psycopg.Connection, owner_role: str, sql_dir: Path | Non
             " applied_at timestamptz NOT NULL DEFAULT now())"
         )
         names = []
-        for path in pending(conn, sql_dir):
+        for path in pending(conn, sql_dir, upto):
             conn.execute(path.read_text(encoding="utf-8"))
             conn.execute(
                 "INSERT INTO schema_migrations (filename, checksum) VALUES (%s, %s)",

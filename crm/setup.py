@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from enum import Enum
 
 import psycopg
@@ -150,6 +152,12 @@ def has_active_manager(admin_conninfo: str, dbname: str) -> bool:
     return bool(row[0])
 
 
+def existing_roles(admin_conninfo: str, roles: list[str]) -> set[str]:
+    """Which of these roles exist on the server."""
+    with connect(admin_conninfo) as conn:
+        return {r[0] for r in conn.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", (roles,))}
+
+
 def _role_exists(conn: psycopg.Connection, role: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone() is not None
 
@@ -227,12 +235,14 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
     conn.execute(sql.SQL("REVOKE ALL ON SEQUENCE audit_log_id_seq FROM {}").format(ident(roles.app)))
 
 
-def upgrade(admin_conninfo: str, dbname: str) -> list[str]:
-    """Apply pending migrations and refresh the app role's grants; return what was applied."""
+def upgrade(admin_conninfo: str, dbname: str, upto: str | None = None) -> list[str]:
+    """Apply pending migrations (up to the sql/ file `upto`, if given) and refresh the app role's
+    grants; return what was applied."""
     roles = role_names(dbname)
     with connect(with_dbname(admin_conninfo, dbname)) as conn:
-        applied = migrations.apply_pending(conn, roles.owner)
+        applied = migrations.apply_pending(conn, roles.owner, upto=upto)
         with conn.transaction():
+            migrations.lock(conn)  # two programs granting at once: "tuple concurrently updated"
             grant_app_privileges(conn, dbname, roles)
     return applied
 
@@ -256,11 +266,39 @@ def drop_database(admin_conninfo: str, dbname: str | None, roles: list[str] = ()
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
-def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None) -> str:
+@dataclass
+class Made:
+    """What a setup step created, to be dropped again if it fails."""
+
+    database: str | None = None
+    roles: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def undone_on_failure(
+    admin_conninfo: str, failure: str, error: type[CRMError] = SetupError
+) -> Iterator[Made]:
+    """Drop what the block records in the Made it gets when the block fails (Ctrl-C included),
+    so a rerun starts cleanly; a database error becomes error(f"{failure}: <its first line>")."""
+    made = Made()
+    try:
+        yield made
+    except BaseException as exc:
+        try:
+            drop_database(admin_conninfo, made.database, made.roles)
+        except Exception:  # noqa: BLE001 — best effort; the first failure is what to report
+            pass
+        if isinstance(exc, psycopg.Error):
+            raise error(f"{failure}: {first_line(exc)}") from None
+        raise
+
+
+def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None, upto: str | None = None) -> str:
     """Create or reuse the CRM database, roles, schema and first manager; return the app password.
 
-    Refuses a database that holds something else. On any failure (Ctrl-C included), what this
-    call created is dropped again, so a rerun starts cleanly.
+    upto: build the schema only up to that sql/ file (a restore of an older backup). Refuses a
+    database that holds something else. On any failure (Ctrl-C included), what this call created
+    is dropped again, so a rerun starts cleanly.
     """
     state = inspect_database(admin_conninfo, dbname)
     if state is DatabaseState.FOREIGN:
@@ -269,29 +307,19 @@ def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None) -> s
         )
     roles = role_names(dbname)
     app_password = secrets.token_urlsafe(32)
-    created_roles: list[str] = []
-    created_db = False
-    try:
+    with undone_on_failure(admin_conninfo, "Setup failed") as made:
         with connect(admin_conninfo) as conn:
-            created_roles = _ensure_roles(conn, roles, app_password)
+            made.roles = _ensure_roles(conn, roles, app_password)
             if state is DatabaseState.ABSENT:
                 _create_database(conn, dbname, roles.owner)
-                created_db = True
+                made.database = dbname
             else:
                 conn.execute(
                     sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
                         sql.Identifier(dbname), sql.Identifier(roles.owner)
                     )
                 )
-        upgrade(admin_conninfo, dbname)
+        upgrade(admin_conninfo, dbname, upto)
         if manager is not None:
             insert_manager(admin_conninfo, dbname, manager)
-    except BaseException as exc:
-        try:
-            drop_database(admin_conninfo, dbname if created_db else None, created_roles)
-        except Exception:  # noqa: BLE001 — best effort; the first failure is what to report
-            pass
-        if isinstance(exc, psycopg.Error):
-            raise SetupError(f"Setup failed: {first_line(exc)}") from None
-        raise
     return app_password

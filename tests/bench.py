@@ -433,6 +433,46 @@ def list_walk_peak_kib(db: Database, page_size: int = 1000) -> tuple[int, int, i
 # Set-up -----------------------------------------------------------------------------------------
 
 
+def safety_overhead_us(app_dsn: str, repeat: int = 3000) -> dict[str, tuple[float, float]]:
+    """What surviving a lost connection costs (crm.db): (median µs through Database, bare
+    psycopg) for a one-row read, a write transaction with an actor, and one without. The two
+    sides run alternately on two connections of the same role, so noise hits both alike."""
+    bare = connect(app_dsn)
+    db = Database(connect(app_dsn))
+    bare.execute("INSERT INTO login_throttle (username, failures) VALUES ('bench-overhead', 0)"
+                 " ON CONFLICT (username) DO NOTHING")  # fmt: skip
+    update = "UPDATE login_throttle SET failures = 0 WHERE username = 'bench-overhead'"
+
+    def bare_write(actor: int | None) -> None:
+        with bare.transaction():
+            if actor is not None:
+                bare.execute("SELECT set_config('crm.employee_id', %s, true)", (str(actor),))
+            bare.execute(update)
+
+    def crm_write(actor: int | None) -> None:
+        with db.transaction(actor):
+            db.conn.execute(update)
+
+    read = "SELECT id, username FROM employees ORDER BY id LIMIT 1"
+    pairs = {
+        "one-row read": (lambda: db.conn.execute(read).fetchone(), lambda: bare.execute(read).fetchone()),
+        "write with an actor": (lambda: crm_write(1), lambda: bare_write(1)),
+        "write without an actor": (lambda: crm_write(None), lambda: bare_write(None)),
+    }
+    figures = {}
+    for name, (ours, theirs) in pairs.items():
+        mine, raw = [], []
+        for _ in range(repeat):
+            for fn, out in ((ours, mine), (theirs, raw)):
+                start = time.perf_counter()
+                fn()
+                out.append((time.perf_counter() - start) * 1e6)
+        figures[name] = (statistics.median(mine), statistics.median(raw))
+    bare.close()
+    db.close()
+    return figures
+
+
 def write_config(path: Path, app_dsn: str, server) -> Path:
     params = psycopg.conninfo.conninfo_to_dict(app_dsn)
     settings = DatabaseSettings(
@@ -526,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory(prefix="crm-bench-cfg-") as folder:
                 startup = startup_ms(write_config(Path(folder) / "crm.ini", crm.app_dsn, server))
             db.close()
+            safety = safety_overhead_us(crm.app_dsn)
         finally:
             drop_database(admin_dsn, crm)
 
@@ -545,6 +586,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Peak Python memory walking all {walked:,} events in pages of 1,000: {whole_kib:,} KiB "
         f"(first page only: {one_kib:,} KiB)."
     )
+    print("Surviving a lost connection (crm.db), median µs through Database vs bare psycopg:")
+    for name, (ours, bare) in safety.items():
+        print(f"  {name}: {ours:.0f} vs {bare:.0f} (+{ours - bare:.0f})")
     return 0
 
 

@@ -147,3 +147,27 @@ def test_an_embedded_config_whose_data_is_gone_says_so_and_makes_no_new_cluster(
     else:
         assert sorted(p.name for p in data_dir.iterdir()) == ["postgresql.log"]
     assert config.exists()  # left for the user to restore the folder, or to delete
+
+
+def test_prepare_threshold_from_the_config_reaches_every_connection(crm_db, tmp_path, monkeypatch):
+    from crm import db as crm_db_module
+
+    config = write_config(tmp_path / "crm.ini", crm_db, monkeypatch=monkeypatch)
+    config.path.write_text(
+        config.path.read_text().replace("prepare_threshold = 5", "prepare_threshold = none")
+    )
+    before = crm_db_module.prepare_threshold()
+    opened = []
+    real_connect = crm_db_module.psycopg.connect
+
+    def spy(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        opened.append(conn.prepare_threshold)
+        return conn
+
+    monkeypatch.setattr(crm_db_module.psycopg, "connect", spy)
+    try:
+        assert app.main([], ScriptedPrompts([CtrlD])) == 0
+        assert opened and set(opened) == {None}
+    finally:
+        crm_db_module.use_prepare_threshold(before)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 
 import pytest
 
@@ -99,3 +100,79 @@ def test_rewriting_the_config_replaces_it_atomically(tmp_path):
     written = config_file.write(sample(tmp_path, password="second-password"))
     assert config_file.load(written).database.password == "second-password"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.ini"]
+
+
+def with_database_lines(tmp_path, **keys):
+    """A sample config file whose [database] section also has these key = value lines."""
+    path = config_file.write(sample(tmp_path))
+    extra = "".join(f"{key} = {value}\n" for key, value in keys.items())
+    text = "\n".join(line for line in path.read_text().splitlines() if line.split(" =")[0] not in keys)
+    path.write_text(text.replace("[database]\n", "[database]\n" + extra))
+    return path
+
+
+def test_the_team_deployment_keys_round_trip(tmp_path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    config = sample(tmp_path)
+    settings = replace(
+        config.database,
+        sslmode="verify-full",
+        sslrootcert=str(ca),
+        prepare_threshold=None,
+        admin_host="db.internal",
+        admin_port=5432,
+    )
+    written = config_file.write(replace(config, database=settings))
+    loaded = config_file.load(written).database
+    assert loaded == settings and loaded.admin_address == ("db.internal", 5432)
+    assert "prepare_threshold = none" in written.read_text()
+
+
+def test_defaults_when_the_keys_are_absent(tmp_path):
+    path = config_file.write(sample(tmp_path))
+    path.write_text(
+        "\n".join(
+            line
+            for line in path.read_text().splitlines()
+            if not line.startswith(("sslrootcert", "prepare_threshold", "admin_host", "admin_port"))
+        )
+    )
+    db = config_file.load(path).database
+    assert (db.sslrootcert, db.prepare_threshold, db.admin_address) == ("", 5, ("db.example", 5433))
+
+
+@pytest.mark.parametrize("value, expected", [("none", None), ("None", None), ("0", 0), ("12", 12)])
+def test_prepare_threshold_is_a_whole_number_or_none(tmp_path, value, expected):
+    path = with_database_lines(tmp_path, prepare_threshold=value)
+    assert config_file.load(path).database.prepare_threshold == expected
+
+
+@pytest.mark.parametrize(
+    "keys, message",
+    [
+        ({"prepare_threshold": "off"}, r"prepare_threshold must be a whole number from 0, or none\.$"),
+        ({"prepare_threshold": "-1"}, r"prepare_threshold must be a whole number from 0, or none\.$"),
+        (
+            {"sslmode": "verify"},
+            r"sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full\.$",
+        ),
+        ({"sslrootcert": "no-such-ca.pem"}, r"sslrootcert: no such file .*no-such-ca\.pem\.$"),
+        ({"admin_port": "db"}, r"invalid literal"),
+    ],
+)
+def test_bad_team_deployment_keys_are_refused_in_one_line(tmp_path, keys, message):
+    path = with_database_lines(tmp_path, **keys)
+    with pytest.raises(ConfigError, match=message) as info:
+        config_file.load(path)
+    assert "\n" not in str(info.value)
+
+
+def test_a_relative_ca_file_is_relative_to_the_config_file_and_system_is_kept(tmp_path):
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    assert config_file.load(with_database_lines(tmp_path, sslrootcert="ca.pem")).database.sslrootcert == str(
+        tmp_path / "ca.pem"
+    )
+    assert (
+        config_file.load(with_database_lines(tmp_path, sslrootcert="system")).database.sslrootcert == "system"
+    )

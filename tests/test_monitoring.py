@@ -222,7 +222,7 @@ def test_wizard_crash_is_one_line_with_a_reference_and_no_frames(sentry, tmp_pat
     monkeypatch.setattr(setup, "inspect_server", broken)
     monkeypatch.setenv("CRM_CONFIG", str(tmp_path / "new" / "crm.ini"))
     prompts = ScriptedPrompts(
-        ["An existing", "db.example", "5432", "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD]
+        ["An existing", "db.example", "5432", "", "postgres", SUPERUSER_PASSWORD, SUPERUSER_PASSWORD]
     )
     assert app.main([], prompts) == app.EXIT_BUG
     out = capsys.readouterr().out.strip().splitlines()

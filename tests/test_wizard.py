@@ -48,7 +48,7 @@ def no_embedded(data_dir):
 
 def server_answers(server, dbname, password=SUPERUSER_PASSWORD):
     host, port, user = server
-    return ["An existing", host, port, user, password, password, dbname]
+    return ["An existing", host, port, "", user, password, password, dbname]
 
 
 def test_server_mode_creates_everything_and_writes_a_safe_config(tmp_path, admin_dsn, server, dbname, capsys):
@@ -71,7 +71,7 @@ def test_server_mode_creates_everything_and_writes_a_safe_config(tmp_path, admin
 
 def test_unreachable_server_says_so_and_lets_the_user_try_again(tmp_path, server, dbname, capsys):
     host, port, user = server
-    answers = ["An existing", "127.0.0.1", "1", user, "pw", "pw", "Try again"]
+    answers = ["An existing", "127.0.0.1", "1", "", user, "pw", "pw", "Try again"]
     answers += server_answers(server, dbname)[1:] + MANAGER
     config = run_wizard(ScriptedPrompts(answers), tmp_path / "crm.ini", no_embedded)
     out = capsys.readouterr().out
@@ -81,7 +81,7 @@ def test_unreachable_server_says_so_and_lets_the_user_try_again(tmp_path, server
 
 def test_cancel_after_a_connection_failure_writes_nothing(tmp_path, server, capsys):
     host, port, user = server
-    answers = ["An existing", "127.0.0.1", "1", user, "pw", "pw", "Cancel setup"]
+    answers = ["An existing", "127.0.0.1", "1", "", user, "pw", "pw", "Cancel setup"]
     assert run_wizard(ScriptedPrompts(answers), tmp_path / "crm.ini", no_embedded) is None
     assert not (tmp_path / "crm.ini").exists()
     assert "no configuration was written" in capsys.readouterr().out
@@ -89,7 +89,7 @@ def test_cancel_after_a_connection_failure_writes_nothing(tmp_path, server, caps
 
 def test_superuser_passwords_that_differ_are_asked_again(tmp_path, server, dbname, capsys):
     host, port, user = server
-    answers = ["An existing", host, port, user, "one", "two", "same", "same", dbname] + MANAGER
+    answers = ["An existing", host, port, "", user, "one", "two", "same", "same", dbname] + MANAGER
     assert run_wizard(ScriptedPrompts(answers), tmp_path / "crm.ini", no_embedded) is not None
     assert "The two passwords differ" in capsys.readouterr().out
 
@@ -221,7 +221,7 @@ def test_a_wrong_superuser_password_is_refused_and_leaves_nothing_behind(tmp_pat
         with connect(server.conninfo()) as conn:
             conn.execute(f"CREATE ROLE wizard_admin SUPERUSER LOGIN PASSWORD '{right}'")
         name = f"crm_wizard_{secrets.token_hex(3)}"
-        typed = ["An existing", server.host, str(server.port), "wizard_admin"]
+        typed = ["An existing", server.host, str(server.port), "", "wizard_admin"]
 
         # wrong password, then give up: nothing written, nothing created
         answers = typed + [wrong, wrong, "Cancel setup"]

@@ -7,13 +7,14 @@ may read them, nothing else).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import class_row
-from psycopg.types.json import set_json_loads
 
 from crm.models import HistoryLine
 
@@ -22,6 +23,10 @@ HISTORY_TABLES = ("clients", "contracts", "events", "employees")
 
 # Amounts keep their cents: JSON numbers are read as Decimal, never float.
 _json_loads = partial(json.loads, parse_float=Decimal)
+
+
+def _json(text: str | None) -> Any:
+    return None if text is None else _json_loads(text)
 
 
 class AuditRepository:
@@ -40,12 +45,12 @@ class AuditRepository:
     def history(self, table: str, record_id: int, offset: int, limit: int) -> list[HistoryLine]:
         """A page of a record's changes, one line per field, newest first (one statement)."""
         with self.conn.cursor(row_factory=class_row(HistoryLine)) as cur:
-            set_json_loads(_json_loads, cur)
-            return cur.execute(
+            lines = cur.execute(
                 "SELECT a.id AS audit_id, a.at, a.employee_id, e.full_name AS employee_name, a.action,"
                 " a.table_name AS source, a.record_id AS source_id, c.key AS field,"
-                " CASE WHEN jsonb_typeof(c.value) = 'array' THEN c.value -> 0 END AS old,"
-                " CASE WHEN jsonb_typeof(c.value) = 'array' THEN c.value -> 1 ELSE c.value END AS new"
+                # JSON text, read below: amounts keep their cents
+                " (CASE WHEN jsonb_typeof(c.value) = 'array' THEN c.value -> 0 END)::text AS old,"
+                " (CASE WHEN jsonb_typeof(c.value) = 'array' THEN c.value -> 1 ELSE c.value END)::text AS new"
                 " FROM ("
                 "   (SELECT * FROM audit_log WHERE table_name = %(table)s AND record_id = %(id)s)"
                 "   UNION ALL"
@@ -62,6 +67,7 @@ class AuditRepository:
                 " OFFSET %(offset)s LIMIT %(limit)s",
                 {"table": table, "id": record_id, "offset": offset, "limit": limit},
             ).fetchall()
+        return [replace(line, old=_json(line.old), new=_json(line.new)) for line in lines]
 
     def employee_names(self, ids: set[int]) -> dict[int, str]:
         """Full names of employees by id (to show who a *_contact_id change points at)."""

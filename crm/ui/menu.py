@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from crm import monitoring, permissions
-from crm.errors import CRMError
+from crm.errors import CRMError, DatabaseUnavailable
 from crm.models import Employee
 from crm.permissions import Action
 from crm.ui.render import visible_output
@@ -63,7 +63,8 @@ def run_action(action: MenuAction, session: Session) -> None:
 
 
 def _pick(session: Session, message: str, choices: list[tuple[str, object]]) -> object:
-    """A menu choice; Ctrl-C re-shows the menu, Ctrl-D quits."""
+    """A menu choice; Ctrl-C re-shows the menu, Ctrl-D quits (the database unavailable: said, and
+    the menu again)."""
     while True:
         try:
             choice = session.prompts.choose(message, choices)
@@ -71,7 +72,11 @@ def _pick(session: Session, message: str, choices: list[tuple[str, object]]) -> 
             continue
         except EOFError:
             return Outcome.QUIT
-        session.pick_made()
+        try:
+            session.pick_made()
+        except DatabaseUnavailable as error:
+            print(error)
+            continue
         return choice
 
 

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from crm import validation
-from crm.errors import AuthenticationError, CRMError, NotFound
+from crm.errors import AuthenticationError, CRMError, DatabaseUnavailable, NotFound
 from crm.models import Employee
 from crm.services import auth
 from crm.services.backend import Backend, Database, DirectBackend
@@ -138,16 +138,20 @@ class Session:
         the idle limit again logs out (LoggedOut)."""
         clear_screen()
         print("You were idle for a while: please enter your password again.")
-        try:
-            password = self._own_prompts.password(f"Password for {self.employee.username}:")
-        except PromptTimedOut:
-            raise LoggedOut(idle_message(self.idle_limit)) from None
-        except (KeyboardInterrupt, EOFError):
-            raise LoggedOut("You have been logged out.") from None
-        try:
-            self.check_password(password)
-        except AuthenticationError:
-            raise LoggedOut("Wrong password: you have been logged out.") from None
+        while True:
+            try:
+                password = self._own_prompts.password(f"Password for {self.employee.username}:")
+            except PromptTimedOut:
+                raise LoggedOut(idle_message(self.idle_limit)) from None
+            except (KeyboardInterrupt, EOFError):
+                raise LoggedOut("You have been logged out.") from None
+            try:
+                self.check_password(password)
+                return
+            except AuthenticationError:
+                raise LoggedOut("Wrong password: you have been logged out.") from None
+            except DatabaseUnavailable as error:  # cannot be checked now: still locked, ask again
+                print(error)
 
     def ask(self, message: str, parse: Callable[[str], T], default: str = "") -> T:
         """crm.ui.prompts.ask for this session: each answer touches it (idle timeout)."""

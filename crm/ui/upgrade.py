@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from psycopg.conninfo import make_conninfo
-
 from crm import setup
 from crm.config import Config
+from crm.db import admin_conninfo
 from crm.errors import CRMError
 from crm.ui.prompts import Prompts
 
@@ -16,17 +15,10 @@ def run_upgrade(prompts: Prompts, config: Config) -> int:
         print("The embedded database is upgraded automatically at start-up.")
         return 0
     db = config.database
-    user = prompts.text(f"Superuser name on {db.host}:{db.port}:", "postgres")
+    host, port = db.admin_address
+    user = prompts.text(f"Superuser name on {host}:{port}:", "postgres")
     password = prompts.password("Superuser password (not stored):")
-    admin = make_conninfo(
-        host=db.host,
-        port=db.port,
-        user=user,
-        password=password,
-        dbname="postgres",
-        sslmode=db.sslmode,
-        connect_timeout=5,
-    )
+    admin = admin_conninfo(config, user, password)
     try:
         setup.inspect_server(admin)
         applied = setup.upgrade(admin, db.name)

@@ -7,6 +7,7 @@ written last; a failure or Ctrl-C leaves no config behind (and crm.setup drops w
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from psycopg.conninfo import make_conninfo
@@ -34,11 +35,41 @@ def _port(raw: str) -> int:
     return port
 
 
-def _ask_server(prompts: Prompts) -> tuple[str, DatabaseSettings]:
-    """Ask for an existing server's superuser connection until it works."""
+def _ca_file(raw: str) -> str:
+    """A CA certificate file (PEM) as an absolute path, or "" for none."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    path = Path(raw).expanduser().absolute()
+    try:
+        text = path.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        raise validation.ValidationError(f"Cannot read {path}: give the CA certificate file (PEM).") from None
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise validation.ValidationError(f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).")
+    return str(path)
+
+
+def _ask_tls(prompts: Prompts) -> dict[str, str]:
+    """The libpq TLS settings: verify-full against a CA file when one is given, else prefer."""
+    ca_file = ask(prompts, "CA certificate file of the server (Enter for none):", _ca_file, "")
+    if ca_file:
+        print(
+            "The server's certificate will be checked against it and its name against the host (verify-full)."
+        )
+        return {"sslmode": "verify-full", "sslrootcert": ca_file}
+    print("Without a CA file the server's certificate is not checked (sslmode prefer).")
+    return {"sslmode": "prefer"}
+
+
+def ask_server(prompts: Prompts, *, retry: bool = True) -> tuple[str, DatabaseSettings]:
+    """Ask for an existing server's superuser connection until it works; (its conninfo, the
+    server's address and TLS settings). WizardCancelled when the user gives up; without retry,
+    the SetupError of the first connection that fails."""
     while True:
         host = ask(prompts, "PostgreSQL host:", lambda s: validation.name(s, "Host"), "localhost")
         port = ask(prompts, "Port:", _port, "5432")
+        tls = _ask_tls(prompts)
         user = ask(prompts, "Superuser name:", lambda s: validation.name(s, "Superuser name"), "postgres")
         while True:
             password = prompts.password("Superuser password (not stored):")
@@ -46,16 +77,19 @@ def _ask_server(prompts: Prompts) -> tuple[str, DatabaseSettings]:
                 break
             print("The two passwords differ; try again.")
         admin = make_conninfo(
-            host=host, port=port, user=user, password=password, dbname="postgres", connect_timeout=5
+            host=host, port=port, user=user, password=password, dbname="postgres", connect_timeout=5, **tls
         )
         try:
             setup.inspect_server(admin)
         except SetupError as error:
+            if not retry:
+                raise
             print(error)
             if prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
                 continue
             raise WizardCancelled from None
-        return admin, DatabaseSettings(mode=SERVER, name="", user="", password="", host=host, port=port)
+        settings = DatabaseSettings(mode=SERVER, name="", user="", password="", host=host, port=port)
+        return admin, replace(settings, sslmode=tls["sslmode"], sslrootcert=tls.get("sslrootcert", ""))
 
 
 def _ask_data_folder(
@@ -95,6 +129,36 @@ def _ask_manager(prompts: Prompts) -> setup.NewManager:
     return setup.NewManager.with_password(username, full_name, email, password)
 
 
+def ask_location(
+    prompts: Prompts, path: Path, start_embedded: Callable[[Path], str], *, retry: bool = True
+) -> tuple[str, DatabaseSettings, Path]:
+    """Where the data goes: (a superuser conninfo, the server's settings, the data folder).
+
+    Embedded: the data folder is asked and its server started. A server: see ask_server.
+    """
+    mode = prompts.choose(
+        "Where should the CRM keep its data?",
+        [
+            ("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED),
+            ("An existing PostgreSQL server (superuser needed once)", SERVER),
+        ],
+    )
+    data_dir = path.parent / config_file.DEFAULT_DATA_DIR
+    if mode == SERVER:
+        admin, settings = ask_server(prompts, retry=retry)
+        return admin, settings, data_dir
+    data_dir, admin = _ask_data_folder(prompts, start_embedded, data_dir)
+    return admin, DatabaseSettings(mode=EMBEDDED, name="", user="", password=""), data_dir
+
+
+def config_for(
+    settings: DatabaseSettings, dbname: str, app_password: str, data_dir: Path, path: Path
+) -> Config:
+    """The config of a database just set up: where it is, and its application role."""
+    database = replace(settings, name=dbname, user=setup.role_names(dbname).app, password=app_password)
+    return Config(database=database, data_dir=data_dir, path=path)
+
+
 def run_wizard(
     prompts: Prompts,
     path: Path,
@@ -107,19 +171,7 @@ def run_wizard(
     """
     print("Welcome to Epic Events CRM. No configuration was found: let's set up the database.")
     try:
-        mode = prompts.choose(
-            "Where should the CRM keep its data?",
-            [
-                ("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED),
-                ("An existing PostgreSQL server (superuser needed once)", SERVER),
-            ],
-        )
-        data_dir = path.parent / config_file.DEFAULT_DATA_DIR
-        if mode == EMBEDDED:
-            data_dir, admin = _ask_data_folder(prompts, start_embedded, data_dir)
-            settings = DatabaseSettings(mode=EMBEDDED, name="", user="", password="")
-        else:
-            admin, settings = _ask_server(prompts)
+        admin, settings, data_dir = ask_location(prompts, path, start_embedded)
         dbname, state = _ask_database_name(prompts, admin)
         manager = None
         if state is setup.DatabaseState.CRM and setup.has_active_manager(admin, dbname):
@@ -133,19 +185,7 @@ def run_wizard(
             manager = _ask_manager(prompts)
         print("Preparing the database…")
         app_password = setup.bootstrap(admin, dbname, manager)
-        roles = setup.role_names(dbname)
-        config = Config(
-            database=DatabaseSettings(
-                mode=settings.mode,
-                name=dbname,
-                user=roles.app,
-                password=app_password,
-                host=settings.host,
-                port=settings.port,
-            ),
-            data_dir=data_dir,
-            path=path,
-        )
+        config = config_for(settings, dbname, app_password, data_dir, path)
         config_file.write(config)
     except (KeyboardInterrupt, EOFError, WizardCancelled):
         print("Setup cancelled; no configuration was written.")
