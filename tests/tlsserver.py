@@ -128,8 +128,8 @@ def tls_server() -> Iterator[TlsServer]:
             user.chown(path)
             os.chmod(path, 0o600 if path.is_file() else 0o700)
         user.chown(folder)
-        user.make_reachable(folder)
-        user.make_reachable(bins / "postgres")
+        user.check_reachable(folder, "the TLS test server's folder")
+        user.check_reachable(bins / "postgres", "PostgreSQL's binaries")
         run("initdb", "-D", str(pgdata), "-U", "postgres", "-E", "UTF8", "--locale=C", "-A", "trust")
         (pgdata / "pg_hba.conf").write_text(
             "local    all  postgres                trust\n"
