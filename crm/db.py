@@ -257,9 +257,11 @@ class Database:
     @contextmanager
     def snapshot(self) -> Iterator[psycopg.Connection]:
         """A read-only transaction seeing one consistent snapshot (for reading a long list in
-        pages: nothing committed meanwhile moves a row from one page to another)."""
-        with self.conn.transaction():
-            self.conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        pages: nothing committed meanwhile moves a row from one page to another). A lost
+        connection ends it like any error (what was read so far stays read; nothing is retried)."""
+        conn = self._ready()
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield self.conn
 
     def close(self) -> None:

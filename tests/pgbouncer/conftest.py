@@ -142,7 +142,7 @@ def running_pgbouncer(admin_dsn: str) -> Iterator[PgBouncer]:
         user = _ServerUser()
         for path in (folder, *folder.iterdir()):
             os.chown(path, user.uid, user.gid)
-        user.make_reachable(folder)
+        user.check_reachable(folder, "the PgBouncer test folder")
         kwargs = user.run_kwargs()
     process = subprocess.Popen(
         [binary, "-q", str(folder / "pgbouncer.ini")],
