@@ -79,6 +79,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="apply schema upgrades on an existing server (asks for superuser credentials)",
     )
+    parser.add_argument(
+        "--unlock",
+        metavar="USERNAME",
+        help="forget an employee's failed logins and lift their lock (embedded server, or asks for "
+        "the server's superuser credentials)",
+    )
     demo = parser.add_argument_group("sample data")
     demo.add_argument(
         "--demo-data", action="store_true", help="load sample data to try the program, then exit"
@@ -138,16 +144,28 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
 
                 with monitoring.secret_in_memory():
                     return run_upgrade(prompts, config)
+            if args.unlock is not None:
+                from crm.ui.unlock import run_unlock
+
+                with monitoring.secret_in_memory():
+                    return run_unlock(prompts, config, args.unlock, runtime.start_embedded)
             db = runtime.open(config)
         except CRMError as error:
             print(error)
             return EXIT_UNAVAILABLE
         if args.demo_data:
             return _load_demo(db, args)
+        from crm.devices import DeviceTokens, devices_path
         from crm.ui.login import login_loop
         from crm.ui.menus import all_sections
 
-        login_loop(db, prompts, all_sections(), idle_limit=timedelta(minutes=config.session_idle_minutes))
+        login_loop(
+            db,
+            prompts,
+            all_sections(),
+            idle_limit=timedelta(minutes=config.session_idle_minutes),
+            devices=DeviceTokens(devices_path(config)),
+        )
         return EXIT_OK
     except KeyboardInterrupt:
         print("\nGoodbye.")

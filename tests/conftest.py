@@ -125,12 +125,17 @@ def crm_db(admin_dsn: str) -> Iterator[CrmDatabase]:
         drop_database(admin_dsn, crm)
 
 
+# What a database is made with, not data: kept between tests.
+KEPT_TABLES = ("schema_migrations", "login_throttle_secret")
+
+
 def truncate_all(admin_conn: psycopg.Connection) -> None:
-    """Empty every table but schema_migrations (as superuser)."""
+    """Empty every table but KEPT_TABLES (as superuser)."""
     tables = [
         r[0]
         for r in admin_conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL (%s)",
+            (list(KEPT_TABLES),),
         )
     ]
     if tables:

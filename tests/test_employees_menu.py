@@ -9,7 +9,14 @@ from crm.ui.employees import employees_section, my_account_section
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.menus import all_sections
 from crm.ui.session import Session
-from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    make_client,
+    make_contract,
+    make_employee,
+    make_event,
+    throttle_row,
+)
 from tests.scripted import Clock, CtrlC, ScriptedPrompts
 
 NEW_PASSWORD = "violet tractor on the moon"
@@ -33,9 +40,7 @@ def employee_rows(admin_conn):
 
 
 def failures(admin_conn, username):
-    row = admin_conn.execute(
-        "SELECT failures FROM login_throttle WHERE username = %s", (username,)
-    ).fetchone()
+    row = throttle_row(admin_conn, username, "failures")
     return row[0] if row else 0
 
 

@@ -239,7 +239,7 @@ def _check_team_change(
 
 
 def reset_password(db: Database, actor: Employee, employee_id: int, new_password: str) -> None:
-    """Give another employee a new password (it also lifts a lock from failed logins)."""
+    """Give another employee a new password (it also lifts their locks from failed logins)."""
     permissions.require(actor, Action.MANAGE_EMPLOYEES)
     if employee_id == actor.id:
         raise PermissionDenied(OWN_RESET)
@@ -251,7 +251,7 @@ def reset_password(db: Database, actor: Employee, employee_id: int, new_password
         _recheck_manager(db, repo, actor)
         target = _target(repo, employee_id, lock=True)
         repo.set_password_hash(employee_id, password_hash)
-        ThrottleRepository(db.conn).reset(auth.throttle_key(target.username))
+        ThrottleRepository(db.conn).forget_employee(target.id)
 
 
 def _check_deactivation(actor: Employee, employee: Employee, managers: list[int]) -> None:
@@ -317,14 +317,20 @@ def reactivate_employee(db: Database, actor: Employee, employee_id: int) -> Empl
 
 
 def change_own_password(
-    db: Database, actor: Employee, old_password: str, new_password: str, now: datetime | None = None
+    db: Database,
+    actor: Employee,
+    old_password: str,
+    new_password: str,
+    now: datetime | None = None,
+    device_token: str | None = None,
 ) -> None:
     """Change the actor's own password: the current one first (a wrong one counts as a failed
-    login and may lock the account: AccountLocked), then a new one that meets the policy."""
+    login, on the session's device count, and may lock it: AccountLocked), then a new one that
+    meets the policy."""
     permissions.require(actor, Action.CHANGE_OWN_PASSWORD)
     with db.transaction():  # deactivated meanwhile: refused before any password is checked
         recheck_actor(db, actor, Action.CHANGE_OWN_PASSWORD)
-    auth.confirm_password(db, actor, old_password, now)
+    auth.confirm_password(db, actor, old_password, now, device_token)
     security.check_password_policy(new_password, actor.username)
     if new_password == old_password:
         raise ValidationError("The new password must differ from the current one.")

@@ -329,7 +329,9 @@ def change_my_password(session: Session) -> None:
             raise ValidationError("The new password must differ from the current one.")
 
     new = ask_new_password(session.prompts, check, "New password")
-    service.change_own_password(session.db, session.employee, current, new, now=session.clock())
+    service.change_own_password(
+        session.db, session.employee, current, new, now=session.clock(), device_token=session.device_token
+    )
     print("Your password has been changed.")
 
 

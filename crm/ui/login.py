@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from crm.db import Database
+from crm.devices import DeviceTokens
 from crm.errors import CRMError
 from crm.services import auth
 from crm.ui.menu import Outcome, Section, run_team_menu
@@ -20,8 +21,13 @@ def login_loop(
     *,
     idle_limit: timedelta = timedelta(minutes=15),
     clock: Callable[[], datetime] = utc_now,
+    devices: DeviceTokens | None = None,
 ) -> None:
-    """Log employees in and run their menu until someone quits (or Ctrl-D / Ctrl-C at login)."""
+    """Log employees in and run their menu until someone quits (or Ctrl-D / Ctrl-C at login).
+
+    devices: this computer's device tokens; an attempt sends the username's token, and a
+    successful login keeps it, so failures elsewhere never lock the employee out of here.
+    """
     while True:
         try:
             username = prompts.text("Username (Ctrl-D to quit):")
@@ -29,13 +35,17 @@ def login_loop(
         except (EOFError, KeyboardInterrupt):
             print("Goodbye.")
             return
+        name = auth.typed_username(username)
+        token = devices.token_for(name) if devices is not None else None
         try:
-            employee = auth.login(db, username, password, now=clock())
+            employee = auth.login(db, username, password, now=clock(), device_token=token)
         except CRMError as error:
             print(error)
             continue
+        if devices is not None:
+            devices.remember(name, token)
         print(f"Welcome, {employee.full_name} ({employee.team}).")
-        session = Session(db, employee, prompts, clock=clock, idle_limit=idle_limit)
+        session = Session(db, employee, prompts, clock=clock, idle_limit=idle_limit, device_token=token)
         prompts.idle_timeout = idle_limit.total_seconds()  # the session's prompts give up when idle
         try:
             outcome = run_team_menu(session, sections)

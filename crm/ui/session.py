@@ -81,6 +81,7 @@ class Session:
     clock: Callable[[], datetime] = utc_now
     idle_limit: timedelta = timedelta(minutes=15)
     last_activity: datetime = field(default_factory=utc_now)
+    device_token: str | None = None  # this computer's token the employee logged in with (crm/devices.py)
 
     def __post_init__(self) -> None:
         self.last_activity = self.clock()
@@ -163,7 +164,9 @@ class Session:
         """Check the employee's password: a wrong one raises AuthenticationError and counts as a
         failed login; the failure that locks the account (or a lock already there) logs out."""
         try:
-            auth.confirm_password(self.db, self.employee, password, now=self.clock())
+            auth.confirm_password(
+                self.db, self.employee, password, now=self.clock(), device_token=self.device_token
+            )
         except auth.AccountLocked as locked:
             raise LoggedOut(f"{locked} You have been logged out.") from None
         except auth.AccountDeactivated:

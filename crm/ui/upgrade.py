@@ -10,15 +10,12 @@ from crm.errors import CRMError
 from crm.ui.prompts import Prompts
 
 
-def run_upgrade(prompts: Prompts, config: Config) -> int:
-    """Ask for superuser credentials (never stored) and apply pending migrations; exit status."""
-    if config.embedded:
-        print("The embedded database is upgraded automatically at start-up.")
-        return 0
+def superuser_conninfo(prompts: Prompts, config: Config) -> str:
+    """Ask for the server's superuser name and password (never stored); their conninfo."""
     db = config.database
     user = prompts.text(f"Superuser name on {db.host}:{db.port}:", "postgres")
     password = prompts.password("Superuser password (not stored):")
-    admin = make_conninfo(
+    return make_conninfo(
         host=db.host,
         port=db.port,
         user=user,
@@ -27,9 +24,21 @@ def run_upgrade(prompts: Prompts, config: Config) -> int:
         sslmode=db.sslmode,
         connect_timeout=5,
     )
+
+
+def run_upgrade(prompts: Prompts, config: Config) -> int:
+    """Ask for superuser credentials (never stored) and apply pending migrations; exit status.
+
+    The application role's grants, limits, settings and password are put back as the config
+    says too, whatever a holder of its password did to it meanwhile.
+    """
+    if config.embedded:
+        print("The embedded database is upgraded automatically at start-up.")
+        return 0
+    admin = superuser_conninfo(prompts, config)
     try:
         setup.inspect_server(admin)
-        applied = setup.upgrade(admin, db.name)
+        applied = setup.upgrade(admin, config.database.name, app_password=config.database.password)
     except CRMError as error:
         print(error)
         return 2
