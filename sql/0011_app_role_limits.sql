@@ -226,12 +226,15 @@ CREATE FUNCTION public.login_throttle_key(typed_username text, device_token_hash
     SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
+    -- The keyed hash is computed for every attempt (OFFSET 0 keeps the subquery apart), so an
+    -- existing username takes as long as an unknown one.
     SELECT CASE
                WHEN d.token_hash IS NOT NULL THEN 'device:' || d.token_hash
                WHEN e.id IS NOT NULL THEN 'employee:' || e.id
-               ELSE 'unknown:' || encode(public.hmac_sha256(s.secret, convert_to(lower(typed_username), 'UTF8')), 'hex')
+               ELSE 'unknown:' || h.digest
            END
-      FROM public.login_throttle_secret s
+      FROM (SELECT encode(public.hmac_sha256(s.secret, convert_to(lower(typed_username), 'UTF8')), 'hex') AS digest
+              FROM public.login_throttle_secret s OFFSET 0) AS h
       LEFT JOIN public.employees e ON lower(e.username) = lower(typed_username)
       LEFT JOIN public.login_devices d ON d.token_hash = device_token_hash AND d.employee_id = e.id;
 END;
