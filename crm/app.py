@@ -127,6 +127,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="FILE",
         help="restore a backup into a new embedded or server database and write its configuration",
     )
+    action.add_argument(
+        "--unlock",
+        metavar="USERNAME",
+        help="forget an employee's failed logins and lift their lock (embedded server, or asks for "
+        "the server's superuser credentials)",
+    )
     demo = parser.add_argument_group("sample data")
     demo.add_argument(
         "--demo-data", action="store_true", help="load sample data to try the program, then exit"
@@ -200,6 +206,11 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
 
                 with monitoring.secret_in_memory():
                     return run_backup(prompts, config, runtime.start_embedded, args.backup)
+            if args.unlock is not None:
+                from crm.ui.unlock import run_unlock
+
+                with monitoring.secret_in_memory():
+                    return run_unlock(prompts, config, args.unlock, runtime.start_embedded)
             db = runtime.open(config, notify=print)
         except ConfigError as error:
             print(error)
@@ -209,6 +220,7 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
             return EXIT_UNAVAILABLE
         if args.demo_data:
             return _load_demo(db, args)
+        from crm.devices import DeviceTokens, devices_path
         from crm.ui.login import login_loop
         from crm.ui.menus import all_sections
 
@@ -218,6 +230,7 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
             all_sections(),
             idle_limit=timedelta(minutes=config.session_idle_minutes),
             policy=config.session_policy(idle_lock_of_its_own=True),
+            devices=DeviceTokens(devices_path(config)),
         )
         return EXIT_OK
     except KeyboardInterrupt:

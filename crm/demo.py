@@ -3,8 +3,11 @@
 Everything is loaded in one transaction with COPY (never row by row), through the application
 role, so the database's own rules (CHECKs, triggers, audit) apply to demo rows as to real ones.
 Demo rows are recognisable: demo employees' e-mails end in DEMO_EMPLOYEE_DOMAIN and demo
-clients' e-mails in the reserved `.example` top-level domain. The loader refuses a database that
-holds anything else than demo data and management accounts, unless forced.
+clients' e-mails in the reserved `.example` top-level domain (sql/0011 names both too). The loader
+refuses a database that holds anything else than demo data and management accounts, unless
+forced. Creation, signature and payment dates are the database's for every other writer; a demo
+load into a database without real data may write realistic past ones (demo_load_begin()), one
+forced beside real data gets today's.
 """
 
 from __future__ import annotations
@@ -100,12 +103,9 @@ class Progress:
 
 
 def holds_real_data(conn: psycopg.Connection) -> bool:
-    """Whether the database holds anything but demo rows and management accounts."""
-    return conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM clients WHERE email NOT LIKE %s)"
-        " OR EXISTS (SELECT 1 FROM employees WHERE team <> 'management' AND email NOT LIKE %s)",
-        ("%" + DEMO_CLIENT_TLD, "%@" + DEMO_EMPLOYEE_DOMAIN),
-    ).fetchone()[0]
+    """Whether the database holds anything but demo rows and management accounts (the database's
+    rule, sql/0011: it also decides whether a demo load may write past dates)."""
+    return conn.execute("SELECT demo_holds_real_data()").fetchone()[0]
 
 
 def holds_demo_data(conn: psycopg.Connection) -> bool:
@@ -213,6 +213,8 @@ def load(
     total_rows = clients + (2 * clients + extra) * 2 + 2 * clients  # clients, contracts, payments, events
     progress = Progress(total_rows, progress_stream)
     with db.transaction():
+        # The rows get the dates below (past ones); beside real data (--force), the database's own.
+        conn.execute("SELECT demo_load_begin()")
         accounts, team_ids = _insert_employees(conn, clients)
         sales_ids, support_ids = team_ids["sales"], team_ids["support"]
         first_id = conn.execute("SELECT coalesce(max(id), 0) FROM clients").fetchone()[0]

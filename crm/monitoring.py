@@ -6,10 +6,14 @@ DSN costs nothing and changes nothing). `capture(error)` reports an unexpected e
 the reference the user is shown; `business_event(name, **fields)` records what the business
 cares about (an employee created, a contract signed, a login locked).
 
-Nothing secret or personal leaves the machine or reaches the log: passwords, password hashes,
-connection strings with credentials, e-mail addresses and phone numbers are scrubbed from
-messages, exception values, extras, tags, breadcrumbs and log lines by one function (`scrub`),
-and Sentry never gets local variables or default PII.
+Nothing secret or personal leaves the machine or reaches the log. An exception's message is
+never sent nor logged, only its type (and, for a database error, its SQLSTATE and the constraint
+it names): messages echo whatever was being handled — a client's name, a password typed in the
+wrong field, a row's values — and no pattern can recognise all of that. Everything else is
+scrubbed by one function (`scrub`) of passwords, password hashes, connection strings with
+credentials, e-mail addresses and phone numbers: messages, extras, tags, breadcrumbs and log
+lines. Sentry never gets local variables, default PII, the command line, or breadcrumbs other
+than the program's own log lines.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import contextvars
 import logging
 import os
 import re
+import traceback
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping
@@ -98,6 +103,72 @@ def scrub(text: str) -> str:
     return _HOME.sub(r"\1~", text)
 
 
+# Exception messages --------------------------------------------------------------------------------
+
+MESSAGE_REMOVED = "[message removed]"
+# How Python's tracebacks link chained exceptions.
+_CAUSE = "\nThe above exception was the direct cause of the following exception:\n\n"
+_CONTEXT = "\nDuring handling of the above exception, another exception occurred:\n\n"
+
+
+def error_facts(error: BaseException) -> dict[str, str]:
+    """What may be said of an error besides its type: a database error's SQLSTATE and constraint."""
+    facts = {}
+    for key, value in (
+        ("sqlstate", getattr(error, "sqlstate", None)),
+        ("constraint", getattr(getattr(error, "diag", None), "constraint_name", None)),
+    ):
+        if isinstance(value, str) and value:
+            facts[key] = value
+    return facts
+
+
+def describe_error(error: BaseException) -> str:
+    """An error's type and facts, never its message: "UniqueViolation (sqlstate 23505, …)"."""
+    facts = ", ".join(f"{key} {value}" for key, value in error_facts(error).items())
+    return f"{error.__class__.__name__} ({facts})" if facts else error.__class__.__name__
+
+
+def _chain(error: BaseException) -> list[tuple[BaseException, str]]:
+    """The error and those it came from, oldest first, each with the line that links it to the
+    next (newer) one."""
+    chain: list[tuple[BaseException, str]] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    link = ""
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append((current, link))
+        if current.__cause__ is not None:
+            current, link = current.__cause__, _CAUSE
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current, link = current.__context__, _CONTEXT
+        else:
+            current = None
+    return list(reversed(chain))
+
+
+def traceback_without_messages(error: BaseException) -> str:
+    """A traceback as Python prints it, but each exception's message (and notes) left out."""
+    parts = []
+    chain = _chain(error)
+    for index, (exc, link) in enumerate(chain):
+        if exc.__traceback__ is not None:
+            parts.append("Traceback (most recent call last):\n")
+            parts.extend(traceback.format_tb(exc.__traceback__))
+        kind = type(exc)
+        name = (
+            kind.__qualname__
+            if kind.__module__ in ("builtins", "__main__")
+            else f"{kind.__module__}.{kind.__qualname__}"
+        )
+        facts = ", ".join(f"{key} {value}" for key, value in error_facts(exc).items())
+        parts.append(f"{name}: {MESSAGE_REMOVED}{f' ({facts})' if facts else ''}\n")
+        if index + 1 < len(chain):
+            parts.append(link)
+    return "".join(parts)
+
+
 # What sentry-sdk itself fills in (ids, times, versions): left as it is.
 _SDK_KEYS = frozenset(
     "event_id timestamp start_timestamp sent_at asctime trace_id span_id parent_span_id"
@@ -140,15 +211,26 @@ def _strip_frames(event: dict[str, Any], keep_frames: bool) -> None:
 
 
 def before_send(event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Sentry's last look at an event: no frame variables, no PII, every string scrubbed."""
+    """Sentry's last look at an event: no exception messages, no frame variables, no PII, no
+    command line, every string scrubbed."""
     _strip_frames(event, _frames_allowed.get())
+    for value in (event.get("exception") or {}).get("values") or []:
+        if "value" in value:
+            value["value"] = MESSAGE_REMOVED
     for key in ("user", "server_name", "request"):
         event.pop(key, None)
+    (event.get("extra") or {}).pop("sys.argv", None)  # `--unlock USERNAME`: a username
     return scrub_data(event)
 
 
-def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Breadcrumbs are scrubbed like events."""
+def before_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """Only the program's own log lines become breadcrumbs (others' — a library's warning, a
+    subprocess's command line — may hold anything), scrubbed like events."""
+    category = str(crumb.get("category") or "")
+    if crumb.get("type") not in (None, "log", "default") or not (
+        category == "crm" or category.startswith("crm.")
+    ):
+        return None
     return scrub_data(crumb)
 
 
@@ -158,8 +240,8 @@ class ScrubbingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = scrub(record.getMessage())
         record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = traceback_without_messages(record.exc_info[1])
         if record.exc_text:
             record.exc_text = scrub(record.exc_text)
         if record.stack_info:
@@ -261,6 +343,8 @@ def shutdown() -> None:
         client = sentry_sdk.get_client()
         client.close(timeout=FLUSH_SECONDS)
         sentry_sdk.get_global_scope().set_client(None)
+        for scope in (sentry_sdk.get_isolation_scope(), sentry_sdk.get_current_scope()):
+            scope.clear()  # no tag, extra or breadcrumb of this run reaches the next one
         _sentry_on = False
     if _log_handler is not None:
         log.removeHandler(_log_handler)
@@ -298,14 +382,17 @@ def capture(error: BaseException) -> str:
     if _sentry_on:
         import sentry_sdk
 
-        event_id = sentry_sdk.capture_exception(error)
+        with sentry_sdk.new_scope() as scope:
+            for key, value in error_facts(error).items():
+                scope.set_tag(key, value)
+            event_id = sentry_sdk.capture_exception(error)
     reference = (event_id or uuid.uuid4().hex)[:8]
     _references.add(reference)
     try:
         error._crm_reference = reference  # type: ignore[attr-defined]
     except (AttributeError, TypeError):
         pass
-    log.error("unexpected error (reference %s): %s", reference, error.__class__.__name__, exc_info=error)
+    log.error("unexpected error (reference %s): %s", reference, describe_error(error), exc_info=error)
     return reference
 
 

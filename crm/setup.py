@@ -23,10 +23,11 @@ from crm.db import connect, first_line
 from crm.errors import CRMError, SetupError
 
 # What the application role may do, table by table: no DDL, no TRUNCATE, no DELETE. UPDATE is
-# granted column by column (APP_UPDATE_COLUMNS).
+# granted column by column (APP_UPDATE_COLUMNS). A table not named here gets nothing: the login
+# throttle's tables (login_throttle, login_devices, login_throttle_secret) are reached only through
+# the functions of APP_FUNCTIONS.
 APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "employees": ("SELECT", "INSERT"),
-    "login_throttle": ("SELECT", "INSERT"),
     "clients": ("SELECT", "INSERT"),
     "contracts": ("SELECT", "INSERT"),
     "payments": ("SELECT", "INSERT"),
@@ -35,6 +36,8 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     # Read only: audit rows are written by the owner's trigger (sql/0005_audit.sql), never by the app.
     "audit_log": ("SELECT",),
     "schema_migrations": ("SELECT",),
+    # Which transactions are demo loads (sql/0011): read by the rows' insert trigger.
+    "demo_loads": ("SELECT",),
 }
 
 # The only columns the application role may UPDATE: exactly those the repositories' UPDATE
@@ -45,7 +48,6 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
         "username", "full_name", "email", "phone", "team", "is_active", "password_hash",
         "updated_at", "version",
     ),
-    "login_throttle": ("failures", "first_failure_at", "locked_until"),
     "clients": ("full_name", "email", "phone", "company_name", "sales_contact_id", "updated_at", "version"),
     "contracts": ("total_amount", "remaining_amount", "is_signed", "signed_at", "updated_at", "version"),
     "events": (
@@ -54,6 +56,111 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "sessions": ("last_used_at", "reauthenticated_at", "ended_at", "end_reason"),
 }  # fmt: skip
+
+# The SECURITY DEFINER functions the application role may call (sql/0011): login throttling and
+# the demo loader's dates. Every other function of the schema is the owner's or anyone's.
+APP_FUNCTIONS: tuple[str, ...] = (
+    "login_throttle_key(text, text)",
+    "login_attempt_begin(text, timestamptz, interval)",
+    "login_attempt_lock(text, timestamptz)",
+    "login_attempt_clear(text, timestamptz)",
+    "login_attempts_forget(bigint)",
+    "login_device_remember(bigint, text)",
+    "demo_load_begin()",
+)
+
+# Columns the database sets itself on the rows the application role writes, whatever it sends
+# (sql/0011): ids from their sequence, creation dates, a payment's paid_at, a contract's signed_at,
+# and versions (1 on insert, exactly one more on every change). tests/test_app_role.py probes each
+# column of each table as the application role; a new table must be added here and there.
+DATABASE_SET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "employees": ("id", "created_at", "updated_at", "version"),
+    "clients": ("id", "created_at", "updated_at", "version"),
+    "contracts": ("id", "created_at", "updated_at", "version", "signed_at"),
+    "payments": ("id", "created_at", "paid_at"),
+    "events": ("id", "created_at", "updated_at", "version"),
+}
+
+# What the application role must be refused, whatever it sends: tests/test_app_role.py runs each
+# statement as that role on a database holding a row of every table, and checks the database
+# refuses it and is left as it was. %(other_pid)s is another employee's session. Add the new
+# table's probes here when adding a table.
+APP_ROLE_PROBES: dict[str, str] = {
+    # Large objects live outside every table and the audit trail.
+    "create a large object": "SELECT lo_create(0)",
+    "create a large object (old call)": "SELECT lo_creat(-1)",
+    "large object from bytes": "SELECT lo_from_bytea(0, '\\x00')",
+    "import a server file": "SELECT lo_import('/etc/hostname')",
+    # Other employees' sessions.
+    "terminate another session": "SELECT pg_terminate_backend(%(other_pid)s)",
+    "cancel another session's query": "SELECT pg_cancel_backend(%(other_pid)s)",
+    # Ids at chosen values.
+    "move an id sequence": "SELECT setval('public.clients_id_seq', 1000000)",
+    "restart an id sequence": "ALTER SEQUENCE clients_id_seq RESTART 1000000",
+    # What a role cannot change about itself (what it can is in README, Signing in / server).
+    "raise its connection limit": "ALTER ROLE CURRENT_USER CONNECTION LIMIT -1",
+    "create databases": "ALTER ROLE CURRENT_USER CREATEDB",
+    "create roles": "ALTER ROLE CURRENT_USER CREATEROLE",
+    "inherit roles": "ALTER ROLE CURRENT_USER INHERIT",
+    "bypass row security": "ALTER ROLE CURRENT_USER BYPASSRLS",
+    "replicate": "ALTER ROLE CURRENT_USER REPLICATION",
+    "expire itself": "ALTER ROLE CURRENT_USER VALID UNTIL '2000-01-01'",
+    "stop logging in": "ALTER ROLE CURRENT_USER NOLOGIN",
+    "set a parameter for every role": "ALTER ROLE ALL SET statement_timeout = 1",
+    "create a temporary table": "CREATE TEMP TABLE scratch (id int)",
+    # Refused on PostgreSQL 15 and 18 while the role holds sequence privileges (it would revoke
+    # every grant it holds); --upgrade would grant them again.
+    "revoke its own grants": "DROP OWNED BY CURRENT_USER",
+    # Versions only go up, by one.
+    "rewind an employee's version": "UPDATE employees SET version = version - 1",
+    "rewind a client's version": "UPDATE clients SET version = version - 1",
+    "rewind a contract's version": "UPDATE contracts SET version = 1 - version",
+    "rewind an event's version": "UPDATE events SET version = version - 1",
+    "change a client and keep its version": "UPDATE clients SET full_name = full_name || '!'",
+    "change an employee and keep its version": "UPDATE employees SET team = 'management'",
+    "change a contract and keep its version": "UPDATE contracts SET total_amount = total_amount + 1",
+    "change an event and keep its version": "UPDATE events SET attendees = attendees + 1",
+    "skip a version": "UPDATE clients SET version = version + 2",
+    # Login throttling: only through its functions.
+    "read the throttle": "SELECT * FROM login_throttle",
+    "read the throttle's secret": "SELECT * FROM login_throttle_secret",
+    "read the devices": "SELECT * FROM login_devices",
+    "forge a throttle row": "INSERT INTO login_throttle (throttle_key) VALUES ('employee:1')",
+    "clear the throttle": "UPDATE login_throttle SET failures = 0",
+    "forge a device": "INSERT INTO login_devices (token_hash, employee_id) VALUES (repeat('a', 64), 1)",
+    "declare a demo load": "INSERT INTO demo_loads VALUES (pg_current_xact_id())",
+}
+
+# One program instance holds one connection; 50 lets a team of about 45 work at once and leaves
+# the rest of max_connections (100 by default) to the installer (--upgrade, --unlock) and to the
+# server's other databases, which a flood of connections with the shared credential cannot take.
+APP_CONNECTION_LIMIT = 50
+
+# PostgreSQL lets every role call these (EXECUTE granted to PUBLIC); the bootstrap takes them back
+# in the CRM database when it runs as a superuser (only the functions' owner may): large objects
+# live outside every table and the audit trail, and any role may cancel or end the sessions of its
+# own role, that is every other employee's. A managed server's admin role without superuser keeps
+# them (README: A team on one central PostgreSQL server).
+PUBLIC_FUNCTIONS_REVOKED: tuple[str, ...] = (
+    "lo_close", "lo_creat", "lo_create", "lo_export", "lo_from_bytea", "lo_get", "lo_import",
+    "lo_lseek", "lo_lseek64", "lo_open", "lo_put", "lo_tell", "lo_tell64", "lo_truncate",
+    "lo_truncate64", "lo_unlink", "loread", "lowrite", "pg_cancel_backend", "pg_terminate_backend",
+)  # fmt: skip
+
+# Every overload of the functions named in the transaction-local setting crm.revoke_functions.
+_REVOKE_PUBLIC_FUNCTIONS = """
+DO $$
+DECLARE
+    f regprocedure;
+BEGIN
+    FOR f IN SELECT p.oid FROM pg_catalog.pg_proc p
+              WHERE p.pronamespace = 'pg_catalog'::regnamespace
+                AND p.proname = ANY (string_to_array(current_setting('crm.revoke_functions'), ',')::name[])
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+END $$
+"""
 
 
 check_password_policy = security.check_password_policy  # what the first manager's password meets
@@ -178,16 +285,21 @@ def _ensure_roles(conn: psycopg.Connection, roles: Roles, app_password: str) -> 
             )
         )
         created.append(roles.app)
+    _set_app_password(conn, roles.app, app_password)
+    return created
+
+
+def _set_app_password(conn: psycopg.Connection, app_role: str, app_password: str) -> None:
+    """Give the app role this password (and LOGIN)."""
     # The clear password never reaches the server (or its log): only a SCRAM verifier does.
     verifier = conn.pgconn.encrypt_password(
-        app_password.encode(), roles.app.encode(), b"scram-sha-256"
+        app_password.encode(), app_role.encode(), b"scram-sha-256"
     ).decode()
     conn.execute(
         sql.SQL("ALTER ROLE {} WITH LOGIN PASSWORD {}").format(
-            sql.Identifier(roles.app), sql.Literal(verifier)
+            sql.Identifier(app_role), sql.Literal(verifier)
         )
     )
-    return created
 
 
 def _create_database(conn: psycopg.Connection, dbname: str, owner: str) -> None:
@@ -230,21 +342,93 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
                 sql.SQL(", ").join(ident(c) for c in columns), ident(table), ident(roles.app)
             )
         )
+    # USAGE: the rows' insert trigger (sql/0011) draws their ids as the writer; no UPDATE, so no setval.
     conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident(roles.app)))
     # Audit ids are drawn by the audit trigger as the owner; the app cannot even burn one.
     conn.execute(sql.SQL("REVOKE ALL ON SEQUENCE audit_log_id_seq FROM {}").format(ident(roles.app)))
+    conn.execute(sql.SQL("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM {}").format(ident(roles.app)))
+    for signature in APP_FUNCTIONS:
+        if conn.execute("SELECT to_regprocedure(%s)", (f"public.{signature}",)).fetchone()[0] is None:
+            continue
+        name, args = signature.rstrip(")").split("(")
+        conn.execute(
+            sql.SQL("GRANT EXECUTE ON FUNCTION {}({}) TO {}").format(
+                ident("public", name), sql.SQL(args), ident(roles.app)
+            )
+        )
+    _limit_app_role(conn, dbname, roles.app)
 
 
-def upgrade(admin_conninfo: str, dbname: str, upto: str | None = None) -> list[str]:
+def _is_superuser(conn: psycopg.Connection) -> bool:
+    return bool(conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0])
+
+
+def _limit_app_role(conn: psycopg.Connection, dbname: str, app_role: str) -> None:
+    """The app role's attributes and settings as the bootstrap made them, whatever it did to itself.
+
+    A role may always change its own password and set its own defaults for any parameter a
+    session may set (search_path, statement_timeout, local_preload_libraries…), which can keep
+    every new session from working; PostgreSQL offers no way to forbid it, so every upgrade puts
+    them back. Large objects and signalling other sessions are revoked from PUBLIC (superuser only).
+    """
+    ident = sql.Identifier
+    superuser = _is_superuser(conn)
+    # SUPERUSER, REPLICATION and BYPASSRLS can only be named by a superuser, even to take them away.
+    attributes = "NOCREATEDB NOCREATEROLE NOINHERIT"
+    if superuser:
+        attributes += " NOSUPERUSER NOREPLICATION NOBYPASSRLS"
+    conn.execute(
+        sql.SQL("ALTER ROLE {} {} CONNECTION LIMIT {}").format(
+            ident(app_role), sql.SQL(attributes), sql.Literal(APP_CONNECTION_LIMIT)
+        )
+    )
+    conn.execute(sql.SQL("ALTER ROLE {} RESET ALL").format(ident(app_role)))
+    conn.execute(sql.SQL("ALTER ROLE {} IN DATABASE {} RESET ALL").format(ident(app_role), ident(dbname)))
+    if superuser:
+        conn.execute(
+            "SELECT set_config('crm.revoke_functions', %s, true)", (",".join(PUBLIC_FUNCTIONS_REVOKED),)
+        )
+        conn.execute(_REVOKE_PUBLIC_FUNCTIONS)
+
+
+def upgrade(
+    admin_conninfo: str, dbname: str, app_password: str | None = None, upto: str | None = None
+) -> list[str]:
     """Apply pending migrations (up to the sql/ file `upto`, if given) and refresh the app role's
-    grants; return what was applied."""
+    grants, limits and settings; return what was applied. app_password (the config's): set the app
+    role's password back to it too."""
     roles = role_names(dbname)
     with connect(with_dbname(admin_conninfo, dbname)) as conn:
         applied = migrations.apply_pending(conn, roles.owner, upto=upto)
         with conn.transaction():
             migrations.lock(conn)  # two programs granting at once: "tuple concurrently updated"
             grant_app_privileges(conn, dbname, roles)
+            if app_password:
+                _set_app_password(conn, roles.app, app_password)
     return applied
+
+
+def unlock_login(admin_conninfo: str, dbname: str, username: str) -> tuple[int, int] | None:
+    """Forget an employee's failed logins and locks (the installer's `--unlock USERNAME`).
+
+    Returns (the employee's id, how many of their counts held failures or a lock: 0 = nothing to
+    lift), or None when no employee has this username. Refused (CRMError) while the schema waits
+    for an upgrade.
+    """
+    from crm.repositories.employees import EmployeeRepository
+    from crm.repositories.throttle import ThrottleRepository
+
+    with connect(with_dbname(admin_conninfo, dbname)) as conn:
+        waiting = migrations.pending(conn)
+        if waiting:
+            raise CRMError(
+                f"The database needs schema upgrades ({', '.join(p.name for p in waiting)}): "
+                "run `python -m main --upgrade` first."
+            )
+        employee_id = EmployeeRepository(conn).id_of_username(username.strip())
+        if employee_id is None:
+            return None
+        return employee_id, ThrottleRepository(conn).forget_employee(employee_id)
 
 
 def insert_manager(admin_conninfo: str, dbname: str, manager: NewManager) -> None:
@@ -319,7 +503,7 @@ def bootstrap(admin_conninfo: str, dbname: str, manager: NewManager | None, upto
                         sql.Identifier(dbname), sql.Identifier(roles.owner)
                     )
                 )
-        upgrade(admin_conninfo, dbname, upto)
+        upgrade(admin_conninfo, dbname, upto=upto)
         if manager is not None:
             insert_manager(admin_conninfo, dbname, manager)
     return app_password

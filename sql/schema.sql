@@ -241,6 +241,94 @@ CREATE FUNCTION public.crm_text_shows(value text) RETURNS boolean
 
 ALTER FUNCTION public.crm_text_shows(value text) OWNER TO epic_events_owner;
 
+
+--
+-- Name: clients; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.clients (
+    id bigint NOT NULL,
+    full_name text NOT NULL,
+    email text NOT NULL,
+    phone text,
+    company_name text DEFAULT ''::text NOT NULL,
+    sales_contact_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT clients_company_name_check CHECK ((length(company_name) <= 150)),
+    CONSTRAINT clients_company_name_text CHECK (public.crm_text_is_clean(company_name, false)),
+    CONSTRAINT clients_email_text CHECK (public.crm_text_is_clean(email, false)),
+    CONSTRAINT clients_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
+    CONSTRAINT clients_full_name_text CHECK ((public.crm_text_is_clean(full_name, false) AND public.crm_text_shows(full_name))),
+    CONSTRAINT clients_phone_check CHECK ((length(phone) <= 40)),
+    CONSTRAINT clients_phone_text CHECK (public.crm_text_is_clean(phone, false))
+);
+
+
+ALTER TABLE public.clients OWNER TO epic_events_owner;
+
+--
+-- Name: employees; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.employees (
+    id bigint NOT NULL,
+    username text NOT NULL,
+    full_name text NOT NULL,
+    email text NOT NULL,
+    phone text,
+    team text NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    password_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT employees_email_text CHECK (public.crm_text_is_clean(email, false)),
+    CONSTRAINT employees_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
+    CONSTRAINT employees_full_name_text CHECK ((public.crm_text_is_clean(full_name, false) AND public.crm_text_shows(full_name))),
+    CONSTRAINT employees_password_hash_text CHECK (public.crm_text_is_clean(password_hash, false)),
+    CONSTRAINT employees_phone_check CHECK ((length(phone) <= 40)),
+    CONSTRAINT employees_phone_text CHECK (public.crm_text_is_clean(phone, false)),
+    CONSTRAINT employees_team_check CHECK ((team = ANY (ARRAY['management'::text, 'sales'::text, 'support'::text]))),
+    CONSTRAINT employees_username_check CHECK ((username ~ '^[A-Za-z0-9._-]{3,40}$'::text))
+);
+
+
+ALTER TABLE public.employees OWNER TO epic_events_owner;
+
+--
+-- Name: demo_holds_real_data(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.demo_holds_real_data() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN ((EXISTS (SELECT 1 FROM public.clients WHERE (clients.email !~~ '%.example'::text))) OR (EXISTS (SELECT 1 FROM public.employees WHERE ((employees.team <> 'management'::text) AND (employees.email !~~ '%@demo.epicevents.example'::text)))));
+
+
+ALTER FUNCTION public.demo_holds_real_data() OWNER TO epic_events_owner;
+
+--
+-- Name: demo_load_begin(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.demo_load_begin() RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF public.demo_holds_real_data() THEN
+        RETURN false;
+    END IF;
+    -- Transactions older than every running one are over.
+    DELETE FROM public.demo_loads WHERE xact_id < pg_snapshot_xmin(pg_current_snapshot());
+    INSERT INTO public.demo_loads (xact_id) VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING;
+    RETURN true;
+END $$;
+
+
+ALTER FUNCTION public.demo_load_begin() OWNER TO epic_events_owner;
+
 --
 -- Name: events_need_signed_contract(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
@@ -320,6 +408,250 @@ COMMENT ON FUNCTION public.f_search_pattern(text) IS 'The ILIKE pattern matching
 
 
 --
+-- Name: hmac_sha256(bytea, bytea); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.hmac_sha256(key bytea, message bytea) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    block bytea := CASE WHEN length(key) > 64 THEN sha256(key) ELSE key END;
+    inner_pad bytea;
+    outer_pad bytea;
+BEGIN
+    block := block || decode(repeat('00', 64 - length(block)), 'hex');
+    inner_pad := block;
+    outer_pad := block;
+    FOR i IN 0..63 LOOP
+        inner_pad := set_byte(inner_pad, i, get_byte(block, i) # 54);  -- 0x36
+        outer_pad := set_byte(outer_pad, i, get_byte(block, i) # 92);  -- 0x5c
+    END LOOP;
+    RETURN sha256(outer_pad || sha256(inner_pad || message));
+END $$;
+
+
+ALTER FUNCTION public.hmac_sha256(key bytea, message bytea) OWNER TO epic_events_owner;
+
+--
+-- Name: demo_loads; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.demo_loads (
+    xact_id xid8 NOT NULL
+);
+
+
+ALTER TABLE public.demo_loads OWNER TO epic_events_owner;
+
+--
+-- Name: in_demo_load(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.in_demo_load() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (EXISTS (SELECT 1 FROM public.demo_loads WHERE (demo_loads.xact_id = pg_current_xact_id())));
+
+
+ALTER FUNCTION public.in_demo_load() OWNER TO epic_events_owner;
+
+--
+-- Name: login_throttle; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.login_throttle (
+    throttle_key text CONSTRAINT login_throttle_username_not_null NOT NULL,
+    failures integer DEFAULT 0 NOT NULL,
+    first_failure_at timestamp with time zone,
+    locked_until timestamp with time zone,
+    touched_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT login_throttle_failures_check CHECK ((failures >= 0)),
+    CONSTRAINT login_throttle_key_shape CHECK ((throttle_key ~ '^(employee:[0-9]+|device:[0-9a-f]{64}|unknown:[0-9a-f]{64})$'::text))
+);
+
+
+ALTER TABLE public.login_throttle OWNER TO epic_events_owner;
+
+--
+-- Name: login_attempt_begin(text, timestamp with time zone, interval); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.login_attempt_begin(attempt_key text, attempted_at timestamp with time zone, time_window interval) RETURNS TABLE(attempts integer, lock_ends timestamp with time zone)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    BEGIN ATOMIC
+ DELETE FROM public.login_throttle
+   WHERE (login_throttle.throttle_key IN ( SELECT o.throttle_key
+            FROM public.login_throttle o
+           WHERE (o.touched_at < (now() - '01:00:00'::interval))
+           ORDER BY o.touched_at
+          LIMIT 50
+          FOR UPDATE OF o SKIP LOCKED));
+ INSERT INTO public.login_throttle AS t (throttle_key, failures, first_failure_at)
+   VALUES (login_attempt_begin.attempt_key, 1, login_attempt_begin.attempted_at) ON CONFLICT(throttle_key) DO UPDATE SET failures =
+         CASE
+             WHEN (t.locked_until > login_attempt_begin.attempted_at) THEN t.failures
+             WHEN ((t.first_failure_at IS NULL) OR (t.first_failure_at <= (login_attempt_begin.attempted_at - login_attempt_begin.time_window))) THEN 1
+             ELSE (t.failures + 1)
+         END, first_failure_at =
+         CASE
+             WHEN (t.locked_until > login_attempt_begin.attempted_at) THEN t.first_failure_at
+             WHEN ((t.first_failure_at IS NULL) OR (t.first_failure_at <= (login_attempt_begin.attempted_at - login_attempt_begin.time_window))) THEN login_attempt_begin.attempted_at
+             ELSE t.first_failure_at
+         END, touched_at = now()
+   RETURNING t.failures,
+         CASE
+             WHEN (t.locked_until > login_attempt_begin.attempted_at) THEN t.locked_until
+             ELSE NULL::timestamp with time zone
+         END AS "case";
+END;
+
+
+ALTER FUNCTION public.login_attempt_begin(attempt_key text, attempted_at timestamp with time zone, time_window interval) OWNER TO epic_events_owner;
+
+--
+-- Name: login_attempt_clear(text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.login_attempt_clear(attempt_key text, attempted_at timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    lock_ends timestamptz;
+BEGIN
+    SELECT t.locked_until INTO lock_ends
+      FROM public.login_throttle t WHERE t.throttle_key = attempt_key FOR UPDATE;
+    IF lock_ends > attempted_at THEN
+        RETURN lock_ends;
+    END IF;
+    UPDATE public.login_throttle t
+       SET failures = 0, first_failure_at = NULL, locked_until = NULL, touched_at = now()
+     WHERE t.throttle_key = attempt_key AND (t.failures <> 0 OR t.locked_until IS NOT NULL);
+    RETURN NULL;
+END $$;
+
+
+ALTER FUNCTION public.login_attempt_clear(attempt_key text, attempted_at timestamp with time zone) OWNER TO epic_events_owner;
+
+--
+-- Name: login_attempt_lock(text, timestamp with time zone); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.login_attempt_lock(attempt_key text, lock_until timestamp with time zone) RETURNS timestamp with time zone
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    BEGIN ATOMIC
+ UPDATE public.login_throttle SET locked_until = GREATEST(login_throttle.locked_until, login_attempt_lock.lock_until), failures = 0, first_failure_at = NULL::timestamp with time zone, touched_at = now()
+   WHERE (login_throttle.throttle_key = login_attempt_lock.attempt_key)
+   RETURNING login_throttle.locked_until;
+END;
+
+
+ALTER FUNCTION public.login_attempt_lock(attempt_key text, lock_until timestamp with time zone) OWNER TO epic_events_owner;
+
+--
+-- Name: login_devices; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.login_devices (
+    token_hash text NOT NULL,
+    employee_id bigint NOT NULL,
+    first_used_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT login_devices_token_hash_check CHECK ((token_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+
+ALTER TABLE public.login_devices OWNER TO epic_events_owner;
+
+--
+-- Name: login_attempts_forget(bigint); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.login_attempts_forget(employee bigint) RETURNS integer
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    BEGIN ATOMIC
+ WITH forgotten AS (
+          DELETE FROM public.login_throttle t
+           WHERE ((t.throttle_key = ('employee:'::text || login_attempts_forget.employee)) OR (t.throttle_key IN ( SELECT ('device:'::text || d.token_hash)
+                    FROM public.login_devices d
+                   WHERE (d.employee_id = login_attempts_forget.employee))))
+           RETURNING t.failures,
+             t.locked_until
+         )
+  SELECT (count(*))::integer AS count
+    FROM forgotten f
+   WHERE ((f.failures > 0) OR (f.locked_until IS NOT NULL));
+END;
+
+
+ALTER FUNCTION public.login_attempts_forget(employee bigint) OWNER TO epic_events_owner;
+
+--
+-- Name: login_device_remember(bigint, text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.login_device_remember(employee bigint, device_token_hash text) RETURNS void
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    BEGIN ATOMIC
+ DELETE FROM public.login_devices d
+   WHERE (d.last_used_at < (now() - '180 days'::interval));
+ INSERT INTO public.login_devices AS d (token_hash, employee_id)
+   VALUES (login_device_remember.device_token_hash, login_device_remember.employee) ON CONFLICT(token_hash) DO UPDATE SET last_used_at = now()
+   WHERE (d.employee_id = login_device_remember.employee);
+ DELETE FROM public.login_devices d
+   WHERE ((d.employee_id = login_device_remember.employee) AND (NOT (d.token_hash IN ( SELECT l.token_hash
+            FROM public.login_devices l
+           WHERE (l.employee_id = login_device_remember.employee)
+           ORDER BY l.last_used_at DESC
+          LIMIT 20))));
+END;
+
+
+ALTER FUNCTION public.login_device_remember(employee bigint, device_token_hash text) OWNER TO epic_events_owner;
+
+--
+-- Name: login_throttle_secret; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.login_throttle_secret (
+    only_row boolean DEFAULT true NOT NULL,
+    secret bytea NOT NULL,
+    CONSTRAINT login_throttle_secret_only_row_check CHECK (only_row),
+    CONSTRAINT login_throttle_secret_secret_check CHECK ((length(secret) = 64))
+);
+
+
+ALTER TABLE public.login_throttle_secret OWNER TO epic_events_owner;
+
+--
+-- Name: login_throttle_key(text, text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.login_throttle_key(typed_username text, device_token_hash text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    BEGIN ATOMIC
+ SELECT
+         CASE
+             WHEN (d.token_hash IS NOT NULL) THEN ('device:'::text || d.token_hash)
+             WHEN (e.id IS NOT NULL) THEN ('employee:'::text || e.id)
+             ELSE ('unknown:'::text || h.digest)
+         END AS "case"
+    FROM ((( SELECT encode(public.hmac_sha256(s.secret, convert_to(lower(login_throttle_key.typed_username), 'UTF8'::name)), 'hex'::text) AS digest
+            FROM public.login_throttle_secret s
+          OFFSET 0) h
+      LEFT JOIN public.employees e ON ((lower(e.username) = lower(login_throttle_key.typed_username))))
+      LEFT JOIN public.login_devices d ON (((d.token_hash = login_throttle_key.device_token_hash) AND (d.employee_id = e.id))));
+END;
+
+
+ALTER FUNCTION public.login_throttle_key(typed_username text, device_token_hash text) OWNER TO epic_events_owner;
+
+--
 -- Name: payments_correction_matches(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -373,6 +705,96 @@ END $$;
 
 ALTER FUNCTION public.sessions_end_on_employee_change() OWNER TO epic_events_owner;
 
+--
+-- Name: set_by_database_on_insert(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.set_by_database_on_insert() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    chosen boolean;  -- whether the writer sent dates of its own
+BEGIN
+    NEW.id := pg_catalog.nextval(TG_ARGV[0]::regclass);
+    IF public.writer_is_trusted() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'payments' THEN
+        chosen := NEW.created_at IS DISTINCT FROM now() OR NEW.paid_at IS DISTINCT FROM now();
+    ELSE
+        NEW.version := 1;
+        chosen := NEW.created_at IS DISTINCT FROM now() OR NEW.updated_at IS DISTINCT FROM now();
+        IF TG_TABLE_NAME = 'contracts' THEN
+            chosen := chosen OR NEW.signed_at IS DISTINCT FROM CASE WHEN NEW.is_signed THEN now() END;
+        END IF;
+    END IF;
+    IF chosen AND NOT public.in_demo_load() THEN
+        NEW.created_at := now();
+        IF TG_TABLE_NAME = 'payments' THEN
+            NEW.paid_at := now();
+        ELSE
+            NEW.updated_at := now();
+            IF TG_TABLE_NAME = 'contracts' THEN
+                NEW.signed_at := CASE WHEN NEW.is_signed THEN now() END;
+            END IF;
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.set_by_database_on_insert() OWNER TO epic_events_owner;
+
+--
+-- Name: versions_only_go_up(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.versions_only_go_up() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF public.writer_is_trusted() THEN
+        RETURN NEW;
+    END IF;
+    IF NEW.version = OLD.version + 1 THEN
+        NEW.updated_at := now();
+    ELSIF NEW.version = OLD.version
+          AND to_jsonb(NEW) - coalesce(TG_ARGV, '{}') - 'updated_at'
+              = to_jsonb(OLD) - coalesce(TG_ARGV, '{}') - 'updated_at' THEN
+        NEW.updated_at := OLD.updated_at;
+    ELSE
+        RAISE EXCEPTION '%: an update raises the version by exactly one (from % to %, not %)',
+            TG_TABLE_NAME, OLD.version, OLD.version + 1, NEW.version
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'versions_only_go_up';
+    END IF;
+    IF TG_TABLE_NAME = 'contracts' THEN
+        NEW.signed_at := CASE WHEN NOT NEW.is_signed THEN NULL
+                              WHEN OLD.is_signed THEN OLD.signed_at
+                              ELSE now() END;
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.versions_only_go_up() OWNER TO epic_events_owner;
+
+--
+-- Name: writer_is_trusted(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.writer_is_trusted() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_has_role(CURRENT_USER, 'pg_database_owner'::name, 'MEMBER'::text);
+
+
+ALTER FUNCTION public.writer_is_trusted() OWNER TO epic_events_owner;
+
+--
+-- Name: FUNCTION writer_is_trusted(); Type: COMMENT; Schema: public; Owner: epic_events_owner
+--
+
+COMMENT ON FUNCTION public.writer_is_trusted() IS 'Whether the current role is the database owner (or a superuser): the rules of 0011 bind everyone else';
+
 
 --
 -- Name: audit_log; Type: TABLE; Schema: public; Owner: epic_events_owner
@@ -409,43 +831,24 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
--- Name: clients; Type: TABLE; Schema: public; Owner: epic_events_owner
---
-
-CREATE TABLE public.clients (
-    id bigint NOT NULL,
-    full_name text NOT NULL,
-    email text NOT NULL,
-    phone text,
-    company_name text DEFAULT ''::text NOT NULL,
-    sales_contact_id bigint NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    CONSTRAINT clients_company_name_check CHECK ((length(company_name) <= 150)),
-    CONSTRAINT clients_company_name_text CHECK (public.crm_text_is_clean(company_name, false)),
-    CONSTRAINT clients_email_text CHECK (public.crm_text_is_clean(email, false)),
-    CONSTRAINT clients_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
-    CONSTRAINT clients_full_name_text CHECK ((public.crm_text_is_clean(full_name, false) AND public.crm_text_shows(full_name))),
-    CONSTRAINT clients_phone_check CHECK ((length(phone) <= 40)),
-    CONSTRAINT clients_phone_text CHECK (public.crm_text_is_clean(phone, false))
-);
-
-
-ALTER TABLE public.clients OWNER TO epic_events_owner;
-
---
 -- Name: clients_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
 --
 
-ALTER TABLE public.clients ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.clients_id_seq
+CREATE SEQUENCE public.clients_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
+
+
+ALTER SEQUENCE public.clients_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: clients_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.clients_id_seq OWNED BY public.clients.id;
 
 
 --
@@ -474,57 +877,42 @@ ALTER TABLE public.contracts OWNER TO epic_events_owner;
 -- Name: contracts_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
 --
 
-ALTER TABLE public.contracts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.contracts_id_seq
+CREATE SEQUENCE public.contracts_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
 
+
+ALTER SEQUENCE public.contracts_id_seq OWNER TO epic_events_owner;
 
 --
--- Name: employees; Type: TABLE; Schema: public; Owner: epic_events_owner
+-- Name: contracts_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TABLE public.employees (
-    id bigint NOT NULL,
-    username text NOT NULL,
-    full_name text NOT NULL,
-    email text NOT NULL,
-    phone text,
-    team text NOT NULL,
-    is_active boolean DEFAULT true NOT NULL,
-    password_hash text NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    version integer DEFAULT 1 NOT NULL,
-    CONSTRAINT employees_email_text CHECK (public.crm_text_is_clean(email, false)),
-    CONSTRAINT employees_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
-    CONSTRAINT employees_full_name_text CHECK ((public.crm_text_is_clean(full_name, false) AND public.crm_text_shows(full_name))),
-    CONSTRAINT employees_password_hash_text CHECK (public.crm_text_is_clean(password_hash, false)),
-    CONSTRAINT employees_phone_check CHECK ((length(phone) <= 40)),
-    CONSTRAINT employees_phone_text CHECK (public.crm_text_is_clean(phone, false)),
-    CONSTRAINT employees_team_check CHECK ((team = ANY (ARRAY['management'::text, 'sales'::text, 'support'::text]))),
-    CONSTRAINT employees_username_check CHECK ((username ~ '^[A-Za-z0-9._-]{3,40}$'::text))
-);
+ALTER SEQUENCE public.contracts_id_seq OWNED BY public.contracts.id;
 
-
-ALTER TABLE public.employees OWNER TO epic_events_owner;
 
 --
 -- Name: employees_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
 --
 
-ALTER TABLE public.employees ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.employees_id_seq
+CREATE SEQUENCE public.employees_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
+
+
+ALTER SEQUENCE public.employees_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: employees_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.employees_id_seq OWNED BY public.employees.id;
 
 
 --
@@ -565,30 +953,22 @@ ALTER TABLE public.events OWNER TO epic_events_owner;
 -- Name: events_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
 --
 
-ALTER TABLE public.events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.events_id_seq
+CREATE SEQUENCE public.events_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
 
+
+ALTER SEQUENCE public.events_id_seq OWNER TO epic_events_owner;
 
 --
--- Name: login_throttle; Type: TABLE; Schema: public; Owner: epic_events_owner
+-- Name: events_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TABLE public.login_throttle (
-    username text NOT NULL,
-    failures integer DEFAULT 0 NOT NULL,
-    first_failure_at timestamp with time zone,
-    locked_until timestamp with time zone,
-    CONSTRAINT login_throttle_failures_check CHECK ((failures >= 0))
-);
+ALTER SEQUENCE public.events_id_seq OWNED BY public.events.id;
 
-
-ALTER TABLE public.login_throttle OWNER TO epic_events_owner;
 
 --
 -- Name: payments; Type: TABLE; Schema: public; Owner: epic_events_owner
@@ -612,14 +992,21 @@ ALTER TABLE public.payments OWNER TO epic_events_owner;
 -- Name: payments_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
 --
 
-ALTER TABLE public.payments ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.payments_id_seq
+CREATE SEQUENCE public.payments_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
+
+
+ALTER SEQUENCE public.payments_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: payments_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.payments_id_seq OWNED BY public.payments.id;
 
 
 --
@@ -707,6 +1094,14 @@ ALTER TABLE ONLY public.contracts
 
 
 --
+-- Name: demo_loads demo_loads_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.demo_loads
+    ADD CONSTRAINT demo_loads_pkey PRIMARY KEY (xact_id);
+
+
+--
 -- Name: employees employees_email_check; Type: CHECK CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -739,11 +1134,27 @@ ALTER TABLE ONLY public.events
 
 
 --
+-- Name: login_devices login_devices_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.login_devices
+    ADD CONSTRAINT login_devices_pkey PRIMARY KEY (token_hash);
+
+
+--
 -- Name: login_throttle login_throttle_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
 ALTER TABLE ONLY public.login_throttle
-    ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (username);
+    ADD CONSTRAINT login_throttle_pkey PRIMARY KEY (throttle_key);
+
+
+--
+-- Name: login_throttle_secret login_throttle_secret_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.login_throttle_secret
+    ADD CONSTRAINT login_throttle_secret_pkey PRIMARY KEY (only_row);
 
 
 --
@@ -927,6 +1338,27 @@ CREATE INDEX events_unassigned_idx ON public.events USING btree (created_at DESC
 
 
 --
+-- Name: login_devices_employee_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX login_devices_employee_idx ON public.login_devices USING btree (employee_id, last_used_at DESC);
+
+
+--
+-- Name: login_devices_last_used_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX login_devices_last_used_idx ON public.login_devices USING btree (last_used_at);
+
+
+--
+-- Name: login_throttle_touched_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX login_throttle_touched_idx ON public.login_throttle USING btree (touched_at);
+
+
+--
 -- Name: payments_contract_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
 --
 
@@ -1081,6 +1513,69 @@ CREATE TRIGGER sessions_end_on_employee_change AFTER UPDATE OF is_active, team, 
 
 
 --
+-- Name: clients set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.clients FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.clients_id_seq');
+
+
+--
+-- Name: contracts set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.contracts FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.contracts_id_seq');
+
+
+--
+-- Name: employees set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.employees FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.employees_id_seq');
+
+
+--
+-- Name: events set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.events_id_seq');
+
+
+--
+-- Name: payments set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.payments FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.payments_id_seq');
+
+
+--
+-- Name: clients versions_only_go_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER versions_only_go_up BEFORE UPDATE ON public.clients FOR EACH ROW EXECUTE FUNCTION public.versions_only_go_up();
+
+
+--
+-- Name: contracts versions_only_go_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER versions_only_go_up BEFORE UPDATE ON public.contracts FOR EACH ROW EXECUTE FUNCTION public.versions_only_go_up();
+
+
+--
+-- Name: employees versions_only_go_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER versions_only_go_up BEFORE UPDATE ON public.employees FOR EACH ROW EXECUTE FUNCTION public.versions_only_go_up('password_hash');
+
+
+--
+-- Name: events versions_only_go_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER versions_only_go_up BEFORE UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.versions_only_go_up();
+
+
+--
 -- Name: audit_log audit_log_employee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -1118,6 +1613,14 @@ ALTER TABLE ONLY public.events
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT events_support_contact_id_fkey FOREIGN KEY (support_contact_id) REFERENCES public.employees(id);
+
+
+--
+-- Name: login_devices login_devices_employee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.login_devices
+    ADD CONSTRAINT login_devices_employee_id_fkey FOREIGN KEY (employee_id) REFERENCES public.employees(id);
 
 
 --
@@ -1169,17 +1672,143 @@ GRANT USAGE ON SCHEMA public TO epic_events_app;
 
 
 --
+-- Name: FUNCTION lo_close(integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_close(integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_creat(integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_creat(integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_create(oid); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_create(oid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_from_bytea(oid, bytea); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_from_bytea(oid, bytea) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_get(oid); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_get(oid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_get(oid, bigint, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_get(oid, bigint, integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_lseek(integer, integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_lseek(integer, integer, integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_lseek64(integer, bigint, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_lseek64(integer, bigint, integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_open(oid, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_open(oid, integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_put(oid, bigint, bytea); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_put(oid, bigint, bytea) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_tell(integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_tell(integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_tell64(integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_tell64(integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_truncate(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_truncate(integer, integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_truncate64(integer, bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_truncate64(integer, bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lo_unlink(oid); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lo_unlink(oid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION loread(integer, integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.loread(integer, integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lowrite(integer, bytea); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.lowrite(integer, bytea) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION pg_cancel_backend(integer); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_cancel_backend(integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION pg_terminate_backend(pid integer, timeout bigint); Type: ACL; Schema: pg_catalog; Owner: postgres
+--
+
+REVOKE ALL ON FUNCTION pg_catalog.pg_terminate_backend(pid integer, timeout bigint) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION audit_changes(); Type: ACL; Schema: public; Owner: epic_events_owner
 --
 
 REVOKE ALL ON FUNCTION public.audit_changes() FROM PUBLIC;
-
-
---
--- Name: TABLE audit_log; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT SELECT ON TABLE public.audit_log TO epic_events_app;
 
 
 --
@@ -1236,69 +1865,6 @@ GRANT UPDATE(updated_at) ON TABLE public.clients TO epic_events_app;
 --
 
 GRANT UPDATE(version) ON TABLE public.clients TO epic_events_app;
-
-
---
--- Name: SEQUENCE clients_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT USAGE ON SEQUENCE public.clients_id_seq TO epic_events_app;
-
-
---
--- Name: TABLE contracts; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT SELECT,INSERT ON TABLE public.contracts TO epic_events_app;
-
-
---
--- Name: COLUMN contracts.total_amount; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(total_amount) ON TABLE public.contracts TO epic_events_app;
-
-
---
--- Name: COLUMN contracts.remaining_amount; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(remaining_amount) ON TABLE public.contracts TO epic_events_app;
-
-
---
--- Name: COLUMN contracts.is_signed; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(is_signed) ON TABLE public.contracts TO epic_events_app;
-
-
---
--- Name: COLUMN contracts.signed_at; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(signed_at) ON TABLE public.contracts TO epic_events_app;
-
-
---
--- Name: COLUMN contracts.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(updated_at) ON TABLE public.contracts TO epic_events_app;
-
-
---
--- Name: COLUMN contracts.version; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(version) ON TABLE public.contracts TO epic_events_app;
-
-
---
--- Name: SEQUENCE contracts_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT USAGE ON SEQUENCE public.contracts_id_seq TO epic_events_app;
 
 
 --
@@ -1369,6 +1935,139 @@ GRANT UPDATE(updated_at) ON TABLE public.employees TO epic_events_app;
 --
 
 GRANT UPDATE(version) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: FUNCTION demo_load_begin(); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.demo_load_begin() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.demo_load_begin() TO epic_events_app;
+
+
+--
+-- Name: TABLE demo_loads; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT ON TABLE public.demo_loads TO epic_events_app;
+
+
+--
+-- Name: FUNCTION login_attempt_begin(attempt_key text, attempted_at timestamp with time zone, time_window interval); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.login_attempt_begin(attempt_key text, attempted_at timestamp with time zone, time_window interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.login_attempt_begin(attempt_key text, attempted_at timestamp with time zone, time_window interval) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION login_attempt_clear(attempt_key text, attempted_at timestamp with time zone); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.login_attempt_clear(attempt_key text, attempted_at timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.login_attempt_clear(attempt_key text, attempted_at timestamp with time zone) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION login_attempt_lock(attempt_key text, lock_until timestamp with time zone); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.login_attempt_lock(attempt_key text, lock_until timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.login_attempt_lock(attempt_key text, lock_until timestamp with time zone) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION login_attempts_forget(employee bigint); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.login_attempts_forget(employee bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.login_attempts_forget(employee bigint) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION login_device_remember(employee bigint, device_token_hash text); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.login_device_remember(employee bigint, device_token_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.login_device_remember(employee bigint, device_token_hash text) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION login_throttle_key(typed_username text, device_token_hash text); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.login_throttle_key(typed_username text, device_token_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.login_throttle_key(typed_username text, device_token_hash text) TO epic_events_app;
+
+
+--
+-- Name: TABLE audit_log; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT ON TABLE public.audit_log TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE clients_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.clients_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE contracts; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.total_amount; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(total_amount) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.remaining_amount; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(remaining_amount) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.is_signed; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(is_signed) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.signed_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(signed_at) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: COLUMN contracts.version; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(version) ON TABLE public.contracts TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE contracts_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.contracts_id_seq TO epic_events_app;
 
 
 --
@@ -1460,34 +2159,6 @@ GRANT UPDATE(version) ON TABLE public.events TO epic_events_app;
 --
 
 GRANT USAGE ON SEQUENCE public.events_id_seq TO epic_events_app;
-
-
---
--- Name: TABLE login_throttle; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT SELECT,INSERT ON TABLE public.login_throttle TO epic_events_app;
-
-
---
--- Name: COLUMN login_throttle.failures; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(failures) ON TABLE public.login_throttle TO epic_events_app;
-
-
---
--- Name: COLUMN login_throttle.first_failure_at; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(first_failure_at) ON TABLE public.login_throttle TO epic_events_app;
-
-
---
--- Name: COLUMN login_throttle.locked_until; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(locked_until) ON TABLE public.login_throttle TO epic_events_app;
 
 
 --

@@ -153,8 +153,12 @@ def crm_db(admin_dsn: str) -> Iterator[CrmDatabase]:
         drop_database(admin_dsn, crm)
 
 
+# What a database is made with, not data: kept between tests.
+KEPT_TABLES = ("schema_migrations", "login_throttle_secret")
+
+
 def empty_tables(admin_conn: psycopg.Connection) -> None:
-    """Empty every table but schema_migrations and restart their used id sequences (as superuser).
+    """Empty every table but KEPT_TABLES and restart their used id sequences (as superuser).
 
     The tables are read from the catalog, so a new migration's tables are emptied too. DELETE
     takes a few milliseconds where TRUNCATE, which gives every table and index a new file, took
@@ -165,7 +169,8 @@ def empty_tables(admin_conn: psycopg.Connection) -> None:
         admin_conn.execute("SET LOCAL session_replication_role = replica")
         tables = admin_conn.execute(
             "SELECT oid, relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-            " AND relkind IN ('r', 'p') AND relname <> 'schema_migrations'"
+            " AND relkind IN ('r', 'p') AND relname <> ALL (%s)",
+            (list(KEPT_TABLES),),
         ).fetchall()
         with admin_conn.pipeline():  # one round trip for all the DELETEs
             for _oid, table in tables:

@@ -185,3 +185,22 @@ def make_event(
         ),
     ).fetchone()
     return row[0]
+
+
+def throttle_key(conn: psycopg.Connection, username: str, device_token: str | None = None) -> str:
+    """The login_throttle key attempts at this username (from that device) are counted under."""
+    from crm.services.auth import device_token_hash, typed_username
+
+    return conn.execute(
+        "SELECT login_throttle_key(%s, %s)", (typed_username(username), device_token_hash(device_token))
+    ).fetchone()[0]
+
+
+def throttle_row(
+    conn: psycopg.Connection, username: str, columns: str = "failures, first_failure_at, locked_until"
+) -> tuple | None:
+    """Those columns of the login_throttle row of a username (None: no row)."""
+    query = psycopg.sql.SQL("SELECT {} FROM login_throttle WHERE throttle_key = %s").format(
+        psycopg.sql.SQL(", ").join(psycopg.sql.Identifier(c.strip()) for c in columns.split(","))
+    )
+    return conn.execute(query, (throttle_key(conn, username),)).fetchone()

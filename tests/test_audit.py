@@ -26,7 +26,14 @@ from crm.services.employees import EmployeeFields
 from crm.ui.history import history_row, history_section
 from crm.ui.menu import run_action
 from crm.ui.session import Session
-from tests.factories import DEFAULT_PASSWORD, audit_count, make_client, make_contract, make_employee
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    audit_count,
+    make_client,
+    make_contract,
+    make_employee,
+    throttle_row,
+)
 from tests.scripted import ScriptedPrompts
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -142,7 +149,7 @@ def test_failed_logins_and_the_throttle_table_are_not_audited(db, admin_conn, st
     for _ in range(3):
         with pytest.raises(AuthenticationError):
             auth.login(db, "sam", "wrong password here", NOW)
-    assert admin_conn.execute("SELECT failures FROM login_throttle WHERE username = 'sam'").fetchone() == (3,)
+    assert throttle_row(admin_conn, "sam", "failures") == (3,)
     assert audit_count(admin_conn) == before
     triggers = admin_conn.execute(
         "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgfoid = 'audit_changes'::regproc ORDER BY 1"
@@ -293,7 +300,8 @@ def test_one_statement_writing_many_rows_audits_each_changed_row(db, admin_conn,
     last = admin_conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
     with db.transaction(sales.id):
         db.conn.execute(
-            "UPDATE clients SET company_name = CASE WHEN id = %s THEN company_name ELSE 'Bulk' END"
+            "UPDATE clients SET company_name = CASE WHEN id = %s THEN company_name ELSE 'Bulk' END,"
+            " version = version + 1"
             " WHERE id = ANY(%s)",
             (ids[0], ids),
         )
@@ -323,7 +331,9 @@ def test_a_rolled_back_write_leaves_no_audit_row(db, admin_conn, staff):
     client_id = make_client(admin_conn, sales.id)
     before = audit_count(admin_conn)
     with pytest.raises(RuntimeError), db.transaction(sales.id):
-        db.conn.execute("UPDATE clients SET full_name = 'Changed' WHERE id = %s", (client_id,))
+        db.conn.execute(
+            "UPDATE clients SET full_name = 'Changed', version = version + 1 WHERE id = %s", (client_id,)
+        )
         assert audit_count(admin_conn) == before  # not visible to others before commit either
         raise RuntimeError("the rest of the unit of work failed")
     assert audit_count(admin_conn) == before
@@ -372,7 +382,10 @@ def test_the_app_role_cannot_tamper_with_the_audit_trail(db, admin_conn, staff, 
     assert admin_conn.execute("SELECT * FROM audit_log ORDER BY id").fetchall() == before
     # and the trail still works
     with db.transaction(staff["sales"].id):
-        db.conn.execute("UPDATE clients SET company_name = 'Still audited' WHERE id = %s", (client_id,))
+        db.conn.execute(
+            "UPDATE clients SET company_name = 'Still audited', version = version + 1 WHERE id = %s",
+            (client_id,),
+        )
     assert last_row(admin_conn, "clients", client_id)[2] == {
         "company_name": ["Cool Startup LLC", "Still audited"]
     }

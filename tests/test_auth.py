@@ -17,6 +17,7 @@ from crm.services import auth
 from crm.ui.login import login_loop
 from crm.ui.menu import MenuAction, Outcome, Section, run_team_menu
 from crm.ui.session import LoggedOut, Session
+from tests import factories
 from tests.conftest import TEST_HASHER
 from tests.factories import DEFAULT_PASSWORD, make_employee
 from tests.scripted import Clock, CtrlD, IdleBeforeEachPick, ScriptedPrompts
@@ -26,10 +27,7 @@ GENERIC = "Invalid username or password."
 
 
 def throttle_row(admin_conn, username):
-    return admin_conn.execute(
-        "SELECT failures, first_failure_at, locked_until FROM login_throttle WHERE username = %s",
-        (username,),
-    ).fetchone()
+    return factories.throttle_row(admin_conn, username)
 
 
 def stored_hash(admin_conn, employee_id):

@@ -64,7 +64,8 @@ def test_the_app_role_may_update_exactly_the_columns_the_program_updates(crm_db,
         "UPDATE payments SET amount = amount",
         "UPDATE payments SET contract_id = %(other_contract)s",
         "UPDATE audit_log SET employee_id = NULL",
-        "UPDATE login_throttle SET username = 'someone.else'",
+        "UPDATE login_throttle SET throttle_key = 'employee:1'",
+        "UPDATE login_throttle SET failures = 0",
     ],
 )
 def test_the_app_role_cannot_rewrite_links_ids_or_creation_dates(db, admin_conn, statement):
@@ -75,7 +76,9 @@ def test_the_app_role_cannot_rewrite_links_ids_or_creation_dates(db, admin_conn,
     contract = make_contract(admin_conn, client, total="100.00", remaining="40.00", signed=True)
     other_contract = make_contract(admin_conn, other_client, signed=True)
     make_event(admin_conn, contract, support_id=support.id)
-    admin_conn.execute("INSERT INTO login_throttle (username, failures) VALUES ('bill', 1)")
+    admin_conn.execute(
+        "INSERT INTO login_throttle (throttle_key, failures) VALUES (%s, 1)", (f"employee:{sales.id}",)
+    )
     tables = ("employees", "clients", "contracts", "payments", "events", "login_throttle", "audit_log")
 
     def everything():
@@ -130,7 +133,9 @@ def test_the_database_refuses_an_event_date_it_could_not_give_back(db, admin_con
     latest = datetime(2999, 12, 31, 23, 59, tzinfo=ZoneInfo("Etc/GMT+12"))
     make_event(admin_conn, contract)
     with db.transaction(sales.id):
-        db.conn.execute("UPDATE events SET starts_at = %s, ends_at = %s", (latest, latest))
+        db.conn.execute(
+            "UPDATE events SET starts_at = %s, ends_at = %s, version = version + 1", (latest, latest)
+        )
     assert [e.ends_at for e in event_service.list_events(db, 0, 10)] == [latest]
 
 
@@ -177,7 +182,9 @@ def assert_refused_during_a_deactivation(admin_conn, db, second_db, employee_id,
             outcome.append(error)
 
     with second_db.transaction():
-        second_db.conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (employee_id,))
+        second_db.conn.execute(
+            "UPDATE employees SET is_active = false, version = version + 1 WHERE id = %s", (employee_id,)
+        )
         thread = threading.Thread(target=assign)
         thread.start()
         wait_for_lock_waiters(admin_conn, 1, done=lambda: bool(outcome))
@@ -193,7 +200,7 @@ def assert_refused_during_a_deactivation(admin_conn, db, second_db, employee_id,
 def test_a_client_cannot_go_to_a_sales_employee_being_deactivated(db, second_db, admin_conn):
     bill, sam = make_employee(admin_conn, "sales", "bill"), make_employee(admin_conn, "sales", "sam")
     client_id = make_client(admin_conn, bill.id)
-    assignment = "UPDATE clients SET sales_contact_id = %s WHERE id = %s"
+    assignment = "UPDATE clients SET sales_contact_id = %s, version = version + 1 WHERE id = %s"
     rule = "clients_sales_is_active_sales"
     assert_refused_during_a_deactivation(
         admin_conn, db, second_db, sam.id, assignment, (sam.id, client_id), rule
@@ -206,7 +213,7 @@ def test_an_event_cannot_go_to_a_support_employee_being_deactivated(db, second_d
     event_id = make_event(
         admin_conn, make_contract(admin_conn, make_client(admin_conn, sales.id), signed=True)
     )
-    assignment = "UPDATE events SET support_contact_id = %s WHERE id = %s"
+    assignment = "UPDATE events SET support_contact_id = %s, version = version + 1 WHERE id = %s"
     rule = "events_support_is_active_support"
     assert_refused_during_a_deactivation(
         admin_conn, db, second_db, kate.id, assignment, (kate.id, event_id), rule

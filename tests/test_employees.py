@@ -54,7 +54,8 @@ def snapshot(admin_conn):
         admin_conn.execute("SELECT * FROM employees ORDER BY id").fetchall(),
         # What counts against a username (a right password leaves its row cleared, not removed).
         admin_conn.execute(
-            "SELECT * FROM login_throttle WHERE failures > 0 OR locked_until IS NOT NULL ORDER BY username"
+            "SELECT * FROM login_throttle WHERE failures > 0 OR locked_until IS NOT NULL"
+            " ORDER BY throttle_key"
         ).fetchall(),
     )
 
@@ -451,7 +452,7 @@ def test_change_own_password_refusals(db, admin_conn):
         service.change_own_password(db, me, "not my password", NEW_PASSWORD)
     employees, throttle = snapshot(admin_conn)
     assert employees == before[0]
-    assert [(r[0], r[1]) for r in throttle] == [("bill", 1)]  # a wrong current password counts
+    assert [(r[0], r[1]) for r in throttle] == [(f"employee:{me.id}", 1)]  # a wrong current password counts
 
 
 # Who may write -------------------------------------------------------------------------------------

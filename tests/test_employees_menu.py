@@ -17,6 +17,7 @@ from tests.factories import (
     make_contract,
     make_employee,
     make_event,
+    throttle_row,
 )
 from tests.scripted import Clock, CtrlC, ScriptedPrompts, run_menu
 
@@ -36,9 +37,7 @@ def employee_rows(admin_conn):
 
 
 def failures(admin_conn, username):
-    row = admin_conn.execute(
-        "SELECT failures FROM login_throttle WHERE username = %s", (username,)
-    ).fetchone()
+    row = throttle_row(admin_conn, username, "failures")
     return row[0] if row else 0
 
 

@@ -12,7 +12,7 @@ from crm.ui.login import login_loop
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.render import browse
 from crm.ui.session import Session
-from tests.factories import DEFAULT_PASSWORD, make_client, make_employee
+from tests.factories import DEFAULT_PASSWORD, make_client, make_employee, throttle_row
 from tests.scripted import Clock, CtrlD, ScriptedPrompts, TimedOut
 
 
@@ -203,5 +203,5 @@ def test_a_wrong_password_at_the_lock_logs_out_and_counts_as_a_failure(db, admin
     run_login(db, [*FORM, TimedOut, "not my password", CtrlD])
     assert "Wrong password: you have been logged out." in capsys.readouterr().out
     assert admin_conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
-    failures = admin_conn.execute("SELECT failures FROM login_throttle WHERE username = 'bill'").fetchone()
+    failures = throttle_row(admin_conn, "bill", "failures")
     assert failures == (1,)

@@ -21,7 +21,7 @@ EXTRA = {
     "upgrade": ("crm.setup", "crm.config", "crm.db"),
     "unlock": ("crm.setup", "crm.config", "crm.db"),
     "backup": ("crm.backup", "crm.config", "crm.db", "crm.cli"),
-    "login": ("crm.config",),
+    "login": ("crm.config", "crm.devices"),
     "menu": ("crm.monitoring",),
 }
 

@@ -22,6 +22,7 @@ from crm.ui.login import login_loop
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.prompts import ask_new_password
 from crm.ui.session import Session
+from tests import factories
 from tests.factories import DEFAULT_PASSWORD, make_employee
 from tests.scripted import CtrlD, ScriptedPrompts
 
@@ -31,9 +32,7 @@ SURROGATE = "caf\udce9"  # 'café' typed in a Latin-1 terminal: the é byte coul
 
 
 def throttle_row(admin_conn, username):
-    return admin_conn.execute(
-        "SELECT failures FROM login_throttle WHERE username = %s", (username,)
-    ).fetchone()
+    return factories.throttle_row(admin_conn, username, "failures")
 
 
 @pytest.mark.parametrize(

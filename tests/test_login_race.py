@@ -18,6 +18,7 @@ from crm import security
 from crm.db import Database, connect
 from crm.errors import AuthenticationError
 from crm.services import auth
+from tests import factories
 from tests.factories import DEFAULT_PASSWORD, make_employee
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -42,9 +43,7 @@ class CountingVerifier:
 
 
 def throttle_row(admin_conn, username):
-    return admin_conn.execute(
-        "SELECT failures, locked_until FROM login_throttle WHERE username = %s", (username,)
-    ).fetchone()
+    return factories.throttle_row(admin_conn, username, "failures, locked_until")
 
 
 def in_parallel(crm_db, attempt, n=ATTEMPTS):

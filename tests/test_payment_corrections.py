@@ -168,7 +168,8 @@ def test_the_database_refuses_corrections_that_do_not_match(db, admin_conn, staf
     with pytest.raises(psycopg.errors.CheckViolation) as broken:
         with db.transaction(staff["manager"].id):
             db.conn.execute(
-                "UPDATE contracts SET remaining_amount = remaining_amount - %s WHERE id = %s",
+                "UPDATE contracts SET remaining_amount = remaining_amount - %s, version = version + 1"
+                " WHERE id = %s",
                 (D(amount), contract_id),
             )
             db.conn.execute(

@@ -8,6 +8,7 @@ from crm.cli.common import format_options, pass_context
 from crm.cli.context import CommandContext, stdin_is_terminal
 from crm.cli.output import note, write_one
 from crm.errors import AuthenticationError, ValidationError
+from crm.services import auth
 from crm.services import employees as employee_service
 
 
@@ -33,7 +34,11 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
     password = ctx.read_secret("Password: ")
     backend = ctx.backend
     old = tokens.read(ctx.config.path)
-    employee = backend.log_in(username, password)
+    devices = ctx.devices()
+    name = auth.typed_username(username)
+    device_token = devices.token_for(name)
+    employee = backend.log_in(username, password, device_token=device_token)
+    devices.remember(name, device_token)
     if old:
         previous = type(backend)(backend.db, face="commands", policy=backend.policy)
         previous.token = old

@@ -106,11 +106,20 @@ class CommandContext:
         backend = self.backend
         backend.token = token
         try:
-            return backend.current()
+            employee = backend.current()
+            backend.device_token = self.devices().token_for(employee.username)
+            return employee
         except SessionEnded as ended:
             tokens.remove(self.config.path)
             reason = SESSION_EXPIRED if ended.reason in ("expired", "unknown", "logout") else str(ended)
             raise SessionMissing(reason) from None
+
+    def devices(self):  # noqa: ANN201 — crm.devices.DeviceTokens (imported lazily)
+        """This computer's device tokens (shared with the menus): its failed logins are counted
+        apart from everyone else's."""
+        from crm.devices import DeviceTokens, devices_path
+
+        return DeviceTokens(devices_path(self.config))
 
     # Passwords ---------------------------------------------------------------------------------
 

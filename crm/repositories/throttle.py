@@ -1,10 +1,16 @@
-"""SQL for login_throttle: login attempts per username (lower-cased, known or not) and locks.
+"""Login attempts and locks, kept in login_throttle through the database's own functions.
+
+The application role cannot read or write the table itself (sql/0011_app_role_limits.sql): it
+asks for a key, then counts, locks and clears by that key. A key never holds what was typed: an
+employee's username is counted by their id ('employee:42'), a device they logged in from by its
+token's hash ('device:…'), anything else by a keyed hash under a secret only the database reads
+('unknown:…'), so a password typed into the username field cannot be read back. Rows expire an
+hour after their last write.
 
 An attempt is counted before its password is checked and forgotten when the password was
-right, so what the table counts is failed attempts and attempts still being checked.
-
-The clock is the caller's (`now`), so tests move time without sleeping; the table keeps the
-lock across restarts of the program.
+right, so what the table counts is failed attempts and attempts still being checked. The clock
+is the caller's (`now`), so tests move time without sleeping; the table keeps the lock across
+restarts of the program.
 """
 
 from __future__ import annotations
@@ -15,61 +21,48 @@ import psycopg
 
 
 class ThrottleRepository:
-    """Counts failed logins per username and stores when a locked username may try again."""
+    """Counts failed logins per key and stores when a locked key may try again."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def begin_attempt(self, username: str, now: datetime, window: timedelta) -> tuple[int, datetime | None]:
+    def key(self, username: str, device_token_hash: str | None = None) -> str:
+        """The key attempts at this username (trimmed, lower-cased) are counted under; a device
+        token's hash that belongs to that employee gives the device's own key."""
+        return self.conn.execute(
+            "SELECT login_throttle_key(%s, %s)", (username, device_token_hash)
+        ).fetchone()[0]
+
+    def begin_attempt(self, key: str, now: datetime, window: timedelta) -> tuple[int, datetime | None]:
         """Count an attempt before its password is checked, in one atomic statement.
 
         Returns (attempts counted within the window that ends now, this one included; None) —
-        or (count, end of the lock) when the username is locked at `now`, and then nothing is
+        or (count, end of the lock) when the key is locked at `now`, and then nothing is
         counted. Attempts made at the same time are counted one after the other, so each sees
         how many came before it. A first attempt, or one after the window since the first
         counted one, starts a new count; a right password clears it (clear_unless_locked).
         """
         row = self.conn.execute(
-            "INSERT INTO login_throttle AS t (username, failures, first_failure_at)"
-            " VALUES (%(username)s, 1, %(now)s)"
-            " ON CONFLICT (username) DO UPDATE SET"
-            "  failures = CASE WHEN t.locked_until > %(now)s THEN t.failures"
-            "    WHEN t.first_failure_at IS NULL OR t.first_failure_at <= %(start)s THEN 1"
-            "    ELSE t.failures + 1 END,"
-            "  first_failure_at = CASE WHEN t.locked_until > %(now)s THEN t.first_failure_at"
-            "    WHEN t.first_failure_at IS NULL OR t.first_failure_at <= %(start)s THEN %(now)s"
-            "    ELSE t.first_failure_at END"
-            " RETURNING failures, CASE WHEN locked_until > %(now)s THEN locked_until END",
-            {"username": username, "now": now, "start": now - window},
+            "SELECT * FROM login_attempt_begin(%s, %s, %s)", (key, now, window)
         ).fetchone()
         return row[0], row[1]
 
-    def lock(self, username: str, until: datetime) -> datetime:
-        """Lock the username until `until` (a longer lock already there stays); the count starts
+    def lock(self, key: str, until: datetime) -> datetime:
+        """Lock the key until `until` (a longer lock already there stays); the count starts
         again afterwards. Returns when the lock ends."""
-        row = self.conn.execute(
-            "UPDATE login_throttle SET locked_until = GREATEST(locked_until, %s), failures = 0,"
-            " first_failure_at = NULL WHERE username = %s RETURNING locked_until",
-            (until, username),
-        ).fetchone()
-        return row[0] if row else until
+        row = self.conn.execute("SELECT login_attempt_lock(%s, %s)", (key, until)).fetchone()
+        return row[0] or until
 
-    def clear_unless_locked(self, username: str, now: datetime) -> datetime | None:
-        """After a right password: forget the username's attempts — unless it has been locked
+    def clear_unless_locked(self, key: str, now: datetime) -> datetime | None:
+        """After a right password: forget the key's attempts — unless it has been locked
         meanwhile (by attempts made at the same time); then the end of that lock, and nothing
         changes. Call it inside a transaction: the row stays locked until it ends."""
-        row = self.conn.execute(
-            "SELECT locked_until FROM login_throttle WHERE username = %s FOR UPDATE", (username,)
-        ).fetchone()
-        if row is not None and row[0] is not None and row[0] > now:
-            return row[0]
-        self.reset(username)
-        return None
+        return self.conn.execute("SELECT login_attempt_clear(%s, %s)", (key, now)).fetchone()[0]
 
-    def reset(self, username: str) -> None:
-        """Forget the username's failures and lock (after a successful login or a password reset)."""
-        self.conn.execute(
-            "UPDATE login_throttle SET failures = 0, first_failure_at = NULL, locked_until = NULL"
-            " WHERE username = %s AND (failures <> 0 OR locked_until IS NOT NULL)",
-            (username,),
-        )
+    def forget_employee(self, employee_id: int) -> int:
+        """Forget every count and lock of an employee (any device); how many held one."""
+        return self.conn.execute("SELECT login_attempts_forget(%s)", (employee_id,)).fetchone()[0]
+
+    def remember_device(self, employee_id: int, device_token_hash: str) -> None:
+        """A device the employee has just logged in from: its attempts get their own count."""
+        self.conn.execute("SELECT login_device_remember(%s, %s)", (employee_id, device_token_hash))

@@ -33,7 +33,7 @@ class Backend(Protocol):
 
     token: str | None
 
-    def log_in(self, username: str, password: str) -> Employee: ...
+    def log_in(self, username: str, password: str, device_token: str | None = None) -> Employee: ...
 
     def current(self) -> Employee: ...
 
@@ -70,11 +70,15 @@ class DirectBackend:
         self.db, self.face, self.clock = db, face, clock
         self.policy = policy or SessionPolicy()
         self.token: str | None = None
+        self.device_token: str | None = None  # this computer's, for the login throttle (crm/devices.py)
 
-    def log_in(self, username: str, password: str) -> Employee:
-        """Check the credentials and open a session (its token kept here)."""
-        opened = sessions.log_in(self.db, username, password, self.face, self.policy, self.clock())
-        self.token = opened.token
+    def log_in(self, username: str, password: str, device_token: str | None = None) -> Employee:
+        """Check the credentials and open a session (its token kept here); device_token: this
+        computer's token for the username, so others' failures never lock them out of it."""
+        opened = sessions.log_in(
+            self.db, username, password, self.face, self.policy, self.clock(), device_token=device_token
+        )
+        self.token, self.device_token = opened.token, device_token
         return opened.employee
 
     def adopt(self, employee: Employee) -> None:
@@ -88,11 +92,15 @@ class DirectBackend:
 
     def confirm_password(self, password: str) -> Employee:
         """The password typed again (a wrong one counts as a failed login)."""
-        return sessions.confirm_password(self.db, self.token or "", password, self.policy, self.clock())
+        return sessions.confirm_password(
+            self.db, self.token or "", password, self.policy, self.clock(), device_token=self.device_token
+        )
 
     def change_password(self, old: str, new: str) -> None:
         """Change one's own password: the other sessions end, this one goes on."""
-        sessions.change_password(self.db, self.token or "", old, new, self.policy, self.clock())
+        sessions.change_password(
+            self.db, self.token or "", old, new, self.policy, self.clock(), device_token=self.device_token
+        )
 
     def log_out(self) -> None:
         """End the session."""

@@ -262,7 +262,7 @@ def reset_password(db: Database, actor: Employee, employee_id: int, new_password
         permissions.require_none(permissions.reset_refusal(actor, employee_id))
         target = _target(repo, employee_id, lock=True)
         repo.set_password_hash(employee_id, password_hash)
-        ThrottleRepository(db.conn).reset(auth.throttle_key(target.username))
+        ThrottleRepository(db.conn).forget_employee(target.id)
 
 
 def _check_deactivation(actor: Employee, employee: Employee, managers: list[int]) -> None:
@@ -323,16 +323,18 @@ def change_own_password(
     new_password: str,
     now: datetime | None = None,
     keep_session: int | None = None,
+    device_token: str | None = None,
 ) -> None:
     """Change the actor's own password: the current one first (a wrong one counts as a failed
-    login and may lock the account: AccountLocked), then a new one that meets the policy.
+    login, on the session's device count, and may lock it: AccountLocked), then a new one that
+    meets the policy.
 
     Every other open session of the actor ends (sql/0012_sessions.sql); keep_session (the id of
     the session making the change) goes on.
     """
     with db.transaction():  # deactivated meanwhile: refused before any password is checked
         recheck_actor(db, actor, Action.CHANGE_OWN_PASSWORD)
-    auth.confirm_password(db, actor, old_password, now)
+    auth.confirm_password(db, actor, old_password, now, device_token)
     security.check_password_policy(new_password, actor.username)
     if new_password == old_password:
         raise ValidationError("The new password must differ from the current one.")

@@ -87,12 +87,18 @@ def open_for(
 
 
 def log_in(
-    db: Database, username: str, password: str, face: str, policy: SessionPolicy, now: datetime | None = None
+    db: Database,
+    username: str,
+    password: str,
+    face: str,
+    policy: SessionPolicy,
+    now: datetime | None = None,
+    device_token: str | None = None,
 ) -> OpenSession:
-    """Check the credentials (crm.services.auth.login: throttled, one generic message) and open a
-    session."""
+    """Check the credentials (crm.services.auth.login: throttled, one generic message; device_token:
+    this computer's, see crm/devices.py) and open a session."""
     now = now or _utc_now()
-    employee = auth.login(db, username, password, now)
+    employee = auth.login(db, username, password, now, device_token=device_token)
     return open_for(db, employee, face, policy, now)
 
 
@@ -125,26 +131,39 @@ def session_id(db: Database, token: str, policy: SessionPolicy, now: datetime | 
 
 
 def confirm_password(
-    db: Database, token: str, password: str, policy: SessionPolicy, now: datetime | None = None
+    db: Database,
+    token: str,
+    password: str,
+    policy: SessionPolicy,
+    now: datetime | None = None,
+    device_token: str | None = None,
 ) -> Employee:
     """The password typed again in an open session (before a write, after idling): a wrong one
     counts as a failed login (crm.services.auth.confirm_password); a right one is remembered for
     `policy.reauth_window`. The employee as they are now."""
     now = now or _utc_now()
     row = _row(db, token, policy, now)
-    auth.confirm_password(db, row.employee, password, now)
+    auth.confirm_password(db, row.employee, password, now, device_token=device_token)
     SessionRepository(db.conn).reauthenticated(row.id, now)
     return row.employee
 
 
 def change_password(
-    db: Database, token: str, old: str, new: str, policy: SessionPolicy, now: datetime | None = None
+    db: Database,
+    token: str,
+    old: str,
+    new: str,
+    policy: SessionPolicy,
+    now: datetime | None = None,
+    device_token: str | None = None,
 ) -> None:
     """Change the session's employee's own password (crm.services.employees.change_own_password):
     their other sessions end, this one goes on."""
     now = now or _utc_now()
     row = _row(db, token, policy, now)
-    employees.change_own_password(db, row.employee, old, new, now, keep_session=row.id)
+    employees.change_own_password(
+        db, row.employee, old, new, now, keep_session=row.id, device_token=device_token
+    )
 
 
 def recently_confirmed(db: Database, token: str, policy: SessionPolicy, now: datetime | None = None) -> bool:

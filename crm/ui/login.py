@@ -6,7 +6,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from crm.config import SessionPolicy
+from crm.devices import DeviceTokens
 from crm.errors import CRMError
+from crm.services import auth
 from crm.services.backend import Backend, Database, DirectBackend
 from crm.ui.menu import Outcome, Section, run_team_menu
 from crm.ui.prompts import Prompts
@@ -22,10 +24,13 @@ def login_loop(
     idle_limit: timedelta = timedelta(minutes=15),
     clock: Callable[[], datetime] = utc_now,
     policy: SessionPolicy | None = None,
+    devices: DeviceTokens | None = None,
 ) -> None:
     """Log employees in and run their menu until someone quits (or Ctrl-D / Ctrl-C at login).
 
     Each login opens a session (crm.services.sessions; policy: its lifetime), ended at log out.
+    devices: this computer's device tokens; an attempt sends the username's token, and a
+    successful login keeps it, so failures elsewhere never lock the employee out of here.
     """
     if isinstance(backend, Database):
         backend = DirectBackend(backend, face="menus", policy=policy, clock=clock)
@@ -36,11 +41,15 @@ def login_loop(
         except (EOFError, KeyboardInterrupt):
             print("Goodbye.")
             return
+        name = auth.typed_username(username)
+        token = devices.token_for(name) if devices is not None else None
         try:
-            employee = backend.log_in(username, password)
+            employee = backend.log_in(username, password, device_token=token)
         except CRMError as error:
             print(error)
             continue
+        if devices is not None and token is not None:
+            devices.remember(name, token)
         print(f"Welcome, {visible(employee.full_name)} ({employee.team}).")
         session = Session(backend, employee, prompts, clock=clock, idle_limit=idle_limit)
         prompts.idle_timeout = idle_limit.total_seconds()  # the session's prompts give up when idle

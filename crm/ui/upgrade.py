@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 from crm import setup
+from crm.cli import exits
 from crm.config import Config
 from crm.db import admin_conninfo
 from crm.errors import CRMError
 from crm.ui.prompts import Prompts
 
 
-def run_upgrade(prompts: Prompts, config: Config) -> int:
-    """Ask for superuser credentials (never stored) and apply pending migrations; exit status."""
-    if config.embedded:
-        print("The embedded database is upgraded automatically at start-up.")
-        return 0
-    db = config.database
-    host, port = db.admin_address
+def superuser_conninfo(prompts: Prompts, config: Config) -> str:
+    """Ask for the server's superuser name and password (never stored); their conninfo (to
+    PostgreSQL itself: [database] admin_host / admin_port when the program goes through PgBouncer)."""
+    host, port = config.database.admin_address
     user = prompts.text(f"Superuser name on {host}:{port}:", "postgres")
     password = prompts.password("Superuser password (not stored):")
-    admin = admin_conninfo(config, user, password)
+    return admin_conninfo(config, user, password)
+
+
+def run_upgrade(prompts: Prompts, config: Config) -> int:
+    """Ask for superuser credentials (never stored) and apply pending migrations; exit status.
+
+    The application role's grants, limits, settings and password are put back as the config
+    says too, whatever a holder of its password did to it meanwhile.
+    """
+    if config.embedded:
+        print("The embedded database is upgraded automatically at start-up.")
+        return exits.OK
+    admin = superuser_conninfo(prompts, config)
     try:
         setup.inspect_server(admin)
-        applied = setup.upgrade(admin, db.name)
+        applied = setup.upgrade(admin, config.database.name, app_password=config.database.password)
     except CRMError as error:
         print(error)
-        return 69  # the database is unavailable (crm/cli/exits.py)
+        return exits.for_error(error)
     print(f"Applied: {', '.join(applied)}." if applied else "The schema is already up to date.")
-    return 0
+    return exits.OK

@@ -1,0 +1,443 @@
+"""What a holder of the application role's password can still do, probed through a direct
+connection as that role (issue 13's database items, issue 19 item 9).
+
+The probes live beside the grants in crm/setup.py (APP_ROLE_PROBES, DATABASE_SET_COLUMNS), and
+the catalog checks below fail when a table appears that they do not cover.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import psycopg
+import pytest
+from psycopg import errors, sql
+
+from crm import setup
+from crm.db import Database, connect
+from tests.conftest import database_before, drop_database, fresh_database
+from tests.factories import make_client, make_contract, make_employee, make_event
+
+CHOSEN = datetime.fromisoformat("2001-02-03 04:05:06+00:00")
+FUTURE_ID = 1_000_000
+
+
+def app_role_of(crm_db) -> str:
+    return crm_db.roles.app
+
+
+@pytest.fixture
+def one_of_each(admin_conn):
+    """A row in every table the application role writes, and a throttle row."""
+    boss = make_employee(admin_conn, "management", "boss")
+    sales = make_employee(admin_conn, "sales", "bill")
+    support = make_employee(admin_conn, "support", "kate")
+    client = make_client(admin_conn, sales.id)
+    contract = make_contract(admin_conn, client, total="1000.00", remaining="600.00", signed=True)
+    draft = make_contract(admin_conn, client, total="500.00")
+    event = make_event(admin_conn, contract, support_id=support.id)
+    admin_conn.execute(
+        "INSERT INTO login_throttle (throttle_key, failures) VALUES (%s, 2)", (f"employee:{boss.id}",)
+    )
+    return {"boss": boss, "sales": sales, "support": support, "client": client, "contract": contract,
+            "draft": draft, "event": event}  # fmt: skip
+
+
+@pytest.fixture
+def other_session(crm_db):
+    """Another employee's program: an application-role session, and its backend pid."""
+    conn = connect(crm_db.app_dsn)
+    try:
+        yield conn, conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def snapshot(admin_conn, role: str) -> list:
+    """Everything a probe could change: every table, the id sequences, large objects, the role."""
+    tables = [r[0] for r in admin_conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+    state = [
+        (t, admin_conn.execute(sql.SQL("SELECT * FROM {} ORDER BY 1").format(sql.Identifier(t))).fetchall())
+        for t in sorted(tables)
+    ]
+    state.append(
+        admin_conn.execute("SELECT sequencename, last_value FROM pg_sequences ORDER BY 1").fetchall()
+    )
+    state.append(admin_conn.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone())
+    state.append(
+        admin_conn.execute(
+            "SELECT rolcreatedb, rolcreaterole, rolinherit, rolbypassrls, rolreplication, rolcanlogin,"
+            " rolconnlimit, rolvaliduntil FROM pg_roles WHERE rolname = %s",
+            (role,),
+        ).fetchone()
+    )
+    state.append(
+        admin_conn.execute(
+            "SELECT setdatabase, setconfig FROM pg_db_role_setting WHERE setrole = (SELECT oid FROM pg_roles"
+            " WHERE rolname = %s) ORDER BY 1",
+            (role,),
+        ).fetchall()
+    )
+    return state
+
+
+# Refused outright ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("probe", list(setup.APP_ROLE_PROBES))
+def test_the_app_role_is_refused(db, admin_conn, crm_db, one_of_each, other_session, probe):
+    statement = setup.APP_ROLE_PROBES[probe]
+    other, other_pid = other_session
+    before = snapshot(admin_conn, crm_db.roles.app)
+    with pytest.raises((errors.InsufficientPrivilege, errors.CheckViolation)):
+        with db.transaction(one_of_each["boss"].id):
+            db.conn.execute(statement, {"other_pid": other_pid} if "%(" in statement else None)
+    assert snapshot(admin_conn, crm_db.roles.app) == before
+    assert other.execute("SELECT 1").fetchone() == (1,)  # the other employee's session goes on
+
+
+def test_large_object_and_signal_functions_are_not_the_app_roles(admin_conn, crm_db):
+    executable = admin_conn.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p"
+        " WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proname = ANY (%s)"
+        " AND has_function_privilege(%s, p.oid, 'EXECUTE')",
+        (list(setup.PUBLIC_FUNCTIONS_REVOKED), crm_db.roles.app),
+    ).fetchall()
+    assert executable == []
+
+
+def test_the_app_role_calls_only_its_own_security_definer_functions(admin_conn, crm_db):
+    definers = dict(
+        admin_conn.execute(
+            "SELECT p.oid::regprocedure::text, has_function_privilege(%s, p.oid, 'EXECUTE') FROM pg_proc p"
+            " WHERE p.pronamespace = 'public'::regnamespace AND p.prosecdef",
+            (crm_db.roles.app,),
+        ).fetchall()
+    )
+    allowed = {
+        s.replace(", ", ",").replace("timestamptz", "timestamp with time zone") for s in setup.APP_FUNCTIONS
+    }
+    assert {f for f, may in definers.items() if may} == allowed
+    assert definers["audit_changes()"] is False
+
+
+def test_the_app_role_has_its_connection_limit(admin_conn, crm_db):
+    limit = admin_conn.execute("SELECT rolconnlimit FROM pg_roles WHERE rolname = %s", (crm_db.roles.app,))
+    assert limit.fetchone() == (setup.APP_CONNECTION_LIMIT,)
+
+
+# Set by the database -----------------------------------------------------------------------------------
+
+
+def row_with_chosen_values(table: str, ids: dict) -> dict:
+    """Values for a new row of `table`, with every column the database sets chosen by the writer."""
+    chosen = {"id": FUTURE_ID, "created_at": CHOSEN, "updated_at": CHOSEN, "version": 99, "paid_at": CHOSEN,
+              "signed_at": CHOSEN}  # fmt: skip
+    rows = {
+        "employees": {
+            "username": "forger",
+            "full_name": "F",
+            "email": "f@x.io",
+            "team": "sales",
+            "password_hash": "h",
+        },  # fmt: skip
+        "clients": {"full_name": "C", "email": "c@x.io", "sales_contact_id": ids["sales"].id},
+        "contracts": {
+            "client_id": ids["client"],
+            "total_amount": 10,
+            "remaining_amount": 10,
+            "is_signed": True,
+        },
+        "payments": {"contract_id": ids["contract"], "amount": Decimal("10"), "recorded_by": ids["sales"].id},
+        "events": {"name": "E", "contract_id": ids["draft_signed"], "starts_at": CHOSEN, "ends_at": CHOSEN},
+    }[table]
+    return rows | {column: chosen[column] for column in setup.DATABASE_SET_COLUMNS[table]}
+
+
+@pytest.mark.parametrize("table", list(setup.DATABASE_SET_COLUMNS))
+def test_the_database_sets_ids_dates_and_versions_whatever_the_writer_sends(
+    db, admin_conn, one_of_each, table
+):
+    admin_conn.execute("UPDATE contracts SET is_signed = true, signed_at = now() WHERE id = %s",
+                       (one_of_each["draft"],))  # fmt: skip
+    values = row_with_chosen_values(table, one_of_each | {"draft_signed": one_of_each["draft"]})
+    set_by_db = setup.DATABASE_SET_COLUMNS[table]
+    next_id = admin_conn.execute(
+        sql.SQL("SELECT last_value + 1 FROM {}").format(sql.Identifier(f"{table}_id_seq"))
+    ).fetchone()[0]
+    statement = sql.SQL("INSERT INTO {} ({}) OVERRIDING SYSTEM VALUE VALUES ({}) RETURNING {}, now()").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(sql.Identifier(c) for c in values),
+        sql.SQL(", ").join(sql.Placeholder(c) for c in values),
+        sql.SQL(", ").join(sql.Identifier(c) for c in set_by_db),
+    )
+    with db.transaction(one_of_each["boss"].id):
+        if table == "payments":  # what the payment takes off the contract, as the program does
+            db.conn.execute(
+                "UPDATE contracts SET remaining_amount = remaining_amount - 10, version = version + 1"
+                " WHERE id = %s",
+                (one_of_each["contract"],),
+            )
+        *stored, now = db.conn.execute(statement, values).fetchone()
+    expected = {
+        "id": next_id,
+        "created_at": now,
+        "updated_at": now,
+        "paid_at": now,
+        "signed_at": now,
+        "version": 1,
+    }
+    assert dict(zip(set_by_db, stored, strict=True)) == {c: expected[c] for c in set_by_db}
+    assert admin_conn.execute(
+        sql.SQL("SELECT count(*) FROM {} WHERE id >= %s").format(sql.Identifier(table)), (FUTURE_ID,)
+    ).fetchone() == (0,)
+
+
+def test_a_chosen_id_never_makes_a_later_create_fail(db, admin_conn, one_of_each):
+    sales = one_of_each["sales"]
+    next_id = admin_conn.execute("SELECT last_value + 1 FROM clients_id_seq").fetchone()[0]
+    with db.transaction(sales.id):
+        for offset in range(3):  # at the ids the next creates would get
+            db.conn.execute(
+                "INSERT INTO clients (id, full_name, email, sales_contact_id) OVERRIDING SYSTEM VALUE"
+                " VALUES (%s, 'Squatter', %s, %s)",
+                (next_id + offset, f"squat{offset}@x.io", sales.id),
+            )
+    make_client(admin_conn, sales.id, "After The Squatters")  # would have hit a taken id
+    ids = [r[0] for r in admin_conn.execute("SELECT id FROM clients ORDER BY id")]
+    assert ids == sorted(set(ids)) and len(ids) == 5
+
+
+def test_an_update_cannot_backdate_a_signature_nor_its_updated_at(db, admin_conn, one_of_each):
+    contract = one_of_each["contract"]
+    signed_at = admin_conn.execute("SELECT signed_at FROM contracts WHERE id = %s", (contract,)).fetchone()[0]
+    with db.transaction(one_of_each["boss"].id):
+        now = db.conn.execute(
+            "UPDATE contracts SET signed_at = %s, updated_at = %s, version = version + 1 WHERE id = %s"
+            " RETURNING now()",
+            (CHOSEN, CHOSEN, contract),
+        ).fetchone()[0]
+    assert admin_conn.execute(
+        "SELECT signed_at, updated_at, version FROM contracts WHERE id = %s", (contract,)
+    ).fetchone() == (signed_at, now, 2)
+    # Signing a draft: the moment is the database's.
+    draft = one_of_each["draft"]
+    with db.transaction(one_of_each["boss"].id):
+        now = db.conn.execute(
+            "UPDATE contracts SET is_signed = true, signed_at = %s, version = version + 1 WHERE id = %s"
+            " RETURNING now()",
+            (CHOSEN, draft),
+        ).fetchone()[0]
+    assert admin_conn.execute("SELECT signed_at FROM contracts WHERE id = %s", (draft,)).fetchone() == (now,)
+
+
+def test_an_update_that_changes_nothing_keeps_its_version(db, admin_conn, one_of_each):
+    client = one_of_each["client"]
+    with db.transaction(one_of_each["sales"].id):
+        db.conn.execute("UPDATE clients SET full_name = full_name WHERE id = %s", (client,))
+    assert admin_conn.execute("SELECT version FROM clients WHERE id = %s", (client,)).fetchone() == (1,)
+
+
+def test_a_demo_load_may_write_past_dates_only_into_a_database_without_real_data(db, admin_conn, one_of_each):
+    sales = one_of_each["sales"]  # a real sales employee (not a demo one): real data
+    with db.transaction(sales.id):
+        assert db.conn.execute("SELECT demo_load_begin()").fetchone() == (False,)
+        created = db.conn.execute(
+            "INSERT INTO clients (full_name, email, sales_contact_id, created_at) VALUES"
+            " ('Demo', 'demo@shop.example', %s, %s) RETURNING created_at = now()",
+            (sales.id, CHOSEN),
+        ).fetchone()
+    assert created == (True,)
+
+
+# What PostgreSQL lets a role do to itself ---------------------------------------------------------------
+
+
+def test_what_a_role_may_do_to_itself_is_undone_by_an_upgrade(admin_dsn):
+    """PostgreSQL 15 and 18 let any role change (or remove) its own password and set its own
+    defaults for any parameter a session may set: each can keep every employee from working, and
+    none can be forbidden. `--upgrade` puts the role back as the config says."""
+    crm = fresh_database(admin_dsn, "crm_self")
+    password = psycopg.conninfo.conninfo_to_dict(crm.app_dsn)["password"]
+    try:
+        with connect(crm.app_dsn) as conn:
+            for statement in (
+                sql.SQL("ALTER ROLE CURRENT_USER SET statement_timeout = 1"),
+                sql.SQL("ALTER ROLE CURRENT_USER IN DATABASE {} SET search_path = ''").format(
+                    sql.Identifier(crm.name)
+                ),
+                sql.SQL("ALTER ROLE CURRENT_USER SET local_preload_libraries = 'nothing_by_that_name'"),
+                sql.SQL("ALTER ROLE CURRENT_USER PASSWORD 'chosen by whoever had the ini'"),
+            ):
+                conn.execute(statement)  # allowed: PostgreSQL has no way to refuse these
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(crm.app_dsn).close()  # the team is offline
+        setup.upgrade(admin_dsn, crm.name, app_password=password)
+        database = Database(connect(crm.app_dsn))
+        try:
+            assert database.conn.execute("SELECT count(*) FROM clients").fetchone() == (0,)
+        finally:
+            database.close()
+        with connect(crm.admin_dsn) as conn:
+            settings = conn.execute(
+                "SELECT count(*) FROM pg_db_role_setting WHERE setrole = %s::regrole", (crm.roles.app,)
+            ).fetchone()
+            assert settings == (0,)
+    finally:
+        drop_database(admin_dsn, crm)
+
+
+# A new table gets the same treatment -------------------------------------------------------------------
+
+
+# The tables only the owner touches (login throttling goes through APP_FUNCTIONS).
+OWNER_ONLY = {"login_throttle", "login_devices", "login_throttle_secret"}
+
+
+def test_every_table_is_covered_by_the_grants_and_the_probes(admin_conn, crm_db):
+    app = crm_db.roles.app
+    tables = {r[0] for r in admin_conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert tables - set(setup.APP_PRIVILEGES) == OWNER_ONLY, "a new table: grant it or list it as owner-only"
+    insertable = {t for t in tables if admin_conn.execute("SELECT has_table_privilege(%s, %s, 'INSERT')",
+                                                          (app, t)).fetchone()[0]}  # fmt: skip
+    assert insertable == set(setup.DATABASE_SET_COLUMNS)
+    triggers = set(
+        admin_conn.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal"
+            " AND tgname IN ('set_by_database_on_insert', 'versions_only_go_up')"
+        ).fetchall()
+    )
+    versioned = {
+        r[0]
+        for r in admin_conn.execute(
+            "SELECT table_name FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND column_name = 'version'"
+        )
+    }
+    assert triggers == {(t, "set_by_database_on_insert") for t in insertable} | {
+        (t, "versions_only_go_up") for t in versioned
+    }
+    assert all("version" in setup.DATABASE_SET_COLUMNS[t] for t in versioned)
+    # No identity column the app could override: ids come from the trigger.
+    assert admin_conn.execute(
+        "SELECT attrelid::regclass::text FROM pg_attribute WHERE attidentity <> ''"
+        " AND attrelid = ANY (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)"
+    ).fetchall() == [("audit_log",)]
+
+
+def fingerprint(conn, roles: setup.Roles) -> dict:
+    """What the schema, the grants and the app role's limits are, with the role names left out."""
+    app = roles.app
+    return {
+        "triggers": conn.execute(
+            "SELECT tgrelid::regclass::text, tgname, tgfoid::regproc::text, tgargs FROM pg_trigger"
+            " WHERE NOT tgisinternal ORDER BY 1, 2"
+        ).fetchall(),
+        "columns": conn.execute(
+            "SELECT table_name, column_name, data_type, is_identity, column_default, is_nullable"
+            " FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2"
+        ).fetchall(),
+        "constraints": conn.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+        ).fetchall(),
+        "indexes": conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1"
+        ).fetchall(),
+        "sequences": conn.execute(
+            "SELECT s.relname, d.refobjid::regclass::text FROM pg_class s"
+            " LEFT JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')"
+            " WHERE s.relkind = 'S' AND s.relnamespace = 'public'::regnamespace ORDER BY 1"
+        ).fetchall(),
+        "functions": conn.execute(
+            "SELECT p.oid::regprocedure::text, p.prosecdef, p.proconfig,"
+            " has_function_privilege(%s, p.oid, 'EXECUTE') FROM pg_proc p"
+            " WHERE p.pronamespace = 'public'::regnamespace ORDER BY 1",
+            (app,),
+        ).fetchall(),
+        "catalog functions": conn.execute(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p"
+            " WHERE p.pronamespace = 'pg_catalog'::regnamespace"
+            " AND NOT has_function_privilege(%s, p.oid, 'EXECUTE') ORDER BY 1",
+            (app,),
+        ).fetchall(),
+        "tables": conn.execute(
+            "SELECT c.relname, array(SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE',"
+            " 'TRUNCATE']) AS p WHERE has_table_privilege(%s, c.oid, p)) FROM pg_class c"
+            " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'S') ORDER BY 1",
+            (app,),
+        ).fetchall(),
+        "role": conn.execute(
+            "SELECT rolsuper, rolcreatedb, rolcreaterole, rolinherit, rolreplication, rolbypassrls,"
+            " rolconnlimit FROM pg_roles WHERE rolname = %s",
+            (app,),
+        ).fetchone(),
+    }
+
+
+def test_an_upgraded_database_ends_as_a_fresh_one(admin_dsn, crm_db, tmp_path, monkeypatch):
+    with database_before(admin_dsn, tmp_path, monkeypatch, "0011") as old:
+        with connect(old.admin_dsn) as conn:
+            sales = make_employee(conn, "sales", "bill")
+            for number in range(3):
+                make_client(conn, sales.id, f"Client {number}")
+        setup.upgrade(admin_dsn, old.name)
+        with connect(old.admin_dsn) as upgraded, connect(crm_db.admin_dsn) as fresh:
+            assert fingerprint(upgraded, old.roles) == fingerprint(fresh, crm_db.roles)
+        database = Database(connect(old.app_dsn))
+        try:
+            with database.transaction(sales.id):
+                new_id = database.conn.execute(
+                    "INSERT INTO clients (full_name, email, sales_contact_id)"
+                    " VALUES ('N', 'n@x.io', %s) RETURNING id",
+                    (sales.id,),
+                ).fetchone()[0]
+        finally:
+            database.close()
+        assert new_id == 4  # the sequence went on from the identity's
+
+
+# A managed server's admin without superuser ---------------------------------------------------------------
+
+
+def test_an_installer_without_superuser_gets_everything_but_the_catalog_revokes(admin_dsn):
+    """The bootstrap as a role with CREATEDB and CREATEROLE only (a managed server's admin): it
+    works, the rules of sql/0011 hold, and only the PUBLIC functions of the catalog stay the
+    app role's (README: what such a server keeps)."""
+    installer = "crm_test_installer"
+    with connect(admin_dsn) as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(installer)))
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN CREATEDB CREATEROLE PASSWORD 'installer-pw-123'").format(
+                sql.Identifier(installer)
+            )
+        )
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE postgres TO {}").format(sql.Identifier(installer)))
+    params = psycopg.conninfo.conninfo_to_dict(admin_dsn)
+    params.update(user=installer, password="installer-pw-123")
+    installer_dsn = psycopg.conninfo.make_conninfo(**params)
+    name = "crm_test_managed"
+    roles = setup.role_names(name)
+    try:
+        setup.bootstrap(installer_dsn, name, None)
+        with connect(setup.with_dbname(admin_dsn, name)) as conn:
+            role = conn.execute(
+                "SELECT rolcreatedb, rolcreaterole, rolinherit, rolconnlimit FROM pg_roles"
+                " WHERE rolname = %s",
+                (roles.app,),
+            ).fetchone()
+            assert role == (False, False, False, setup.APP_CONNECTION_LIMIT)
+            assert conn.execute("SELECT has_function_privilege(%s, 'lo_create(oid)', 'EXECUTE')",
+                                (roles.app,)).fetchone() == (True,)  # fmt: skip
+            triggers = conn.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = 'set_by_database_on_insert'"
+            ).fetchone()
+            assert triggers == (len(setup.DATABASE_SET_COLUMNS),)
+    finally:
+        setup.drop_database(admin_dsn, name, [roles.app, roles.owner])
+        with connect(admin_dsn) as conn:
+            conn.execute(
+                sql.SQL("REVOKE CONNECT ON DATABASE postgres FROM {}").format(sql.Identifier(installer))
+            )
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(installer)))
