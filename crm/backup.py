@@ -402,6 +402,9 @@ _IGNORED = re.compile(
 )
 
 
+BOOTSTRAP_ROWS = ("schema_migrations", "login_throttle_secret")
+
+
 def _load(conn: psycopg.Connection, archive: Archive, owner: str, progress: Progress | None) -> None:
     """Copy the archive's rows into the new database, in one transaction, as the owner role, with
     the tables' triggers off (the audit trail is restored as it was, not written again)."""
@@ -413,7 +416,10 @@ def _load(conn: psycopg.Connection, archive: Archive, owner: str, progress: Prog
     order = _load_order(conn, list(columns))
     with conn.transaction():
         conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)))
-        conn.execute("TRUNCATE schema_migrations")  # the archive's own rows replace the bootstrap's
+        # What the bootstrap filled in (the schema's level, the throttle's secret): the archive's
+        # own rows replace it.
+        present = [t for t in BOOTSTRAP_ROWS if t in columns]
+        conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, present))))
         for table in order:
             conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(sql.Identifier(table)))
         with tempfile.NamedTemporaryFile("w", prefix="crm-restore-", suffix=".list") as listing:

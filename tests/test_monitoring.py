@@ -317,7 +317,7 @@ def test_no_planted_case_gets_through_an_exception(tmp_path, capsys, what, plant
     transport = MemoryTransport()
     assert monitoring.init(make_config(tmp_path), transport=transport)
     try:
-        run_action(MenuAction("Boom", lambda session: raise_with(planted)), session=None)
+        run_action(MenuAction("Boom", lambda session: raise_with(planted), Action.READ), session=None)
         monitoring.flush()
     finally:
         monitoring.shutdown()
@@ -350,7 +350,7 @@ def test_no_scrubbable_case_gets_through_extras_tags_breadcrumbs_or_log_lines(
         monitoring.business_event("employee.updated", employee_id=1, note=planted)
         raise RuntimeError("boom")
 
-    run_action(MenuAction("Boom", action), session=None)
+    run_action(MenuAction("Boom", action, Action.READ), session=None)
     monitoring.flush()
     assert secret not in sentry.text()
     assert secret not in (tmp_path / "crm.log").read_text()

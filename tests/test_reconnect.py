@@ -121,18 +121,20 @@ def test_a_read_cut_while_it_runs_is_run_again_on_a_new_connection(db, admin_con
 
 
 def test_a_statement_that_writes_outside_a_transaction_is_never_run_twice(db, admin_conn, observer, said):
+    bill = make_employee(admin_conn, "sales", "bill")
+    insert = (
+        "INSERT INTO clients (full_name, email, sales_contact_id) VALUES ('Once', 'once@client.example', %s)"
+    )
     with connect(admin_conn.info.dsn) as locker:
         with locker.transaction():
-            locker.execute("LOCK TABLE login_throttle IN ACCESS EXCLUSIVE MODE")
+            locker.execute("LOCK TABLE clients IN ACCESS EXCLUSIVE MODE")
             pid = backend_pid(db)
-            thread, outcome = in_thread(
-                lambda: db.conn.execute("INSERT INTO login_throttle (username, failures) VALUES ('x', 1)")
-            )
+            thread, outcome = in_thread(lambda: db.conn.execute(insert, (bill.id,)))
             wait_for_lock_waiters(observer, 1)
             terminate(admin_conn, pid)
         thread.join(timeout=30)  # the lock is gone: a retry would insert now
     assert isinstance(outcome[0], WriteOutcomeUnknown) and str(outcome[0]) == OUTCOME_UNKNOWN
-    assert admin_conn.execute("SELECT count(*) FROM login_throttle").fetchone()[0] == 0
+    assert admin_conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
     assert said == [RECONNECTED]
 
 

@@ -39,7 +39,8 @@ TEXT_RULES = {
 EXEMPT = {
     ("employees", "username"): "its own CHECK allows ASCII letters, digits, '.', '-' and '_' only",
     ("employees", "team"): "one of three names",
-    ("login_throttle", "username"): "bookkeeping keyed by what was typed at login, never shown",
+    ("login_throttle", "throttle_key"): "a CHECKed shape: employee id, device token hash or HMAC (0011)",
+    ("login_devices", "token_hash"): "a SHA-256, never shown (sql/0011_app_role_limits.sql)",
     ("audit_log", "table_name"): "written by the owner's trigger only",
     ("audit_log", "action"): "written by the owner's trigger only",
     ("schema_migrations", "filename"): "the application role cannot write it",
@@ -121,7 +122,7 @@ def refused_as_app(db, admin_conn, table: str, column: str, value: str, record_i
     before = rows(admin_conn, table)
     with pytest.raises(pg_errors.CheckViolation) as refused:
         db.conn.execute(
-            sql.SQL("UPDATE {} SET {} = %s WHERE id = %s").format(
+            sql.SQL("UPDATE {} SET {} = %s, version = version + 1 WHERE id = %s").format(
                 sql.Identifier(table), sql.Identifier(column)
             ),
             (value, record_id),
@@ -193,11 +194,12 @@ def test_inserts_are_refused_too(db, admin_conn, records):
 def test_joiners_that_scripts_and_emoji_need_are_stored(db, admin_conn, records, value):
     assert validation.name(value) == value  # the form's rule agrees
     db.conn.execute(
-        "UPDATE clients SET full_name = %s, company_name = %s WHERE id = %s",
+        "UPDATE clients SET full_name = %s, company_name = %s, version = version + 1 WHERE id = %s",
         (value, value, records["clients"]),
     )
     db.conn.execute(
-        "UPDATE events SET notes = %s WHERE id = %s", (f"{value}\n\tsecond line", records["events"])
+        "UPDATE events SET notes = %s, version = version + 1 WHERE id = %s",
+        (f"{value}\n\tsecond line", records["events"]),
     )
     assert admin_conn.execute("SELECT full_name, company_name FROM clients").fetchone() == (value, value)
 
@@ -222,7 +224,9 @@ def test_the_e_mail_check_is_the_forms_syntax(db, admin_conn, records, table):
 )
 def test_what_the_form_stores_the_database_accepts(db, admin_conn, records, typed):
     stored = validation.email(typed)
-    db.conn.execute("UPDATE clients SET email = %s WHERE id = %s", (stored, records["clients"]))
+    db.conn.execute(
+        "UPDATE clients SET email = %s, version = version + 1 WHERE id = %s", (stored, records["clients"])
+    )
     assert admin_conn.execute("SELECT email FROM clients").fetchone()[0] == stored
 
 
@@ -233,7 +237,7 @@ def test_a_violation_reaches_the_user_as_its_one_line_message(db, records):
     ]:
         with pytest.raises(ValidationError) as refused, service.database_rules_as_messages():
             db.conn.execute(
-                sql.SQL("UPDATE {} SET {} = %s WHERE id = %s").format(
+                sql.SQL("UPDATE {} SET {} = %s, version = version + 1 WHERE id = %s").format(
                     sql.Identifier(table), sql.Identifier(column)
                 ),
                 ("Evil\x1b[2J", records[table]),

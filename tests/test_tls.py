@@ -118,5 +118,5 @@ def test_upgrade_connects_with_the_same_tls_settings(installed, server, capsys):
     assert run_upgrade(ScriptedPrompts(["postgres", SUPERUSER_PASSWORD]), installed) == 0
     assert "The schema is already up to date." in capsys.readouterr().out
     wrong = replace(installed, database=replace(installed.database, sslrootcert=str(server.other_ca)))
-    assert run_upgrade(ScriptedPrompts(["postgres", SUPERUSER_PASSWORD]), wrong) == 69
+    assert run_upgrade(ScriptedPrompts(["postgres", SUPERUSER_PASSWORD]), wrong) == 1
     assert "certificate verify failed" in capsys.readouterr().out

@@ -14,7 +14,8 @@ from psycopg.conninfo import conninfo_to_dict
 from crm import security
 from crm.errors import AuthenticationError
 from crm.services import auth
-from tests.e2e import PASSWORD, Crm, embedded_wizard, write_server_config
+from tests.configs import write_config
+from tests.e2e import PASSWORD, Crm, embedded_wizard
 from tests.factories import DEFAULT_PASSWORD, make_employee, throttle_row
 
 
@@ -28,7 +29,7 @@ def lock(db, username: str) -> None:
 
 def unlock_on_the_server(tmp_path, crm_db, admin_dsn, username: str) -> tuple[int, str]:
     """Run --unlock in server mode, answering the superuser questions; (exit status, output)."""
-    write_server_config(tmp_path / "crm.ini", crm_db)
+    write_config(tmp_path / "crm.ini", crm_db)
     admin = conninfo_to_dict(admin_dsn)
     crm = Crm(tmp_path, "--unlock", username)
     try:

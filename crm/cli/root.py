@@ -81,8 +81,24 @@ Examples:
     "--clients", type=click.IntRange(min=1), default=1000, metavar="N", help="Demo clients (default 1000)."
 )
 @click.option("--force", is_flag=True, help="Load demo data even beside real data.")
+@click.option(
+    "--backup", metavar="FILE", help="Write a backup of the CRM database to FILE (mode 0600), then exit."
+)
+@click.option("--restore", metavar="FILE", help="Restore a backup into a new database and write its config.")
+@click.option(
+    "--unlock", metavar="USERNAME", help="Lift an employee's login lock (installer: superuser credentials)."
+)
 @click.pass_context
-def cli(ctx: click.Context, upgrade: bool, demo_data: bool, clients: int, force: bool) -> None:
+def cli(
+    ctx: click.Context,
+    upgrade: bool,
+    demo_data: bool,
+    clients: int,
+    force: bool,
+    backup: str | None,
+    restore: str | None,
+    unlock: str | None,
+) -> None:
     """Epic Events CRM.
 
     With no command: the interactive, menu-driven program (the setup wizard on a first run). With
@@ -98,6 +114,9 @@ def cli(ctx: click.Context, upgrade: bool, demo_data: bool, clients: int, force:
         argv.append("--upgrade")
     if demo_data:
         argv += ["--demo-data", "--clients", str(clients)] + (["--force"] if force else [])
+    for option, value in (("--backup", backup), ("--restore", restore), ("--unlock", unlock)):
+        if value is not None:
+            argv += [option, value]
     from crm import app
 
     ctx.exit(app.main(argv))
