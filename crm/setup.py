@@ -79,6 +79,7 @@ DATABASE_SET_COLUMNS: dict[str, tuple[str, ...]] = {
     "contracts": ("id", "created_at", "updated_at", "version", "signed_at"),
     "payments": ("id", "created_at", "paid_at"),
     "events": ("id", "created_at", "updated_at", "version"),
+    "sessions": ("id",),
 }
 
 # What the application role must be refused, whatever it sends: tests/test_app_role.py runs each

@@ -87,50 +87,51 @@ BEGIN
 END $$;
 
 -- 2. What the database sets on insert --------------------------------------------------------------
--- TG_ARGV[0]: the table's id sequence. Writers' own values cost nothing to check: the program
--- sends none of these columns (their defaults are now()), and only values that differ from what
--- the database would set lead to the demo-load look-up.
+-- TG_ARGV[0]: the table's id sequence; TG_ARGV[1:]: the columns that hold the moment of the
+-- insert (their defaults are now()). A version starts at 1. Writers' own values cost nothing to
+-- check: the program sends none of these columns, and only values that differ from what the
+-- database would set lead to the demo-load look-up. A new table gets the same trigger with its
+-- own arguments (tests/test_app_role.py checks every insertable table has it).
 CREATE FUNCTION public.set_by_database_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    chosen boolean;  -- whether the writer sent dates of its own
+    moments text[] := TG_ARGV[1:TG_NARGS - 1];
+    sent jsonb := pg_catalog.to_jsonb(NEW);
+    chosen boolean := false;  -- whether the writer sent dates of its own
+    moment text;
 BEGIN
     NEW.id := pg_catalog.nextval(TG_ARGV[0]::regclass);
     IF public.writer_is_trusted() THEN
         RETURN NEW;
     END IF;
-    IF TG_TABLE_NAME = 'payments' THEN
-        chosen := NEW.created_at IS DISTINCT FROM now() OR NEW.paid_at IS DISTINCT FROM now();
-    ELSE
-        NEW.version := 1;
-        chosen := NEW.created_at IS DISTINCT FROM now() OR NEW.updated_at IS DISTINCT FROM now();
-        IF TG_TABLE_NAME = 'contracts' THEN
-            chosen := chosen OR NEW.signed_at IS DISTINCT FROM CASE WHEN NEW.is_signed THEN now() END;
-        END IF;
+    IF sent ? 'version' THEN
+        NEW := pg_catalog.jsonb_populate_record(NEW, '{"version": 1}');
+    END IF;
+    FOREACH moment IN ARRAY moments LOOP
+        chosen := chosen OR (sent ->> moment)::timestamptz IS DISTINCT FROM now();
+    END LOOP;
+    IF TG_TABLE_NAME = 'contracts' THEN  -- a contract's signed_at is the moment it was signed
+        chosen := chosen OR NEW.signed_at IS DISTINCT FROM CASE WHEN NEW.is_signed THEN now() END;
     END IF;
     IF chosen AND NOT public.in_demo_load() THEN
-        NEW.created_at := now();
-        IF TG_TABLE_NAME = 'payments' THEN
-            NEW.paid_at := now();
-        ELSE
-            NEW.updated_at := now();
-            IF TG_TABLE_NAME = 'contracts' THEN
-                NEW.signed_at := CASE WHEN NEW.is_signed THEN now() END;
-            END IF;
+        NEW := pg_catalog.jsonb_populate_record(
+            NEW, (SELECT pg_catalog.jsonb_object_agg(m, now()) FROM pg_catalog.unnest(moments) AS m));
+        IF TG_TABLE_NAME = 'contracts' THEN
+            NEW.signed_at := CASE WHEN NEW.is_signed THEN now() END;
         END IF;
     END IF;
     RETURN NEW;
 END $$;
 
 CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON employees
-    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.employees_id_seq');
+    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.employees_id_seq', 'created_at', 'updated_at');
 CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON clients
-    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.clients_id_seq');
+    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.clients_id_seq', 'created_at', 'updated_at');
 CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON contracts
-    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.contracts_id_seq');
+    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.contracts_id_seq', 'created_at', 'updated_at');
 CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON payments
-    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.payments_id_seq');
+    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.payments_id_seq', 'created_at', 'paid_at');
 CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.events_id_seq');
+    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.events_id_seq', 'created_at', 'updated_at');
 
 -- ... and on update: versions only go up -----------------------------------------------------------
 -- An UPDATE raises the version by exactly one (and updated_at becomes now()), or changes nothing

@@ -8,7 +8,7 @@
 -- record of when someone was logged in.
 
 CREATE TABLE sessions (
-    id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id                 bigint PRIMARY KEY,
     token_hash         bytea NOT NULL UNIQUE CHECK (length(token_hash) = 32),
     employee_id        bigint NOT NULL REFERENCES employees (id),
     face               text NOT NULL CHECK (face IN ('menus', 'commands', 'api', 'web')),
@@ -21,6 +21,11 @@ CREATE TABLE sessions (
     CONSTRAINT sessions_end CHECK ((ended_at IS NULL) = (end_reason IS NULL)),
     CONSTRAINT sessions_lifetime CHECK (expires_at > created_at)
 );
+-- Ids from the sequence whatever the writer sends (sql/0011). The dates are the program's: a
+-- session's lifetime is measured on the clock of the service that opens and checks it.
+CREATE SEQUENCE sessions_id_seq AS bigint OWNED BY sessions.id;
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON sessions
+    FOR EACH ROW EXECUTE FUNCTION set_by_database_on_insert('public.sessions_id_seq');
 -- An employee's open sessions (ended all at once by the trigger).
 CREATE INDEX sessions_employee_open_idx ON sessions (employee_id) WHERE ended_at IS NULL;
 

@@ -713,30 +713,29 @@ CREATE FUNCTION public.set_by_database_on_insert() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    chosen boolean;  -- whether the writer sent dates of its own
+    moments text[] := TG_ARGV[1:TG_NARGS - 1];
+    sent jsonb := pg_catalog.to_jsonb(NEW);
+    chosen boolean := false;  -- whether the writer sent dates of its own
+    moment text;
 BEGIN
     NEW.id := pg_catalog.nextval(TG_ARGV[0]::regclass);
     IF public.writer_is_trusted() THEN
         RETURN NEW;
     END IF;
-    IF TG_TABLE_NAME = 'payments' THEN
-        chosen := NEW.created_at IS DISTINCT FROM now() OR NEW.paid_at IS DISTINCT FROM now();
-    ELSE
-        NEW.version := 1;
-        chosen := NEW.created_at IS DISTINCT FROM now() OR NEW.updated_at IS DISTINCT FROM now();
-        IF TG_TABLE_NAME = 'contracts' THEN
-            chosen := chosen OR NEW.signed_at IS DISTINCT FROM CASE WHEN NEW.is_signed THEN now() END;
-        END IF;
+    IF sent ? 'version' THEN
+        NEW := pg_catalog.jsonb_populate_record(NEW, '{"version": 1}');
+    END IF;
+    FOREACH moment IN ARRAY moments LOOP
+        chosen := chosen OR (sent ->> moment)::timestamptz IS DISTINCT FROM now();
+    END LOOP;
+    IF TG_TABLE_NAME = 'contracts' THEN  -- a contract's signed_at is the moment it was signed
+        chosen := chosen OR NEW.signed_at IS DISTINCT FROM CASE WHEN NEW.is_signed THEN now() END;
     END IF;
     IF chosen AND NOT public.in_demo_load() THEN
-        NEW.created_at := now();
-        IF TG_TABLE_NAME = 'payments' THEN
-            NEW.paid_at := now();
-        ELSE
-            NEW.updated_at := now();
-            IF TG_TABLE_NAME = 'contracts' THEN
-                NEW.signed_at := CASE WHEN NEW.is_signed THEN now() END;
-            END IF;
+        NEW := pg_catalog.jsonb_populate_record(
+            NEW, (SELECT pg_catalog.jsonb_object_agg(m, now()) FROM pg_catalog.unnest(moments) AS m));
+        IF TG_TABLE_NAME = 'contracts' THEN
+            NEW.signed_at := CASE WHEN NEW.is_signed THEN now() END;
         END IF;
     END IF;
     RETURN NEW;
@@ -1051,14 +1050,21 @@ ALTER TABLE public.sessions OWNER TO epic_events_owner;
 -- Name: sessions_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
 --
 
-ALTER TABLE public.sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.sessions_id_seq
+CREATE SEQUENCE public.sessions_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
+
+
+ALTER SEQUENCE public.sessions_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: sessions_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.sessions_id_seq OWNED BY public.sessions.id;
 
 
 --
@@ -1516,35 +1522,42 @@ CREATE TRIGGER sessions_end_on_employee_change AFTER UPDATE OF is_active, team, 
 -- Name: clients set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.clients FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.clients_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.clients FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.clients_id_seq', 'created_at', 'updated_at');
 
 
 --
 -- Name: contracts set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.contracts FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.contracts_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.contracts FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.contracts_id_seq', 'created_at', 'updated_at');
 
 
 --
 -- Name: employees set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.employees FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.employees_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.employees FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.employees_id_seq', 'created_at', 'updated_at');
 
 
 --
 -- Name: events set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.events_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.events_id_seq', 'created_at', 'updated_at');
 
 
 --
 -- Name: payments set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.payments FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.payments_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.payments FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.payments_id_seq', 'created_at', 'paid_at');
+
+
+--
+-- Name: sessions set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.sessions FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.sessions_id_seq');
 
 
 --

@@ -42,10 +42,12 @@ def admin_dsn() -> Iterator[str]:
 
 
 @contextmanager
-def admin_server(prefix: str = "session") -> Iterator[tuple[str, EmbeddedServer | None]]:
-    """(superuser conninfo, None) of $CRM_TEST_DSN, else of an embedded server started in a new
-    private folder (and the server), stopped and removed afterwards."""
-    dsn = os.environ.get("CRM_TEST_DSN")
+def admin_server(
+    prefix: str = "session", embedded: bool = False
+) -> Iterator[tuple[str, EmbeddedServer | None]]:
+    """(superuser conninfo, None) of $CRM_TEST_DSN, else (or always when embedded) of an embedded
+    server started in a new private folder (and the server), stopped and removed afterwards."""
+    dsn = None if embedded else os.environ.get("CRM_TEST_DSN")
     if dsn:
         yield dsn, None
         return

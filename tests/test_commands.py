@@ -264,7 +264,7 @@ def test_a_shell_pipeline(crm_db, tmp_path, staff, admin_conn):
 set -eu
 printf '%s\\n' "$PASS" | {sys.executable} -m main login --username bill --password-stdin
 printf '%s\\n' "$PASS" | {sys.executable} -m main client create --name "Ana Pipe" --email ana@pipe.example \\
-    --password-stdin --format json > created.json
+    --password-stdin --format json > "$OUT"
 {sys.executable} -m main client list --format json | {sys.executable} -c '
 import json, sys
 clients = json.load(sys.stdin)
@@ -275,9 +275,15 @@ print(clients[0]["full_name"], clients[0]["sales_contact_name"])'
         cwd=REPO,
         capture_output=True,
         text=True,
-        env={**dict(__import__("os").environ), **cli.env, "PASS": DEFAULT_PASSWORD},
+        env={
+            **dict(__import__("os").environ),
+            **cli.env,
+            "PASS": DEFAULT_PASSWORD,
+            "OUT": str(tmp_path / "created.json"),
+        },
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "Ana Pipe Bill Boquet\n"
+    assert json.loads((tmp_path / "created.json").read_text())["full_name"] == "Ana Pipe"
     assert admin_conn.execute("SELECT full_name FROM clients").fetchall() == [("Ana Pipe",)]

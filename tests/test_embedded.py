@@ -451,7 +451,9 @@ def test_constraint_errors_are_logged_tersely_without_the_values(data_dir, serve
             with pytest.raises(psycopg.errors.CheckViolation):
                 with db.transaction(sales.id):
                     too_long = ("9" * 41, SECRET_EMAIL)
-                    db.conn.execute("UPDATE clients SET phone = %s WHERE email = %s", too_long)
+                    db.conn.execute(
+                        "UPDATE clients SET phone = %s, version = version + 1 WHERE email = %s", too_long
+                    )
         finally:
             other.close()
             db.close()

@@ -18,8 +18,8 @@ ALLOWED = ("crm.services", "crm.models", "crm.errors", "crm.permissions", "crm.v
 # the menu loop reports unexpected errors.
 EXTRA = {
     "wizard": ("crm.setup", "crm.config", "psycopg.conninfo"),
-    "upgrade": ("crm.setup", "crm.config", "crm.db"),
-    "unlock": ("crm.setup", "crm.config", "crm.db"),
+    "upgrade": ("crm.setup", "crm.config", "crm.db", "crm.cli"),
+    "unlock": ("crm.setup", "crm.config", "crm.db", "crm.monitoring"),
     "backup": ("crm.backup", "crm.config", "crm.db", "crm.cli"),
     "login": ("crm.config", "crm.devices"),
     "menu": ("crm.monitoring",),

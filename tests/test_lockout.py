@@ -24,6 +24,7 @@ from crm.devices import DeviceTokens
 from crm.errors import AuthenticationError
 from crm.services import auth
 from crm.services import employees as employee_service
+from crm.services.backend import DirectBackend
 from crm.ui.login import login_loop
 from crm.ui.session import Session
 from tests.conftest import database_before, drop_database, fresh_database
@@ -156,16 +157,20 @@ def test_the_login_loop_keeps_a_device_token_only_after_a_successful_login(db, a
     assert capsys.readouterr().out.count("Welcome, Bill Boss (management).") == 2
 
 
+def laptop_session(db, employee, answers):
+    """A menu session of employee logged in from BOSS_LAPTOP (the backend holds the device token)."""
+    backend = DirectBackend(db, clock=Clock(T0))
+    backend.adopt(employee)
+    backend.device_token = BOSS_LAPTOP
+    return Session(backend, employee, ScriptedPrompts(answers), clock=Clock(T0))
+
+
 def test_the_password_again_counts_on_the_sessions_device(db, admin_conn, managers):
     boss, _ = managers
     attack(db, "boss", 5)  # anyone's count is locked
-    session = Session(
-        db, boss, ScriptedPrompts([DEFAULT_PASSWORD]), clock=Clock(T0), device_token=BOSS_LAPTOP
-    )
+    session = laptop_session(db, boss, [DEFAULT_PASSWORD])
     session.confirm_write()  # not refused: the laptop has its own count
-    session = Session(
-        db, boss, ScriptedPrompts(["wrong password here"]), clock=Clock(T0), device_token=BOSS_LAPTOP
-    )
+    session = laptop_session(db, boss, ["wrong password here"])
     with pytest.raises(AuthenticationError):
         session.confirm_write()
     assert admin_conn.execute(

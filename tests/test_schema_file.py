@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from crm import migrations
 from crm.db import connect
 from tests import schema
+from tests.conftest import CrmDatabase, admin_server, drop_database, fresh_database
+
+
+@pytest.fixture(scope="module")
+def admin_dsn() -> Iterator[str]:
+    """An embedded server of the wheel whose pg_dump writes the file (tests/schema.py): the
+    dump differs between server versions, so the file is always made and checked on this one."""
+    with admin_server("schema", embedded=True) as (dsn, _server):
+        yield dsn
+
+
+@pytest.fixture(scope="module")
+def crm_db(admin_dsn: str) -> Iterator[CrmDatabase]:
+    crm = fresh_database(admin_dsn, "crm_schema")
+    try:
+        yield crm
+    finally:
+        drop_database(admin_dsn, crm)
 
 
 def test_the_committed_schema_file_is_what_the_migrations_make(admin_dsn, crm_db):
