@@ -27,24 +27,25 @@ def _table(tz: tzinfo) -> Table:
     return Table(LIST_HEADERS, lambda event: event_row(event, tz))
 
 
-def parse_moment(value: str, tz: tzinfo, what: str) -> datetime:
-    """A date-time typed as in the menus (in tz), or ISO 8601 with an offset."""
+def parse_moment(value: str, tz: tzinfo, what: str, now: datetime | None = None) -> datetime:
+    """A date-time typed as in the menus (in tz), or ISO 8601 with an offset. A local time that
+    happens twice is refused unless its offset says which (a command cannot ask)."""
     text = value.strip()
     if "T" in text:
+        example = validation.example_moment(tz, now)
+        iso = validation.moment(example, tz, what, now).isoformat(timespec="minutes")
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValidationError(
-                f"{what} must look like 2027-06-04 13:00, or 2027-06-04T13:00+02:00."
-            ) from None
+            raise ValidationError(f"{what} must look like {example}, or {iso}.") from None
         if moment.tzinfo is None:
-            raise ValidationError(f"{what}: an ISO 8601 date-time needs its offset (2027-06-04T13:00+02:00).")
+            raise ValidationError(f"{what}: an ISO 8601 date-time needs its offset ({iso}).")
         if not validation.YEAR_MIN <= moment.year <= validation.YEAR_MAX:
             raise ValidationError(
                 f"{what} must be in the years {validation.YEAR_MIN} to {validation.YEAR_MAX}."
             )
         return moment
-    return validation.moment(text, tz, what)
+    return validation.moment(text, tz, what, now)
 
 
 @click.group()
