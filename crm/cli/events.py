@@ -7,6 +7,7 @@ ISO 8601 with their offset.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
@@ -27,11 +28,15 @@ def _table(tz: tzinfo) -> Table:
     return Table(LIST_HEADERS, lambda event: event_row(event, tz))
 
 
+# ISO 8601 has a T between the date and the time (a "(UTC+01:00)" after the time is the menus' form).
+_ISO = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}T")
+
+
 def parse_moment(value: str, tz: tzinfo, what: str, now: datetime | None = None) -> datetime:
     """A date-time typed as in the menus (in tz), or ISO 8601 with an offset. A local time that
     happens twice is refused unless its offset says which (a command cannot ask)."""
     text = value.strip()
-    if "T" in text:
+    if _ISO.match(text):
         example = validation.example_moment(tz, now)
         iso = validation.moment(example, tz, what, now).isoformat(timespec="minutes")
         try:
