@@ -566,3 +566,10 @@ def test_events_without_support_show_upcoming_soonest_first_then_past(db, admin_
     assert "Events without support (upcoming first)" in out
     positions = [out.index(name) for name in expected]
     assert positions == sorted(positions) and "Staffed" not in out
+
+
+def test_a_negative_event_id_is_told_the_rule_and_asked_again(db, admin_conn, staff, capsys):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id))
+    run(db, staff["kate"], ["Events", "Show an event", "-1", str(event_id), "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "Event id must be a positive whole number." in out and f"Event {event_id}" in out

@@ -439,3 +439,15 @@ def test_event_notes_keep_line_breaks_and_refuse_nul(db, admin_conn, staff):
     saved = event_service.update_event(db, staff["kate"], event_id, 1, _event_fields(event, notes=notes), now)
     assert saved.notes == notes
     assert admin_conn.execute("SELECT notes, version FROM events").fetchone() == (notes, 2)
+
+
+# issue 20.9: an id's refusal says the rule, for -1 as for text.
+@pytest.mark.parametrize("typed", ["-1", "0", "abc", "1.5", "", "-0"])
+def test_an_id_that_is_not_a_positive_whole_number_says_so(typed):
+    with pytest.raises(ValidationError) as refused:
+        validation.record_id(typed, "Client id")
+    assert str(refused.value) == "Client id must be a positive whole number."
+
+
+def test_an_id_is_read_with_spaces_around_it():
+    assert validation.record_id(" 7 ", "Client id") == 7
