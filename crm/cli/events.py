@@ -28,6 +28,8 @@ def _table(tz: tzinfo) -> Table:
     return Table(LIST_HEADERS, lambda event: event_row(event, tz))
 
 
+# The example in --help: next month at 13:00, so it is in the future when read.
+EXAMPLE = validation.example_moment(UTC)
 # ISO 8601 has a T between the date and the time (a "(UTC+01:00)" after the time is the menus' form).
 _ISO = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}T")
 
@@ -127,7 +129,7 @@ def show(ctx: CommandContext, event_id: int, fmt: str, excel: bool) -> None:
     help="A signed contract of your client.",
 )
 @click.option("--name", required=True, help="Event name.")
-@click.option("--start", required=True, help='Start, "2027-06-04 13:00" (company time zone) or ISO 8601.')
+@click.option("--start", required=True, help=f'Start, "{EXAMPLE}" (company time zone) or ISO 8601.')
 @click.option("--end", required=True, help="End, as --start.")
 @click.option("--location", default="", help="Where.")
 @click.option("--attendees", default=0, type=click.IntRange(min=0), help="Expected attendees.")
@@ -184,7 +186,7 @@ def create(
 @event.command("update")
 @click.argument("event_id", type=click.IntRange(min=1), metavar="ID")
 @click.option("--name", help="New name.")
-@click.option("--start", help='New start, "2027-06-04 13:00" or ISO 8601.')
+@click.option("--start", help=f'New start, "{EXAMPLE}" or ISO 8601.')
 @click.option("--end", help="New end.")
 @click.option("--location", help="New location.")
 @click.option("--attendees", type=click.IntRange(min=0), help="New number of attendees.")
