@@ -305,13 +305,17 @@ def same_moment(first: datetime, second: datetime) -> bool:
     return first.astimezone(UTC) == second.astimezone(UTC)
 
 
-def moment_label(value: datetime, tz: tzinfo, display_format: str = DATE_FORMAT) -> str:
+def moment_label(
+    value: datetime, tz: tzinfo, display_format: str = DATE_FORMAT, *, compact: bool = False
+) -> str:
     """A moment as typed, YYYY-MM-DD HH:MM in tz; a local time that happens twice there also
-    says which one: "2027-10-31 02:30 (UTC+01:00)" (moment() reads it back as that moment)."""
+    says which one: "2027-10-31 02:30 (UTC+01:00)", compact "2027-10-31 02:30 (+01:00)" (for
+    tables; moment() reads either back as that moment)."""
     local = value.astimezone(tz)
     text = local.strftime(display_format)
     if len(occurrences(local.replace(tzinfo=None), tz)) > 1:
-        text += f" ({offset_label(local)})"
+        offset = offset_label(local)
+        text += f" ({offset.removeprefix('UTC') if compact else offset})"
     return text
 
 

@@ -282,6 +282,7 @@ def test_a_local_time_that_happens_twice_is_not_guessed_the_message_says_how_to_
         ("2027-10-31 02:30 (UTC+01:00)", SECOND_0230),
         ("2027-10-31 02:30 UTC+01:00", SECOND_0230),
         ("2027-10-31 02:30 +01:00", SECOND_0230),
+        ("2027-10-31 02:30 (+01:00)", SECOND_0230),  # as a table shows it
         ("2027-10-31 02:30 (utc+0100)", SECOND_0230),
         ("2027-06-04 13:00 (UTC+02:00)", datetime(2027, 6, 4, 11, 0, tzinfo=UTC)),  # not needed, right
     ],

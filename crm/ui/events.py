@@ -93,8 +93,8 @@ def ask_moment(session: Session, raw: str, tz: tzinfo, what: str) -> datetime:
 
 def _end(event: Event, tz: tzinfo) -> str:
     """The end as typed, or only its time when it is on the start's day (keeps lists narrow)."""
-    end = when(event.ends_at, tz)
-    start = when(event.starts_at, tz)
+    end = local_moment(event.ends_at, tz, compact=True)
+    start = local_moment(event.starts_at, tz, compact=True)
     return end[11:] if end[:10] == start[:10] else end
 
 
@@ -104,7 +104,7 @@ def event_row(event: Event, tz: tzinfo) -> tuple:
         event.id,
         event.name,
         event.client_name,
-        when(event.starts_at, tz),
+        local_moment(event.starts_at, tz, compact=True),  # an offset as (+01:00): lists stay narrow
         _end(event, tz),
         event.location,
         event.attendees,
