@@ -37,8 +37,9 @@ _GROUPED_AMOUNT = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
 # The shape of a typed date-time, to tell a day that does not exist from a wrong format.
 _MOMENT_SHAPE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2}) +([0-9]{1,2}):([0-9]{1,2})")
 # The offset that tells the two occurrences of an ambiguous local time apart, as shown:
-# "2027-10-31 02:30 (UTC+01:00)" (also typed without the parentheses, or as +01:00 / +0100).
-_OFFSET_SUFFIX = re.compile(r"\s*\(?\s*(?:UTC)?\s*([+-])([0-9]{2}):?([0-9]{2})\s*\)?$", re.IGNORECASE)
+# "2027-10-31 02:30 (UTC+01:00)" (also typed without the parentheses or "UTC", as +01:00, +0100, +1).
+_OFFSET_SUFFIX = re.compile(r"\s*\(?\s*(?:UTC)?\s*([+-])([0-9]{1,2})(?::?([0-9]{2}))?\s*\)?$", re.IGNORECASE)
+_OFFSET_SUFFIX_MAX = 40  # longer answers are not a date-time and its offset (no search through them)
 
 
 # Zero-width joiner and non-joiner: format characters that Arabic, Persian and Indic scripts need
@@ -331,10 +332,10 @@ def moment(value: str, tz: tzinfo, what: str = "Date", now: datetime | None = No
     """
     value = value.strip()
     offset = None
-    suffix = _OFFSET_SUFFIX.search(value)
-    if suffix is not None and len(value) > len(suffix.group(0)) and ":" in value[: suffix.start()]:
+    suffix = _OFFSET_SUFFIX.search(value) if len(value) <= _OFFSET_SUFFIX_MAX else None
+    if suffix is not None and ":" in value[: suffix.start()]:
         sign, hours, minutes = suffix.groups()
-        offset = (-1 if sign == "-" else 1) * timedelta(hours=int(hours), minutes=int(minutes))
+        offset = (-1 if sign == "-" else 1) * timedelta(hours=int(hours), minutes=int(minutes or 0))
         value = value[: suffix.start()].strip()
     try:
         parsed = datetime.strptime(value, DATE_FORMAT)

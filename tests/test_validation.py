@@ -283,6 +283,8 @@ def test_a_local_time_that_happens_twice_is_not_guessed_the_message_says_how_to_
         ("2027-10-31 02:30 UTC+01:00", SECOND_0230),
         ("2027-10-31 02:30 +01:00", SECOND_0230),
         ("2027-10-31 02:30 (+01:00)", SECOND_0230),  # as a table shows it
+        ("2027-10-31 02:30 (UTC+1)", SECOND_0230),
+        ("2027-10-31 02:30 UTC+2", FIRST_0230),
         ("2027-10-31 02:30 (utc+0100)", SECOND_0230),
         ("2027-06-04 13:00 (UTC+02:00)", datetime(2027, 6, 4, 11, 0, tzinfo=UTC)),  # not needed, right
     ],
@@ -452,3 +454,11 @@ def test_an_id_that_is_not_a_positive_whole_number_says_so(typed):
 
 def test_an_id_is_read_with_spaces_around_it():
     assert validation.record_id(" 7 ", "Client id") == 7
+
+
+def test_a_long_answer_is_refused_quickly():
+    started = time.monotonic()
+    for typed in (" " * 20000 + "x", "2027-10-31 02:30" + " " * 20000 + "+01:00", "(" * 20000):
+        with pytest.raises(ValidationError):
+            validation.moment(typed, PARIS, "Start")
+    assert time.monotonic() - started < 1
