@@ -135,7 +135,7 @@ def load(path: Path | None = None) -> Config:
     sslmode = db.get("sslmode", "prefer").strip() or "prefer"
     if sslmode not in SSLMODES:
         raise ConfigError(f"{path}: [database] sslmode must be one of {', '.join(SSLMODES)}.")
-    data_dir = Path(parser.get("embedded", "data_dir", fallback=DEFAULT_DATA_DIR))
+    data_dir = Path(_value(parser, "embedded", "data_dir") or DEFAULT_DATA_DIR)
     if not data_dir.is_absolute():
         data_dir = path.parent / data_dir
     return Config(

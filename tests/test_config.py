@@ -273,6 +273,7 @@ GOOD_VALUES = [
     ("embedded", "keep_running", "Yes", ("keep_running",), True),
     ("embedded", "keep_running", "off", ("keep_running",), False),
     ("security", "session_idle_minutes", "", ("session_idle_minutes",), 15),
+    ("embedded", "data_dir", "", ("data_dir",), None),  # the default: data/ beside the config
     ("security", "reauth_minutes", "0", ("reauth_minutes",), 0),
     ("security", "session_lifetime_hours", "168", ("session_lifetime_hours",), 168),
     ("sentry", "traces_sample_rate", "0.25", ("sentry_traces_sample_rate",), 0.25),
@@ -291,6 +292,8 @@ GOOD_VALUES = [
 def test_good_values_and_empty_ones_are_read(tmp_path, section, key, value, where, expected):
     loaded = config_file.load(with_value(tmp_path, section, key, value))
     target = loaded.database if where[0] == "database" else loaded
+    if where == ("data_dir",):
+        expected = tmp_path / "data"
     assert getattr(target, where[-1]) == expected
 
 
