@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crm.errors import ConfigError
 
@@ -20,6 +21,7 @@ DEFAULT_DATA_DIR = "data"
 MAX_IDLE_MINUTES = 1440  # a session may stay open unattended for a day at most
 MAX_LIFETIME_HOURS = 168  # a login lasts a week at most
 MAX_REAUTH_MINUTES = 60  # a typed password spares the next ones for an hour at most
+MAX_PORT = 65535
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULT_PREPARE_THRESHOLD = 5  # psycopg's own default
 
@@ -108,7 +110,9 @@ def load(path: Path | None = None) -> Config:
     try:
         with path.open(encoding="utf-8") as handle:
             parser.read_file(handle)
-    except (OSError, configparser.Error, UnicodeDecodeError) as exc:
+    except configparser.Error as exc:
+        raise ConfigError(f"{path}: {_syntax_error(exc)}") from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read {path}: {exc.__class__.__name__}.") from None
     for section, keys in _REQUIRED.items():
         for key in keys:
@@ -120,28 +124,18 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(f"{path}: [database] mode must be 'embedded' or 'server'.")
     if mode == "server" and not db.get("host", "").strip():
         raise ConfigError(f"{path}: missing [database] host.")
-    try:
-        port = db.getint("port", fallback=5432)
-        admin_port = db.getint("admin_port") if db.get("admin_port", "").strip() else None
-        keep_running = parser.getboolean("embedded", "keep_running", fallback=False)
-        idle = parser.getint("security", "session_idle_minutes", fallback=15)
-        lifetime = parser.getint("security", "session_lifetime_hours", fallback=8)
-        reauth = parser.getint("security", "reauth_minutes", fallback=5)
-        traces = parser.getfloat("sentry", "traces_sample_rate", fallback=0.0)
-    except ValueError as exc:
-        raise ConfigError(f"{path}: {exc}.") from None
-    if not 1 <= idle <= MAX_IDLE_MINUTES:
-        raise ConfigError(f"{path}: [security] session_idle_minutes must be from 1 to {MAX_IDLE_MINUTES}.")
-    if not 1 <= lifetime <= MAX_LIFETIME_HOURS:
-        raise ConfigError(
-            f"{path}: [security] session_lifetime_hours must be from 1 to {MAX_LIFETIME_HOURS}."
-        )
-    if not 0 <= reauth <= MAX_REAUTH_MINUTES:
-        raise ConfigError(f"{path}: [security] reauth_minutes must be from 0 to {MAX_REAUTH_MINUTES}.")
+    port = _whole(path, parser, "database", "port", 5432, 1, MAX_PORT)
+    admin_port = _whole(path, parser, "database", "admin_port", None, 1, MAX_PORT)
+    keep_running = _boolean(path, parser, "embedded", "keep_running", False)
+    idle = _whole(path, parser, "security", "session_idle_minutes", 15, 1, MAX_IDLE_MINUTES)
+    lifetime = _whole(path, parser, "security", "session_lifetime_hours", 8, 1, MAX_LIFETIME_HOURS)
+    reauth = _whole(path, parser, "security", "reauth_minutes", 5, 0, MAX_REAUTH_MINUTES)
+    traces = _fraction(path, parser, "sentry", "traces_sample_rate", 0.0)
+    dsn = _sentry_dsn(path, parser.get("sentry", "dsn", fallback="").strip())
     sslmode = db.get("sslmode", "prefer").strip() or "prefer"
     if sslmode not in SSLMODES:
         raise ConfigError(f"{path}: [database] sslmode must be one of {', '.join(SSLMODES)}.")
-    data_dir = Path(parser.get("embedded", "data_dir", fallback=DEFAULT_DATA_DIR))
+    data_dir = Path(_value(parser, "embedded", "data_dir") or DEFAULT_DATA_DIR)
     if not data_dir.is_absolute():
         data_dir = path.parent / data_dir
     return Config(
@@ -163,7 +157,7 @@ def load(path: Path | None = None) -> Config:
         session_idle_minutes=idle,
         session_lifetime_hours=lifetime,
         reauth_minutes=reauth,
-        sentry_dsn=parser.get("sentry", "dsn", fallback="").strip(),
+        sentry_dsn=dsn,
         sentry_environment=parser.get("sentry", "environment", fallback="production").strip(),
         sentry_traces_sample_rate=traces,
         log_file=parser.get("logging", "file", fallback="crm.log").strip() or "crm.log",
@@ -193,6 +187,93 @@ def _prepare_threshold(path: Path, value: str) -> int | None:
     if not value.isdigit():
         raise ConfigError(f"{path}: [database] prepare_threshold must be a whole number from 0, or none.")
     return int(value)
+
+
+def _syntax_error(error: configparser.Error) -> str:
+    """What is wrong with the INI file's shape, in one line (never its text: it holds a password)."""
+    if isinstance(error, configparser.DuplicateOptionError):
+        return f"[{error.section}] {error.option} is given twice (line {error.lineno})."
+    if isinstance(error, configparser.DuplicateSectionError):
+        return f"the section [{error.section}] is given twice (line {error.lineno})."
+    if isinstance(error, configparser.MissingSectionHeaderError):
+        return f"line {error.lineno} comes before any [section]; the file starts with [database]."
+    if isinstance(error, configparser.ParsingError):
+        numbers = [str(number) for number, _ in error.errors]
+        which = f"lines {', '.join(numbers)} are" if len(numbers) > 1 else f"line {numbers[0]} is"
+        return f"{which} not 'key = value', a [section] or a # comment."
+    return f"cannot be read ({error.__class__.__name__})."
+
+
+def _value(parser: configparser.ConfigParser, section: str, key: str) -> str:
+    """A key's text, stripped; "" when the key (or its section) is absent or empty."""
+    return parser.get(section, key, fallback="").strip()
+
+
+def _whole(
+    path: Path,
+    parser: configparser.ConfigParser,
+    section: str,
+    key: str,
+    default: int | None,
+    low: int,
+    high: int,
+) -> int | None:
+    """A whole number from low to high; empty or absent: the default. The refusal names the key
+    and the allowed values in one line (never Python's "invalid literal for int()")."""
+    raw = _value(parser, section, key)
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and low <= int(raw) <= high):
+        raise ConfigError(f"{path}: [{section}] {key} must be a whole number from {low} to {high}.")
+    return int(raw)
+
+
+def _boolean(path: Path, parser: configparser.ConfigParser, section: str, key: str, default: bool) -> bool:
+    """true or false (also yes/no, on/off, 1/0, any case); empty or absent: the default."""
+    raw = _value(parser, section, key).lower()
+    if not raw:
+        return default
+    if raw not in parser.BOOLEAN_STATES:
+        raise ConfigError(f"{path}: [{section}] {key} must be true or false.")
+    return parser.BOOLEAN_STATES[raw]
+
+
+def _fraction(path: Path, parser: configparser.ConfigParser, section: str, key: str, default: float) -> float:
+    """A number from 0 to 1 (0.25); empty or absent: the default."""
+    raw = _value(parser, section, key)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:  # NaN and infinities too
+        raise ConfigError(f"{path}: [{section}] {key} must be a number from 0 to 1, like 0.25.")
+    return value
+
+
+def _sentry_dsn(path: Path, value: str) -> str:
+    """[sentry] dsn: empty (off) or a DSN as Sentry gives it, https://KEY@HOST/PROJECT (never
+    echoed: it is a secret)."""
+    if not value:
+        return value
+    try:
+        parts = urlsplit(value)
+        shaped = (
+            parts.scheme in ("http", "https")
+            and bool(parts.username)
+            and bool(parts.hostname)
+            and parts.path.rstrip("/").rpartition("/")[2].isdigit()
+        )
+        parts.port  # noqa: B018 — raises ValueError on a port that is not a number
+    except ValueError:
+        shaped = False
+    if not shaped:
+        raise ConfigError(
+            f"{path}: [sentry] dsn must be empty (no error reports) or a Sentry DSN,"
+            " like https://KEY@o0.ingest.sentry.io/0."
+        )
+    return value
 
 
 def render(config: Config) -> str:

@@ -3,6 +3,10 @@
 The menu loop (crm.ui.menu) catches CRMError and prints str(error); anything else is unexpected.
 """
 
+from __future__ import annotations
+
+from datetime import datetime
+
 
 class CRMError(Exception):
     """Base of every error whose message is meant for the user."""
@@ -10,6 +14,15 @@ class CRMError(Exception):
 
 class ValidationError(CRMError):
     """Input that does not meet a rule; the user is asked again."""
+
+
+class AmbiguousMoment(ValidationError):
+    """A typed local time that happens twice (clocks go back): `occurrences` holds both moments,
+    earliest first, for a face that can ask which one is meant; the message says how to type it."""
+
+    def __init__(self, message: str, occurrences: tuple[datetime, datetime]) -> None:
+        super().__init__(message)
+        self.occurrences = occurrences
 
 
 class PermissionDenied(CRMError):

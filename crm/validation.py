@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 
 from email_validator import EmailNotValidError, validate_email
 
-from crm.errors import ValidationError
+from crm.errors import AmbiguousMoment, ValidationError
 
 NAME_MAX = 150
 TEXT_MAX = 300
@@ -36,6 +36,10 @@ _PLAIN_AMOUNT = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 _GROUPED_AMOUNT = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?$")
 # The shape of a typed date-time, to tell a day that does not exist from a wrong format.
 _MOMENT_SHAPE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2}) +([0-9]{1,2}):([0-9]{1,2})")
+# The offset that tells the two occurrences of an ambiguous local time apart, as shown:
+# "2027-10-31 02:30 (UTC+01:00)" (also typed without the parentheses or "UTC", as +01:00, +0100, +1).
+_OFFSET_SUFFIX = re.compile(r"\s*\(?\s*(?:UTC)?\s*([+-])([0-9]{1,2})(?::?([0-9]{2}))?\s*\)?$", re.IGNORECASE)
+_OFFSET_SUFFIX_MAX = 40  # longer answers are not a date-time and its offset (no search through them)
 
 
 # Zero-width joiner and non-joiner: format characters that Arabic, Persian and Indic scripts need
@@ -258,28 +262,107 @@ def record_id(value: str, what: str = "Id") -> int:
     return whole_number(value, what, minimum=1)
 
 
-def moment(value: str, tz: tzinfo, what: str = "Date") -> datetime:
+def example_moment(tz: tzinfo, now: datetime | None = None) -> str:
+    """A date-time to show as the example of the format: next month, the same day (the 28th at
+    most), at 13:00 in tz — always in the future, so the example itself is accepted."""
+    local = (now or datetime.now(UTC)).astimezone(tz)
+    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return f"{year:04d}-{month:02d}-{min(local.day, 28):02d} 13:00"
+
+
+def offset_label(value: datetime) -> str:
+    """A moment's UTC offset as shown beside an ambiguous time: UTC+01:00, UTC-05:00."""
+    offset = value.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def occurrences(local: datetime, tz: tzinfo) -> list[datetime]:
+    """The moments a wall-clock time (naive) is in the zone tz, earliest first: none when the
+    clocks skip it (they go forward), two when it happens twice (they go back), else one."""
+    found: list[datetime] = []
+    for fold in (0, 1):
+        candidate = local.replace(tzinfo=tz, fold=fold)
+        # A skipped local time does not survive a round trip through UTC (it comes back an hour on).
+        if candidate.astimezone(UTC).astimezone(tz).replace(tzinfo=None, fold=0) != local.replace(fold=0):
+            continue
+        if all(candidate.utcoffset() != other.utcoffset() for other in found):
+            found.append(candidate)
+    return sorted(found, key=lambda moment: moment.astimezone(UTC))
+
+
+def _fixed(value: datetime) -> datetime:
+    """One occurrence of a local time that happens twice, at its fixed offset: a datetime in a
+    zone where its wall time is ambiguous compares equal to nothing of another zone (PEP 495),
+    and equal to the other occurrence in its own zone."""
+    return value.astimezone(timezone(value.utcoffset() or timedelta(0)))
+
+
+def same_moment(first: datetime, second: datetime) -> bool:
+    """Whether two aware date-times are the same instant, whatever their zones and folds (== on
+    datetimes of one zone compares wall times, so both 02:30 of a night clocks go back are
+    "equal"; across zones an ambiguous one equals nothing)."""
+    return first.astimezone(UTC) == second.astimezone(UTC)
+
+
+def moment_label(
+    value: datetime, tz: tzinfo, display_format: str = DATE_FORMAT, *, compact: bool = False
+) -> str:
+    """A moment as typed, YYYY-MM-DD HH:MM in tz; a local time that happens twice there also
+    says which one: "2027-10-31 02:30 (UTC+01:00)", compact "2027-10-31 02:30 (+01:00)" (for
+    tables; moment() reads either back as that moment)."""
+    local = value.astimezone(tz)
+    text = local.strftime(display_format)
+    if len(occurrences(local.replace(tzinfo=None), tz)) > 1:
+        offset = offset_label(local)
+        text += f" ({offset.removeprefix('UTC') if compact else offset})"
+    return text
+
+
+def moment(value: str, tz: tzinfo, what: str = "Date", now: datetime | None = None) -> datetime:
     """A date-time typed as YYYY-MM-DD HH:MM, in the given time zone, in the years YEAR_MIN–YEAR_MAX.
 
     A day the calendar does not have (2027-02-30), or a time of day past 23:59, is refused as such.
-    So is a local time the zone skips when its clocks go forward (2027-03-28 02:30 in Paris); a
-    time that happens twice when they go back is its first occurrence (summer time).
+    So is a local time the zone skips when its clocks go forward (2027-03-28 02:30 in Paris). A
+    time that happens twice when they go back needs its offset, as moment_label shows it
+    ("2027-10-31 02:30 (UTC+01:00)", the second); without one, AmbiguousMoment (a
+    ValidationError) carries both, for a face that can ask which is meant. The format's example
+    (example_moment) is in the future of `now` (the current time when None).
     """
     value = value.strip()
+    offset = None
+    suffix = _OFFSET_SUFFIX.search(value) if len(value) <= _OFFSET_SUFFIX_MAX else None
+    if suffix is not None and ":" in value[: suffix.start()]:
+        sign, hours, minutes = suffix.groups()
+        offset = (-1 if sign == "-" else 1) * timedelta(hours=int(hours), minutes=int(minutes or 0))
+        value = value[: suffix.start()].strip()
     try:
         parsed = datetime.strptime(value, DATE_FORMAT)
     except ValueError:
         _why_not_a_moment(value, what)
-        raise ValidationError(f"{what} must look like 2026-06-04 13:00.") from None
+        raise ValidationError(f"{what} must look like {example_moment(tz, now)}.") from None
     if not YEAR_MIN <= parsed.year <= YEAR_MAX:
         raise ValidationError(f"{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.")
-    result = parsed.replace(tzinfo=tz)
-    # A skipped local time does not survive a round trip through UTC (it comes back an hour on).
-    if result.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != parsed:
-        raise ValidationError(
-            f"{what}: {parsed:%Y-%m-%d %H:%M} does not exist in {zone_name(tz)} (clocks go forward)."
+    found = occurrences(parsed, tz)
+    typed = f"{parsed:%Y-%m-%d %H:%M}"
+    if not found:
+        raise ValidationError(f"{what}: {typed} does not exist in {zone_name(tz)} (clocks go forward).")
+    if offset is not None:
+        for candidate in found:
+            if candidate.utcoffset() == offset:
+                return _fixed(candidate) if len(found) > 1 else candidate
+        labels = " or ".join(offset_label(candidate) for candidate in found)
+        raise ValidationError(f"{what}: {typed} in {zone_name(tz)} is {labels}.")
+    if len(found) > 1:
+        first, second = (_fixed(candidate) for candidate in (found[0], found[-1]))
+        raise AmbiguousMoment(
+            f"{what}: {typed} happens twice in {zone_name(tz)} (clocks go back): type"
+            f" {typed} ({offset_label(first)}) for the first or {typed} ({offset_label(second)})"
+            " for the second.",
+            (first, second),
         )
-    return result
+    return found[0]
 
 
 def _why_not_a_moment(value: str, what: str) -> None:

@@ -521,3 +521,33 @@ def test_history_menu_for_an_employee_shows_password_changes_without_hashes(db, 
     assert "$argon2" not in out
     system_line = next(row for row in out.splitlines() if "created" in row)
     assert "system" in system_line
+
+
+def test_history_of_a_new_employee_says_the_password_was_set_then_changed(db, admin_conn, staff, capsys):
+    """issue 20.7: the creation's "password set" line was dropped by the history's filter."""
+    manager = staff["manager"]
+    fields = EmployeeFields("kate.h", "Kate Hastroff", "kate@epicevents.test", None, Team.SUPPORT)
+    kate = employee_service.create_employee(db, manager, fields, NEW_PASSWORD)
+    employee_service.reset_password(db, manager, kate.id, "another long passphrase")
+    lines = history.record_history(db, manager, "employees", kate.id, 0, 50)
+    password = [(line.action, line.old, line.new) for line in lines if line.field == "password"]
+    assert password == [("update", None, "changed"), ("insert", None, "set")]
+    # the creation still leaves out the fields it did not set (no phone)
+    assert {line.field for line in lines if line.action == "insert"} == {
+        "username",
+        "full_name",
+        "email",
+        "team",
+        "is_active",
+        "password",
+    }
+    [action] = history_section().visible_actions(manager)
+    run_action(action, Session(db, manager, ScriptedPrompts(["Employees", str(kate.id)])))
+    out = capsys.readouterr().out
+    rows = [row.split() for row in out.splitlines() if " password " in f" {row} "]
+    assert [row[-4:] for row in rows] == [
+        ["updated", "password", "—", "changed"],
+        ["created", "password", "—", "set"],
+    ]
+    stored = admin_conn.execute("SELECT password_hash FROM employees WHERE id = %s", (kate.id,)).fetchone()[0]
+    assert stored not in out and "$argon2" not in out

@@ -287,3 +287,25 @@ print(clients[0]["full_name"], clients[0]["sales_contact_name"])'
     assert done.stdout == "Ana Pipe Bill Boquet\n"
     assert json.loads((tmp_path / "created.json").read_text())["full_name"] == "Ana Pipe"
     assert admin_conn.execute("SELECT full_name FROM clients").fetchall() == [("Ana Pipe",)]
+
+
+def test_a_command_refuses_a_time_that_happens_twice_unless_its_offset_says_which(cli, staff, admin_conn):
+    """issue 17.3: a command cannot ask which 02:30 is meant; the message says how to type it,
+    and `event show` gives the offset back."""
+    contract_id = make_contract(admin_conn, make_client(admin_conn, staff["bill"].id), signed=True)
+    login(cli, "bill")
+    create = (
+        "event", "create", "--contract", str(contract_id), "--name", "Night party",
+        "--end", "2031-10-26 05:00", "--attendees", "40", "--password-stdin", "--format", "json",
+    )  # fmt: skip
+    paris = {"TZ": "Europe/Paris"}
+    refused = cli.process(*create, "--start", "2031-10-26 02:30", stdin=PW, env=paris)
+    assert refused.status == 1 and "\n" not in refused.err.strip()
+    assert "2031-10-26 02:30 happens twice in Europe/Paris (clocks go back)" in refused.err
+    assert "2031-10-26 02:30 (UTC+01:00) for the second" in refused.err
+    assert admin_conn.execute("SELECT count(*) FROM events").fetchone() == (0,)
+    done = cli.process(*create, "--start", "2031-10-26 02:30 (UTC+01:00)", stdin=PW, env=paris)
+    assert done.status == 0, done.err
+    assert json.loads(done.out)["starts_at"] == "2031-10-26T01:30:00+00:00"
+    shown = cli.process("event", "show", str(json.loads(done.out)["id"]), env=paris)
+    assert "2031-10-26 02:30 (UTC+01:00)" in shown.out

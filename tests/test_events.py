@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from crm import validation
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.repositories.events import EventFields, EventRepository
 from crm.services import events as service
@@ -549,3 +551,69 @@ def test_sql_looking_and_non_latin_text_round_trip_exactly(db, admin_conn, staff
     ).fetchone() == (SQL_LIKE, NON_LATIN, SQL_LIKE, NON_LATIN)
     assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (1,)
     assert names(service.search_events(db, "東京", 0, 10)) == [SQL_LIKE]
+
+
+# issue 17.3: the hour that happens twice when clocks go back (2027-10-31 02:00-03:00 in Paris) ----
+
+PARIS = ZoneInfo("Europe/Paris")
+SECOND_0230 = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)  # the second 02:30 (UTC+01:00)
+
+
+def started_at_the_second_0230(admin_conn, staff):
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["kate"].id
+    )
+    admin_conn.execute(
+        "UPDATE events SET starts_at = %s, ends_at = %s WHERE id = %s",
+        (SECOND_0230, SECOND_0230 + timedelta(hours=3), event_id),
+    )
+    return event_id
+
+
+def test_a_kept_start_at_the_second_0230_is_saved_as_it_was_whatever_its_zone(db, admin_conn, staff):
+    """The kept start as a reader in Paris holds it (fold=1: the second 02:30), while the event
+    is under way: it is the same moment, so it is kept (not "in the past"), and stored unchanged."""
+    event_id = started_at_the_second_0230(admin_conn, staff)
+    now = SECOND_0230 + timedelta(minutes=5)
+    kept = datetime(2027, 10, 31, 2, 30, fold=1, tzinfo=PARIS)
+    event = service.get_event(db, event_id)
+    service.update_event(
+        db,
+        staff["kate"],
+        event_id,
+        1,
+        fields(now, starts_at=kept, ends_at=event.ends_at, notes="Going on"),
+        now,
+    )
+    assert admin_conn.execute("SELECT starts_at, notes, version FROM events").fetchone() == (
+        SECOND_0230,
+        "Going on",
+        2,
+    )
+
+
+def test_the_first_0230_is_another_moment_and_may_not_move_into_the_past(db, admin_conn, staff):
+    event_id = started_at_the_second_0230(admin_conn, staff)
+    now = SECOND_0230 + timedelta(minutes=5)
+    first = datetime(2027, 10, 31, 2, 30, fold=0, tzinfo=PARIS)  # an hour earlier
+    before = event_rows(admin_conn)
+    with pytest.raises(ValidationError, match="The start cannot be in the past"):
+        service.update_event(db, staff["kate"], event_id, 1, fields(now, starts_at=first), now)
+    assert event_rows(admin_conn) == before
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [
+        ("2027-10-31 02:30 (UTC+01:00)", SECOND_0230),
+        ("2027-10-31 02:30 (UTC+02:00)", SECOND_0230 - timedelta(hours=1)),
+    ],
+)
+def test_a_time_typed_with_its_offset_is_stored_as_that_moment(db, admin_conn, staff, typed, stored):
+    event_id = started_at_the_second_0230(admin_conn, staff)
+    now = datetime(2027, 1, 4, tzinfo=UTC)
+    start = validation.moment(typed, PARIS, "Start", now)
+    service.update_event(
+        db, staff["kate"], event_id, 1, fields(now, starts_at=start, ends_at=start + timedelta(hours=1)), now
+    )
+    assert admin_conn.execute("SELECT starts_at FROM events").fetchone() == (stored,)

@@ -116,7 +116,7 @@ def test_sales_creates_an_event_for_a_signed_contract(db, admin_conn, staff, cap
     out = capsys.readouterr().out
     assert f"Contract {unsigned} is not signed yet: an event needs a signed contract." in out
     assert f"Contract {taken} already has an event" in out
-    assert "Start must look like 2026-06-04 13:00." in out
+    assert "Start must look like 2026-07-01 13:00." in out  # next month: in the future (issue 20.5)
     assert "The start cannot be in the past." in out
     assert "The end cannot be before the start." in out
     assert "Attendees must be a whole number, 0 or more." in out
@@ -380,15 +380,110 @@ def test_an_event_form_refuses_dates_that_do_not_exist_before_the_password(db, a
     ]
 
 
-def test_an_event_across_the_autumn_change_keeps_the_first_occurrence(db, admin_conn, staff):
+# issue 17.3: the hour that happens twice when clocks go back (2027-10-31 02:00-03:00 in Paris).
+FIRST_0230 = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # 02:30 summer time (UTC+02:00)
+SECOND_0230 = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)  # 02:30 again, winter time (UTC+01:00)
+SECOND_0245 = datetime(2027, 10, 31, 1, 45, tzinfo=UTC)
+START_PROMPT = "Start (YYYY-MM-DD HH:MM, Europe/Paris time):"
+END_PROMPT = "End (YYYY-MM-DD HH:MM, Europe/Paris time):"
+TWICE_END = "End: 2027-10-31 02:30 happens twice in Europe/Paris (clocks go back). Which one?"
+
+
+def test_a_typed_time_that_happens_twice_is_asked_which_one(db, admin_conn, staff, capsys):
+    sales = staff["bill"]
+    contract = signed_contract(admin_conn, sales.id)
+    answers = ["Events", "Create an event", str(contract), "Night party", None, "2027-10-31 01:30"]
+    answers += ["2027-10-31 02:30", "2027-10-31 02:30 (UTC+01:00)"]  # the second 02:30
+    answers += ["Paris", "40", "", DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = run(db, sales, answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    assert prompts.shown[TWICE_END] == [
+        "2027-10-31 02:30 (UTC+02:00), before the clocks go back",
+        "2027-10-31 02:30 (UTC+01:00), after the clocks go back",
+    ]
+    assert admin_conn.execute("SELECT starts_at, ends_at FROM events").fetchall() == [
+        (datetime(2027, 10, 30, 23, 30, tzinfo=UTC), SECOND_0230)
+    ]
+
+
+def test_a_time_typed_with_its_offset_is_not_asked_about(db, admin_conn, staff):
     sales = staff["bill"]
     contract = signed_contract(admin_conn, sales.id)
     answers = ["Events", "Create an event", str(contract), "Night party", None]
-    answers += ["2027-10-31 01:30", "2027-10-31 02:30", "Paris", "40", "", DEFAULT_PASSWORD, "Back", "Quit"]
-    run(db, sales, answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    answers += ["2027-10-31 02:30 (UTC+02:00)", "2027-10-31 02:45 (UTC+01:00)"]
+    answers += ["Paris", "40", "", DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = run(db, sales, answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    assert not any("happens twice" in message for message in prompts.messages)
     assert admin_conn.execute("SELECT starts_at, ends_at FROM events").fetchall() == [
-        (datetime(2027, 10, 30, 23, 30, tzinfo=UTC), datetime(2027, 10, 31, 0, 30, tzinfo=UTC))
+        (FIRST_0230, SECOND_0245)
     ]
+
+
+def test_ctrl_c_at_which_one_cancels_the_form(db, admin_conn, staff, capsys):
+    sales = staff["bill"]
+    contract = signed_contract(admin_conn, sales.id)
+    answers = ["Events", "Create an event", str(contract), "Night party", None, "2027-10-31 01:30"]
+    answers += ["2027-10-31 02:30", CtrlC, "Back", "Quit"]
+    run(db, sales, answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    assert "Cancelled; nothing was saved." in capsys.readouterr().out
+    assert event_rows(admin_conn) == []
+
+
+def at_the_second_0230(admin_conn, staff):
+    """An event of kate's starting and ending at the second 02:30, as another writer (an import)
+    could have saved it."""
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["kate"].id
+    )
+    admin_conn.execute(
+        "UPDATE events SET starts_at = %s, ends_at = %s WHERE id = %s", (SECOND_0230, SECOND_0245, event_id)
+    )
+    return event_id
+
+
+def test_a_kept_time_that_happens_twice_is_saved_as_it_was(db, admin_conn, staff, capsys):
+    event_id = at_the_second_0230(admin_conn, staff)
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 6  # Enter: keep every value
+    answers += ["Moved indoors", DEFAULT_PASSWORD, "Back", "Quit"]
+    prompts = run(db, staff["kate"], answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    out = capsys.readouterr().out
+    assert prompts.defaults[START_PROMPT] == ["2027-10-31 02:30 (UTC+01:00)"]
+    assert prompts.defaults[END_PROMPT] == ["2027-10-31 02:45 (UTC+01:00)"]
+    assert "2027-10-31 02:30 (UTC+01:00)" in out  # the details shown before the form
+    assert f"Event {event_id} saved." in out
+    assert admin_conn.execute("SELECT starts_at, ends_at, notes, version FROM events").fetchone() == (
+        SECOND_0230,
+        SECOND_0245,
+        "Moved indoors",
+        2,
+    )
+
+
+def test_keeping_a_time_that_happens_twice_changes_nothing_and_asks_nothing(db, admin_conn, staff, capsys):
+    event_id = at_the_second_0230(admin_conn, staff)
+    answers = ["Events", "Update an event", str(event_id)] + [None] * 7 + ["Back", "Quit"]
+    prompts = run(db, staff["kate"], answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    assert "Nothing changed." in capsys.readouterr().out and prompts.passwords == 0
+    assert admin_conn.execute("SELECT starts_at, version FROM events").fetchone() == (SECOND_0230, 1)
+
+
+def test_moving_to_the_other_02_30_is_a_change(db, admin_conn, staff, capsys):
+    event_id = at_the_second_0230(admin_conn, staff)
+    answers = ["Events", "Update an event", str(event_id), None, None, "2027-10-31 02:30", 1]
+    answers += [None] * 4 + [DEFAULT_PASSWORD, "Back", "Quit"]  # the first 02:30 (summer time)
+    run(db, staff["kate"], answers, clock=Clock(datetime(2027, 1, 4, tzinfo=UTC)))
+    assert f"Event {event_id} saved." in capsys.readouterr().out
+    assert admin_conn.execute("SELECT starts_at, ends_at, version FROM events").fetchone() == (
+        FIRST_0230,
+        SECOND_0245,
+        2,
+    )
+
+
+def test_the_events_list_shows_the_offset_of_a_time_that_happens_twice(db, admin_conn, staff, capsys):
+    at_the_second_0230(admin_conn, staff)
+    run(db, staff["kate"], ["Events", "List events", "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "2027-10-31 02:30 (+01:00)" in out and "02:45 (+01:00)" in out  # compact in a table
 
 
 def test_a_new_event_form_offers_no_attendees_default_and_an_update_keeps_the_current(db, admin_conn, staff):
@@ -471,3 +566,10 @@ def test_events_without_support_show_upcoming_soonest_first_then_past(db, admin_
     assert "Events without support (upcoming first)" in out
     positions = [out.index(name) for name in expected]
     assert positions == sorted(positions) and "Staffed" not in out
+
+
+def test_a_negative_event_id_is_told_the_rule_and_asked_again(db, admin_conn, staff, capsys):
+    event_id = make_event(admin_conn, signed_contract(admin_conn, staff["bill"].id))
+    run(db, staff["kate"], ["Events", "Show an event", "-1", str(event_id), "Back", "Quit"])
+    out = capsys.readouterr().out
+    assert "Event id must be a positive whole number." in out and f"Event {event_id}" in out

@@ -196,3 +196,37 @@ def test_a_session_ended_by_the_program_is_announced_once(db, admin_conn, capsys
     login_loop(db, Deactivate(["bill", DEFAULT_PASSWORD, "Clients", CtrlD]), sections([]))
     out = capsys.readouterr().out
     assert "you have been logged out" in out and "Logged out." not in out
+
+
+# issue 20.8: Ctrl-D in a section asks before quitting; two Ctrl-D never quit by accident.
+
+
+def test_ctrl_d_in_a_section_asks_before_quitting_and_yes_quits(db, admin_conn):
+    employee = make_employee(admin_conn, "sales", "bill")
+    prompts = ScriptedPrompts(["Clients", CtrlD, True])
+    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), sections([])) is Outcome.QUIT
+    assert prompts.asked[-1] == ("confirm", "Quit the program?")
+
+
+@pytest.mark.parametrize("answer", [False, CtrlD, CtrlC], ids=["no", "ctrl-d-again", "ctrl-c"])
+def test_no_or_ctrl_d_again_at_the_quit_question_stays_in_the_section(db, admin_conn, answer):
+    employee = make_employee(admin_conn, "sales", "bill")
+    log = []
+    prompts = ScriptedPrompts(["Clients", CtrlD, answer, "List clients", "Back", "Log out"])
+    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), sections(log)) is Outcome.LOG_OUT
+    assert log == ["bill"]  # still in Clients after the question: its action ran
+    assert prompts.asked[2] == ("confirm", "Quit the program?")
+    assert prompts.answers == []
+
+
+def test_ctrl_d_inside_an_action_then_in_the_section_still_asks(db, admin_conn, capsys):
+    employee = make_employee(admin_conn, "sales", "bill")
+
+    def ask(session):
+        session.prompts.text("Full name:")
+
+    menu = [Section("Clients", (MenuAction("Create a client", ask, Action.READ),))]
+    prompts = ScriptedPrompts(["Clients", "Create a client", CtrlD, CtrlD, False, "Back", "Quit"])
+    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), menu) is Outcome.QUIT
+    assert "Cancelled; nothing was saved." in capsys.readouterr().out
+    assert prompts.messages.count("Quit the program?") == 1 and prompts.answers == []

@@ -7,6 +7,7 @@ function (crm/ui/<section>.py), and the clients list once through the menu."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -182,3 +183,20 @@ def test_the_clients_list_fits_80_columns_through_the_menu(db, admin_conn, monke
     out = capsys.readouterr().out
     assert max(wcswidth(line) for line in out.splitlines()) <= 80
     assert out.count("(Cut to fit the screen: Show a client gives the whole record.)") == 1
+
+
+def test_an_event_at_a_time_that_happens_twice_fits_80_columns_with_its_offset():
+    """issue 17.3: the offset of an ambiguous start is part of the date, never cut."""
+    second_0230 = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+    event = EVENTS[0]
+    rows = [
+        events.event_row(
+            replace(event, starts_at=second_0230, ends_at=second_0230 + timedelta(days=1)), PARIS
+        ),
+        events.event_row(replace(event, id=200002, starts_at=second_0230, ends_at=second_0230), PARIS),
+    ]
+    for width in WIDTHS:
+        text = render.table(events.LIST_HEADERS, rows, width=width)
+        assert max(wcswidth(line) for line in text.splitlines()) <= width, text
+        assert text.count("2027-10-31 02:30 (+01:00)") == 2 and "2027-11-01 02:30" in text, text
+        assert "02:30 (+01:00)  " in text.splitlines()[3], text  # the same day's end: its time

@@ -158,7 +158,7 @@ def test_a_slow_typist_is_not_idle_though_answers_are_far_apart(db, admin_conn, 
         time.sleep(1.2)
         keyboard.send_text("1")  # Clients
         time.sleep(1.2)
-        keyboard.send_text(ENTER + CTRL_D + CTRL_D)  # then back, then quit
+        keyboard.send_text(ENTER + CTRL_D + "y" + ENTER)  # then Ctrl-D and yes: quit
 
     typist = threading.Thread(target=type_slowly)
     typist.start()
@@ -186,3 +186,45 @@ def test_a_prompt_left_over_a_suspend_gives_up_at_the_next_look_at_the_wall_cloc
             prompts.text("Notes:")
     finally:
         rescue.cancel()
+
+
+def test_ctrl_d_twice_in_a_section_asks_and_stays_then_yes_quits(db, admin_conn, keyboard, capsys):
+    """issue 20.8, with real keys: Ctrl-D in a section asks "Quit the program?"; Ctrl-D again
+    there stays in the section (Back then goes to the main menu); Ctrl-D and y quits."""
+    make_employee(admin_conn, "management", "marie", full_name="Marie Manager")
+    keyboard.send_text("marie" + ENTER + DEFAULT_PASSWORD + ENTER + "1" + ENTER)  # Clients
+    keyboard.send_text(CTRL_D + CTRL_D + CTRL_D + "n" + ENTER + CTRL_D + "y" + ENTER)
+    asked = []
+
+    class Recording(QuestionaryPrompts):
+        def confirm(self, message: str, default: bool = False) -> bool:
+            asked.append(message)
+            return super().confirm(message, default)
+
+    login_loop(db, Recording(), all_sections())
+    assert asked == ["Quit the program?"] * 3
+    assert capsys.readouterr().out.rstrip().endswith("Goodbye.")
+
+
+def test_an_input_that_ends_in_a_section_quits_without_asking_forever(db, admin_conn, keyboard, capsys):
+    """A closed input (no key can come) is not a Ctrl-D to ask about: the program quits."""
+    make_employee(admin_conn, "management", "marie", full_name="Marie Manager")
+    keyboard.send_text("marie" + ENTER + DEFAULT_PASSWORD + ENTER + "1" + ENTER)
+    keyboard.close()
+    done = threading.Event()
+
+    def run() -> None:
+        login_loop(db, QuestionaryPrompts(), all_sections())
+        done.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert done.is_set(), "the menu kept asking a closed input"
+    assert capsys.readouterr().out.rstrip().endswith("Goodbye.")
+
+
+def test_ctrl_c_at_the_login_prompt_quits(keyboard, db, capsys):
+    keyboard.send_text(CTRL_C)
+    login_loop(db, QuestionaryPrompts(), all_sections())
+    assert capsys.readouterr().out.rstrip().endswith("Goodbye.")

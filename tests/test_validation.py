@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crm import validation
-from crm.errors import ValidationError
+from crm.errors import AmbiguousMoment, ValidationError
 from crm.models import Team
 from crm.repositories.clients import ClientFields
 from crm.repositories.employees import EmployeeFields
@@ -220,14 +220,14 @@ def test_a_moment_no_zone_can_show_is_still_displayed(monkeypatch):
         ("2027-06-04 24:00", "Start: 24:00 is not a time of day (00:00 to 23:59)."),
         ("2027-06-04 10:60", "Start: 10:60 is not a time of day (00:00 to 23:59)."),
         ("1999-02-30 10:00", "Start must be in the years 2000 to 2999."),
-        ("4 June 2027", "Start must look like 2026-06-04 13:00."),
-        ("2027-06-04", "Start must look like 2026-06-04 13:00."),
-        ("2027/06/04 10:00", "Start must look like 2026-06-04 13:00."),
+        ("4 June 2027", "Start must look like 2027-01-04 13:00."),
+        ("2027-06-04", "Start must look like 2027-01-04 13:00."),
+        ("2027/06/04 10:00", "Start must look like 2027-01-04 13:00."),
     ],
 )
 def test_a_date_that_does_not_exist_is_told_apart_from_a_wrong_format(typed, message):
     with pytest.raises(ValidationError) as refused:
-        validation.moment(typed, PARIS, "Start")
+        validation.moment(typed, PARIS, "Start", now=datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
     assert str(refused.value) == message
 
 
@@ -259,9 +259,106 @@ def test_the_minutes_around_a_gap_exist():
     )
 
 
-def test_a_local_time_that_happens_twice_is_its_first_occurrence():
-    typed = validation.moment("2027-10-31 02:30", PARIS, "Start")
-    assert typed.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # summer time, UTC+2
+# issue 17.3: a local time that happens twice (clocks go back) is never silently one of the two.
+FIRST_0230 = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)  # 02:30 summer time, UTC+2
+SECOND_0230 = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)  # 02:30 again, winter time, UTC+1
+
+
+def test_a_local_time_that_happens_twice_is_not_guessed_the_message_says_how_to_type_it():
+    with pytest.raises(AmbiguousMoment) as twice:
+        validation.moment("2027-10-31 02:30", PARIS, "Start")
+    assert str(twice.value) == (
+        "Start: 2027-10-31 02:30 happens twice in Europe/Paris (clocks go back): type"
+        " 2027-10-31 02:30 (UTC+02:00) for the first or 2027-10-31 02:30 (UTC+01:00) for the second."
+    )
+    assert twice.value.occurrences == (FIRST_0230, SECOND_0230)
+    assert isinstance(twice.value, ValidationError)  # a face that cannot ask shows the message
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("2027-10-31 02:30 (UTC+02:00)", FIRST_0230),
+        ("2027-10-31 02:30 (UTC+01:00)", SECOND_0230),
+        ("2027-10-31 02:30 UTC+01:00", SECOND_0230),
+        ("2027-10-31 02:30 +01:00", SECOND_0230),
+        ("2027-10-31 02:30 (+01:00)", SECOND_0230),  # as a table shows it
+        ("2027-10-31 02:30 (UTC+1)", SECOND_0230),
+        ("2027-10-31 02:30 UTC+2", FIRST_0230),
+        ("2027-10-31 02:30 (utc+0100)", SECOND_0230),
+        ("2027-06-04 13:00 (UTC+02:00)", datetime(2027, 6, 4, 11, 0, tzinfo=UTC)),  # not needed, right
+    ],
+)
+def test_the_offset_as_shown_says_which_occurrence(typed, expected):
+    assert validation.moment(typed, PARIS, "Start") == expected
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        (
+            "2027-10-31 02:30 (UTC+05:00)",
+            "Start: 2027-10-31 02:30 in Europe/Paris is UTC+02:00 or UTC+01:00.",
+        ),
+        ("2027-06-04 13:00 (UTC+01:00)", "Start: 2027-06-04 13:00 in Europe/Paris is UTC+02:00."),
+        (
+            "2027-03-28 02:30 (UTC+01:00)",
+            "Start: 2027-03-28 02:30 does not exist in Europe/Paris (clocks go forward).",
+        ),
+    ],
+)
+def test_an_offset_the_time_does_not_have_is_refused(typed, message):
+    with pytest.raises(ValidationError) as refused:
+        validation.moment(typed, PARIS, "Start")
+    assert str(refused.value) == message and not isinstance(refused.value, AmbiguousMoment)
+
+
+@pytest.mark.parametrize(
+    "moment, shown",
+    [
+        (FIRST_0230, "2027-10-31 02:30 (UTC+02:00)"),
+        (SECOND_0230, "2027-10-31 02:30 (UTC+01:00)"),
+        (datetime(2027, 10, 31, 0, 59, tzinfo=UTC), "2027-10-31 02:59 (UTC+02:00)"),
+        (datetime(2027, 10, 31, 2, 0, tzinfo=UTC), "2027-10-31 03:00"),  # once only
+        (datetime(2027, 10, 30, 23, 59, tzinfo=UTC), "2027-10-31 01:59"),
+        (datetime(2027, 6, 4, 11, 0, tzinfo=UTC), "2027-06-04 13:00"),
+    ],
+)
+def test_an_ambiguous_time_is_shown_with_its_offset_and_reads_back_as_itself(moment, shown):
+    assert local_moment(moment, PARIS) == when(moment, PARIS) == shown
+    assert validation.moment(shown, PARIS) == moment
+
+
+def test_new_york_s_repeated_hour_is_shown_with_its_offsets():
+    first, second = validation.occurrences(datetime(2027, 11, 7, 1, 30), NEW_YORK)
+    assert (local_moment(first, NEW_YORK), local_moment(second, NEW_YORK)) == (
+        "2027-11-07 01:30 (UTC-04:00)",
+        "2027-11-07 01:30 (UTC-05:00)",
+    )
+
+
+# issue 20.5: the format's example is in the future, so the example itself is accepted.
+@pytest.mark.parametrize(
+    "now, example",
+    [
+        (datetime(2026, 12, 4, 9, 0, tzinfo=UTC), "2027-01-04 13:00"),
+        (datetime(2026, 12, 31, 23, 30, tzinfo=UTC), "2027-02-01 13:00"),  # already 2027-01-01 in Paris
+        (datetime(2027, 1, 31, 12, 0, tzinfo=UTC), "2027-02-28 13:00"),
+        (datetime(2027, 6, 4, 11, 0, tzinfo=UTC), "2027-07-04 13:00"),
+    ],
+)
+def test_the_format_example_is_next_month_at_13_00_and_is_accepted(now, example):
+    assert validation.example_moment(PARIS, now) == example
+    with pytest.raises(ValidationError, match=rf"^Start must look like {example}\.$"):
+        validation.moment("soon", PARIS, "Start", now=now)
+    accepted = validation.moment(example, PARIS, "Start", now=now)
+    assert accepted > now
+    fields = EventFields("Gala", "", accepted, accepted + timedelta(hours=2), "", 10, "")
+    assert event_service.clean_fields(fields, now).starts_at == accepted  # not "in the past"
+
+
+def test_the_example_is_in_the_future_today_too():
+    assert validation.moment(validation.example_moment(PARIS), PARIS) > datetime.now(UTC)
 
 
 def test_fixed_offset_zones_have_no_gaps():
@@ -345,3 +442,23 @@ def test_event_notes_keep_line_breaks_and_refuse_nul(db, admin_conn, staff):
     saved = event_service.update_event(db, staff["kate"], event_id, 1, _event_fields(event, notes=notes), now)
     assert saved.notes == notes
     assert admin_conn.execute("SELECT notes, version FROM events").fetchone() == (notes, 2)
+
+
+# issue 20.9: an id's refusal says the rule, for -1 as for text.
+@pytest.mark.parametrize("typed", ["-1", "0", "abc", "1.5", "", "-0"])
+def test_an_id_that_is_not_a_positive_whole_number_says_so(typed):
+    with pytest.raises(ValidationError) as refused:
+        validation.record_id(typed, "Client id")
+    assert str(refused.value) == "Client id must be a positive whole number."
+
+
+def test_an_id_is_read_with_spaces_around_it():
+    assert validation.record_id(" 7 ", "Client id") == 7
+
+
+def test_a_long_answer_is_refused_quickly():
+    started = time.monotonic()
+    for typed in (" " * 20000 + "x", "2027-10-31 02:30" + " " * 20000 + "+01:00", "(" * 20000):
+        with pytest.raises(ValidationError):
+            validation.moment(typed, PARIS, "Start")
+    assert time.monotonic() - started < 1

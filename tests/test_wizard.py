@@ -242,3 +242,23 @@ def test_a_wrong_superuser_password_is_refused_and_leaves_nothing_behind(tmp_pat
         assert setup.inspect_database(server.conninfo(), name) is setup.DatabaseState.CRM
     finally:
         server.stop()
+
+
+def test_try_again_after_a_failed_connection_keeps_what_was_typed(tmp_path, server, dbname, capsys):
+    """issue 20.4: host, port, CA file and superuser name typed before the failure are the
+    defaults of the next try (Enter keeps them); the password is asked again."""
+    host, port, user = server
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nnot a real one\n-----END CERTIFICATE-----\n")
+    answers = ["An existing", "127.0.0.1", "1", str(ca), "someone", "pw", "pw", "Try again"]
+    answers += [None, None, None, None, "pw", "pw", "Try again"]  # Enter keeps each typed value
+    answers += [host, port, "", user, SUPERUSER_PASSWORD, SUPERUSER_PASSWORD, dbname, *MANAGER]
+    prompts = ScriptedPrompts(answers)
+    assert run_wizard(prompts, tmp_path / "crm.ini", no_embedded) is not None
+    assert prompts.defaults["PostgreSQL host:"] == ["localhost", "127.0.0.1", "127.0.0.1"]
+    assert prompts.defaults["Port:"] == ["5432", "1", "1"]
+    assert prompts.defaults["CA certificate file of the server (Enter for none):"] == ["", str(ca), str(ca)]
+    assert prompts.defaults["Superuser name:"] == ["postgres", "someone", "someone"]
+    out = capsys.readouterr().out
+    assert out.count("Cannot connect to the database at 127.0.0.1:1") == 2
+    assert config_file.load(tmp_path / "crm.ini").database.sslrootcert == ""

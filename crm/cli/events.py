@@ -7,6 +7,7 @@ ISO 8601 with their offset.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
@@ -27,24 +28,31 @@ def _table(tz: tzinfo) -> Table:
     return Table(LIST_HEADERS, lambda event: event_row(event, tz))
 
 
-def parse_moment(value: str, tz: tzinfo, what: str) -> datetime:
-    """A date-time typed as in the menus (in tz), or ISO 8601 with an offset."""
+# The example in --help: next month at 13:00, so it is in the future when read.
+EXAMPLE = validation.example_moment(UTC)
+# ISO 8601 has a T between the date and the time (a "(UTC+01:00)" after the time is the menus' form).
+_ISO = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}T")
+
+
+def parse_moment(value: str, tz: tzinfo, what: str, now: datetime | None = None) -> datetime:
+    """A date-time typed as in the menus (in tz), or ISO 8601 with an offset. A local time that
+    happens twice is refused unless its offset says which (a command cannot ask)."""
     text = value.strip()
-    if "T" in text:
+    if _ISO.match(text):
+        example = validation.example_moment(tz, now)
+        iso = validation.moment(example, tz, what, now).isoformat(timespec="minutes")
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValidationError(
-                f"{what} must look like 2027-06-04 13:00, or 2027-06-04T13:00+02:00."
-            ) from None
+            raise ValidationError(f"{what} must look like {example}, or {iso}.") from None
         if moment.tzinfo is None:
-            raise ValidationError(f"{what}: an ISO 8601 date-time needs its offset (2027-06-04T13:00+02:00).")
+            raise ValidationError(f"{what}: an ISO 8601 date-time needs its offset ({iso}).")
         if not validation.YEAR_MIN <= moment.year <= validation.YEAR_MAX:
             raise ValidationError(
                 f"{what} must be in the years {validation.YEAR_MIN} to {validation.YEAR_MAX}."
             )
         return moment
-    return validation.moment(text, tz, what)
+    return validation.moment(text, tz, what, now)
 
 
 @click.group()
@@ -121,7 +129,7 @@ def show(ctx: CommandContext, event_id: int, fmt: str, excel: bool) -> None:
     help="A signed contract of your client.",
 )
 @click.option("--name", required=True, help="Event name.")
-@click.option("--start", required=True, help='Start, "2027-06-04 13:00" (company time zone) or ISO 8601.')
+@click.option("--start", required=True, help=f'Start, "{EXAMPLE}" (company time zone) or ISO 8601.')
 @click.option("--end", required=True, help="End, as --start.")
 @click.option("--location", default="", help="Where.")
 @click.option("--attendees", default=0, type=click.IntRange(min=0), help="Expected attendees.")
@@ -178,7 +186,7 @@ def create(
 @event.command("update")
 @click.argument("event_id", type=click.IntRange(min=1), metavar="ID")
 @click.option("--name", help="New name.")
-@click.option("--start", help='New start, "2027-06-04 13:00" or ISO 8601.')
+@click.option("--start", help=f'New start, "{EXAMPLE}" or ISO 8601.')
 @click.option("--end", help="New end.")
 @click.option("--location", help="New location.")
 @click.option("--attendees", type=click.IntRange(min=0), help="New number of attendees.")

@@ -60,8 +60,10 @@ class AuditRepository:
                 " LEFT JOIN employees e ON e.id = a.employee_id"
                 " CROSS JOIN LATERAL jsonb_each(a.changes) AS c"
                 # A creation lists the fields it set, not the empty ones; a payment its amount and date
-                # (and, for a correction, the payment it cancels).
-                " WHERE NOT (a.action = 'insert' AND c.value -> 1 IN ('null'::jsonb, '\"\"'::jsonb))"
+                # (and, for a correction, the payment it cancels). A password is a plain note ("set",
+                # "changed", "rehashed": never a value nor a hash), always shown.
+                " WHERE NOT (a.action = 'insert' AND jsonb_typeof(c.value) = 'array'"
+                "            AND c.value -> 1 IN ('null'::jsonb, '\"\"'::jsonb))"
                 "   AND (a.table_name <> 'payments' OR c.key IN ('amount', 'paid_at', 'corrects_payment_id'))"
                 " ORDER BY a.at DESC, a.id DESC, c.key"
                 " OFFSET %(offset)s LIMIT %(limit)s",

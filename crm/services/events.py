@@ -77,7 +77,8 @@ def clean_fields(fields: EventFields, now: datetime, previous_start: datetime | 
     for moment in (fields.starts_at, fields.ends_at):
         if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
             raise ValidationError("Dates need a time zone.")
-    if fields.starts_at != previous_start and fields.starts_at < now:
+    kept = previous_start is not None and validation.same_moment(fields.starts_at, previous_start)
+    if not kept and fields.starts_at < now:
         raise ValidationError(START_IN_PAST)
     if fields.ends_at < fields.starts_at:
         raise ValidationError(END_BEFORE_START)

@@ -13,7 +13,7 @@ from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm import permissions, validation
-from crm.errors import CRMError, ValidationError
+from crm.errors import AmbiguousMoment, CRMError, ValidationError
 from crm.models import ContractForEvent, Event, EventFields, Team
 from crm.permissions import Action
 from crm.services import events as service
@@ -68,14 +68,33 @@ def date_prompt(what: str, tz: tzinfo) -> str:
 
 
 def when(moment: datetime, tz: tzinfo) -> str:
-    """A date-time as typed: YYYY-MM-DD HH:MM in the zone tz."""
+    """A date-time as typed: YYYY-MM-DD HH:MM in the zone tz, with its offset when that local
+    time happens twice there ("2027-10-31 02:30 (UTC+01:00)")."""
     return local_moment(moment, tz)
+
+
+def ask_moment(session: Session, raw: str, tz: tzinfo, what: str) -> datetime:
+    """The moment typed (validation.moment, in tz); a local time that happens twice (clocks go
+    back) is asked about: which of the two is meant."""
+    try:
+        return validation.moment(raw, tz, what, now=session.clock())
+    except AmbiguousMoment as twice:
+        first, second = twice.occurrences
+        typed = first.strftime(validation.DATE_FORMAT)
+        question = f"{what}: {typed} happens twice in {zone_name(tz)} (clocks go back). Which one?"
+        choices = [
+            (f"{when(first, tz)}, before the clocks go back", first),
+            (f"{when(second, tz)}, after the clocks go back", second),
+        ]
+        chosen = session.prompts.choose(question, choices)
+        session.touch()
+        return chosen
 
 
 def _end(event: Event, tz: tzinfo) -> str:
     """The end as typed, or only its time when it is on the start's day (keeps lists narrow)."""
-    end = when(event.ends_at, tz)
-    start = when(event.starts_at, tz)
+    end = local_moment(event.ends_at, tz, compact=True)
+    start = local_moment(event.starts_at, tz, compact=True)
     return end[11:] if end[:10] == start[:10] else end
 
 
@@ -85,7 +104,7 @@ def event_row(event: Event, tz: tzinfo) -> tuple:
         event.id,
         event.name,
         event.client_name,
-        when(event.starts_at, tz),
+        local_moment(event.starts_at, tz, compact=True),  # an offset as (+01:00): lists stay narrow
         _end(event, tz),
         event.location,
         event.attendees,
@@ -180,7 +199,7 @@ def _ask_fields(session: Session, tz: tzinfo, current: Event | None, contact_def
     def parse_start(raw: str) -> datetime:
         if previous_start is not None and raw.strip() == when(previous_start, tz):
             return previous_start  # unchanged (a past start may stay as it is)
-        start = validation.moment(raw, tz, "Start")
+        start = ask_moment(session, raw, tz, "Start")
         if start < session.clock():
             raise ValidationError(service.START_IN_PAST)
         return start
@@ -201,7 +220,7 @@ def _ask_fields(session: Session, tz: tzinfo, current: Event | None, contact_def
         if previous_end is not None and raw.strip() == when(previous_end, tz):
             end = previous_end
         else:
-            end = validation.moment(raw, tz, "End")
+            end = ask_moment(session, raw, tz, "End")
         if end < start:
             raise ValidationError(service.END_BEFORE_START)
         return end
@@ -264,8 +283,8 @@ def _unchanged(event: Event, fields: EventFields) -> bool:
     return (
         fields.name == event.name
         and fields.client_contact == event.client_contact
-        and fields.starts_at == event.starts_at
-        and fields.ends_at == event.ends_at
+        and validation.same_moment(fields.starts_at, event.starts_at)
+        and validation.same_moment(fields.ends_at, event.ends_at)
         and fields.location == event.location
         and fields.attendees == event.attendees
         and fields.notes == event.notes

@@ -14,6 +14,7 @@ from crm import monitoring, permissions
 from crm.errors import CRMError, DatabaseUnavailable
 from crm.models import Employee
 from crm.permissions import Action
+from crm.ui.prompts import InputClosed
 from crm.ui.render import visible_output
 from crm.ui.session import LoggedOut, Session
 
@@ -62,16 +63,23 @@ def run_action(action: MenuAction, session: Session) -> None:
         print(f"Something went wrong; it has been reported (reference {reference}).")
 
 
+# What a section's menu asks on Ctrl-D (Enter, n, Ctrl-C or Ctrl-D again: stay in the section).
+QUIT_QUESTION = "Quit the program?"
+CTRL_D = object()  # _pick's answer when Ctrl-D was pressed at the menu
+
+
 def _pick(session: Session, message: str, choices: list[tuple[str, object]]) -> object:
-    """A menu choice; Ctrl-C re-shows the menu, Ctrl-D quits (the database unavailable: said, and
-    the menu again)."""
+    """A menu choice; Ctrl-C re-shows the menu, Ctrl-D answers CTRL_D, an input that has ended
+    Outcome.QUIT (the database unavailable: said, and the menu again)."""
     while True:
         try:
             choice = session.prompts.choose(message, choices)
         except KeyboardInterrupt:
             continue
-        except EOFError:
+        except InputClosed:
             return Outcome.QUIT
+        except EOFError:
+            return CTRL_D
         try:
             session.pick_made()
         except DatabaseUnavailable as error:
@@ -97,21 +105,43 @@ def _menu_loop(session: Session, sections: list[Section]) -> Outcome:
             choices: list[tuple[str, object]] = [(s.title, s) for s in shown]
             choices += [("Log out", Outcome.LOG_OUT), ("Quit", Outcome.QUIT)]
             choice = _pick(session, f"{employee.full_name} ({employee.team}) — main menu", choices)
+            if choice is CTRL_D:  # the main menu is the top: Ctrl-D there quits
+                return Outcome.QUIT
             if isinstance(choice, Outcome):
                 return choice
-            if isinstance(choice, Section):
-                _run_section(session, choice)
+            if isinstance(choice, Section) and _run_section(session, choice) is Outcome.QUIT:
+                return Outcome.QUIT
     except LoggedOut as ended:
         print(ended)
         return Outcome.ENDED
 
 
-def _run_section(session: Session, section: Section) -> None:
+def _run_section(session: Session, section: Section) -> Outcome | None:
+    """A section's menu until Back (None) or quitting (Outcome.QUIT: Ctrl-D, then yes)."""
     while True:
         actions = section.visible_actions(session.employee)
         choices: list[tuple[str, object]] = [(a.label, a) for a in actions]
         choices.append(("Back", None))
         choice = _pick(session, section.title, choices)
-        if not isinstance(choice, MenuAction):  # Back (None), or Ctrl-D (Outcome.QUIT)
-            return
+        if choice is CTRL_D:
+            if _quit_confirmed(session):
+                return Outcome.QUIT
+            continue
+        if choice is Outcome.QUIT:  # the input has ended
+            return Outcome.QUIT
+        if not isinstance(choice, MenuAction):  # Back
+            return None
         run_action(choice, session)
+
+
+def _quit_confirmed(session: Session) -> bool:
+    """Ctrl-D in a section: quit only if the employee says so (y). Enter, n, Ctrl-C or Ctrl-D
+    again stay: two Ctrl-D never quit by accident (an input that has ended does quit)."""
+    try:
+        answer = session.prompts.confirm(QUIT_QUESTION, default=False)
+    except InputClosed:
+        return True
+    except (KeyboardInterrupt, EOFError):
+        return False
+    session.touch()
+    return answer

@@ -2,8 +2,9 @@
 
 Menus and forms only talk to a `Prompts` object, so tests can inject scripted answers
 (tests/scripted.py) the way pgcli injects its executor. Ctrl-C raises KeyboardInterrupt and
-Ctrl-D raises EOFError from every prompt (questionary's `unsafe_ask`); a prompt left without a
-key press for `idle_timeout` seconds raises PromptTimedOut.
+Ctrl-D raises EOFError from every prompt (questionary's `unsafe_ask`; InputClosed, an EOFError,
+when the input itself has ended); a prompt left without a key press for `idle_timeout` seconds
+raises PromptTimedOut.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ T = TypeVar("T")
 
 class PromptTimedOut(Exception):
     """Nobody pressed a key at a prompt for `Prompts.idle_timeout` seconds."""
+
+
+class InputClosed(EOFError):
+    """The terminal's input has ended (stdin closed): no key can come any more. An EOFError, so
+    whatever Ctrl-D ends ends too; what asks before quitting on Ctrl-D quits without asking."""
 
 
 class Prompts(Protocol):
@@ -108,15 +114,20 @@ class QuestionaryPrompts:
         return bool(self._ask(questionary.confirm(message, default=default, auto_enter=False)))
 
     def _ask(self, question: Question) -> Any:
-        if self.idle_timeout is None:
-            return question.unsafe_ask()
-        cancel = _expire_when_idle(
-            question.application, self.idle_timeout, self.wall_clock, self.poll_seconds
-        )
         try:
-            return question.unsafe_ask()
-        finally:
-            cancel()
+            if self.idle_timeout is None:
+                return question.unsafe_ask()
+            cancel = _expire_when_idle(
+                question.application, self.idle_timeout, self.wall_clock, self.poll_seconds
+            )
+            try:
+                return question.unsafe_ask()
+            finally:
+                cancel()
+        except EOFError:
+            if getattr(question.application.input, "closed", False):
+                raise InputClosed from None  # not a Ctrl-D: the input is gone
+            raise
 
 
 def _ctrl_d_raises_eof(app: Application[Any]) -> None:

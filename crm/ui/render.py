@@ -21,12 +21,16 @@ PAGE_SIZE = 15
 DISPLAY_FORMAT = "%Y-%m-%d %H:%M"
 
 
-def local_moment(value: datetime, tz: tzinfo | None = None) -> str:
-    """A date-time to the minute in tz (the computer's zone when None).
+def local_moment(value: datetime, tz: tzinfo | None = None, *, compact: bool = False) -> str:
+    """A date-time to the minute in tz (the computer's zone when None); in a zone tz where that
+    local time happens twice (clocks go back), with its offset: "2027-10-31 02:30 (UTC+01:00)"
+    (compact, for tables: "2027-10-31 02:30 (+01:00)").
 
     A moment that zone cannot show (past year 9999 there) is shown as it is, with its zone's name.
     """
     try:
+        if tz is not None:
+            return validation.moment_label(value, tz, DISPLAY_FORMAT, compact=compact)
         return value.astimezone(tz).strftime(DISPLAY_FORMAT)
     except (OverflowError, ValueError):
         return f"{value.strftime(DISPLAY_FORMAT)} {value.tzname() or ''}".rstrip()

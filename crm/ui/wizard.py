@@ -50,9 +50,9 @@ def _ca_file(raw: str) -> str:
     return str(path)
 
 
-def _ask_tls(prompts: Prompts) -> dict[str, str]:
+def _ask_tls(prompts: Prompts, default: str = "") -> dict[str, str]:
     """The libpq TLS settings: verify-full against a CA file when one is given, else prefer."""
-    ca_file = ask(prompts, "CA certificate file of the server (Enter for none):", _ca_file, "")
+    ca_file = ask(prompts, "CA certificate file of the server (Enter for none):", _ca_file, default)
     if ca_file:
         print(
             "The server's certificate will be checked against it and its name against the host (verify-full)."
@@ -65,12 +65,15 @@ def _ask_tls(prompts: Prompts) -> dict[str, str]:
 def ask_server(prompts: Prompts, *, retry: bool = True) -> tuple[str, DatabaseSettings]:
     """Ask for an existing server's superuser connection until it works; (its conninfo, the
     server's address and TLS settings). WizardCancelled when the user gives up; without retry,
-    the SetupError of the first connection that fails."""
+    the SetupError of the first connection that fails. After a failure, "Try again" offers what
+    was typed as the defaults (every answer but the password)."""
+    typed = {"host": "localhost", "port": "5432", "ca_file": "", "user": "postgres"}
     while True:
-        host = ask(prompts, "PostgreSQL host:", lambda s: validation.name(s, "Host"), "localhost")
-        port = ask(prompts, "Port:", _port, "5432")
-        tls = _ask_tls(prompts)
-        user = ask(prompts, "Superuser name:", lambda s: validation.name(s, "Superuser name"), "postgres")
+        host = ask(prompts, "PostgreSQL host:", lambda s: validation.name(s, "Host"), typed["host"])
+        port = ask(prompts, "Port:", _port, typed["port"])
+        tls = _ask_tls(prompts, typed["ca_file"])
+        user = ask(prompts, "Superuser name:", lambda s: validation.name(s, "Superuser name"), typed["user"])
+        typed = {"host": host, "port": str(port), "ca_file": tls.get("sslrootcert", ""), "user": user}
         while True:
             password = prompts.password("Superuser password (not stored):")
             if prompts.password("Superuser password again:") == password:
