@@ -22,6 +22,7 @@ MAX_LIFETIME_HOURS = 168  # a login lasts a week at most
 MAX_REAUTH_MINUTES = 60  # a typed password spares the next ones for an hour at most
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULT_PREPARE_THRESHOLD = 5  # psycopg's own default
+MAX_POOL = 100  # [api] pool_max: connections one `serve` process may hold
 
 
 def config_path() -> Path:
@@ -73,6 +74,8 @@ class Config:
     sentry_traces_sample_rate: float = 0.0
     log_file: str = "crm.log"
     path: Path = field(default_factory=config_path)
+    api_pool_min: int = 1  # [api] pool_min: connections each `serve` worker keeps open
+    api_pool_max: int = 10  # [api] pool_max: at most this many at once per worker
 
     @property
     def embedded(self) -> bool:
@@ -128,6 +131,8 @@ def load(path: Path | None = None) -> Config:
         lifetime = parser.getint("security", "session_lifetime_hours", fallback=8)
         reauth = parser.getint("security", "reauth_minutes", fallback=5)
         traces = parser.getfloat("sentry", "traces_sample_rate", fallback=0.0)
+        pool_min = parser.getint("api", "pool_min", fallback=1)
+        pool_max = parser.getint("api", "pool_max", fallback=10)
     except ValueError as exc:
         raise ConfigError(f"{path}: {exc}.") from None
     if not 1 <= idle <= MAX_IDLE_MINUTES:
@@ -138,6 +143,10 @@ def load(path: Path | None = None) -> Config:
         )
     if not 0 <= reauth <= MAX_REAUTH_MINUTES:
         raise ConfigError(f"{path}: [security] reauth_minutes must be from 0 to {MAX_REAUTH_MINUTES}.")
+    if not 1 <= pool_max <= MAX_POOL:
+        raise ConfigError(f"{path}: [api] pool_max must be from 1 to {MAX_POOL}.")
+    if not 0 <= pool_min <= pool_max:
+        raise ConfigError(f"{path}: [api] pool_min must be from 0 to pool_max ({pool_max}).")
     sslmode = db.get("sslmode", "prefer").strip() or "prefer"
     if sslmode not in SSLMODES:
         raise ConfigError(f"{path}: [database] sslmode must be one of {', '.join(SSLMODES)}.")
@@ -168,6 +177,8 @@ def load(path: Path | None = None) -> Config:
         sentry_traces_sample_rate=traces,
         log_file=parser.get("logging", "file", fallback="crm.log").strip() or "crm.log",
         path=path,
+        api_pool_min=pool_min,
+        api_pool_max=pool_max,
     )
 
 
@@ -249,6 +260,11 @@ def render(config: Config) -> str:
         "[logging]",
         "# log file, relative to this file's folder",
         f"file = {config.log_file}",
+        "",
+        "[api]",
+        "# `python -m main serve`: database connections each worker keeps open, and at most",
+        f"pool_min = {config.api_pool_min}",
+        f"pool_max = {config.api_pool_max}",
         "",
     ]
     return "\n".join(lines)
