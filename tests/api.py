@@ -6,13 +6,16 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import pytest
-from fastapi.testclient import TestClient
+
+with warnings.catch_warnings():  # starlette's TestClient would rather have httpx2 (not pinned here)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient  # noqa: F401 — the tests' client
 
 from crm.services.pool import DatabasePool
 from crm.services.sessions import SessionPolicy
@@ -41,26 +44,6 @@ class Clock:
 def make_app(crm_db, clock: Clock | None = None, *, pool_max: int = 8, **options):
     pool = DatabasePool(crm_db.app_dsn, 1, pool_max)
     return create_app(pool, POLICY, clock=clock or Clock(), **options)
-
-
-@pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture(scope="module")
-def api_client(crm_db, clock) -> Iterator[TestClient]:
-    """httpx (starlette's TestClient) on the app, the module's database behind it."""
-    with TestClient(make_app(crm_db, clock), raise_server_exceptions=False) as client:
-        yield client
-
-
-@pytest.fixture
-def api(api_client, clock, admin_conn) -> TestClient:
-    """The client on empty tables, the clock at now, no rate limit counted."""
-    clock.offset = timedelta(0)
-    api_client.app.state.password_limit._hits.clear()
-    return api_client
 
 
 def login(client, username: str, password: str = DEFAULT_PASSWORD) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.api import API, api, api_client, clock, error_of, login  # noqa: F401 — fixtures
+from tests.api import API, error_of, login
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_client,
@@ -189,7 +189,7 @@ def test_contracts_pay_and_correct(api, admin_conn):
     assert detail["payment_count"] == 2 and detail["paid_total"] == "0.00"
 
 
-def test_events_create_update_assign(api, admin_conn, clock):
+def test_events_create_update_assign(api, admin_conn, api_clock):
     staff = make_staff(admin_conn, "manager", "bill", "kate")
     contract_id = signed_contract(admin_conn, staff["bill"].id)
     bill, manager, kate = login(api, "bill"), login(api, "marie"), login(api, "kate")
