@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 with warnings.catch_warnings():  # starlette's TestClient would rather have httpx2 (not pinned here)
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient  # noqa: F401 — the tests' client
 
 from crm.services.pool import DatabasePool
