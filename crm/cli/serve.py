@@ -5,7 +5,7 @@ while the API runs, pending migrations applied where the program may; or the con
 server), then each worker holds a pool of application-role connections ([api] pool_min /
 pool_max). Everything about a session is in PostgreSQL, so any number of `serve` processes, on
 any number of machines, can share one database. SIGTERM (or Ctrl-C) stops it cleanly: requests
-in flight finish, the pool closes, the embedded server is released.
+in flight finish, the pool closes, the embedded server is released, and the exit status is 0.
 """
 
 from __future__ import annotations
@@ -45,13 +45,16 @@ def worker_app() -> Any:
     return build_app(config, app_conninfo(config, os.environ.get(SOCKET_DIR) or None))
 
 
-def _stop_on_sigterm() -> None:
-    """After uvicorn's own graceful shutdown it raises the signal again: end through `finally`."""
+class _Stopped(Exception):
+    """SIGTERM or Ctrl-C, after uvicorn's own graceful shutdown (it raises the signal again)."""
 
-    def stop(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
+
+def _stop_on_signals() -> None:
+    def stop(_signum: int, _frame: object) -> None:
+        raise _Stopped()
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
 
 
 @click.command()
@@ -75,7 +78,7 @@ def serve(ctx: CommandContext, host: str, port: int, workers: int) -> None:
     config = ctx.config
     use_prepare_threshold(config.database.prepare_threshold)
     runtime = Runtime()
-    _stop_on_sigterm()
+    _stop_on_signals()
     try:
         runtime.open(config, notify=note).close()  # the server started, the migrations applied
         socket_dir = runtime.server.host if config.embedded and runtime.server is not None else None
@@ -100,6 +103,8 @@ def serve(ctx: CommandContext, host: str, port: int, workers: int) -> None:
             os.environ[SOCKET_DIR] = socket_dir or ""
             os.environ["CRM_CONFIG"] = str(config.path)
             uvicorn.run("crm.cli.serve:worker_app", factory=True, workers=workers, **options)
+    except _Stopped:
+        pass  # a clean stop: exit status 0
     finally:
         runtime.close()
         note("The API has stopped.")
