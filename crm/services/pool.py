@@ -19,7 +19,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from crm.db import UNAVAILABLE, Database, connect, prepare_threshold
 from crm.errors import DatabaseUnavailable
 
-__all__ = ["DatabasePool"]
+__all__ = ["UNAVAILABLE", "DatabasePool"]
 
 log = logging.getLogger("crm.pool")
 WAIT = 5.0  # seconds a request waits for a free connection before "the database is unavailable"
@@ -29,7 +29,7 @@ class DatabasePool:
     """`with pool.database() as db:` a Database on a pooled connection, for one request."""
 
     def __init__(self, conninfo: str, min_size: int = 1, max_size: int = 10, *, wait: float = WAIT) -> None:
-        self.conninfo = conninfo
+        self.conninfo, self.max_size, self.wait = conninfo, max_size, wait
         self.pool = ConnectionPool(
             conninfo,
             min_size=min_size,

@@ -8,11 +8,13 @@ error has one shape (crm.web.errors), declared for every endpoint in /api/v1/ope
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -20,8 +22,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm import __version__
-from crm.errors import CRMError
+from crm.errors import CRMError, DatabaseUnavailable
 from crm.services.backend import utc_now
+from crm.services.pool import UNAVAILABLE
 from crm.services.sessions import SessionPolicy
 from crm.web import clients, contracts, employees, events, history, me, sessions
 from crm.web.deps import RateLimit
@@ -128,6 +131,38 @@ class Guard:
         await response(scope, receive, send)
 
 
+class Admission:
+    """At most as many requests at work as the pool has connections; the others wait here, without
+    holding a worker thread (a request waiting for a connection in a thread would keep the
+    requests that hold one from getting the threads they need to finish). A request that waits
+    longer than the pool's wait: 503."""
+
+    def __init__(self, app: ASGIApp, pool: Any) -> None:
+        self.app, self.pool = app, pool
+        self._slots: asyncio.Semaphore | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or not scope["path"].startswith(API)
+            or scope["path"].endswith("openapi.json")
+        ):
+            await self.app(scope, receive, send)
+            return
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.pool.max_size)
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout=self.pool.wait)
+        except TimeoutError:
+            answer = for_crm_error(DatabaseUnavailable(UNAVAILABLE))
+            await answer(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self._slots.release()
+
+
 def _validation_message(error: RequestValidationError) -> tuple[str, str | None]:
     """The first problem of a request that does not match the schema, in one line, and its field."""
     problems = error.errors()
@@ -174,6 +209,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, 2 * pool.max_size)  # threads never run short
         if manage_pool:
             pool.open()
         try:
@@ -222,5 +259,6 @@ def create_app(
             error.status_code, codes.get(error.status_code, "http_error"), message, headers=error.headers
         )
 
+    app.add_middleware(Admission, pool=pool)
     app.add_middleware(Guard)
     return app
