@@ -201,8 +201,11 @@ def test_events_create_update_assign(api, admin_conn, api_clock):
         "ends_at": (start + timedelta(hours=5)).isoformat(),
         "attendees": 75,
     }
+    awaiting = api.get(f"{API}/contracts/awaiting-event", headers=bill).json()["data"]
+    assert [c["id"] for c in awaiting] == [contract_id]
     created = api.post(f"{API}/events", json=body, headers=bill)
     assert created.status_code == 201, created.text
+    assert api.get(f"{API}/contracts/awaiting-event", headers=bill).json()["data"] == []
     event = created.json()
     assert event["client_contact"].startswith("Kevin Casey") and event["support_contact_id"] is None
     naive = api.post(f"{API}/events", json=body | {"starts_at": "2031-05-05T15:00:00"}, headers=bill)
@@ -289,6 +292,11 @@ def test_employees(api, admin_conn):
     login(api, "newbie", "another fine passphrase")
     bill_client = make_client(admin_conn, staff["bill"].id)
     assert bill_client
+    care = api.get(f"{API}/employees/{staff['bill'].id}/reassignments", headers=manager)
+    assert care.status_code == 200, care.text
+    assert (care.json()["client_count"], [c["id"] for c in care.json()["clients"]]) == (1, [bill_client])
+    mine = api.get(f"{API}/employees/{staff['manager'].id}/reassignments", headers=manager)
+    assert error_of(mine) == (403, "permission_denied", "You cannot deactivate your own account.")
     pending = api.post(f"{API}/employees/{staff['bill'].id}/deactivate", headers=manager)
     assert error_of(pending)[:2] == (409, "reassignment_needed")
     gone = api.post(

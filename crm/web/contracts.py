@@ -11,8 +11,22 @@ from crm import validation
 from crm.errors import NotFound, ValidationError
 from crm.models import Contract
 from crm.services import contracts as service
-from crm.web.deps import Caller, FilterId, Id, IfMatch, Paging, Reader, Writer, ok, one_of, page, version_of
-from crm.web.schemas import ContractCreate, ContractDetail, ContractPatch, Page, PaymentCreate
+from crm.services import events as events_service
+from crm.web.deps import (
+    LIMIT_MAX,
+    Caller,
+    FilterId,
+    Id,
+    IfMatch,
+    Paging,
+    Reader,
+    Writer,
+    ok,
+    one_of,
+    page,
+    version_of,
+)
+from crm.web.schemas import AwaitingEvent, ContractCreate, ContractDetail, ContractPatch, Page, PaymentCreate
 
 router = APIRouter(prefix="/contracts", tags=["contracts"])
 
@@ -48,6 +62,14 @@ def list_contracts(  # noqa: ANN201
     if chosen == "client_id":
         return ok(page(lambda o, n: who.run(service.list_client_contracts, client_id, o, n), paging))
     return ok(page(lambda o, n: who.run(service.list_contracts, o, n), paging))
+
+
+@router.get(
+    "/awaiting-event", response_model=AwaitingEvent, summary="Your signed contracts without an event (sales)"
+)
+def awaiting_event(who: Reader):  # noqa: ANN201
+    """The contracts an event can be created for: signed, of your clients, no event yet."""
+    return ok({"data": who.act(events_service.contracts_awaiting_event)[: LIMIT_MAX * 10]})
 
 
 @router.get("/{contract_id}", response_model=ContractDetail, summary="One contract, with its payments")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from crm.models import Employee, EmployeeFields, Team
 from crm.services import employees as service
 from crm.web.deps import Id, IfMatch, Paging, Reader, Writer, no_content, ok, page, version_of
-from crm.web.schemas import Deactivate, EmployeeCreate, EmployeePatch, Page, ResetPasswordBody
+from crm.web.schemas import Deactivate, EmployeeCreate, EmployeePatch, Page, Reassignments, ResetPasswordBody
 
 router = APIRouter(prefix="/employees", tags=["employees"])
 STATUS = {"active": True, "deactivated": False, "all": None}
@@ -31,6 +31,25 @@ def list_employees(  # noqa: ANN201
 def show_employee(employee_id: Id, who: Reader):  # noqa: ANN201
     found = who.run(service.get_employee, employee_id)
     return ok(found, version=found.version)
+
+
+@router.get(
+    "/{employee_id}/reassignments",
+    response_model=Reassignments,
+    summary="Before deactivating: what they still have in their care (management)",
+)
+def reassignments(employee_id: Id, who: Reader):  # noqa: ANN201
+    """Their clients (sales) and upcoming events (support); refused as the deactivation would be
+    (yourself, the last active manager, already deactivated)."""
+    found = who.act(service.deactivation_check, employee_id, who.now())
+    return ok(
+        {
+            "clients": found.clients,
+            "client_count": found.client_count,
+            "events": found.events,
+            "event_count": found.event_count,
+        }
+    )
 
 
 @router.post("", status_code=201, response_model=Employee, summary="Create an employee (management)")

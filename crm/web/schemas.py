@@ -14,7 +14,17 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
 
-from crm.models import Client, Contract, Employee, Event, HistoryLine, Payment, Team
+from crm.models import (
+    Client,
+    Contract,
+    ContractForEvent,
+    Employee,
+    Event,
+    HistoryLine,
+    OwnedRecord,
+    Payment,
+    Team,
+)
 from crm.validation import EMAIL_MAX, NAME_MAX, NOTES_MAX, TEXT_MAX
 
 T = TypeVar("T")
@@ -122,6 +132,10 @@ class Reassign(Body):
 # Contracts ----------------------------------------------------------------------------------------
 
 
+class AwaitingEvent(BaseModel):
+    data: list[ContractForEvent]
+
+
 class ContractCreate(Body):
     client_id: int = Field(ge=1, le=2**63 - 1)
     total_amount: str = money()
@@ -189,6 +203,15 @@ class EmployeePatch(Body):
     phone: str | None = Field(None, max_length=PHONE_MAX, description='"" clears it.')
     team: Team | None = None
     version: int | None = Field(None, ge=1, le=2_147_483_647, description="The version read (or If-Match).")
+
+
+class Reassignments(BaseModel):
+    """What an employee still has in their care (the first 20 of each, and how many in all)."""
+
+    clients: list[OwnedRecord]
+    client_count: int
+    events: list[OwnedRecord]
+    event_count: int
 
 
 class Deactivate(Body):
