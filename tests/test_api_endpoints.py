@@ -376,3 +376,22 @@ def test_framework_validation_is_one_line_and_declared(api, admin_conn):
                 declared = operation["responses"][status]["content"]["application/json"]["schema"]
                 assert declared == {"$ref": "#/components/schemas/ErrorBody"}, (path, method, status)
     assert api.get("/api/docs").status_code == 200
+
+
+def test_nothing_of_a_request_stays_on_its_pooled_connection(crm_db, admin_conn):
+    """One pooled connection for every request: after a write, it holds no acting employee, no
+    open transaction, no setting of the session (set_config(…, true) only)."""
+    from tests.api import TestClient, make_app
+
+    make_staff(admin_conn, "bill")
+    app = make_app(crm_db, pool_max=1)
+    with TestClient(app) as client:
+        headers = login(client, "bill")
+        created = client.post(
+            f"{API}/clients", json={"full_name": "Kevin Casey", "email": "k@startup.io"}, headers=headers
+        )
+        assert created.status_code == 201
+        with app.state.pool.pool.connection() as conn:
+            assert conn.info.transaction_status.name == "IDLE"
+            assert conn.execute("SELECT current_setting('crm.employee_id', true)").fetchone()[0] in (None, "")
+            assert conn.execute("SELECT current_setting('crm.session_id', true)").fetchone()[0] in (None, "")

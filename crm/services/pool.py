@@ -10,13 +10,14 @@ back to the pool outside any transaction (the pool rolls back whatever a request
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from crm.db import UNAVAILABLE, Database, connect, prepare_threshold
+from crm.db import UNAVAILABLE, Database, connect, prepare_threshold, server_history
 from crm.errors import DatabaseUnavailable
 
 __all__ = ["UNAVAILABLE", "DatabasePool"]
@@ -38,7 +39,15 @@ class DatabasePool:
             open=False,
             timeout=wait,
             name="crm-api",
+            configure=self._remember_history,
         )
+        # each pooled connection's server history (crm.db), read once when the pool opens it
+        self._histories: weakref.WeakKeyDictionary[psycopg.Connection, tuple[str, str] | None] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _remember_history(self, conn: psycopg.Connection) -> None:
+        self._histories[conn] = server_history(conn)
 
     def open(self) -> None:
         """Start the pool (connections are opened in the background: a database down at start-up
@@ -68,7 +77,7 @@ class DatabasePool:
             raise DatabaseUnavailable(UNAVAILABLE) from None
         failure: BaseException | None = None
         try:
-            yield Database(conn, reconnect=reconnect)
+            yield Database(conn, reconnect=reconnect, history=self._histories.get(conn, ...))
         except BaseException as error:
             failure = error
             raise

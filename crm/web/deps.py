@@ -55,6 +55,7 @@ class Caller:
 
     backend: DirectBackend
     employee: Employee
+    confirmed: bool = False  # the password was typed within [security] reauth_minutes
 
     def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         return self.backend.run(fn, *args, **kwargs)
@@ -87,15 +88,15 @@ def caller(
     """The employee of the bearer token, as the database has them now (401 when the session has
     ended: expired, logged out, deactivated, moved to another team, new password)."""
     backend = backend_for(request, db, token_of(credentials))
-    return Caller(backend, backend.current())
+    employee, confirmed = sessions.resolve_confirmed(db, backend.token or "", backend.policy, backend.clock())
+    return Caller(backend, employee, confirmed)
 
 
-def writer(request: Request, who: Annotated[Caller, Depends(caller)]) -> Caller:
+def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
     """A caller who typed their password within [security] reauth_minutes (at login, or with POST
     /api/v1/sessions/reauth); 403 password_confirmation_required otherwise."""
-    backend = who.backend
-    if not sessions.recently_confirmed(backend.db, backend.token or "", backend.policy, backend.clock()):
-        minutes = int(backend.policy.reauth_window.total_seconds() // 60)
+    if not who.confirmed:
+        minutes = int(who.backend.policy.reauth_window.total_seconds() // 60)
         raise ApiError(403, "password_confirmation_required", REAUTH_NEEDED.format(minutes=minutes))
     return who
 
