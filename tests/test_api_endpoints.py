@@ -395,3 +395,47 @@ def test_nothing_of_a_request_stays_on_its_pooled_connection(crm_db, admin_conn)
             assert conn.info.transaction_status.name == "IDLE"
             assert conn.execute("SELECT current_setting('crm.employee_id', true)").fetchone()[0] in (None, "")
             assert conn.execute("SELECT current_setting('crm.session_id', true)").fetchone()[0] in (None, "")
+
+
+def test_an_unexpected_error_is_reported_with_a_reference(api, admin_conn, monkeypatch):
+    from crm import monitoring
+    from crm.services import clients as client_service
+
+    staff = make_staff(admin_conn, "bill")
+    client_id = make_client(admin_conn, staff["bill"].id)
+    headers = login(api, "bill")
+    reported = []
+    real_capture = monitoring.capture
+
+    def capture(error):
+        reported.append(error)
+        return real_capture(error)
+
+    def broken(db, wanted):
+        raise RuntimeError("SELECT password_hash FROM employees -- kevin@startup.io")
+
+    monkeypatch.setattr(monitoring, "capture", capture)
+    monkeypatch.setattr(client_service, "get_client", broken)
+    answer = api.get(f"{API}/clients/{client_id}", headers=headers)
+    status, code, message = error_of(answer)
+    reference = answer.json()["error"]["reference"]
+    assert (status, code) == (500, "internal_error") and reference and len(reference) == 8
+    assert message == f"Something went wrong; it has been reported (reference {reference})."
+    assert (
+        "SELECT" not in answer.text and "password_hash" not in answer.text and "Traceback" not in answer.text
+    )
+    assert len(reported) == 1 and isinstance(reported[0], RuntimeError)
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_the_database_unavailable_is_503(crm_db):
+    from crm.services.pool import DatabasePool
+    from crm.web.app import create_app
+    from tests.api import POLICY, TestClient
+
+    pool = DatabasePool("host=127.0.0.1 port=1 dbname=x user=x connect_timeout=1", 0, 1, wait=0.5)
+    with TestClient(create_app(pool, POLICY)) as client:
+        answer = client.post(f"{API}/sessions", json={"username": "bill", "password": DEFAULT_PASSWORD})
+        assert error_of(answer) == (503, "database_unavailable", "The database is unavailable, try again.")
+        assert answer.headers["Retry-After"]
+        assert client.get(f"{API}/openapi.json").status_code == 200  # the docs need no database

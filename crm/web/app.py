@@ -256,7 +256,10 @@ def create_app(
             error.status_code, str(error.detail).splitlines()[0] if error.detail else "Refused."
         )
         return error_response(
-            error.status_code, codes.get(error.status_code, "http_error"), message, headers=error.headers
+            error.status_code,
+            codes.get(error.status_code, "http_error"),
+            message,
+            headers=dict(error.headers or {}),
         )
 
     app.add_middleware(Admission, pool=pool)

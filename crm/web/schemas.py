@@ -59,7 +59,7 @@ def _extended(name: str, record: type, doc: str, **extra: Any) -> type[BaseModel
     """A response model: the record's fields, then `extra`."""
     hints = typing.get_type_hints(record)
     fields: dict[str, Any] = {f.name: (hints[f.name], ...) for f in dataclasses.fields(record)}
-    model = create_model(name, __doc__=doc, **fields, **extra)  # type: ignore[call-overload]
+    model = create_model(name, __doc__=doc, **fields, **extra)
     return model
 
 
