@@ -357,7 +357,7 @@ def test_framework_validation_is_one_line_and_declared(api, admin_conn):
     make_staff(admin_conn, "bill")
     bill = login(api, "bill")
     long_name = api.post(f"{API}/clients", json={"full_name": "x" * 151, "email": "a@b.test"}, headers=bill)
-    assert error_of(long_name) == (422, "invalid_request", "full_name has at most 150 characters.")
+    assert error_of(long_name) == (422, "invalid_request", "Full name has at most 150 characters.")
     assert long_name.json()["error"]["field"] == "full_name"
     unknown = api.post(
         f"{API}/clients", json={"full_name": "A", "email": "a@b.test", "vip": True}, headers=bill

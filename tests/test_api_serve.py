@@ -65,6 +65,27 @@ def create_a_client(base: str, username: str, password: str) -> dict:
         return created.json()
 
 
+def test_two_serve_processes_share_sessions_and_writes(tmp_path, crm_db, admin_conn):
+    make_staff(admin_conn, "bill")
+    config = write_config(tmp_path / "crm.ini", crm_db)
+    one, first = start_serve(config.path)
+    two, second = start_serve(config.path)
+    try:
+        token = httpx.post(f"{first}{API}/sessions", json={"username": "bill", "password": DEFAULT_PASSWORD})
+        headers = {"Authorization": f"Bearer {token.json()['token']}"}
+        created = httpx.post(
+            f"{second}{API}/clients",
+            json={"full_name": "Kevin Casey", "email": "k@startup.io"},
+            headers=headers,
+        )
+        assert created.status_code == 201, created.text
+        assert httpx.get(f"{first}{API}/clients/{created.json()['id']}", headers=headers).status_code == 200
+        assert httpx.delete(f"{second}{API}/sessions", headers=headers).status_code == 204
+        assert httpx.get(f"{first}{API}/me", headers=headers).status_code == 401
+    finally:
+        assert stop(one)[0] == 0 and stop(two)[0] == 0
+
+
 def test_serve_on_a_server_then_sigterm(tmp_path, crm_db, admin_conn):
     make_staff(admin_conn, "bill")
     config = write_config(tmp_path / "crm.ini", crm_db)

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crm import __version__
+from crm import __version__, validation
 from crm.errors import CRMError, DatabaseUnavailable
 from crm.services.backend import utc_now
 from crm.services.pool import UNAVAILABLE
@@ -92,7 +92,11 @@ class Guard:
             await send(message)
 
         length = dict(scope.get("headers", [])).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.body_max):
+        if length is not None and not length.isdigit():
+            bad = error_response(400, "invalid_request", "Content-Length must be a whole number.")
+            await self._answer(bad, scope, receive, send_with_headers)
+            return
+        if length is not None and int(length) > self.body_max:
             await self._answer(
                 error_response(413, "body_too_large", self._too_large()), scope, receive, send_with_headers
             )
@@ -140,6 +144,7 @@ class Admission:
     def __init__(self, app: ASGIApp, pool: Any) -> None:
         self.app, self.pool = app, pool
         self._slots: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -149,10 +154,12 @@ class Admission:
         ):
             await self.app(scope, receive, send)
             return
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.pool.max_size)
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._loop is not loop:  # one semaphore an event loop
+            self._slots, self._loop = asyncio.Semaphore(self.pool.max_size), loop
+        slots = self._slots
         try:
-            await asyncio.wait_for(self._slots.acquire(), timeout=self.pool.wait)
+            await asyncio.wait_for(slots.acquire(), timeout=self.pool.wait)
         except TimeoutError:
             answer = for_crm_error(DatabaseUnavailable(UNAVAILABLE))
             await answer(scope, receive, send)
@@ -160,11 +167,32 @@ class Admission:
         try:
             await self.app(scope, receive, send)
         finally:
-            self._slots.release()
+            slots.release()
+
+
+# How the menus name the fields, for the framework's own messages (422).
+LABELS = {
+    "full_name": "Full name",
+    "email": "E-mail",
+    "phone": "Phone",
+    "company_name": "Company name",
+    "name": "Event name",
+    "location": "Location",
+    "notes": "Notes",
+    "client_contact": "Client contact",
+    "attendees": "Attendees",
+    "username": "Username",
+    "starts_at": "Start",
+    "ends_at": "End",
+    "total_amount": "Total amount",
+    "amount": "Payment",
+    "search": "Search text",
+}
 
 
 def _validation_message(error: RequestValidationError) -> tuple[str, str | None]:
-    """The first problem of a request that does not match the schema, in one line, and its field."""
+    """The first problem of a request that does not match the schema, in one line (the menus'
+    wording where they have one), and its field."""
     problems = error.errors()
     if not problems:
         return "The request does not match the API's schema.", None
@@ -174,24 +202,36 @@ def _validation_message(error: RequestValidationError) -> tuple[str, str | None]
     if kind == "json_invalid":
         return "The request body is not valid JSON.", None
     field = ".".join(where) or None
+    label = LABELS.get(where[-1], where[-1]) if where else "The request body"
     context = first.get("ctx") or {}
     if kind == "missing":
-        message = f"{field} is required." if field else "The request body is required."
+        message = f"{label} is required." if field else "The request body is required."
     elif kind == "extra_forbidden":
         message = f"{field}: no such field."
     elif kind == "string_too_long":
-        message = f"{field} has at most {context.get('max_length')} characters."
+        message = f"{label} has at most {context.get('max_length')} characters."
+    elif kind == "greater_than_equal" and context.get("ge") in (0, 1):
+        noun = "Id" if where and where[-1].endswith("_id") else label
+        message = validation.whole_number_rule(noun, int(context["ge"]))
+    elif kind == "less_than_equal" and context.get("le") == 2**63 - 1:
+        message = f"{label} is too large."
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         bound = {"greater_than_equal": "at least", "less_than_equal": "at most"}.get(kind, "beyond")
         limit = next(iter(context.values()), "")
-        message = f"{field} must be {bound} {limit}."
-    elif kind.startswith("int") or kind == "int_parsing":
-        message = f"{field} must be a whole number."
+        message = f"{label} must be {bound} {limit}."
+    elif kind.startswith("int"):
+        message = f"{label} must be a whole number."
     elif kind == "timezone_aware":
-        message = f"{field}: an ISO 8601 date-time needs its offset (2027-06-04T13:00:00+02:00)."
+        message = f"{label}: an ISO 8601 date-time needs its offset (2027-06-04T13:00:00+02:00)."
+    elif kind.startswith("datetime"):
+        message = f"{label} must be an ISO 8601 date-time with its offset, like 2027-06-04T13:00:00+02:00."
+    elif kind.startswith("string"):
+        message = f"{label} must be text."
+    elif kind.startswith("bool"):
+        message = f"{label} must be true or false."
     else:
         text = str(first.get("msg", "is not valid")).replace("\n", " ")
-        message = f"{field}: {text}." if field else f"{text}."
+        message = f"{label}: {text}."
     return message.replace("\n", " ")[:300], field
 
 
