@@ -369,6 +369,20 @@ def test_framework_validation_is_one_line_and_declared(api, admin_conn):
         f"{API}/clients", content=b"x" * 70_000, headers=bill | {"Content-Type": "application/json"}
     )
     assert error_of(huge)[:2] == (413, "body_too_large")
+    chunked = api.post(
+        f"{API}/clients",
+        content=(b"x" * 10_000 for _ in range(8)),  # no Content-Length: counted as it comes
+        headers=bill | {"Content-Type": "application/json"},
+    )
+    assert error_of(chunked)[:2] == (413, "body_too_large")
+    event = {"contract_id": 1, "name": "X", "starts_at": "2031-05-05T15:00:00+00:00"}
+    negative = api.post(
+        f"{API}/events", json=event | {"ends_at": event["starts_at"], "attendees": -1}, headers=bill
+    )
+    assert error_of(negative) == (422, "invalid_request", "Attendees must be a whole number, 0 or more.")
+    zero = api.get(f"{API}/clients/0", headers=bill)
+    assert error_of(zero) == (422, "invalid_request", "Id must be a positive whole number.")
+    assert api.get(f"{API}/clients", headers=bill).status_code == 200
     spec = api.get(f"{API}/openapi.json").json()
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():

@@ -63,10 +63,6 @@ NO_STORE = [
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class Guard:
     """The outermost layer: security headers on every answer, the body size limit, and any
     unexpected error turned into a 500 with a reference (reported, never shown)."""
@@ -101,27 +97,33 @@ class Guard:
                 error_response(413, "body_too_large", self._too_large()), scope, receive, send_with_headers
             )
             return
-        received = 0
+        app_receive = receive
+        if length is None and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            # No Content-Length (chunked): the body is read here first, up to the limit.
+            chunks, total = [], 0
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client went away
+                chunks.append(message.get("body", b""))
+                total += len(chunks[-1])
+                if total > self.body_max:
+                    too_large = error_response(413, "body_too_large", self._too_large())
+                    await self._answer(too_large, scope, receive, send_with_headers)
+                    return
+                if not message.get("more_body"):
+                    break
+            replayed = False
 
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.body_max:
-                    raise _TooLarge()
-            return message
+            async def app_receive() -> Message:
+                nonlocal replayed
+                if replayed:
+                    return await receive()
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
 
         try:
-            await self.app(scope, limited_receive, send_with_headers)
-        except _TooLarge:
-            if not started:
-                await self._answer(
-                    error_response(413, "body_too_large", self._too_large()),
-                    scope,
-                    receive,
-                    send_with_headers,
-                )
+            await self.app(scope, app_receive, send_with_headers)
         except Exception as error:  # noqa: BLE001 — reported with a reference, never a traceback
             response = for_unexpected(error)
             if not started:
