@@ -137,3 +137,25 @@ def test_a_write_needs_a_recent_password(api, admin_conn, api_clock):
         == 201
     )
     assert clients_count(admin_conn) == 2
+
+
+def test_a_device_token_keeps_others_failures_from_locking_this_client_out(api, admin_conn):
+    make_staff(admin_conn, "bill")
+    device = "d3v1ce-t0ken-of-the-accountants-tool"
+    first = api.post(
+        f"{API}/sessions", json={"username": "bill", "password": DEFAULT_PASSWORD, "device_token": device}
+    )
+    assert first.status_code == 201, first.text
+    for _ in range(security.MAX_FAILURES):  # someone else, without the device token
+        api.post(f"{API}/sessions", json={"username": "bill", "password": "not the password"})
+    locked = api.post(f"{API}/sessions", json={"username": "bill", "password": DEFAULT_PASSWORD})
+    assert error_of(locked)[:2] == (423, "account_locked")
+    mine = api.post(
+        f"{API}/sessions", json={"username": "bill", "password": DEFAULT_PASSWORD, "device_token": device}
+    )
+    assert mine.status_code == 201, mine.text
+    headers = {"Authorization": f"Bearer {mine.json()['token']}"}
+    confirmed = api.post(
+        f"{API}/sessions/reauth", json={"password": DEFAULT_PASSWORD, "device_token": device}, headers=headers
+    )
+    assert confirmed.status_code == 200, confirmed.text

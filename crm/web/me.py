@@ -25,5 +25,6 @@ def show_me(who: Reader):  # noqa: ANN201
 def change_password(body: NewPasswordBody, who: Reader):  # noqa: ANN201
     """The current password (a wrong one counts as a failed login), then a new one that meets the
     policy. Your other sessions end; this one goes on."""
+    who.backend.device_token = body.device_token or None
     who.backend.change_password(body.current_password, body.new_password)
     return no_content()

@@ -75,9 +75,19 @@ ContractDetail = _extended(
 # Sessions -----------------------------------------------------------------------------------------
 
 
+DEVICE = Field(
+    None,
+    max_length=200,
+    description="Optional: a random token this client keeps for the username (e.g. 32 random bytes, "
+    "base64). After one successful login with it, this client's failed attempts are counted apart "
+    "from everyone else's, so others failing cannot lock it out.",
+)
+
+
 class LoginBody(Body):
     username: str = Field(max_length=200, examples=["bill"])
     password: str = Field(max_length=PASSWORD_MAX, examples=["correct horse battery staple"])
+    device_token: str | None = DEVICE
 
 
 class SessionOut(BaseModel):
@@ -91,6 +101,7 @@ class SessionOut(BaseModel):
 
 class PasswordBody(Body):
     password: str = Field(max_length=PASSWORD_MAX)
+    device_token: str | None = DEVICE
 
 
 class ConfirmedOut(BaseModel):
@@ -100,6 +111,7 @@ class ConfirmedOut(BaseModel):
 class NewPasswordBody(Body):
     current_password: str = Field(max_length=PASSWORD_MAX)
     new_password: str = Field(max_length=PASSWORD_MAX)
+    device_token: str | None = DEVICE
 
 
 class ResetPasswordBody(Body):

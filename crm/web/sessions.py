@@ -25,7 +25,7 @@ def log_in(body: LoginBody, request: Request, db: DB):  # noqa: ANN201
     """Check the username and password (throttled like every login) and open a session. The login
     counts as a password confirmation: writes need none for `[security] reauth_minutes`."""
     backend = backend_for(request, db)
-    employee = backend.log_in(body.username, body.password)
+    employee = backend.log_in(body.username, body.password, device_token=body.device_token or None)
     now, policy = backend.clock(), backend.policy
     idle = int(policy.idle.total_seconds() // 60) if policy.idle else None
     return ok(
@@ -56,5 +56,6 @@ def log_out(who: Reader):  # noqa: ANN201
 def reauthenticate(body: PasswordBody, who: Reader):  # noqa: ANN201
     """The password again (a wrong one counts as a failed login, 401; too many lock the
     username, 423). Writes then need no confirmation for `[security] reauth_minutes`."""
+    who.backend.device_token = body.device_token or None
     who.backend.confirm_password(body.password)
     return ok({"confirmed_until": who.now() + who.backend.policy.reauth_window})
