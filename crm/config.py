@@ -24,6 +24,7 @@ MAX_REAUTH_MINUTES = 60  # a typed password spares the next ones for an hour at 
 MAX_PORT = 65535
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULT_PREPARE_THRESHOLD = 5  # psycopg's own default
+MAX_POOL = 100  # [api] pool_max: connections one `serve` process may hold
 
 
 def config_path() -> Path:
@@ -75,6 +76,8 @@ class Config:
     sentry_traces_sample_rate: float = 0.0
     log_file: str = "crm.log"
     path: Path = field(default_factory=config_path)
+    api_pool_min: int = 1  # [api] pool_min: connections each `serve` worker keeps open
+    api_pool_max: int = 10  # [api] pool_max: at most this many at once per worker
 
     @property
     def embedded(self) -> bool:
@@ -131,6 +134,8 @@ def load(path: Path | None = None) -> Config:
     lifetime = _whole(path, parser, "security", "session_lifetime_hours", 8, 1, MAX_LIFETIME_HOURS)
     reauth = _whole(path, parser, "security", "reauth_minutes", 5, 0, MAX_REAUTH_MINUTES)
     traces = _fraction(path, parser, "sentry", "traces_sample_rate", 0.0)
+    pool_max = _whole(path, parser, "api", "pool_max", 10, 1, MAX_POOL)
+    pool_min = _whole(path, parser, "api", "pool_min", 1, 0, pool_max)
     dsn = _sentry_dsn(path, parser.get("sentry", "dsn", fallback="").strip())
     sslmode = db.get("sslmode", "prefer").strip() or "prefer"
     if sslmode not in SSLMODES:
@@ -162,6 +167,8 @@ def load(path: Path | None = None) -> Config:
         sentry_traces_sample_rate=traces,
         log_file=parser.get("logging", "file", fallback="crm.log").strip() or "crm.log",
         path=path,
+        api_pool_min=pool_min,
+        api_pool_max=pool_max,
     )
 
 
@@ -330,6 +337,11 @@ def render(config: Config) -> str:
         "[logging]",
         "# log file, relative to this file's folder",
         f"file = {config.log_file}",
+        "",
+        "[api]",
+        "# `python -m main serve`: database connections each worker keeps open, and at most",
+        f"pool_min = {config.api_pool_min}",
+        f"pool_max = {config.api_pool_max}",
         "",
     ]
     return "\n".join(lines)

@@ -183,6 +183,12 @@ def _same_settings(conn: psycopg.Connection) -> Callable[[], psycopg.Connection]
     return lambda: connect(conninfo, autocommit=conn.autocommit)
 
 
+def server_history(conn: psycopg.Connection) -> tuple[str, str] | None:
+    """(system identifier, WAL timeline) of the server behind an idle autocommit connection (see
+    _server_history), for a caller that reuses one connection for many Databases (a pool)."""
+    return _server_history(conn)
+
+
 def _server_history(conn: psycopg.Connection) -> tuple[str, str] | None:
     """(system identifier, WAL timeline) of the server behind `conn`; None when it cannot be told.
 
@@ -215,13 +221,15 @@ class Database:
         *,
         reconnect: Callable[[], psycopg.Connection] | None = None,
         notify: Callable[[str], None] | None = None,
+        history: tuple[str, str] | None | object = ...,
     ) -> None:
         self._conn = conn
         self._reconnect = reconnect or _same_settings(conn)
         self.notify: Callable[[str], None] = notify or (lambda message: None)
         self._depth = 0  # Database.transaction blocks open
         self._closed = False
-        self._history = _server_history(conn)
+        # history: server_history(conn) when the caller has it already (a pooled connection's)
+        self._history = _server_history(conn) if history is ... else history
         self.conn: Any = LiveConnection(self)
 
     @contextmanager

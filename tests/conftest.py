@@ -232,3 +232,33 @@ def wait_for_lock_waiters(admin_conn, count: int, done: Callable[[], bool] = lam
         time.sleep(0.01)
     if not done():
         pytest.fail(f"expected {count} session(s) waiting on a lock")
+
+
+# The HTTP API (tests/api.py): the app on the module's database, through httpx. -----------------------
+
+
+@pytest.fixture(scope="module")
+def api_clock():
+    """The API's clock (tests/api.py Clock): now, moved on by tests."""
+    from tests.api import Clock
+
+    return Clock()
+
+
+@pytest.fixture(scope="module")
+def api_client(crm_db: CrmDatabase, api_clock):
+    """httpx (starlette's TestClient) on the API, the module's database behind it."""
+    from tests.api import TestClient, make_app
+
+    with TestClient(make_app(crm_db, api_clock), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def api(api_client, api_clock, admin_conn):
+    """The API client on empty tables, its clock at now, no request counted by its rate limit."""
+    from datetime import timedelta
+
+    api_clock.offset = timedelta(0)
+    api_client.app.state.password_limit._hits.clear()
+    return api_client

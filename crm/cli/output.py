@@ -13,32 +13,12 @@ import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
 from typing import IO, Any
+
+from crm.services.jsonable import jsonable  # shared with the HTTP API
 
 FORMATS = ("table", "json", "ndjson", "csv")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def jsonable(value: Any) -> Any:
-    """A value as JSON holds it: dataclasses as objects, Decimal as text, dates in ISO 8601."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, bool) or value is None or isinstance(value, int | str):
-        return value
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return str(value)
 
 
 def csv_cell(value: Any) -> str:

@@ -32,6 +32,7 @@ __all__ = [
     "log_in",
     "recently_confirmed",
     "resolve",
+    "resolve_confirmed",
     "session_id",
 ]
 
@@ -171,6 +172,17 @@ def recently_confirmed(db: Database, token: str, policy: SessionPolicy, now: dat
     now = now or _utc_now()
     row = _row(db, token, policy, now)
     return row.reauthenticated_at is not None and now - row.reauthenticated_at <= policy.reauth_window
+
+
+def resolve_confirmed(
+    db: Database, token: str, policy: SessionPolicy, now: datetime | None = None
+) -> tuple[Employee, bool]:
+    """resolve() and recently_confirmed() in one read: the employee of an open session as they are
+    now, and whether the password was typed in it within the reauth window (the HTTP API)."""
+    now = now or _utc_now()
+    row = _row(db, token, policy, now)
+    confirmed = row.reauthenticated_at is not None and now - row.reauthenticated_at <= policy.reauth_window
+    return row.employee, confirmed
 
 
 def end(db: Database, token: str, now: datetime | None = None) -> None:
