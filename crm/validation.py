@@ -226,7 +226,8 @@ def amount(value: str, what: str = "Amount") -> Decimal:
         raise ValidationError(f"{what} cannot be negative.")
     if result > MONEY_MAX:  # before quantize(), which fails on numbers this long
         raise ValidationError(f"{what} cannot exceed {MONEY_MAX}.")
-    if result.as_tuple().exponent < -2 and result != result.quantize(Decimal("0.01")):
+    exponent = result.as_tuple().exponent  # an int: the pattern lets no NaN or infinity through
+    if isinstance(exponent, int) and exponent < -2 and result != result.quantize(Decimal("0.01")):
         raise ValidationError(f"{what} can have at most 2 decimals.")
     return abs(result).quantize(Decimal("0.01"))  # abs: "-0" is 0.00
 
