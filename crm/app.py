@@ -36,8 +36,11 @@ EMBEDDED_RESTARTED = "The embedded database server had stopped; it has been star
 class Runtime:
     """What the program holds while it runs: the embedded server (if any) and the connection."""
 
-    def __init__(self) -> None:
+    def __init__(self, linger: float = 0) -> None:
         self.server: EmbeddedServer | None = None
+        # seconds the embedded server stays up after the last instance exits: the commands'
+        # [embedded] linger_seconds; 0 (the interactive program) stops it at once
+        self.linger = linger
         self.db: Database | None = None
 
     def start_embedded(self, data_dir: Path, keep_running: bool = False, create: bool = False) -> str:
@@ -49,7 +52,7 @@ class Runtime:
 
         server = self.server
         if server is None or server.data_dir != Path(data_dir).absolute():  # the wizard may retry
-            server = self.server = EmbeddedServer(data_dir, keep_running=keep_running)
+            server = self.server = EmbeddedServer(data_dir, keep_running=keep_running, linger=self.linger)
         try:
             server.start(create=create)
         except DataFolderMissing as error:  # the config names data that is not there

@@ -22,6 +22,8 @@ MAX_LIFETIME_HOURS = 168  # a login lasts a week at most
 MAX_REAUTH_MINUTES = 60  # a typed password spares the next ones for an hour at most
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULT_PREPARE_THRESHOLD = 5  # psycopg's own default
+DEFAULT_LINGER_SECONDS = 60  # the embedded server waits this long for the next command
+MAX_LINGER_SECONDS = 86400
 
 
 def config_path() -> Path:
@@ -65,6 +67,7 @@ class Config:
     database: DatabaseSettings
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     keep_running: bool = False
+    linger_seconds: int = DEFAULT_LINGER_SECONDS
     session_idle_minutes: int = 15
     session_lifetime_hours: int = 8
     reauth_minutes: int = 5
@@ -124,6 +127,7 @@ def load(path: Path | None = None) -> Config:
         port = db.getint("port", fallback=5432)
         admin_port = db.getint("admin_port") if db.get("admin_port", "").strip() else None
         keep_running = parser.getboolean("embedded", "keep_running", fallback=False)
+        linger = parser.getint("embedded", "linger_seconds", fallback=DEFAULT_LINGER_SECONDS)
         idle = parser.getint("security", "session_idle_minutes", fallback=15)
         lifetime = parser.getint("security", "session_lifetime_hours", fallback=8)
         reauth = parser.getint("security", "reauth_minutes", fallback=5)
@@ -138,6 +142,8 @@ def load(path: Path | None = None) -> Config:
         )
     if not 0 <= reauth <= MAX_REAUTH_MINUTES:
         raise ConfigError(f"{path}: [security] reauth_minutes must be from 0 to {MAX_REAUTH_MINUTES}.")
+    if not 0 <= linger <= MAX_LINGER_SECONDS:
+        raise ConfigError(f"{path}: [embedded] linger_seconds must be from 0 to {MAX_LINGER_SECONDS}.")
     sslmode = db.get("sslmode", "prefer").strip() or "prefer"
     if sslmode not in SSLMODES:
         raise ConfigError(f"{path}: [database] sslmode must be one of {', '.join(SSLMODES)}.")
@@ -160,6 +166,7 @@ def load(path: Path | None = None) -> Config:
         ),
         data_dir=data_dir,
         keep_running=keep_running,
+        linger_seconds=linger,
         session_idle_minutes=idle,
         session_lifetime_hours=lifetime,
         reauth_minutes=reauth,
@@ -230,6 +237,9 @@ def render(config: Config) -> str:
         f"data_dir = {config.data_dir}",
         "# true: leave the embedded server running when the last program instance exits",
         f"keep_running = {'true' if config.keep_running else 'false'}",
+        "# seconds the server stays up after the last command exits, for the next one (0: stop at",
+        "# once); the interactive program stops it when it is the last to exit",
+        f"linger_seconds = {config.linger_seconds}",
         "",
         "[security]",
         "# minutes without activity before the password is asked again (menus), or before a",
