@@ -71,7 +71,7 @@ class Runtime:
         notify is told, in one line each, when the connection was lost and opened again, and
         when the embedded server had stopped and was started again on the way.
         """
-        from crm import migrations, setup
+        from crm import migrations
 
         say = notify or (lambda message: None)
         socket_dir = None
@@ -81,6 +81,8 @@ class Runtime:
         conn = connect(app_conninfo(config, socket_dir))
         waiting, changed = migrations.status(conn)
         if waiting and config.embedded:
+            from crm import setup  # the bootstrap's module: only when there is something to apply
+
             conn.close()
             setup.upgrade(admin, config.database.name)
             conn = connect(app_conninfo(config, socket_dir))

@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 
-from email_validator import EmailNotValidError, validate_email
-
 from crm.errors import ValidationError
 
 NAME_MAX = 150
@@ -178,6 +176,8 @@ def email(value: str) -> str:
     value = printable(value.strip(), "E-mail")
     if len(value) > EMAIL_MAX or "@" not in value or "." not in value.rpartition("@")[2]:
         raise ValidationError(EMAIL_HINT)
+    from email_validator import EmailNotValidError, validate_email  # ~15 ms: only when needed
+
     try:
         checked = validate_email(value, check_deliverability=False, test_environment=True, strict=True)
     except EmailNotValidError:
