@@ -24,9 +24,10 @@ watcher already holds `linger.lock`, starts one, a detached process (its own ses
 terminal) that sleeps until then and, under server.lock, stops the server if still no instance
 uses it; an instance that came and went meanwhile has moved the stop time on, and one still
 running makes the watcher leave it to that instance's release. So a script running twenty
-commands starts the server once. An instance killed with `kill -9` loses its flock and so is not counted. A
-postmaster that died leaves a stale `postmaster.pid` and socket lock file: they are recognised
-(pid not alive, or not a postgres of this folder) and removed before the next start.
+commands starts the server once. An instance killed with `kill -9` loses its flock and so is
+not counted. A postmaster that died leaves a stale `postmaster.pid` and socket lock file: they
+are recognised (pid not alive, or not a postgres of this folder) and removed before the next
+start.
 
 Who may connect, and why `trust` for the superuser is safe here: the server listens on no TCP
 address at all (`listen_addresses = ''`), only on a unix socket whose folder is mode 0700 and
