@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -17,6 +18,9 @@ from crm.config import Config
 from crm.db import Database, app_conninfo, connect, use_prepare_threshold
 from crm.errors import ConfigError, CRMError
 from crm.ui.prompts import Prompts
+
+if TYPE_CHECKING:
+    from crm.embedded import EmbeddedServer
 
 # The exit statuses of crm/cli/exits.py, which the interactive program shares.
 EXIT_OK, EXIT_CANCELLED = exits.OK, exits.REFUSED
@@ -32,8 +36,11 @@ EMBEDDED_RESTARTED = "The embedded database server had stopped; it has been star
 class Runtime:
     """What the program holds while it runs: the embedded server (if any) and the connection."""
 
-    def __init__(self) -> None:
-        self.server = None
+    def __init__(self, linger: float = 0) -> None:
+        self.server: EmbeddedServer | None = None
+        # seconds the embedded server stays up after the last instance exits: the commands'
+        # [embedded] linger_seconds; 0 (the interactive program) stops it at once
+        self.linger = linger
         self.db: Database | None = None
 
     def start_embedded(self, data_dir: Path, keep_running: bool = False, create: bool = False) -> str:
@@ -43,15 +50,16 @@ class Runtime:
         """
         from crm.embedded import DataFolderMissing, EmbeddedError, EmbeddedServer
 
-        if self.server is None or self.server.data_dir != Path(data_dir).absolute():  # the wizard may retry
-            self.server = EmbeddedServer(data_dir, keep_running=keep_running)
+        server = self.server
+        if server is None or server.data_dir != Path(data_dir).absolute():  # the wizard may retry
+            server = self.server = EmbeddedServer(data_dir, keep_running=keep_running, linger=self.linger)
         try:
-            self.server.start(create=create)
+            server.start(create=create)
         except DataFolderMissing as error:  # the config names data that is not there
             raise ConfigError(str(error)) from None
         except EmbeddedError as error:
             raise CRMError(str(error)) from None
-        return self.server.conninfo()
+        return server.conninfo()
 
     def create_embedded(self, data_dir: Path) -> str:
         """The setup wizard's start: as start_embedded, making the cluster the first time."""
@@ -63,16 +71,18 @@ class Runtime:
         notify is told, in one line each, when the connection was lost and opened again, and
         when the embedded server had stopped and was started again on the way.
         """
-        from crm import migrations, setup
+        from crm import migrations
 
         say = notify or (lambda message: None)
         socket_dir = None
         if config.embedded:
             admin = self.start_embedded(config.data_dir, config.keep_running)
-            socket_dir = self.server.host
+            socket_dir = self._server().host
         conn = connect(app_conninfo(config, socket_dir))
         waiting, changed = migrations.status(conn)
         if waiting and config.embedded:
+            from crm import setup  # the bootstrap's module: only when there is something to apply
+
             conn.close()
             setup.upgrade(admin, config.database.name)
             conn = connect(app_conninfo(config, socket_dir))
@@ -93,11 +103,17 @@ class Runtime:
         again first when it is no longer running (its postmaster stopped or was killed)."""
         socket_dir = None
         if config.embedded:
-            if not self.server.is_running():
+            if not self._server().is_running():
                 self.start_embedded(config.data_dir, config.keep_running)
                 say(EMBEDDED_RESTARTED)
-            socket_dir = self.server.host
+            socket_dir = self._server().host
         return connect(app_conninfo(config, socket_dir))
+
+    def _server(self) -> EmbeddedServer:
+        """The embedded server start_embedded() prepared (open() starts it first)."""
+        if self.server is None:
+            raise CRMError("The embedded database server has not been started.")
+        return self.server
 
     def close(self) -> None:
         if self.db is not None:

@@ -37,6 +37,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from crm import embedded, migrations, setup
 from crm.db import connect, describe, first_line
 from crm.errors import CRMError
+from crm.repositories.rows import scalar
 
 LOCK_WAIT = "60s"  # pg_dump waits this long for its table locks (a migration holds them), then fails
 TLS_REQUIRED = ("require", "verify-ca", "verify-full")
@@ -142,12 +143,12 @@ def _libpq_target(admin_conninfo: str, dbname: str) -> Iterator[tuple[str, dict[
         env = _clean_env()
         if password:
             passfile = Path(folder) / "pgpass"
-            escaped = password.replace("\\", "\\\\").replace(":", "\\:")
+            escaped = str(password).replace("\\", "\\\\").replace(":", "\\:")
             fd = os.open(passfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(f"*:*:*:*:{escaped}\n")
             env["PGPASSFILE"] = str(passfile)
-        yield make_conninfo(**params), env
+        yield make_conninfo("", **params), env
 
 
 def _last_error(stderr: str) -> str:
@@ -179,7 +180,7 @@ def _server_major(admin_conninfo: str, dbname: str) -> int:
     if state is not setup.DatabaseState.CRM:
         raise BackupError(f"Database {dbname!r} at {describe(admin_conninfo)} holds no CRM data to back up.")
     with connect(admin_conninfo) as conn:
-        return int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
+        return int(scalar(conn.execute("SHOW server_version_num"))) // 10000
 
 
 def backup(admin_conninfo: str, dbname: str, path: Path, progress: Progress | None = None) -> BackupResult:
@@ -222,8 +223,8 @@ def backup(admin_conninfo: str, dbname: str, path: Path, progress: Progress | No
 
 def _tls_mode(conninfo: str) -> str:
     params = conninfo_to_dict(conninfo)
-    host = params.get("host") or ""
-    return "" if host.startswith("/") else params.get("sslmode") or "prefer"
+    host = str(params.get("host") or "")
+    return "" if host.startswith("/") else str(params.get("sslmode") or "prefer")
 
 
 def _run_pg_dump(program: Path, target: str, env: dict, out: Path, progress: Progress | None) -> None:
@@ -234,9 +235,11 @@ def _run_pg_dump(program: Path, target: str, env: dict, out: Path, progress: Pro
     )
     errors: list[str] = []
     tables: queue.Queue[str] = queue.Queue()
+    stderr = process.stderr
+    assert stderr is not None  # stderr=PIPE
 
     def read_stderr() -> None:
-        for raw in process.stderr:
+        for raw in stderr:
             line = raw.decode(errors="replace").rstrip()
             errors.append(line)
             found = re.search(r'dumping contents of table "([^"]+)"', line)
@@ -471,6 +474,7 @@ def _copy_rows(
     progress: Progress | None,
 ) -> None:
     process = _pg_restore("-a", "-L", listing, "-f", "-", str(path))
+    assert process.stdout is not None and process.stderr is not None  # both PIPE
     try:
         lines = iter(process.stdout)
         for raw in lines:

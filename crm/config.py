@@ -12,6 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 from urllib.parse import urlsplit
 
 from crm.errors import ConfigError
@@ -25,6 +26,8 @@ MAX_PORT = 65535
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 DEFAULT_PREPARE_THRESHOLD = 5  # psycopg's own default
 MAX_POOL = 100  # [api] pool_max: connections one `serve` process may hold
+DEFAULT_LINGER_SECONDS = 60  # the embedded server waits this long for the next command
+MAX_LINGER_SECONDS = 86400
 
 
 def config_path() -> Path:
@@ -68,6 +71,7 @@ class Config:
     database: DatabaseSettings
     data_dir: Path = Path(DEFAULT_DATA_DIR)
     keep_running: bool = False
+    linger_seconds: int = DEFAULT_LINGER_SECONDS
     session_idle_minutes: int = 15
     session_lifetime_hours: int = 8
     reauth_minutes: int = 5
@@ -133,6 +137,7 @@ def load(path: Path | None = None) -> Config:
     idle = _whole(path, parser, "security", "session_idle_minutes", 15, 1, MAX_IDLE_MINUTES)
     lifetime = _whole(path, parser, "security", "session_lifetime_hours", 8, 1, MAX_LIFETIME_HOURS)
     reauth = _whole(path, parser, "security", "reauth_minutes", 5, 0, MAX_REAUTH_MINUTES)
+    linger = _whole(path, parser, "embedded", "linger_seconds", DEFAULT_LINGER_SECONDS, 0, MAX_LINGER_SECONDS)
     traces = _fraction(path, parser, "sentry", "traces_sample_rate", 0.0)
     pool_max = _whole(path, parser, "api", "pool_max", 10, 1, MAX_POOL)
     pool_min = _whole(path, parser, "api", "pool_min", 1, 0, pool_max)
@@ -159,6 +164,7 @@ def load(path: Path | None = None) -> Config:
         ),
         data_dir=data_dir,
         keep_running=keep_running,
+        linger_seconds=linger,
         session_idle_minutes=idle,
         session_lifetime_hours=lifetime,
         reauth_minutes=reauth,
@@ -216,6 +222,14 @@ def _value(parser: configparser.ConfigParser, section: str, key: str) -> str:
     return parser.get(section, key, fallback="").strip()
 
 
+@overload
+def _whole(
+    path: Path, parser: configparser.ConfigParser, section: str, key: str, default: int, low: int, high: int
+) -> int: ...
+@overload
+def _whole(
+    path: Path, parser: configparser.ConfigParser, section: str, key: str, default: None, low: int, high: int
+) -> int | None: ...
 def _whole(
     path: Path,
     parser: configparser.ConfigParser,
@@ -318,6 +332,9 @@ def render(config: Config) -> str:
         f"data_dir = {config.data_dir}",
         "# true: leave the embedded server running when the last program instance exits",
         f"keep_running = {'true' if config.keep_running else 'false'}",
+        "# seconds the server stays up after the last command exits, for the next one (0: stop at",
+        "# once); the interactive program stops it when it is the last to exit",
+        f"linger_seconds = {config.linger_seconds}",
         "",
         "[security]",
         "# minutes without activity before the password is asked again (menus), or before a",

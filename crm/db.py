@@ -37,6 +37,7 @@ from psycopg.pq import TransactionStatus
 
 from crm.config import Config
 from crm.errors import CRMError, DatabaseUnavailable, WriteLost, WriteOutcomeUnknown
+from crm.repositories.rows import scalar
 
 CONNECT_TIMEOUT = 5
 RECONNECT_WINDOW = 5.0  # seconds of retrying to connect before "the database is unavailable"
@@ -229,7 +230,9 @@ class Database:
         self._depth = 0  # Database.transaction blocks open
         self._closed = False
         # history: server_history(conn) when the caller has it already (a pooled connection's)
-        self._history = _server_history(conn) if history is ... else history
+        self._history: tuple[str, str] | None = (
+            _server_history(conn) if history is ... else history  # type: ignore[assignment]
+        )
         self.conn: Any = LiveConnection(self)
 
     @contextmanager
@@ -371,7 +374,7 @@ class Database:
         deadline = time.monotonic() + COMMIT_STATUS_WAIT
         while True:
             try:
-                status = self._conn.execute("SELECT pg_xact_status(%s::xid8)", (xid,)).fetchone()[0]
+                status = scalar(self._conn.execute("SELECT pg_xact_status(%s::xid8)", (xid,)))
             except psycopg.Error:
                 return None
             if status in ("committed", "aborted"):
@@ -384,10 +387,11 @@ class Database:
 def _begin(conn: psycopg.Connection, actor_id: int | None) -> str:
     """The first statement of a write: its transaction id (for pg_xact_status), and the actor."""
     if actor_id is None:
-        return conn.execute("SELECT pg_current_xact_id()::text").fetchone()[0]
-    return conn.execute(
+        return scalar(conn.execute("SELECT pg_current_xact_id()::text"))
+    cur = conn.execute(
         "SELECT pg_current_xact_id()::text, set_config('crm.employee_id', %s, true)", (str(actor_id),)
-    ).fetchone()[0]
+    )
+    return scalar(cur)
 
 
 class LiveConnection:

@@ -26,6 +26,7 @@ import psycopg
 from crm import security
 from crm.db import Database
 from crm.errors import CRMError
+from crm.repositories.rows import scalar
 
 DEMO_EMPLOYEE_DOMAIN = "demo.epicevents.example"
 DEMO_CLIENT_TLD = ".example"
@@ -105,13 +106,14 @@ class Progress:
 def holds_real_data(conn: psycopg.Connection) -> bool:
     """Whether the database holds anything but demo rows and management accounts (the database's
     rule, sql/0011: it also decides whether a demo load may write past dates)."""
-    return conn.execute("SELECT demo_holds_real_data()").fetchone()[0]
+    return scalar(conn.execute("SELECT demo_holds_real_data()"))
 
 
 def holds_demo_data(conn: psycopg.Connection) -> bool:
-    return conn.execute(
+    cur = conn.execute(
         "SELECT EXISTS (SELECT 1 FROM employees WHERE email LIKE %s)", ("%@" + DEMO_EMPLOYEE_DOMAIN,)
-    ).fetchone()[0]
+    )
+    return scalar(cur)
 
 
 def _slug(text: str) -> str:
@@ -156,7 +158,7 @@ def _insert_employees(conn: psycopg.Connection, clients: int) -> tuple[list[Demo
             )
             team_ids = []
             while True:
-                team_ids.append(cur.fetchone()[0])
+                team_ids.append(scalar(cur))
                 if not cur.nextset():
                     break
         ids[team] = team_ids
@@ -217,7 +219,7 @@ def load(
         conn.execute("SELECT demo_load_begin()")
         accounts, team_ids = _insert_employees(conn, clients)
         sales_ids, support_ids = team_ids["sales"], team_ids["support"]
-        first_id = conn.execute("SELECT coalesce(max(id), 0) FROM clients").fetchone()[0]
+        first_id = scalar(conn.execute("SELECT coalesce(max(id), 0) FROM clients"))
         client_rows = list(_client_rows(rng, clients, sales_ids, now))
         _copy(
             conn,
@@ -234,7 +236,7 @@ def load(
             client_ids[by_email[email]] = client_id
 
         contracts = list(_contract_rows(rng, client_rows, client_ids, now))
-        first_contract = conn.execute("SELECT coalesce(max(id), 0) FROM contracts").fetchone()[0]
+        first_contract = scalar(conn.execute("SELECT coalesce(max(id), 0) FROM contracts"))
         _copy(
             conn,
             "COPY contracts (client_id, total_amount, remaining_amount, is_signed, signed_at, created_at,"

@@ -11,14 +11,23 @@ Data folder layout (`[embedded] data_dir`, mode 0700)::
         postgresql.log     what the server prints (pg_ctl -l), never a pipe; no data values
         server.lock        flock held while one program instance starts or stops the server
         instances.lock     a shared flock held by every program instance using the server
+        linger             when the lingering server stops (a Unix time), while it lingers
+        linger.lock        flock held by the one watcher process that will stop it then
 
 Lifecycle: the setup wizard makes the cluster (`start(create=True)`, initdb); every other start
 refuses a data folder whose cluster is gone (restore it, or start again from the wizard) rather
 than make a new, empty one behind the user's back. The first program instance starts the
 server, later ones reuse it, and `release()` by the last instance stops it unless
-`keep_running`. An instance killed with `kill -9` loses its flock and so is not counted. A
-postmaster that died leaves a stale `postmaster.pid` and socket lock file: they are recognised
-(pid not alive, or not a postgres of this folder) and removed before the next start.
+`keep_running` — or, with `linger` seconds (the commands: `[embedded] linger_seconds`), leaves
+it running that long for the next instance: it writes the stop time to `linger` and, unless a
+watcher already holds `linger.lock`, starts one, a detached process (its own session, no
+terminal) that sleeps until then and, under server.lock, stops the server if still no instance
+uses it; an instance that came and went meanwhile has moved the stop time on, and one still
+running makes the watcher leave it to that instance's release. So a script running twenty
+commands starts the server once. An instance killed with `kill -9` loses its flock and so is
+not counted. A postmaster that died leaves a stale `postmaster.pid` and socket lock file: they
+are recognised (pid not alive, or not a postgres of this folder) and removed before the next
+start.
 
 Who may connect, and why `trust` for the superuser is safe here: the server listens on no TCP
 address at all (`listen_addresses = ''`), only on a unix socket whose folder is mode 0700 and
@@ -66,10 +75,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import make_conninfo
 
 from crm.errors import CRMError
 
@@ -238,9 +243,12 @@ class _ServerUser:
 class EmbeddedServer:
     """One program instance's handle on the embedded server of a data folder."""
 
-    def __init__(self, data_dir: Path, keep_running: bool = False, port: int = 5432) -> None:
+    def __init__(
+        self, data_dir: Path, keep_running: bool = False, port: int = 5432, linger: float = 0
+    ) -> None:
         self.data_dir = Path(data_dir).absolute()
         self.keep_running = keep_running
+        self.linger = linger  # seconds the server stays up after the last instance's release
         self.port = port
         self.pgdata = self.data_dir / "pgdata"
         self.log_path = self.data_dir / "postgresql.log"
@@ -278,10 +286,13 @@ class EmbeddedServer:
 
     def conninfo(self, dbname: str = "postgres", user: str | None = None) -> str:
         """A conninfo for the server over its unix socket (as the superuser by default)."""
+        from psycopg.conninfo import make_conninfo
+
         return make_conninfo(host=self.host, port=self.port, dbname=dbname, user=user or SUPERUSER)
 
     def release(self) -> None:
-        """This program instance is done: stop the server if it was the last one (and not keep_running)."""
+        """This program instance is done: stop the server if it was the last one (and not
+        keep_running) — at once, or after `linger` seconds when no instance came meanwhile."""
         if self._instance_lock is None:
             return
         with self._server_lock():
@@ -295,7 +306,10 @@ class EmbeddedServer:
                 except BlockingIOError:
                     last = False
                 if last and not self.keep_running and self.is_running():
-                    self._stop_server()
+                    if self.linger > 0:
+                        self._linger_then_stop()
+                    else:
+                        self._stop_server()
             finally:
                 os.close(fd)
 
@@ -307,6 +321,7 @@ class EmbeddedServer:
                 self._instance_lock = None
             if self.is_running():
                 self._stop_server()
+            self._linger_path().unlink(missing_ok=True)
 
     def is_running(self) -> bool:
         """Whether a postmaster of this data folder is alive (per its postmaster.pid)."""
@@ -357,6 +372,7 @@ class EmbeddedServer:
             raise EmbeddedError(f"The data folder {data_dir} is a file; choose a folder.")
         if data_dir.is_dir():
             ours = {"pgdata", "run", "server.lock", "instances.lock", "postgresql.log", "pgdata.init"}
+            ours |= {"linger", "linger.lock"}
             names = {p.name for p in data_dir.iterdir()}
             if names and not names & ours:
                 raise EmbeddedError(
@@ -536,6 +552,9 @@ class EmbeddedServer:
 
         At every start this module makes (idempotent; covers clusters made before the rule).
         """
+        import psycopg
+        from psycopg import sql
+
         try:
             with psycopg.connect(self.conninfo(), autocommit=True, connect_timeout=START_TIMEOUT) as conn:
                 present = [
@@ -554,10 +573,76 @@ class EmbeddedServer:
             ) from None
 
     def _stop_server(self) -> None:
+        self._linger_path().unlink(missing_ok=True)  # no longer lingering, whatever comes of it
         self._run(
             ["pg_ctl", "stop", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", str(START_TIMEOUT), "-s"],
             "stop the embedded PostgreSQL server",
         )
+
+    # -- lingering (caller holds server.lock) --------------------------------------------------------
+
+    def _linger_path(self) -> Path:
+        return self.data_dir / "linger"
+
+    def _stop_time(self) -> float | None:
+        """When the lingering server is to stop (a Unix time), or None when it is not lingering."""
+        try:
+            return float(self._linger_path().read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            return None
+
+    def _instances_present(self) -> bool:
+        """Whether a program instance holds its shared lock on instances.lock."""
+        fd = os.open(self.data_dir / "instances.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
+    def _watcher_alive(self) -> bool:
+        """Whether a linger watcher holds linger.lock (it reads the stop time again before stopping)."""
+        fd = os.open(self.data_dir / "linger.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
+    def _linger_then_stop(self) -> None:
+        """The last instance leaves: the server stays up `linger` seconds more, then a watcher stops it."""
+        stop_at = time.time() + self.linger
+        staging = self.data_dir / "linger.new"
+        staging.write_text(f"{stop_at:.3f}\n", encoding="ascii")
+        os.replace(staging, self._linger_path())
+        if self._watcher_alive():
+            return
+        # Detached: its own session (no Ctrl-C or closed terminal reaches it), no inherited
+        # descriptors, started through a shell that exits at once (so nobody waits for it).
+        package_root = str(Path(__file__).resolve().parent.parent)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        command = [sys.executable, "-c", _WATCH, str(self.data_dir)]
+        try:
+            subprocess.run(
+                ["/bin/sh", "-c", '"$@" &', "sh", *command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd="/",
+                env=env,
+                start_new_session=True,
+                close_fds=True,
+                timeout=30,
+                check=True,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            self._append_log(f"Could not start the linger watcher ({exc}): stopping the server now.")
+            self._stop_server()
 
     def _rotate_log(self) -> None:
         try:
@@ -672,3 +757,51 @@ class _FileLock:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+
+
+_WATCH = "import sys; from crm.embedded import watch_linger; watch_linger(sys.argv[1])"
+LINGER_POLL = 5.0  # seconds between the watcher's looks at the stop time (it may move later)
+
+
+def watch_linger(data_dir: str | Path) -> None:
+    """The linger watcher (a detached process, see the module docstring): stop the server of
+    `data_dir` at the stop time in its `linger` file, unless an instance uses it by then.
+
+    One watcher at a time: it holds linger.lock, taken (and given up) only under server.lock,
+    where every decision is made. It leaves when the server stopped (stop() or another
+    release), the stop time is gone, or an instance uses the server (whose release lingers
+    anew); a failure goes to postgresql.log.
+    """
+    server = EmbeddedServer(Path(data_dir))
+    try:
+        with server._server_lock():
+            fd = os.open(server.data_dir / "linger.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)  # another watcher: it reads the new stop time
+                return
+        try:
+            while True:
+                with server._server_lock():
+                    stop_at = server._stop_time()
+                    if stop_at is not None and time.time() < stop_at:
+                        wait = stop_at - time.time()
+                    else:
+                        wait = 0.0
+                    lingering = (
+                        stop_at is not None and server.is_running() and not server._instances_present()
+                    )
+                    if not (lingering and wait > 0):
+                        if lingering:
+                            server._stop_server()
+                        # given up under server.lock: a release after this sees no watcher
+                        os.close(fd)
+                        fd = -1
+                        return
+                time.sleep(min(wait, LINGER_POLL))
+        finally:
+            if fd >= 0:
+                os.close(fd)
+    except Exception as exc:  # noqa: BLE001 — no terminal: the server log says why
+        server._append_log(f"The linger watcher could not stop the server: {exc}")

@@ -12,6 +12,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from crm.repositories.rows import scalar
+
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 TABLE = "schema_migrations"
 _LOCK_KEY = 7_200_411  # pg_advisory_xact_lock key: one migrating process at a time
@@ -25,7 +27,7 @@ def migration_files(sql_dir: Path | None = None) -> list[Path]:
 
 def applied(conn: psycopg.Connection) -> dict[str, str]:
     """Applied migration file names and their checksums (empty when none ever ran)."""
-    if conn.execute("SELECT to_regclass('public.schema_migrations')").fetchone()[0] is None:
+    if scalar(conn.execute("SELECT to_regclass('public.schema_migrations')")) is None:
         return {}
     return dict(conn.execute("SELECT filename, checksum FROM schema_migrations").fetchall())
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
@@ -21,6 +21,7 @@ from psycopg.conninfo import make_conninfo
 from crm import migrations, security
 from crm.db import connect, first_line
 from crm.errors import CRMError, SetupError
+from crm.repositories.rows import one_row, scalar
 
 # What the application role may do, table by table: no DDL, no TRUNCATE, no DELETE. UPDATE is
 # granted column by column (APP_UPDATE_COLUMNS). A table not named here gets nothing: the login
@@ -216,9 +217,10 @@ def inspect_server(admin_conninfo: str) -> None:
     except CRMError as exc:
         raise SetupError(str(exc)) from None
     with conn:
-        row = conn.execute(
+        cur = conn.execute(
             "SELECT rolname, rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user"
-        ).fetchone()
+        )
+        row = one_row(cur)
     name, is_super, createdb, createrole = row
     if not is_super and not (createdb and createrole):
         raise SetupError(
@@ -254,9 +256,8 @@ def inspect_database(admin_conninfo: str, dbname: str) -> DatabaseState:
 def has_active_manager(admin_conninfo: str, dbname: str) -> bool:
     """Whether a CRM database already has an active management employee."""
     with connect(with_dbname(admin_conninfo, dbname)) as conn:
-        row = conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM employees WHERE team = 'management' AND is_active)"
-        ).fetchone()
+        cur = conn.execute("SELECT EXISTS (SELECT 1 FROM employees WHERE team = 'management' AND is_active)")
+        row = one_row(cur)
     return bool(row[0])
 
 
@@ -276,7 +277,7 @@ def _ensure_roles(conn: psycopg.Connection, roles: Roles, app_password: str) -> 
     if not _role_exists(conn, roles.owner):
         conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(roles.owner)))
         created.append(roles.owner)
-    is_super = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()
+    is_super = one_row(conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
     if not is_super[0]:
         conn.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(roles.owner)))
     if not _role_exists(conn, roles.app):
@@ -349,7 +350,7 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
     conn.execute(sql.SQL("REVOKE ALL ON SEQUENCE audit_log_id_seq FROM {}").format(ident(roles.app)))
     conn.execute(sql.SQL("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM {}").format(ident(roles.app)))
     for signature in APP_FUNCTIONS:
-        if conn.execute("SELECT to_regprocedure(%s)", (f"public.{signature}",)).fetchone()[0] is None:
+        if scalar(conn.execute("SELECT to_regprocedure(%s)", (f"public.{signature}",))) is None:
             continue
         name, args = signature.rstrip(")").split("(")
         conn.execute(
@@ -361,7 +362,7 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
 
 
 def _is_superuser(conn: psycopg.Connection) -> bool:
-    return bool(conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0])
+    return bool(scalar(conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")))
 
 
 def _limit_app_role(conn: psycopg.Connection, dbname: str, app_role: str) -> None:
@@ -442,7 +443,7 @@ def insert_manager(admin_conninfo: str, dbname: str, manager: NewManager) -> Non
         )
 
 
-def drop_database(admin_conninfo: str, dbname: str | None, roles: list[str] = ()) -> None:
+def drop_database(admin_conninfo: str, dbname: str | None, roles: Sequence[str] = ()) -> None:
     """Remove a database and roles (made by an aborted setup, or by tests)."""
     with connect(admin_conninfo) as conn:
         if dbname:

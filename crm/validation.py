@@ -12,8 +12,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 
-from email_validator import EmailNotValidError, validate_email
-
 from crm.errors import AmbiguousMoment, ValidationError
 
 NAME_MAX = 150
@@ -182,6 +180,8 @@ def email(value: str) -> str:
     value = printable(value.strip(), "E-mail")
     if len(value) > EMAIL_MAX or "@" not in value or "." not in value.rpartition("@")[2]:
         raise ValidationError(EMAIL_HINT)
+    from email_validator import EmailNotValidError, validate_email  # ~15 ms: only when needed
+
     try:
         checked = validate_email(value, check_deliverability=False, test_environment=True, strict=True)
     except EmailNotValidError:
@@ -230,7 +230,8 @@ def amount(value: str, what: str = "Amount") -> Decimal:
         raise ValidationError(f"{what} cannot be negative.")
     if result > MONEY_MAX:  # before quantize(), which fails on numbers this long
         raise ValidationError(f"{what} cannot exceed {MONEY_MAX}.")
-    if result.as_tuple().exponent < -2 and result != result.quantize(Decimal("0.01")):
+    exponent = result.as_tuple().exponent  # an int: the pattern lets no NaN or infinity through
+    if isinstance(exponent, int) and exponent < -2 and result != result.quantize(Decimal("0.01")):
         raise ValidationError(f"{what} can have at most 2 decimals.")
     return abs(result).quantize(Decimal("0.01"))  # abs: "-0" is 0.00
 

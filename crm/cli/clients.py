@@ -56,9 +56,9 @@ def list_clients(
     chosen = one_of(mine=mine, sales=sales_id, search=search)
     if chosen == "mine":
         fetch = lambda o, n: backend.act(actor, service.my_clients, o, n)  # noqa: E731
-    elif chosen == "sales":
+    elif sales_id is not None:
         fetch = lambda o, n: backend.run(service.clients_of, sales_id, o, n)  # noqa: E731
-    elif chosen == "search":
+    elif search is not None:
         fetch = lambda o, n: backend.run(service.search_clients, search, o, n)  # noqa: E731
     else:
         fetch = lambda o, n: backend.run(service.list_clients, o, n)  # noqa: E731

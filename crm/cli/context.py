@@ -75,7 +75,7 @@ class CommandContext:
             from crm.app import Runtime
 
             config = self.config
-            runtime = Runtime()
+            runtime = Runtime(linger=config.linger_seconds)  # the next command reuses the server
             self._runtime = runtime
             try:
                 db = runtime.open(config)

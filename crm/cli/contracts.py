@@ -58,7 +58,7 @@ def list_contracts(
         fetch = lambda o, n: backend.run(service.contracts_not_signed, o, n, sales_id)  # noqa: E731
     elif chosen == "unpaid":
         fetch = lambda o, n: backend.run(service.contracts_not_fully_paid, o, n, sales_id)  # noqa: E731
-    elif chosen == "client":
+    elif client_id is not None:
         fetch = lambda o, n: backend.run(service.list_client_contracts, client_id, o, n)  # noqa: E731
     else:
         fetch = lambda o, n: backend.run(service.list_contracts, o, n)  # noqa: E731

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 import click
 
@@ -96,9 +97,9 @@ def list_events(
         fetch = lambda o, n: backend.act(actor, service.my_events, now, o, n)  # noqa: E731
     elif chosen == "no_support":
         fetch = lambda o, n: backend.run(service.events_without_support, o, n, now)  # noqa: E731
-    elif chosen == "support":
+    elif support_id is not None:
         fetch = lambda o, n: backend.run(service.events_of, support_id, now, o, n)  # noqa: E731
-    elif chosen == "search":
+    elif search is not None:
         fetch = lambda o, n: backend.run(service.search_events, search, o, n)  # noqa: E731
     else:
         fetch = lambda o, n: backend.run(service.list_events, o, n)  # noqa: E731
@@ -236,24 +237,19 @@ def update(
         current.attendees,
         current.notes,
     )
-    fields = replace(
-        kept,
-        **{
-            key: value
-            for key, value in {
-                "name": None if name is None else validation.name(name, "Event name"),
-                "client_contact": None if contact is None else validation.text(contact, "Client contact"),
-                "starts_at": None if start is None else parse_moment(start, tz, "Start"),
-                "ends_at": None if end is None else parse_moment(end, tz, "End"),
-                "location": None if location is None else validation.text(location, "Location"),
-                "attendees": attendees,
-                "notes": None
-                if notes is None
-                else validation.text(notes, "Notes", validation.NOTES_MAX, multiline=True),
-            }.items()
-            if value is not None
-        },
-    )
+    # The options given, each checked (values of several types: a field's own each).
+    given: dict[str, Any] = {
+        "name": None if name is None else validation.name(name, "Event name"),
+        "client_contact": None if contact is None else validation.text(contact, "Client contact"),
+        "starts_at": None if start is None else parse_moment(start, tz, "Start"),
+        "ends_at": None if end is None else parse_moment(end, tz, "End"),
+        "location": None if location is None else validation.text(location, "Location"),
+        "attendees": attendees,
+        "notes": None
+        if notes is None
+        else validation.text(notes, "Notes", validation.NOTES_MAX, multiline=True),
+    }
+    fields = replace(kept, **{key: value for key, value in given.items() if value is not None})
     if fields == kept:
         note("Nothing changed.")
         return

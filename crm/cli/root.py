@@ -135,7 +135,7 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> None:
         click.echo(f"  {exits.BUG:>3}  an unexpected error: reported with a reference, see the log")
         return
     command: click.Command = cli
-    names = []
+    names: list[str] = []
     for name in topic:
         if not isinstance(command, click.Group):
             raise click.UsageError(f"{' '.join(names)} has no subcommand {name!r}.")

@@ -17,6 +17,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from crm.models import HistoryLine
+from crm.repositories.rows import scalar
 
 # The tables whose history can be read, and the ones the audit trigger covers.
 HISTORY_TABLES = ("clients", "contracts", "events", "employees")
@@ -40,7 +41,7 @@ class AuditRepository:
         if table not in HISTORY_TABLES:
             raise ValueError(f"no history for {table!r}")
         query = sql.SQL("SELECT EXISTS (SELECT 1 FROM {} WHERE id = %s)").format(sql.Identifier(table))
-        return bool(self.conn.execute(query, (record_id,)).fetchone()[0])
+        return bool(scalar(self.conn.execute(query, (record_id,))))
 
     def history(self, table: str, record_id: int, offset: int, limit: int) -> list[HistoryLine]:
         """A page of a record's changes, one line per field, newest first (one statement)."""

@@ -13,6 +13,7 @@ from psycopg.rows import class_row
 
 from crm.models import Client, ClientFields
 from crm.repositories.paging import newest_page
+from crm.repositories.rows import one_row
 
 # The columns of crm.models.Client, from clients cl and employees sc (the sales contact).
 _CLIENT_SELECT = sql.SQL(
@@ -30,7 +31,7 @@ class ClientRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def _clients(self, query: sql.Composable, params: dict, *, prepare: bool | None = None) -> list[Client]:
+    def _clients(self, query: sql.Composed, params: dict, *, prepare: bool | None = None) -> list[Client]:
         with self.conn.cursor(row_factory=class_row(Client)) as cur:
             return cur.execute(query, params, prepare=prepare).fetchall()
 
@@ -71,21 +72,23 @@ class ClientRepository:
 
     def email_in_use(self, email: str, except_id: int | None = None) -> bool:
         """Whether another client has this e-mail address (case-insensitively)."""
-        row = self.conn.execute(
+        cur = self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM clients WHERE lower(email) = lower(%s) AND id IS DISTINCT FROM %s)",
             (email, except_id),
-        ).fetchone()
+        )
+        row = one_row(cur)
         return bool(row[0])
 
     # Writes ------------------------------------------------------------------------------------
 
     def insert(self, sales_id: int, fields: ClientFields) -> int:
         """Create a client whose sales contact is sales_id; return its id."""
-        row = self.conn.execute(
+        cur = self.conn.execute(
             "INSERT INTO clients (full_name, email, phone, company_name, sales_contact_id)"
             " VALUES (%s, %s, %s, %s, %s) RETURNING id",
             (fields.full_name, fields.email, fields.phone, fields.company_name, sales_id),
-        ).fetchone()
+        )
+        row = one_row(cur)
         return row[0]
 
     def update(self, client_id: int, version: int, fields: ClientFields) -> bool:

@@ -17,6 +17,7 @@ from psycopg.rows import class_row
 
 from crm.models import Contract, Payment
 from crm.repositories.paging import newest_page
+from crm.repositories.rows import one_row
 
 # The columns of crm.models.Contract, from contracts c, clients cl and employees sc.
 _CONTRACT_SELECT = sql.SQL(
@@ -53,7 +54,7 @@ class ContractRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def _contracts(self, query: sql.Composable, params: dict) -> list[Contract]:
+    def _contracts(self, query: sql.Composed, params: dict) -> list[Contract]:
         with self.conn.cursor(row_factory=class_row(Contract)) as cur:
             return cur.execute(query, params).fetchall()
 
@@ -120,11 +121,12 @@ class ContractRepository:
 
     def insert(self, client_id: int, total: Decimal, remaining: Decimal, signed: bool) -> int:
         """Create a contract for a client; return its id."""
-        row = self.conn.execute(
+        cur = self.conn.execute(
             "INSERT INTO contracts (client_id, total_amount, remaining_amount, is_signed, signed_at)"
             " VALUES (%s, %s, %s, %s, CASE WHEN %s THEN now() END) RETURNING id",
             (client_id, total, remaining, signed, signed),
-        ).fetchone()
+        )
+        row = one_row(cur)
         return row[0]
 
     def update(
@@ -170,9 +172,10 @@ class ContractRepository:
     ) -> int:
         """Record a payment row (a correction when `corrects` names the payment it cancels, with
         the opposite amount); return its id."""
-        row = self.conn.execute(
+        cur = self.conn.execute(
             "INSERT INTO payments (contract_id, amount, recorded_by, corrects_payment_id)"
             " VALUES (%s, %s, %s, %s) RETURNING id",
             (contract_id, amount, recorded_by, corrects),
-        ).fetchone()
+        )
+        row = one_row(cur)
         return row[0]

@@ -13,6 +13,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from crm.models import Employee, EmployeeFields, OwnedRecord, Team
+from crm.repositories.rows import one_row
 
 # Every column but the password hash: what anyone may see (the fields of crm.models.Employee).
 EMPLOYEE_FIELDS = (
@@ -33,7 +34,7 @@ class EmployeeRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def _employees(self, query: sql.Composable, params: dict | tuple) -> list[Employee]:
+    def _employees(self, query: sql.Composed, params: dict | tuple) -> list[Employee]:
         with self.conn.cursor(row_factory=class_row(Employee)) as cur:
             return cur.execute(query, params).fetchall()
 
@@ -74,10 +75,11 @@ class EmployeeRepository:
 
     def is_active_in_team(self, employee_id: int, team: Team) -> bool:
         """Whether an id is an active employee's of this team."""
-        row = self.conn.execute(
+        cur = self.conn.execute(
             "SELECT EXISTS (SELECT 1 FROM employees WHERE id = %s AND team = %s AND is_active)",
             (employee_id, team.value),
-        ).fetchone()
+        )
+        row = one_row(cur)
         return bool(row[0])
 
     def id_of_username(self, username: str) -> int | None:
@@ -149,11 +151,12 @@ class EmployeeRepository:
 
     def insert(self, fields: EmployeeFields, password_hash: str) -> int:
         """Create an active employee; return its id."""
-        row = self.conn.execute(
+        cur = self.conn.execute(
             "INSERT INTO employees (username, full_name, email, phone, team, password_hash)"
             " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
             (fields.username, fields.full_name, fields.email, fields.phone, fields.team.value, password_hash),
-        ).fetchone()
+        )
+        row = one_row(cur)
         return row[0]
 
     def update(self, employee_id: int, version: int, fields: EmployeeFields) -> bool:

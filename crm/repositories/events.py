@@ -15,6 +15,7 @@ from psycopg.rows import class_row
 
 from crm.models import ContractForEvent, Event, EventFields
 from crm.repositories.paging import newest_page
+from crm.repositories.rows import one_row
 
 # The columns of crm.models.Event, from events e, contracts c, clients cl, employees sp.
 _EVENT_SELECT = sql.SQL(
@@ -35,7 +36,7 @@ class EventRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def _events(self, query: sql.Composable, params: dict, *, prepare: bool | None = None) -> list[Event]:
+    def _events(self, query: sql.Composed, params: dict, *, prepare: bool | None = None) -> list[Event]:
         with self.conn.cursor(row_factory=class_row(Event)) as cur:
             return cur.execute(query, params, prepare=prepare).fetchall()
 
@@ -149,7 +150,7 @@ class EventRepository:
 
     def insert(self, contract_id: int, fields: EventFields) -> int:
         """Create an event (no support contact yet); return its id."""
-        row = self.conn.execute(
+        cur = self.conn.execute(
             "INSERT INTO events (name, contract_id, client_contact, starts_at, ends_at, location,"
             " attendees, notes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (
@@ -162,7 +163,8 @@ class EventRepository:
                 fields.attendees,
                 fields.notes,
             ),
-        ).fetchone()
+        )
+        row = one_row(cur)
         return row[0]
 
     def update(self, event_id: int, version: int, fields: EventFields) -> bool:

@@ -10,6 +10,7 @@ from psycopg import sql
 
 from crm.models import Employee
 from crm.repositories.employees import employee_columns
+from crm.repositories.rows import one_row
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,12 @@ class SessionRepository:
         self, token_hash: bytes, employee_id: int, face: str, now: datetime, expires_at: datetime
     ) -> int:
         """A new open session, its password just typed; its id."""
-        row = self.conn.execute(
+        cur = self.conn.execute(
             "INSERT INTO sessions (token_hash, employee_id, face, created_at, last_used_at, expires_at,"
             " reauthenticated_at) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (token_hash, employee_id, face, now, now, expires_at, now),
-        ).fetchone()
+        )
+        row = one_row(cur)
         return row[0]
 
     def get(self, token_hash: bytes) -> SessionRow | None:

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 
 import psycopg
 
+from crm.repositories.rows import one_row, scalar
+
 
 class ThrottleRepository:
     """Counts failed logins per key and stores when a locked key may try again."""
@@ -29,9 +31,8 @@ class ThrottleRepository:
     def key(self, username: str, device_token_hash: str | None = None) -> str:
         """The key attempts at this username (trimmed, lower-cased) are counted under; a device
         token's hash that belongs to that employee gives the device's own key."""
-        return self.conn.execute(
-            "SELECT login_throttle_key(%s, %s)", (username, device_token_hash)
-        ).fetchone()[0]
+        cur = self.conn.execute("SELECT login_throttle_key(%s, %s)", (username, device_token_hash))
+        return scalar(cur)
 
     def begin_attempt(self, key: str, now: datetime, window: timedelta) -> tuple[int, datetime | None]:
         """Count an attempt before its password is checked, in one atomic statement.
@@ -42,26 +43,25 @@ class ThrottleRepository:
         how many came before it. A first attempt, or one after the window since the first
         counted one, starts a new count; a right password clears it (clear_unless_locked).
         """
-        row = self.conn.execute(
-            "SELECT * FROM login_attempt_begin(%s, %s, %s)", (key, now, window)
-        ).fetchone()
+        cur = self.conn.execute("SELECT * FROM login_attempt_begin(%s, %s, %s)", (key, now, window))
+        row = one_row(cur)
         return row[0], row[1]
 
     def lock(self, key: str, until: datetime) -> datetime:
         """Lock the key until `until` (a longer lock already there stays); the count starts
         again afterwards. Returns when the lock ends."""
-        row = self.conn.execute("SELECT login_attempt_lock(%s, %s)", (key, until)).fetchone()
+        row = one_row(self.conn.execute("SELECT login_attempt_lock(%s, %s)", (key, until)))
         return row[0] or until
 
     def clear_unless_locked(self, key: str, now: datetime) -> datetime | None:
         """After a right password: forget the key's attempts — unless it has been locked
         meanwhile (by attempts made at the same time); then the end of that lock, and nothing
         changes. Call it inside a transaction: the row stays locked until it ends."""
-        return self.conn.execute("SELECT login_attempt_clear(%s, %s)", (key, now)).fetchone()[0]
+        return scalar(self.conn.execute("SELECT login_attempt_clear(%s, %s)", (key, now)))
 
     def forget_employee(self, employee_id: int) -> int:
         """Forget every count and lock of an employee (any device); how many held one."""
-        return self.conn.execute("SELECT login_attempts_forget(%s)", (employee_id,)).fetchone()[0]
+        return scalar(self.conn.execute("SELECT login_attempts_forget(%s)", (employee_id,)))
 
     def remember_device(self, employee_id: int, device_token_hash: str) -> None:
         """A device the employee has just logged in from: its attempts get their own count."""

@@ -94,7 +94,7 @@ def visible_output() -> Iterator[None]:
     ("Client 7 (…) created") are as safe as the tables. Prompts draw through prompt_toolkit's own
     output (made at the login prompt, before this), which VisiblePrompts feeds safe text."""
     previous = sys.stdout
-    sys.stdout = VisibleStream(previous)  # type: ignore[assignment]
+    sys.stdout = VisibleStream(previous)
     try:
         yield
     finally:
