@@ -253,7 +253,8 @@ def make_opportunity(
         steps = path[1 : path.index(stage) + 1] if stage in path else path[1:]
         for step in steps:
             conn.execute(
-                "UPDATE opportunities SET stage = %s, version = version + 1 WHERE id = %s", (step, opportunity_id)
+                "UPDATE opportunities SET stage = %s, version = version + 1 WHERE id = %s",
+                (step, opportunity_id),
             )
         if stage == "lost":
             conn.execute(

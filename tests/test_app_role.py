@@ -163,8 +163,12 @@ def row_with_chosen_values(table: str, ids: dict) -> dict:
         "events": {"name": "E", "contract_id": ids["draft_signed"], "starts_at": CHOSEN, "ends_at": CHOSEN},
         "services": {"name": "S", "unit_price": 10, "unit": "hour"},
         "opportunities": {"client_id": ids["client"], "title": "O"},
-        "opportunity_lines": {"opportunity_id": ids["empty_opportunity"], "service_id": ids["service"],
-                              "quantity": 1, "unit_price": 0},
+        "opportunity_lines": {
+            "opportunity_id": ids["empty_opportunity"],
+            "service_id": ids["service"],
+            "quantity": 1,
+            "unit_price": 0,
+        },
     }[table]
     return rows | {column: chosen[column] for column in setup.DATABASE_SET_COLUMNS[table]}
 
