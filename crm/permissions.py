@@ -96,7 +96,9 @@ _OWN_ONLY: dict[tuple[Action, Team], str] = {
     (Action.RECORD_PAYMENT, S): "Only the client's sales contact can record a payment on this contract.",
     (Action.CREATE_EVENT, S): "Only the client's sales contact can create an event for this contract.",
     (Action.UPDATE_EVENT, P): "Only the support employee assigned to this event can update it.",
-    (Action.CREATE_OPPORTUNITY, S): "Only the client's sales contact can create an opportunity for this client.",
+    (Action.CREATE_OPPORTUNITY, S): (
+        "Only the client's sales contact can create an opportunity for this client."
+    ),
     (Action.UPDATE_OPPORTUNITY, S): "Only the client's sales contact can edit this opportunity.",
     (Action.MOVE_OPPORTUNITY, S): "Only the client's sales contact can move this opportunity.",
     (Action.LOSE_OPPORTUNITY, S): "Only the client's sales contact can mark this opportunity lost.",

@@ -228,14 +228,14 @@ def test_a_closed_opportunity_and_its_lines_never_change(db, admin_conn, staff, 
         line = pipeline.get_opportunity_detail(db, opportunity).lines[0]
         before = row(admin_conn, opportunity)
         boss = staff["manager"]
-        for attempt in (
-            lambda: pipeline.update_opportunity(db, boss, opportunity, version, FIELDS),
-            lambda: pipeline.add_line(db, boss, opportunity, version, service_id, 1),
-            lambda: pipeline.update_line(db, boss, line.id, version, 2, D("1")),
-            lambda: pipeline.remove_line(db, boss, line.id, version),
+        for fn, *args in (
+            (pipeline.update_opportunity, opportunity, version, FIELDS),
+            (pipeline.add_line, opportunity, version, service_id, 1),
+            (pipeline.update_line, line.id, version, 2, D("1")),
+            (pipeline.remove_line, line.id, version),
         ):
             with pytest.raises(ValidationError, match="never changes"):
-                attempt()
+                fn(db, boss, *args)
         assert row(admin_conn, opportunity) == before
 
 

@@ -39,7 +39,7 @@ UNIT_LABELS = {Unit.EVENT: "per event", Unit.GUEST: "per guest", Unit.HOUR: "per
 
 _RULE_MESSAGES = {
     "services_name_key": NAME_TAKEN,
-    "services_name_check": f"A service's name cannot be blank and has at most {validation.NAME_MAX} characters.",
+    "services_name_check": f"A name cannot be blank and has at most {validation.NAME_MAX} characters.",
     "services_description_check": f"A description has at most {DESCRIPTION_MAX} characters.",
     "services_unit_price_check": "The unit price cannot be negative.",
     "services_unit_check": "The unit is per event, per guest or per hour.",
