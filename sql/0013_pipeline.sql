@@ -140,7 +140,7 @@ BEGIN
     IF final AND NOT (NEW.closed_at IS NOT NULL AND (public.writer_is_trusted() OR public.in_demo_load())) THEN
         NEW.closed_at := now();
     END IF;
-    IF NEW.stage = 'won' THEN
+    IF NEW.stage = 'won' AND NEW.contract_id IS NOT NULL THEN  -- without one: opportunities_won_contract
         SELECT c.client_id, c.total_amount INTO contract_client, contract_total
           FROM contracts c WHERE c.id = NEW.contract_id;
         IF contract_client IS DISTINCT FROM NEW.client_id OR contract_total IS DISTINCT FROM NEW.amount THEN
