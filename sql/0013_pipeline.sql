@@ -81,7 +81,7 @@ CREATE TABLE opportunities (
     created_at         timestamptz NOT NULL DEFAULT now(),
     updated_at         timestamptz NOT NULL DEFAULT now(),
     version            integer NOT NULL DEFAULT 1,
-    CONSTRAINT opportunities_lost_reason CHECK ((stage = 'lost') = (lost_reason IS NOT NULL)),
+    CONSTRAINT opportunities_reason_when_lost CHECK ((stage = 'lost') = (lost_reason IS NOT NULL)),
     CONSTRAINT opportunities_won_contract CHECK ((stage = 'won') = (contract_id IS NOT NULL)),
     CONSTRAINT opportunities_closed_at CHECK ((stage IN ('won', 'lost')) = (closed_at IS NOT NULL)),
     CONSTRAINT opportunities_title_text

@@ -89,7 +89,8 @@ def test_pipeline_write_permission_matrix(db, admin_conn, action, team, case):
     if (action, team, case) in ALLOWED:
         attempt()
         after = admin_conn.execute(
-            "SELECT stage, amount, lost_reason, contract_id IS NOT NULL, version FROM opportunities ORDER BY id"
+            "SELECT stage, amount, lost_reason, contract_id IS NOT NULL, version FROM opportunities"
+            " ORDER BY id"
         ).fetchall()
         original = (stage, Decimal("450.00"), None, False, version)
         if action is Action.MANAGE_SERVICES:

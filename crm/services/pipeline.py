@@ -101,7 +101,7 @@ _RULE_MESSAGES = {
     "opportunities_closed_are_final": "A won or lost opportunity never changes.",
     "opportunities_amount_is_sum_of_lines": "An opportunity's amount is always the sum of its lines.",
     "opportunities_won_contract_matches": "A won opportunity's contract is for its client and its amount.",
-    "opportunities_lost_reason": "A lost opportunity has a reason, an open or won one none.",
+    "opportunities_reason_when_lost": "A lost opportunity has a reason, an open or won one none.",
     "opportunities_won_contract": "A won opportunity has its contract, an open or lost one none.",
     "opportunities_closed_at": "A closed opportunity has its closing date, an open one none.",
     "opportunities_client_id_fkey": "No client with that id.",
