@@ -193,7 +193,7 @@ def retire(
     actor = ctx.employee()
     permissions.require(actor, Action.MANAGE_SERVICES)
     current = _current(ctx, service_id, version)
-    if current.is_active != restore:
+    if current.is_active == restore:
         state = "in the catalogue" if restore else "retired"
         raise ValidationError(f"Service {service_id} ({current.name}) is already {state}.")
     actor = ctx.confirm_write(actor)
