@@ -113,8 +113,9 @@ def test_the_opportunity_commands_from_first_contact_to_contract(crm_db, tmp_pat
     done = marie.process("opportunity", "win", oid, "--version", "1", "--password-stdin", stdin=PW)
     assert done.status == 6 and "is at version" in done.err
     version = str(listed[0]["version"])
-    done = marie.process("opportunity", "win", oid, "--version", version, "--password-stdin", "--format", "json",
-                         stdin=PW)  # fmt: skip
+    done = marie.process(
+        "opportunity", "win", oid, "--version", version, "--password-stdin", "--format", "json", stdin=PW
+    )
     assert done.status == 0, done.err
     won = json.loads(done.out)
     assert won["stage"] == "won" and "created for 9,099.99" in done.err
@@ -158,7 +159,12 @@ def test_the_pipeline_report_command(crm_db, tmp_path, staff, admin_conn):
     proposal = next(f for f in report["by_stage"] if f["stage"] == "proposal")
     assert (proposal["count"], proposal["amount"], proposal["weighted_amount"]) == (1, "2000.00", "1000.00")
     assert report["conversion"][2] == {
-        "period": "all time", "since": None, "closed_count": 2, "won_count": 1, "conversion_rate": "50.0"}  # fmt: skip
+        "period": "all time",
+        "since": None,
+        "closed_count": 2,
+        "won_count": 1,
+        "conversion_rate": "50.0",
+    }
     done = bill.process("pipeline", "report", "--part", "sales", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(done.out)))
     assert [(r["sales_name"], r["count"], r["amount"], r["weighted_amount"]) for r in rows] == [
