@@ -1,4 +1,6 @@
-"""The Services section: the catalogue (everyone reads it), kept by management."""
+"""The Services section, management's: the catalogue and its upkeep. (Everyone reads the
+catalogue — sales see it when adding a line, and through `service list` — but the section, which
+is for keeping it, is management's: a main menu of at most nine entries for sales and support.)"""
 
 from __future__ import annotations
 
@@ -154,8 +156,8 @@ def catalogue_section() -> Section:
     return Section(
         "Services",
         (
-            MenuAction("List services", list_services, Action.READ),
-            MenuAction("Show a service", show_one_service, Action.READ),
+            MenuAction("List services", list_services, Action.MANAGE_SERVICES),
+            MenuAction("Show a service", show_one_service, Action.MANAGE_SERVICES),
             MenuAction("Create a service", create_service, Action.MANAGE_SERVICES),
             MenuAction("Update a service", update_service, Action.MANAGE_SERVICES),
             MenuAction("Retire or restore a service", retire_service, Action.MANAGE_SERVICES),
