@@ -405,7 +405,7 @@ _IGNORED = re.compile(
 )
 
 
-BOOTSTRAP_ROWS = ("schema_migrations", "login_throttle_secret")
+BOOTSTRAP_ROWS = ("schema_migrations", "login_throttle_secret", "opportunity_stages")
 
 
 def _load(conn: psycopg.Connection, archive: Archive, owner: str, progress: Progress | None) -> None:
@@ -422,7 +422,8 @@ def _load(conn: psycopg.Connection, archive: Archive, owner: str, progress: Prog
         # What the bootstrap filled in (the schema's level, the throttle's secret): the archive's
         # own rows replace it.
         present = [t for t in BOOTSTRAP_ROWS if t in columns]
-        conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, present))))
+        # (CASCADE: the stages' rows are referenced by the opportunities, none of them here yet.)
+        conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.SQL(", ").join(map(sql.Identifier, present))))
         for table in order:
             conn.execute(sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(sql.Identifier(table)))
         with tempfile.NamedTemporaryFile("w", prefix="crm-restore-", suffix=".list") as listing:

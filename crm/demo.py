@@ -61,6 +61,27 @@ LOCATIONS = (
     "Kulturbrauerei, Berlin", "The Old Truman Brewery, London", "Castello di Vincigliata, Firenze",
     "Strandhotel, Scheveningen", "Le Grand Bleu, Marseille", "Villa Èze, Côte d'Azur",
 )  # fmt: skip
+# The catalogue: (name, description, unit price, unit). The first is what a won opportunity quotes:
+# the whole event at its contract's total.
+SERVICES = (
+    ("Event package", "Everything for the event, as agreed in its contract", Decimal("0.00"), "event"),
+    ("Venue finding", "Short list, visits and booking of the venue", Decimal("1500.00"), "event"),
+    ("Catering", "Three courses, drinks included", Decimal("45.00"), "guest"),
+    ("Cocktail reception", "Canapés and drinks before dinner", Decimal("18.50"), "guest"),
+    ("Sound and light", "PA system, lights and a technician", Decimal("1200.00"), "event"),
+    ("DJ", "From the first dance to closing time", Decimal("150.00"), "hour"),
+    ("Decoration", "Flowers, tables, signage", Decimal("12.00"), "guest"),
+    ("Transport", "Coaches between the hotel and the venue", Decimal("95.00"), "hour"),
+    ("Photographer", "Photos of the whole event, edited", Decimal("120.00"), "hour"),
+    ("Security staff", "Entrance and cloakroom", Decimal("40.00"), "hour"),
+)  # fmt: skip
+PIPELINE_STAGES = ("new", "qualified", "proposal", "negotiation", "won", "lost")
+LOST_REASONS = (
+    "Went with a competitor", "Budget cut", "Event cancelled", "Too expensive",
+    "No answer since the proposal",
+)  # fmt: skip
+OPPORTUNITIES_PER_CLIENT = 4  # one opportunity for every 4 clients (at least 12: two of each stage)
+
 NOTES = (
     "Wedding starts at 3PM, by the river. Catering is organized, reception starts at 5PM.",
     "Assemblée générale des actionnaires (~200 personnes).",
@@ -270,6 +291,7 @@ def load(
             iter(events),
             progress,
         )
+        pipeline_counts = _load_pipeline(conn, rng, client_ids, client_rows, contracts, now, progress)
     progress.advance(total_rows)  # the estimate of payments is rough; finish the bar
     return DemoResult(
         accounts,
@@ -279,6 +301,7 @@ def load(
             "contracts": len(contracts),
             "payments": len(payments),
             "events": len(events),
+            **pipeline_counts,
         },
     )
 
@@ -375,3 +398,117 @@ def print_accounts(result: DemoResult, out: Callable[[str], None] = print) -> No
         same = [a.username for a in result.accounts if a.team == account.team]
         names = f"{same[0]} … {same[-1]}" if len(same) > 1 else same[0]
         out(f"  {account.team:<10} {names:<40} password: {account.password}")
+
+
+def _load_pipeline(
+    conn: psycopg.Connection,
+    rng: random.Random,
+    client_ids: list[int],
+    client_rows: list[tuple],
+    contracts: list[_Contract],
+    now: datetime,
+    progress: Progress,
+) -> dict[str, int]:
+    """The catalogue, and opportunities at every stage (sql/0013): each starts at new, as every
+    opportunity does, and walks the stage machine; a won one is the origin of one of its client's
+    signed contracts (its one line: the event package at the contract's total)."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO services (name, description, unit_price, unit) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING",
+            SERVICES,
+        )
+    ids: dict[str, int] = dict(
+        conn.execute(
+            "SELECT lower(name), id FROM services WHERE lower(name) = ANY(%s)",
+            ([name.lower() for name, *_ in SERVICES],),
+        ).fetchall()
+    )
+    catalogue = [(ids[name.lower()], price, unit) for name, _, price, unit in SERVICES]
+    package, offered = catalogue[0][0], catalogue[1:]
+    signed: dict[int, list[_Contract]] = {}  # client id -> its signed contracts not yet the origin of an opportunity
+    for made in contracts:
+        if made.signed:
+            signed.setdefault(made.client_id, []).append(made)
+    count = max(12, len(client_ids) // OPPORTUNITIES_PER_CLIENT)
+    rows, lines, plans = [], [], []
+    for i in range(count):
+        n = (i * 7919) % len(client_ids)
+        client_id, client_row = client_ids[n], client_rows[n]
+        stage = PIPELINE_STAGES[i % len(PIPELINE_STAGES)]
+        contract: _Contract | None = signed[client_id].pop() if stage == "won" and signed.get(client_id) else None
+        if stage == "won" and contract is None:
+            stage = "lost"
+        attendees = rng.choice((20, 50, 75, 120, 200, 350))
+        if contract is not None:
+            created = contract.created - timedelta(days=rng.uniform(7, 60))
+            closed = contract.created
+            quoted = [(package, 1, contract.total)]
+        else:
+            created = now - timedelta(days=rng.uniform(1, 200))
+            closed = min(now, created + timedelta(days=rng.uniform(1, 60)))
+            quoted = []
+            for service_id, price, unit in rng.sample(offered, rng.randint(1, 3)):
+                quantity = attendees if unit == "guest" else 1 if unit == "event" else rng.randint(3, 10)
+                quoted.append((service_id, quantity, price))
+        amount = sum((quantity * price for _, quantity, price in quoted), Decimal("0.00"))
+        title = f"{rng.choice(EVENT_KINDS)} for {client_row[0]}"[:150]
+        close_on = (created + timedelta(days=rng.uniform(20, 120))).date()
+        rows.append((client_id, title, close_on, attendees, amount, created, created))
+        lines.append(
+            [(service_id, quantity, price, created, created) for service_id, quantity, price in quoted]
+        )
+        plans.append((stage, contract, closed))
+    first = scalar(conn.execute("SELECT coalesce(max(id), 0) FROM opportunities"))
+    _copy(
+        conn,
+        "COPY opportunities (client_id, title, expected_close_on, expected_attendees, amount, created_at,"
+        " updated_at) FROM STDIN",
+        iter(rows),
+        progress,
+    )
+    opportunity_ids = [
+        r[0] for r in conn.execute("SELECT id FROM opportunities WHERE id > %s ORDER BY id", (first,))
+    ]
+    _copy(
+        conn,
+        "COPY opportunity_lines (opportunity_id, service_id, quantity, unit_price, created_at, updated_at)"
+        " FROM STDIN",
+        ((oid, *line) for oid, quoted in zip(opportunity_ids, lines, strict=True) for line in quoted),
+        progress,
+    )
+    # Up the stages, one move at a time for every opportunity that goes further (a lost one was
+    # lost at some open stage, a won one in negotiation).
+    lost_at = {i: PIPELINE_STAGES[(i // 6) % 4] for i, (stage, _, _) in enumerate(plans) if stage == "lost"}
+    for position, step in enumerate(PIPELINE_STAGES[1:4], start=1):
+        moving = [
+            oid
+            for i, (oid, (stage, _, _)) in enumerate(zip(opportunity_ids, plans, strict=True))
+            if (stage == "won")
+            or (stage == "lost" and PIPELINE_STAGES.index(lost_at[i]) >= position)
+            or (stage in PIPELINE_STAGES[:4] and PIPELINE_STAGES.index(stage) >= position)
+        ]
+        conn.execute(
+            "UPDATE opportunities SET stage = %s, version = version + 1 WHERE id = ANY(%s)", (step, moving)
+        )
+    lost = [
+        (oid, closed)
+        for oid, (stage, _, closed) in zip(opportunity_ids, plans, strict=True)
+        if stage == "lost"
+    ]
+    won = [(oid, c.id, closed) for oid, (stage, c, closed) in zip(opportunity_ids, plans, strict=True) if c]
+    conn.execute(
+        "UPDATE opportunities o SET stage = 'lost', lost_reason = v.reason, closed_at = v.closed,"
+        " version = o.version + 1"
+        " FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS v (id, reason, closed)"
+        " WHERE o.id = v.id",
+        ([o for o, _ in lost], [rng.choice(LOST_REASONS) for _ in lost], [c for _, c in lost]),
+    )
+    conn.execute(
+        "UPDATE opportunities o SET stage = 'won', contract_id = v.contract, closed_at = v.closed,"
+        " version = o.version + 1"
+        " FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[]) AS v (id, contract, closed)"
+        " WHERE o.id = v.id",
+        ([o for o, _, _ in won], [c for _, c, _ in won], [c for _, _, c in won]),
+    )
+    return {"services": len(SERVICES), "opportunities": len(rows)}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -105,6 +105,8 @@ class ContractDetail:
     payments: list[Payment]
     payment_count: int
     paid_total: Decimal
+    opportunity_id: int | None = None  # the opportunity it was won from (sql/0013), if any
+    opportunity_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -184,3 +186,156 @@ class EventFields:
     location: str
     attendees: int
     notes: str
+
+
+# The sales pipeline (sql/0013_pipeline.sql) -------------------------------------------------------
+
+
+class Unit(StrEnum):
+    """What a service's unit price is for."""
+
+    EVENT = "event"
+    GUEST = "guest"
+    HOUR = "hour"
+
+
+class Stage(StrEnum):
+    """An opportunity's stage, in pipeline order; won and lost are final."""
+
+    NEW = "new"
+    QUALIFIED = "qualified"
+    PROPOSAL = "proposal"
+    NEGOTIATION = "negotiation"
+    WON = "won"
+    LOST = "lost"
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service of the catalogue; retired ones (not active) are kept, never offered for new lines."""
+
+    id: int
+    name: str
+    description: str
+    unit_price: Decimal
+    unit: Unit
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class ServiceFields:
+    """The fields of a service that management types in."""
+
+    name: str
+    description: str
+    unit_price: Decimal
+    unit: Unit
+
+
+@dataclass(frozen=True)
+class Opportunity:
+    """A sale opportunity; its owner is its client's sales contact (read through the client)."""
+
+    id: int
+    client_id: int
+    client_name: str
+    sales_contact_id: int
+    sales_contact_name: str
+    title: str
+    stage: Stage
+    probability: int  # percent, the stage's
+    expected_close_on: date | None
+    expected_attendees: int
+    amount: Decimal  # the sum of its lines
+    weighted_amount: Decimal  # amount x probability / 100, to the cent
+    line_count: int
+    lost_reason: str | None
+    contract_id: int | None
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class OpportunityLine:
+    id: int
+    opportunity_id: int
+    service_id: int
+    service_name: str
+    unit: Unit
+    quantity: int
+    unit_price: Decimal
+    line_total: Decimal
+    version: int
+
+
+@dataclass(frozen=True)
+class OpportunityDetail:
+    opportunity: Opportunity
+    lines: list[OpportunityLine]
+
+
+@dataclass(frozen=True)
+class OpportunityFields:
+    """The fields of an opportunity that its editors type in (its lines are edited one by one)."""
+
+    title: str
+    expected_close_on: date | None
+    expected_attendees: int
+
+
+@dataclass(frozen=True)
+class StageFigures:
+    """Open opportunities at one stage."""
+
+    stage: Stage
+    probability: int
+    count: int
+    amount: Decimal
+    weighted_amount: Decimal
+
+
+@dataclass(frozen=True)
+class SalesFigures:
+    """Open opportunities of one sales employee's clients."""
+
+    sales_id: int
+    sales_name: str
+    count: int
+    amount: Decimal
+    weighted_amount: Decimal
+
+
+@dataclass(frozen=True)
+class ClosedFigures:
+    """Opportunities won and lost since the start of a period (this month, this quarter)."""
+
+    period: str
+    since: datetime
+    won_count: int
+    won_amount: Decimal
+    lost_count: int
+    lost_amount: Decimal
+
+
+@dataclass(frozen=True)
+class ConversionFigures:
+    """Of the opportunities closed since the start of a period (or ever), the share won."""
+
+    period: str
+    since: datetime | None
+    closed_count: int
+    won_count: int
+    conversion_rate: Decimal | None  # percent, 1 decimal; None when nothing was closed
+
+
+@dataclass(frozen=True)
+class PipelineReport:
+    by_stage: list[StageFigures]
+    by_sales: list[SalesFigures]
+    closed: list[ClosedFigures]
+    conversion: list[ConversionFigures]

@@ -42,6 +42,15 @@ class Action(StrEnum):
     CREATE_EVENT = "create an event"
     ASSIGN_SUPPORT = "assign the support employee of an event"
     UPDATE_EVENT = "update an event"
+    # The sales pipeline (docs/rules.md §5): everyone reads services and opportunities (READ).
+    LIST_MY_OPPORTUNITIES = "list their own opportunities"
+    READ_PIPELINE_REPORT = "read the pipeline report"
+    MANAGE_SERVICES = "create, edit or retire services"
+    CREATE_OPPORTUNITY = "create an opportunity"
+    UPDATE_OPPORTUNITY = "edit an opportunity and its lines"
+    MOVE_OPPORTUNITY = "move an opportunity to another stage"
+    LOSE_OPPORTUNITY = "mark an opportunity lost"
+    WIN_OPPORTUNITY = "mark an opportunity won"
 
 
 M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
@@ -70,6 +79,14 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.CREATE_EVENT: frozenset({S}),
     Action.ASSIGN_SUPPORT: frozenset({M}),
     Action.UPDATE_EVENT: frozenset({M, P}),
+    Action.LIST_MY_OPPORTUNITIES: frozenset({S}),
+    Action.READ_PIPELINE_REPORT: frozenset({M, S}),
+    Action.MANAGE_SERVICES: frozenset({M}),
+    Action.CREATE_OPPORTUNITY: frozenset({S}),
+    Action.UPDATE_OPPORTUNITY: frozenset({M, S}),
+    Action.MOVE_OPPORTUNITY: frozenset({M, S}),
+    Action.LOSE_OPPORTUNITY: frozenset({M, S}),
+    Action.WIN_OPPORTUNITY: frozenset({M}),  # it creates the contract: contracts are management's
 }
 
 # Teams that may act only on records they own, and the refusal they get otherwise.
@@ -79,6 +96,12 @@ _OWN_ONLY: dict[tuple[Action, Team], str] = {
     (Action.RECORD_PAYMENT, S): "Only the client's sales contact can record a payment on this contract.",
     (Action.CREATE_EVENT, S): "Only the client's sales contact can create an event for this contract.",
     (Action.UPDATE_EVENT, P): "Only the support employee assigned to this event can update it.",
+    (Action.CREATE_OPPORTUNITY, S): (
+        "Only the client's sales contact can create an opportunity for this client."
+    ),
+    (Action.UPDATE_OPPORTUNITY, S): "Only the client's sales contact can edit this opportunity.",
+    (Action.MOVE_OPPORTUNITY, S): "Only the client's sales contact can move this opportunity.",
+    (Action.LOSE_OPPORTUNITY, S): "Only the client's sales contact can mark this opportunity lost.",
 }
 
 _TEAM_NAMES = {M: "management", S: "sales", P: "support"}

@@ -34,6 +34,11 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "payments": ("SELECT", "INSERT"),
     "events": ("SELECT", "INSERT"),
     "sessions": ("SELECT", "INSERT"),
+    "services": ("SELECT", "INSERT"),
+    "opportunities": ("SELECT", "INSERT"),
+    "opportunity_lines": ("SELECT", "INSERT"),
+    # The stages and their probabilities (sql/0013): the schema owner's to change.
+    "opportunity_stages": ("SELECT",),
     # Read only: audit rows are written by the owner's trigger (sql/0005_audit.sql), never by the app.
     "audit_log": ("SELECT",),
     "schema_migrations": ("SELECT",),
@@ -56,6 +61,12 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
         "support_contact_id", "updated_at", "version",
     ),
     "sessions": ("last_used_at", "reauthenticated_at", "ended_at", "end_reason"),
+    "services": ("name", "description", "unit_price", "unit", "is_active", "updated_at", "version"),
+    "opportunities": (
+        "title", "stage", "expected_close_on", "expected_attendees", "amount", "lost_reason",
+        "contract_id", "closed_at", "updated_at", "version",
+    ),
+    "opportunity_lines": ("quantity", "unit_price", "is_removed", "updated_at", "version"),
 }  # fmt: skip
 
 # The SECURITY DEFINER functions the application role may call (sql/0011): login throttling and
@@ -81,6 +92,9 @@ DATABASE_SET_COLUMNS: dict[str, tuple[str, ...]] = {
     "payments": ("id", "created_at", "paid_at"),
     "events": ("id", "created_at", "updated_at", "version"),
     "sessions": ("id",),
+    "services": ("id", "created_at", "updated_at", "version"),
+    "opportunities": ("id", "created_at", "updated_at", "version"),
+    "opportunity_lines": ("id", "created_at", "updated_at", "version"),
 }
 
 # What the application role must be refused, whatever it sends: tests/test_app_role.py runs each
@@ -131,6 +145,15 @@ APP_ROLE_PROBES: dict[str, str] = {
     "clear the throttle": "UPDATE login_throttle SET failures = 0",
     "forge a device": "INSERT INTO login_devices (token_hash, employee_id) VALUES (repeat('a', 64), 1)",
     "declare a demo load": "INSERT INTO demo_loads VALUES (pg_current_xact_id())",
+    # The pipeline (sql/0013): versions, the stage machine, the stages' probabilities (amounts are
+    # checked at commit, after the audit trigger drew an id: tests/test_pipeline_db.py).
+    "rewind a service's version": "UPDATE services SET version = version - 1",
+    "rewind an opportunity's version": "UPDATE opportunities SET version = version - 1",
+    "change a service and keep its version": "UPDATE services SET unit_price = unit_price + 1",
+    "skip a stage": "UPDATE opportunities SET stage = 'proposal', version = version + 1",
+    "win without a contract": "UPDATE opportunities SET stage = 'won', version = version + 1",
+    "change a probability": "UPDATE opportunity_stages SET probability = 100",
+    "delete a line": "DELETE FROM opportunity_lines",
 }
 
 # One program instance holds one connection; 50 lets a team of about 45 work at once and leaves

@@ -156,7 +156,7 @@ def crm_db(admin_dsn: str) -> Iterator[CrmDatabase]:
 
 
 # What a database is made with, not data: kept between tests.
-KEPT_TABLES = ("schema_migrations", "login_throttle_secret")
+KEPT_TABLES = ("schema_migrations", "login_throttle_secret", "opportunity_stages")
 
 
 def empty_tables(admin_conn: psycopg.Connection) -> None:

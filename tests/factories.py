@@ -204,3 +204,69 @@ def throttle_row(
         psycopg.sql.SQL(", ").join(psycopg.sql.Identifier(c.strip()) for c in columns.split(","))
     )
     return conn.execute(query, (throttle_key(conn, username),)).fetchone()
+
+
+def make_service(
+    conn: psycopg.Connection,
+    name: str = "Catering",
+    unit_price: str = "45.00",
+    unit: str = "guest",
+    *,
+    active: bool = True,
+    description: str = "",
+) -> int:
+    """Insert a service of the catalogue; return its id."""
+    return conn.execute(
+        "INSERT INTO services (name, description, unit_price, unit, is_active) VALUES (%s, %s, %s, %s, %s)"
+        " RETURNING id",
+        (name, description, Decimal(unit_price), unit, active),
+    ).fetchone()[0]
+
+
+def make_opportunity(
+    conn: psycopg.Connection,
+    client_id: int,
+    title: str = "Wedding in June",
+    *,
+    lines: list[tuple[int, int, str]] = (),
+    stage: str = "new",
+    closed_at: datetime | None = None,
+    attendees: int = 200,
+) -> int:
+    """Insert an opportunity with lines (service id, quantity, unit price), its amount their sum,
+    then walk it through the stages up to `stage` (a new one always starts at new, sql/0013); a won
+    one gets its contract. Return its id."""
+    path = ["new", "qualified", "proposal", "negotiation"]
+    with conn.transaction():
+        amount = sum((quantity * Decimal(price) for _, quantity, price in lines), Decimal("0.00"))
+        opportunity_id = conn.execute(
+            "INSERT INTO opportunities (client_id, title, expected_attendees, amount)"
+            " VALUES (%s, %s, %s, %s) RETURNING id",
+            (client_id, title, attendees, amount),
+        ).fetchone()[0]
+        for service_id, quantity, price in lines:
+            conn.execute(
+                "INSERT INTO opportunity_lines (opportunity_id, service_id, quantity, unit_price)"
+                " VALUES (%s, %s, %s, %s)",
+                (opportunity_id, service_id, quantity, Decimal(price)),
+            )
+        steps = path[1 : path.index(stage) + 1] if stage in path else path[1:]
+        for step in steps:
+            conn.execute(
+                "UPDATE opportunities SET stage = %s, version = version + 1 WHERE id = %s",
+                (step, opportunity_id),
+            )
+        if stage == "lost":
+            conn.execute(
+                "UPDATE opportunities SET stage = 'lost', lost_reason = 'Went with a competitor',"
+                " closed_at = %s, version = version + 1 WHERE id = %s",
+                (closed_at, opportunity_id),
+            )
+        elif stage == "won":
+            contract_id = make_contract(conn, client_id, total=str(amount))
+            conn.execute(
+                "UPDATE opportunities SET stage = 'won', contract_id = %s, closed_at = %s,"
+                " version = version + 1 WHERE id = %s",
+                (contract_id, closed_at, opportunity_id),
+            )
+    return opportunity_id

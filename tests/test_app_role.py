@@ -17,7 +17,14 @@ from psycopg import errors, sql
 from crm import setup
 from crm.db import Database, connect
 from tests.conftest import database_before, drop_database, fresh_database
-from tests.factories import make_client, make_contract, make_employee, make_event
+from tests.factories import (
+    make_client,
+    make_contract,
+    make_employee,
+    make_event,
+    make_opportunity,
+    make_service,
+)
 
 CHOSEN = datetime.fromisoformat("2001-02-03 04:05:06+00:00")
 FUTURE_ID = 1_000_000
@@ -40,8 +47,11 @@ def one_of_each(admin_conn):
     admin_conn.execute(
         "INSERT INTO login_throttle (throttle_key, failures) VALUES (%s, 2)", (f"employee:{boss.id}",)
     )
+    service = make_service(admin_conn)
+    opportunity = make_opportunity(admin_conn, client, lines=[(service, 2, "150.00")])
     return {"boss": boss, "sales": sales, "support": support, "client": client, "contract": contract,
-            "draft": draft, "event": event}  # fmt: skip
+            "draft": draft, "event": event, "service": service,
+            "opportunity": opportunity}  # fmt: skip
 
 
 @pytest.fixture
@@ -157,6 +167,14 @@ def row_with_chosen_values(table: str, ids: dict) -> dict:
             "face": "commands",
             "expires_at": CHOSEN.replace(year=2100),
         },
+        "services": {"name": "S", "unit_price": 10, "unit": "hour"},
+        "opportunities": {"client_id": ids["client"], "title": "O"},
+        "opportunity_lines": {
+            "opportunity_id": ids["empty_opportunity"],
+            "service_id": ids["service"],
+            "quantity": 1,
+            "unit_price": 0,
+        },
     }[table]
     return rows | {column: chosen[column] for column in setup.DATABASE_SET_COLUMNS[table]}
 
@@ -167,7 +185,10 @@ def test_the_database_sets_ids_dates_and_versions_whatever_the_writer_sends(
 ):
     admin_conn.execute("UPDATE contracts SET is_signed = true, signed_at = now() WHERE id = %s",
                        (one_of_each["draft"],))  # fmt: skip
-    values = row_with_chosen_values(table, one_of_each | {"draft_signed": one_of_each["draft"]})
+    empty = make_opportunity(admin_conn, one_of_each["client"], title="Nothing yet")
+    values = row_with_chosen_values(
+        table, one_of_each | {"draft_signed": one_of_each["draft"], "empty_opportunity": empty}
+    )
     set_by_db = setup.DATABASE_SET_COLUMNS[table]
     next_id = admin_conn.execute(
         sql.SQL("SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM {}").format(

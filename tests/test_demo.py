@@ -19,7 +19,7 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def counts(conn) -> dict[str, int]:
-    tables = ("employees", "clients", "contracts", "payments", "events")
+    tables = ("employees", "clients", "contracts", "payments", "events", "services", "opportunities")
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
 
 
@@ -171,3 +171,21 @@ def test_command_line_refusal_is_one_line_and_exit_1(crm_db, admin_conn, tmp_pat
     assert app.main(["--demo-data", "--clients", "5"], ScriptedPrompts([])) == 1
     out = capsys.readouterr().out.strip()
     assert "--force" in out and len(out.splitlines()) == 1
+
+
+def test_demo_data_has_services_and_opportunities_at_every_stage(db, admin_conn):
+    result = demo.load(db, 60, seed=3, progress_stream=None, now=NOW)
+    assert result.counts["services"] == len(demo.SERVICES)
+    stages = dict(admin_conn.execute("SELECT stage, count(*) FROM opportunities GROUP BY stage").fetchall())
+    assert set(stages) == {"new", "qualified", "proposal", "negotiation", "won", "lost"}
+    # Won ones are the origin of a signed contract of their client, for its total; lost ones say why.
+    assert admin_conn.execute(
+        "SELECT bool_and(c.client_id = o.client_id AND c.total_amount = o.amount AND c.is_signed)"
+        " FROM opportunities o JOIN contracts c ON c.id = o.contract_id"
+    ).fetchone() == (True,)
+    assert admin_conn.execute(
+        "SELECT count(*) FROM opportunities WHERE stage = 'lost' AND lost_reason IS NULL"
+    ).fetchone() == (0,)
+    assert admin_conn.execute(
+        "SELECT count(*) FROM opportunities WHERE closed_at > %s OR closed_at < created_at", (NOW,)
+    ).fetchone() == (0,)

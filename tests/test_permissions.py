@@ -49,6 +49,18 @@ EXPECTED = {
     (Action.LIST_MY_EVENTS, P): (True, True),
     (Action.LIST_EVENTS_WITHOUT_SUPPORT, M): (True, True),
     (Action.LIST_EVENTS_OF_SUPPORT, M): (True, True),
+    (Action.LIST_MY_OPPORTUNITIES, S): (True, True),
+    (Action.READ_PIPELINE_REPORT, M): (True, True),
+    (Action.READ_PIPELINE_REPORT, S): (True, True),
+    (Action.MANAGE_SERVICES, M): (True, True),
+    (Action.CREATE_OPPORTUNITY, S): (True, False),
+    (Action.UPDATE_OPPORTUNITY, M): (True, True),
+    (Action.UPDATE_OPPORTUNITY, S): (True, False),
+    (Action.MOVE_OPPORTUNITY, M): (True, True),
+    (Action.MOVE_OPPORTUNITY, S): (True, False),
+    (Action.LOSE_OPPORTUNITY, M): (True, True),
+    (Action.LOSE_OPPORTUNITY, S): (True, False),
+    (Action.WIN_OPPORTUNITY, M): (True, True),
 }
 
 

@@ -14,11 +14,20 @@ from psycopg import sql
 from crm import migrations, setup, validation
 from crm.db import connect
 from crm.errors import ValidationError
+from crm.services import catalogue as catalogue_service
 from crm.services import clients as client_service
 from crm.services import employees as employee_service
 from crm.services import events as event_service
+from crm.services import pipeline as pipeline_service
 from tests.conftest import database_before
-from tests.factories import make_client, make_contract, make_employee, make_event
+from tests.factories import (
+    make_client,
+    make_contract,
+    make_employee,
+    make_event,
+    make_opportunity,
+    make_service,
+)
 
 # Every text column the application role writes, and the CHECK that keeps the text rule on it.
 TEXT_RULES = {
@@ -34,6 +43,10 @@ TEXT_RULES = {
     ("events", "client_contact"): "events_client_contact_text",
     ("events", "location"): "events_location_text",
     ("events", "notes"): "events_notes_text",
+    ("services", "name"): "services_name_text",
+    ("services", "description"): "services_description_text",
+    ("opportunities", "title"): "opportunities_title_text",
+    ("opportunities", "lost_reason"): "opportunities_lost_reason_text",
 }
 # Text columns without it, and why (a new text column must be added to one of the two lists).
 EXEMPT = {
@@ -47,13 +60,21 @@ EXEMPT = {
     ("schema_migrations", "checksum"): "the application role cannot write it",
     ("sessions", "face"): "one of four names (sql/0012_sessions.sql)",
     ("sessions", "end_reason"): "one of five names (sql/0012_sessions.sql)",
+    ("services", "unit"): "one of three names (sql/0013_pipeline.sql)",
+    ("opportunities", "stage"): "a key of opportunity_stages (sql/0013_pipeline.sql)",
+    ("opportunity_stages", "stage"): "one of six names; the application role cannot write it",
 }
 SERVICE_MESSAGES = {
     "employees": employee_service._RULE_MESSAGES,
     "clients": client_service._RULE_MESSAGES,
     "events": event_service._RULE_MESSAGES,
+    "services": catalogue_service._RULE_MESSAGES,
+    "opportunities": pipeline_service._RULE_MESSAGES,
 }
-NAMES = {("employees", "full_name"), ("clients", "full_name"), ("events", "name")}
+NAMES = {("employees", "full_name"), ("clients", "full_name"), ("events", "name"), ("services", "name"),
+         ("opportunities", "title")}  # fmt: skip
+# Text that may hold tabs and line feeds.
+MULTILINE = {("events", "notes"), ("services", "description")}
 
 BAD = {
     "ESC sequence (clear screen)": "Evil\x1b[2J\x1b[H",
@@ -108,7 +129,10 @@ def records(admin_conn):
     sales = make_employee(admin_conn, "sales", "bill")
     client = make_client(admin_conn, sales.id)
     event = make_event(admin_conn, make_contract(admin_conn, client, signed=True))
-    return {"employees": sales.id, "clients": client, "events": event}
+    service = make_service(admin_conn)
+    opportunity = make_opportunity(admin_conn, client)
+    return {"employees": sales.id, "clients": client, "events": event, "services": service,
+            "opportunities": opportunity}  # fmt: skip
 
 
 def rows(admin_conn, table: str) -> list[tuple]:
@@ -133,7 +157,7 @@ def refused_as_app(db, admin_conn, table: str, column: str, value: str, record_i
 
 def bad_values(table: str, column: str) -> dict[str, str]:
     values = dict(BAD)
-    if (table, column) != ("events", "notes"):
+    if (table, column) not in MULTILINE:
         values.update(ONE_LINE_ONLY)
     if (table, column) in NAMES:
         values.update(NOTHING_VISIBLE)

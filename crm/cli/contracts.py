@@ -70,6 +70,7 @@ def _write_detail(detail: ContractDetail, fmt: str, excel: bool) -> None:
         "payments": detail.payments,
         "payment_count": detail.payment_count,
         "paid_total": detail.paid_total,
+        "opportunity_id": detail.opportunity_id,  # the opportunity it was won from (sql/0013)
     }
     write_one(detail.contract, fmt, lambda: show_contract(detail), related=related, excel=excel)
 

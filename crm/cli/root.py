@@ -32,6 +32,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "employee",
         "Employees: list, show, create, update, (de)activate, reset a password.",
     ),
+    "service": ("crm.cli.services", "service_group", "Services: the catalogue; create, update, retire."),
+    "opportunity": (
+        "crm.cli.opportunities",
+        "opportunity",
+        "Opportunities: list, show, create, edit lines, move, lose, win.",
+    ),
+    "pipeline": ("crm.cli.pipeline", "pipeline", "The pipeline report (management and sales)."),
     "history": ("crm.cli.history", "history", "The history of a record (management)."),
     "serve": ("crm.cli.serve", "serve", "Serve the HTTP API (docs at /api/docs)."),
     "help": ("crm.cli.root", "help_command", "Help on a command, or on the exit statuses."),

@@ -25,6 +25,7 @@ from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import Contract, ContractDetail, Employee, Payment
 from crm.permissions import Action
 from crm.repositories.contracts import ContractRepository
+from crm.repositories.opportunities import OpportunityRepository
 from crm.services.actor import recheck_actor
 from crm.services.clients import get_client
 from crm.services.rules import rules_as_messages
@@ -145,7 +146,8 @@ def get_contract_detail(db: Database, contract_id: int) -> ContractDetail:
     """One contract with its payment history, or NotFound."""
     contract = get_contract(db, contract_id)
     payments, count, paid = ContractRepository(db.conn).payments(contract_id, PAYMENTS_SHOWN)
-    return ContractDetail(contract, payments, count, paid)
+    opportunity = OpportunityRepository(db.conn).for_contract(contract_id)  # won from (sql/0013)
+    return ContractDetail(contract, payments, count, paid, *(opportunity or (None, None)))
 
 
 def get_payment(db: Database, payment_id: int) -> Payment:

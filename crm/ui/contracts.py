@@ -82,7 +82,12 @@ def show_contract(detail: ContractDetail) -> None:
             ("Signed", f"yes, on {cell(contract.signed_at)}" if contract.is_signed else "no"),
             ("Created", contract.created_at),
             ("Last updated", contract.updated_at),
-        ],
+        ]
+        + (
+            [("Won from", f"opportunity {detail.opportunity_id}: {detail.opportunity_title}")]
+            if detail.opportunity_id is not None
+            else []
+        ),
     )
     if not detail.payments:
         print("No payment recorded yet.")

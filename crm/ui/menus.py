@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from crm.ui.catalogue import catalogue_section
 from crm.ui.clients import clients_section
 from crm.ui.contracts import contracts_section
 from crm.ui.employees import employees_section, my_account_section
 from crm.ui.events import events_section
 from crm.ui.history import history_section
 from crm.ui.menu import Section
+from crm.ui.pipeline import pipeline_section
 
 
 def all_sections() -> list[Section]:
@@ -16,6 +18,8 @@ def all_sections() -> list[Section]:
         clients_section(),
         contracts_section(),
         events_section(),
+        pipeline_section(),
+        catalogue_section(),
         employees_section(),
         history_section(),
         my_account_section(),
