@@ -426,7 +426,8 @@ def _load_pipeline(
     )
     catalogue = [(ids[name.lower()], price, unit) for name, _, price, unit in SERVICES]
     package, offered = catalogue[0][0], catalogue[1:]
-    signed: dict[int, list[_Contract]] = {}  # client id -> its signed contracts not yet the origin of an opportunity
+    # client id -> its signed contracts not yet the origin of an opportunity
+    signed: dict[int, list[_Contract]] = {}
     for made in contracts:
         if made.signed:
             signed.setdefault(made.client_id, []).append(made)
@@ -436,7 +437,9 @@ def _load_pipeline(
         n = (i * 7919) % len(client_ids)
         client_id, client_row = client_ids[n], client_rows[n]
         stage = PIPELINE_STAGES[i % len(PIPELINE_STAGES)]
-        contract: _Contract | None = signed[client_id].pop() if stage == "won" and signed.get(client_id) else None
+        contract: _Contract | None = None
+        if stage == "won" and signed.get(client_id):
+            contract = signed[client_id].pop()
         if stage == "won" and contract is None:
             stage = "lost"
         attendees = rng.choice((20, 50, 75, 120, 200, 350))
