@@ -29,6 +29,7 @@ class Action(StrEnum):
     LIST_EVENTS_OF_SUPPORT = "list the events of a support employee"
     READ_HISTORY = "read a record's history"
     READ_OWN_ACCOUNT = "read their own account"
+    READ_DIGEST = "read their digest"
     # Writes.
     MANAGE_EMPLOYEES = "manage employees"
     CHANGE_OWN_PASSWORD = "change own password"
@@ -42,6 +43,10 @@ class Action(StrEnum):
     CREATE_EVENT = "create an event"
     ASSIGN_SUPPORT = "assign the support employee of an event"
     UPDATE_EVENT = "update an event"
+    CHANGE_OWN_DIGEST = "turn their digest at login on or off"
+    ADD_CLIENT_NOTE = "add a note to a client"
+    ADD_EVENT_NOTE = "add a note to an event"
+    HAND_OVER = "hand over an employee's clients or events"
 
 
 M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
@@ -70,6 +75,11 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.CREATE_EVENT: frozenset({S}),
     Action.ASSIGN_SUPPORT: frozenset({M}),
     Action.UPDATE_EVENT: frozenset({M, P}),
+    Action.READ_DIGEST: EVERYONE,
+    Action.CHANGE_OWN_DIGEST: EVERYONE,
+    Action.ADD_CLIENT_NOTE: frozenset({M, S}),
+    Action.ADD_EVENT_NOTE: frozenset({M, P}),
+    Action.HAND_OVER: frozenset({M}),
 }
 
 # Teams that may act only on records they own, and the refusal they get otherwise.
@@ -79,6 +89,8 @@ _OWN_ONLY: dict[tuple[Action, Team], str] = {
     (Action.RECORD_PAYMENT, S): "Only the client's sales contact can record a payment on this contract.",
     (Action.CREATE_EVENT, S): "Only the client's sales contact can create an event for this contract.",
     (Action.UPDATE_EVENT, P): "Only the support employee assigned to this event can update it.",
+    (Action.ADD_CLIENT_NOTE, S): "Only the client's sales contact can add a note to this client.",
+    (Action.ADD_EVENT_NOTE, P): "Only the support employee assigned to this event can add a note to it.",
 }
 
 _TEAM_NAMES = {M: "management", S: "sales", P: "support"}

@@ -38,6 +38,10 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "schema_migrations": ("SELECT",),
     # Which transactions are demo loads (sql/0011): read by the rows' insert trigger.
     "demo_loads": ("SELECT",),
+    # Notes are append-only (sql/0014_daily.sql): never updated nor deleted.
+    "notes": ("SELECT", "INSERT"),
+    # The login digest's setting and "seen up to" mark, one row per employee (sql/0014_daily.sql).
+    "employee_digest": ("SELECT", "INSERT"),
 }
 
 # The only columns the application role may UPDATE: exactly those the repositories' UPDATE
@@ -55,6 +59,7 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
         "support_contact_id", "updated_at", "version",
     ),
     "sessions": ("last_used_at", "reauthenticated_at", "ended_at", "end_reason"),
+    "employee_digest": ("enabled", "seen_audit_id", "updated_at"),
 }  # fmt: skip
 
 # The SECURITY DEFINER functions the application role may call (sql/0011): login throttling and
@@ -79,6 +84,8 @@ DATABASE_SET_COLUMNS: dict[str, tuple[str, ...]] = {
     "contracts": ("id", "created_at", "updated_at", "version", "signed_at"),
     "payments": ("id", "created_at", "paid_at"),
     "events": ("id", "created_at", "updated_at", "version"),
+    "notes": ("id", "created_at"),  # and the author: the acting employee (sql/0014_daily.sql)
+    "employee_digest": ("updated_at",),  # and a seen mark that never goes back (sql/0014_daily.sql)
 }
 
 # What the application role must be refused, whatever it sends: tests/test_app_role.py runs each
@@ -129,6 +136,13 @@ APP_ROLE_PROBES: dict[str, str] = {
     "clear the throttle": "UPDATE login_throttle SET failures = 0",
     "forge a device": "INSERT INTO login_devices (token_hash, employee_id) VALUES (repeat('a', 64), 1)",
     "declare a demo load": "INSERT INTO demo_loads VALUES (pg_current_xact_id())",
+    # Notes are append-only, and written by the acting employee (sql/0014_daily.sql).
+    "edit a note": "UPDATE notes SET body = 'rewritten'",
+    "delete a note": "DELETE FROM notes",
+    "write a note as someone else": (
+        "INSERT INTO notes (client_id, author_id, body) SELECT id, sales_contact_id, 'forged' FROM clients"
+    ),
+    "delete a digest mark": "DELETE FROM employee_digest",
 }
 
 # One program instance holds one connection; 50 lets a team of about 45 work at once and leaves

@@ -49,6 +49,14 @@ EXPECTED = {
     (Action.LIST_MY_EVENTS, P): (True, True),
     (Action.LIST_EVENTS_WITHOUT_SUPPORT, M): (True, True),
     (Action.LIST_EVENTS_OF_SUPPORT, M): (True, True),
+    # Issue 15: the digest, notes, handing over someone's work.
+    **{(Action.READ_DIGEST, team): (True, True) for team in (M, S, P)},
+    **{(Action.CHANGE_OWN_DIGEST, team): (True, True) for team in (M, S, P)},
+    (Action.ADD_CLIENT_NOTE, M): (True, True),
+    (Action.ADD_CLIENT_NOTE, S): (True, False),
+    (Action.ADD_EVENT_NOTE, M): (True, True),
+    (Action.ADD_EVENT_NOTE, P): (True, False),
+    (Action.HAND_OVER, M): (True, True),
 }
 
 
