@@ -40,8 +40,12 @@ def one_of_each(admin_conn):
     admin_conn.execute(
         "INSERT INTO login_throttle (throttle_key, failures) VALUES (%s, 2)", (f"employee:{boss.id}",)
     )
-    admin_conn.execute("INSERT INTO notes (client_id, author_id, body) VALUES (%s, %s, 'called')", (client, sales.id))
-    admin_conn.execute("INSERT INTO employee_digest (employee_id, seen_audit_id) VALUES (%s, 1)", (support.id,))
+    admin_conn.execute(
+        "INSERT INTO notes (client_id, author_id, body) VALUES (%s, %s, 'called')", (client, sales.id)
+    )
+    admin_conn.execute(
+        "INSERT INTO employee_digest (employee_id, seen_audit_id) VALUES (%s, 1)", (support.id,)
+    )
     return {"boss": boss, "sales": sales, "support": support, "client": client, "contract": contract,
             "draft": draft, "event": event}  # fmt: skip
 

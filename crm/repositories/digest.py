@@ -62,7 +62,9 @@ class DigestRepository:
 
     # Support -------------------------------------------------------------------------------------
 
-    def upcoming_events(self, support_id: int, now: datetime, days: int, limit: int) -> tuple[int, list[DigestItem]]:
+    def upcoming_events(
+        self, support_id: int, now: datetime, days: int, limit: int
+    ) -> tuple[int, list[DigestItem]]:
         """The support employee's events starting within `days` of now, soonest first."""
         rows = self._rows(
             "SELECT 'event' AS kind, e.id, e.name, e.starts_at AS at,"
@@ -187,7 +189,8 @@ class DigestRepository:
             "WITH owners AS ("
             " SELECT e.id, e.full_name, e.team,"
             "   (SELECT count(*) FROM clients WHERE sales_contact_id = e.id) AS clients,"
-            "   (SELECT count(*) FROM events WHERE support_contact_id = e.id AND ends_at >= %(now)s) AS events"
+            "   (SELECT count(*) FROM events"
+            "     WHERE support_contact_id = e.id AND ends_at >= %(now)s) AS events"
             " FROM employees e WHERE NOT e.is_active)"
             " SELECT 'employee' AS kind, id, full_name AS name, NULL::timestamptz AS at,"
             " concat_ws(', ', team, CASE WHEN clients > 0 THEN clients || ' clients' END,"

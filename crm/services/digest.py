@@ -96,7 +96,9 @@ def changed_events(ctx: DigestContext) -> DigestLine:
             row["id"],
             row["name"],
             row["at"],
-            ", ".join(FIELD_LABELS.get(f, f) for f in row["fields"]) + " — by " + ", ".join(sorted(row["who"])),
+            ", ".join(FIELD_LABELS.get(f, f) for f in row["fields"])
+            + " — by "
+            + ", ".join(sorted(row["who"])),
         )
         for row in rows
     ]
@@ -108,12 +110,16 @@ def changed_events(ctx: DigestContext) -> DigestLine:
 
 def unsigned_contracts(ctx: DigestContext) -> DigestLine:
     """My clients' contracts not signed yet, oldest first."""
-    return _line("unsigned_contracts", "My contracts not signed", ctx.repo.unsigned_contracts(ctx.actor.id, SHOWN))
+    return _line(
+        "unsigned_contracts", "My contracts not signed", ctx.repo.unsigned_contracts(ctx.actor.id, SHOWN)
+    )
 
 
 def unpaid_contracts(ctx: DigestContext) -> DigestLine:
     """My clients' contracts not fully paid, oldest first."""
-    return _line("unpaid_contracts", "My contracts not fully paid", ctx.repo.unpaid_contracts(ctx.actor.id, SHOWN))
+    return _line(
+        "unpaid_contracts", "My contracts not fully paid", ctx.repo.unpaid_contracts(ctx.actor.id, SHOWN)
+    )
 
 
 def quiet_clients(ctx: DigestContext) -> DigestLine:

@@ -356,6 +356,7 @@ def change_own_password(
 
 # What each team owns: a sales employee their clients, a support employee their events not ended.
 OWNS = {Team.SALES: "clients", Team.SUPPORT: "events"}
+MANAGEMENT_OWNS_NOTHING = "{} is in management: only sales and support employees own clients or events."
 
 
 def _plan(db: Database, employee: Employee, now: datetime, *, lock: bool = False) -> HandOverPlan:
@@ -365,7 +366,7 @@ def _plan(db: Database, employee: Employee, now: datetime, *, lock: bool = False
     if employee.team == Team.SUPPORT:
         events = EventRepository(db.conn).ahead_versions(employee.id, now, lock=lock)
         return HandOverPlan(employee.id, employee.team, events=tuple(events))
-    raise ValidationError(f"{employee.full_name} is in management: only sales and support employees own clients or events.")
+    raise ValidationError(MANAGEMENT_OWNS_NOTHING.format(employee.full_name))
 
 
 def hand_over_plan(db: Database, actor: Employee, employee_id: int, now: datetime) -> HandOverPlan:
@@ -381,7 +382,7 @@ def hand_over_candidates(db: Database, employee_id: int) -> list[Employee]:
     employee = get_employee(db, employee_id)
     if employee.team not in OWNS:
         return []
-    return [e for e in EmployeeRepository(db.conn).active_of_team(employee.team) if e.id != employee_id]
+    return [e for e in EmployeeRepository(db.conn).active_of_team(Team(employee.team)) if e.id != employee_id]
 
 
 def hand_over(
@@ -410,9 +411,7 @@ def hand_over(
             permissions.require(fresh, Action.MANAGE_EMPLOYEES)
         employee = _target(repo, employee_id, lock=True)
         if employee.team not in OWNS:
-            raise ValidationError(
-                f"{employee.full_name} is in management: only sales and support employees own clients or events."
-            )
+            raise ValidationError(MANAGEMENT_OWNS_NOTHING.format(employee.full_name))
         if deactivate:
             _check_deactivation(fresh, employee, managers)
         if isinstance(to_id, bool) or not isinstance(to_id, int) or to_id == employee_id:
@@ -421,19 +420,22 @@ def hand_over(
         if target is None or not target.is_active or target.team != employee.team:
             raise ValidationError(f"Employee {to_id} is not an active {employee.team} employee.")
         plan = _plan(db, employee, now, lock=True)
-        if seen is not None and (set(seen.clients), set(seen.events)) != (set(plan.clients), set(plan.events)):
-            raise StaleRecord(
-                f"{employee.full_name}'s {OWNS[employee.team]} changed meanwhile — reload and try again."
-            )
+        if seen is not None and (set(seen.clients), set(seen.events)) != (
+            set(plan.clients),
+            set(plan.events),
+        ):
+            owned = OWNS[employee.team]
+            raise StaleRecord(f"{employee.full_name}'s {owned} changed meanwhile — reload and try again.")
         if not plan.count and not deactivate:
             raise ValidationError(f"{employee.full_name} has no {OWNS[employee.team]} to hand over.")
-        if plan.clients and ClientRepository(db.conn).hand_over(list(plan.clients), employee_id, to_id) != len(
-            plan.clients
-        ):
-            raise StaleRecord()
-        if plan.events and EventRepository(db.conn).hand_over(list(plan.events), employee_id, to_id) != len(
-            plan.events
-        ):
+        # Under lock every record is still as read: a count short of the plan cannot happen, and
+        # would undo the whole hand-over.
+        moved = 0
+        if plan.clients:
+            moved += ClientRepository(db.conn).hand_over(list(plan.clients), employee_id, to_id)
+        if plan.events:
+            moved += EventRepository(db.conn).hand_over(list(plan.events), employee_id, to_id)
+        if moved != plan.count:
             raise StaleRecord()
         if deactivate:
             repo.set_active(employee_id, False)
