@@ -43,6 +43,7 @@ __all__ = [
     "hand_over",
     "hand_over_candidates",
     "hand_over_plan",
+    "work_of",
     "list_employees",
     "reactivate_employee",
     "reset_password",
@@ -367,6 +368,12 @@ def _plan(db: Database, employee: Employee, now: datetime, *, lock: bool = False
         events = EventRepository(db.conn).ahead_versions(employee.id, now, lock=lock)
         return HandOverPlan(employee.id, employee.team, events=tuple(events))
     raise ValidationError(MANAGEMENT_OWNS_NOTHING.format(employee.full_name))
+
+
+def work_of(db: Database, employee_id: int, now: datetime) -> Reassignments:
+    """What an employee has in their care now (the first 20 of each, and how many): their clients
+    and their events that have not ended."""
+    return _reassignments(EmployeeRepository(db.conn), get_employee(db, employee_id), now)
 
 
 def hand_over_plan(db: Database, actor: Employee, employee_id: int, now: datetime) -> HandOverPlan:
