@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Employees: list, show, create, update, (de)activate, reset a password.",
     ),
     "history": ("crm.cli.history", "history", "The history of a record (management)."),
+    "digest": ("crm.cli.digest", "digest", "Your digest: what your team needs to look at today."),
     "help": ("crm.cli.root", "help_command", "Help on a command, or on the exit statuses."),
 }
 
