@@ -83,24 +83,28 @@ class DigestRepository:
     ) -> tuple[int, list[dict[str, Any]]]:
         """The support employee's events that someone else changed in the audit rows after
         after_audit_id up to upto_audit_id, latest change first: id, name, at (the latest change),
-        fields (changed field names) and who (their names)."""
+        fields (changed field names) and who (their names); and how many events changed."""
+        # Which events changed, and how many, from the audit rows after the mark (their own index);
+        # the fields and who changed them only for the few shown.
         rows = self._rows(
             "WITH changed AS ("
-            " SELECT a.record_id, max(a.at) AS last_at,"
-            "   array_agg(DISTINCT k.key ORDER BY k.key) AS fields,"
-            "   array_agg(DISTINCT coalesce(w.full_name, 'system')) AS who"
-            " FROM audit_log a"
-            " CROSS JOIN LATERAL jsonb_object_keys(a.changes) AS k(key)"
-            " LEFT JOIN employees w ON w.id = a.employee_id"
+            " SELECT a.record_id, max(a.id) AS last_id FROM audit_log a JOIN events e ON e.id = a.record_id"
             " WHERE a.table_name = 'events' AND a.action = 'update'"
             "   AND a.id > %(after)s AND a.id <= %(upto)s"
-            "   AND a.employee_id IS DISTINCT FROM %(me)s"
-            "   AND a.record_id IN (SELECT id FROM events WHERE support_contact_id = %(me)s)"
-            " GROUP BY a.record_id)"
-            " SELECT e.id, e.name, c.last_at AS at, c.fields, c.who,"
-            " (SELECT count(*) FROM changed)::int AS total"
-            " FROM changed c JOIN events e ON e.id = c.record_id"
-            " ORDER BY c.last_at DESC, e.id DESC LIMIT %(limit)s",
+            "   AND a.employee_id IS DISTINCT FROM %(me)s AND e.support_contact_id = %(me)s"
+            " GROUP BY a.record_id),"
+            " shown AS (SELECT * FROM changed ORDER BY last_id DESC LIMIT %(limit)s)"
+            " SELECT e.id, e.name, last.at, f.fields, f.who, (SELECT count(*) FROM changed)::int AS total"
+            " FROM shown JOIN events e ON e.id = shown.record_id"
+            " JOIN audit_log last ON last.id = shown.last_id"
+            " CROSS JOIN LATERAL ("
+            "   SELECT array_agg(DISTINCT k.key ORDER BY k.key) AS fields,"
+            "     array_agg(DISTINCT coalesce(w.full_name, 'system')) AS who"
+            "   FROM audit_log a CROSS JOIN LATERAL jsonb_object_keys(a.changes) AS k(key)"
+            "   LEFT JOIN employees w ON w.id = a.employee_id"
+            "   WHERE a.table_name = 'events' AND a.action = 'update' AND a.record_id = shown.record_id"
+            "     AND a.id > %(after)s AND a.id <= %(upto)s AND a.employee_id IS DISTINCT FROM %(me)s) f"
+            " ORDER BY shown.last_id DESC",
             {"me": support_id, "after": after_audit_id, "upto": upto_audit_id, "limit": limit},
         )
         return (rows[0]["total"] if rows else 0), rows

@@ -10,39 +10,48 @@ from crm.models import Digest, DigestItem
 from crm.permissions import Action
 from crm.services import digest as service
 from crm.ui.menu import MenuAction, run_action
-from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_table, visible_output
+from crm.ui.render import local_moment, terminal_width, visible, visible_output
 from crm.ui.session import Session
 
-HEADERS = Columns(
-    Column("Kind", WHOLE),
-    Column("Id", WHOLE),
-    Column("When", WHOLE),
-    Column("Name", NAME, least=14, most=40),
-    Column("Detail", least=14),
-    show="each record's own Show action gives it whole",
-)
-
-
 NOTHING = "Your digest: nothing to look at today."
+WIDTH = 100  # when the output is not a terminal
 
 
-def digest_row(item: DigestItem, tz: tzinfo | None = None) -> tuple:
-    """One record of a digest line."""
-    return (item.kind, item.id, local_moment(item.at, tz) if item.at else "", item.name, item.detail)
+def _fit(text: str, width: int) -> str:
+    """The text cut to `width` terminal columns (ending in … when cut)."""
+    from wcwidth import wcswidth
+
+    def columns(value: str) -> int:
+        return len(value) if value.isascii() else max(wcswidth(value), len(value))
+
+    if columns(text) <= width:
+        return text
+    text = text[:width]
+    while text and columns(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def digest_line(item: DigestItem, tz: tzinfo | None = None, width: int = WIDTH) -> str:
+    """One record of a digest line, on one line: kind and id, when, name · detail."""
+    when = local_moment(item.at, tz) if item.at else ""
+    text = f"  {item.kind} {item.id:<7} {when:16}  {item.name}" + (f" · {item.detail}" if item.detail else "")
+    return _fit(visible(text), width)
 
 
 def print_digest(digest: Digest, tz: tzinfo | None = None) -> None:
-    """The digest's lines that count something: each its count, then its first few records
-    (shared with the commands); when none does, one line says so."""
+    """The digest's lines that count something: each its count, then its first few records one a
+    line (shared with the commands); when none does, one line says so."""
     shown = [line for line in digest.lines if line.count]
     if not shown:
         print(NOTHING)
         return
+    width = terminal_width() or WIDTH
     print("Your digest:")
     for line in shown:
         print(f"{line.title}: {line.count}")
-        if line.items:
-            show_table(HEADERS, [digest_row(item, tz) for item in line.items])
+        for item in line.items:
+            print(digest_line(item, tz, width))
         if line.count > len(line.items):
             print(f"  … and {line.count - len(line.items)} more.")
 
