@@ -181,6 +181,7 @@ class DigestLine:
     title: str
     count: int
     items: list[DigestItem]
+    capped: bool = False  # there are more than `count` (counting stops there)
 
 
 @dataclass(frozen=True)

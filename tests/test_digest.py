@@ -224,3 +224,18 @@ def test_the_seen_mark_never_goes_back_nor_past_the_newest_audit_row(db, admin_c
     with db.transaction(kate.id):
         db.conn.execute("UPDATE employee_digest SET seen_audit_id = 10000000")
     assert admin_conn.execute("SELECT seen_audit_id FROM employee_digest").fetchone() == (newest,)
+
+
+def test_counting_stops_at_the_cap_and_says_so(db, admin_conn, staff, monkeypatch, capsys):
+    from crm.ui.digest import print_digest
+
+    monkeypatch.setattr(service, "COUNT_MAX", 3)
+    monkeypatch.setattr(service, "CAP", 4)
+    client = make_client(admin_conn, staff["bill"].id)
+    for _ in range(6):
+        make_contract(admin_conn, client)
+    digest = service.digest(db, staff["bill"], now())
+    line = digest.lines[0]
+    assert (line.count, line.capped, len(line.items)) == (3, True, 5)
+    print_digest(digest)
+    assert "My contracts not signed: 3+" in capsys.readouterr().out

@@ -2,7 +2,9 @@
 first few records and, on every row, how many there are in all; each reads an index
 (sql/0014_daily.sql), so the digest costs a few milliseconds at 100,000 clients (tests/bench.py).
 
-Rows are crm.models.DigestItem columns plus `total`; `now` is the caller's clock.
+Rows are crm.models.DigestItem columns plus `total`, how many there are counted up to `cap` (a
+count that reaches it means "at least that many": counting 100,000 overdue contracts would cost
+more than the whole digest); `now` is the caller's clock.
 """
 
 from __future__ import annotations
@@ -11,9 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from crm.models import DigestItem
+
+# Sales: my clients neither saved nor noted since %(since)s, read from (sales_contact_id, updated_at).
+_QUIET = sql.SQL(
+    "FROM clients cl WHERE cl.sales_contact_id = %(me)s AND cl.updated_at < %(since)s"
+    " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.client_id = cl.id AND n.created_at >= %(since)s)"
+)
 
 
 def _items(rows: list[dict[str, Any]]) -> tuple[int, list[DigestItem]]:
@@ -27,7 +36,7 @@ class DigestRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def _rows(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _rows(self, query: str | sql.Composable, params: dict[str, Any]) -> list[dict[str, Any]]:
         with self.conn.cursor(row_factory=dict_row) as cur:
             return cur.execute(query, params).fetchall()
 
@@ -63,23 +72,23 @@ class DigestRepository:
     # Support -------------------------------------------------------------------------------------
 
     def upcoming_events(
-        self, support_id: int, now: datetime, days: int, limit: int
+        self, support_id: int, now: datetime, days: int, limit: int, cap: int
     ) -> tuple[int, list[DigestItem]]:
         """The support employee's events starting within `days` of now, soonest first."""
         rows = self._rows(
             "SELECT 'event' AS kind, e.id, e.name, e.starts_at AS at,"
             " concat_ws(', ', nullif(e.location, ''), e.attendees || ' attendees') AS detail,"
-            " (SELECT count(*) FROM events WHERE support_contact_id = %(me)s"
-            "   AND starts_at >= %(now)s AND starts_at < %(until)s)::int AS total"
+            " (SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id = %(me)s"
+            "   AND starts_at >= %(now)s AND starts_at < %(until)s LIMIT %(cap)s) n)::int AS total"
             " FROM events e WHERE e.support_contact_id = %(me)s"
             " AND e.starts_at >= %(now)s AND e.starts_at < %(until)s"
             " ORDER BY e.starts_at, e.id LIMIT %(limit)s",
-            {"me": support_id, "now": now, "until": now + timedelta(days=days), "limit": limit},
+            {"me": support_id, "now": now, "until": now + timedelta(days=days), "limit": limit, "cap": cap},
         )
         return _items(rows)
 
     def changed_events(
-        self, support_id: int, after_audit_id: int, upto_audit_id: int, limit: int
+        self, support_id: int, after_audit_id: int, upto_audit_id: int, limit: int, cap: int
     ) -> tuple[int, list[dict[str, Any]]]:
         """The support employee's events that someone else changed in the audit rows after
         after_audit_id up to upto_audit_id, latest change first: id, name, at (the latest change),
@@ -94,7 +103,8 @@ class DigestRepository:
             "   AND a.employee_id IS DISTINCT FROM %(me)s AND e.support_contact_id = %(me)s"
             " GROUP BY a.record_id),"
             " shown AS (SELECT * FROM changed ORDER BY last_id DESC LIMIT %(limit)s)"
-            " SELECT e.id, e.name, last.at, f.fields, f.who, (SELECT count(*) FROM changed)::int AS total"
+            " SELECT e.id, e.name, last.at, f.fields, f.who,"
+            " (SELECT count(*) FROM (SELECT 1 FROM changed LIMIT %(cap)s) n)::int AS total"
             " FROM shown JOIN events e ON e.id = shown.record_id"
             " JOIN audit_log last ON last.id = shown.last_id"
             " CROSS JOIN LATERAL ("
@@ -105,88 +115,91 @@ class DigestRepository:
             "   WHERE a.table_name = 'events' AND a.action = 'update' AND a.record_id = shown.record_id"
             "     AND a.id > %(after)s AND a.id <= %(upto)s AND a.employee_id IS DISTINCT FROM %(me)s) f"
             " ORDER BY shown.last_id DESC",
-            {"me": support_id, "after": after_audit_id, "upto": upto_audit_id, "limit": limit},
+            {"me": support_id, "after": after_audit_id, "upto": upto_audit_id, "limit": limit, "cap": cap},
         )
         return (rows[0]["total"] if rows else 0), rows
 
     # Sales ---------------------------------------------------------------------------------------
 
-    def unsigned_contracts(self, sales_id: int, limit: int) -> tuple[int, list[DigestItem]]:
+    def unsigned_contracts(self, sales_id: int, limit: int, cap: int) -> tuple[int, list[DigestItem]]:
         """Contracts of the sales employee's clients not signed yet, oldest first."""
         rows = self._rows(
             "SELECT 'contract' AS kind, c.id, cl.full_name AS name, c.created_at AS at,"
             " 'total ' || c.total_amount AS detail,"
-            " (SELECT count(*) FROM contracts c2 JOIN clients k ON k.id = c2.client_id"
-            "   WHERE k.sales_contact_id = %(me)s AND NOT c2.is_signed)::int AS total"
+            " (SELECT count(*) FROM (SELECT 1 FROM contracts c2 JOIN clients k ON k.id = c2.client_id"
+            "   WHERE k.sales_contact_id = %(me)s AND NOT c2.is_signed LIMIT %(cap)s) n)::int AS total"
             " FROM contracts c JOIN clients cl ON cl.id = c.client_id"
             " WHERE cl.sales_contact_id = %(me)s AND NOT c.is_signed"
             " ORDER BY c.created_at, c.id LIMIT %(limit)s",
-            {"me": sales_id, "limit": limit},
+            {"me": sales_id, "limit": limit, "cap": cap},
         )
         return _items(rows)
 
-    def unpaid_contracts(self, sales_id: int, limit: int) -> tuple[int, list[DigestItem]]:
+    def unpaid_contracts(self, sales_id: int, limit: int, cap: int) -> tuple[int, list[DigestItem]]:
         """Contracts of the sales employee's clients not fully paid, oldest first."""
         rows = self._rows(
             "SELECT 'contract' AS kind, c.id, cl.full_name AS name, c.created_at AS at,"
             " c.remaining_amount || ' of ' || c.total_amount || ' to pay' AS detail,"
-            " (SELECT count(*) FROM contracts c2 JOIN clients k ON k.id = c2.client_id"
-            "   WHERE k.sales_contact_id = %(me)s AND c2.remaining_amount > 0)::int AS total"
+            " (SELECT count(*) FROM (SELECT 1 FROM contracts c2 JOIN clients k ON k.id = c2.client_id"
+            "   WHERE k.sales_contact_id = %(me)s AND c2.remaining_amount > 0 LIMIT %(cap)s) n)::int AS total"
             " FROM contracts c JOIN clients cl ON cl.id = c.client_id"
             " WHERE cl.sales_contact_id = %(me)s AND c.remaining_amount > 0"
             " ORDER BY c.created_at, c.id LIMIT %(limit)s",
-            {"me": sales_id, "limit": limit},
+            {"me": sales_id, "limit": limit, "cap": cap},
         )
         return _items(rows)
 
-    def quiet_clients(self, sales_id: int, since: datetime, limit: int) -> tuple[int, list[DigestItem]]:
+    def quiet_clients(
+        self, sales_id: int, since: datetime, limit: int, cap: int
+    ) -> tuple[int, list[DigestItem]]:
         """The sales employee's clients last contacted before `since` — contacted: the client was
-        saved (created, updated, reassigned: updated_at) or got a note — least recently first."""
+        saved (created, updated, reassigned: updated_at) or got a note — oldest save first."""
         rows = self._rows(
-            "WITH quiet AS ("
-            " SELECT cl.id, cl.full_name, cl.company_name, greatest(cl.updated_at, n.last_note) AS last"
-            " FROM clients cl"
-            " LEFT JOIN LATERAL (SELECT max(created_at) AS last_note FROM notes"
-            "   WHERE client_id = cl.id) n ON true"
-            " WHERE cl.sales_contact_id = %(me)s AND cl.updated_at < %(since)s"
-            "   AND (n.last_note IS NULL OR n.last_note < %(since)s))"
-            " SELECT 'client' AS kind, id, full_name AS name, last AS at, company_name AS detail,"
-            " (SELECT count(*) FROM quiet)::int AS total"
-            " FROM quiet ORDER BY last, id LIMIT %(limit)s",
-            {"me": sales_id, "since": since, "limit": limit},
+            sql.SQL(
+                "SELECT 'client' AS kind, cl.id, cl.full_name AS name, greatest(cl.updated_at,"
+                " (SELECT max(created_at) FROM notes n WHERE n.client_id = cl.id)) AS at,"
+                " cl.company_name AS detail,"
+                " (SELECT count(*) FROM (SELECT 1 {quiet} LIMIT %(cap)s) n)::int AS total"
+                " {quiet} ORDER BY cl.updated_at, cl.id LIMIT %(limit)s"
+            ).format(quiet=_QUIET),
+            {"me": sales_id, "since": since, "limit": limit, "cap": cap},
         )
         return _items(rows)
 
     # Management ----------------------------------------------------------------------------------
 
-    def unstaffed_events(self, now: datetime, days: int, limit: int) -> tuple[int, list[DigestItem]]:
+    def unstaffed_events(
+        self, now: datetime, days: int, limit: int, cap: int
+    ) -> tuple[int, list[DigestItem]]:
         """Events starting within `days` of now that no support employee is assigned to, soonest first."""
         rows = self._rows(
             "SELECT 'event' AS kind, e.id, e.name, e.starts_at AS at, cl.full_name AS detail,"
-            " (SELECT count(*) FROM events WHERE support_contact_id IS NULL"
-            "   AND starts_at >= %(now)s AND starts_at < %(until)s)::int AS total"
+            " (SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id IS NULL"
+            "   AND starts_at >= %(now)s AND starts_at < %(until)s LIMIT %(cap)s) n)::int AS total"
             " FROM events e JOIN contracts c ON c.id = e.contract_id JOIN clients cl ON cl.id = c.client_id"
             " WHERE e.support_contact_id IS NULL AND e.starts_at >= %(now)s AND e.starts_at < %(until)s"
             " ORDER BY e.starts_at, e.id LIMIT %(limit)s",
-            {"now": now, "until": now + timedelta(days=days), "limit": limit},
+            {"now": now, "until": now + timedelta(days=days), "limit": limit, "cap": cap},
         )
         return _items(rows)
 
-    def overdue_contracts(self, signed_before: datetime, limit: int) -> tuple[int, list[DigestItem]]:
+    def overdue_contracts(
+        self, signed_before: datetime, limit: int, cap: int
+    ) -> tuple[int, list[DigestItem]]:
         """Contracts signed before `signed_before` and still not fully paid, oldest signature first."""
         rows = self._rows(
             "SELECT 'contract' AS kind, c.id, cl.full_name AS name, c.signed_at AS at,"
             " c.remaining_amount || ' of ' || c.total_amount || ' to pay' AS detail,"
-            " (SELECT count(*) FROM contracts WHERE is_signed AND remaining_amount > 0"
-            "   AND signed_at < %(before)s)::int AS total"
+            " (SELECT count(*) FROM (SELECT 1 FROM contracts WHERE is_signed AND remaining_amount > 0"
+            "   AND signed_at < %(before)s LIMIT %(cap)s) n)::int AS total"
             " FROM contracts c JOIN clients cl ON cl.id = c.client_id"
             " WHERE c.is_signed AND c.remaining_amount > 0 AND c.signed_at < %(before)s"
             " ORDER BY c.signed_at, c.id LIMIT %(limit)s",
-            {"before": signed_before, "limit": limit},
+            {"before": signed_before, "limit": limit, "cap": cap},
         )
         return _items(rows)
 
-    def deactivated_owners(self, now: datetime, limit: int) -> tuple[int, list[DigestItem]]:
+    def deactivated_owners(self, now: datetime, limit: int, cap: int) -> tuple[int, list[DigestItem]]:
         """Deactivated employees who still are the sales contact of clients or the support contact
         of events that have not ended, by name."""
         rows = self._rows(
@@ -199,9 +212,10 @@ class DigestRepository:
             " SELECT 'employee' AS kind, id, full_name AS name, NULL::timestamptz AS at,"
             " concat_ws(', ', team, CASE WHEN clients > 0 THEN clients || ' clients' END,"
             "   CASE WHEN events > 0 THEN events || ' events' END) AS detail,"
-            " (SELECT count(*) FROM owners WHERE clients > 0 OR events > 0)::int AS total"
+            " (SELECT count(*) FROM (SELECT 1 FROM owners WHERE clients > 0 OR events > 0"
+            "   LIMIT %(cap)s) n)::int AS total"
             " FROM owners WHERE clients > 0 OR events > 0"
             " ORDER BY lower(full_name), id LIMIT %(limit)s",
-            {"now": now, "limit": limit},
+            {"now": now, "limit": limit, "cap": cap},
         )
         return _items(rows)

@@ -30,11 +30,13 @@ __all__ = [
     "TEAM_LINES",
     "DigestContext",
     "digest",
+    "digest_enabled",
     "login_digest",
     "set_digest_enabled",
 ]
 
 SHOWN = 5  # records listed under each line
+COUNT_MAX = 1000  # a line counts up to this many ("1,000+" beyond), so no count costs more
 UPCOMING_DAYS = 7  # support: my events in the next 7 days
 QUIET_DAYS = 90  # sales: my clients not contacted for 90 days
 UNSTAFFED_DAYS = 30  # management: events in the next 30 days without support
@@ -70,9 +72,14 @@ class DigestContext:
 LineFunction = Callable[[DigestContext], DigestLine]
 
 
+CAP = COUNT_MAX + 1  # what the statements count up to: one more tells "more than COUNT_MAX"
+
+
 def _line(key: str, title: str, found: tuple[int, list[DigestItem]]) -> DigestLine:
     count, items = found
-    return DigestLine(key=key, title=title, count=count, items=items)
+    return DigestLine(
+        key=key, title=title, count=min(count, COUNT_MAX), items=items, capped=count > COUNT_MAX
+    )
 
 
 # Support -------------------------------------------------------------------------------------------
@@ -80,7 +87,7 @@ def _line(key: str, title: str, found: tuple[int, list[DigestItem]]) -> DigestLi
 
 def upcoming_events(ctx: DigestContext) -> DigestLine:
     """My events in the next 7 days, soonest first."""
-    found = ctx.repo.upcoming_events(ctx.actor.id, ctx.now, UPCOMING_DAYS, SHOWN)
+    found = ctx.repo.upcoming_events(ctx.actor.id, ctx.now, UPCOMING_DAYS, SHOWN, CAP)
     return _line("upcoming_events", f"My events in the next {UPCOMING_DAYS} days", found)
 
 
@@ -89,7 +96,7 @@ def changed_events(ctx: DigestContext) -> DigestLine:
     title = "My events changed by others since my last login"
     if ctx.seen is None or ctx.seen >= ctx.upto:
         return DigestLine("changed_events", title, 0, [])
-    count, rows = ctx.repo.changed_events(ctx.actor.id, ctx.seen, ctx.upto, SHOWN)
+    count, rows = ctx.repo.changed_events(ctx.actor.id, ctx.seen, ctx.upto, SHOWN, CAP)
     items = [
         DigestItem(
             "event",
@@ -102,7 +109,7 @@ def changed_events(ctx: DigestContext) -> DigestLine:
         )
         for row in rows
     ]
-    return DigestLine("changed_events", title, count, items)
+    return DigestLine("changed_events", title, min(count, COUNT_MAX), items, capped=count > COUNT_MAX)
 
 
 # Sales ---------------------------------------------------------------------------------------------
@@ -111,21 +118,21 @@ def changed_events(ctx: DigestContext) -> DigestLine:
 def unsigned_contracts(ctx: DigestContext) -> DigestLine:
     """My clients' contracts not signed yet, oldest first."""
     return _line(
-        "unsigned_contracts", "My contracts not signed", ctx.repo.unsigned_contracts(ctx.actor.id, SHOWN)
+        "unsigned_contracts", "My contracts not signed", ctx.repo.unsigned_contracts(ctx.actor.id, SHOWN, CAP)
     )
 
 
 def unpaid_contracts(ctx: DigestContext) -> DigestLine:
     """My clients' contracts not fully paid, oldest first."""
     return _line(
-        "unpaid_contracts", "My contracts not fully paid", ctx.repo.unpaid_contracts(ctx.actor.id, SHOWN)
+        "unpaid_contracts", "My contracts not fully paid", ctx.repo.unpaid_contracts(ctx.actor.id, SHOWN, CAP)
     )
 
 
 def quiet_clients(ctx: DigestContext) -> DigestLine:
-    """My clients with no save and no note for 90 days, least recently contacted first."""
+    """My clients with no save and no note for 90 days, oldest save first."""
     since = ctx.now - timedelta(days=QUIET_DAYS)
-    found = ctx.repo.quiet_clients(ctx.actor.id, since, SHOWN)
+    found = ctx.repo.quiet_clients(ctx.actor.id, since, SHOWN, CAP)
     return _line("quiet_clients", f"My clients not contacted for {QUIET_DAYS} days", found)
 
 
@@ -134,19 +141,19 @@ def quiet_clients(ctx: DigestContext) -> DigestLine:
 
 def unstaffed_events(ctx: DigestContext) -> DigestLine:
     """Events in the next 30 days without a support employee, soonest first."""
-    found = ctx.repo.unstaffed_events(ctx.now, UNSTAFFED_DAYS, SHOWN)
+    found = ctx.repo.unstaffed_events(ctx.now, UNSTAFFED_DAYS, SHOWN, CAP)
     return _line("unstaffed_events", f"Events in the next {UNSTAFFED_DAYS} days without support", found)
 
 
 def overdue_contracts(ctx: DigestContext) -> DigestLine:
     """Contracts signed more than 30 days ago and not fully paid, oldest signature first."""
-    found = ctx.repo.overdue_contracts(ctx.now - timedelta(days=OVERDUE_DAYS), SHOWN)
+    found = ctx.repo.overdue_contracts(ctx.now - timedelta(days=OVERDUE_DAYS), SHOWN, CAP)
     return _line("overdue_contracts", f"Contracts signed over {OVERDUE_DAYS} days ago, not fully paid", found)
 
 
 def deactivated_owners(ctx: DigestContext) -> DigestLine:
     """Deactivated employees still owning clients or events that have not ended."""
-    found = ctx.repo.deactivated_owners(ctx.now, SHOWN)
+    found = ctx.repo.deactivated_owners(ctx.now, SHOWN, CAP)
     return _line("deactivated_owners", "Deactivated employees still owning clients or events", found)
 
 
@@ -198,6 +205,12 @@ def login_digest(db: Database, actor: Employee, now: datetime) -> Digest | None:
         result, upto = _compute(db, actor, now)
     _mark_seen(db, actor, upto)
     return result
+
+
+def digest_enabled(db: Database, actor: Employee) -> bool:
+    """Whether the actor's digest is shown at login (it is until they turn it off)."""
+    permissions.require(actor, Action.READ_DIGEST)
+    return DigestRepository(db.conn).settings(actor.id)[0]
 
 
 def set_digest_enabled(db: Database, actor: Employee, enabled: bool) -> bool:

@@ -49,11 +49,12 @@ def print_digest(digest: Digest, tz: tzinfo | None = None) -> None:
     width = terminal_width() or WIDTH
     print("Your digest:")
     for line in shown:
-        print(f"{line.title}: {line.count}")
+        print(f"{line.title}: {line.count:,}{'+' if line.capped else ''}")
         for item in line.items:
             print(digest_line(item, tz, width))
         if line.count > len(line.items):
-            print(f"  … and {line.count - len(line.items)} more.")
+            more = "more" if line.capped else f"{line.count - len(line.items):,} more"
+            print(f"  … and {more}.")
 
 
 def _login_digest(session: Session) -> None:
@@ -80,7 +81,7 @@ def show_my_digest(session: Session) -> None:
 def digest_setting(session: Session) -> None:
     """My account: turn the digest at login on or off."""
     permissions.require(session.employee, Action.CHANGE_OWN_DIGEST, owner_id=session.employee.id)
-    enabled = session.act(service.digest, session.clock()).enabled
+    enabled = session.act(service.digest_enabled)
     print(f"The digest at login is {'on' if enabled else 'off'}.")
     wanted = session.prompts.choose(
         "Show the digest at login?", [("Yes, after every login", True), ("No, turn it off", False)]
