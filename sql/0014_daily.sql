@@ -86,7 +86,7 @@ CREATE TRIGGER employee_digest_mark_goes_up BEFORE UPDATE ON employee_digest
 -- The digest's indexes (crm/repositories/digest.py) ------------------------------------------------
 
 -- Sales: my clients not contacted for 90 days (least recently contacted first).
-CREATE INDEX clients_sales_updated_idx ON clients (sales_contact_id, updated_at);
+CREATE INDEX clients_sales_updated_idx ON clients (sales_contact_id, updated_at) INCLUDE (id);
 -- Sales: my contracts not signed / not fully paid, client by client.
 CREATE INDEX contracts_client_unsigned_idx ON contracts (client_id) WHERE NOT is_signed;
 CREATE INDEX contracts_client_unpaid_idx ON contracts (client_id) WHERE remaining_amount > 0;
@@ -94,5 +94,6 @@ CREATE INDEX contracts_client_unpaid_idx ON contracts (client_id) WHERE remainin
 CREATE INDEX contracts_signed_unpaid_idx ON contracts (signed_at) WHERE is_signed AND remaining_amount > 0;
 -- Events a support employee still has to run (not ended): the hand-over and deactivated owners.
 CREATE INDEX events_support_ends_idx ON events (support_contact_id, ends_at);
--- Support: event changes after the seen mark, in audit order.
-CREATE INDEX audit_log_event_updates_idx ON audit_log (id) WHERE table_name = 'events' AND action = 'update';
+-- Support: event changes after the seen mark, in audit order (read from the index alone).
+CREATE INDEX audit_log_event_updates_idx ON audit_log (id) INCLUDE (record_id, employee_id)
+    WHERE table_name = 'events' AND action = 'update';

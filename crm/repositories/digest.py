@@ -112,7 +112,8 @@ class DigestRepository:
             "     array_agg(DISTINCT coalesce(w.full_name, 'system')) AS who"
             "   FROM audit_log a CROSS JOIN LATERAL jsonb_object_keys(a.changes) AS k(key)"
             "   LEFT JOIN employees w ON w.id = a.employee_id"
-            "   WHERE a.table_name = 'events' AND a.action = 'update' AND a.record_id = shown.record_id"
+            # On audit_log_record_idx, one event's rows ("<> 'insert'": not the mark's index).
+            "   WHERE a.table_name = 'events' AND a.record_id = shown.record_id AND a.action <> 'insert'"
             "     AND a.id > %(after)s AND a.id <= %(upto)s AND a.employee_id IS DISTINCT FROM %(me)s) f"
             " ORDER BY shown.last_id DESC",
             {"me": support_id, "after": after_audit_id, "upto": upto_audit_id, "limit": limit, "cap": cap},
