@@ -330,6 +330,28 @@ END $$;
 ALTER FUNCTION public.demo_load_begin() OWNER TO epic_events_owner;
 
 --
+-- Name: employee_digest_set_by_database(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.employee_digest_set_by_database() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF public.writer_is_trusted() THEN
+        RETURN NEW;
+    END IF;
+    NEW.updated_at := now();
+    NEW.seen_audit_id := LEAST(NEW.seen_audit_id, (SELECT coalesce(max(id), 0) FROM public.audit_log));
+    IF TG_OP = 'UPDATE' THEN
+        NEW.seen_audit_id := GREATEST(NEW.seen_audit_id, OLD.seen_audit_id);
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.employee_digest_set_by_database() OWNER TO epic_events_owner;
+
+--
 -- Name: events_need_signed_contract(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -652,6 +674,31 @@ END;
 ALTER FUNCTION public.login_throttle_key(typed_username text, device_token_hash text) OWNER TO epic_events_owner;
 
 --
+-- Name: notes_set_by_database(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.notes_set_by_database() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    actor bigint := NULLIF(current_setting('crm.employee_id', true), '')::bigint;
+BEGIN
+    IF NOT public.writer_is_trusted() THEN
+        -- Refused before an id is drawn: a refused note burns no id.
+        IF actor IS NULL OR NEW.author_id IS DISTINCT FROM actor THEN
+            RAISE EXCEPTION 'a note is written by the acting employee'
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'notes_author_is_actor', TABLE = 'notes';
+        END IF;
+        NEW.created_at := now();
+    END IF;
+    NEW.id := pg_catalog.nextval('public.notes_id_seq'::regclass);
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.notes_set_by_database() OWNER TO epic_events_owner;
+
+--
 -- Name: payments_correction_matches(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -895,6 +942,21 @@ ALTER SEQUENCE public.contracts_id_seq OWNED BY public.contracts.id;
 
 
 --
+-- Name: employee_digest; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.employee_digest (
+    employee_id bigint NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    seen_audit_id bigint DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT employee_digest_seen_audit_id_check CHECK ((seen_audit_id >= 0))
+);
+
+
+ALTER TABLE public.employee_digest OWNER TO epic_events_owner;
+
+--
 -- Name: employees_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
 --
 
@@ -968,6 +1030,46 @@ ALTER SEQUENCE public.events_id_seq OWNER TO epic_events_owner;
 --
 
 ALTER SEQUENCE public.events_id_seq OWNED BY public.events.id;
+
+
+--
+-- Name: notes; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.notes (
+    id bigint NOT NULL,
+    client_id bigint,
+    event_id bigint,
+    author_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    body text NOT NULL,
+    CONSTRAINT notes_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 2000))),
+    CONSTRAINT notes_body_text CHECK ((public.crm_text_is_clean(body, true) AND public.crm_text_shows(body))),
+    CONSTRAINT notes_one_record CHECK ((num_nonnulls(client_id, event_id) = 1))
+);
+
+
+ALTER TABLE public.notes OWNER TO epic_events_owner;
+
+--
+-- Name: notes_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE SEQUENCE public.notes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE public.notes_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: notes_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.notes_id_seq OWNED BY public.notes.id;
 
 
 --
@@ -1102,6 +1204,14 @@ ALTER TABLE ONLY public.demo_loads
 
 
 --
+-- Name: employee_digest employee_digest_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.employee_digest
+    ADD CONSTRAINT employee_digest_pkey PRIMARY KEY (employee_id);
+
+
+--
 -- Name: employees employees_email_check; Type: CHECK CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -1158,6 +1268,14 @@ ALTER TABLE ONLY public.login_throttle_secret
 
 
 --
+-- Name: notes notes_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.notes
+    ADD CONSTRAINT notes_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: payments payments_corrects_payment_id_key; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -1202,6 +1320,13 @@ ALTER TABLE ONLY public.sessions
 --
 
 CREATE INDEX audit_log_employee_idx ON public.audit_log USING btree (employee_id, at DESC);
+
+
+--
+-- Name: audit_log_event_updates_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX audit_log_event_updates_idx ON public.audit_log USING btree (id) INCLUDE (record_id, employee_id) WHERE ((table_name = 'events'::text) AND (action = 'update'::text));
 
 
 --
@@ -1254,6 +1379,13 @@ CREATE INDEX clients_sales_created_idx ON public.clients USING btree (sales_cont
 
 
 --
+-- Name: clients_sales_updated_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX clients_sales_updated_idx ON public.clients USING btree (sales_contact_id, updated_at) INCLUDE (id);
+
+
+--
 -- Name: contracts_client_created_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
 --
 
@@ -1261,10 +1393,31 @@ CREATE INDEX contracts_client_created_idx ON public.contracts USING btree (clien
 
 
 --
+-- Name: contracts_client_unpaid_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX contracts_client_unpaid_idx ON public.contracts USING btree (client_id) WHERE (remaining_amount > (0)::numeric);
+
+
+--
+-- Name: contracts_client_unsigned_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX contracts_client_unsigned_idx ON public.contracts USING btree (client_id) WHERE (NOT is_signed);
+
+
+--
 -- Name: contracts_created_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
 --
 
 CREATE INDEX contracts_created_idx ON public.contracts USING btree (created_at DESC, id DESC);
+
+
+--
+-- Name: contracts_signed_unpaid_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX contracts_signed_unpaid_idx ON public.contracts USING btree (signed_at) WHERE (is_signed AND (remaining_amount > (0)::numeric));
 
 
 --
@@ -1324,6 +1477,13 @@ CREATE INDEX events_starts_idx ON public.events USING btree (starts_at);
 
 
 --
+-- Name: events_support_ends_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX events_support_ends_idx ON public.events USING btree (support_contact_id, ends_at);
+
+
+--
 -- Name: events_support_starts_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
 --
 
@@ -1356,6 +1516,27 @@ CREATE INDEX login_devices_last_used_idx ON public.login_devices USING btree (la
 --
 
 CREATE INDEX login_throttle_touched_idx ON public.login_throttle USING btree (touched_at);
+
+
+--
+-- Name: notes_author_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX notes_author_idx ON public.notes USING btree (author_id);
+
+
+--
+-- Name: notes_client_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX notes_client_idx ON public.notes USING btree (client_id, created_at DESC, id DESC) WHERE (client_id IS NOT NULL);
+
+
+--
+-- Name: notes_event_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX notes_event_idx ON public.notes USING btree (event_id, created_at DESC, id DESC) WHERE (event_id IS NOT NULL);
 
 
 --
@@ -1478,6 +1659,13 @@ CREATE CONSTRAINT TRIGGER contracts_remaining_on_update AFTER UPDATE OF total_am
 
 
 --
+-- Name: employee_digest employee_digest_mark_goes_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER employee_digest_mark_goes_up BEFORE UPDATE ON public.employee_digest FOR EACH ROW EXECUTE FUNCTION public.employee_digest_set_by_database();
+
+
+--
 -- Name: events events_need_signed_contract; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
@@ -1527,6 +1715,13 @@ CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.contracts FOR E
 
 
 --
+-- Name: employee_digest set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.employee_digest FOR EACH ROW EXECUTE FUNCTION public.employee_digest_set_by_database();
+
+
+--
 -- Name: employees set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
@@ -1538,6 +1733,13 @@ CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.employees FOR E
 --
 
 CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.events_id_seq');
+
+
+--
+-- Name: notes set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.notes FOR EACH ROW EXECUTE FUNCTION public.notes_set_by_database();
 
 
 --
@@ -1600,6 +1802,14 @@ ALTER TABLE ONLY public.contracts
 
 
 --
+-- Name: employee_digest employee_digest_employee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.employee_digest
+    ADD CONSTRAINT employee_digest_employee_id_fkey FOREIGN KEY (employee_id) REFERENCES public.employees(id);
+
+
+--
 -- Name: events events_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -1621,6 +1831,30 @@ ALTER TABLE ONLY public.events
 
 ALTER TABLE ONLY public.login_devices
     ADD CONSTRAINT login_devices_employee_id_fkey FOREIGN KEY (employee_id) REFERENCES public.employees(id);
+
+
+--
+-- Name: notes notes_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.notes
+    ADD CONSTRAINT notes_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.employees(id);
+
+
+--
+-- Name: notes notes_client_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.notes
+    ADD CONSTRAINT notes_client_id_fkey FOREIGN KEY (client_id) REFERENCES public.clients(id);
+
+
+--
+-- Name: notes notes_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.notes
+    ADD CONSTRAINT notes_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.events(id);
 
 
 --
@@ -2071,6 +2305,34 @@ GRANT USAGE ON SEQUENCE public.contracts_id_seq TO epic_events_app;
 
 
 --
+-- Name: TABLE employee_digest; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.employee_digest TO epic_events_app;
+
+
+--
+-- Name: COLUMN employee_digest.enabled; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(enabled) ON TABLE public.employee_digest TO epic_events_app;
+
+
+--
+-- Name: COLUMN employee_digest.seen_audit_id; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(seen_audit_id) ON TABLE public.employee_digest TO epic_events_app;
+
+
+--
+-- Name: COLUMN employee_digest.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.employee_digest TO epic_events_app;
+
+
+--
 -- Name: SEQUENCE employees_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
 --
 
@@ -2159,6 +2421,20 @@ GRANT UPDATE(version) ON TABLE public.events TO epic_events_app;
 --
 
 GRANT USAGE ON SEQUENCE public.events_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE notes; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.notes TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE notes_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.notes_id_seq TO epic_events_app;
 
 
 --
