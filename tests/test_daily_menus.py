@@ -232,3 +232,25 @@ def test_hand_over_of_someone_with_nothing(db, admin_conn, staff, capsys):
         db, staff["manager"], [employees_section()], ["Employees", "Hand over", str(newbie), "Back", "Quit"]
     )
     assert "New Bie has no clients to hand over." in capsys.readouterr().out
+
+
+def test_a_clients_history_lists_its_notes(db, admin_conn, staff, capsys):
+    from crm.ui.history import history_section
+
+    client = make_client(admin_conn, staff["bill"].id)
+    run_menu(
+        db,
+        staff["bill"],
+        [clients_section()],
+        ["Clients", "Add a note", str(client), "called", PW, "Back", "Quit"],
+    )
+    capsys.readouterr()
+    run_menu(
+        db,
+        staff["manager"],
+        [history_section()],
+        ["History", "History of a record", "Clients", str(client), "Back", "Quit"],
+    )
+    out = capsys.readouterr().out
+    first = out.splitlines()[3]  # the newest line, under the title, the header and its rule
+    assert "Bill Boquet" in first and "note added" in first and "called" in first
