@@ -151,6 +151,66 @@ class HistoryLine:
     new: Any
 
 
+@dataclass(frozen=True)
+class Note:
+    """A note on a client or an event (exactly one of the two ids is set); never edited."""
+
+    id: int
+    client_id: int | None
+    event_id: int | None
+    author_id: int
+    author_name: str
+    created_at: datetime
+    body: str
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One record a digest line names: what it is, its id and name, a date, a short detail."""
+
+    kind: str  # client, contract, event, employee
+    id: int
+    name: str
+    at: datetime | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One line of the login digest: how many records it counts, and the first few of them."""
+
+    key: str  # stable name (JSON, tests): "upcoming_events", "unsigned_contracts", …
+    title: str
+    count: int
+    items: list[DigestItem]
+    capped: bool = False  # there are more than `count` (counting stops there)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """An employee's digest: their team's lines, in order (crm/services/digest.py)."""
+
+    employee_id: int
+    team: Team
+    enabled: bool  # shown at login (My account turns it off)
+    lines: list[DigestLine]
+
+
+@dataclass(frozen=True)
+class HandOverPlan:
+    """What handing over an employee's work moves: their clients (sales) or their events that have
+    not ended (support), each as (id, version) when read."""
+
+    employee_id: int
+    team: Team
+    clients: tuple[tuple[int, int], ...] = ()
+    events: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.clients) + len(self.events)
+
+
 # What the faces send: the fields a form (or a command, or a request) gives to a write. --------------
 
 

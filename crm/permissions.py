@@ -29,6 +29,7 @@ class Action(StrEnum):
     LIST_EVENTS_OF_SUPPORT = "list the events of a support employee"
     READ_HISTORY = "read a record's history"
     READ_OWN_ACCOUNT = "read their own account"
+    READ_DIGEST = "read their digest"
     # Writes.
     MANAGE_EMPLOYEES = "manage employees"
     CHANGE_OWN_PASSWORD = "change own password"
@@ -51,6 +52,10 @@ class Action(StrEnum):
     MOVE_OPPORTUNITY = "move an opportunity to another stage"
     LOSE_OPPORTUNITY = "mark an opportunity lost"
     WIN_OPPORTUNITY = "mark an opportunity won"
+    CHANGE_OWN_DIGEST = "turn their digest at login on or off"
+    ADD_CLIENT_NOTE = "add a note to a client"
+    ADD_EVENT_NOTE = "add a note to an event"
+    HAND_OVER = "hand over an employee's clients or events"
 
 
 M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
@@ -87,6 +92,11 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.MOVE_OPPORTUNITY: frozenset({M, S}),
     Action.LOSE_OPPORTUNITY: frozenset({M, S}),
     Action.WIN_OPPORTUNITY: frozenset({M}),  # it creates the contract: contracts are management's
+    Action.READ_DIGEST: EVERYONE,
+    Action.CHANGE_OWN_DIGEST: EVERYONE,
+    Action.ADD_CLIENT_NOTE: frozenset({M, S}),
+    Action.ADD_EVENT_NOTE: frozenset({M, P}),
+    Action.HAND_OVER: frozenset({M}),
 }
 
 # Teams that may act only on records they own, and the refusal they get otherwise.
@@ -102,6 +112,8 @@ _OWN_ONLY: dict[tuple[Action, Team], str] = {
     (Action.UPDATE_OPPORTUNITY, S): "Only the client's sales contact can edit this opportunity.",
     (Action.MOVE_OPPORTUNITY, S): "Only the client's sales contact can move this opportunity.",
     (Action.LOSE_OPPORTUNITY, S): "Only the client's sales contact can mark this opportunity lost.",
+    (Action.ADD_CLIENT_NOTE, S): "Only the client's sales contact can add a note to this client.",
+    (Action.ADD_EVENT_NOTE, P): "Only the support employee assigned to this event can add a note to it.",
 }
 
 _TEAM_NAMES = {M: "management", S: "sales", P: "support"}

@@ -44,6 +44,10 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "schema_migrations": ("SELECT",),
     # Which transactions are demo loads (sql/0011): read by the rows' insert trigger.
     "demo_loads": ("SELECT",),
+    # Notes are append-only (sql/0014_daily.sql): never updated nor deleted.
+    "notes": ("SELECT", "INSERT"),
+    # The login digest's setting and "seen up to" mark, one row per employee (sql/0014_daily.sql).
+    "employee_digest": ("SELECT", "INSERT"),
 }
 
 # The only columns the application role may UPDATE: exactly those the repositories' UPDATE
@@ -67,6 +71,7 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
         "contract_id", "closed_at", "updated_at", "version",
     ),
     "opportunity_lines": ("quantity", "unit_price", "is_removed", "updated_at", "version"),
+    "employee_digest": ("enabled", "seen_audit_id", "updated_at"),
 }  # fmt: skip
 
 # The SECURITY DEFINER functions the application role may call (sql/0011): login throttling and
@@ -95,6 +100,8 @@ DATABASE_SET_COLUMNS: dict[str, tuple[str, ...]] = {
     "services": ("id", "created_at", "updated_at", "version"),
     "opportunities": ("id", "created_at", "updated_at", "version"),
     "opportunity_lines": ("id", "created_at", "updated_at", "version"),
+    "notes": ("id", "created_at"),  # and the author: the acting employee (sql/0014_daily.sql)
+    "employee_digest": ("updated_at",),  # and a seen mark that never goes back (sql/0014_daily.sql)
 }
 
 # What the application role must be refused, whatever it sends: tests/test_app_role.py runs each
@@ -154,6 +161,13 @@ APP_ROLE_PROBES: dict[str, str] = {
     "win without a contract": "UPDATE opportunities SET stage = 'won', version = version + 1",
     "change a probability": "UPDATE opportunity_stages SET probability = 100",
     "delete a line": "DELETE FROM opportunity_lines",
+    # Notes are append-only, and written by the acting employee (sql/0014_daily.sql).
+    "edit a note": "UPDATE notes SET body = 'rewritten'",
+    "delete a note": "DELETE FROM notes",
+    "write a note as someone else": (
+        "INSERT INTO notes (client_id, author_id, body) SELECT id, sales_contact_id, 'forged' FROM clients"
+    ),
+    "delete a digest mark": "DELETE FROM employee_digest",
 }
 
 # One program instance holds one connection; 50 lets a team of about 45 work at once and leaves

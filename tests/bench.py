@@ -183,7 +183,8 @@ def more_read_cases(db: Database, actors: Actors) -> Iterator[tuple[str, str, Ca
     from crm.ui import employees as employees_ui
 
     first = PAGE_SIZE + 1
-    screen = SimpleNamespace(db=db)  # what the detail views read from the session
+    # What the detail views read from the session.
+    screen = SimpleNamespace(db=db, run=lambda fn, *args, **kwargs: fn(db, *args, **kwargs))
 
     def cl_page(items):
         return page(items, clients_ui.client_row, clients_ui.LIST_HEADERS)
@@ -234,6 +235,39 @@ def more_read_cases(db: Database, actors: Actors) -> Iterator[tuple[str, str, Ca
         "employees",
         lambda: employees_ui.show_employee(employees.get_employee(db, actors.sales.id)),
     )
+
+
+def digest_cases(db: Database, actors: Actors, now: datetime, changes: int = 2000) -> Iterator[tuple]:
+    """The digest at login of each team (its statements and the rendering), the support employee's
+    with `changes` event changes by someone else since their "seen up to" mark."""
+    from crm.repositories.digest import DigestRepository
+    from crm.services import digest
+    from crm.ui import digest as digest_ui
+
+    with db.transaction(actors.support.id):
+        mark = db.conn.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+        DigestRepository(db.conn).mark_seen(actors.support.id, mark)
+    with db.transaction(actors.manager.id):
+        db.conn.execute(
+            "UPDATE events SET attendees = attendees + 1, version = version + 1 WHERE id IN"
+            " (SELECT id FROM events WHERE support_contact_id = %s ORDER BY id LIMIT %s)",
+            (actors.support.id, changes // 4),
+        )
+        db.conn.execute(
+            "UPDATE events SET attendees = attendees + 1, version = version + 1 WHERE id IN"
+            " (SELECT id FROM events ORDER BY id DESC LIMIT %s)",
+            (changes - changes // 4,),
+        )
+    for team, who, table in (
+        ("support", actors.support, "events"),
+        ("sales", actors.sales, "contracts"),
+        ("management", actors.manager, "contracts"),
+    ):
+        yield (
+            f"digest at login ({team})",
+            table,
+            lambda who=who: digest_ui.print_digest(digest.digest(db, who, now)),
+        )
 
 
 def write_cases(
@@ -559,6 +593,7 @@ def main(argv: list[str] | None = None) -> int:
             writes = min(args.repeat, BENCH_WRITES)
             figures += [measure_write(*case, writes) for case in write_cases(db, actors, now)]
             figures.append(login_figure(db, args.repeat))
+            figures += [measure_read(db, *case, args.repeat) for case in digest_cases(db, actors, now)]
             policy_first, policy = password_policy_ms(args.repeat)
             rows["employees"] = db.conn.execute("SELECT count(*) FROM employees").fetchone()[0]
 

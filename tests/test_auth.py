@@ -14,6 +14,7 @@ from crm.db import Database, connect
 from crm.errors import AuthenticationError, ValidationError
 from crm.permissions import Action
 from crm.services import auth
+from crm.ui.digest import NOTHING
 from crm.ui.login import login_loop
 from crm.ui.menu import MenuAction, Outcome, Section, run_team_menu
 from crm.ui.session import LoggedOut, Session
@@ -256,7 +257,7 @@ def test_login_loop_logs_in_with_the_injected_clock(db, admin_conn, capsys):
     prompts = ScriptedPrompts(["nobody", "whatever it is", "BILL", DEFAULT_PASSWORD, "Log out", CtrlD])
     login_loop(db, prompts, [], clock=Clock(T0))
     out = capsys.readouterr().out
-    assert f"{GENERIC}\nWelcome, Bill Boquet (sales).\nLogged out.\nGoodbye." in out
+    assert f"{GENERIC}\nWelcome, Bill Boquet (sales).\n{NOTHING}\nLogged out.\nGoodbye." in out
     assert throttle_row(admin_conn, "nobody")[:2] == (1, T0)
 
 

@@ -77,9 +77,17 @@ COMMANDS = {
         {M},
         {M},
     ),
+    # Issue 15: notes and handing over someone's work.
+    "client note": (lambda w: ["client", "note", w["client"], "--text", "called, wants a DJ"], {M, S}, {M}),
+    "event note": (lambda w: ["event", "note", w["event"], "--text", "venue confirmed"], {M, P}, {M}),
+    "employee hand-over": (
+        lambda w: ["employee", "hand-over", w["other_support"], "--to", w["new_support"]],
+        {M},
+        {M},
+    ),
 }
 MATRIX = [(command, team, case) for command in COMMANDS for team in (M, S, P) for case in CASES]
-TABLES = ("employees", "clients", "contracts", "payments", "events")
+TABLES = ("employees", "clients", "contracts", "payments", "events", "notes")
 
 
 def snapshot(admin_conn):
@@ -110,6 +118,7 @@ def world(admin_conn, team, owns):
         "new_support": str(make_employee(admin_conn, "support", "new_support").id),
         "target": str(make_employee(admin_conn, "support", "target").id),
         "retired": str(make_employee(admin_conn, "sales", "retired", active=False).id),
+        "other_support": str(other_support.id),
     }
 
 

@@ -65,6 +65,7 @@ def test_the_sections_are_in_the_menu_in_order():
                 "Reset a password",
                 "Deactivate an employee",
                 "Reactivate an employee",
+                "Hand over",
                 "Back",
             ],
         ),
@@ -78,7 +79,13 @@ def test_each_team_is_offered_its_employee_actions_only(db, admin_conn, team, em
     shown = prompts.shown
     assert shown["Someone (" + team + ") — main menu"] == ["Employees", "My account", "Log out", "Quit"]
     assert shown["Employees"] == employees_actions
-    assert shown["My account"] == ["Show my details", "Change my password", "Back"]
+    assert shown["My account"] == [
+        "Show my details",
+        "Change my password",
+        "Show my digest",
+        "Digest at login (on or off)",
+        "Back",
+    ]
 
 
 @pytest.mark.parametrize("team", ["sales", "support"])
@@ -252,7 +259,7 @@ def test_manager_deactivates_after_seeing_what_to_reassign(db, admin_conn, boss,
     make_client(admin_conn, bill.id, "Kevin Casey", company="Cool Startup LLC")
     before = employee_rows(admin_conn)
 
-    run(db, boss, ["Employees", "Deactivate an employee", str(bill.id), False, "Back", "Quit"])
+    run(db, boss, ["Employees", "Deactivate an employee", str(bill.id), "Cancel", "Back", "Quit"])
     out = capsys.readouterr().out
     assert "Bill Boquet still has 1 client:" in out
     assert "Kevin Casey" in out and "Cool Startup LLC" in out
@@ -263,7 +270,16 @@ def test_manager_deactivates_after_seeing_what_to_reassign(db, admin_conn, boss,
     prompts = run(
         db,
         boss,
-        ["Employees", "Deactivate an employee", str(bill.id), True, DEFAULT_PASSWORD, "Back", "Quit"],
+        [
+            "Employees",
+            "Deactivate an employee",
+            str(bill.id),
+            "Deactivate anyway",
+            True,
+            DEFAULT_PASSWORD,
+            "Back",
+            "Quit",
+        ],
     )
     assert "Deactivate Bill Boquet (bill) anyway?" in prompts.messages
     assert "Bill Boquet (bill) is deactivated." in capsys.readouterr().out
@@ -281,7 +297,16 @@ def test_deactivating_support_lists_their_coming_events(db, admin_conn, boss, ca
     run(
         db,
         boss,
-        ["Employees", "Deactivate an employee", str(kate.id), True, DEFAULT_PASSWORD, "Back", "Quit"],
+        [
+            "Employees",
+            "Deactivate an employee",
+            str(kate.id),
+            "Deactivate anyway",
+            True,
+            DEFAULT_PASSWORD,
+            "Back",
+            "Quit",
+        ],
     )
     out = capsys.readouterr().out
     assert "Kate Hastroff still has 1 upcoming event:" in out and "John Ouick Wedding" in out

@@ -61,6 +61,14 @@ EXPECTED = {
     (Action.LOSE_OPPORTUNITY, M): (True, True),
     (Action.LOSE_OPPORTUNITY, S): (True, False),
     (Action.WIN_OPPORTUNITY, M): (True, True),
+    # Issue 15: the digest, notes, handing over someone's work.
+    **{(Action.READ_DIGEST, team): (True, True) for team in (M, S, P)},
+    **{(Action.CHANGE_OWN_DIGEST, team): (True, True) for team in (M, S, P)},
+    (Action.ADD_CLIENT_NOTE, M): (True, True),
+    (Action.ADD_CLIENT_NOTE, S): (True, False),
+    (Action.ADD_EVENT_NOTE, M): (True, True),
+    (Action.ADD_EVENT_NOTE, P): (True, False),
+    (Action.HAND_OVER, M): (True, True),
 }
 
 

@@ -19,6 +19,7 @@ from crm.services import clients as client_service
 from crm.services import employees as employee_service
 from crm.services import events as event_service
 from crm.services import pipeline as pipeline_service
+from crm.services import notes as note_service
 from tests.conftest import database_before
 from tests.factories import (
     make_client,
@@ -47,7 +48,10 @@ TEXT_RULES = {
     ("services", "description"): "services_description_text",
     ("opportunities", "title"): "opportunities_title_text",
     ("opportunities", "lost_reason"): "opportunities_lost_reason_text",
+    ("notes", "body"): "notes_body_text",  # append-only: INSERTs are checked (test below)
 }
+# Tables the application role only inserts into: their rule is probed by INSERT, not UPDATE.
+INSERT_ONLY = {"notes"}
 # Text columns without it, and why (a new text column must be added to one of the two lists).
 EXEMPT = {
     ("employees", "username"): "its own CHECK allows ASCII letters, digits, '.', '-' and '_' only",
@@ -70,6 +74,7 @@ SERVICE_MESSAGES = {
     "events": event_service._RULE_MESSAGES,
     "services": catalogue_service._RULE_MESSAGES,
     "opportunities": pipeline_service._RULE_MESSAGES,
+    "notes": note_service._RULE_MESSAGES,
 }
 NAMES = {("employees", "full_name"), ("clients", "full_name"), ("events", "name"), ("services", "name"),
          ("opportunities", "title")}  # fmt: skip
@@ -192,7 +197,10 @@ def test_each_constraint_has_a_one_line_message_in_its_service():
     assert SERVICE_MESSAGES["employees"]["employees_email_check"] == validation.EMAIL_HINT
 
 
-@pytest.mark.parametrize("table, column", list(TEXT_RULES), ids=[f"{t}.{c}" for t, c in TEXT_RULES])
+UPDATED = [key for key in TEXT_RULES if key[0] not in INSERT_ONLY]
+
+
+@pytest.mark.parametrize("table, column", UPDATED, ids=[f"{t}.{c}" for t, c in UPDATED])
 def test_the_app_role_cannot_store_control_or_invisible_characters(db, admin_conn, records, table, column):
     for kind, value in bad_values(table, column).items():
         constraint = refused_as_app(db, admin_conn, table, column, value, records[table])
@@ -201,6 +209,31 @@ def test_the_app_role_cannot_store_control_or_invisible_characters(db, admin_con
         assert constraint in expected, kind
         if column == "email" and not value.isascii():
             assert constraint == TEXT_RULES[table, column], kind
+
+
+def test_the_app_role_cannot_add_a_note_with_control_or_invisible_characters(db, admin_conn, records):
+    """Notes keep tabs and line feeds (multiline), and must show something."""
+    author = make_employee(admin_conn, "management", "boss")
+    values = dict(BAD) | NOTHING_VISIBLE
+    for kind, value in values.items():
+        with pytest.raises(pg_errors.CheckViolation) as refused:
+            with db.transaction(author.id):
+                db.conn.execute(
+                    "INSERT INTO notes (client_id, author_id, body) VALUES (%s, %s, %s)",
+                    (records["clients"], author.id, value),
+                )
+        assert refused.value.diag.constraint_name == "notes_body_text", kind
+    assert rows(admin_conn, "notes") == []
+    for value in [*ONE_LINE_ONLY.values(), *GOOD]:
+        with db.transaction(author.id):
+            db.conn.execute(
+                "INSERT INTO notes (client_id, author_id, body) VALUES (%s, %s, %s)",
+                (records["clients"], author.id, value),
+            )
+    assert [r[0] for r in admin_conn.execute("SELECT body FROM notes ORDER BY id")] == [
+        *ONE_LINE_ONLY.values(),
+        *GOOD,
+    ]
 
 
 def test_inserts_are_refused_too(db, admin_conn, records):

@@ -1,4 +1,4 @@
-"""`client …` commands: list, show, create, update, reassign."""
+"""`client …` commands: list, show, create, update, reassign, note."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ from crm.models import Client, ClientFields
 from crm.permissions import Action
 from crm.services import clients as service
 from crm.services import contracts as contract_service
+from crm.services import notes as note_service
 from crm.ui.clients import print_client
+from crm.ui.notes import print_notes
 from crm.ui.pickers import CLIENT_HEADERS, client_row
 
 TABLE = Table(CLIENT_HEADERS, client_row)
 CONTRACTS_SHOWN = 50
+NOTES_SHOWN = 50
 
 
 @click.group()
@@ -70,12 +73,22 @@ def list_clients(
 @format_options
 @pass_context
 def show(ctx: CommandContext, client_id: int, fmt: str, excel: bool) -> None:
-    """One client in detail, with their latest contracts."""
+    """One client in detail, with their latest contracts and latest notes (50 of each)."""
     ctx.employee()
     found = ctx.backend.run(service.get_client, client_id)
     contracts = ctx.backend.run(contract_service.list_client_contracts, client_id, 0, CONTRACTS_SHOWN)
+    notes = ctx.backend.run(note_service.client_notes, client_id, 0, NOTES_SHOWN)
+    count = (
+        ctx.backend.run(note_service.count_notes, "client", client_id)
+        if len(notes) == NOTES_SHOWN
+        else len(notes)
+    )
     write_one(
-        found, fmt, lambda: print_client(found, contracts), related={"contracts": contracts}, excel=excel
+        found,
+        fmt,
+        lambda: print_client(found, contracts, notes, count),
+        related={"contracts": contracts, "notes": notes, "note_count": count},
+        excel=excel,
     )
 
 
@@ -221,3 +234,29 @@ def reassign(
     saved = ctx.backend.act(actor, service.reassign_client, client_id, version or current.version, sales_id)
     write_one(saved, fmt, lambda: print_client(saved, []), excel=excel)
     note(f"{saved.sales_contact_name} is now the sales contact of client {saved.id} and of their contracts.")
+
+
+@client.command("note")
+@click.argument("client_id", type=click.IntRange(min=1), metavar="ID")
+@click.option("--text", required=True, help="The note (at most 2,000 characters; line breaks kept).")
+@password_option
+@format_options
+@pass_context
+def add_note(
+    ctx: CommandContext, client_id: int, text: str, password_stdin: bool, fmt: str, excel: bool
+) -> None:
+    """Add a note to a client (management: any; sales: their own). Notes are never edited.
+
+    \b
+    Example:
+      python -m main client note 12 --text "called, wants a DJ"
+    """
+    ctx.password_stdin = password_stdin
+    actor = ctx.employee()
+    current = ctx.backend.run(service.get_client, client_id)
+    permissions.require(actor, Action.ADD_CLIENT_NOTE, owner_id=current.sales_contact_id)
+    body = note_service.clean_note(text)
+    actor = ctx.confirm_write(actor)
+    saved = ctx.backend.act(actor, note_service.add_client_note, client_id, body)
+    write_one(saved, fmt, lambda: print_notes([saved], 1), excel=excel)
+    note(f"Note {saved.id} added to client {client_id}.")

@@ -1,5 +1,5 @@
 """`employee …` commands: list, show (everyone); create, update, deactivate, reactivate,
-reset-password (management)."""
+reset-password, hand-over (management)."""
 
 from __future__ import annotations
 
@@ -253,3 +253,57 @@ def reset_password(
     password = ctx.new_password(target.username, new_password_stdin)
     ctx.backend.act(actor, service.reset_password, employee_id, password)
     note(f"Password of {target.username} reset; give it to them in person.")
+
+
+@employee.command("hand-over")
+@click.argument("employee_id", type=click.IntRange(min=1), metavar="ID")
+@click.option(
+    "--to",
+    "to_id",
+    required=True,
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="Who gets them (same team).",
+)
+@click.option("--deactivate", is_flag=True, help="Also deactivate the employee, in the same transaction.")
+@password_option
+@format_options
+@pass_context
+def hand_over(
+    ctx: CommandContext,
+    employee_id: int,
+    to_id: int,
+    deactivate: bool,
+    password_stdin: bool,
+    fmt: str,
+    excel: bool,
+) -> None:
+    """Hand all of an employee's clients (sales) or events not ended (support) to another active
+    employee of the same team, in one step (management). Output: what moved, as (id, version
+    before) pairs.
+
+    \b
+    Example:
+      python -m main employee hand-over 7 --to 9 --deactivate
+    """
+    ctx.password_stdin = password_stdin
+    actor = ctx.employee()
+    permissions.require(actor, Action.HAND_OVER)
+    if deactivate:
+        permissions.require(actor, Action.MANAGE_EMPLOYEES)
+    target = ctx.backend.run(service.get_employee, employee_id)
+    successor = ctx.backend.run(service.get_employee, to_id)
+    actor = ctx.confirm_write(actor)
+    done = ctx.backend.act(
+        actor, service.hand_over, employee_id, to_id, datetime.now(UTC), deactivate=deactivate
+    )
+    what = service.OWNS[target.team]
+
+    def detail() -> None:
+        for record_id, _version in (*done.clients, *done.events):
+            print(f"{what[:-1]} {record_id}")
+
+    write_one(done, fmt, detail, excel=excel)
+    note(f"{done.count} {what} of {target.full_name} handed over to {successor.full_name}.")
+    if deactivate:
+        note(f"{target.full_name} ({target.username}) is deactivated.")

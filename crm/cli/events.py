@@ -22,7 +22,11 @@ from crm.errors import StaleRecord, ValidationError
 from crm.models import Event, EventFields
 from crm.permissions import Action
 from crm.services import events as service
+from crm.services import notes as note_service
 from crm.ui.events import LIST_HEADERS, event_row, local_zone, show_event
+from crm.ui.notes import print_notes
+
+NOTES_SHOWN = 50
 
 
 def _table(tz: tzinfo) -> Table:
@@ -114,10 +118,22 @@ def list_events(
 @format_options
 @pass_context
 def show(ctx: CommandContext, event_id: int, fmt: str, excel: bool) -> None:
-    """One event: its client and how to reach them, contract, support contact."""
+    """One event: its client and how to reach them, contract, support contact; its latest notes."""
     ctx.employee()
     found = ctx.backend.run(service.get_event, event_id)
-    write_one(found, fmt, lambda: show_event(found, local_zone()), excel=excel)
+    notes = ctx.backend.run(note_service.event_notes, event_id, 0, NOTES_SHOWN)
+    count = (
+        ctx.backend.run(note_service.count_notes, "event", event_id)
+        if len(notes) == NOTES_SHOWN
+        else len(notes)
+    )
+    tz = local_zone()
+
+    def detail() -> None:
+        show_event(found, tz)
+        print_notes(notes, count, tz)
+
+    write_one(found, fmt, detail, related={"notes": notes, "note_count": count}, excel=excel)
 
 
 @event.command("create")
@@ -298,3 +314,29 @@ def assign(
     saved = ctx.backend.act(actor, service.assign_support, event_id, version or current.version, support_id)
     write_one(saved, fmt, lambda: show_event(saved, local_zone()), excel=excel)
     note(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
+
+
+@event.command("note")
+@click.argument("event_id", type=click.IntRange(min=1), metavar="ID")
+@click.option("--text", required=True, help="The note (at most 2,000 characters; line breaks kept).")
+@password_option
+@format_options
+@pass_context
+def add_note(
+    ctx: CommandContext, event_id: int, text: str, password_stdin: bool, fmt: str, excel: bool
+) -> None:
+    """Add a note to an event (management: any; support: the events assigned to them).
+
+    \b
+    Example:
+      python -m main event note 31 --text "venue confirmed for 14:00"
+    """
+    ctx.password_stdin = password_stdin
+    actor = ctx.employee()
+    current = ctx.backend.run(service.get_event, event_id)
+    permissions.require(actor, Action.ADD_EVENT_NOTE, owner_id=current.support_contact_id)
+    body = note_service.clean_note(text)
+    actor = ctx.confirm_write(actor)
+    saved = ctx.backend.act(actor, note_service.add_event_note, event_id, body)
+    write_one(saved, fmt, lambda: print_notes([saved], 1, local_zone()), excel=excel)
+    note(f"Note {saved.id} added to event {event_id}.")

@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "pipeline": ("crm.cli.pipeline", "pipeline", "The pipeline report (management and sales)."),
     "history": ("crm.cli.history", "history", "The history of a record (management)."),
     "serve": ("crm.cli.serve", "serve", "Serve the HTTP API (docs at /api/docs)."),
+    "digest": ("crm.cli.digest", "digest", "Your digest: what your team needs to look at today."),
     "help": ("crm.cli.root", "help_command", "Help on a command, or on the exit statuses."),
 }
 

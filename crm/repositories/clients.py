@@ -108,3 +108,23 @@ class ClientRepository:
             (sales_id, client_id, version),
         )
         return cur.rowcount == 1
+
+    # Handing over a sales employee's clients (crm/services/employees.py hand_over) --------------
+
+    def owned_versions(self, sales_id: int, *, lock: bool = False) -> list[tuple[int, int]]:
+        """(id, version) of every client of a sales employee, by id; lock=True: locked FOR UPDATE
+        (in id order) until the transaction ends."""
+        query = "SELECT id, version FROM clients WHERE sales_contact_id = %s ORDER BY id"
+        rows = self.conn.execute(query + (" FOR UPDATE" if lock else ""), (sales_id,)).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def hand_over(self, records: list[tuple[int, int]], from_id: int, to_id: int) -> int:
+        """Give the clients listed as (id, version) to another sales contact in one statement, each
+        only if it is still from_id's at that version; how many were."""
+        cur = self.conn.execute(
+            "UPDATE clients c SET sales_contact_id = %s, updated_at = now(), version = c.version + 1"
+            " FROM unnest(%s::bigint[], %s::integer[]) AS v(id, version)"
+            " WHERE c.id = v.id AND c.version = v.version AND c.sales_contact_id = %s",
+            (to_id, [r[0] for r in records], [r[1] for r in records], from_id),
+        )
+        return cur.rowcount

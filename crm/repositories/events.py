@@ -195,3 +195,23 @@ class EventRepository:
             (support_id, event_id, version),
         )
         return cur.rowcount == 1
+
+    # Handing over a support employee's events (crm/services/employees.py hand_over) -------------
+
+    def ahead_versions(self, support_id: int, now: datetime, *, lock: bool = False) -> list[tuple[int, int]]:
+        """(id, version) of the support employee's events that have not ended at now, by id;
+        lock=True: locked FOR UPDATE (in id order) until the transaction ends."""
+        query = "SELECT id, version FROM events WHERE support_contact_id = %s AND ends_at >= %s ORDER BY id"
+        rows = self.conn.execute(query + (" FOR UPDATE" if lock else ""), (support_id, now)).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def hand_over(self, records: list[tuple[int, int]], from_id: int, to_id: int) -> int:
+        """Give the events listed as (id, version) to another support employee in one statement,
+        each only if it is still from_id's at that version; how many were."""
+        cur = self.conn.execute(
+            "UPDATE events e SET support_contact_id = %s, updated_at = now(), version = e.version + 1"
+            " FROM unnest(%s::bigint[], %s::integer[]) AS v(id, version)"
+            " WHERE e.id = v.id AND e.version = v.version AND e.support_contact_id = %s",
+            (to_id, [r[0] for r in records], [r[1] for r in records], from_id),
+        )
+        return cur.rowcount

@@ -15,9 +15,11 @@ from datetime import datetime
 from crm import monitoring, permissions, security, validation
 from crm.db import Database
 from crm.errors import CRMError, NotFound, StaleRecord, ValidationError
-from crm.models import Employee, EmployeeFields, OwnedRecord, Team
+from crm.models import Employee, EmployeeFields, HandOverPlan, OwnedRecord, Team
 from crm.permissions import Action
+from crm.repositories.clients import ClientRepository
 from crm.repositories.employees import EmployeeRepository
+from crm.repositories.events import EventRepository
 from crm.repositories.sessions import SessionRepository
 from crm.repositories.throttle import ThrottleRepository
 from crm.services import auth
@@ -38,6 +40,10 @@ __all__ = [
     "deactivate_employee",
     "deactivation_check",
     "get_employee",
+    "hand_over",
+    "hand_over_candidates",
+    "hand_over_plan",
+    "work_of",
     "list_employees",
     "reactivate_employee",
     "reset_password",
@@ -345,3 +351,109 @@ def change_own_password(
         if keep_session is not None:
             SessionRepository(db.conn).keep_open(keep_session)
         repo.set_password_hash(actor.id, password_hash)
+
+
+# Handing over someone's work ----------------------------------------------------------------------
+
+# What each team owns: a sales employee their clients, a support employee their events not ended.
+OWNS = {Team.SALES: "clients", Team.SUPPORT: "events"}
+MANAGEMENT_OWNS_NOTHING = "{} is in management: only sales and support employees own clients or events."
+
+
+def _plan(db: Database, employee: Employee, now: datetime, *, lock: bool = False) -> HandOverPlan:
+    if employee.team == Team.SALES:
+        clients = ClientRepository(db.conn).owned_versions(employee.id, lock=lock)
+        return HandOverPlan(employee.id, employee.team, clients=tuple(clients))
+    if employee.team == Team.SUPPORT:
+        events = EventRepository(db.conn).ahead_versions(employee.id, now, lock=lock)
+        return HandOverPlan(employee.id, employee.team, events=tuple(events))
+    raise ValidationError(MANAGEMENT_OWNS_NOTHING.format(employee.full_name))
+
+
+def work_of(db: Database, employee_id: int, now: datetime) -> Reassignments:
+    """What an employee has in their care now (the first 20 of each, and how many): their clients
+    and their events that have not ended."""
+    return _reassignments(EmployeeRepository(db.conn), get_employee(db, employee_id), now)
+
+
+def hand_over_plan(db: Database, actor: Employee, employee_id: int, now: datetime) -> HandOverPlan:
+    """What handing over this employee's work would move now: all their clients (sales) or their
+    events that have not ended (support), each at its current version (what a form shows, then
+    passes to hand_over as `seen`)."""
+    permissions.require(actor, Action.HAND_OVER)
+    return _plan(db, get_employee(db, employee_id), now)
+
+
+def hand_over_candidates(db: Database, employee_id: int) -> list[Employee]:
+    """Who this employee's work may go to: the other active employees of their team, by name."""
+    employee = get_employee(db, employee_id)
+    if employee.team not in OWNS:
+        return []
+    return [e for e in EmployeeRepository(db.conn).active_of_team(Team(employee.team)) if e.id != employee_id]
+
+
+def hand_over(
+    db: Database,
+    actor: Employee,
+    employee_id: int,
+    to_id: int,
+    now: datetime,
+    *,
+    seen: HandOverPlan | None = None,
+    deactivate: bool = False,
+) -> HandOverPlan:
+    """Give all of an employee's clients (sales) or events that have not ended (support) to another
+    active employee of the same team, in one transaction (one audit row per record); what moved.
+
+    seen: the plan the actor looked at (hand_over_plan); if any of those records changed since
+    (another version, another owner, one more or one fewer), nothing moves: StaleRecord. Without
+    it, the records as they are now, locked. deactivate: also deactivate the employee, in the same
+    transaction (the rules of deactivate_employee).
+    """
+    repo = EmployeeRepository(db.conn)
+    with db.transaction(actor.id):
+        managers = repo.lock_active_managers()
+        fresh = recheck_actor(db, actor, Action.HAND_OVER)
+        if deactivate:
+            permissions.require(fresh, Action.MANAGE_EMPLOYEES)
+        employee = _target(repo, employee_id, lock=True)
+        if employee.team not in OWNS:
+            raise ValidationError(MANAGEMENT_OWNS_NOTHING.format(employee.full_name))
+        if deactivate:
+            _check_deactivation(fresh, employee, managers)
+        if isinstance(to_id, bool) or not isinstance(to_id, int) or to_id == employee_id:
+            raise ValidationError(f"Choose another active {employee.team} employee.")
+        target = repo.get(to_id, share=True)
+        if target is None or not target.is_active or target.team != employee.team:
+            raise ValidationError(f"Employee {to_id} is not an active {employee.team} employee.")
+        plan = _plan(db, employee, now, lock=True)
+        if seen is not None and (set(seen.clients), set(seen.events)) != (
+            set(plan.clients),
+            set(plan.events),
+        ):
+            owned = OWNS[employee.team]
+            raise StaleRecord(f"{employee.full_name}'s {owned} changed meanwhile — reload and try again.")
+        if not plan.count and not deactivate:
+            raise ValidationError(f"{employee.full_name} has no {OWNS[employee.team]} to hand over.")
+        # Under lock every record is still as read: a count short of the plan cannot happen, and
+        # would undo the whole hand-over.
+        moved = 0
+        if plan.clients:
+            moved += ClientRepository(db.conn).hand_over(list(plan.clients), employee_id, to_id)
+        if plan.events:
+            moved += EventRepository(db.conn).hand_over(list(plan.events), employee_id, to_id)
+        if moved != plan.count:
+            raise StaleRecord()
+        if deactivate:
+            repo.set_active(employee_id, False)
+    monitoring.business_event(
+        "employee.handed_over",
+        employee_id=employee_id,
+        to=to_id,
+        clients=len(plan.clients),
+        events=len(plan.events),
+        by=actor.id,
+    )
+    if deactivate:
+        _business_event("deactivated", employee, actor)
+    return plan

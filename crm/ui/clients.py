@@ -6,11 +6,13 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from crm import permissions, validation
-from crm.models import Client, ClientFields, Contract, Team
+from crm.models import Client, ClientFields, Contract, Note, Team
 from crm.permissions import Action
 from crm.services import clients as service
 from crm.services import contracts as contract_service
+from crm.services import notes as note_service
 from crm.ui.menu import MenuAction, Section
+from crm.ui.notes import ask_note, print_notes, show_notes
 from crm.ui.pickers import CLIENT_HEADERS, client_row, pick_employee, pick_team_member
 from crm.ui.render import PAGE_SIZE, WHOLE, Column, Columns, show_record, show_table
 from crm.ui.session import Session
@@ -26,8 +28,11 @@ CONTRACT_HEADERS = Columns(
 )
 
 
-def print_client(client: Client, contracts: Sequence[Contract]) -> None:
-    """One client in detail, with their latest contracts (shared with the commands)."""
+def print_client(
+    client: Client, contracts: Sequence[Contract], notes: Sequence[Note] | None = None, note_count: int = 0
+) -> None:
+    """One client in detail, with their latest contracts (shared with the commands) and, when
+    given, their latest notes (note_count: how many there are in all)."""
     show_record(
         f"Client {client.id}",
         [
@@ -46,6 +51,8 @@ def print_client(client: Client, contracts: Sequence[Contract]) -> None:
         [(c.id, c.total_amount, c.remaining_amount, c.is_signed, c.created_at) for c in contracts],
         empty="  No contract yet.",
     )
+    if notes is not None:
+        print_notes(notes, note_count)
 
 
 def show_client(session: Session, client: Client) -> None:
@@ -71,8 +78,10 @@ def list_clients(session: Session) -> None:
 
 
 def show_one_client(session: Session) -> None:
-    """One client in detail."""
-    show_client(session, ask_client(session))
+    """One client in detail, with their notes (latest first)."""
+    client = ask_client(session)
+    show_client(session, client)
+    show_notes(session, "client", client.id)
 
 
 def search_clients(session: Session) -> None:
@@ -176,6 +185,17 @@ def reassign_client(session: Session) -> None:
     print(f"{saved.sales_contact_name} is now the sales contact of client {saved.id} and of its contracts.")
 
 
+def add_client_note(session: Session) -> None:
+    """Management (any client) or sales (their clients): append a note to a client."""
+    client = ask_client(session)
+    permissions.require(session.employee, Action.ADD_CLIENT_NOTE, owner_id=client.sales_contact_id)
+    print(f"Client {client.id} ({client.full_name}). A note is never edited: a correction is a new note.")
+    text = ask_note(session)
+    session.confirm_write()
+    session.act(note_service.add_client_note, client.id, text)
+    print(f"Note added to client {client.id}.")
+
+
 def clients_section() -> Section:
     """The Clients section."""
     return Section(
@@ -189,5 +209,6 @@ def clients_section() -> Section:
             MenuAction("Create a client", create_client, Action.CREATE_CLIENT),
             MenuAction("Update a client", update_client, Action.UPDATE_CLIENT),
             MenuAction("Reassign a client", reassign_client, Action.REASSIGN_CLIENT),
+            MenuAction("Add a note", add_client_note, Action.ADD_CLIENT_NOTE),
         ),
     )

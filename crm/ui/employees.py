@@ -11,9 +11,10 @@ from functools import partial
 
 from crm import permissions, validation
 from crm.errors import CRMError, ValidationError
-from crm.models import Employee, EmployeeFields, Team
+from crm.models import Employee, EmployeeFields, HandOverPlan, Team
 from crm.permissions import Action
 from crm.services import employees as service
+from crm.ui.digest import digest_setting, show_my_digest
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import pick_employee
 from crm.ui.prompts import ask_new_password
@@ -219,13 +220,14 @@ def reset_password(session: Session) -> None:
     print(f"Password of {employee.username} reset; give it to them in person.")
 
 
-def _show_reassignments(employee: Employee, pending: service.Reassignments) -> None:
+def _show_reassignments(employee: Employee, pending: service.Reassignments, *, hint: bool = True) -> None:
     print(f"{employee.full_name} still has {pending.summary()}:")
     if pending.clients:
         show_table(("Client", "Name", "Company"), [(c.id, c.name, c.detail) for c in pending.clients])
         if pending.client_count > len(pending.clients):
             print(f"… and {pending.client_count - len(pending.clients)} more clients.")
-        print("Reassign them: Clients → Clients of a sales employee, then Reassign a client.")
+        if hint:
+            print("Reassign them: Clients → Clients of a sales employee, then Reassign a client.")
     if pending.events:
         show_table(
             ("Event", "Name", "Client", "Start"),
@@ -233,7 +235,31 @@ def _show_reassignments(employee: Employee, pending: service.Reassignments) -> N
         )
         if pending.event_count > len(pending.events):
             print(f"… and {pending.event_count - len(pending.events)} more events.")
-        print("Reassign them: Events → Events of a support employee, then Assign support.")
+        if hint:
+            print("Reassign them: Events → Events of a support employee, then Assign support.")
+
+
+def _pick_successor(session: Session, employee: Employee) -> int | None:
+    """Ask who gets the employee's work: another active employee of their team (None, said, when
+    there is nobody)."""
+    candidates = session.run(service.hand_over_candidates, employee.id)
+    if not candidates:
+        print(f"There is no other active {employee.team} employee to hand them to.")
+        return None
+    print(f"Active {employee.team} employees:")
+    return pick_employee(
+        session,
+        candidates,
+        "Hand them to (employee id):",
+        f"another active {employee.team} employee",
+        refusals={employee.id: f"Choose another active {employee.team} employee."},
+    )
+
+
+def _handed_over(employee: Employee, plan: HandOverPlan, to: Employee) -> str:
+    what = service.OWNS[employee.team]
+    what = what if plan.count != 1 else what[:-1]
+    return f"{plan.count} {what} of {employee.full_name} handed over to {to.full_name}."
 
 
 def deactivate_employee(session: Session) -> None:
@@ -247,6 +273,22 @@ def deactivate_employee(session: Session) -> None:
     pending = session.act(service.deactivation_check, employee.id, now=session.clock())
     if pending:
         _show_reassignments(employee, pending)
+        what = service.OWNS.get(employee.team, "records")
+        how = session.prompts.choose(
+            "What becomes of them?",
+            [
+                (f"Hand all the {what} to another {employee.team} employee, then deactivate", "hand"),
+                ("Deactivate anyway (reassign them one by one later)", "anyway"),
+                ("Cancel", None),
+            ],
+        )
+        session.touch()
+        if how is None:
+            print("Nothing was changed.")
+            return
+        if how == "hand":
+            _hand_over_and_deactivate(session, employee)
+            return
         question = f"Deactivate {employee.full_name} ({employee.username}) anyway?"
     else:
         question = f"Deactivate {employee.full_name} ({employee.username})? They will not be able to log in."
@@ -258,6 +300,41 @@ def deactivate_employee(session: Session) -> None:
         service.deactivate_employee, employee.id, now=session.clock(), reassignments_seen=bool(pending)
     )
     print(f"{saved.full_name} ({saved.username}) is deactivated.")
+
+
+def _hand_over_and_deactivate(session: Session, employee: Employee) -> None:
+    """The deactivation's hand-over: one successor, then one transaction that moves everything
+    shown and deactivates (refused whole if anything changed meanwhile)."""
+    plan = session.act(service.hand_over_plan, employee.id, session.clock())
+    to_id = _pick_successor(session, employee)
+    if to_id is None:
+        return
+    to = session.run(service.get_employee, to_id)
+    session.confirm_write()
+    done = session.act(service.hand_over, employee.id, to_id, session.clock(), seen=plan, deactivate=True)
+    print(_handed_over(employee, done, to))
+    print(f"{employee.full_name} ({employee.username}) is deactivated.")
+
+
+def hand_over_work(session: Session) -> None:
+    """Management: give all of an employee's clients (sales) or events not ended (support) to
+    another active employee of the same team, in one step."""
+    permissions.require(session.employee, Action.HAND_OVER)
+    employee = _ask_employee(session)
+    if employee.team not in service.OWNS:
+        raise ValidationError(service.MANAGEMENT_OWNS_NOTHING.format(employee.full_name))
+    plan = session.act(service.hand_over_plan, employee.id, session.clock())
+    if not plan.count:
+        print(f"{employee.full_name} has no {service.OWNS[employee.team]} to hand over.")
+        return
+    _show_reassignments(employee, session.run(service.work_of, employee.id, session.clock()), hint=False)
+    to_id = _pick_successor(session, employee)
+    if to_id is None:
+        return
+    to = session.run(service.get_employee, to_id)
+    session.confirm_write()
+    done = session.act(service.hand_over, employee.id, to_id, session.clock(), seen=plan)
+    print(_handed_over(employee, done, to))
 
 
 def reactivate_employee(session: Session) -> None:
@@ -286,6 +363,7 @@ def employees_section() -> Section:
             MenuAction("Reset a password", reset_password, manage),
             MenuAction("Deactivate an employee", deactivate_employee, manage),
             MenuAction("Reactivate an employee", reactivate_employee, manage),
+            MenuAction("Hand over", hand_over_work, Action.HAND_OVER),
         ),
     )
 
@@ -322,5 +400,7 @@ def my_account_section() -> Section:
         (
             MenuAction("Show my details", show_my_account, Action.READ_OWN_ACCOUNT),
             MenuAction("Change my password", change_my_password, Action.CHANGE_OWN_PASSWORD),
+            MenuAction("Show my digest", show_my_digest, Action.READ_DIGEST),
+            MenuAction("Digest at login (on or off)", digest_setting, Action.CHANGE_OWN_DIGEST),
         ),
     )

@@ -17,7 +17,9 @@ from crm.errors import AmbiguousMoment, CRMError, ValidationError
 from crm.models import ContractForEvent, Event, EventFields, Team
 from crm.permissions import Action
 from crm.services import events as service
+from crm.services import notes as note_service
 from crm.ui.menu import MenuAction, Section
+from crm.ui.notes import ask_note, show_notes
 from crm.ui.pickers import pick_employee, pick_team_member
 from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_record, show_table
 from crm.ui.session import Session
@@ -155,8 +157,10 @@ def list_events(session: Session, tz: tzinfo) -> None:
 
 
 def show_one_event(session: Session, tz: tzinfo) -> None:
-    """One event in detail."""
-    show_event(_ask_event(session), tz)
+    """One event in detail, with its notes (latest first)."""
+    event = _ask_event(session)
+    show_event(event, tz)
+    show_notes(session, "event", event.id, tz)
 
 
 def search_events(session: Session, tz: tzinfo) -> None:
@@ -328,6 +332,17 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     print(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
 
 
+def add_event_note(session: Session, tz: tzinfo) -> None:
+    """Management (any event) or support (their events): append a note to an event."""
+    event = _ask_event(session)
+    permissions.require(session.employee, Action.ADD_EVENT_NOTE, owner_id=event.support_contact_id)
+    print(f"Event {event.id} ({event.name}). A note is never edited: a correction is a new note.")
+    text = ask_note(session)
+    session.confirm_write()
+    session.act(note_service.add_event_note, event.id, text)
+    print(f"Note added to event {event.id}.")
+
+
 def events_section(tz: tzinfo | None = None) -> Section:
     """The Events section; dates in tz (the system's zone when None)."""
     zone = tz or local_zone()
@@ -349,5 +364,6 @@ def events_section(tz: tzinfo | None = None) -> Section:
             MenuAction("Create an event", run(create_event), Action.CREATE_EVENT),
             MenuAction("Assign support", run(assign_support), Action.ASSIGN_SUPPORT),
             MenuAction("Update an event", run(update_event), Action.UPDATE_EVENT),
+            MenuAction("Add a note", run(add_event_note), Action.ADD_EVENT_NOTE),
         ),
     )

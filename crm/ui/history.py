@@ -33,7 +33,7 @@ KIND_CHOICES = [
     ("Events", "events"),
     ("Employees", "employees"),
 ]
-ACTIONS = {"insert": "created", "update": "updated"}
+ACTIONS = {"insert": "created", "update": "updated", "note": "note added"}
 SYSTEM = "system"
 
 

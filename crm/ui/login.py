@@ -10,6 +10,7 @@ from crm.devices import DeviceTokens
 from crm.errors import CRMError
 from crm.services import auth
 from crm.services.backend import Backend, Database, DirectBackend
+from crm.ui.digest import show_login_digest
 from crm.ui.menu import Outcome, Section, run_team_menu
 from crm.ui.prompts import Prompts
 from crm.ui.render import visible
@@ -54,6 +55,7 @@ def login_loop(
         session = Session(backend, employee, prompts, clock=clock, idle_limit=idle_limit)
         prompts.idle_timeout = idle_limit.total_seconds()  # the session's prompts give up when idle
         try:
+            show_login_digest(session)
             outcome = run_team_menu(session, sections)
         finally:
             prompts.idle_timeout = None  # the login prompt waits
