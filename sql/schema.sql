@@ -699,6 +699,136 @@ END $$;
 ALTER FUNCTION public.notes_set_by_database() OWNER TO epic_events_owner;
 
 --
+-- Name: opportunities_amount_is_sum_of_lines(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.opportunities_amount_is_sum_of_lines() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    ids bigint[];
+    oid_ bigint;
+    stored numeric;
+    lines numeric;
+BEGIN
+    IF TG_TABLE_NAME = 'opportunities' THEN
+        ids := ARRAY[NEW.id];
+    ELSIF TG_OP = 'INSERT' THEN
+        ids := ARRAY[NEW.opportunity_id];
+    ELSIF TG_OP = 'DELETE' THEN
+        ids := ARRAY[OLD.opportunity_id];
+    ELSE
+        ids := ARRAY[OLD.opportunity_id, NEW.opportunity_id];
+    END IF;
+    FOREACH oid_ IN ARRAY ids LOOP
+        SELECT o.amount INTO stored FROM opportunities o WHERE o.id = oid_;
+        CONTINUE WHEN NOT FOUND;
+        SELECT coalesce(sum(l.quantity * l.unit_price), 0) INTO lines
+          FROM opportunity_lines l WHERE l.opportunity_id = oid_ AND NOT l.is_removed;
+        IF stored <> lines THEN
+            RAISE EXCEPTION 'opportunity %: the amount (%) must be the sum of its lines (%)', oid_, stored, lines
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'opportunities_amount_is_sum_of_lines';
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+
+ALTER FUNCTION public.opportunities_amount_is_sum_of_lines() OWNER TO epic_events_owner;
+
+--
+-- Name: opportunities_stage_machine(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.opportunities_stage_machine() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    final boolean;
+    contract_client bigint;
+    contract_total numeric;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.stage <> 'new' THEN
+            RAISE EXCEPTION 'a new opportunity starts at the stage new, not %', NEW.stage
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'opportunities_stage_moves';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF OLD.stage IN ('won', 'lost') THEN
+        IF to_jsonb(NEW) - 'updated_at' IS DISTINCT FROM to_jsonb(OLD) - 'updated_at' THEN
+            RAISE EXCEPTION 'opportunity %: a % opportunity is final', OLD.id, OLD.stage
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'opportunities_closed_are_final';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.stage IS DISTINCT FROM OLD.stage AND NOT public.opportunity_move_allowed(OLD.stage, NEW.stage) THEN
+        RAISE EXCEPTION 'opportunity %: no move from % to %', OLD.id, OLD.stage, NEW.stage
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'opportunities_stage_moves';
+    END IF;
+    final := NEW.stage IN ('won', 'lost');
+    IF final AND NOT (NEW.closed_at IS NOT NULL AND (public.writer_is_trusted() OR public.in_demo_load())) THEN
+        NEW.closed_at := now();
+    END IF;
+    IF NEW.stage = 'won' AND NEW.contract_id IS NOT NULL THEN  -- without one: opportunities_won_contract
+        SELECT c.client_id, c.total_amount INTO contract_client, contract_total
+          FROM contracts c WHERE c.id = NEW.contract_id;
+        IF contract_client IS DISTINCT FROM NEW.client_id OR contract_total IS DISTINCT FROM NEW.amount THEN
+            RAISE EXCEPTION 'opportunity %: its contract is for its client and its amount', OLD.id
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'opportunities_won_contract_matches';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.opportunities_stage_machine() OWNER TO epic_events_owner;
+
+--
+-- Name: opportunity_lines_rules(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.opportunity_lines_rules() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR NEW.service_id IS DISTINCT FROM OLD.service_id THEN
+        PERFORM 1 FROM services WHERE id = NEW.service_id AND is_active;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'a line is added only for an active service'
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'opportunity_lines_service_is_active';
+        END IF;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.is_removed
+       AND to_jsonb(NEW) - 'updated_at' IS DISTINCT FROM to_jsonb(OLD) - 'updated_at' THEN
+        RAISE EXCEPTION 'line %: a removed line stays removed', OLD.id
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'opportunity_lines_removed_are_final';
+    END IF;
+    IF (TG_OP = 'INSERT' OR to_jsonb(NEW) - 'updated_at' IS DISTINCT FROM to_jsonb(OLD) - 'updated_at')
+       AND EXISTS (SELECT 1 FROM opportunities o
+                    WHERE o.id IN (NEW.opportunity_id, CASE WHEN TG_OP = 'UPDATE' THEN OLD.opportunity_id END)
+                      AND o.stage IN ('won', 'lost')) THEN
+        RAISE EXCEPTION 'the lines of a closed opportunity do not change'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'opportunities_closed_are_final';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.opportunity_lines_rules() OWNER TO epic_events_owner;
+
+--
+-- Name: opportunity_move_allowed(text, text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.opportunity_move_allowed(from_stage text, to_stage text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN (((((((((((((((from_stage = 'new'::text) AND (to_stage = 'qualified'::text)) OR ((from_stage = 'qualified'::text) AND (to_stage = 'proposal'::text))) OR ((from_stage = 'proposal'::text) AND (to_stage = 'negotiation'::text))) OR ((from_stage = 'qualified'::text) AND (to_stage = 'new'::text))) OR ((from_stage = 'proposal'::text) AND (to_stage = 'new'::text))) OR ((from_stage = 'proposal'::text) AND (to_stage = 'qualified'::text))) OR ((from_stage = 'negotiation'::text) AND (to_stage = 'new'::text))) OR ((from_stage = 'negotiation'::text) AND (to_stage = 'qualified'::text))) OR ((from_stage = 'negotiation'::text) AND (to_stage = 'proposal'::text))) OR ((from_stage = 'new'::text) AND (to_stage = 'lost'::text))) OR ((from_stage = 'qualified'::text) AND (to_stage = 'lost'::text))) OR ((from_stage = 'proposal'::text) AND (to_stage = 'lost'::text))) OR ((from_stage = 'negotiation'::text) AND (to_stage = 'lost'::text))) OR ((from_stage = 'negotiation'::text) AND (to_stage = 'won'::text)));
+
+
+ALTER FUNCTION public.opportunity_move_allowed(from_stage text, to_stage text) OWNER TO epic_events_owner;
+
+--
 -- Name: payments_correction_matches(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -760,30 +890,29 @@ CREATE FUNCTION public.set_by_database_on_insert() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    chosen boolean;  -- whether the writer sent dates of its own
+    moments text[] := TG_ARGV[1:TG_NARGS - 1];
+    sent jsonb := pg_catalog.to_jsonb(NEW);
+    chosen boolean := false;  -- whether the writer sent dates of its own
+    moment text;
 BEGIN
     NEW.id := pg_catalog.nextval(TG_ARGV[0]::regclass);
     IF public.writer_is_trusted() THEN
         RETURN NEW;
     END IF;
-    IF TG_TABLE_NAME = 'payments' THEN
-        chosen := NEW.created_at IS DISTINCT FROM now() OR NEW.paid_at IS DISTINCT FROM now();
-    ELSE
-        NEW.version := 1;
-        chosen := NEW.created_at IS DISTINCT FROM now() OR NEW.updated_at IS DISTINCT FROM now();
-        IF TG_TABLE_NAME = 'contracts' THEN
-            chosen := chosen OR NEW.signed_at IS DISTINCT FROM CASE WHEN NEW.is_signed THEN now() END;
-        END IF;
+    IF sent ? 'version' THEN
+        NEW := pg_catalog.jsonb_populate_record(NEW, '{"version": 1}');
+    END IF;
+    FOREACH moment IN ARRAY moments LOOP
+        chosen := chosen OR (sent ->> moment)::timestamptz IS DISTINCT FROM now();
+    END LOOP;
+    IF TG_TABLE_NAME = 'contracts' THEN  -- a contract's signed_at is the moment it was signed
+        chosen := chosen OR NEW.signed_at IS DISTINCT FROM CASE WHEN NEW.is_signed THEN now() END;
     END IF;
     IF chosen AND NOT public.in_demo_load() THEN
-        NEW.created_at := now();
-        IF TG_TABLE_NAME = 'payments' THEN
-            NEW.paid_at := now();
-        ELSE
-            NEW.updated_at := now();
-            IF TG_TABLE_NAME = 'contracts' THEN
-                NEW.signed_at := CASE WHEN NEW.is_signed THEN now() END;
-            END IF;
+        NEW := pg_catalog.jsonb_populate_record(
+            NEW, (SELECT pg_catalog.jsonb_object_agg(m, now()) FROM pg_catalog.unnest(moments) AS m));
+        IF TG_TABLE_NAME = 'contracts' THEN
+            NEW.signed_at := CASE WHEN NEW.is_signed THEN now() END;
         END IF;
     END IF;
     RETURN NEW;
@@ -857,7 +986,7 @@ CREATE TABLE public.audit_log (
     changes jsonb NOT NULL,
     CONSTRAINT audit_log_action_check CHECK ((action = ANY (ARRAY['insert'::text, 'update'::text]))),
     CONSTRAINT audit_log_changes_check CHECK ((jsonb_typeof(changes) = 'object'::text)),
-    CONSTRAINT audit_log_table_name_check CHECK ((table_name = ANY (ARRAY['employees'::text, 'clients'::text, 'contracts'::text, 'payments'::text, 'events'::text])))
+    CONSTRAINT audit_log_table_name_check CHECK ((table_name = ANY (ARRAY['employees'::text, 'clients'::text, 'contracts'::text, 'payments'::text, 'events'::text, 'services'::text, 'opportunities'::text, 'opportunity_lines'::text])))
 );
 
 
@@ -1073,6 +1202,120 @@ ALTER SEQUENCE public.notes_id_seq OWNED BY public.notes.id;
 
 
 --
+-- Name: opportunities; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.opportunities (
+    id bigint NOT NULL,
+    client_id bigint NOT NULL,
+    title text NOT NULL,
+    stage text DEFAULT 'new'::text NOT NULL,
+    expected_close_on date,
+    expected_attendees integer DEFAULT 0 NOT NULL,
+    amount numeric(12,2) DEFAULT 0 NOT NULL,
+    lost_reason text,
+    contract_id bigint,
+    closed_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT opportunities_amount_check CHECK ((amount >= (0)::numeric)),
+    CONSTRAINT opportunities_closed_at CHECK (((stage = ANY (ARRAY['won'::text, 'lost'::text])) = (closed_at IS NOT NULL))),
+    CONSTRAINT opportunities_expected_attendees_check CHECK (((expected_attendees >= 0) AND (expected_attendees <= 1000000))),
+    CONSTRAINT opportunities_expected_close_on_check CHECK (((expected_close_on >= '2000-01-01'::date) AND (expected_close_on <= '2999-12-31'::date))),
+    CONSTRAINT opportunities_lost_reason_check CHECK (((btrim(lost_reason) <> ''::text) AND (length(lost_reason) <= 300))),
+    CONSTRAINT opportunities_lost_reason_text CHECK (public.crm_text_is_clean(lost_reason, false)),
+    CONSTRAINT opportunities_reason_when_lost CHECK (((stage = 'lost'::text) = (lost_reason IS NOT NULL))),
+    CONSTRAINT opportunities_title_check CHECK (((btrim(title) <> ''::text) AND (length(title) <= 150))),
+    CONSTRAINT opportunities_title_text CHECK ((public.crm_text_is_clean(title, false) AND public.crm_text_shows(title))),
+    CONSTRAINT opportunities_won_contract CHECK (((stage = 'won'::text) = (contract_id IS NOT NULL)))
+);
+
+
+ALTER TABLE public.opportunities OWNER TO epic_events_owner;
+
+--
+-- Name: opportunities_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE SEQUENCE public.opportunities_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE public.opportunities_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: opportunities_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.opportunities_id_seq OWNED BY public.opportunities.id;
+
+
+--
+-- Name: opportunity_lines; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.opportunity_lines (
+    id bigint NOT NULL,
+    opportunity_id bigint NOT NULL,
+    service_id bigint NOT NULL,
+    quantity integer NOT NULL,
+    unit_price numeric(12,2) NOT NULL,
+    is_removed boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT opportunity_lines_quantity_check CHECK (((quantity >= 1) AND (quantity <= 1000000))),
+    CONSTRAINT opportunity_lines_unit_price_check CHECK ((unit_price >= (0)::numeric))
+);
+
+
+ALTER TABLE public.opportunity_lines OWNER TO epic_events_owner;
+
+--
+-- Name: opportunity_lines_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE SEQUENCE public.opportunity_lines_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE public.opportunity_lines_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: opportunity_lines_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.opportunity_lines_id_seq OWNED BY public.opportunity_lines.id;
+
+
+--
+-- Name: opportunity_stages; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.opportunity_stages (
+    stage text NOT NULL,
+    "position" smallint NOT NULL,
+    probability smallint NOT NULL,
+    is_final boolean NOT NULL,
+    CONSTRAINT opportunity_stages_final CHECK ((is_final = (stage = ANY (ARRAY['won'::text, 'lost'::text])))),
+    CONSTRAINT opportunity_stages_position_check CHECK ((("position" >= 1) AND ("position" <= 6))),
+    CONSTRAINT opportunity_stages_probability_check CHECK (((probability >= 0) AND (probability <= 100))),
+    CONSTRAINT opportunity_stages_stage_check CHECK ((stage = ANY (ARRAY['new'::text, 'qualified'::text, 'proposal'::text, 'negotiation'::text, 'won'::text, 'lost'::text])))
+);
+
+
+ALTER TABLE public.opportunity_stages OWNER TO epic_events_owner;
+
+--
 -- Name: payments; Type: TABLE; Schema: public; Owner: epic_events_owner
 --
 
@@ -1125,6 +1368,52 @@ CREATE TABLE public.schema_migrations (
 ALTER TABLE public.schema_migrations OWNER TO epic_events_owner;
 
 --
+-- Name: services; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.services (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    unit_price numeric(12,2) NOT NULL,
+    unit text NOT NULL,
+    is_active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    version integer DEFAULT 1 NOT NULL,
+    CONSTRAINT services_description_check CHECK ((length(description) <= 2000)),
+    CONSTRAINT services_description_text CHECK (public.crm_text_is_clean(description, true)),
+    CONSTRAINT services_name_check CHECK (((btrim(name) <> ''::text) AND (length(name) <= 150))),
+    CONSTRAINT services_name_text CHECK ((public.crm_text_is_clean(name, false) AND public.crm_text_shows(name))),
+    CONSTRAINT services_unit_check CHECK ((unit = ANY (ARRAY['event'::text, 'guest'::text, 'hour'::text]))),
+    CONSTRAINT services_unit_price_check CHECK ((unit_price >= (0)::numeric))
+);
+
+
+ALTER TABLE public.services OWNER TO epic_events_owner;
+
+--
+-- Name: services_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE SEQUENCE public.services_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE public.services_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: services_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.services_id_seq OWNED BY public.services.id;
+
+
+--
 -- Name: sessions; Type: TABLE; Schema: public; Owner: epic_events_owner
 --
 
@@ -1153,14 +1442,21 @@ ALTER TABLE public.sessions OWNER TO epic_events_owner;
 -- Name: sessions_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
 --
 
-ALTER TABLE public.sessions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
-    SEQUENCE NAME public.sessions_id_seq
+CREATE SEQUENCE public.sessions_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
     NO MAXVALUE
-    CACHE 1
-);
+    CACHE 1;
+
+
+ALTER SEQUENCE public.sessions_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: sessions_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.sessions_id_seq OWNED BY public.sessions.id;
 
 
 --
@@ -1276,6 +1572,46 @@ ALTER TABLE ONLY public.notes
 
 
 --
+-- Name: opportunities opportunities_contract_id_key; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunities
+    ADD CONSTRAINT opportunities_contract_id_key UNIQUE (contract_id);
+
+
+--
+-- Name: opportunities opportunities_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunities
+    ADD CONSTRAINT opportunities_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: opportunity_lines opportunity_lines_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunity_lines
+    ADD CONSTRAINT opportunity_lines_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: opportunity_stages opportunity_stages_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunity_stages
+    ADD CONSTRAINT opportunity_stages_pkey PRIMARY KEY (stage);
+
+
+--
+-- Name: opportunity_stages opportunity_stages_position_key; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunity_stages
+    ADD CONSTRAINT opportunity_stages_position_key UNIQUE ("position");
+
+
+--
 -- Name: payments payments_corrects_payment_id_key; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -1297,6 +1633,14 @@ ALTER TABLE ONLY public.payments
 
 ALTER TABLE ONLY public.schema_migrations
     ADD CONSTRAINT schema_migrations_pkey PRIMARY KEY (filename);
+
+
+--
+-- Name: services services_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.services
+    ADD CONSTRAINT services_pkey PRIMARY KEY (id);
 
 
 --
@@ -1540,6 +1884,41 @@ CREATE INDEX notes_event_idx ON public.notes USING btree (event_id, created_at D
 
 
 --
+-- Name: opportunities_client_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX opportunities_client_idx ON public.opportunities USING btree (client_id);
+
+
+--
+-- Name: opportunities_closed_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX opportunities_closed_idx ON public.opportunities USING btree (closed_at) WHERE (closed_at IS NOT NULL);
+
+
+--
+-- Name: opportunities_stage_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX opportunities_stage_idx ON public.opportunities USING btree (stage, expected_close_on, id);
+
+
+--
+-- Name: opportunity_lines_opportunity_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX opportunity_lines_opportunity_idx ON public.opportunity_lines USING btree (opportunity_id, id);
+
+
+--
+-- Name: opportunity_lines_service_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX opportunity_lines_service_idx ON public.opportunity_lines USING btree (service_id);
+
+
+--
 -- Name: payments_contract_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
 --
 
@@ -1551,6 +1930,20 @@ CREATE INDEX payments_contract_idx ON public.payments USING btree (contract_id, 
 --
 
 CREATE INDEX payments_recorded_by_idx ON public.payments USING btree (recorded_by);
+
+
+--
+-- Name: services_active_name_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX services_active_name_idx ON public.services USING btree (is_active, lower(name));
+
+
+--
+-- Name: services_name_key; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE UNIQUE INDEX services_name_key ON public.services USING btree (lower(name));
 
 
 --
@@ -1589,10 +1982,31 @@ CREATE TRIGGER audit_insert AFTER INSERT ON public.events REFERENCING NEW TABLE 
 
 
 --
+-- Name: opportunities audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.opportunities REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: opportunity_lines audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.opportunity_lines REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
 -- Name: payments audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
 CREATE TRIGGER audit_insert AFTER INSERT ON public.payments REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: services audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_insert AFTER INSERT ON public.services REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
 
 
 --
@@ -1624,10 +2038,31 @@ CREATE TRIGGER audit_update AFTER UPDATE ON public.events REFERENCING OLD TABLE 
 
 
 --
+-- Name: opportunities audit_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.opportunities REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: opportunity_lines audit_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.opportunity_lines REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
 -- Name: payments audit_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
 CREATE TRIGGER audit_update AFTER UPDATE ON public.payments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
+
+
+--
+-- Name: services audit_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER audit_update AFTER UPDATE ON public.services REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.audit_changes();
 
 
 --
@@ -1680,6 +2115,34 @@ CREATE TRIGGER events_support_is_active_support BEFORE INSERT OR UPDATE OF suppo
 
 
 --
+-- Name: opportunities opportunities_amount_on_write; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE CONSTRAINT TRIGGER opportunities_amount_on_write AFTER INSERT OR UPDATE OF amount ON public.opportunities DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.opportunities_amount_is_sum_of_lines();
+
+
+--
+-- Name: opportunities opportunities_stage_machine; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER opportunities_stage_machine BEFORE INSERT OR UPDATE ON public.opportunities FOR EACH ROW EXECUTE FUNCTION public.opportunities_stage_machine();
+
+
+--
+-- Name: opportunity_lines opportunity_lines_add_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE CONSTRAINT TRIGGER opportunity_lines_add_up AFTER INSERT OR DELETE OR UPDATE OF quantity, unit_price, is_removed, opportunity_id ON public.opportunity_lines DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.opportunities_amount_is_sum_of_lines();
+
+
+--
+-- Name: opportunity_lines opportunity_lines_rules; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER opportunity_lines_rules BEFORE INSERT OR UPDATE ON public.opportunity_lines FOR EACH ROW EXECUTE FUNCTION public.opportunity_lines_rules();
+
+
+--
 -- Name: payments payments_add_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
@@ -1704,14 +2167,14 @@ CREATE TRIGGER sessions_end_on_employee_change AFTER UPDATE OF is_active, team, 
 -- Name: clients set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.clients FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.clients_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.clients FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.clients_id_seq', 'created_at', 'updated_at');
 
 
 --
 -- Name: contracts set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.contracts FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.contracts_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.contracts FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.contracts_id_seq', 'created_at', 'updated_at');
 
 
 --
@@ -1725,14 +2188,14 @@ CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.employee_digest
 -- Name: employees set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.employees FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.employees_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.employees FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.employees_id_seq', 'created_at', 'updated_at');
 
 
 --
 -- Name: events set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.events_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.events FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.events_id_seq', 'created_at', 'updated_at');
 
 
 --
@@ -1743,10 +2206,38 @@ CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.notes FOR EACH 
 
 
 --
+-- Name: opportunities set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.opportunities FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.opportunities_id_seq', 'created_at', 'updated_at');
+
+
+--
+-- Name: opportunity_lines set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.opportunity_lines FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.opportunity_lines_id_seq', 'created_at', 'updated_at');
+
+
+--
 -- Name: payments set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
-CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.payments FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.payments_id_seq');
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.payments FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.payments_id_seq', 'created_at', 'paid_at');
+
+
+--
+-- Name: services set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.services FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.services_id_seq', 'created_at', 'updated_at');
+
+
+--
+-- Name: sessions set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.sessions FOR EACH ROW EXECUTE FUNCTION public.set_by_database_on_insert('public.sessions_id_seq');
 
 
 --
@@ -1775,6 +2266,27 @@ CREATE TRIGGER versions_only_go_up BEFORE UPDATE ON public.employees FOR EACH RO
 --
 
 CREATE TRIGGER versions_only_go_up BEFORE UPDATE ON public.events FOR EACH ROW EXECUTE FUNCTION public.versions_only_go_up();
+
+
+--
+-- Name: opportunities versions_only_go_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER versions_only_go_up BEFORE UPDATE ON public.opportunities FOR EACH ROW EXECUTE FUNCTION public.versions_only_go_up();
+
+
+--
+-- Name: opportunity_lines versions_only_go_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER versions_only_go_up BEFORE UPDATE ON public.opportunity_lines FOR EACH ROW EXECUTE FUNCTION public.versions_only_go_up();
+
+
+--
+-- Name: services versions_only_go_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER versions_only_go_up BEFORE UPDATE ON public.services FOR EACH ROW EXECUTE FUNCTION public.versions_only_go_up();
 
 
 --
@@ -1855,6 +2367,46 @@ ALTER TABLE ONLY public.notes
 
 ALTER TABLE ONLY public.notes
     ADD CONSTRAINT notes_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.events(id);
+
+
+--
+-- Name: opportunities opportunities_client_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunities
+    ADD CONSTRAINT opportunities_client_id_fkey FOREIGN KEY (client_id) REFERENCES public.clients(id);
+
+
+--
+-- Name: opportunities opportunities_contract_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunities
+    ADD CONSTRAINT opportunities_contract_id_fkey FOREIGN KEY (contract_id) REFERENCES public.contracts(id);
+
+
+--
+-- Name: opportunities opportunities_stage_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunities
+    ADD CONSTRAINT opportunities_stage_fkey FOREIGN KEY (stage) REFERENCES public.opportunity_stages(stage);
+
+
+--
+-- Name: opportunity_lines opportunity_lines_opportunity_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunity_lines
+    ADD CONSTRAINT opportunity_lines_opportunity_id_fkey FOREIGN KEY (opportunity_id) REFERENCES public.opportunities(id);
+
+
+--
+-- Name: opportunity_lines opportunity_lines_service_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.opportunity_lines
+    ADD CONSTRAINT opportunity_lines_service_id_fkey FOREIGN KEY (service_id) REFERENCES public.services(id);
 
 
 --
@@ -2438,6 +2990,146 @@ GRANT USAGE ON SEQUENCE public.notes_id_seq TO epic_events_app;
 
 
 --
+-- Name: TABLE opportunities; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.title; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(title) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.stage; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(stage) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.expected_close_on; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(expected_close_on) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.expected_attendees; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(expected_attendees) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.amount; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(amount) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.lost_reason; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(lost_reason) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.contract_id; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(contract_id) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.closed_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(closed_at) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunities.version; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(version) ON TABLE public.opportunities TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE opportunities_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.opportunities_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE opportunity_lines; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.opportunity_lines TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunity_lines.quantity; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(quantity) ON TABLE public.opportunity_lines TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunity_lines.unit_price; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(unit_price) ON TABLE public.opportunity_lines TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunity_lines.is_removed; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(is_removed) ON TABLE public.opportunity_lines TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunity_lines.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.opportunity_lines TO epic_events_app;
+
+
+--
+-- Name: COLUMN opportunity_lines.version; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(version) ON TABLE public.opportunity_lines TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE opportunity_lines_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.opportunity_lines_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE opportunity_stages; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT ON TABLE public.opportunity_stages TO epic_events_app;
+
+
+--
 -- Name: TABLE payments; Type: ACL; Schema: public; Owner: epic_events_owner
 --
 
@@ -2456,6 +3148,69 @@ GRANT USAGE ON SEQUENCE public.payments_id_seq TO epic_events_app;
 --
 
 GRANT SELECT ON TABLE public.schema_migrations TO epic_events_app;
+
+
+--
+-- Name: TABLE services; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.services TO epic_events_app;
+
+
+--
+-- Name: COLUMN services.name; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(name) ON TABLE public.services TO epic_events_app;
+
+
+--
+-- Name: COLUMN services.description; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(description) ON TABLE public.services TO epic_events_app;
+
+
+--
+-- Name: COLUMN services.unit_price; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(unit_price) ON TABLE public.services TO epic_events_app;
+
+
+--
+-- Name: COLUMN services.unit; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(unit) ON TABLE public.services TO epic_events_app;
+
+
+--
+-- Name: COLUMN services.is_active; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(is_active) ON TABLE public.services TO epic_events_app;
+
+
+--
+-- Name: COLUMN services.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(updated_at) ON TABLE public.services TO epic_events_app;
+
+
+--
+-- Name: COLUMN services.version; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(version) ON TABLE public.services TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE services_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.services_id_seq TO epic_events_app;
 
 
 --

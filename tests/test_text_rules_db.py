@@ -18,8 +18,8 @@ from crm.services import catalogue as catalogue_service
 from crm.services import clients as client_service
 from crm.services import employees as employee_service
 from crm.services import events as event_service
-from crm.services import pipeline as pipeline_service
 from crm.services import notes as note_service
+from crm.services import pipeline as pipeline_service
 from tests.conftest import database_before
 from tests.factories import (
     make_client,

@@ -17,6 +17,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from crm.models import DigestItem
+from crm.repositories.rows import one_row
 
 # Sales: my clients neither saved nor noted since %(since)s, read from (sales_contact_id, updated_at).
 _QUIET = sql.SQL(
@@ -36,7 +37,7 @@ class DigestRepository:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
 
-    def _rows(self, query: str | sql.Composable, params: dict[str, Any]) -> list[dict[str, Any]]:
+    def _rows(self, query: str | sql.Composed, params: dict[str, Any]) -> list[dict[str, Any]]:
         with self.conn.cursor(row_factory=dict_row) as cur:
             return cur.execute(query, params).fetchall()
 
@@ -49,8 +50,9 @@ class DigestRepository:
             " (SELECT coalesce(max(id), 0) FROM audit_log)"
             " FROM (VALUES (1)) AS one LEFT JOIN employee_digest d ON d.employee_id = %s",
             (employee_id,),
-        ).fetchone()
-        return bool(row[0]), row[1], int(row[2])
+        )
+        enabled, seen, newest = one_row(row)
+        return bool(enabled), seen, int(newest)
 
     def mark_seen(self, employee_id: int, audit_id: int) -> None:
         """Move the employee's "seen up to" mark to audit_id (the database never moves it back)."""

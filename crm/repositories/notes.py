@@ -11,6 +11,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from crm.models import Note
+from crm.repositories.rows import scalar
 
 _NOTE_SELECT = sql.SQL(
     "SELECT n.id, n.client_id, n.event_id, n.author_id, a.full_name AS author_name, n.created_at, n.body"
@@ -43,7 +44,7 @@ class NoteRepository:
     def count(self, kind: str, record_id: int) -> int:
         """How many notes a client or an event has."""
         query = sql.SQL("SELECT count(*) FROM notes n WHERE {col} = %s").format(col=_column(kind))
-        return self.conn.execute(query, (record_id,)).fetchone()[0]
+        return scalar(self.conn.execute(query, (record_id,)))
 
     def get(self, note_id: int) -> Note | None:
         """One note by id, or None."""
@@ -55,7 +56,7 @@ class NoteRepository:
         query = sql.SQL("INSERT INTO notes ({col}, author_id, body) VALUES (%s, %s, %s) RETURNING id").format(
             col=sql.Identifier(_RECORD_COLUMN[kind]) if kind in _RECORD_COLUMN else _column(kind)
         )
-        return self.conn.execute(query, (record_id, author_id, body)).fetchone()[0]
+        return scalar(self.conn.execute(query, (record_id, author_id, body)))
 
     def owner(self, kind: str, record_id: int) -> tuple[int | None] | None:
         """The owner of the client (its sales contact) or the event (its support contact, maybe
