@@ -42,6 +42,9 @@ class Action(StrEnum):
     CREATE_EVENT = "create an event"
     ASSIGN_SUPPORT = "assign the support employee of an event"
     UPDATE_EVENT = "update an event"
+    # CSV files (issue 15 §5): an export is a read (audited); an import creates clients.
+    EXPORT_CSV = "export lists to CSV"
+    IMPORT_CLIENTS = "import clients from CSV"
 
 
 M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
@@ -70,6 +73,8 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.CREATE_EVENT: frozenset({S}),
     Action.ASSIGN_SUPPORT: frozenset({M}),
     Action.UPDATE_EVENT: frozenset({M, P}),
+    Action.EXPORT_CSV: EVERYONE,  # what they may read; every export is audited (exports table)
+    Action.IMPORT_CLIENTS: frozenset({M, S}),  # sales become the owner; management names one
 }
 
 # Teams that may act only on records they own, and the refusal they get otherwise.

@@ -38,6 +38,8 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "schema_migrations": ("SELECT",),
     # Which transactions are demo loads (sql/0011): read by the rows' insert trigger.
     "demo_loads": ("SELECT",),
+    # Append-only: one row per CSV export (sql/0016_exports.sql), never changed.
+    "exports": ("SELECT", "INSERT"),
 }
 
 # The only columns the application role may UPDATE: exactly those the repositories' UPDATE
@@ -67,6 +69,7 @@ APP_FUNCTIONS: tuple[str, ...] = (
     "login_attempts_forget(bigint)",
     "login_device_remember(bigint, text)",
     "demo_load_begin()",
+    "client_import_staging()",
 )
 
 # Columns the database sets itself on the rows the application role writes, whatever it sends
@@ -79,6 +82,7 @@ DATABASE_SET_COLUMNS: dict[str, tuple[str, ...]] = {
     "contracts": ("id", "created_at", "updated_at", "version", "signed_at"),
     "payments": ("id", "created_at", "paid_at"),
     "events": ("id", "created_at", "updated_at", "version"),
+    "exports": ("id", "created_at"),  # and employee_id: the transaction's acting employee (0016)
 }
 
 # What the application role must be refused, whatever it sends: tests/test_app_role.py runs each
@@ -129,6 +133,9 @@ APP_ROLE_PROBES: dict[str, str] = {
     "clear the throttle": "UPDATE login_throttle SET failures = 0",
     "forge a device": "INSERT INTO login_devices (token_hash, employee_id) VALUES (repeat('a', 64), 1)",
     "declare a demo load": "INSERT INTO demo_loads VALUES (pg_current_xact_id())",
+    # The trace of exports is append-only (sql/0016).
+    "rewrite an export's trace": "UPDATE exports SET row_count = 0",
+    "remove an export's trace": "DELETE FROM exports",
 }
 
 # One program instance holds one connection; 50 lets a team of about 45 work at once and leaves
