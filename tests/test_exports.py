@@ -16,7 +16,7 @@ from crm.errors import PermissionDenied, ValidationError
 from crm.models import ExportRequest
 from crm.services import exports as service
 from crm.services.csvio import atomic_file
-from tests.factories import make_client, make_contract, make_employee, make_event, make_staff
+from tests.factories import make_client, make_contract, make_event, make_staff
 
 SQL_LIKE = "'; DROP TABLE clients; --"
 

@@ -26,6 +26,7 @@ from crm.permissions import Action
 from crm.repositories.client_imports import ClientImportRepository
 from crm.services.actor import recheck_actor
 from crm.services.clients import FIELD_CHECKS, database_rules_as_messages
+from crm.services.csvio import cell_text
 
 COLUMNS = ("full_name", "email", "phone", "company_name")
 OWNER_COLUMN = "sales_contact_id"
@@ -195,7 +196,8 @@ def check_client_file(
         if len(cells) != len(names):
             problems.add(line, "", f"{len(cells)} values where the header has {len(names)} columns.")
             continue
-        checked = _check_line(line, dict(zip(names, cells, strict=True)), actor, sales_ids, problems)
+        values = dict(zip(names, (cell_text(c) for c in cells), strict=True))
+        checked = _check_line(line, values, actor, sales_ids, problems)
         if checked is None:
             continue
         key = checked.email.lower()

@@ -65,6 +65,14 @@ def csv_cell(value: Any) -> str:
     return text
 
 
+def cell_text(cell: str) -> str:
+    """A CSV cell read back: the ' that csv_cell put before a formula-looking text taken off
+    again (so an exported file imports as it was)."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
 def field_names(kind: type) -> list[str]:
     """The columns of a record type: its dataclass fields."""
     return [f.name for f in dataclasses.fields(kind)]
