@@ -10,6 +10,8 @@ from crm.models import Client, ClientFields, Contract, Team
 from crm.permissions import Action
 from crm.services import clients as service
 from crm.services import contracts as contract_service
+from crm.ui.csvfiles import export_action
+from crm.ui.csvfiles import import_clients as import_clients_from_csv
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import CLIENT_HEADERS, client_row, pick_employee, pick_team_member
 from crm.ui.render import PAGE_SIZE, WHOLE, Column, Columns, show_record, show_table
@@ -189,5 +191,7 @@ def clients_section() -> Section:
             MenuAction("Create a client", create_client, Action.CREATE_CLIENT),
             MenuAction("Update a client", update_client, Action.UPDATE_CLIENT),
             MenuAction("Reassign a client", reassign_client, Action.REASSIGN_CLIENT),
+            MenuAction("Export to CSV", export_action("clients"), Action.EXPORT_CSV),
+            MenuAction("Import clients from CSV", import_clients_from_csv, Action.IMPORT_CLIENTS),
         ),
     )

@@ -17,6 +17,7 @@ from crm.errors import CRMError, ValidationError
 from crm.models import ContractForEvent, Event, EventFields, Team
 from crm.permissions import Action
 from crm.services import events as service
+from crm.ui.csvfiles import export_action
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import pick_employee, pick_team_member
 from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_record, show_table
@@ -330,5 +331,6 @@ def events_section(tz: tzinfo | None = None) -> Section:
             MenuAction("Create an event", run(create_event), Action.CREATE_EVENT),
             MenuAction("Assign support", run(assign_support), Action.ASSIGN_SUPPORT),
             MenuAction("Update an event", run(update_event), Action.UPDATE_EVENT),
+            MenuAction("Export to CSV", export_action("events"), Action.EXPORT_CSV),
         ),
     )
