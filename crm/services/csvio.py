@@ -92,6 +92,19 @@ class CsvWriter:
         self.writer.writerow([csv_cell(getattr(record, name)) for name in self.fields])
 
 
+def writable_target(path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+    """The path a file may be written at (ValidationError, one line, when it may not: a folder
+    that does not exist, a path that is a folder, an existing file when overwrite is False)."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise ValidationError(f"{target} is a folder: give a file name.")
+    if not target.parent.is_dir():
+        raise ValidationError(f"The folder {target.parent} does not exist.")
+    if not overwrite and target.exists():
+        raise ValidationError(f"{target} already exists.")
+    return target
+
+
 @contextmanager
 def atomic_file(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[IO[str]]:
     """A text file (UTF-8, newlines as written) that appears at `path` whole, mode 0600, once the
@@ -100,14 +113,8 @@ def atomic_file(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iter
     ValidationError (one line) for a folder that does not exist or cannot be written, a path that
     is a folder, or an existing file when overwrite is False.
     """
-    target = Path(path).expanduser()
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise ValidationError(f"{target} is a folder: give a file name.")
-    if not folder.is_dir():
-        raise ValidationError(f"The folder {folder} does not exist.")
-    if not overwrite and target.exists():
-        raise ValidationError(f"{target} already exists.")
+    target = writable_target(path, overwrite=overwrite)
+    folder = target.parent
     try:
         # mkstemp creates the file with O_EXCL and mode 0600.
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)

@@ -21,7 +21,7 @@ from crm.models import ExportRequest, ImportReport, Team
 from crm.permissions import Action
 from crm.services import client_imports as import_service
 from crm.services import exports as service
-from crm.services.csvio import atomic_file
+from crm.services.csvio import atomic_file, writable_target
 from crm.ui.pickers import pick_team_member
 from crm.ui.session import Session
 
@@ -144,7 +144,7 @@ def _export_path(raw: str) -> Path:
     text = validation.printable(raw.strip(), "File name")
     if not text:
         raise ValidationError("Type a file name, such as clients.csv.")
-    return Path(text).expanduser()
+    return writable_target(text)
 
 
 def _complete(session: Session, request: ExportRequest) -> ExportRequest:
