@@ -49,6 +49,10 @@ EXPECTED = {
     (Action.LIST_MY_EVENTS, P): (True, True),
     (Action.LIST_EVENTS_WITHOUT_SUPPORT, M): (True, True),
     (Action.LIST_EVENTS_OF_SUPPORT, M): (True, True),
+    # CSV files: everyone exports what they read; sales and management import clients.
+    **{(Action.EXPORT_CSV, team): (True, True) for team in (M, S, P)},
+    (Action.IMPORT_CLIENTS, M): (True, True),
+    (Action.IMPORT_CLIENTS, S): (True, True),
 }
 
 

@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Employees: list, show, create, update, (de)activate, reset a password.",
     ),
     "history": ("crm.cli.history", "history", "The history of a record (management)."),
+    "export": ("crm.cli.csvfiles", "export", "Export clients, contracts, events or payments to a CSV file."),
+    "import": ("crm.cli.csvfiles", "import_group", "Import clients from a CSV file (sales, management)."),
     "help": ("crm.cli.root", "help_command", "Help on a command, or on the exit statuses."),
 }
 
