@@ -40,6 +40,9 @@ def one_of_each(admin_conn):
     admin_conn.execute(
         "INSERT INTO login_throttle (throttle_key, failures) VALUES (%s, 2)", (f"employee:{boss.id}",)
     )
+    admin_conn.execute(
+        "INSERT INTO exports (employee_id, kind, row_count, face) VALUES (%s, 'clients', 1, 'menus')", (boss.id,)
+    )
     return {"boss": boss, "sales": sales, "support": support, "client": client, "contract": contract,
             "draft": draft, "event": event}  # fmt: skip
 
@@ -151,6 +154,7 @@ def row_with_chosen_values(table: str, ids: dict) -> dict:
         },
         "payments": {"contract_id": ids["contract"], "amount": Decimal("10"), "recorded_by": ids["sales"].id},
         "events": {"name": "E", "contract_id": ids["draft_signed"], "starts_at": CHOSEN, "ends_at": CHOSEN},
+        "exports": {"employee_id": ids["sales"].id, "kind": "clients", "row_count": 1, "face": "menus"},
     }[table]
     return rows | {column: chosen[column] for column in setup.DATABASE_SET_COLUMNS[table]}
 
