@@ -41,7 +41,8 @@ def one_of_each(admin_conn):
         "INSERT INTO login_throttle (throttle_key, failures) VALUES (%s, 2)", (f"employee:{boss.id}",)
     )
     admin_conn.execute(
-        "INSERT INTO exports (employee_id, kind, row_count, face) VALUES (%s, 'clients', 1, 'menus')", (boss.id,)
+        "INSERT INTO exports (employee_id, kind, row_count, face) VALUES (%s, 'clients', 1, 'menus')",
+        (boss.id,),
     )
     return {"boss": boss, "sales": sales, "support": support, "client": client, "contract": contract,
             "draft": draft, "event": event}  # fmt: skip
