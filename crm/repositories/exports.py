@@ -172,11 +172,3 @@ class ExportRepository:
             (kind, json.dumps(filters, ensure_ascii=False), row_count, excel, face),
         ).fetchone()
         return row[0]
-
-    def of_employee(self, employee_id: int, limit: int = 50) -> list[tuple]:
-        """An employee's latest exports: (id, kind, filters, row_count, excel, face, created_at)."""
-        return self.conn.execute(
-            "SELECT id, kind, filters, row_count, excel, face, created_at FROM exports"
-            " WHERE employee_id = %s ORDER BY created_at DESC, id DESC LIMIT %s",
-            (employee_id, limit),
-        ).fetchall()

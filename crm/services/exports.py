@@ -147,8 +147,3 @@ def export_csv(
     if progress:
         progress(written, written)
     return written
-
-
-def exports_of(db: Database, employee_id: int, limit: int = 50) -> list[tuple]:
-    """An employee's latest exports (id, kind, filters, rows, excel, face, when), newest first."""
-    return ExportRepository(db.conn).of_employee(employee_id, limit)
