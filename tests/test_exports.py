@@ -180,3 +180,24 @@ def test_the_trace_names_the_acting_employee_whatever_the_writer_sends(db, admin
     with pytest.raises(errors.InsufficientPrivilege), db.transaction(staff["bill"].id):
         db.conn.execute("UPDATE exports SET row_count = 0")
     assert json.loads(json.dumps(traces(admin_conn)[0][2])) == {}
+
+
+def test_rows_come_from_a_server_side_cursor_in_batches(db, admin_conn, staff, monkeypatch):
+    from crm.repositories import exports as repository
+
+    monkeypatch.setattr(repository, "BATCH", 3)
+    monkeypatch.setattr(service, "PROGRESS_EVERY", 1)
+    for n in range(7):
+        make_client(admin_conn, staff["bill"].id, f"Client {n}")
+    cursors = []
+
+    def look(done, expected):
+        if done < 7:  # inside the export's transaction: its cursor is open on the server
+            cursors.append(
+                db.conn.execute("SELECT name, is_holdable FROM pg_cursors WHERE name <> ''").fetchall()
+            )
+
+    count, _ = export_text(db, staff["bill"], ExportRequest("clients"), progress=look)
+    assert count == 7
+    assert cursors and all(c == [("crm_export", False)] for c in cursors)
+    assert db.conn.execute("SELECT count(*) FROM pg_cursors WHERE name <> ''").fetchone() == (0,)
