@@ -292,3 +292,20 @@ def test_export_then_import_round_trip(db, admin_conn, staff):
     # The same clients (the file is newest first), the formula and the phone's + included.
     assert sorted(table(admin_conn)) == sorted(before)
     assert '"\'=1+1"' not in stream.getvalue() and "'=1+1" in stream.getvalue()
+
+
+def test_the_staging_table_lives_only_in_its_transaction(db, admin_conn, staff):
+    from psycopg import errors
+
+    with db.transaction(staff["bill"].id):
+        db.conn.execute("SELECT client_import_staging()")
+        db.conn.execute("INSERT INTO pg_temp.client_import VALUES (2, 'A', 'a@client.test', NULL, '', 1)")
+        assert db.conn.execute("SELECT count(*) FROM pg_temp.client_import").fetchone() == (1,)
+        with pytest.raises(errors.ObjectInUse), db.conn.transaction(savepoint_name="again"):
+            db.conn.execute("SELECT client_import_staging()")
+        # It is the owner's table: the application role may fill and read it, nothing else.
+        with pytest.raises(errors.InsufficientPrivilege), db.conn.transaction(savepoint_name="drop"):
+            db.conn.execute("DROP TABLE pg_temp.client_import")
+    assert db.conn.execute("SELECT to_regclass('pg_temp.client_import')").fetchone() == (None,)
+    with pytest.raises(errors.InsufficientPrivilege), db.transaction(staff["bill"].id):
+        db.conn.execute("CREATE TEMP TABLE mine (id int)")
