@@ -399,3 +399,87 @@ class PipelineReport:
     by_sales: list[SalesFigures]
     closed: list[ClosedFigures]
     conversion: list[ConversionFigures]
+
+
+# CSV export and import (issue 15 §5) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractExport:
+    """A contract as exported: with how much has been paid beside what remains."""
+
+    id: int
+    client_id: int
+    client_name: str
+    sales_contact_id: int
+    sales_contact_name: str
+    total_amount: Decimal
+    paid_amount: Decimal
+    remaining_amount: Decimal
+    is_signed: bool
+    signed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Which list to export (clients, contracts, events or payments) and its filters, as the
+    matching `list` command takes them; filters that do not apply to the kind are refused."""
+
+    kind: str
+    mine: bool = False  # clients: as their sales contact; contracts: of my clients; events: as support
+    sales_id: int | None = None  # clients of this sales employee
+    search: str | None = None  # clients: name or company; events: name or client
+    unsigned: bool = False  # contracts not signed yet
+    unpaid: bool = False  # contracts with something left to pay
+    client_id: int | None = None  # contracts of this client
+    no_support: bool = False  # events without support
+    support_id: int | None = None  # events of this support employee
+    contract_id: int | None = None  # payments of this contract
+
+
+@dataclass(frozen=True)
+class ImportedClient:
+    """One line of a client import, checked: what will be written."""
+
+    line: int
+    full_name: str
+    email: str
+    phone: str | None
+    company_name: str
+    sales_contact_id: int
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    """Why a line (0: the file itself, 1: the header) cannot be imported; column may be ''."""
+
+    line: int
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportDuplicate:
+    """A line whose e-mail address an existing client already has."""
+
+    line: int
+    email: str
+    client_id: int
+    sales_contact_id: int
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import found (a dry run) or did: problems mean nothing was (or would be) written."""
+
+    rows: int
+    problems: tuple[ImportProblem, ...] = ()
+    duplicates: tuple[ImportDuplicate, ...] = ()
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0  # duplicates left as they were
+    written: bool = False
+    problem_count: int = 0  # all of them (problems keeps the first ones)

@@ -56,6 +56,9 @@ class Action(StrEnum):
     ADD_CLIENT_NOTE = "add a note to a client"
     ADD_EVENT_NOTE = "add a note to an event"
     HAND_OVER = "hand over an employee's clients or events"
+    # CSV files (issue 15 §5): an export is a read (audited); an import creates clients.
+    EXPORT_CSV = "export lists to CSV"
+    IMPORT_CLIENTS = "import clients from CSV"
 
 
 M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
@@ -97,6 +100,8 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.ADD_CLIENT_NOTE: frozenset({M, S}),
     Action.ADD_EVENT_NOTE: frozenset({M, P}),
     Action.HAND_OVER: frozenset({M}),
+    Action.EXPORT_CSV: EVERYONE,  # what they may read; every export is audited (exports table)
+    Action.IMPORT_CLIENTS: frozenset({M, S}),  # sales become the owner; management names one
 }
 
 # Teams that may act only on records they own, and the refusal they get otherwise.

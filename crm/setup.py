@@ -48,6 +48,8 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "notes": ("SELECT", "INSERT"),
     # The login digest's setting and "seen up to" mark, one row per employee (sql/0014_daily.sql).
     "employee_digest": ("SELECT", "INSERT"),
+    # Append-only: one row per CSV export (sql/0016_exports.sql), never changed.
+    "exports": ("SELECT", "INSERT"),
 }
 
 # The only columns the application role may UPDATE: exactly those the repositories' UPDATE
@@ -84,6 +86,7 @@ APP_FUNCTIONS: tuple[str, ...] = (
     "login_attempts_forget(bigint)",
     "login_device_remember(bigint, text)",
     "demo_load_begin()",
+    "client_import_staging()",
 )
 
 # Columns the database sets itself on the rows the application role writes, whatever it sends
@@ -102,6 +105,7 @@ DATABASE_SET_COLUMNS: dict[str, tuple[str, ...]] = {
     "opportunity_lines": ("id", "created_at", "updated_at", "version"),
     "notes": ("id", "created_at"),  # and the author: the acting employee (sql/0014_daily.sql)
     "employee_digest": ("updated_at",),  # and a seen mark that never goes back (sql/0014_daily.sql)
+    "exports": ("id", "created_at"),  # and employee_id: the transaction's acting employee (0016)
 }
 
 # What the application role must be refused, whatever it sends: tests/test_app_role.py runs each
@@ -168,6 +172,9 @@ APP_ROLE_PROBES: dict[str, str] = {
         "INSERT INTO notes (client_id, author_id, body) SELECT id, sales_contact_id, 'forged' FROM clients"
     ),
     "delete a digest mark": "DELETE FROM employee_digest",
+    # The trace of exports is append-only (sql/0016).
+    "rewrite an export's trace": "UPDATE exports SET row_count = 0",
+    "remove an export's trace": "DELETE FROM exports",
 }
 
 # One program instance holds one connection; 50 lets a team of about 45 work at once and leaves

@@ -104,6 +104,33 @@ END $$;
 ALTER FUNCTION public.audit_changes() OWNER TO epic_events_owner;
 
 --
+-- Name: client_import_staging(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.client_import_staging() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF pg_catalog.to_regclass('pg_temp.client_import') IS NOT NULL THEN
+        RAISE EXCEPTION 'one import at a time in a transaction'
+            USING ERRCODE = 'object_in_use';
+    END IF;
+    CREATE TEMPORARY TABLE client_import (
+        line             integer NOT NULL PRIMARY KEY,
+        full_name        text NOT NULL,
+        email            text NOT NULL,
+        phone            text,
+        company_name     text NOT NULL,
+        sales_contact_id bigint NOT NULL
+    ) ON COMMIT DROP;
+    EXECUTE pg_catalog.format('GRANT INSERT, SELECT ON pg_temp.client_import TO %I', session_user);
+END $$;
+
+
+ALTER FUNCTION public.client_import_staging() OWNER TO epic_events_owner;
+
+--
 -- Name: clients_sales_is_active_sales(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -392,6 +419,32 @@ END $$;
 
 
 ALTER FUNCTION public.events_support_is_active_support() OWNER TO epic_events_owner;
+
+--
+-- Name: exports_set_by_database(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.exports_set_by_database() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    actor bigint := NULLIF(current_setting('crm.employee_id', true), '')::bigint;
+BEGIN
+    NEW.id := pg_catalog.nextval('public.exports_id_seq'::regclass);
+    IF public.writer_is_trusted() THEN
+        RETURN NEW;
+    END IF;
+    IF actor IS NULL THEN
+        RAISE EXCEPTION 'an export is recorded only inside a transaction naming its employee'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'exports_employee_is_actor';
+    END IF;
+    NEW.employee_id := actor;
+    NEW.created_at := now();
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.exports_set_by_database() OWNER TO epic_events_owner;
 
 --
 -- Name: f_unaccent(text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
@@ -1162,6 +1215,49 @@ ALTER SEQUENCE public.events_id_seq OWNED BY public.events.id;
 
 
 --
+-- Name: exports; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.exports (
+    id bigint NOT NULL,
+    employee_id bigint NOT NULL,
+    kind text NOT NULL,
+    filters jsonb DEFAULT '{}'::jsonb NOT NULL,
+    row_count integer NOT NULL,
+    excel boolean DEFAULT false NOT NULL,
+    face text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT exports_face_check CHECK ((face = ANY (ARRAY['menus'::text, 'commands'::text, 'api'::text, 'web'::text]))),
+    CONSTRAINT exports_filters_check CHECK ((jsonb_typeof(filters) = 'object'::text)),
+    CONSTRAINT exports_kind_check CHECK ((kind = ANY (ARRAY['clients'::text, 'contracts'::text, 'events'::text, 'payments'::text]))),
+    CONSTRAINT exports_row_count_check CHECK ((row_count >= 0))
+);
+
+
+ALTER TABLE public.exports OWNER TO epic_events_owner;
+
+--
+-- Name: exports_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE SEQUENCE public.exports_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE public.exports_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: exports_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.exports_id_seq OWNED BY public.exports.id;
+
+
+--
 -- Name: notes; Type: TABLE; Schema: public; Owner: epic_events_owner
 --
 
@@ -1540,6 +1636,14 @@ ALTER TABLE ONLY public.events
 
 
 --
+-- Name: exports exports_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.exports
+    ADD CONSTRAINT exports_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: login_devices login_devices_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -1839,6 +1943,13 @@ CREATE INDEX events_support_starts_idx ON public.events USING btree (support_con
 --
 
 CREATE INDEX events_unassigned_idx ON public.events USING btree (created_at DESC, id DESC) WHERE (support_contact_id IS NULL);
+
+
+--
+-- Name: exports_employee_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX exports_employee_idx ON public.exports USING btree (employee_id, created_at DESC);
 
 
 --
@@ -2199,6 +2310,13 @@ CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.events FOR EACH
 
 
 --
+-- Name: exports set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER set_by_database_on_insert BEFORE INSERT ON public.exports FOR EACH ROW EXECUTE FUNCTION public.exports_set_by_database();
+
+
+--
 -- Name: notes set_by_database_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
@@ -2335,6 +2453,14 @@ ALTER TABLE ONLY public.events
 
 ALTER TABLE ONLY public.events
     ADD CONSTRAINT events_support_contact_id_fkey FOREIGN KEY (support_contact_id) REFERENCES public.employees(id);
+
+
+--
+-- Name: exports exports_employee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.exports
+    ADD CONSTRAINT exports_employee_id_fkey FOREIGN KEY (employee_id) REFERENCES public.employees(id);
 
 
 --
@@ -2595,6 +2721,14 @@ REVOKE ALL ON FUNCTION pg_catalog.pg_terminate_backend(pid integer, timeout bigi
 --
 
 REVOKE ALL ON FUNCTION public.audit_changes() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION client_import_staging(); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.client_import_staging() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.client_import_staging() TO epic_events_app;
 
 
 --
@@ -2973,6 +3107,20 @@ GRANT UPDATE(version) ON TABLE public.events TO epic_events_app;
 --
 
 GRANT USAGE ON SEQUENCE public.events_id_seq TO epic_events_app;
+
+
+--
+-- Name: TABLE exports; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT,INSERT ON TABLE public.exports TO epic_events_app;
+
+
+--
+-- Name: SEQUENCE exports_id_seq; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT USAGE ON SEQUENCE public.exports_id_seq TO epic_events_app;
 
 
 --

@@ -464,6 +464,68 @@ def list_walk_peak_kib(db: Database, page_size: int = 1000) -> tuple[int, int, i
     return rows, whole, one
 
 
+# CSV export and import (issue 15 §5) -------------------------------------------------------------
+
+
+def csv_figures(db: Database, actors: Actors, import_rows: int = 50_000) -> list[str]:
+    """Lines to print: exporting every client and every event to a file (time, rows, size, peak
+    Python memory beside one sales employee's clients), and importing `import_rows` new clients
+    from a file (the dry run, then the whole import, which checks the file again)."""
+    from crm.models import ExportRequest
+    from crm.services import client_imports, exports
+    from crm.services.csvio import atomic_file
+
+    lines = []
+    with tempfile.TemporaryDirectory(prefix="crm-bench-csv-") as folder:
+
+        def export(request: ExportRequest, name: str, traced: bool = False) -> tuple[float, int, int, int]:
+            target = Path(folder) / name
+            if traced:
+                tracemalloc.start()
+            start = time.perf_counter()
+            with atomic_file(target) as stream:
+                count = exports.export_csv(db, actors.support, request, stream, progress=lambda d, t: None)
+            seconds = time.perf_counter() - start
+            peak = tracemalloc.get_traced_memory()[1] // 1024 if traced else 0
+            if traced:
+                tracemalloc.stop()
+            return seconds, count, target.stat().st_size, peak
+
+        for request, name in ((ExportRequest("clients"), "clients"), (ExportRequest("events"), "events")):
+            runs = [export(request, f"{name}.csv") for _ in range(3)]
+            seconds, count, size, _ = min(runs)
+            lines.append(
+                f"Export every {name[:-1]} to CSV ({count:,} rows, {size / 1e6:.1f} MB): "
+                f"best {seconds:.2f} s, median {statistics.median(r[0] for r in runs):.2f} s of 3."
+            )
+        _, whole, _, whole_kib = export(ExportRequest("clients"), "traced.csv", traced=True)
+        _, few, _, few_kib = export(
+            ExportRequest("clients", sales_id=actors.sales.id), "few.csv", traced=True
+        )
+        lines.append(
+            f"Peak Python memory exporting {whole:,} clients: {whole_kib:,} KiB "
+            f"({few:,} clients of one sales employee: {few_kib:,} KiB)."
+        )
+        body = "".join(
+            f"Imported Client {n},bench.import.{n}@import.example,+33 1 23 45 {n % 100:02d} {n % 97:02d},"
+            f"Company {n % 1000}\r\n"
+            for n in range(import_rows)
+        )
+        data = ("full_name,email,phone,company_name\r\n" + body).encode()
+        start = time.perf_counter()
+        dry = client_imports.import_clients(db, actors.sales, data, dry_run=True)
+        dry_s = time.perf_counter() - start
+        start = time.perf_counter()
+        done = client_imports.import_clients(db, actors.sales, data)
+        import_s = time.perf_counter() - start
+        lines.append(
+            f"Import {import_rows:,} clients from CSV ({len(data) / 1e6:.1f} MB): dry run {dry_s:.2f} s "
+            f"({dry.created:,} to create); import {import_s:.2f} s ({done.created:,} created, its own "
+            "check of every line included)."
+        )
+    return lines
+
+
 # Set-up -----------------------------------------------------------------------------------------
 
 
@@ -568,6 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=100_000, help="demo clients to seed (default 100000)")
     parser.add_argument("--repeat", type=int, default=50, help="timed runs per action (default 50)")
+    parser.add_argument("--csv-only", action="store_true", help="only the CSV export and import figures")
     args = parser.parse_args(argv)
 
     # Importing conftest also installs the cheap test hasher.
@@ -589,6 +652,13 @@ def main(argv: list[str] | None = None) -> int:
             now = datetime.now(UTC)
             actors = pick_actors(db)
 
+            if args.csv_only:
+                csv_lines = csv_figures(db, actors)
+                db.close()
+                where = "embedded server" if server is not None else "server at $CRM_TEST_DSN"
+                print(f"\nDemo data: {result.counts} loaded in {load_s:.1f} s ({where}).\n")
+                print("\n".join(csv_lines))
+                return 0
             figures = [measure_read(db, *case, args.repeat) for case in read_cases(db, actors, now)]
             writes = min(args.repeat, BENCH_WRITES)
             figures += [measure_write(*case, writes) for case in write_cases(db, actors, now)]
@@ -598,6 +668,7 @@ def main(argv: list[str] | None = None) -> int:
             rows["employees"] = db.conn.execute("SELECT count(*) FROM employees").fetchone()[0]
 
             walked, whole_kib, one_kib = list_walk_peak_kib(db)
+            csv_lines = csv_figures(db, actors)
             with tempfile.TemporaryDirectory(prefix="crm-bench-cfg-") as folder:
                 startup = startup_ms(write_config(Path(folder) / "crm.ini", crm.app_dsn, server))
             db.close()
@@ -621,6 +692,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Peak Python memory walking all {walked:,} events in pages of 1,000: {whole_kib:,} KiB "
         f"(first page only: {one_kib:,} KiB)."
     )
+    print("\n".join(csv_lines))
     print("Surviving a lost connection (crm.db), median µs through Database vs bare psycopg:")
     for name, (ours, bare) in safety.items():
         print(f"  {name}: {ours:.0f} vs {bare:.0f} (+{ours - bare:.0f})")

@@ -55,6 +55,10 @@ def one_of_each(admin_conn):
     admin_conn.execute(
         "INSERT INTO employee_digest (employee_id, seen_audit_id) VALUES (%s, 1)", (support.id,)
     )
+    admin_conn.execute(
+        "INSERT INTO exports (employee_id, kind, row_count, face) VALUES (%s, 'clients', 1, 'menus')",
+        (boss.id,),
+    )
     return {"boss": boss, "sales": sales, "support": support, "client": client, "contract": contract,
             "draft": draft, "event": event, "service": service,
             "opportunity": opportunity}  # fmt: skip
@@ -183,6 +187,7 @@ def row_with_chosen_values(table: str, ids: dict) -> dict:
         },
         "notes": {"client_id": ids["client"], "author_id": ids["boss"].id, "body": "N"},
         "employee_digest": {"employee_id": ids["boss"].id},
+        "exports": {"employee_id": ids["sales"].id, "kind": "clients", "row_count": 1, "face": "menus"},
     }[table]
     return rows | {column: chosen[column] for column in setup.DATABASE_SET_COLUMNS[table]}
 

@@ -63,10 +63,14 @@ def test_events_is_one_of_the_menu_sections():
                 "Assign support",
                 "Update an event",
                 "Add a note",
+                "Export to CSV",
                 "Back",
             ],
         ),
-        ("sales", ["List events", "Show an event", "Search events", "Create an event", "Back"]),
+        (
+            "sales",
+            ["List events", "Show an event", "Search events", "Create an event", "Export to CSV", "Back"],
+        ),
         (
             "support",
             [
@@ -76,6 +80,7 @@ def test_events_is_one_of_the_menu_sections():
                 "My events",
                 "Update an event",
                 "Add a note",
+                "Export to CSV",
                 "Back",
             ],
         ),

@@ -117,7 +117,7 @@ def test_a_sales_employee_types_their_way_to_a_new_client(db, admin_conn, keyboa
         "+678 123 456 78",
         "Cool Startup LLC",
         DEFAULT_PASSWORD,  # asked again before the save
-        "8",  # Back (after Add a note)
+        "0",  # Back (after Add a note, Export to CSV, Import clients from CSV)
         "8",  # Quit (after Pipeline)
     ]
     keyboard.send_text("".join(key + ENTER for key in keys))

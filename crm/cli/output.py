@@ -8,51 +8,17 @@ as a formula (starting with = + - @, a tab or a carriage return) is prefixed wit
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
+# The one CSV writer (shared with the menus' and commands' exports): crm/services/csvio.py.
+from crm.services.csvio import FORMULA_STARTS, CsvWriter, csv_cell, field_names  # noqa: F401
 from crm.services.jsonable import jsonable  # shared with the HTTP API
 
 FORMATS = ("table", "json", "ndjson", "csv")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """One CSV cell: JSON's text for a value; a formula-looking text made inert."""
-    flat = jsonable(value)
-    if flat is None:
-        return ""
-    if isinstance(flat, bool):
-        return "true" if flat else "false"
-    if isinstance(flat, list | dict):
-        return json.dumps(flat, ensure_ascii=False)
-    text = str(flat)
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-class CsvWriter:
-    """Rows of records to a CSV stream, the header first (shared by every CSV the program writes)."""
-
-    def __init__(self, stream: IO[str], fields: Sequence[str], *, excel: bool = False) -> None:
-        if excel:
-            stream.write("\ufeff")
-        self.fields = list(fields)
-        self.writer = csv.writer(stream, lineterminator="\r\n")
-        self.writer.writerow(self.fields)
-
-    def write(self, record: Any) -> None:
-        self.writer.writerow([csv_cell(getattr(record, name)) for name in self.fields])
-
-
-def field_names(kind: type) -> list[str]:
-    """The columns of a record type: its dataclass fields."""
-    return [f.name for f in dataclasses.fields(kind)]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,6 +42,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "history": ("crm.cli.history", "history", "The history of a record (management)."),
     "serve": ("crm.cli.serve", "serve", "Serve the HTTP API (docs at /api/docs)."),
     "digest": ("crm.cli.digest", "digest", "Your digest: what your team needs to look at today."),
+    "export": ("crm.cli.csvfiles", "export", "Export clients, contracts, events or payments to a CSV file."),
+    "import": ("crm.cli.csvfiles", "import_group", "Import clients from a CSV file (sales, management)."),
     "help": ("crm.cli.root", "help_command", "Help on a command, or on the exit statuses."),
 }
 

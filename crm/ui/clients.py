@@ -11,6 +11,8 @@ from crm.permissions import Action
 from crm.services import clients as service
 from crm.services import contracts as contract_service
 from crm.services import notes as note_service
+from crm.ui.csvfiles import export_action
+from crm.ui.csvfiles import import_clients as import_clients_from_csv
 from crm.ui.menu import MenuAction, Section
 from crm.ui.notes import ask_note, print_notes, show_notes
 from crm.ui.pickers import CLIENT_HEADERS, client_row, pick_employee, pick_team_member
@@ -210,5 +212,7 @@ def clients_section() -> Section:
             MenuAction("Update a client", update_client, Action.UPDATE_CLIENT),
             MenuAction("Reassign a client", reassign_client, Action.REASSIGN_CLIENT),
             MenuAction("Add a note", add_client_note, Action.ADD_CLIENT_NOTE),
+            MenuAction("Export to CSV", export_action("clients"), Action.EXPORT_CSV),
+            MenuAction("Import clients from CSV", import_clients_from_csv, Action.IMPORT_CLIENTS),
         ),
     )

@@ -11,6 +11,7 @@ from crm.errors import NotFound, ValidationError
 from crm.models import Contract, ContractDetail, Payment
 from crm.permissions import Action
 from crm.services import contracts as service
+from crm.ui.csvfiles import export_action
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import find_client
 from crm.ui.render import NAME, WHOLE, Column, Columns, cell, local_day, show_record, show_table
@@ -291,5 +292,6 @@ def contracts_section() -> Section:
             MenuAction("Update a contract", update_contract, Action.UPDATE_CONTRACT),
             MenuAction("Record a payment", record_payment, Action.RECORD_PAYMENT),
             MenuAction("Correct a payment", correct_payment, Action.CORRECT_PAYMENT),
+            MenuAction("Export to CSV", export_action("contracts"), Action.EXPORT_CSV),
         ),
     )

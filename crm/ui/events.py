@@ -18,6 +18,7 @@ from crm.models import ContractForEvent, Event, EventFields, Team
 from crm.permissions import Action
 from crm.services import events as service
 from crm.services import notes as note_service
+from crm.ui.csvfiles import export_action
 from crm.ui.menu import MenuAction, Section
 from crm.ui.notes import ask_note, show_notes
 from crm.ui.pickers import pick_employee, pick_team_member
@@ -365,5 +366,6 @@ def events_section(tz: tzinfo | None = None) -> Section:
             MenuAction("Assign support", run(assign_support), Action.ASSIGN_SUPPORT),
             MenuAction("Update an event", run(update_event), Action.UPDATE_EVENT),
             MenuAction("Add a note", run(add_event_note), Action.ADD_EVENT_NOTE),
+            MenuAction("Export to CSV", export_action("events"), Action.EXPORT_CSV),
         ),
     )

@@ -33,7 +33,7 @@ class MenuAction:
 
 @dataclass(frozen=True)
 class Section:
-    """A sub-menu (Clients, Contracts, …) of at most 8 actions plus Back."""
+    """A sub-menu (Clients, Contracts, …): each team sees at most 9 of its actions, plus Back."""
 
     title: str
     actions: tuple[MenuAction, ...]
