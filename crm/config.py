@@ -60,6 +60,25 @@ class DatabaseSettings:
         return self.admin_host or self.host, self.admin_port or self.port
 
 
+MAIL_SECURITY = ("starttls", "tls", "none")
+MAIL_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """[mail]: the SMTP server that notifications are e-mailed through (crm/services/mail.py).
+
+    The password is never shown: not in repr, so never in a log line or an error report."""
+
+    host: str
+    sender: str  # the From address
+    port: int = 587
+    security: str = "starttls"  # starttls (then login), tls (implicit TLS), none (a local relay)
+    user: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 10.0  # seconds to connect and for each reply
+
+
 @dataclass(frozen=True)
 class Config:
     database: DatabaseSettings
@@ -73,6 +92,7 @@ class Config:
     sentry_traces_sample_rate: float = 0.0
     log_file: str = "crm.log"
     path: Path = field(default_factory=config_path)
+    mail: MailSettings | None = None  # no [mail] host: notifications are not e-mailed
 
     @property
     def embedded(self) -> bool:
@@ -168,6 +188,42 @@ def load(path: Path | None = None) -> Config:
         sentry_traces_sample_rate=traces,
         log_file=parser.get("logging", "file", fallback="crm.log").strip() or "crm.log",
         path=path,
+        mail=_mail(path, parser),
+    )
+
+
+def _mail(path: Path, parser: configparser.ConfigParser) -> MailSettings | None:
+    """[mail]: None without a host; otherwise checked (security, port, from, timeout)."""
+    if not parser.get("mail", "host", fallback="").strip():
+        return None
+    mail = parser["mail"]
+    security = mail.get("security", "starttls").strip().lower() or "starttls"
+    if security not in MAIL_SECURITY:
+        raise ConfigError(f"{path}: [mail] security must be one of {', '.join(MAIL_SECURITY)}.")
+    try:
+        port = mail.getint("port") if mail.get("port", "").strip() else MAIL_PORTS[security]
+        timeout = mail.getfloat("timeout") if mail.get("timeout", "").strip() else 10.0
+    except ValueError:
+        raise ConfigError(f"{path}: [mail] port and timeout must be numbers.") from None
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{path}: [mail] port must be from 1 to 65535.")
+    if not 0 < timeout <= 120:
+        raise ConfigError(f"{path}: [mail] timeout must be more than 0 and at most 120 seconds.")
+    sender = mail.get("from", "").strip()
+    if sender.count("@") != 1 or any(c.isspace() for c in sender):
+        raise ConfigError(f"{path}: [mail] from must be an e-mail address, like crm@epicevents.com.")
+    user = mail.get("user", "").strip()
+    password = mail.get("password", "")
+    if password and not user:
+        raise ConfigError(f"{path}: [mail] password needs a user.")
+    return MailSettings(
+        host=mail["host"].strip(),
+        sender=sender,
+        port=port,
+        security=security,
+        user=user,
+        password=password,
+        timeout=timeout,
     )
 
 
@@ -249,6 +305,23 @@ def render(config: Config) -> str:
         "[logging]",
         "# log file, relative to this file's folder",
         f"file = {config.log_file}",
+        "",
+    ]
+    mail = config.mail
+    lines += [
+        "[mail]",
+        "# SMTP server that e-mails support employees their notifications; empty host = off",
+        f"host = {mail.host if mail else ''}",
+        "# starttls (port 587), tls (implicit TLS, port 465) or none (a local relay, port 25)",
+        f"security = {mail.security if mail else 'starttls'}",
+        f"port = {mail.port if mail else ''}",
+        "# the From address",
+        f"from = {mail.sender if mail else ''}",
+        "# login, if the server needs one",
+        f"user = {mail.user if mail else ''}",
+        f"password = {mail.password if mail else ''}",
+        "# seconds to connect and for each reply",
+        f"timeout = {mail.timeout if mail else 10}",
         "",
     ]
     return "\n".join(lines)

@@ -42,6 +42,13 @@ class Action(StrEnum):
     CREATE_EVENT = "create an event"
     ASSIGN_SUPPORT = "assign the support employee of an event"
     UPDATE_EVENT = "update an event"
+    # Issue 15: event status, agenda, calendar, notifications.
+    MOVE_EVENT_STATUS = "confirm an event or mark it done"
+    CANCEL_EVENT = "cancel an event"
+    LIST_CONTRACTS_WITHOUT_EVENT = "list the signed contracts without an event"
+    VIEW_AGENDA = "see a week's agenda"
+    EXPORT_CALENDAR = "export their upcoming events as a calendar file"
+    READ_NOTIFICATIONS = "read their notifications"
 
 
 M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
@@ -70,6 +77,12 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.CREATE_EVENT: frozenset({S}),
     Action.ASSIGN_SUPPORT: frozenset({M}),
     Action.UPDATE_EVENT: frozenset({M, P}),
+    Action.MOVE_EVENT_STATUS: frozenset({M, P}),
+    Action.CANCEL_EVENT: frozenset({M}),
+    Action.LIST_CONTRACTS_WITHOUT_EVENT: frozenset({M, S}),
+    Action.VIEW_AGENDA: frozenset({M, P}),
+    Action.EXPORT_CALENDAR: frozenset({P}),
+    Action.READ_NOTIFICATIONS: frozenset({P}),  # only support employees are notified
 }
 
 # Teams that may act only on records they own, and the refusal they get otherwise.
@@ -79,6 +92,8 @@ _OWN_ONLY: dict[tuple[Action, Team], str] = {
     (Action.RECORD_PAYMENT, S): "Only the client's sales contact can record a payment on this contract.",
     (Action.CREATE_EVENT, S): "Only the client's sales contact can create an event for this contract.",
     (Action.UPDATE_EVENT, P): "Only the support employee assigned to this event can update it.",
+    (Action.MOVE_EVENT_STATUS, P): "Only the support employee assigned to this event can change its status.",
+    (Action.VIEW_AGENDA, P): "Support employees see their own agenda only.",
 }
 
 _TEAM_NAMES = {M: "management", S: "sales", P: "support"}

@@ -377,7 +377,9 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
     # So are notifications' and the outbox's (sql/0015), when that migration is applied.
     for sequence in ("notifications_id_seq", "mail_outbox_id_seq"):
         if conn.execute("SELECT to_regclass(%s)", (f"public.{sequence}",)).fetchone()[0] is not None:
-            conn.execute(sql.SQL("REVOKE ALL ON SEQUENCE {} FROM {}").format(ident(sequence), ident(roles.app)))
+            conn.execute(
+                sql.SQL("REVOKE ALL ON SEQUENCE {} FROM {}").format(ident(sequence), ident(roles.app))
+            )
     conn.execute(sql.SQL("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM {}").format(ident(roles.app)))
     for signature in APP_FUNCTIONS:
         if conn.execute("SELECT to_regprocedure(%s)", (f"public.{signature}",)).fetchone()[0] is None:

@@ -48,8 +48,9 @@ CREATE TRIGGER events_status_moves BEFORE INSERT OR UPDATE OF status ON events
 -- The open events of a support employee, and those without support, upcoming first.
 CREATE INDEX events_open_support_starts_idx ON events (support_contact_id, starts_at)
     WHERE status IN ('planned', 'confirmed');
--- The agenda: every open or done event of a week.
-CREATE INDEX events_starts_not_cancelled_idx ON events (starts_at) WHERE status <> 'cancelled';
+-- The agenda: the events that are not cancelled and overlap a week (however long they last).
+CREATE INDEX events_agenda_idx ON events USING gist (tstzrange(starts_at, ends_at, '[]'))
+    WHERE status <> 'cancelled';
 
 -- 2. Notifications --------------------------------------------------------------------------------
 -- Ids from a sequence only the owner's trigger draws (no identity column: sql/0011).
