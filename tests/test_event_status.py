@@ -105,7 +105,8 @@ def test_the_app_role_creates_planned_events_only(db, admin_conn, staff):
     with pytest.raises(pg_errors.CheckViolation) as refused:
         with db.transaction(staff["bill"].id):
             db.conn.execute(
-                "INSERT INTO events (name, contract_id, starts_at, ends_at, status) VALUES ('X', %s, %s, %s, 'done')",
+                "INSERT INTO events (name, contract_id, starts_at, ends_at, status)"
+                " VALUES ('X', %s, %s, %s, 'done')",
                 (contract, start, start),
             )
     assert refused.value.diag.constraint_name == "events_status_moves"
