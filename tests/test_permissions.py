@@ -49,6 +49,16 @@ EXPECTED = {
     (Action.LIST_MY_EVENTS, P): (True, True),
     (Action.LIST_EVENTS_WITHOUT_SUPPORT, M): (True, True),
     (Action.LIST_EVENTS_OF_SUPPORT, M): (True, True),
+    # Issue 15: status, agenda, calendar, notifications.
+    (Action.MOVE_EVENT_STATUS, M): (True, True),
+    (Action.MOVE_EVENT_STATUS, P): (True, False),
+    (Action.CANCEL_EVENT, M): (True, True),
+    (Action.LIST_CONTRACTS_WITHOUT_EVENT, M): (True, True),
+    (Action.LIST_CONTRACTS_WITHOUT_EVENT, S): (True, True),
+    (Action.VIEW_AGENDA, M): (True, True),
+    (Action.VIEW_AGENDA, P): (True, False),
+    (Action.EXPORT_CALENDAR, P): (True, True),
+    (Action.READ_NOTIFICATIONS, P): (True, True),
 }
 
 

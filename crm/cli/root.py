@@ -26,13 +26,23 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "contract",
         "Contracts: list, show, create, update, sign, pay, correct a payment.",
     ),
-    "event": ("crm.cli.events", "event", "Events: list, show, create, update, assign support."),
+    "event": (
+        "crm.cli.events",
+        "event",
+        "Events: list, show, create, update, assign support, status, agenda, .ics export.",
+    ),
     "employee": (
         "crm.cli.employees",
         "employee",
         "Employees: list, show, create, update, (de)activate, reset a password.",
     ),
     "history": ("crm.cli.history", "history", "The history of a record (management)."),
+    "notifications": (
+        "crm.cli.notifications",
+        "notifications",
+        "Your notifications (support): list, mark read.",
+    ),
+    "mail": ("crm.cli.mail", "mail", "E-mailed notifications: drain the outbox (for cron)."),
     "help": ("crm.cli.root", "help_command", "Help on a command, or on the exit statuses."),
 }
 

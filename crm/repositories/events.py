@@ -78,6 +78,10 @@ class EventRepository:
         )
         return self._events(query, {"start": start, "end": end, "support": support_id})
 
+    def database_name(self) -> str:
+        """The database's name (part of the calendar UIDs, so two CRMs' events never mix)."""
+        return self.conn.execute("SELECT current_database()").fetchone()[0]
+
     def list_upcoming_for_support(self, support_id: int, now: datetime, limit: int) -> list[Event]:
         """One support employee's open events that have not ended yet, soonest first."""
         query = _EVENT_SELECT + sql.SQL(

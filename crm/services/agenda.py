@@ -116,9 +116,9 @@ def export_calendar(db: Database, actor: Employee, now: datetime) -> tuple[bytes
     """The actor's upcoming open events (not ended, planned or confirmed) as an iCalendar file;
     and how many events it holds."""
     permissions.require(actor, Action.EXPORT_CALENDAR)
-    events = EventRepository(db.conn).list_upcoming_for_support(actor.id, now, CALENDAR_MAX)
-    database = db.conn.execute("SELECT current_database()").fetchone()[0]
-    return calendar_file(events, database), len(events)
+    repo = EventRepository(db.conn)
+    events = repo.list_upcoming_for_support(actor.id, now, CALENDAR_MAX)
+    return calendar_file(events, repo.database_name()), len(events)
 
 
 def write_private(path: Path, data: bytes) -> Path:

@@ -109,6 +109,7 @@ def show_event(event: Event, tz: tzinfo) -> None:
             ("Location", event.location or None),
             ("Attendees", event.attendees),
             ("Support contact", event.support_contact_name or UNASSIGNED),
+            ("Status", event.status + (f" ({event.cancel_reason})" if event.cancel_reason else "")),
             ("Notes", event.notes or None),
             ("Created", when(event.created_at, tz)),
             ("Last updated", when(event.updated_at, tz)),
@@ -309,6 +310,37 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     print(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
 
 
+STATUS_LABELS = {"confirmed": "Confirm it", "done": "Mark it done", "cancelled": "Cancel it"}
+
+
+def change_status(session: Session, tz: tzinfo) -> None:
+    """Management (any event) or support (their events): confirm an event, mark it done; management
+    may cancel it, with a reason."""
+    event = _ask_event(session)
+    permissions.require(session.employee, Action.MOVE_EVENT_STATUS, owner_id=event.support_contact_id)
+    moves = [
+        status
+        for status in service.status_moves(event)
+        if permissions.visible(session.employee, service.status_action(status))
+    ]
+    print(f"Event {event.id} ({event.name}), {when(event.starts_at, tz)}: {event.status}.")
+    if not moves:
+        print(f"Its status can no longer be changed{' by you' if service.status_moves(event) else ''}.")
+        return
+    choices: list[tuple[str, object]] = [(STATUS_LABELS[m], m) for m in moves]
+    choices.append(("Back", None))
+    target = session.prompts.choose("New status:", choices)
+    session.touch()
+    if target is None:
+        return
+    reason = None
+    if target == "cancelled":
+        reason = session.ask("Reason for cancelling:", service.clean_reason)
+    session.confirm_write()
+    saved = session.act(service.change_status, event.id, event.version, target, reason)
+    print(f"Event {saved.id} is now {saved.status}.")
+
+
 def events_section(tz: tzinfo | None = None) -> Section:
     """The Events section; dates in tz (the system's zone when None)."""
     zone = tz or local_zone()
@@ -330,5 +362,6 @@ def events_section(tz: tzinfo | None = None) -> Section:
             MenuAction("Create an event", run(create_event), Action.CREATE_EVENT),
             MenuAction("Assign support", run(assign_support), Action.ASSIGN_SUPPORT),
             MenuAction("Update an event", run(update_event), Action.UPDATE_EVENT),
+            MenuAction("Change an event's status", run(change_status), Action.MOVE_EVENT_STATUS),
         ),
     )
