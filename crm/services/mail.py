@@ -45,6 +45,12 @@ LONGEST_RETRY = timedelta(hours=1)
 ERROR_MAX = 500
 COMPANY_ZONE = ZoneInfo("Europe/Paris")
 
+# What a broken outbox rule means, by constraint name (the program never breaks them itself).
+RULE_MESSAGES = {
+    "mail_outbox_last_error_text": "An e-mail's error cannot contain control or invisible characters.",
+    "mail_outbox_moves": "An outbox row only moves forward: a sent e-mail is never sent again.",
+}
+
 _settings: MailSettings | None = None
 
 
