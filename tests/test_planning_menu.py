@@ -120,8 +120,8 @@ def test_ctrl_c_at_the_reason_saves_nothing(db, admin_conn, staff, event, capsys
 def test_the_week_agenda_a_table_per_day(db, admin_conn, staff, event, capsys):
     event_service.assign_support(db, staff["manager"], event, 1, staff["kate"].id)
     start = event_service.get_event(db, event).starts_at.astimezone(PARIS)
-    run_menu(db, staff["kate"], sections(), ["Planning", "Week agenda", "2027-13-01", start.date().isoformat(),
-                                             "Back", "Quit"])  # fmt: skip
+    day = start.date().isoformat()
+    run_menu(db, staff["kate"], sections(), ["Planning", "Week agenda", "2027-13-01", day, "Back", "Quit"])
     out = capsys.readouterr().out
     assert "Type a day as YYYY-MM-DD" in out
     assert "My agenda, week of" in out and "times in Europe/Paris" in out
@@ -130,8 +130,8 @@ def test_the_week_agenda_a_table_per_day(db, admin_conn, staff, event, capsys):
     # Management: one support employee's (Alienor has none), or every event.
     run_menu(
         db, staff["manager"], sections(),
-        ["Planning", "Week agenda", "One support employee", str(staff["alienor"].id), start.date().isoformat(),
-         "Week agenda", "Every event", start.date().isoformat(), "Back", "Quit"],
+        ["Planning", "Week agenda", "One support employee", str(staff["alienor"].id), day,
+         "Week agenda", "Every event", day, "Back", "Quit"],
     )  # fmt: skip
     out = capsys.readouterr().out
     first, second = out.split("Agenda of every event")
