@@ -146,9 +146,8 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION public.notify_support_of_event_change() FROM PUBLIC;
 
-CREATE TRIGGER notify_support_on_insert AFTER INSERT ON events
-    FOR EACH ROW WHEN (NEW.support_contact_id IS NOT NULL)
-    EXECUTE FUNCTION public.notify_support_of_event_change();
+-- Updates only: the program creates events without a support employee (assigning one is an
+-- update), and bulk loads (the demo data) are not news to anyone.
 CREATE TRIGGER notify_support_on_update
     AFTER UPDATE OF support_contact_id, starts_at, ends_at, location, attendees, status, cancel_reason ON events
     FOR EACH ROW EXECUTE FUNCTION public.notify_support_of_event_change();

@@ -1824,13 +1824,6 @@ CREATE TRIGGER notifications_read_once BEFORE UPDATE ON public.notifications FOR
 
 
 --
--- Name: events notify_support_on_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
---
-
-CREATE TRIGGER notify_support_on_insert AFTER INSERT ON public.events FOR EACH ROW WHEN ((new.support_contact_id IS NOT NULL)) EXECUTE FUNCTION public.notify_support_of_event_change();
-
-
---
 -- Name: events notify_support_on_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 

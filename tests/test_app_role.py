@@ -40,6 +40,8 @@ def one_of_each(admin_conn):
     admin_conn.execute(
         "INSERT INTO login_throttle (throttle_key, failures) VALUES (%s, 2)", (f"employee:{boss.id}",)
     )
+    # The event moved: a notification for its support employee, and its e-mail (sql/0015).
+    admin_conn.execute("UPDATE events SET location = 'Elsewhere' WHERE id = %s", (event,))
     return {"boss": boss, "sales": sales, "support": support, "client": client, "contract": contract,
             "draft": draft, "event": event}  # fmt: skip
 

@@ -124,7 +124,6 @@ def test_management_cancels_lists_contracts_without_event_and_sees_everyones_age
     )
     # Kate is told, and the cancelled event leaves her agenda.
     assert admin_conn.execute("SELECT kind, changes->'status' FROM notifications").fetchall() == [
-        ("assigned", None),
         ("changed", ["planned", "cancelled"]),
     ]
     done = marie.process("event", "status", str(event), "confirmed", "--password-stdin", stdin=PW)
