@@ -161,3 +161,15 @@ def test_support_exports_the_calendar_file(db, admin_conn, staff, event, tmp_pat
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     [entry] = Calendar.from_ical(target.read_bytes()).walk("VEVENT")
     assert str(entry["SUMMARY"]) == "John Ouick Wedding" and entry.decoded("DTSTART").date() >= date.today()
+
+
+def test_a_closed_event_is_refused_before_its_form(db, admin_conn, staff, event, capsys):
+    admin_conn.execute(
+        "UPDATE events SET status = 'cancelled', cancel_reason = 'Rain' WHERE id = %s", (event,)
+    )
+    prompts = run_menu(
+        db, staff["manager"], sections(),
+        ["Events", "Update an event", str(event), "Assign support", str(event), "Back", "Quit"],
+    )  # fmt: skip
+    assert capsys.readouterr().out.count(f"Event {event} is cancelled: it can no longer be changed.") == 2
+    assert "Event name:" not in prompts.messages and prompts.passwords == 0

@@ -218,6 +218,8 @@ def update(
     actor = ctx.employee()
     current = ctx.backend.run(service.get_event, event_id)
     permissions.require(actor, Action.UPDATE_EVENT, owner_id=current.support_contact_id)
+    if service.closed_refusal(current):
+        raise ValidationError(service.closed_refusal(current))
     if version is not None and version != current.version:
         raise StaleRecord(
             f"Event {event_id} is at version {current.version}, not {version}: reload and try again."
@@ -294,6 +296,8 @@ def assign(
     actor = ctx.employee()
     permissions.require(actor, Action.ASSIGN_SUPPORT)
     current = ctx.backend.run(service.get_event, event_id)
+    if service.closed_refusal(current):
+        raise ValidationError(service.closed_refusal(current))
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.assign_support, event_id, version or current.version, support_id)
     write_one(saved, fmt, lambda: show_event(saved, local_zone()), excel=excel)

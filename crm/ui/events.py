@@ -277,6 +277,9 @@ def update_event(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): edit an event's details."""
     event = _ask_event(session)
     permissions.require(session.employee, Action.UPDATE_EVENT, owner_id=event.support_contact_id)
+    if service.closed_refusal(event):
+        print(service.closed_refusal(event))
+        return
     show_event(event, tz)
     print("Press Enter to keep a value.")
     fields = _ask_fields(session, tz, event, event.client_contact)
@@ -292,6 +295,9 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     """Management: assign or change the support employee of an event."""
     permissions.require(session.employee, Action.ASSIGN_SUPPORT)
     event = _ask_event(session)
+    if service.closed_refusal(event):
+        print(service.closed_refusal(event))
+        return
     supports = [e for e in session.run(service.active_support_employees) if e.id != event.support_contact_id]
     if not supports:
         print("There is no other active support employee to assign.")
