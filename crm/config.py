@@ -308,22 +308,34 @@ def render(config: Config) -> str:
         "",
     ]
     mail = config.mail
-    lines += [
-        "[mail]",
-        "# SMTP server that e-mails support employees their notifications; empty host = off",
-        f"host = {mail.host if mail else ''}",
-        "# starttls (port 587), tls (implicit TLS, port 465) or none (a local relay, port 25)",
-        f"security = {mail.security if mail else 'starttls'}",
-        f"port = {mail.port if mail else ''}",
-        "# the From address",
-        f"from = {mail.sender if mail else ''}",
-        "# login, if the server needs one",
-        f"user = {mail.user if mail else ''}",
-        f"password = {mail.password if mail else ''}",
-        "# seconds to connect and for each reply",
-        f"timeout = {mail.timeout if mail else 10}",
-        "",
-    ]
+    if mail is None:
+        lines += [
+            "# [mail]: e-mail support employees their notifications through an SMTP server, e.g.",
+            "# [mail]",
+            "# host = smtp.example.com",
+            "# security = starttls   (starttls: port 587; tls: implicit TLS, port 465; none: port 25)",
+            "# from = crm@example.com",
+            "# user = crm",
+            "# password = ...",
+            "",
+        ]
+    else:
+        lines += [
+            "[mail]",
+            "# SMTP server that e-mails support employees their notifications; empty host = off",
+            f"host = {mail.host}",
+            "# starttls (port 587), tls (implicit TLS, port 465) or none (a local relay, port 25)",
+            f"security = {mail.security}",
+            f"port = {mail.port}",
+            "# the From address",
+            f"from = {mail.sender}",
+            "# login, if the server needs one",
+            f"user = {mail.user}",
+            f"password = {mail.password}",
+            "# seconds to connect and for each reply",
+            f"timeout = {mail.timeout}",
+            "",
+        ]
     return "\n".join(lines)
 
 

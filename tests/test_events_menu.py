@@ -62,13 +62,22 @@ def test_events_is_one_of_the_menu_sections():
                 "Events of a support employee",
                 "Assign support",
                 "Update an event",
+                "Change an event's status",
                 "Back",
             ],
         ),
         ("sales", ["List events", "Show an event", "Search events", "Create an event", "Back"]),
         (
             "support",
-            ["List events", "Show an event", "Search events", "My events", "Update an event", "Back"],
+            [
+                "List events",
+                "Show an event",
+                "Search events",
+                "My events",
+                "Update an event",
+                "Change an event's status",
+                "Back",
+            ],
         ),
     ],
 )

@@ -13,7 +13,7 @@ from tests.test_config import sample
 
 def with_mail(tmp_path, text: str):
     path = config_file.write(sample(tmp_path))
-    body = path.read_text().split("[mail]")[0] + "[mail]\n" + text
+    body = path.read_text() + "[mail]\n" + text
     path.write_text(body)
     return config_file.load(path)
 
