@@ -212,6 +212,9 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
             config = config_file.load(path)
             monitoring.init(config)
             use_prepare_threshold(config.database.prepare_threshold)
+            from crm.services import mail
+
+            mail.configure(config.mail)  # event writes e-mail their notifications after commit
             if args.upgrade:
                 from crm.ui.upgrade import run_upgrade
 

@@ -66,6 +66,25 @@ class DatabaseSettings:
         return self.admin_host or self.host, self.admin_port or self.port
 
 
+MAIL_SECURITY = ("starttls", "tls", "none")
+MAIL_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """[mail]: the SMTP server that notifications are e-mailed through (crm/services/mail.py).
+
+    The password is never shown: not in repr, so never in a log line or an error report."""
+
+    host: str
+    sender: str  # the From address
+    port: int = 587
+    security: str = "starttls"  # starttls (then login), tls (implicit TLS), none (a local relay)
+    user: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 10.0  # seconds to connect and for each reply
+
+
 @dataclass(frozen=True)
 class Config:
     database: DatabaseSettings
@@ -82,6 +101,7 @@ class Config:
     path: Path = field(default_factory=config_path)
     api_pool_min: int = 1  # [api] pool_min: connections each `serve` worker keeps open
     api_pool_max: int = 10  # [api] pool_max: at most this many at once per worker
+    mail: MailSettings | None = None  # no [mail] host: notifications are not e-mailed
 
     @property
     def embedded(self) -> bool:
@@ -175,6 +195,41 @@ def load(path: Path | None = None) -> Config:
         path=path,
         api_pool_min=pool_min,
         api_pool_max=pool_max,
+        mail=_mail(path, parser),
+    )
+
+
+def _mail(path: Path, parser: configparser.ConfigParser) -> MailSettings | None:
+    """[mail]: None without a host; otherwise checked (security, port, from, timeout)."""
+    if not parser.get("mail", "host", fallback="").strip():
+        return None
+    mail = parser["mail"]
+    security = mail.get("security", "starttls").strip().lower() or "starttls"
+    if security not in MAIL_SECURITY:
+        raise ConfigError(f"{path}: [mail] security must be one of {', '.join(MAIL_SECURITY)}.")
+    port = _whole(path, parser, "mail", "port", MAIL_PORTS[security], 1, MAX_PORT)
+    raw_timeout = _value(parser, "mail", "timeout")
+    try:
+        timeout = float(raw_timeout) if raw_timeout else 10.0
+    except ValueError:
+        timeout = -1.0
+    if not 0 < timeout <= 120:  # NaN too
+        raise ConfigError(f"{path}: [mail] timeout must be a number of seconds, more than 0 and at most 120.")
+    sender = mail.get("from", "").strip()
+    if sender.count("@") != 1 or any(c.isspace() for c in sender):
+        raise ConfigError(f"{path}: [mail] from must be an e-mail address, like crm@epicevents.com.")
+    user = mail.get("user", "").strip()
+    password = mail.get("password", "")
+    if password and not user:
+        raise ConfigError(f"{path}: [mail] password needs a user.")
+    return MailSettings(
+        host=mail["host"].strip(),
+        sender=sender,
+        port=port,
+        security=security,
+        user=user,
+        password=password,
+        timeout=timeout,
     )
 
 
@@ -361,6 +416,35 @@ def render(config: Config) -> str:
         f"pool_max = {config.api_pool_max}",
         "",
     ]
+    mail = config.mail
+    if mail is None:
+        lines += [
+            "# [mail]: e-mail support employees their notifications through an SMTP server, e.g.",
+            "# [mail]",
+            "# host = smtp.example.com",
+            "# security = starttls   (starttls: port 587; tls: implicit TLS, port 465; none: port 25)",
+            "# from = crm@example.com",
+            "# user = crm",
+            "# password = ...",
+            "",
+        ]
+    else:
+        lines += [
+            "[mail]",
+            "# SMTP server that e-mails support employees their notifications; empty host = off",
+            f"host = {mail.host}",
+            "# starttls (port 587), tls (implicit TLS, port 465) or none (a local relay, port 25)",
+            f"security = {mail.security}",
+            f"port = {mail.port}",
+            "# the From address",
+            f"from = {mail.sender}",
+            "# login, if the server needs one",
+            f"user = {mail.user}",
+            f"password = {mail.password}",
+            "# seconds to connect and for each reply",
+            f"timeout = {mail.timeout}",
+            "",
+        ]
     return "\n".join(lines)
 
 

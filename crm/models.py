@@ -95,6 +95,17 @@ class Event:
     created_at: datetime
     updated_at: datetime
     version: int
+    status: str = "planned"  # EventStatus
+    cancel_reason: str | None = None
+
+
+class EventStatus(StrEnum):
+    """Where an event stands: planned → confirmed → done, or cancelled (sql/0015)."""
+
+    PLANNED = "planned"
+    CONFIRMED = "confirmed"
+    DONE = "done"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -483,3 +494,41 @@ class ImportReport:
     skipped: int = 0  # duplicates left as they were
     written: bool = False
     problem_count: int = 0  # all of them (problems keeps the first ones)
+
+
+# Notifications, the agenda (issue 15 §2, §3). ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notification:
+    """A support employee told of a change to one of their events: what changed (field → [old,
+    new]), by whom, when; read_at once they have seen it."""
+
+    id: int
+    employee_id: int
+    event_id: int
+    event_name: str
+    kind: str  # assigned / unassigned / changed
+    changes: dict[str, Any]
+    changed_by: int | None
+    changed_by_name: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AgendaDay:
+    """One day of a week's agenda (in the company's time zone) and the events on it."""
+
+    day: date
+    events: list[Event]
+
+
+@dataclass(frozen=True)
+class MailReport:
+    """What one drain of the e-mail outbox did."""
+
+    sent: int
+    retried: int
+    failed: int
+    expired: int

@@ -59,6 +59,13 @@ class Action(StrEnum):
     # CSV files (issue 15 §5): an export is a read (audited); an import creates clients.
     EXPORT_CSV = "export lists to CSV"
     IMPORT_CLIENTS = "import clients from CSV"
+    # Issue 15: event status, agenda, calendar, notifications.
+    MOVE_EVENT_STATUS = "confirm an event or mark it done"
+    CANCEL_EVENT = "cancel an event"
+    LIST_CONTRACTS_WITHOUT_EVENT = "list the signed contracts without an event"
+    VIEW_AGENDA = "see a week's agenda"
+    EXPORT_CALENDAR = "export their upcoming events as a calendar file"
+    READ_NOTIFICATIONS = "read their notifications"
 
 
 M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
@@ -102,6 +109,12 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.HAND_OVER: frozenset({M}),
     Action.EXPORT_CSV: EVERYONE,  # what they may read; every export is audited (exports table)
     Action.IMPORT_CLIENTS: frozenset({M, S}),  # sales become the owner; management names one
+    Action.MOVE_EVENT_STATUS: frozenset({M, P}),
+    Action.CANCEL_EVENT: frozenset({M}),
+    Action.LIST_CONTRACTS_WITHOUT_EVENT: frozenset({M, S}),
+    Action.VIEW_AGENDA: frozenset({M, P}),
+    Action.EXPORT_CALENDAR: frozenset({P}),
+    Action.READ_NOTIFICATIONS: frozenset({P}),  # only support employees are notified
 }
 
 # Teams that may act only on records they own, and the refusal they get otherwise.
@@ -119,6 +132,8 @@ _OWN_ONLY: dict[tuple[Action, Team], str] = {
     (Action.LOSE_OPPORTUNITY, S): "Only the client's sales contact can mark this opportunity lost.",
     (Action.ADD_CLIENT_NOTE, S): "Only the client's sales contact can add a note to this client.",
     (Action.ADD_EVENT_NOTE, P): "Only the support employee assigned to this event can add a note to it.",
+    (Action.MOVE_EVENT_STATUS, P): "Only the support employee assigned to this event can change its status.",
+    (Action.VIEW_AGENDA, P): "Support employees see their own agenda only.",
 }
 
 _TEAM_NAMES = {M: "management", S: "sales", P: "support"}

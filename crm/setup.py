@@ -50,6 +50,9 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "employee_digest": ("SELECT", "INSERT"),
     # Append-only: one row per CSV export (sql/0016_exports.sql), never changed.
     "exports": ("SELECT", "INSERT"),
+    # Written by the owner's trigger on events (sql/0015); the app reads them and marks them read.
+    "notifications": ("SELECT",),
+    "mail_outbox": ("SELECT",),
 }
 
 # The only columns the application role may UPDATE: exactly those the repositories' UPDATE
@@ -64,7 +67,7 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "contracts": ("total_amount", "remaining_amount", "is_signed", "signed_at", "updated_at", "version"),
     "events": (
         "name", "client_contact", "starts_at", "ends_at", "location", "attendees", "notes",
-        "support_contact_id", "updated_at", "version",
+        "support_contact_id", "updated_at", "version", "status", "cancel_reason",
     ),
     "sessions": ("last_used_at", "reauthenticated_at", "ended_at", "end_reason"),
     "services": ("name", "description", "unit_price", "unit", "is_active", "updated_at", "version"),
@@ -74,6 +77,8 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "opportunity_lines": ("quantity", "unit_price", "is_removed", "updated_at", "version"),
     "employee_digest": ("enabled", "seen_audit_id", "updated_at"),
+    "notifications": ("read_at",),
+    "mail_outbox": ("status", "attempts", "next_attempt_at", "last_error", "sent_at"),
 }  # fmt: skip
 
 # The SECURITY DEFINER functions the application role may call (sql/0011): login throttling and
@@ -175,6 +180,19 @@ APP_ROLE_PROBES: dict[str, str] = {
     # The trace of exports is append-only (sql/0016).
     "rewrite an export's trace": "UPDATE exports SET row_count = 0",
     "remove an export's trace": "DELETE FROM exports",
+    # Event status: only the allowed moves (sql/0015).
+    "jump an event from planned to done": "UPDATE events SET status = 'done', version = version + 1",
+    "cancel an event without a reason": "UPDATE events SET status = 'cancelled', version = version + 1",
+    # Notifications and the outbox: written by the owner's trigger only, moved only forward.
+    "forge a notification": "INSERT INTO notifications (employee_id, event_id, kind, changes)"
+    " SELECT employee_id, event_id, 'changed', '{}' FROM notifications",
+    "delete notifications": "DELETE FROM notifications",
+    "mark another employee's notification read": "UPDATE notifications SET read_at = now()",
+    "mark a notification unread": "UPDATE notifications SET read_at = NULL",
+    "move a notification to another employee": "UPDATE notifications SET employee_id = employee_id",
+    "queue an e-mail": "INSERT INTO mail_outbox (notification_id) SELECT id FROM notifications",
+    "take an e-mail's attempts back": "UPDATE mail_outbox SET attempts = attempts - 1",
+    "burn a notification id": "SELECT nextval('notifications_id_seq')",
 }
 
 # One program instance holds one connection; 50 lets a team of about 45 work at once and leaves
@@ -380,9 +398,19 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
                 sql.SQL(", ").join(sql.SQL(p) for p in privileges), ident(table), ident(roles.app)
             )
         )
-    for table, columns in APP_UPDATE_COLUMNS.items():
+    for table, wanted in APP_UPDATE_COLUMNS.items():
         if table not in present:
             continue
+        # Only the columns the applied migrations have made (events' status came with 0015).
+        existing = {
+            r[0]
+            for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND table_name = %s",
+                (table,),
+            )
+        }
+        columns = [c for c in wanted if c in existing]
         conn.execute(
             sql.SQL("GRANT UPDATE ({}) ON TABLE {} TO {}").format(
                 sql.SQL(", ").join(ident(c) for c in columns), ident(table), ident(roles.app)
@@ -392,6 +420,12 @@ def grant_app_privileges(conn: psycopg.Connection, dbname: str, roles: Roles) ->
     conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {}").format(ident(roles.app)))
     # Audit ids are drawn by the audit trigger as the owner; the app cannot even burn one.
     conn.execute(sql.SQL("REVOKE ALL ON SEQUENCE audit_log_id_seq FROM {}").format(ident(roles.app)))
+    # So are notifications' and the outbox's (sql/0015), when that migration is applied.
+    for sequence in ("notifications_id_seq", "mail_outbox_id_seq"):
+        if scalar(conn.execute("SELECT to_regclass(%s)", (f"public.{sequence}",))) is not None:
+            conn.execute(
+                sql.SQL("REVOKE ALL ON SEQUENCE {} FROM {}").format(ident(sequence), ident(roles.app))
+            )
     conn.execute(sql.SQL("REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM {}").format(ident(roles.app)))
     for signature in APP_FUNCTIONS:
         if scalar(conn.execute("SELECT to_regprocedure(%s)", (f"public.{signature}",))) is None:

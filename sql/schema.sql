@@ -397,6 +397,31 @@ END $$;
 ALTER FUNCTION public.events_need_signed_contract() OWNER TO epic_events_owner;
 
 --
+-- Name: events_status_moves(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.events_status_moves() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        IF NEW.status <> 'planned' AND NOT public.writer_is_trusted() THEN
+            RAISE EXCEPTION 'a new event is planned, not %', NEW.status
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'events_status_moves';
+        END IF;
+    ELSIF NEW.status IS DISTINCT FROM OLD.status
+          AND (OLD.status, NEW.status) NOT IN (('planned', 'confirmed'), ('confirmed', 'done'),
+                                               ('planned', 'cancelled'), ('confirmed', 'cancelled')) THEN
+        RAISE EXCEPTION 'an event cannot go from % to %', OLD.status, NEW.status
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'events_status_moves';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.events_status_moves() OWNER TO epic_events_owner;
+
+--
 -- Name: events_support_is_active_support(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -727,6 +752,28 @@ END;
 ALTER FUNCTION public.login_throttle_key(typed_username text, device_token_hash text) OWNER TO epic_events_owner;
 
 --
+-- Name: mail_outbox_moves(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.mail_outbox_moves() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF public.writer_is_trusted() THEN
+        RETURN NEW;
+    END IF;
+    IF OLD.status <> 'pending' OR NEW.attempts < OLD.attempts THEN
+        RAISE EXCEPTION 'an outbox row only moves forward (it was %, % attempts)', OLD.status, OLD.attempts
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'mail_outbox_moves';
+    END IF;
+    NEW.sent_at := CASE WHEN NEW.status = 'sent' THEN now() END;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.mail_outbox_moves() OWNER TO epic_events_owner;
+
+--
 -- Name: notes_set_by_database(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -750,6 +797,135 @@ END $$;
 
 
 ALTER FUNCTION public.notes_set_by_database() OWNER TO epic_events_owner;
+
+--
+-- Name: mail_outbox; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.mail_outbox (
+    id bigint NOT NULL,
+    notification_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_error text,
+    sent_at timestamp with time zone,
+    CONSTRAINT mail_outbox_attempts_check CHECK (((attempts >= 0) AND (attempts <= 1000))),
+    CONSTRAINT mail_outbox_last_error_check CHECK ((length(last_error) <= 500)),
+    CONSTRAINT mail_outbox_last_error_text CHECK (public.crm_text_is_clean(last_error, false)),
+    CONSTRAINT mail_outbox_sent_at CHECK (((status = 'sent'::text) = (sent_at IS NOT NULL))),
+    CONSTRAINT mail_outbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text, 'expired'::text])))
+);
+
+
+ALTER TABLE public.mail_outbox OWNER TO epic_events_owner;
+
+--
+-- Name: notifications; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.notifications (
+    id bigint NOT NULL,
+    employee_id bigint NOT NULL,
+    event_id bigint NOT NULL,
+    kind text NOT NULL,
+    changes jsonb NOT NULL,
+    changed_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    read_at timestamp with time zone,
+    CONSTRAINT notifications_changes_check CHECK ((jsonb_typeof(changes) = 'object'::text)),
+    CONSTRAINT notifications_kind_check CHECK ((kind = ANY (ARRAY['assigned'::text, 'unassigned'::text, 'changed'::text]))),
+    CONSTRAINT notifications_read_after_created CHECK ((read_at >= created_at))
+);
+
+
+ALTER TABLE public.notifications OWNER TO epic_events_owner;
+
+--
+-- Name: notification_write(bigint, bigint, text, jsonb, bigint); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.notification_write(recipient bigint, event bigint, what text, diff jsonb, actor bigint) RETURNS void
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    BEGIN ATOMIC
+ WITH told AS (
+          INSERT INTO public.notifications (employee_id, event_id, kind, changes, changed_by)
+           VALUES (notification_write.recipient, notification_write.event, notification_write.what, notification_write.diff, notification_write.actor)
+           RETURNING notifications.id
+         )
+  INSERT INTO public.mail_outbox (notification_id)  SELECT told.id
+            FROM told;
+END;
+
+
+ALTER FUNCTION public.notification_write(recipient bigint, event bigint, what text, diff jsonb, actor bigint) OWNER TO epic_events_owner;
+
+--
+-- Name: notifications_read_once(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.notifications_read_once() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF public.writer_is_trusted() THEN
+        RETURN NEW;
+    END IF;
+    IF OLD.read_at IS NOT NULL OR NEW.read_at IS NULL
+       OR NEW.employee_id IS DISTINCT FROM NULLIF(current_setting('crm.employee_id', true), '')::bigint THEN
+        RAISE EXCEPTION 'a notification is marked read once, by the employee it tells'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'notifications_read_once';
+    END IF;
+    NEW.read_at := now();
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.notifications_read_once() OWNER TO epic_events_owner;
+
+--
+-- Name: notify_support_of_event_change(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.notify_support_of_event_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "TimeZone" TO 'UTC'
+    AS $$
+DECLARE
+    actor bigint := NULLIF(current_setting('crm.employee_id', true), '')::bigint;
+    watched text[] := '{starts_at,ends_at,location,attendees,status,cancel_reason}';
+    old_row jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) ELSE '{}'::jsonb END;
+    new_row jsonb := to_jsonb(NEW);
+    old_support bigint := CASE WHEN TG_OP = 'UPDATE' THEN OLD.support_contact_id END;
+    diff jsonb := '{}';
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        SELECT coalesce(jsonb_object_agg(k, jsonb_build_array(old_row -> k, new_row -> k)), '{}')
+          INTO diff
+          FROM unnest(watched) AS k
+         WHERE (old_row -> k) IS DISTINCT FROM (new_row -> k);
+    END IF;
+    IF NEW.support_contact_id IS DISTINCT FROM old_support THEN
+        diff := diff || jsonb_build_object('support_contact', jsonb_build_array(
+            (SELECT e.full_name FROM public.employees e WHERE e.id = old_support),
+            (SELECT e.full_name FROM public.employees e WHERE e.id = NEW.support_contact_id)));
+        IF old_support IS NOT NULL AND old_support IS DISTINCT FROM actor THEN
+            PERFORM public.notification_write(old_support, NEW.id, 'unassigned', diff, actor);
+        END IF;
+        IF NEW.support_contact_id IS NOT NULL AND NEW.support_contact_id IS DISTINCT FROM actor THEN
+            PERFORM public.notification_write(NEW.support_contact_id, NEW.id, 'assigned', diff, actor);
+        END IF;
+    ELSIF diff <> '{}' AND NEW.support_contact_id IS NOT NULL AND NEW.support_contact_id IS DISTINCT FROM actor THEN
+        PERFORM public.notification_write(NEW.support_contact_id, NEW.id, 'changed', diff, actor);
+    END IF;
+    RETURN NULL;
+END $$;
+
+
+ALTER FUNCTION public.notify_support_of_event_change() OWNER TO epic_events_owner;
 
 --
 -- Name: opportunities_amount_is_sum_of_lines(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
@@ -1177,7 +1353,12 @@ CREATE TABLE public.events (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     version integer DEFAULT 1 NOT NULL,
+    status text DEFAULT 'planned'::text NOT NULL,
+    cancel_reason text,
     CONSTRAINT events_attendees_check CHECK ((attendees >= 0)),
+    CONSTRAINT events_cancel_reason_check CHECK (((btrim(cancel_reason) <> ''::text) AND (length(cancel_reason) <= 500))),
+    CONSTRAINT events_cancel_reason_needed CHECK (((status = 'cancelled'::text) = (cancel_reason IS NOT NULL))),
+    CONSTRAINT events_cancel_reason_text CHECK (public.crm_text_is_clean(cancel_reason, false)),
     CONSTRAINT events_client_contact_check CHECK ((length(client_contact) <= 300)),
     CONSTRAINT events_client_contact_text CHECK (public.crm_text_is_clean(client_contact, false)),
     CONSTRAINT events_dates_in_range CHECK (((starts_at >= '1900-01-01 00:00:00+00'::timestamp with time zone) AND (ends_at < '3001-01-01 00:00:00+00'::timestamp with time zone))),
@@ -1187,7 +1368,8 @@ CREATE TABLE public.events (
     CONSTRAINT events_name_check CHECK (((btrim(name) <> ''::text) AND (length(name) <= 150))),
     CONSTRAINT events_name_text CHECK ((public.crm_text_is_clean(name, false) AND public.crm_text_shows(name))),
     CONSTRAINT events_notes_check CHECK ((length(notes) <= 5000)),
-    CONSTRAINT events_notes_text CHECK (public.crm_text_is_clean(notes, true))
+    CONSTRAINT events_notes_text CHECK (public.crm_text_is_clean(notes, true)),
+    CONSTRAINT events_status_check CHECK ((status = ANY (ARRAY['planned'::text, 'confirmed'::text, 'done'::text, 'cancelled'::text])))
 );
 
 
@@ -1258,6 +1440,27 @@ ALTER SEQUENCE public.exports_id_seq OWNED BY public.exports.id;
 
 
 --
+-- Name: mail_outbox_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE SEQUENCE public.mail_outbox_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE public.mail_outbox_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: mail_outbox_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.mail_outbox_id_seq OWNED BY public.mail_outbox.id;
+
+
+--
 -- Name: notes; Type: TABLE; Schema: public; Owner: epic_events_owner
 --
 
@@ -1295,6 +1498,27 @@ ALTER SEQUENCE public.notes_id_seq OWNER TO epic_events_owner;
 --
 
 ALTER SEQUENCE public.notes_id_seq OWNED BY public.notes.id;
+
+
+--
+-- Name: notifications_id_seq; Type: SEQUENCE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE SEQUENCE public.notifications_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE public.notifications_id_seq OWNER TO epic_events_owner;
+
+--
+-- Name: notifications_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER SEQUENCE public.notifications_id_seq OWNED BY public.notifications.id;
 
 
 --
@@ -1556,6 +1780,20 @@ ALTER SEQUENCE public.sessions_id_seq OWNED BY public.sessions.id;
 
 
 --
+-- Name: mail_outbox id; Type: DEFAULT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.mail_outbox ALTER COLUMN id SET DEFAULT nextval('public.mail_outbox_id_seq'::regclass);
+
+
+--
+-- Name: notifications id; Type: DEFAULT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.notifications ALTER COLUMN id SET DEFAULT nextval('public.notifications_id_seq'::regclass);
+
+
+--
 -- Name: audit_log audit_log_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -1668,11 +1906,35 @@ ALTER TABLE ONLY public.login_throttle_secret
 
 
 --
+-- Name: mail_outbox mail_outbox_notification_id_key; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.mail_outbox
+    ADD CONSTRAINT mail_outbox_notification_id_key UNIQUE (notification_id);
+
+
+--
+-- Name: mail_outbox mail_outbox_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.mail_outbox
+    ADD CONSTRAINT mail_outbox_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: notes notes_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
 ALTER TABLE ONLY public.notes
     ADD CONSTRAINT notes_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: notifications notifications_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.notifications
+    ADD CONSTRAINT notifications_pkey PRIMARY KEY (id);
 
 
 --
@@ -1904,6 +2166,13 @@ CREATE UNIQUE INDEX employees_username_key ON public.employees USING btree (lowe
 
 
 --
+-- Name: events_agenda_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX events_agenda_idx ON public.events USING gist (tstzrange(starts_at, ends_at, '[]'::text)) WHERE (status <> 'cancelled'::text);
+
+
+--
 -- Name: events_created_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
 --
 
@@ -1915,6 +2184,13 @@ CREATE INDEX events_created_idx ON public.events USING btree (created_at DESC, i
 --
 
 CREATE INDEX events_name_search_idx ON public.events USING gin (public.f_unaccent(name) public.gin_trgm_ops);
+
+
+--
+-- Name: events_open_support_starts_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX events_open_support_starts_idx ON public.events USING btree (support_contact_id, starts_at) WHERE (status = ANY (ARRAY['planned'::text, 'confirmed'::text]));
 
 
 --
@@ -1974,6 +2250,13 @@ CREATE INDEX login_throttle_touched_idx ON public.login_throttle USING btree (to
 
 
 --
+-- Name: mail_outbox_pending_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX mail_outbox_pending_idx ON public.mail_outbox USING btree (next_attempt_at, id) WHERE (status = 'pending'::text);
+
+
+--
 -- Name: notes_author_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
 --
 
@@ -1992,6 +2275,34 @@ CREATE INDEX notes_client_idx ON public.notes USING btree (client_id, created_at
 --
 
 CREATE INDEX notes_event_idx ON public.notes USING btree (event_id, created_at DESC, id DESC) WHERE (event_id IS NOT NULL);
+
+
+--
+-- Name: notifications_changed_by_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX notifications_changed_by_idx ON public.notifications USING btree (changed_by);
+
+
+--
+-- Name: notifications_employee_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX notifications_employee_idx ON public.notifications USING btree (employee_id, id DESC);
+
+
+--
+-- Name: notifications_event_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX notifications_event_idx ON public.notifications USING btree (event_id);
+
+
+--
+-- Name: notifications_unread_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
+--
+
+CREATE INDEX notifications_unread_idx ON public.notifications USING btree (employee_id, id DESC) WHERE (read_at IS NULL);
 
 
 --
@@ -2219,10 +2530,38 @@ CREATE TRIGGER events_need_signed_contract BEFORE INSERT OR UPDATE OF contract_i
 
 
 --
+-- Name: events events_status_moves; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER events_status_moves BEFORE INSERT OR UPDATE OF status ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_status_moves();
+
+
+--
 -- Name: events events_support_is_active_support; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
 CREATE TRIGGER events_support_is_active_support BEFORE INSERT OR UPDATE OF support_contact_id ON public.events FOR EACH ROW EXECUTE FUNCTION public.events_support_is_active_support();
+
+
+--
+-- Name: mail_outbox mail_outbox_moves; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER mail_outbox_moves BEFORE UPDATE ON public.mail_outbox FOR EACH ROW EXECUTE FUNCTION public.mail_outbox_moves();
+
+
+--
+-- Name: notifications notifications_read_once; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER notifications_read_once BEFORE UPDATE ON public.notifications FOR EACH ROW EXECUTE FUNCTION public.notifications_read_once();
+
+
+--
+-- Name: events notify_support_on_update; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER notify_support_on_update AFTER UPDATE OF support_contact_id, starts_at, ends_at, location, attendees, status, cancel_reason ON public.events FOR EACH ROW EXECUTE FUNCTION public.notify_support_of_event_change();
 
 
 --
@@ -2472,6 +2811,14 @@ ALTER TABLE ONLY public.login_devices
 
 
 --
+-- Name: mail_outbox mail_outbox_notification_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.mail_outbox
+    ADD CONSTRAINT mail_outbox_notification_id_fkey FOREIGN KEY (notification_id) REFERENCES public.notifications(id);
+
+
+--
 -- Name: notes notes_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
 --
 
@@ -2493,6 +2840,30 @@ ALTER TABLE ONLY public.notes
 
 ALTER TABLE ONLY public.notes
     ADD CONSTRAINT notes_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.events(id);
+
+
+--
+-- Name: notifications notifications_changed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.notifications
+    ADD CONSTRAINT notifications_changed_by_fkey FOREIGN KEY (changed_by) REFERENCES public.employees(id);
+
+
+--
+-- Name: notifications notifications_employee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.notifications
+    ADD CONSTRAINT notifications_employee_id_fkey FOREIGN KEY (employee_id) REFERENCES public.employees(id);
+
+
+--
+-- Name: notifications notifications_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.notifications
+    ADD CONSTRAINT notifications_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.events(id);
 
 
 --
@@ -2921,6 +3292,76 @@ GRANT ALL ON FUNCTION public.login_throttle_key(typed_username text, device_toke
 
 
 --
+-- Name: TABLE mail_outbox; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT ON TABLE public.mail_outbox TO epic_events_app;
+
+
+--
+-- Name: COLUMN mail_outbox.status; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(status) ON TABLE public.mail_outbox TO epic_events_app;
+
+
+--
+-- Name: COLUMN mail_outbox.attempts; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(attempts) ON TABLE public.mail_outbox TO epic_events_app;
+
+
+--
+-- Name: COLUMN mail_outbox.next_attempt_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(next_attempt_at) ON TABLE public.mail_outbox TO epic_events_app;
+
+
+--
+-- Name: COLUMN mail_outbox.last_error; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(last_error) ON TABLE public.mail_outbox TO epic_events_app;
+
+
+--
+-- Name: COLUMN mail_outbox.sent_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(sent_at) ON TABLE public.mail_outbox TO epic_events_app;
+
+
+--
+-- Name: TABLE notifications; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT ON TABLE public.notifications TO epic_events_app;
+
+
+--
+-- Name: COLUMN notifications.read_at; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(read_at) ON TABLE public.notifications TO epic_events_app;
+
+
+--
+-- Name: FUNCTION notification_write(recipient bigint, event bigint, what text, diff jsonb, actor bigint); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.notification_write(recipient bigint, event bigint, what text, diff jsonb, actor bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION notify_support_of_event_change(); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.notify_support_of_event_change() FROM PUBLIC;
+
+
+--
 -- Name: TABLE audit_log; Type: ACL; Schema: public; Owner: epic_events_owner
 --
 
@@ -3100,6 +3541,20 @@ GRANT UPDATE(updated_at) ON TABLE public.events TO epic_events_app;
 --
 
 GRANT UPDATE(version) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.status; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(status) ON TABLE public.events TO epic_events_app;
+
+
+--
+-- Name: COLUMN events.cancel_reason; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(cancel_reason) ON TABLE public.events TO epic_events_app;
 
 
 --

@@ -59,6 +59,8 @@ def one_of_each(admin_conn):
         "INSERT INTO exports (employee_id, kind, row_count, face) VALUES (%s, 'clients', 1, 'menus')",
         (boss.id,),
     )
+    # The event moved: a notification for its support employee, and its e-mail (sql/0015).
+    admin_conn.execute("UPDATE events SET location = 'Elsewhere' WHERE id = %s", (event,))
     return {"boss": boss, "sales": sales, "support": support, "client": client, "contract": contract,
             "draft": draft, "event": event, "service": service,
             "opportunity": opportunity}  # fmt: skip

@@ -73,6 +73,16 @@ EXPECTED = {
     **{(Action.EXPORT_CSV, team): (True, True) for team in (M, S, P)},
     (Action.IMPORT_CLIENTS, M): (True, True),
     (Action.IMPORT_CLIENTS, S): (True, True),
+    # Issue 15: status, agenda, calendar, notifications.
+    (Action.MOVE_EVENT_STATUS, M): (True, True),
+    (Action.MOVE_EVENT_STATUS, P): (True, False),
+    (Action.CANCEL_EVENT, M): (True, True),
+    (Action.LIST_CONTRACTS_WITHOUT_EVENT, M): (True, True),
+    (Action.LIST_CONTRACTS_WITHOUT_EVENT, S): (True, True),
+    (Action.VIEW_AGENDA, M): (True, True),
+    (Action.VIEW_AGENDA, P): (True, False),
+    (Action.EXPORT_CALENDAR, P): (True, True),
+    (Action.READ_NOTIFICATIONS, P): (True, True),
 }
 
 

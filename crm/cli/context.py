@@ -66,6 +66,9 @@ class CommandContext:
                 )
             self._config = config_file.load(path)
             monitoring.init(self._config)
+            from crm.services import mail
+
+            mail.configure(self._config.mail)  # event writes e-mail their notifications after commit
         return self._config
 
     @property

@@ -27,6 +27,11 @@ def contract() -> None:
 @click.option("--unpaid", is_flag=True, help="Only contracts with something left to pay.")
 @click.option("--mine", is_flag=True, help="With --unsigned / --unpaid: only your clients' (sales).")
 @click.option("--client", "client_id", type=click.IntRange(min=1), metavar="ID", help="Only this client's.")
+@click.option(
+    "--no-event",
+    is_flag=True,
+    help="Only signed contracts without an event (sales: your clients'; management: all).",
+)
 @list_options
 @pass_context
 def list_contracts(
@@ -35,22 +40,24 @@ def list_contracts(
     unpaid: bool,
     mine: bool,
     client_id: int | None,
+    no_event: bool,
     page: int,
     page_size: int,
     every: bool,
     fmt: str,
     excel: bool,
 ) -> None:
-    """Contracts, newest first.
+    """Contracts, newest first (--no-event: latest signed first).
 
     \b
     Examples:
       python -m main contract list --unsigned --mine
       python -m main contract list --unpaid --all --format csv > to-chase.csv
+      python -m main contract list --no-event
     """
     actor = ctx.employee()
     backend = ctx.backend
-    chosen = one_of(unsigned=unsigned, unpaid=unpaid, client=client_id)
+    chosen = one_of(unsigned=unsigned, unpaid=unpaid, client=client_id, no_event=no_event)
     if mine and chosen not in ("unsigned", "unpaid"):
         raise click.UsageError("--mine goes with --unsigned or --unpaid.")
     sales_id = actor.id if mine else None
@@ -58,6 +65,8 @@ def list_contracts(
         fetch = lambda o, n: backend.run(service.contracts_not_signed, o, n, sales_id)  # noqa: E731
     elif chosen == "unpaid":
         fetch = lambda o, n: backend.run(service.contracts_not_fully_paid, o, n, sales_id)  # noqa: E731
+    elif chosen == "no_event":
+        fetch = lambda o, n: backend.act(actor, service.contracts_without_event, o, n)  # noqa: E731
     elif client_id is not None:
         fetch = lambda o, n: backend.run(service.list_client_contracts, client_id, o, n)  # noqa: E731
     else:

@@ -7,9 +7,11 @@ ISO 8601 with their offset.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
 from typing import Any
 
 import click
@@ -17,10 +19,11 @@ import click
 from crm import permissions, validation
 from crm.cli.common import format_options, list_options, one_of, pass_context, password_option, show_list
 from crm.cli.context import CommandContext
-from crm.cli.output import Table, note, write_one
+from crm.cli.output import Table, jsonable, machine_stdout, note, write_one
 from crm.errors import StaleRecord, ValidationError
 from crm.models import Event, EventFields
 from crm.permissions import Action
+from crm.services import agenda as agenda_service
 from crm.services import events as service
 from crm.services import notes as note_service
 from crm.ui.events import LIST_HEADERS, event_row, local_zone, show_event
@@ -62,7 +65,8 @@ def parse_moment(value: str, tz: tzinfo, what: str, now: datetime | None = None)
 
 @click.group()
 def event() -> None:
-    """Events: list, show, create (sales), update (management, the assigned support), assign support."""
+    """Events: list, show, create (sales), update (management, the assigned support), assign support,
+    status, agenda, calendar export."""
 
 
 @event.command("list")
@@ -239,6 +243,8 @@ def update(
     actor = ctx.employee()
     current = ctx.backend.run(service.get_event, event_id)
     permissions.require(actor, Action.UPDATE_EVENT, owner_id=current.support_contact_id)
+    if service.closed_refusal(current):
+        raise ValidationError(service.closed_refusal(current))
     if version is not None and version != current.version:
         raise StaleRecord(
             f"Event {event_id} is at version {current.version}, not {version}: reload and try again."
@@ -310,6 +316,8 @@ def assign(
     actor = ctx.employee()
     permissions.require(actor, Action.ASSIGN_SUPPORT)
     current = ctx.backend.run(service.get_event, event_id)
+    if service.closed_refusal(current):
+        raise ValidationError(service.closed_refusal(current))
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.assign_support, event_id, version or current.version, support_id)
     write_one(saved, fmt, lambda: show_event(saved, local_zone()), excel=excel)
@@ -340,3 +348,105 @@ def add_note(
     saved = ctx.backend.act(actor, note_service.add_event_note, event_id, body)
     write_one(saved, fmt, lambda: print_notes([saved], 1, local_zone()), excel=excel)
     note(f"Note {saved.id} added to event {event_id}.")
+
+
+@event.command("status")
+@click.argument("event_id", type=click.IntRange(min=1), metavar="ID")
+@click.argument("status", type=click.Choice(["confirmed", "done", "cancelled"]))
+@click.option("--reason", help="Why it is cancelled (needed with cancelled).")
+@click.option(
+    "--version",
+    "version",
+    type=click.IntRange(min=1),
+    help="Refuse if the event is no longer at this version.",
+)
+@password_option
+@format_options
+@pass_context
+def status(
+    ctx: CommandContext,
+    event_id: int,
+    status: str,
+    reason: str | None,
+    version: int | None,
+    password_stdin: bool,
+    fmt: str,
+    excel: bool,
+) -> None:
+    """Move an event on: confirmed, then done (management, its support employee), or cancelled
+    with a reason (management).
+
+    \b
+    Examples:
+      python -m main event status 12 confirmed
+      python -m main event status 12 cancelled --reason "The client called it off"
+    """
+    ctx.password_stdin = password_stdin
+    actor = ctx.employee()
+    current = ctx.backend.run(service.get_event, event_id)
+    permissions.require(actor, service.status_action(status), owner_id=current.support_contact_id)
+    if status == "cancelled":
+        reason = service.clean_reason(reason)
+    elif reason is not None:
+        raise click.UsageError("--reason goes with cancelled.")
+    actor = ctx.confirm_write(actor)
+    saved = ctx.backend.act(
+        actor, service.change_status, event_id, version or current.version, status, reason
+    )
+    write_one(saved, fmt, lambda: show_event(saved, local_zone()), excel=excel)
+    note(f"Event {saved.id} is now {saved.status}.")
+
+
+def _week(value: str | None) -> date:
+    from crm.ui.planning import parse_week
+
+    today = datetime.now(UTC).astimezone(agenda_service.COMPANY_ZONE).date()
+    return parse_week(value or "", today)
+
+
+@event.command("agenda")
+@click.option("--week", metavar="YYYY-MM-DD", help="A day of the week to show (default: this week).")
+@click.option(
+    "--support",
+    "support_id",
+    type=click.IntRange(min=1),
+    metavar="ID",
+    help="Management: only this support employee's events (default: everyone's).",
+)
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@pass_context
+def agenda(ctx: CommandContext, week: str | None, support_id: int | None, fmt: str) -> None:
+    """A week's events day by day, Monday first, in the company's time zone (Europe/Paris): support
+    see theirs, management everyone's or one support employee's. Cancelled events are left out.
+
+    \b
+    Examples:
+      python -m main event agenda
+      python -m main event agenda --week 2027-10-25 --support 4 --format json
+    """
+    actor = ctx.employee()
+    days = ctx.backend.act(actor, agenda_service.week_agenda, _week(week), support_id)
+    if fmt == "json":
+        out = machine_stdout()
+        out.write(json.dumps(jsonable(days), ensure_ascii=False, indent=2) + "\n")
+        return
+    from crm.ui.planning import show_agenda
+
+    show_agenda(f"Week of {days[0].day.isoformat()}", days)
+
+
+@event.command("ics")
+@click.option("--output", "output", required=True, metavar="FILE", help="The .ics file to write (mode 0600).")
+@pass_context
+def ics(ctx: CommandContext, output: str) -> None:
+    """Export your upcoming events (support) as an iCalendar file for your phone's calendar.
+    Import a new export after changes: events keep their UIDs, so they are updated, not doubled.
+
+    \b
+    Example:
+      python -m main event ics --output ~/epic-events.ics
+    """
+    actor = ctx.employee()
+    data, count = ctx.backend.act(actor, agenda_service.export_calendar, datetime.now(UTC))
+    written = agenda_service.write_private(Path(output), data)
+    note(f"{count} upcoming event{'' if count == 1 else 's'} written to {written}.")

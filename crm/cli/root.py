@@ -26,7 +26,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "contract",
         "Contracts: list, show, create, update, sign, pay, correct a payment.",
     ),
-    "event": ("crm.cli.events", "event", "Events: list, show, create, update, assign support."),
+    "event": (
+        "crm.cli.events",
+        "event",
+        "Events: list, show, create, update, assign support, status, agenda, .ics export.",
+    ),
     "employee": (
         "crm.cli.employees",
         "employee",
@@ -44,6 +48,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "digest": ("crm.cli.digest", "digest", "Your digest: what your team needs to look at today."),
     "export": ("crm.cli.csvfiles", "export", "Export clients, contracts, events or payments to a CSV file."),
     "import": ("crm.cli.csvfiles", "import_group", "Import clients from a CSV file (sales, management)."),
+    "notifications": (
+        "crm.cli.notifications",
+        "notifications",
+        "Your notifications (support): list, mark read.",
+    ),
+    "mail": ("crm.cli.mail", "mail", "E-mailed notifications: drain the outbox (for cron)."),
     "help": ("crm.cli.root", "help_command", "Help on a command, or on the exit statuses."),
 }
 

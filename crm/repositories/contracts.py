@@ -100,6 +100,18 @@ class ContractRepository:
         )
         return self._contracts(query, {"sales": sales_id, "offset": offset, "limit": limit})
 
+    def list_signed_without_event(self, sales_id: int | None, offset: int, limit: int) -> list[Contract]:
+        """A page of the signed contracts that have no event yet (of sales_id's clients if given),
+        latest signed first: the events still to create."""
+        query = (
+            _CONTRACT_SELECT
+            + sql.SQL(" WHERE c.is_signed AND NOT EXISTS (SELECT 1 FROM events e WHERE e.contract_id = c.id)")
+            + _of_sales(sales_id)
+            + sql.SQL(" ORDER BY c.signed_at DESC, c.id DESC")
+            + _PAGE
+        )
+        return self._contracts(query, {"sales": sales_id, "offset": offset, "limit": limit})
+
     def payments(self, contract_id: int, limit: int) -> tuple[list[Payment], int, Decimal]:
         """A contract's latest payments (newest first, who recorded each), how many it has in all
         and their sum — one statement."""

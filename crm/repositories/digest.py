@@ -81,9 +81,10 @@ class DigestRepository:
             "SELECT 'event' AS kind, e.id, e.name, e.starts_at AS at,"
             " concat_ws(', ', nullif(e.location, ''), e.attendees || ' attendees') AS detail,"
             " (SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id = %(me)s"
-            "   AND starts_at >= %(now)s AND starts_at < %(until)s LIMIT %(cap)s) n)::int AS total"
+            "   AND starts_at >= %(now)s AND starts_at < %(until)s AND status IN ('planned', 'confirmed')"
+            " LIMIT %(cap)s) n)::int AS total"
             " FROM events e WHERE e.support_contact_id = %(me)s"
-            " AND e.starts_at >= %(now)s AND e.starts_at < %(until)s"
+            " AND e.starts_at >= %(now)s AND e.starts_at < %(until)s AND e.status IN ('planned', 'confirmed')"
             " ORDER BY e.starts_at, e.id LIMIT %(limit)s",
             {"me": support_id, "now": now, "until": now + timedelta(days=days), "limit": limit, "cap": cap},
         )
@@ -178,9 +179,11 @@ class DigestRepository:
         rows = self._rows(
             "SELECT 'event' AS kind, e.id, e.name, e.starts_at AS at, cl.full_name AS detail,"
             " (SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id IS NULL"
-            "   AND starts_at >= %(now)s AND starts_at < %(until)s LIMIT %(cap)s) n)::int AS total"
+            "   AND starts_at >= %(now)s AND starts_at < %(until)s AND status IN ('planned', 'confirmed')"
+            " LIMIT %(cap)s) n)::int AS total"
             " FROM events e JOIN contracts c ON c.id = e.contract_id JOIN clients cl ON cl.id = c.client_id"
             " WHERE e.support_contact_id IS NULL AND e.starts_at >= %(now)s AND e.starts_at < %(until)s"
+            " AND e.status IN ('planned', 'confirmed')"
             " ORDER BY e.starts_at, e.id LIMIT %(limit)s",
             {"now": now, "until": now + timedelta(days=days), "limit": limit, "cap": cap},
         )
@@ -210,7 +213,8 @@ class DigestRepository:
             " SELECT e.id, e.full_name, e.team,"
             "   (SELECT count(*) FROM clients WHERE sales_contact_id = e.id) AS clients,"
             "   (SELECT count(*) FROM events"
-            "     WHERE support_contact_id = e.id AND ends_at >= %(now)s) AS events"
+            "     WHERE support_contact_id = e.id AND ends_at >= %(now)s"
+            "     AND status IN ('planned', 'confirmed')) AS events"
             " FROM employees e WHERE NOT e.is_active)"
             " SELECT 'employee' AS kind, id, full_name AS name, NULL::timestamptz AS at,"
             " concat_ws(', ', team, CASE WHEN clients > 0 THEN clients || ' clients' END,"

@@ -125,11 +125,13 @@ class EmployeeRepository:
             return cur.execute(query, (employee_id, limit)).fetchall()
 
     def events_ahead(self, employee_id: int, now: datetime, limit: int = 20) -> list[OwnedRecord]:
-        """The events this employee supports that have not ended at `now`, soonest first."""
+        """The open events (planned, confirmed) this employee supports that have not ended at `now`,
+        soonest first."""
         query = (
             "SELECT e.id, e.name, cl.full_name AS detail, e.starts_at, count(*) OVER ()::int AS total"
             " FROM events e JOIN contracts c ON c.id = e.contract_id JOIN clients cl ON cl.id = c.client_id"
-            " WHERE e.support_contact_id = %s AND e.ends_at >= %s ORDER BY e.starts_at, e.id LIMIT %s"
+            " WHERE e.support_contact_id = %s AND e.ends_at >= %s AND e.status IN ('planned', 'confirmed')"
+            " ORDER BY e.starts_at, e.id LIMIT %s"
         )
         with self.conn.cursor(row_factory=class_row(OwnedRecord)) as cur:
             return cur.execute(query, (employee_id, now, limit)).fetchall()

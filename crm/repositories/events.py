@@ -15,14 +15,14 @@ from psycopg.rows import class_row
 
 from crm.models import ContractForEvent, Event, EventFields
 from crm.repositories.paging import newest_page
-from crm.repositories.rows import one_row
+from crm.repositories.rows import one_row, scalar
 
 # The columns of crm.models.Event, from events e, contracts c, clients cl, employees sp.
 _EVENT_SELECT = sql.SQL(
     "SELECT e.id, e.name, e.contract_id, cl.id AS client_id, cl.full_name AS client_name,"
     " cl.email AS client_email, cl.phone AS client_phone, e.client_contact,"
     " e.support_contact_id, sp.full_name AS support_contact_name, e.starts_at, e.ends_at,"
-    " e.location, e.attendees, e.notes, e.created_at, e.updated_at, e.version"
+    " e.location, e.attendees, e.notes, e.created_at, e.updated_at, e.version, e.status, e.cancel_reason"
     " FROM events e"
     " JOIN contracts c ON c.id = e.contract_id"
     " JOIN clients cl ON cl.id = c.client_id"
@@ -52,14 +52,44 @@ class EventRepository:
         return self._events(newest_page("events", "e", _EVENT_SELECT), {"offset": offset, "limit": limit})
 
     def list_without_support(self, now: datetime, offset: int, limit: int) -> list[Event]:
-        """A page of the events no support employee is assigned to: upcoming ones soonest first
-        (the most urgent to staff), then past ones, latest first."""
-        return self._upcoming_then_past(sql.SQL("support_contact_id IS NULL"), {}, now, offset, limit)
+        """A page of the open events (planned, confirmed) no support employee is assigned to:
+        upcoming ones soonest first (the most urgent to staff), then past ones, latest first."""
+        who = sql.SQL("support_contact_id IS NULL AND status IN ('planned', 'confirmed')")
+        return self._upcoming_then_past(who, {}, now, offset, limit)
 
-    def list_for_support(self, support_id: int, now: datetime, offset: int, limit: int) -> list[Event]:
-        """A page of one support employee's events: upcoming ones soonest first, then past ones."""
-        who = sql.SQL("support_contact_id = %(support)s")
+    def list_for_support(
+        self, support_id: int, now: datetime, offset: int, limit: int, *, open_only: bool = False
+    ) -> list[Event]:
+        """A page of one support employee's events: upcoming ones soonest first, then past ones;
+        open_only: planned and confirmed ones only (done and cancelled events leave "My events")."""
+        who = sql.Composed([sql.SQL("support_contact_id = %(support)s")])
+        if open_only:
+            who += sql.SQL(" AND status IN ('planned', 'confirmed')")
         return self._upcoming_then_past(who, {"support": support_id}, now, offset, limit)
+
+    def list_between(self, start: datetime, end: datetime, support_id: int | None) -> list[Event]:
+        """The events that are not cancelled and overlap [start, end) (of one support employee if
+        given), by start: read from the GiST index on their time range (sql/0015)."""
+        query = _EVENT_SELECT + sql.SQL(
+            " WHERE e.status <> 'cancelled'"
+            " AND tstzrange(e.starts_at, e.ends_at, '[]') && tstzrange(%(start)s, %(end)s, '[)'){}"
+            " ORDER BY e.starts_at, e.id"
+        ).format(
+            sql.SQL(" AND e.support_contact_id = %(support)s") if support_id is not None else sql.SQL("")
+        )
+        return self._events(query, {"start": start, "end": end, "support": support_id})
+
+    def database_name(self) -> str:
+        """The database's name (part of the calendar UIDs, so two CRMs' events never mix)."""
+        return scalar(self.conn.execute("SELECT current_database()"))
+
+    def list_upcoming_for_support(self, support_id: int, now: datetime, limit: int) -> list[Event]:
+        """One support employee's open events that have not ended yet, soonest first."""
+        query = _EVENT_SELECT + sql.SQL(
+            " WHERE e.support_contact_id = %(support)s AND e.status IN ('planned', 'confirmed')"
+            " AND e.ends_at >= %(now)s ORDER BY e.starts_at, e.id LIMIT %(limit)s"
+        )
+        return self._events(query, {"support": support_id, "now": now, "limit": limit})
 
     def _upcoming_then_past(
         self, who: sql.Composable, params: dict, now: datetime, offset: int, limit: int
@@ -199,9 +229,12 @@ class EventRepository:
     # Handing over a support employee's events (crm/services/employees.py hand_over) -------------
 
     def ahead_versions(self, support_id: int, now: datetime, *, lock: bool = False) -> list[tuple[int, int]]:
-        """(id, version) of the support employee's events that have not ended at now, by id;
+        """(id, version) of the support employee's open events that have not ended at now, by id;
         lock=True: locked FOR UPDATE (in id order) until the transaction ends."""
-        query = "SELECT id, version FROM events WHERE support_contact_id = %s AND ends_at >= %s ORDER BY id"
+        query = (
+            "SELECT id, version FROM events WHERE support_contact_id = %s AND ends_at >= %s"
+            " AND status IN ('planned', 'confirmed') ORDER BY id"
+        )
         rows = self.conn.execute(query + (" FOR UPDATE" if lock else ""), (support_id, now)).fetchall()
         return [(r[0], r[1]) for r in rows]
 
@@ -215,3 +248,13 @@ class EventRepository:
             (to_id, [r[0] for r in records], [r[1] for r in records], from_id),
         )
         return cur.rowcount
+
+    def set_status(self, event_id: int, version: int, status: str, reason: str | None) -> bool:
+        """Move an event to `status` (with the reason of a cancellation) if it is still at
+        `version`; False when it is not. The database refuses a move it does not allow."""
+        cur = self.conn.execute(
+            "UPDATE events SET status = %s, cancel_reason = %s, updated_at = now(), version = version + 1"
+            " WHERE id = %s AND version = %s",
+            (status, reason, event_id, version),
+        )
+        return cur.rowcount == 1

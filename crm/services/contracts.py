@@ -19,10 +19,10 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from decimal import Decimal
 
-from crm import monitoring, validation
+from crm import monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
-from crm.models import Contract, ContractDetail, Employee, Payment
+from crm.models import Contract, ContractDetail, Employee, Payment, Team
 from crm.permissions import Action
 from crm.repositories.contracts import ContractRepository
 from crm.repositories.opportunities import OpportunityRepository
@@ -36,6 +36,7 @@ __all__ = [
     "clean_total",
     "correct_payment",
     "contracts_not_fully_paid",
+    "contracts_without_event",
     "contracts_not_signed",
     "create_contract",
     "database_rules_as_messages",
@@ -132,6 +133,14 @@ def contracts_not_fully_paid(
 ) -> list[Contract]:
     """A page of the contracts with something left to pay, newest first (of sales_id's clients if given)."""
     return ContractRepository(db.conn).list_not_fully_paid(sales_id, offset, limit)
+
+
+def contracts_without_event(db: Database, actor: Employee, offset: int, limit: int) -> list[Contract]:
+    """A page of the signed contracts that have no event yet, latest signed first: a sales
+    employee's own clients', or everyone's for management."""
+    permissions.require(actor, Action.LIST_CONTRACTS_WITHOUT_EVENT)
+    sales_id = actor.id if actor.team == Team.SALES else None
+    return ContractRepository(db.conn).list_signed_without_event(sales_id, offset, limit)
 
 
 def get_contract(db: Database, contract_id: int) -> Contract:

@@ -20,9 +20,10 @@ from datetime import datetime, timedelta
 
 from crm import permissions
 from crm.db import Database
-from crm.models import Digest, DigestItem, DigestLine, Employee, Team
+from crm.models import Digest, DigestItem, DigestLine, Employee, Notification, Team
 from crm.permissions import Action
 from crm.repositories.digest import DigestRepository
+from crm.repositories.notifications import NotificationRepository
 from crm.services.actor import recheck_actor
 
 __all__ = [
@@ -157,8 +158,34 @@ def deactivated_owners(ctx: DigestContext) -> DigestLine:
     return _line("deactivated_owners", "Deactivated employees still owning clients or events", found)
 
 
-# Lines every team sees first, before its own (the notifications' "unread" line belongs here).
-FIRST: list[LineFunction] = []
+# Every team ---------------------------------------------------------------------------------------
+
+
+def unread_notifications(ctx: DigestContext) -> DigestLine:
+    """My unread notifications (support: changes to my events), newest first."""
+    title = "Unread notifications"
+    if not permissions.visible(ctx.actor, Action.READ_NOTIFICATIONS):
+        return DigestLine("unread_notifications", title, 0, [])
+    repo = NotificationRepository(ctx.db.conn)
+    count = repo.unread_count(ctx.actor.id)
+    shown = repo.list_for(ctx.actor.id, True, 0, SHOWN) if count else []
+    items = [
+        DigestItem("event", n.event_id, n.event_name, n.created_at, notification_summary(n)) for n in shown
+    ]
+    return DigestLine("unread_notifications", title, min(count, COUNT_MAX), items, capped=count > COUNT_MAX)
+
+
+def notification_summary(notification: Notification) -> str:
+    """What a notification says, in a few words: the kind, the fields changed, by whom."""
+    fields = ", ".join(FIELD_LABELS.get(f, f) for f in notification.changes)
+    what = (
+        f"{notification.kind}: {fields}" if fields and notification.kind == "changed" else notification.kind
+    )
+    return f"{what} — by {notification.changed_by_name}" if notification.changed_by_name else what
+
+
+# Lines every team sees first, before its own: unread notifications.
+FIRST: list[LineFunction] = [unread_notifications]
 
 # Each team's lines, in the order they are shown.
 TEAM_LINES: dict[Team, list[LineFunction]] = {

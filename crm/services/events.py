@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from crm import permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
-from crm.models import ContractForEvent, Employee, Event, EventFields, Team
+from crm.models import ContractForEvent, Employee, Event, EventFields, EventStatus, Team
 from crm.permissions import Action
 from crm.repositories.employees import EmployeeRepository
 from crm.repositories.events import EventRepository
+from crm.services import mail
 from crm.services.actor import recheck_actor
 from crm.services.rules import rules_as_messages
 
@@ -25,6 +26,7 @@ __all__ = [
     "EventFields",
     "active_support_employees",
     "assign_support",
+    "change_status",
     "clean_fields",
     "contract_for_new_event",
     "contracts_awaiting_event",
@@ -40,6 +42,16 @@ __all__ = [
 
 SEARCH_MAX = 150
 START_IN_PAST = "The start cannot be in the past."
+REASON_MAX = 500
+# The moves the database allows (sql/0015 events_status_moves): planned → confirmed → done, and
+# planned or confirmed → cancelled. Done and cancelled events are closed.
+STATUS_MOVES: dict[str, tuple[str, ...]] = {
+    EventStatus.PLANNED: (EventStatus.CONFIRMED, EventStatus.CANCELLED),
+    EventStatus.CONFIRMED: (EventStatus.DONE, EventStatus.CANCELLED),
+    EventStatus.DONE: (),
+    EventStatus.CANCELLED: (),
+}
+CLOSED = frozenset({EventStatus.DONE, EventStatus.CANCELLED})
 END_BEFORE_START = "The end cannot be before the start."
 
 # What a broken database rule means to the user, by constraint name.
@@ -59,6 +71,13 @@ _RULE_MESSAGES = {
     "events_client_contact_text": validation.text_rule("Client contact"),
     "events_location_text": validation.text_rule("Location"),
     "events_notes_text": validation.text_rule("Notes", multiline=True),
+    "events_status_check": "An event's status is planned, confirmed, done or cancelled.",
+    "events_status_moves": (
+        "An event goes from planned to confirmed, then done; planned or confirmed may be cancelled."
+    ),
+    "events_cancel_reason_needed": "A cancelled event needs a reason, and only a cancelled event has one.",
+    "events_cancel_reason_check": f"The reason cannot be blank and has at most {REASON_MAX} characters.",
+    "events_cancel_reason_text": validation.text_rule("The reason"),
 }
 
 
@@ -107,8 +126,9 @@ def events_without_support(db: Database, offset: int, limit: int, now: datetime 
 
 
 def my_events(db: Database, actor: Employee, now: datetime, offset: int, limit: int) -> list[Event]:
-    """A page of the actor's events as support contact: upcoming soonest first, then past ones."""
-    return events_of(db, actor.id, now, offset, limit)
+    """A page of the actor's open events (planned, confirmed) as support contact: upcoming
+    soonest first, then past ones. Done and cancelled events are left out."""
+    return EventRepository(db.conn).list_for_support(actor.id, now, offset, limit, open_only=True)
 
 
 def events_of(db: Database, support_id: int, now: datetime, offset: int, limit: int) -> list[Event]:
@@ -166,6 +186,36 @@ def _current(repo: EventRepository, event_id: int) -> Event:
     return event
 
 
+def closed_refusal(event: Event) -> str | None:
+    """Why a done or cancelled event can no longer be edited or reassigned (None when open)."""
+    if event.status in CLOSED:
+        return f"Event {event.id} is {event.status}: it can no longer be changed."
+    return None
+
+
+def _require_open(event: Event) -> None:
+    reason = closed_refusal(event)
+    if reason is not None:
+        raise ValidationError(reason)
+
+
+def status_moves(event: Event) -> tuple[str, ...]:
+    """The statuses the event may move to now (whoever may move it)."""
+    return STATUS_MOVES.get(event.status, ())
+
+
+def status_action(status: str) -> Action:
+    """Which permission a move to `status` needs: cancelling is management's alone."""
+    return Action.CANCEL_EVENT if status == EventStatus.CANCELLED else Action.MOVE_EVENT_STATUS
+
+
+def clean_reason(reason: str | None) -> str:
+    """A cancellation's reason: not blank, at most REASON_MAX characters, one line."""
+    if not isinstance(reason, str):
+        raise ValidationError("A cancellation needs a reason.")
+    return validation.name(reason, "The reason", REASON_MAX)
+
+
 # Writes -------------------------------------------------------------------------------------------
 
 
@@ -197,9 +247,11 @@ def update_event(
         recheck_actor(db, actor, Action.UPDATE_EVENT, owner_id=current.support_contact_id)
         if current.version != version:
             raise StaleRecord()
+        _require_open(current)
         fields = clean_fields(fields, now, previous_start=current.starts_at)
         if not repo.update(event_id, version, fields):
             raise StaleRecord()
+    mail.after_commit(db)  # the support employees told, by e-mail too when [mail] is set
     return get_event(db, event_id)
 
 
@@ -211,6 +263,7 @@ def assign_support(db: Database, actor: Employee, event_id: int, version: int, s
         recheck_actor(db, actor, Action.ASSIGN_SUPPORT)
         if current.version != version:
             raise StaleRecord()
+        _require_open(current)
         if (
             isinstance(support_id, bool)
             or not isinstance(support_id, int)
@@ -221,4 +274,30 @@ def assign_support(db: Database, actor: Employee, event_id: int, version: int, s
             raise ValidationError(f"{current.support_contact_name} is already this event's support contact.")
         if not repo.set_support(event_id, version, support_id):
             raise StaleRecord()
+    mail.after_commit(db)  # the support employees told, by e-mail too when [mail] is set
+    return get_event(db, event_id)
+
+
+def change_status(
+    db: Database, actor: Employee, event_id: int, version: int, status: str, reason: str | None = None
+) -> Event:
+    """Move an event on: confirm it or mark it done (management, its support employee), or cancel
+    it with a reason (management). Only the moves of STATUS_MOVES; the database keeps them too."""
+    repo = EventRepository(db.conn)
+    target = EventStatus(status) if status in EventStatus._value2member_map_ else None
+    if target is None:
+        raise ValidationError(f"{status!r} is not an event status: planned, confirmed, done or cancelled.")
+    with db.transaction(actor.id), database_rules_as_messages():
+        current = _current(repo, event_id)
+        recheck_actor(db, actor, status_action(target), owner_id=current.support_contact_id)
+        if current.version != version:
+            raise StaleRecord()
+        if target not in status_moves(current):
+            allowed = " or ".join(status_moves(current))
+            then = f"; it can become {allowed}" if allowed else ""
+            raise ValidationError(f"Event {event_id} is {current.status}: it cannot become {target}{then}.")
+        cleaned = clean_reason(reason) if target == EventStatus.CANCELLED else None
+        if not repo.set_status(event_id, version, target, cleaned):
+            raise StaleRecord()
+    mail.after_commit(db)  # the support employees told, by e-mail too when [mail] is set
     return get_event(db, event_id)

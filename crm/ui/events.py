@@ -131,6 +131,7 @@ def show_event(event: Event, tz: tzinfo) -> None:
             ("Location", event.location or None),
             ("Attendees", event.attendees),
             ("Support contact", event.support_contact_name or UNASSIGNED),
+            ("Status", event.status + (f" ({event.cancel_reason})" if event.cancel_reason else "")),
             ("Notes", event.notes or None),
             ("Created", when(event.created_at, tz)),
             ("Last updated", when(event.updated_at, tz)),
@@ -300,6 +301,9 @@ def update_event(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): edit an event's details."""
     event = _ask_event(session)
     permissions.require(session.employee, Action.UPDATE_EVENT, owner_id=event.support_contact_id)
+    if service.closed_refusal(event):
+        print(service.closed_refusal(event))
+        return
     show_event(event, tz)
     print("Press Enter to keep a value.")
     fields = _ask_fields(session, tz, event, event.client_contact)
@@ -315,6 +319,9 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     """Management: assign or change the support employee of an event."""
     permissions.require(session.employee, Action.ASSIGN_SUPPORT)
     event = _ask_event(session)
+    if service.closed_refusal(event):
+        print(service.closed_refusal(event))
+        return
     supports = [e for e in session.run(service.active_support_employees) if e.id != event.support_contact_id]
     if not supports:
         print("There is no other active support employee to assign.")
@@ -344,6 +351,37 @@ def add_event_note(session: Session, tz: tzinfo) -> None:
     print(f"Note added to event {event.id}.")
 
 
+STATUS_LABELS = {"confirmed": "Confirm it", "done": "Mark it done", "cancelled": "Cancel it"}
+
+
+def change_status(session: Session, tz: tzinfo) -> None:
+    """Management (any event) or support (their events): confirm an event, mark it done; management
+    may cancel it, with a reason."""
+    event = _ask_event(session)
+    permissions.require(session.employee, Action.MOVE_EVENT_STATUS, owner_id=event.support_contact_id)
+    moves = [
+        status
+        for status in service.status_moves(event)
+        if permissions.visible(session.employee, service.status_action(status))
+    ]
+    print(f"Event {event.id} ({event.name}), {when(event.starts_at, tz)}: {event.status}.")
+    if not moves:
+        print(f"Its status can no longer be changed{' by you' if service.status_moves(event) else ''}.")
+        return
+    choices: list[tuple[str, str | None]] = [(STATUS_LABELS[m], m) for m in moves]
+    choices.append(("Back", None))
+    target = session.prompts.choose("New status:", choices)
+    session.touch()
+    if target is None:
+        return
+    reason = None
+    if target == "cancelled":
+        reason = session.ask("Reason for cancelling:", service.clean_reason)
+    session.confirm_write()
+    saved = session.act(service.change_status, event.id, event.version, target, reason)
+    print(f"Event {saved.id} is now {saved.status}.")
+
+
 def events_section(tz: tzinfo | None = None) -> Section:
     """The Events section; dates in tz (the system's zone when None)."""
     zone = tz or local_zone()
@@ -367,5 +405,6 @@ def events_section(tz: tzinfo | None = None) -> Section:
             MenuAction("Update an event", run(update_event), Action.UPDATE_EVENT),
             MenuAction("Add a note", run(add_event_note), Action.ADD_EVENT_NOTE),
             MenuAction("Export to CSV", export_action("events"), Action.EXPORT_CSV),
+            MenuAction("Change an event's status", run(change_status), Action.MOVE_EVENT_STATUS),
         ),
     )

@@ -104,7 +104,8 @@ def _menu_loop(session: Session, sections: list[Section]) -> Outcome:
             shown = [s for s in sections if s.visible_actions(employee)]
             choices: list[tuple[str, object]] = [(s.title, s) for s in shown]
             choices += [("Log out", Outcome.LOG_OUT), ("Quit", Outcome.QUIT)]
-            choice = _pick(session, f"{employee.full_name} ({employee.team}) — main menu", choices)
+            title = f"{employee.full_name} ({employee.team}) — main menu" + _unread(session)
+            choice = _pick(session, title, choices)
             if choice is CTRL_D:  # the main menu is the top: Ctrl-D there quits
                 return Outcome.QUIT
             if isinstance(choice, Outcome):
@@ -114,6 +115,19 @@ def _menu_loop(session: Session, sections: list[Section]) -> Outcome:
     except LoggedOut as ended:
         print(ended)
         return Outcome.ENDED
+
+
+def _unread(session: Session) -> str:
+    """The main menu title's count of unread notifications (support), or nothing."""
+    from crm.services import notifications
+
+    if not permissions.visible(session.employee, Action.READ_NOTIFICATIONS):
+        return ""
+    try:
+        count = session.act(notifications.unread_count)
+    except DatabaseUnavailable:
+        return ""
+    return f" — {count} unread notification{'' if count == 1 else 's'}" if count else ""
 
 
 def _run_section(session: Session, section: Section) -> Outcome | None:

@@ -9,7 +9,9 @@ from crm.ui.employees import employees_section, my_account_section
 from crm.ui.events import events_section
 from crm.ui.history import history_section
 from crm.ui.menu import Section
+from crm.ui.notifications import notifications_section
 from crm.ui.pipeline import pipeline_section
+from crm.ui.planning import planning_section
 
 
 def all_sections() -> list[Section]:
@@ -22,5 +24,7 @@ def all_sections() -> list[Section]:
         catalogue_section(),
         employees_section(),
         history_section(),
+        planning_section(),
+        notifications_section(),
         my_account_section(),
     ]

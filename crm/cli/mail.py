@@ -1,0 +1,40 @@
+"""`mail drain`: send the e-mails of the outbox now (for cron; the program also drains after
+each event change). Needs the [mail] section of the config, and no login: it only sends what
+the database has queued."""
+
+from __future__ import annotations
+
+import click
+
+from crm.cli.common import pass_context
+from crm.cli.context import CommandContext
+from crm.cli.output import note
+from crm.errors import ConfigError
+from crm.services import mail as service
+
+
+@click.group()
+def mail() -> None:
+    """E-mailed notifications: drain the outbox."""
+
+
+@mail.command("drain")
+@click.option(
+    "--limit", type=click.IntRange(1, 10_000), default=500, show_default=True, help="E-mails at most."
+)
+@pass_context
+def drain(ctx: CommandContext, limit: int) -> None:
+    """Send the e-mails that are due (failed ones are tried again later, waiting longer each time).
+
+    \b
+    Example (crontab, every 5 minutes):
+      */5 * * * *  cd /srv/crm && .venv/bin/python -m main mail drain
+    """
+    settings = ctx.config.mail
+    if settings is None:
+        raise ConfigError(f"{ctx.config.path}: no [mail] host: e-mail is off.")
+    report = ctx.backend.run(service.drain, settings, limit=limit)
+    note(
+        f"{report.sent} sent, {report.retried} to try again later, {report.failed} given up,"
+        f" {report.expired} too old to send."
+    )

@@ -1,0 +1,145 @@
+"""The Planning section: the week's agenda (support: theirs; management: everyone's or one
+support employee's), signed contracts still waiting for their event (sales: their clients';
+management: all), and a support employee's calendar file (.ics) for their phone.
+
+The agenda's days are the company's (Europe/Paris), shown a table per day, whatever the
+computer's own zone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from crm.errors import ValidationError
+from crm.models import AgendaDay, Event, Team
+from crm.permissions import Action
+from crm.services import agenda as service
+from crm.services import contracts as contract_service
+from crm.ui.contracts import LIST_HEADERS as CONTRACT_HEADERS
+from crm.ui.contracts import contract_row
+from crm.ui.events import UNASSIGNED
+from crm.ui.menu import MenuAction, Section
+from crm.ui.pickers import pick_team_member
+from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_table
+from crm.ui.session import Session
+
+DEFAULT_CALENDAR = "epic-events.ics"
+AGENDA_HEADERS = Columns(
+    Column("Id", WHOLE),
+    Column("Time", WHOLE),
+    Column("Event", NAME, least=14, most=36),
+    Column("Status", WHOLE, drop=3),
+    Column("Location", least=12, most=30, drop=1),
+    Column("Guests", WHOLE, drop=4),
+    Column("Support", least=10, most=24, drop=2),
+    show="Show an event gives the whole record",
+)
+
+
+def parse_week(raw: str, today: date) -> date:
+    """A day of the week wanted, typed YYYY-MM-DD; Enter alone: this week."""
+    text = raw.strip()
+    if not text:
+        return today
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            "Type a day as YYYY-MM-DD (2027-10-25), or press Enter for this week."
+        ) from None
+    if not 2000 <= day.year <= 2999:
+        raise ValidationError("The day must be in the years 2000 to 2999.")
+    return day
+
+
+def agenda_row(event: Event, day: date) -> tuple:
+    """One event of a day: its hours on that day (Paris time); ← or → when it starts or ends on
+    another day."""
+    start = local_moment(event.starts_at, service.COMPANY_ZONE)
+    end = local_moment(event.ends_at, service.COMPANY_ZONE)
+    shown_start = start[11:] if start[:10] == day.isoformat() else "←"
+    shown_end = end[11:] if end[:10] == day.isoformat() else "→"
+    return (
+        event.id,
+        f"{shown_start}–{shown_end}",
+        event.name,
+        event.status,
+        event.location,
+        event.attendees,
+        event.support_contact_name or UNASSIGNED,
+    )
+
+
+def show_agenda(title: str, agenda: list[AgendaDay]) -> None:
+    """The week, a table per day (a day without events says so)."""
+    print(f"{title} — times in Europe/Paris")
+    for day in agenda:
+        print(f"\n{day.day.strftime('%A')} {day.day.isoformat()}")
+        show_table(AGENDA_HEADERS, [agenda_row(e, day.day) for e in day.events], empty="  No events.")
+
+
+def week_agenda(session: Session) -> None:
+    """Support: their week; management: everyone's week, or one support employee's."""
+    support_id = None
+    whose = "My agenda"
+    if session.employee.team == Team.MANAGEMENT:
+        choice = session.prompts.choose(
+            "Whose agenda?", [("Every event", "all"), ("One support employee", "one")]
+        )
+        session.touch()
+        if choice == "one":
+            support = pick_team_member(session, Team.SUPPORT, "Support employee id:")
+            support_id, whose = support.id, f"Agenda of {support.full_name}"
+        else:
+            whose = "Agenda of every event"
+    today = session.clock().astimezone(service.COMPANY_ZONE).date()
+    day = session.ask("A day of the week (YYYY-MM-DD, Enter: this week):", lambda raw: parse_week(raw, today))
+    agenda = session.act(service.week_agenda, day, support_id)
+    show_agenda(f"{whose}, week of {agenda[0].day.isoformat()}", agenda)
+
+
+def contracts_without_event(session: Session) -> None:
+    """Signed contracts that have no event yet (sales: their clients'; management: all)."""
+    title = "Signed contracts without an event"
+    if session.employee.team == Team.SALES:
+        title += " (my clients)"
+    session.browse(
+        title, session.pages_as(contract_service.contracts_without_event), CONTRACT_HEADERS, contract_row
+    )
+
+
+def _calendar_path(raw: str) -> Path:
+    text = raw.strip()
+    if not text:
+        raise ValidationError("Name the file to write, like epic-events.ics.")
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise ValidationError(f"{path} is a folder: name a file.")
+    if not path.absolute().parent.is_dir():
+        raise ValidationError(f"No folder {path.absolute().parent}.")
+    return path
+
+
+def export_calendar(session: Session) -> None:
+    """Support: their upcoming events as an .ics file (mode 0600) to import in a phone's calendar."""
+    path = session.ask("File to write (.ics):", _calendar_path, DEFAULT_CALENDAR)
+    data, count = session.act(service.export_calendar, session.clock())
+    written = service.write_private(path, data)
+    print(f"{count} upcoming event{'' if count == 1 else 's'} written to {written} (readable by you only).")
+    print("Import it again after changes: the events are updated, not duplicated.")
+
+
+def planning_section() -> Section:
+    return Section(
+        "Planning",
+        (
+            MenuAction("Week agenda", week_agenda, Action.VIEW_AGENDA),
+            MenuAction(
+                "Signed contracts without an event",
+                contracts_without_event,
+                Action.LIST_CONTRACTS_WITHOUT_EVENT,
+            ),
+            MenuAction("Export my calendar (.ics)", export_calendar, Action.EXPORT_CALENDAR),
+        ),
+    )
