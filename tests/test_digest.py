@@ -38,6 +38,22 @@ def age(admin_conn, table: str, record_id: int, column: str, days: int) -> None:
 # Support -------------------------------------------------------------------------------------------
 
 
+def test_support_see_their_unread_notifications_first(db, admin_conn, staff):
+    kate = staff["kate"]
+    client = make_client(admin_conn, staff["bill"].id)
+    moved = make_event(admin_conn, make_contract(admin_conn, client, signed=True), "Moved", kate.id, 5)
+    quiet = service.digest(db, kate, now())
+    assert lines(quiet)["unread_notifications"] == (0, [])
+    current = event_service.get_event(db, moved)
+    fields = fields_from(EventFields, current, location="The new venue")
+    event_service.update_event(db, staff["manager"], moved, current.version, fields, now())
+    digest = service.digest(db, kate, now())
+    first = digest.lines[0]
+    assert (first.key, first.count, [i.id for i in first.items]) == ("unread_notifications", 1, [moved])
+    assert first.items[0].detail.startswith("changed: ")
+    assert "unread_notifications" not in lines(service.digest(db, staff["bill"], now()))
+
+
 def test_support_sees_their_events_of_the_next_seven_days(db, admin_conn, staff):
     kate, alienor = staff["kate"], staff["alienor"]
     client = make_client(admin_conn, staff["bill"].id)
@@ -52,9 +68,10 @@ def test_support_sees_their_events_of_the_next_seven_days(db, admin_conn, staff)
     event(3, alienor.id, "Not hers")
     event(3, None, "Nobody's")
     digest = service.digest(db, kate, now())
-    assert [line.key for line in digest.lines] == ["upcoming_events", "changed_events"]
+    keys = [line.key for line in digest.lines]
+    assert keys == ["unread_notifications", "upcoming_events", "changed_events"]
     assert lines(digest)["upcoming_events"] == (2, [sooner, soon])
-    item = digest.lines[0].items[0]
+    item = digest.lines[1].items[0]
     assert item.name == "Sooner" and "75 attendees" in item.detail and "Candé" in item.detail
 
 
@@ -83,7 +100,7 @@ def test_support_is_told_of_changes_others_made_since_their_last_login(db, admin
     edit(manager, theirs, attendees=10)  # not her event
     second = service.login_digest(db, kate, now())
     assert lines(second)["changed_events"] == (1, [mine])
-    item = second.lines[1].items[0]
+    item = second.lines[2].items[0]
     assert item.detail == "end, location, start — by Marie Manager"
     # Seen: the next login lists nothing again.
     assert lines(service.login_digest(db, kate, now()))["changed_events"] == (0, [])

@@ -44,11 +44,12 @@ def test_the_password_is_never_in_the_settings_repr(tmp_path):
     "text, message",
     [
         ("host = h\nfrom = a@b.c\nsecurity = ssl\n", "security must be one of starttls, tls, none"),
-        ("host = h\nfrom = a@b.c\nport = 0\n", "port must be from 1 to 65535"),
-        ("host = h\nfrom = a@b.c\nport = twenty\n", "port and timeout must be numbers"),
+        ("host = h\nfrom = a@b.c\nport = 0\n", r"\[mail\] port must be a whole number from 1 to 65535"),
+        ("host = h\nfrom = a@b.c\nport = twenty\n", r"\[mail\] port must be a whole number from 1 to 6553"),
         ("host = h\nfrom = nobody\n", "from must be an e-mail address"),
         ("host = h\nfrom = a@b.c\npassword = x\n", "password needs a user"),
-        ("host = h\nfrom = a@b.c\ntimeout = 500\n", "timeout must be more than 0"),
+        ("host = h\nfrom = a@b.c\ntimeout = 500\n", "timeout must be a number of seconds, more than 0"),
+        ("host = h\nfrom = a@b.c\ntimeout = soon\n", "timeout must be a number of seconds, more than 0"),
     ],
 )
 def test_bad_mail_settings_are_refused_in_one_line(tmp_path, text, message):

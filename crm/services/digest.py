@@ -184,12 +184,12 @@ def notification_summary(notification: Notification) -> str:
     return f"{what} — by {notification.changed_by_name}" if notification.changed_by_name else what
 
 
-# Lines every team sees first, before its own: unread notifications.
-FIRST: list[LineFunction] = [unread_notifications]
+# Lines every team sees first, before its own (none today: only support get notifications).
+FIRST: list[LineFunction] = []
 
 # Each team's lines, in the order they are shown.
 TEAM_LINES: dict[Team, list[LineFunction]] = {
-    Team.SUPPORT: [upcoming_events, changed_events],
+    Team.SUPPORT: [unread_notifications, upcoming_events, changed_events],
     Team.SALES: [unsigned_contracts, unpaid_contracts, quiet_clients],
     Team.MANAGEMENT: [unstaffed_events, overdue_contracts, deactivated_owners],
 }
