@@ -27,6 +27,7 @@ from crm.services.backend import utc_now
 from crm.services.pool import UNAVAILABLE
 from crm.services.sessions import SessionPolicy
 from crm.web import clients, contracts, employees, events, history, me, sessions
+from crm.web.daily_work import BODY_MAX_BY_PATH, ROUTERS
 from crm.web.deps import RateLimit
 from crm.web.errors import ERRORS, ApiError, error_response, for_crm_error, for_unexpected
 
@@ -75,6 +76,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         docs = scope["path"].startswith("/api/docs")
+        body_max = BODY_MAX_BY_PATH.get(scope["path"], self.body_max)
         started = False
 
         async def send_with_headers(message: Message) -> None:
@@ -92,9 +94,12 @@ class Guard:
             bad = error_response(400, "invalid_request", "Content-Length must be a whole number.")
             await self._answer(bad, scope, receive, send_with_headers)
             return
-        if length is not None and int(length) > self.body_max:
+        if length is not None and int(length) > body_max:
             await self._answer(
-                error_response(413, "body_too_large", self._too_large()), scope, receive, send_with_headers
+                error_response(413, "body_too_large", self._too_large(body_max)),
+                scope,
+                receive,
+                send_with_headers,
             )
             return
         app_receive = receive
@@ -107,8 +112,8 @@ class Guard:
                     return  # the client went away
                 chunks.append(message.get("body", b""))
                 total += len(chunks[-1])
-                if total > self.body_max:
-                    too_large = error_response(413, "body_too_large", self._too_large())
+                if total > body_max:
+                    too_large = error_response(413, "body_too_large", self._too_large(body_max))
                     await self._answer(too_large, scope, receive, send_with_headers)
                     return
                 if not message.get("more_body"):
@@ -129,8 +134,8 @@ class Guard:
             if not started:
                 await self._answer(response, scope, receive, send_with_headers)
 
-    def _too_large(self) -> str:
-        return f"The request body is too large (at most {self.body_max // 1024} KiB)."
+    def _too_large(self, body_max: int) -> str:
+        return f"The request body is too large (at most {body_max // 1024} KiB)."
 
     @staticmethod
     async def _answer(response: Any, scope: Scope, receive: Receive, send: Send) -> None:
@@ -189,6 +194,8 @@ LABELS = {
     "total_amount": "Total amount",
     "amount": "Payment",
     "search": "Search text",
+    "text": "A note",
+    "reason": "The reason",
 }
 
 
@@ -277,6 +284,8 @@ def create_app(
     app.state.password_limit = RateLimit(*login_attempts)
     for module in (sessions, me, employees, clients, contracts, events, history):
         app.include_router(module.router, prefix=API)
+    for router in ROUTERS:  # issue 15's daily work (crm/web/daily_work.py)
+        app.include_router(router, prefix=API)
 
     @app.exception_handler(CRMError)
     def crm_error(_request: Request, error: CRMError) -> Any:

@@ -50,8 +50,11 @@ def list_contracts(  # noqa: ANN201
     unpaid: Annotated[bool, Query(description="Only contracts with something left to pay.")] = False,
     mine: Annotated[bool, Query(description="With unsigned or unpaid: only your clients' (sales).")] = False,
     client_id: Annotated[FilterId, Query(description="Only this client's contracts.")] = None,
+    no_event: Annotated[
+        bool, Query(description="Only signed contracts without an event, latest signed first (sales: yours).")
+    ] = False,
 ):
-    chosen = one_of(unsigned=unsigned, unpaid=unpaid, client_id=client_id)
+    chosen = one_of(unsigned=unsigned, unpaid=unpaid, client_id=client_id, no_event=no_event)
     if mine and chosen not in ("unsigned", "unpaid"):
         raise ValidationError("mine goes with unsigned or unpaid.")
     sales_id = who.employee.id if mine else None
@@ -61,6 +64,8 @@ def list_contracts(  # noqa: ANN201
         return ok(page(lambda o, n: who.run(service.contracts_not_fully_paid, o, n, sales_id), paging))
     if chosen == "client_id":
         return ok(page(lambda o, n: who.run(service.list_client_contracts, client_id, o, n), paging))
+    if chosen == "no_event":
+        return ok(page(lambda o, n: who.act(service.contracts_without_event, o, n), paging))
     return ok(page(lambda o, n: who.run(service.list_contracts, o, n), paging))
 
 
