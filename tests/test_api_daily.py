@@ -286,9 +286,7 @@ def test_csv_exports_are_streamed_and_recorded(api, admin_conn):
     assert mine.headers["content-type"].startswith("text/csv") and mine.headers["Cache-Control"] == "no-store"
     assert mine.content.startswith("\ufeff".encode())
     rows = _rows(mine)
-    assert [r["full_name"] for r in rows] == ["'Hélène =SUM(A1)"] or [r["full_name"] for r in rows] == [
-        "Hélène =SUM(A1)"
-    ]
+    assert [r["full_name"] for r in rows] == ["Hélène =SUM(A1)"]
     assert rows[0]["company_name"] == "Robert'); DROP TABLE clients;--"
     assert len(_rows(api.get(f"{API}/exports/clients.csv", headers=bill))) == 2
     contracts = _rows(api.get(f"{API}/exports/contracts.csv?unpaid=true", headers=bill))
