@@ -371,3 +371,19 @@ def test_client_import_dry_run_report_then_all_or_nothing(api, admin_conn):
     assert (
         api.post(f"{API}/imports/clients?dry_run=true", content=big, headers=csv_headers).status_code == 200
     )
+
+
+def test_a_large_export_goes_through_a_file_and_streams_whole(api, admin_conn, monkeypatch):
+    from crm.web import csvfiles
+
+    staff = make_staff(admin_conn, "bill")
+    for n in range(30):
+        make_client(admin_conn, staff["bill"].id, f"Client {n} Ünïcode")
+    bill = login(api, "bill")
+    whole = api.get(f"{API}/exports/clients.csv", headers=bill).content
+    monkeypatch.setattr(csvfiles, "SPOOL_MAX", 100)  # past it: a temporary file on disk
+    monkeypatch.setattr(csvfiles, "CHUNK", 7)  # many small chunks
+    streamed = api.get(f"{API}/exports/clients.csv", headers=bill)
+    assert streamed.content == whole and streamed.headers["X-Row-Count"] == "30"
+    assert len(_rows(streamed)) == 30
+    assert admin_conn.execute("SELECT row_count FROM exports ORDER BY id").fetchall() == [(30,), (30,)]

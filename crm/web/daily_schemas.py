@@ -126,13 +126,13 @@ CSV_BODY = {
     "requestBody": {
         "required": True,
         "description": "The CSV file (UTF-8, a header line first).",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "content": {"text/csv": {"schema": {"type": "string", "contentMediaType": "text/csv"}}},
     }
 }
 CSV_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The CSV file (RFC 4180, UTF-8).",
-        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "content": {"text/csv": {"schema": {"type": "string", "contentMediaType": "text/csv"}}},
     }
 }
 ICS_ANSWER: dict[int | str, dict[str, Any]] = {
