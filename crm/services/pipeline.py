@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 
-from crm import monitoring, validation
+from crm import monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import (
@@ -64,6 +64,7 @@ __all__ = [
     "opportunity_of_contract",
     "parse_close_date",
     "pipeline_report",
+    "read_pipeline_report",
     "remove_line",
     "update_line",
     "update_opportunity",
@@ -464,3 +465,12 @@ def pipeline_report(db: Database, now: datetime | None = None, tz: tzinfo | None
         closed=repo.figures_closed(month, quarter),
         conversion=repo.figures_conversion(month, quarter),
     )
+
+
+def read_pipeline_report(
+    db: Database, actor: Employee, now: datetime | None = None, tz: tzinfo | None = None
+) -> PipelineReport:
+    """The pipeline report for an actor who may read it (management, sales); PermissionDenied
+    otherwise (the faces that offer it only to them may call pipeline_report directly)."""
+    permissions.require(actor, Action.READ_PIPELINE_REPORT)
+    return pipeline_report(db, now, tz)
