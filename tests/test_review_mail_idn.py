@@ -64,8 +64,10 @@ def test_review_mail_drain_command_keeps_working_past_an_unsendable_address(db, 
     cli = Commands(crm_db, tmp_path)
     from tests.configs import write_config
 
-    write_config(cli.config, crm_db, mail=MailSettings(host="127.0.0.1", port=port, sender="crm@epicevents.test",
-                                                       security="none", timeout=3))  # fmt: skip
+    relay = MailSettings(
+        host="127.0.0.1", port=port, sender="crm@epicevents.test", security="none", timeout=3
+    )
+    write_config(cli.config, crm_db, mail=relay)
     with Inbox(port) as inbox:
         for _ in range(2):  # cron, twice
             done = cli.process("mail", "drain")
