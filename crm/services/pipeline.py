@@ -26,6 +26,7 @@ from crm import monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import (
+    COMPANY_ZONE,
     Employee,
     Opportunity,
     OpportunityDetail,
@@ -446,9 +447,10 @@ def win_opportunity(db: Database, actor: Employee, opportunity_id: int, version:
 
 
 def period_starts(now: datetime, tz: tzinfo | None = None) -> tuple[datetime, datetime]:
-    """The start of this month and of this quarter, midnight in the time zone (the system's if
-    none), as aware datetimes."""
-    local = now.astimezone(tz) if tz is not None else now.astimezone()
+    """The start of this month and of this quarter, midnight in the time zone (the company's,
+    Europe/Paris, if none: a zone of its own, never today's fixed offset, so a month that began
+    in summer time starts at its own midnight), as aware datetimes."""
+    local = now.astimezone(tz or COMPANY_ZONE)
     month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     # (A zoneinfo zone gives each of these the offset of its own day.)
     return month, month.replace(month=3 * ((local.month - 1) // 3) + 1)

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from crm import validation
+from crm import permissions, validation
 from crm.models import Service, ServiceFields, Unit
+from crm.permissions import Action
 from crm.services import catalogue as service
 from crm.web.deps import Id, IfMatch, Paging, Reader, Writer, ok, page, version_of
 from crm.web.schemas import Page, ServiceCreate, ServicePatch, VersionBody
@@ -57,7 +58,9 @@ def update_service(service_id: Id, body: ServicePatch, who: Writer, if_match: If
     )
     unchanged = ServiceFields(current.name, current.description, current.unit_price, Unit(current.unit))
     if fields == unchanged and version == current.version:
-        return ok(current, version=current.version)  # nothing changed: nothing saved
+        # Nothing changed: nothing saved, but refused as the save would be.
+        permissions.require(who.employee, Action.MANAGE_SERVICES)
+        return ok(current, version=current.version)
     saved = who.act(service.update_service, service_id, version, fields)
     return ok(saved, version=saved.version)
 

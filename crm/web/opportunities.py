@@ -10,9 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from crm import validation
+from crm import permissions, validation
 from crm.errors import NotFound
 from crm.models import Opportunity, OpportunityDetail, OpportunityFields, OpportunityLine, Stage
+from crm.permissions import Action
 from crm.services import pipeline as service
 from crm.web.contracts import _detail as contract_detail
 from crm.web.deps import (
@@ -110,7 +111,9 @@ def update_opportunity(  # noqa: ANN201
     )
     unchanged = OpportunityFields(current.title, current.expected_close_on, current.expected_attendees)
     if fields == unchanged and version == current.version:
-        return _detail(who.run(service.get_opportunity_detail, opportunity_id))  # nothing saved
+        # Nothing changed: nothing saved, but refused as the save would be.
+        permissions.require(who.employee, Action.UPDATE_OPPORTUNITY, owner_id=current.sales_contact_id)
+        return _detail(who.run(service.get_opportunity_detail, opportunity_id))
     saved = who.act(service.update_opportunity, opportunity_id, version, fields)
     return _detail(who.run(service.get_opportunity_detail, saved.id))
 
@@ -148,7 +151,10 @@ def update_line(  # noqa: ANN201
     if (quantity, price) == (line.quantity, line.unit_price):
         current = who.run(service.get_opportunity_detail, opportunity_id)
         if current.opportunity.version == version:
-            return _detail(current)  # nothing changed: nothing saved
+            # Nothing changed: nothing saved, but refused as the save would be.
+            owner = current.opportunity.sales_contact_id
+            permissions.require(who.employee, Action.UPDATE_OPPORTUNITY, owner_id=owner)
+            return _detail(current)
     detail = who.act(service.update_line, line_id, version, quantity, price)
     return _detail(detail)
 
