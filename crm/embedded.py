@@ -593,18 +593,15 @@ class EmbeddedServer:
 
     def _instances_present(self) -> bool:
         """Whether a program instance holds its shared lock on instances.lock."""
-        fd = os.open(self.data_dir / "instances.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return False
-        except BlockingIOError:
-            return True
-        finally:
-            os.close(fd)
+        return self._lock_held("instances.lock")
 
     def _watcher_alive(self) -> bool:
         """Whether a linger watcher holds linger.lock (it reads the stop time again before stopping)."""
-        fd = os.open(self.data_dir / "linger.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        return self._lock_held("linger.lock")
+
+    def _lock_held(self, name: str) -> bool:
+        """Whether another process holds a lock (shared or exclusive) on data_dir/name."""
+        fd = os.open(self.data_dir / name, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return False

@@ -7,6 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
+
+# The company's time zone: its days (the agenda, the pipeline report's months and quarters), its
+# calendar file and its e-mails.
+COMPANY_ZONE = ZoneInfo("Europe/Paris")
 
 
 class Team(StrEnum):

@@ -1,15 +1,20 @@
 """The HTTP API in tests: the app on the module's database (through httpx, in this process), a
-clock tests can move, logging in, and a real uvicorn server in a thread for concurrent clients."""
+clock tests can move, logging in, a real uvicorn server in a thread for concurrent clients, and
+`python -m main serve` as a real process (the serve tests and tests/bench_api.py)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 
@@ -67,6 +72,36 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def start_serve(
+    config: Path, *args: str, output: int | None = subprocess.PIPE
+) -> tuple[subprocess.Popen, str]:
+    """`python -m main serve` on a free port with this config (and args), once it answers: the
+    process and its base URL. Its stderr is piped (what a failed start said is raised)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "main", "serve", "--port", str(port), *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=dict(os.environ, CRM_CONFIG=str(config)),
+        stdin=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}{API}/openapi.json", timeout=2).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            _out, err = process.communicate(timeout=10)
+            raise RuntimeError(f"serve did not start (status {process.returncode}): {err[-2000:]}")
+        time.sleep(0.1)
 
 
 @contextmanager

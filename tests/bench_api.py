@@ -14,7 +14,6 @@ have failed. Prints figures; exits 1 on an error or a broken invariant.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import signal
 import statistics
@@ -30,37 +29,10 @@ import httpx
 
 from crm import demo
 from crm.db import Database, connect
-from tests.api import API, free_port
+from tests.api import API, start_serve
 from tests.configs import write_config
-from tests.e2e import REPO
 
 LEVELS = (1, 10, 50)
-
-
-def start_serve(config: Path, workers: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "main", "serve", "--port", str(port), "--workers", str(workers)],
-        cwd=REPO,
-        env=dict(os.environ, CRM_CONFIG=str(config)),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}{API}/openapi.json", timeout=2).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(
-                f"serve did not start: {process.stderr.read()[-2000:] if process.stderr else ''}"
-            )
-        time.sleep(0.1)
 
 
 def drive(
@@ -135,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
             manager = next(a for a in result.accounts if a.team == "management")
             with tempfile.TemporaryDirectory(prefix="crm-bench-api-") as folder:
                 config = write_config(Path(folder) / "crm.ini", crm)
-                process, base = start_serve(config.path, args.workers)
+                process, base = start_serve(
+                    config.path, "--workers", str(args.workers), output=subprocess.DEVNULL
+                )
                 try:
                     login = httpx.post(
                         f"{base}{API}/sessions",

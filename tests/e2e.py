@@ -50,7 +50,7 @@ class Crm:
     def pick(self, prompt: str, label: str) -> None:
         """Wait for a numbered menu and choose the entry with this label by its number."""
         self.expect(prompt)
-        self.child.expect(r"(\d)\) " + re.escape(label))
+        self.child.expect(r"([0-9a-z])\) " + re.escape(label))
         self.child.send(self.child.match.group(1) + "\r")
 
     def login(self, username: str, password: str = PASSWORD) -> None:

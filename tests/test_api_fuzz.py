@@ -28,7 +28,14 @@ from crm.services.sessions import SessionPolicy
 from crm.web.app import create_app
 from tests.api import API, TestClient, login
 from tests.conftest import empty_tables
-from tests.factories import make_client, make_contract, make_event, make_staff
+from tests.factories import (
+    make_client,
+    make_contract,
+    make_event,
+    make_opportunity,
+    make_service,
+    make_staff,
+)
 
 EXAMPLES = int(os.environ.get("CRM_FUZZ_EXAMPLES", "15"))
 LEAKS = re.compile(
@@ -49,6 +56,12 @@ def fuzz_app(crm_db):
             client_id = make_client(conn, staff["bill"].id, f"Client {n}")
             make_contract(conn, client_id, remaining="500.00")
             make_event(conn, make_contract(conn, client_id, signed=True), support_id=staff["kate"].id)
+        services = [make_service(conn, name, "45.00", "guest") for name in ("Catering", "Venue")]
+        for n, stage in enumerate(("negotiation", "proposal", "new")):
+            client_id = make_client(conn, staff["bill"].id, f"Client {n}", email=f"p{n}@client.test")
+            make_opportunity(
+                conn, client_id, f"Opportunity {n}", lines=[(services[0], 10, "45.00")], stage=stage
+            )
     pool = DatabasePool(crm_db.app_dsn, 1, 4)
     policy = SessionPolicy(lifetime=timedelta(hours=8), idle=None, reauth_window=timedelta(minutes=60))
     app = create_app(pool, policy, manage_pool=False, login_attempts=(1_000_000, 60.0))
@@ -94,7 +107,17 @@ def no_leak(ctx, response, case):
 
 
 # The second pass pins the ids in the path to records that exist (random ids find nothing).
-PATH_IDS = ("client_id", "contract_id", "event_id", "employee_id", "payment_id", "record_id")
+PATH_IDS = (
+    "client_id",
+    "contract_id",
+    "event_id",
+    "employee_id",
+    "payment_id",
+    "record_id",
+    "service_id",
+    "opportunity_id",
+    "line_id",
+)
 FIRST_IDS = dict.fromkeys(PATH_IDS, 1)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

@@ -8,12 +8,16 @@ deactivation ended — and an unchanged database. The worlds are the commands' m
 from __future__ import annotations
 
 import pytest
+from psycopg import sql
 
 from crm import permissions
 from crm.models import Team
 from crm.permissions import Action
 from tests.api import API, error_of, login
+from tests.factories import make_service
 from tests.test_commands_permissions import CASES, M, P, S, snapshot, world
+from tests.test_commands_permissions_pipeline import snapshot as pipeline_snapshot
+from tests.test_commands_permissions_pipeline import world as pipeline_world
 
 NEW_PW = "a fresh passphrase for someone"
 START, END = "2031-05-05T15:00:00+00:00", "2031-05-05T17:00:00+00:00"
@@ -276,6 +280,17 @@ def test_the_matrix_covers_every_write_endpoint(api_client):
         }.items()
     }
     covered = {(method, API + path(w)) for method, path, *_ in ENDPOINTS.values()}
+    pw = {
+        key: "{" + name + "}"
+        for key, name in {
+            "service": "service_id",
+            "retired_service": "service_id",
+            "open": "opportunity_id",
+            "negotiation": "opportunity_id",
+            "line": "line_id",
+        }.items()
+    }
+    covered |= {(method, API + path(pw)) for method, path, *_ in PIPELINE_ENDPOINTS.values()}
     assert writes == covered
 
 
@@ -311,3 +326,189 @@ def test_every_write_endpoint_by_every_team(api, admin_conn, endpoint, team, cas
         assert (status, code, message) == (403, "permission_denied", expected)
     assert w["actor"].team == Team(team)
     assert database_state(admin_conn) == before
+
+
+# The sales pipeline (docs/rules.md §5's pipeline rows), in the commands' pipeline worlds
+# (tests/test_commands_permissions_pipeline.py): endpoint -> as ENDPOINTS, then the headers.
+def _if_match(key: str):
+    return lambda w: {"If-Match": f'"{w[key + "_version"]}"'}
+
+
+NO_HEADERS = lambda w: {}  # noqa: E731
+PIPELINE_ENDPOINTS = {
+    "service create": (
+        "POST",
+        lambda w: "/services",
+        lambda w: {"name": "DJ", "unit_price": "300", "unit": "hour"},
+        {M},
+        {M},
+        Action.MANAGE_SERVICES,
+        lambda w: None,
+        NO_HEADERS,
+    ),
+    "service update": (
+        "PATCH",
+        lambda w: f"/services/{w['service']}",
+        lambda w: {"unit_price": "50"},
+        {M},
+        {M},
+        Action.MANAGE_SERVICES,
+        lambda w: None,
+        _if_match("service"),
+    ),
+    "service retire": (
+        "POST",
+        lambda w: f"/services/{w['service']}/retire",
+        lambda w: None,
+        {M},
+        {M},
+        Action.MANAGE_SERVICES,
+        lambda w: None,
+        _if_match("service"),
+    ),
+    "service restore": (
+        "POST",
+        lambda w: f"/services/{w['retired_service']}/restore",
+        lambda w: {"version": w["retired_service_version"]},
+        {M},
+        {M},
+        Action.MANAGE_SERVICES,
+        lambda w: None,
+        NO_HEADERS,
+    ),
+    "opportunity create": (
+        "POST",
+        lambda w: "/opportunities",
+        lambda w: {"client_id": int(w["client"]), "title": "Gala"},
+        {S},
+        set(),
+        Action.CREATE_OPPORTUNITY,
+        lambda w: w["client_owner"],
+        NO_HEADERS,
+    ),
+    "opportunity update": (
+        "PATCH",
+        lambda w: f"/opportunities/{w['open']}",
+        lambda w: {"expected_attendees": 99, "version": w["open_version"]},
+        {M, S},
+        {M},
+        Action.UPDATE_OPPORTUNITY,
+        lambda w: w["client_owner"],
+        NO_HEADERS,
+    ),
+    "opportunity add-line": (
+        "POST",
+        lambda w: f"/opportunities/{w['open']}/lines",
+        lambda w: {"service_id": int(w["service"]), "quantity": 3},
+        {M, S},
+        {M},
+        Action.UPDATE_OPPORTUNITY,
+        lambda w: w["client_owner"],
+        _if_match("open"),
+    ),
+    "opportunity update-line": (
+        "PATCH",
+        lambda w: f"/opportunities/{w['open']}/lines/{w['line']}",
+        lambda w: {"quantity": 7, "version": w["open_version"]},
+        {M, S},
+        {M},
+        Action.UPDATE_OPPORTUNITY,
+        lambda w: w["client_owner"],
+        NO_HEADERS,
+    ),
+    "opportunity remove-line": (
+        "DELETE",
+        lambda w: f"/opportunities/{w['open']}/lines/{w['line']}",
+        lambda w: None,
+        {M, S},
+        {M},
+        Action.UPDATE_OPPORTUNITY,
+        lambda w: w["client_owner"],
+        _if_match("open"),
+    ),
+    "opportunity move": (
+        "POST",
+        lambda w: f"/opportunities/{w['open']}/move",
+        lambda w: {"stage": "proposal", "version": w["open_version"]},
+        {M, S},
+        {M},
+        Action.MOVE_OPPORTUNITY,
+        lambda w: w["client_owner"],
+        NO_HEADERS,
+    ),
+    "opportunity lose": (
+        "POST",
+        lambda w: f"/opportunities/{w['open']}/lose",
+        lambda w: {"reason": "Budget cut", "version": w["open_version"]},
+        {M, S},
+        {M},
+        Action.LOSE_OPPORTUNITY,
+        lambda w: w["client_owner"],
+        NO_HEADERS,
+    ),
+    "opportunity win": (
+        "POST",
+        lambda w: f"/opportunities/{w['negotiation']}/win",
+        lambda w: {"version": w["negotiation_version"]},
+        {M},
+        {M},
+        Action.WIN_OPPORTUNITY,
+        lambda w: w["client_owner"],
+        NO_HEADERS,
+    ),
+}
+PIPELINE_MATRIX = [
+    (endpoint, team, case) for endpoint in PIPELINE_ENDPOINTS for team in (M, S, P) for case in CASES
+]
+
+
+def http_pipeline_world(admin_conn, team, owns):
+    w = pipeline_world(admin_conn, team, owns)
+    w["retired_service"] = str(make_service(admin_conn, "Old Venue", "100.00", "event", active=False))
+    owner = admin_conn.execute("SELECT sales_contact_id FROM clients WHERE id = %s", (int(w["client"]),))
+    w["client_owner"] = owner.fetchone()[0]
+    for key, table in (
+        ("service", "services"),
+        ("retired_service", "services"),
+        ("open", "opportunities"),
+        ("negotiation", "opportunities"),
+    ):
+        query = sql.SQL("SELECT version FROM {} WHERE id = %s").format(sql.Identifier(table))
+        found = admin_conn.execute(query, (int(w[key]),))
+        w[key + "_version"] = found.fetchone()[0]
+    return w
+
+
+@pytest.mark.parametrize(
+    "endpoint, team, case",
+    PIPELINE_MATRIX,
+    ids=[f"{e}-{t}-{k}".replace(" ", "_") for e, t, k in PIPELINE_MATRIX],
+)
+def test_every_pipeline_write_endpoint_by_every_team(api, admin_conn, endpoint, team, case):
+    method, path, body, own_teams, any_teams, action, owner, extra = PIPELINE_ENDPOINTS[endpoint]
+    w = http_pipeline_world(admin_conn, team, owns=case != "not own")
+    headers = login(api, "actor")
+    if case == "deactivated":
+        admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (w["actor"].id,))
+    before = pipeline_snapshot(admin_conn)
+    payload = body(w)
+    answer = api.request(
+        method, API + path(w), headers=headers | extra(w), **({} if payload is None else {"json": payload})
+    )
+    allowed = case != "deactivated" and team in (own_teams if case == "own" else any_teams)
+    if allowed:
+        assert answer.status_code in (200, 201, 204), answer.text
+        assert pipeline_snapshot(admin_conn) != before
+        return
+    status, code, message = error_of(answer)
+    if case == "deactivated":
+        assert (status, code, message) == (
+            401,
+            "session_deactivated",
+            "Your account has been deactivated: you have been logged out.",
+        )
+    else:
+        expected = permissions.refusal(w["actor"], action, owner_id=owner(w))
+        assert (status, code, message) == (403, "permission_denied", expected)
+    assert w["actor"].team == Team(team)
+    assert pipeline_snapshot(admin_conn) == before

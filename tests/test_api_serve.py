@@ -4,10 +4,8 @@ embedded server released."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 
 import httpx
@@ -15,35 +13,10 @@ import pexpect
 import psycopg
 
 from crm.embedded import EmbeddedServer
-from tests.api import API, free_port
+from tests.api import API, start_serve
 from tests.configs import write_config
-from tests.e2e import PASSWORD, REPO, Crm, embedded_wizard
+from tests.e2e import PASSWORD, Crm, embedded_wizard
 from tests.factories import DEFAULT_PASSWORD, make_staff
-
-
-def start_serve(config_path, *args: str) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "main", "serve", "--port", str(port), *args],
-        cwd=REPO,
-        env=dict(os.environ, CRM_CONFIG=str(config_path)),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}{API}/openapi.json", timeout=2).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            out, err = process.communicate(timeout=10)
-            raise AssertionError(f"serve did not start (status {process.returncode}): {err[-2000:]}")
-        time.sleep(0.1)
 
 
 def stop(process: subprocess.Popen) -> tuple[int, str]:

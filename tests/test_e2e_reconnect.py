@@ -40,7 +40,7 @@ def kill_postmaster(data_dir: Path) -> None:
 
 def pick_now(crm: Crm, label: str) -> None:
     """Choose an entry of the menu already on the screen."""
-    crm.child.expect(r"(\d)\) " + label)
+    crm.child.expect(r"([0-9a-z])\) " + label)
     crm.child.send(crm.child.match.group(1) + "\r")
 
 

@@ -27,7 +27,16 @@ EXTRA = {
 }
 # The API's modules: the services and what they take and give; its error answers report
 # unexpected errors. No permission check of its own: crm.permissions is asked by the services.
-WEB_ALLOWED = ("crm.services", "crm.models", "crm.errors", "crm.validation", "crm.web", "crm.__version__")
+# Like the menus, the API asks crm.permissions only for early answers (a PATCH that changes nothing).
+WEB_ALLOWED = (
+    "crm.services",
+    "crm.models",
+    "crm.errors",
+    "crm.permissions",
+    "crm.validation",
+    "crm.web",
+    "crm.__version__",
+)
 WEB_EXTRA = {"errors": ("crm.monitoring",)}
 
 

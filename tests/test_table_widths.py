@@ -15,9 +15,33 @@ from zoneinfo import ZoneInfo
 import pytest
 from wcwidth import wcswidth
 
-from crm.models import Client, Contract, Employee, Event, Payment, Team
+from crm.models import (
+    Client,
+    Contract,
+    Employee,
+    Event,
+    Notification,
+    Opportunity,
+    OpportunityLine,
+    Payment,
+    Service,
+    Stage,
+    Team,
+    Unit,
+)
 from crm.repositories.audit import HistoryLine
-from crm.ui import clients, contracts, employees, events, history, render
+from crm.ui import (
+    catalogue,
+    clients,
+    contracts,
+    employees,
+    events,
+    history,
+    notifications,
+    pipeline,
+    planning,
+    render,
+)
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.session import Session
 from tests.factories import make_client, make_employee
@@ -89,6 +113,31 @@ HISTORY = [
                 "135 (Kate Hastroff)"),
 ]  # fmt: skip
 
+OPPORTUNITIES = [
+    Opportunity(4321, 123456, LONG_NAME, 7, SALES,
+                "Wedding in June for about 200 guests at the Château de Chambord", Stage.NEGOTIATION, 75,
+                T.date(), 200, Decimal("1234567.89"), Decimal("925925.92"), 3, None, None, None, T, T, 2),
+    Opportunity(4322, 123457, "王伟 Παπαδόπουλος", 7, "Ann Li", "Séminaire", Stage.LOST, 0, None, 20,
+                Decimal("0.00"), Decimal("0.00"), 0, "Budget", None, T, T, T, 1),
+]  # fmt: skip
+LINES = [
+    OpportunityLine(98765, 4321, 12, "Sound and light for a large hall, with a technician all night",
+                    Unit.HOUR, 12, Decimal("1250.00"), Decimal("15000.00"), 1),
+]  # fmt: skip
+SERVICES = [
+    Service(12, "Sound and light for a large hall, with a technician all night",
+            "Speakers, mixing desk, stage lights and one technician from set-up to the last guest",
+            Decimal("1250.00"), Unit.HOUR, True, T, T, 1),
+    Service(13, "Traiteur", "", Decimal("85.50"), Unit.GUEST, False, T, T, 4),
+]  # fmt: skip
+NOTIFICATIONS = [
+    Notification(555001, 9, 200000, EVENTS[0].name, "changed",
+                 {"starts_at": [T.isoformat(), (T + timedelta(days=1)).isoformat()],
+                  "location": ["Lyon", "Paris"]},
+                 7, SALES, T, None),
+    Notification(555002, 9, 200001, EVENTS[1].name, "assigned", {}, None, None, T, T),
+]  # fmt: skip
+
 # Each list: its columns, its rows, and the values that must appear whole whenever shown.
 LISTS = {
     "clients": (clients.LIST_HEADERS, [clients.client_row(c) for c in CLIENTS]),
@@ -101,6 +150,13 @@ LISTS = {
     "events": (events.LIST_HEADERS, [events.event_row(e, PARIS) for e in EVENTS]),
     "employees": (employees.LIST_HEADERS, [employees.employee_row(e) for e in EMPLOYEES]),
     "history": (history.HEADERS, [history.history_row(line) for line in HISTORY]),
+    "opportunities": (pipeline.OPPORTUNITY_HEADERS, [pipeline.opportunity_row(o) for o in OPPORTUNITIES]),
+    "opportunity lines": (pipeline.LINE_HEADERS, [pipeline.line_row(line) for line in LINES]),
+    "services": (catalogue.SERVICE_HEADERS, [catalogue.service_row(s) for s in SERVICES]),
+    "notifications": (
+        notifications.NOTIFICATION_HEADERS, [notifications.notification_row(n) for n in NOTIFICATIONS]
+    ),
+    "agenda": (planning.AGENDA_HEADERS, [planning.agenda_row(e, T.date()) for e in EVENTS]),
     # Pickers' tables (plain headers: kinds inferred).
     "employee picker": (("Id", "Name", "Username"), [(e.id, e.full_name, e.username) for e in EMPLOYEES]),
     "contracts awaiting an event": (

@@ -38,10 +38,12 @@ def worker_app() -> Any:
     from crm import config as config_file
     from crm import monitoring
     from crm.db import app_conninfo, use_prepare_threshold
+    from crm.services import mail
 
     config = config_file.load()
     monitoring.init(config)
     use_prepare_threshold(config.database.prepare_threshold)
+    mail.configure(config.mail)  # API event writes e-mail their notifications after commit
     return build_app(config, app_conninfo(config, os.environ.get(SOCKET_DIR) or None))
 
 

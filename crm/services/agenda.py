@@ -16,19 +16,17 @@ import os
 import tempfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from crm import permissions
+from crm import permissions, validation
 from crm.db import Database
 from crm.errors import ValidationError
-from crm.models import AgendaDay, Employee, Event, EventStatus, Team
+from crm.models import COMPANY_ZONE, AgendaDay, Employee, Event, EventStatus, Team
 from crm.permissions import Action
 from crm.repositories.employees import EmployeeRepository
 from crm.repositories.events import EventRepository
 
 __all__ = ["COMPANY_ZONE", "calendar_file", "export_calendar", "week_agenda", "week_start", "write_private"]
 
-COMPANY_ZONE = ZoneInfo("Europe/Paris")
 CALENDAR_MAX = 1000  # upcoming events in one export
 
 
@@ -124,6 +122,7 @@ def export_calendar(db: Database, actor: Employee, now: datetime) -> tuple[bytes
 def write_private(path: Path, data: bytes) -> Path:
     """Write a file readable by its owner only (0600), atomically: a temporary file beside it,
     renamed over it once complete, so a reader never sees half a file."""
+    validation.printable(str(path), "The file name")  # no NUL, control or invisible character
     path = path.expanduser().absolute()
     if path.is_dir():
         raise ValidationError(f"{path} is a folder: name a file.")

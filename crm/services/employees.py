@@ -22,7 +22,7 @@ from crm.repositories.employees import EmployeeRepository
 from crm.repositories.events import EventRepository
 from crm.repositories.sessions import SessionRepository
 from crm.repositories.throttle import ThrottleRepository
-from crm.services import auth
+from crm.services import auth, mail
 from crm.services.actor import recheck_actor
 from crm.services.rules import rules_as_messages
 
@@ -446,6 +446,8 @@ def hand_over(
             raise StaleRecord()
         if deactivate:
             repo.set_active(employee_id, False)
+    if plan.events:
+        mail.after_commit(db)  # both support employees told, by e-mail too when [mail] is set
     monitoring.business_event(
         "employee.handed_over",
         employee_id=employee_id,

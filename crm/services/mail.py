@@ -26,11 +26,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from zoneinfo import ZoneInfo
 
 from crm.config import MailSettings
 from crm.db import Database
-from crm.models import MailReport, Notification
+from crm.models import COMPANY_ZONE, MailReport, Notification
 from crm.repositories.notifications import OutboxMail, OutboxRepository
 from crm.services.notifications import describe, headline
 
@@ -43,7 +42,6 @@ MAX_AGE = timedelta(days=1)
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=1)
 ERROR_MAX = 500
-COMPANY_ZONE = ZoneInfo("Europe/Paris")
 
 # What a broken outbox rule means, by constraint name (the program never breaks them itself).
 RULE_MESSAGES = {

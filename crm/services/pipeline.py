@@ -22,10 +22,11 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 
-from crm import monitoring, validation
+from crm import monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import (
+    COMPANY_ZONE,
     Employee,
     Opportunity,
     OpportunityDetail,
@@ -64,6 +65,7 @@ __all__ = [
     "opportunity_of_contract",
     "parse_close_date",
     "pipeline_report",
+    "read_pipeline_report",
     "remove_line",
     "update_line",
     "update_opportunity",
@@ -445,9 +447,10 @@ def win_opportunity(db: Database, actor: Employee, opportunity_id: int, version:
 
 
 def period_starts(now: datetime, tz: tzinfo | None = None) -> tuple[datetime, datetime]:
-    """The start of this month and of this quarter, midnight in the time zone (the system's if
-    none), as aware datetimes."""
-    local = now.astimezone(tz) if tz is not None else now.astimezone()
+    """The start of this month and of this quarter, midnight in the time zone (the company's,
+    Europe/Paris, if none: a zone of its own, never today's fixed offset, so a month that began
+    in summer time starts at its own midnight), as aware datetimes."""
+    local = now.astimezone(tz or COMPANY_ZONE)
     month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     # (A zoneinfo zone gives each of these the offset of its own day.)
     return month, month.replace(month=3 * ((local.month - 1) // 3) + 1)
@@ -464,3 +467,12 @@ def pipeline_report(db: Database, now: datetime | None = None, tz: tzinfo | None
         closed=repo.figures_closed(month, quarter),
         conversion=repo.figures_conversion(month, quarter),
     )
+
+
+def read_pipeline_report(
+    db: Database, actor: Employee, now: datetime | None = None, tz: tzinfo | None = None
+) -> PipelineReport:
+    """The pipeline report for an actor who may read it (management, sales); PermissionDenied
+    otherwise (the faces that offer it only to them may call pipeline_report directly)."""
+    permissions.require(actor, Action.READ_PIPELINE_REPORT)
+    return pipeline_report(db, now, tz)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from crm import validation
 from crm.errors import ValidationError
 from crm.models import AgendaDay, Event, Team
 from crm.permissions import Action
@@ -110,7 +111,7 @@ def contracts_without_event(session: Session) -> None:
 
 
 def _calendar_path(raw: str) -> Path:
-    text = raw.strip()
+    text = validation.printable(raw.strip(), "The file name")
     if not text:
         raise ValidationError("Name the file to write, like epic-events.ics.")
     path = Path(text).expanduser()

@@ -26,7 +26,18 @@ from crm.errors import CRMError, DatabaseUnavailable
 from crm.services.backend import utc_now
 from crm.services.pool import UNAVAILABLE
 from crm.services.sessions import SessionPolicy
-from crm.web import clients, contracts, employees, events, history, me, sessions
+from crm.web import (
+    catalogue,
+    clients,
+    contracts,
+    employees,
+    events,
+    history,
+    me,
+    opportunities,
+    pipeline,
+    sessions,
+)
 from crm.web.daily_work import BODY_MAX_BY_PATH, ROUTERS
 from crm.web.deps import RateLimit
 from crm.web.errors import ERRORS, ApiError, error_response, for_crm_error, for_unexpected
@@ -194,12 +205,22 @@ LABELS = {
     "total_amount": "Total amount",
     "amount": "Payment",
     "search": "Search text",
+    "title": "Title",
+    "expected_close_on": "Expected close date",
+    "expected_attendees": "Expected attendees",
+    "quantity": "Quantity",
+    "unit_price": "Unit price",
+    "reason": "Reason",
+    "description": "Description",
+    "stage": "Stage",
+    "unit": "Unit",
     "text": "A note",
-    "reason": "The reason",
 }
+# Where a field name means something else (a service's name is not an event's).
+PATH_LABELS = {f"{API}/services": {"name": "Name"}}
 
 
-def _validation_message(error: RequestValidationError) -> tuple[str, str | None]:
+def _validation_message(error: RequestValidationError, path: str = "") -> tuple[str, str | None]:
     """The first problem of a request that does not match the schema, in one line (the menus'
     wording where they have one), and its field."""
     problems = error.errors()
@@ -211,7 +232,8 @@ def _validation_message(error: RequestValidationError) -> tuple[str, str | None]
     if kind == "json_invalid":
         return "The request body is not valid JSON.", None
     field = ".".join(where) or None
-    label = LABELS.get(where[-1], where[-1]) if where else "The request body"
+    labels = next((names for start, names in PATH_LABELS.items() if path.startswith(start)), {})
+    label = labels.get(where[-1], LABELS.get(where[-1], where[-1])) if where else "The request body"
     context = first.get("ctx") or {}
     if kind == "missing":
         message = f"{label} is required." if field else "The request body is required."
@@ -234,6 +256,8 @@ def _validation_message(error: RequestValidationError) -> tuple[str, str | None]
         message = f"{label}: an ISO 8601 date-time needs its offset (2027-06-04T13:00:00+02:00)."
     elif kind.startswith("datetime"):
         message = f"{label} must be an ISO 8601 date-time with its offset, like 2027-06-04T13:00:00+02:00."
+    elif kind.startswith("date"):
+        message = f"{label} must be a day like 2027-06-04."
     elif kind.startswith("string"):
         message = f"{label} must be text."
     elif kind.startswith("bool"):
@@ -284,6 +308,8 @@ def create_app(
     app.state.password_limit = RateLimit(*login_attempts)
     for module in (sessions, me, employees, clients, contracts, events, history):
         app.include_router(module.router, prefix=API)
+    for module in (catalogue, opportunities, pipeline):  # the sales pipeline
+        app.include_router(module.router, prefix=API)
     for router in ROUTERS:  # issue 15's daily work (crm/web/daily_work.py)
         app.include_router(router, prefix=API)
 
@@ -296,8 +322,8 @@ def create_app(
         return error_response(error.status, error.code, error.message, error.field, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
-    def invalid_request(_request: Request, error: RequestValidationError) -> Any:
-        message, field = _validation_message(error)
+    def invalid_request(request: Request, error: RequestValidationError) -> Any:
+        message, field = _validation_message(error, request.url.path)
         return error_response(422, "invalid_request", message, field)
 
     @app.exception_handler(StarletteHTTPException)

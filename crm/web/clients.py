@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from crm import permissions
 from crm.models import Client, ClientFields
+from crm.permissions import Action
 from crm.services import clients as service
 from crm.services.clients import SEARCH_MAX
 from crm.web.deps import FilterId, Id, IfMatch, Paging, Reader, Writer, ok, one_of, page, version_of
@@ -68,7 +70,9 @@ def update_client(client_id: Id, body: ClientPatch, who: Writer, if_match: IfMat
     )
     unchanged = ClientFields(current.full_name, current.email, current.phone, current.company_name)
     if fields == unchanged and version == current.version:
-        return ok(current, version=current.version)  # nothing changed: nothing saved
+        # Nothing changed: nothing saved, but refused as the save would be.
+        permissions.require(who.employee, Action.UPDATE_CLIENT, owner_id=current.sales_contact_id)
+        return ok(current, version=current.version)
     saved = who.act(service.update_client, client_id, version, fields)
     return ok(saved, version=saved.version)
 

@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from crm import validation
+from crm import permissions, validation
 from crm.errors import NotFound, ValidationError
 from crm.models import Contract
+from crm.permissions import Action
 from crm.services import contracts as service
 from crm.services import events as events_service
 from crm.web.deps import (
@@ -101,7 +102,9 @@ def update_contract(contract_id: Id, body: ContractPatch, who: Writer, if_match:
         total = validation.amount(body.total_amount, "Total amount")
     signed = current.is_signed if body.is_signed is None else body.is_signed
     if (total, signed, version) == (current.total_amount, current.is_signed, current.version):
-        return _detail(who, contract_id)  # nothing changed: nothing saved
+        # Nothing changed: nothing saved, but refused as the save would be.
+        permissions.require(who.employee, Action.UPDATE_CONTRACT, owner_id=current.sales_contact_id)
+        return _detail(who, contract_id)
     saved = who.act(service.update_contract, contract_id, version, total, signed)
     return _detail(who, saved.id)
 

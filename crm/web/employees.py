@@ -7,7 +7,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from crm import permissions
 from crm.models import Employee, EmployeeFields, Team
+from crm.permissions import Action
 from crm.services import employees as service
 from crm.web.deps import Id, IfMatch, Paging, Reader, Writer, no_content, ok, page, version_of
 from crm.web.schemas import Deactivate, EmployeeCreate, EmployeePatch, Page, Reassignments, ResetPasswordBody
@@ -78,7 +80,9 @@ def update_employee(employee_id: Id, body: EmployeePatch, who: Writer, if_match:
         current.username, current.full_name, current.email, current.phone, current.team
     )
     if fields == unchanged and version == current.version:
-        return ok(current, version=current.version)  # nothing changed: nothing saved
+        # Nothing changed: nothing saved, but refused as the save would be.
+        permissions.require(who.employee, Action.MANAGE_EMPLOYEES)
+        return ok(current, version=current.version)
     saved = who.act(service.update_employee, employee_id, version, fields, who.now())
     return ok(saved, version=saved.version)
 

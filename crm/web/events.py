@@ -8,9 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from crm import validation
+from crm import permissions, validation
 from crm.errors import ValidationError
 from crm.models import Event, EventFields
+from crm.permissions import Action
 from crm.services import events as service
 from crm.services.events import SEARCH_MAX
 from crm.web.deps import FilterId, Id, IfMatch, Paging, Reader, Writer, ok, one_of, page, version_of
@@ -92,7 +93,9 @@ def update_event(event_id: Id, body: EventPatch, who: Writer, if_match: IfMatch)
     )
     same = all(getattr(current, name) == value for name, value in changes.items())
     if same and version == current.version:
-        return ok(current, version=current.version)  # nothing changed: nothing saved
+        # Nothing changed: nothing saved, but refused as the save would be.
+        permissions.require(who.employee, Action.UPDATE_EVENT, owner_id=current.support_contact_id)
+        return ok(current, version=current.version)
     saved = who.act(service.update_event, event_id, version, fields, who.now())
     return ok(saved, version=saved.version)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, create_model
@@ -21,10 +22,18 @@ from crm.models import (
     Employee,
     Event,
     HistoryLine,
+    Opportunity,
+    OpportunityLine,
     OwnedRecord,
     Payment,
+    PipelineReport,
+    Service,
+    Stage,
     Team,
+    Unit,
 )
+from crm.services.catalogue import DESCRIPTION_MAX
+from crm.services.pipeline import ATTENDEES_MAX, QUANTITY_MAX, REASON_MAX, TITLE_MAX
 from crm.validation import EMAIL_MAX, NAME_MAX, NOTES_MAX, TEXT_MAX
 
 T = TypeVar("T")
@@ -234,6 +243,83 @@ class Deactivate(Body):
     )
 
 
+# Services (the catalogue) -------------------------------------------------------------------------
+
+VERSION_TEXT = "The version read (or If-Match)."
+
+
+def version_field() -> Any:
+    return Field(None, ge=1, le=2_147_483_647, description=VERSION_TEXT)
+
+
+class ServiceCreate(Body):
+    name: str = Field(max_length=NAME_MAX, examples=["Catering"])
+    description: str = Field("", max_length=DESCRIPTION_MAX)
+    unit_price: str = money()
+    unit: Unit = Field(description="What the unit price is for: per event, per guest or per hour.")
+
+
+class ServicePatch(Body):
+    name: str | None = Field(None, max_length=NAME_MAX)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX, description='"" clears it.')
+    unit_price: str | None = money(None)
+    unit: Unit | None = None
+    version: int | None = version_field()
+
+
+class VersionBody(Body):
+    version: int | None = version_field()
+
+
+# Opportunities ------------------------------------------------------------------------------------
+
+
+OpportunityDetail = _extended(
+    "OpportunityDetail",
+    Opportunity,
+    "An opportunity with its lines (its amount is their sum); its ETag is its version, which every "
+    "write to it or to its lines carries.",
+    lines=(list[OpportunityLine], ...),
+)
+
+
+class OpportunityCreate(Body):
+    client_id: int = Field(ge=1, le=2**63 - 1, description="One of your clients.")
+    title: str = Field(max_length=TITLE_MAX, examples=["Wedding in June, 200 guests"])
+    expected_close_on: date | None = Field(None, description="A day: 2027-06-04.")
+    expected_attendees: int = Field(0, ge=0, le=ATTENDEES_MAX)
+
+
+class OpportunityPatch(Body):
+    title: str | None = Field(None, max_length=TITLE_MAX)
+    expected_close_on: date | None = Field(None, description="A day: 2027-06-04; null clears it.")
+    expected_attendees: int | None = Field(None, ge=0, le=ATTENDEES_MAX)
+    version: int | None = version_field()
+
+
+class LineCreate(Body):
+    service_id: int = Field(ge=1, le=2**63 - 1, description="A service still in the catalogue.")
+    quantity: int = Field(ge=1, le=QUANTITY_MAX)
+    unit_price: str | None = money(None)
+    version: int | None = Field(None, ge=1, le=2_147_483_647, description="The opportunity's version.")
+
+
+class LinePatch(Body):
+    quantity: int | None = Field(None, ge=1, le=QUANTITY_MAX)
+    unit_price: str | None = money(None)
+    version: int | None = Field(None, ge=1, le=2_147_483_647, description="The opportunity's version.")
+
+
+class MoveBody(Body):
+    stage: Stage = Field(description="An open stage: one forward, or back to an earlier one.")
+    version: int | None = version_field()
+
+
+class LoseBody(Body):
+    reason: str = Field(max_length=REASON_MAX, examples=["Went with a competitor"])
+    version: int | None = version_field()
+
+
 __all__ = [
     "AssignSupport",
     "Client",
@@ -250,7 +336,19 @@ __all__ = [
     "EventCreate",
     "EventPatch",
     "HistoryLine",
+    "LineCreate",
+    "LinePatch",
+    "LoseBody",
+    "MoveBody",
+    "OpportunityCreate",
+    "OpportunityDetail",
+    "OpportunityPatch",
     "Page",
     "PaymentCreate",
+    "PipelineReport",
     "Reassign",
+    "Service",
+    "ServiceCreate",
+    "ServicePatch",
+    "VersionBody",
 ]
