@@ -387,3 +387,26 @@ def test_a_large_export_goes_through_a_file_and_streams_whole(api, admin_conn, m
     assert streamed.content == whole and streamed.headers["X-Row-Count"] == "30"
     assert len(_rows(streamed)) == 30
     assert admin_conn.execute("SELECT row_count FROM exports ORDER BY id").fetchall() == [(30,), (30,)]
+
+
+def test_hand_over_of_events_tells_both_support_employees(api, admin_conn):
+    staff = make_staff(admin_conn, "manager", "bill", "kate", "alienor")
+    event_id = make_event(
+        admin_conn, signed_contract(admin_conn, staff["bill"].id), support_id=staff["kate"].id
+    )
+    manager = login(api, "marie")
+    plan = api.get(f"{API}/employees/{staff['kate'].id}/hand-over", headers=manager).json()
+    assert plan["events"] == [{"id": event_id, "version": 1}] and plan["clients"] == []
+    done = api.post(
+        f"{API}/employees/{staff['kate'].id}/hand-over",
+        json={"to": staff["alienor"].id, "seen": {"events": plan["events"]}},
+        headers=manager,
+    )
+    assert done.status_code == 200, done.text
+    assert admin_conn.execute("SELECT support_contact_id FROM events").fetchone() == (staff["alienor"].id,)
+    told = admin_conn.execute("SELECT employee_id, kind FROM notifications ORDER BY id").fetchall()
+    assert sorted(told) == sorted([(staff["kate"].id, "unassigned"), (staff["alienor"].id, "assigned")])
+    nothing = api.post(
+        f"{API}/employees/{staff['kate'].id}/hand-over", json={"to": staff["alienor"].id}, headers=manager
+    )
+    assert error_of(nothing) == (400, "invalid", "Kate Hastroff has no events to hand over.")
