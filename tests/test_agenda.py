@@ -160,5 +160,5 @@ def test_the_file_is_written_0600_and_atomically(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["events.ics"]  # no temporary file left
     with pytest.raises(ValidationError, match="is a folder"):
         service.write_private(tmp_path, b"x")
-    with pytest.raises(ValidationError, match="No folder"):
+    with pytest.raises(ValidationError, match="does not exist"):
         service.write_private(tmp_path / "missing" / "x.ics", b"x")

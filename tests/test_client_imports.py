@@ -135,12 +135,14 @@ def test_one_bad_line_among_ten_thousand_imports_nothing(db, admin_conn, staff):
             [(1, "notes", "Unknown column 'notes': the columns are full_name, email, phone, company_name.")],
         ),
         (
-            b"full_name,email,phone,company_name,sales_contact_id\nAnne,a@client.test,,,2\n",
+            # A sales employee's own id is fine (their export imports back); another's is not.
+            b"full_name,email,phone,company_name,sales_contact_id\nAnne,a@client.test,,,99\n",
             [
                 (
-                    1,
+                    2,
                     "sales_contact_id",
-                    "Only management chooses the sales contact: the clients you import are yours; remove it.",
+                    "Only management chooses the sales contact: the clients you import are yours"
+                    " (employee 2); remove the column or leave your own id.",
                 )
             ],
         ),

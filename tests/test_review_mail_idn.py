@@ -31,7 +31,12 @@ def _world(admin_conn, db):
 
 
 def test_review_one_unsendable_address_does_not_block_the_outbox(db, admin_conn):
-    _world(admin_conn, db)
+    staff = _world(admin_conn, db)
+    # An IDN domain is sent in its ASCII form (the next test); a non-ASCII local part cannot be
+    # written without SMTPUTF8: that e-mail is given up, the others go.
+    admin_conn.execute(
+        "UPDATE employees SET email = 'andré@epicevents.test' WHERE id = %s", (staff["kate"].id,)
+    )
     port = free_port()
     with Inbox(port) as inbox:
         try:
@@ -41,7 +46,7 @@ def test_review_one_unsendable_address_does_not_block_the_outbox(db, admin_conn)
         assert [m.rcpt_tos for m in inbox.messages] == [["alienor@epicevents.test"]]
     rows = outbox(admin_conn)
     assert rows[1][0] == "sent"
-    assert rows[0][1] >= 1  # the unsendable one counted as an attempt (and failed or retried later)
+    assert rows[0][0] == "failed" and rows[0][1] >= 1  # given up at once, counted as an attempt
 
 
 def test_review_a_support_employee_with_an_idn_domain_is_mailed(db, admin_conn):

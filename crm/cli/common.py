@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -67,13 +67,23 @@ def show_list(
     excel: bool,
 ) -> None:
     """Print one page of a list service (fetch(offset, limit)), or all of it with --all."""
-    if every:
-        from crm.services import streaming
+    if not every:
+        write_list(fetch((page - 1) * page_size, page_size), kind, fmt, table, excel=excel)
+        return
+    from crm.services import exports, streaming
 
-        records: Any = streaming.every(ctx.backend.db, fetch)
-    else:
-        records = fetch((page - 1) * page_size, page_size)
-    write_list(records, kind, fmt, table, excel=excel)
+    written = 0
+
+    def counted() -> Iterator[Any]:
+        nonlocal written
+        for record in streaming.every(ctx.backend.db, fetch):
+            written += 1
+            yield record
+
+    write_list(counted(), kind, fmt, table, excel=excel)
+    # A whole list is an export: recorded like `export … --output` (crm/services/exports.py).
+    filters = {"command": " ".join(click.get_current_context().command_path.split()[1:]), "format": fmt}
+    ctx.backend.act(ctx.employee(), exports.record_listing, kind, filters, written, "commands")
 
 
 def one_of(**flags: Any) -> str | None:

@@ -12,8 +12,6 @@ instead of adding a second one.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from crm.models import COMPANY_ZONE, AgendaDay, Employee, Event, EventStatus, Te
 from crm.permissions import Action
 from crm.repositories.employees import EmployeeRepository
 from crm.repositories.events import EventRepository
+from crm.services.csvio import atomic_file
 
 __all__ = ["COMPANY_ZONE", "calendar_file", "export_calendar", "week_agenda", "week_start", "write_private"]
 
@@ -120,30 +119,13 @@ def export_calendar(db: Database, actor: Employee, now: datetime) -> tuple[bytes
 
 
 def write_private(path: Path, data: bytes) -> Path:
-    """Write a file readable by its owner only (0600), atomically: a temporary file beside it,
-    renamed over it once complete, so a reader never sees half a file."""
+    """Write a file readable by its owner only (0600), atomically (csvio.atomic_file, as the CSV
+    exports: a temporary file beside it, renamed over it once complete); the path written."""
     validation.printable(str(path), "The file name")  # no NUL, control or invisible character
-    path = path.expanduser().absolute()
-    if path.is_dir():
-        raise ValidationError(f"{path} is a folder: name a file.")
-    if not path.parent.is_dir():
-        raise ValidationError(f"No folder {path.parent}.")
+    target = path.expanduser().absolute()
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with atomic_file(target) as stream:
+            stream.write(data.decode("utf-8"))
     except OSError as error:
-        raise ValidationError(f"Cannot write in {path.parent}: {error.strerror}.") from None
-    tmp = Path(tmp_name)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as error:
-        tmp.unlink(missing_ok=True)
-        raise ValidationError(f"Cannot write {path}: {error.strerror}.") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+        raise ValidationError(f"Cannot write {target}: {error.strerror or error}.") from None
+    return target

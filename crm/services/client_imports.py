@@ -115,11 +115,8 @@ def _header(row: list[str], actor: Employee, problems: _Problems) -> list[str] |
         if name in wanted or name in IGNORED:
             continue
         if name == OWNER_COLUMN:
-            message = (
-                "Only management chooses the sales contact: the clients you import are yours; remove it."
-            )
-        else:
-            message = f"Unknown column {name!r}: the columns are {', '.join(wanted)}."
+            continue  # sales: allowed when it names themselves (an export of theirs), line by line
+        message = f"Unknown column {name!r}: the columns are {', '.join(wanted)}."
         problems.add(1, name, message)
         ok = False
     return names if ok else None
@@ -142,6 +139,14 @@ def _check_line(
             problems.add(line, name, str(error))
             good = False
     owner = actor.id
+    if actor.team != Team.MANAGEMENT and cells.get(OWNER_COLUMN, "").strip() not in ("", str(actor.id)):
+        problems.add(
+            line,
+            OWNER_COLUMN,
+            f"Only management chooses the sales contact: the clients you import are yours"
+            f" (employee {actor.id}); remove the column or leave your own id.",
+        )
+        good = False
     if actor.team == Team.MANAGEMENT:
         try:
             owner = validation.record_id(cells[OWNER_COLUMN], "The sales contact id")

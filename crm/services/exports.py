@@ -18,7 +18,7 @@ from typing import IO, Any
 from crm import validation
 from crm.db import Database
 from crm.errors import ValidationError
-from crm.models import Client, ContractExport, Employee, Event, ExportRequest, Payment
+from crm.models import Client, Contract, ContractExport, Employee, Event, ExportRequest, Payment
 from crm.permissions import Action
 from crm.repositories.exports import ExportRepository
 from crm.services.actor import recheck_actor
@@ -147,3 +147,22 @@ def export_csv(
     if progress:
         progress(written, written)
     return written
+
+
+# Whole lists printed by other means (`… list --all`) --------------------------------------------
+
+LISTED_KINDS = {Client: "clients", Contract: "contracts", Event: "events", Payment: "payments"}
+
+
+def record_listing(
+    db: Database, actor: Employee, record_type: type, filters: dict[str, Any], row_count: int, face: str
+) -> None:
+    """Record a whole list written out another way than export_csv (a command's `--all`): the same
+    bulk way out of the database, so the same trace (who, when, what, how many rows). Lists of
+    other records (employees, the history…) are not exports of client data: nothing recorded."""
+    kind = LISTED_KINDS.get(record_type)
+    if kind is None:
+        return
+    with db.transaction(actor.id):
+        recheck_actor(db, actor, Action.EXPORT_CSV)
+        ExportRepository(db.conn).record(kind, filters, row_count, False, face)

@@ -126,12 +126,33 @@ def _notification(mail: OutboxMail) -> Notification:
     )
 
 
+class Unwritable(ValueError):
+    """An address no e-mail header can carry (a non-ASCII local part without SMTPUTF8)."""
+
+
+def ascii_address(address: str) -> str:
+    """The address as an e-mail header carries it: its domain in IDNA (kate@xn--bcher-kva.de for
+    kate@bücher.de, the Unicode form the program stores); Unwritable if the local part is not
+    ASCII or the domain cannot be encoded."""
+    local, _, domain = address.rpartition("@")
+    if not local or not local.isascii():
+        raise Unwritable(f"the address {address!r} cannot be written in an e-mail header")
+    if domain.isascii():
+        return address
+    import idna
+
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError:
+        raise Unwritable(f"the domain of {address!r} cannot be written in an e-mail header") from None
+
+
 def message_for(mail: OutboxMail, sender: str) -> EmailMessage:
     """The e-mail of one outbox row: the notification's headline and what changed (Paris time)."""
     notification = _notification(mail)
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = formataddr((mail.to_name, mail.to_address))
+    message["To"] = formataddr((mail.to_name, ascii_address(mail.to_address)))
     message["Subject"] = f"[Epic Events] {headline(notification)}"
     # One id per outbox row: a server that sees the same message twice can tell.
     message["Message-ID"] = make_msgid(idstring=f"outbox-{mail.id}", domain="epicevents.crm")
@@ -176,7 +197,14 @@ def drain(
                 if mail is None:
                     break
                 try:
-                    smtp.send(message_for(mail, settings.sender))
+                    message = message_for(mail, settings.sender)
+                except (Unwritable, UnicodeError) as error:  # no retry can help: given up
+                    outbox.mark_failed(mail.id, str(error), None)
+                    log.warning("e-mail %s given up: %s", mail.id, error)
+                    failed += 1
+                    continue
+                try:
+                    smtp.send(message)
                 except (Unreachable, OSError, smtplib.SMTPException) as error:
                     smtp.close()  # a fresh connection for the next one
                     reason = str(error) if isinstance(error, Unreachable) else _reason(error)
