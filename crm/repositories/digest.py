@@ -17,6 +17,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from crm.models import DigestItem
+from crm.repositories.events import OPEN, OPEN_E
 from crm.repositories.rows import one_row
 
 # Sales: my clients neither saved nor noted since %(since)s, read from (sales_contact_id, updated_at).
@@ -78,14 +79,19 @@ class DigestRepository:
     ) -> tuple[int, list[DigestItem]]:
         """The support employee's events starting within `days` of now, soonest first."""
         rows = self._rows(
-            "SELECT 'event' AS kind, e.id, e.name, e.starts_at AS at,"
-            " concat_ws(', ', nullif(e.location, ''), e.attendees || ' attendees') AS detail,"
-            " (SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id = %(me)s"
-            "   AND starts_at >= %(now)s AND starts_at < %(until)s AND status IN ('planned', 'confirmed')"
-            " LIMIT %(cap)s) n)::int AS total"
-            " FROM events e WHERE e.support_contact_id = %(me)s"
-            " AND e.starts_at >= %(now)s AND e.starts_at < %(until)s AND e.status IN ('planned', 'confirmed')"
-            " ORDER BY e.starts_at, e.id LIMIT %(limit)s",
+            sql.SQL(
+                "SELECT 'event' AS kind, e.id, e.name, e.starts_at AS at,"
+                " concat_ws(', ', nullif(e.location, ''), e.attendees || ' attendees') AS detail,"
+                " (SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id = %(me)s"
+                "   AND starts_at >= %(now)s AND starts_at < %(until)s AND "
+            )
+            + OPEN
+            + sql.SQL(
+                " LIMIT %(cap)s) n)::int AS total FROM events e WHERE e.support_contact_id = %(me)s"
+                " AND e.starts_at >= %(now)s AND e.starts_at < %(until)s AND "
+            )
+            + OPEN_E
+            + sql.SQL(" ORDER BY e.starts_at, e.id LIMIT %(limit)s"),
             {"me": support_id, "now": now, "until": now + timedelta(days=days), "limit": limit, "cap": cap},
         )
         return _items(rows)
@@ -177,14 +183,21 @@ class DigestRepository:
     ) -> tuple[int, list[DigestItem]]:
         """Events starting within `days` of now that no support employee is assigned to, soonest first."""
         rows = self._rows(
-            "SELECT 'event' AS kind, e.id, e.name, e.starts_at AS at, cl.full_name AS detail,"
-            " (SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id IS NULL"
-            "   AND starts_at >= %(now)s AND starts_at < %(until)s AND status IN ('planned', 'confirmed')"
-            " LIMIT %(cap)s) n)::int AS total"
-            " FROM events e JOIN contracts c ON c.id = e.contract_id JOIN clients cl ON cl.id = c.client_id"
-            " WHERE e.support_contact_id IS NULL AND e.starts_at >= %(now)s AND e.starts_at < %(until)s"
-            " AND e.status IN ('planned', 'confirmed')"
-            " ORDER BY e.starts_at, e.id LIMIT %(limit)s",
+            sql.SQL(
+                "SELECT 'event' AS kind, e.id, e.name, e.starts_at AS at, cl.full_name AS detail,"
+                " (SELECT count(*) FROM (SELECT 1 FROM events WHERE support_contact_id IS NULL"
+                "   AND starts_at >= %(now)s AND starts_at < %(until)s AND "
+            )
+            + OPEN
+            + sql.SQL(
+                " LIMIT %(cap)s) n)::int AS total"
+                " FROM events e JOIN contracts c ON c.id = e.contract_id"
+                " JOIN clients cl ON cl.id = c.client_id"
+                " WHERE e.support_contact_id IS NULL AND e.starts_at >= %(now)s AND e.starts_at < %(until)s"
+                " AND "
+            )
+            + OPEN_E
+            + sql.SQL(" ORDER BY e.starts_at, e.id LIMIT %(limit)s"),
             {"now": now, "until": now + timedelta(days=days), "limit": limit, "cap": cap},
         )
         return _items(rows)
@@ -209,20 +222,25 @@ class DigestRepository:
         """Deactivated employees who still are the sales contact of clients or the support contact
         of events that have not ended, by name."""
         rows = self._rows(
-            "WITH owners AS ("
-            " SELECT e.id, e.full_name, e.team,"
-            "   (SELECT count(*) FROM clients WHERE sales_contact_id = e.id) AS clients,"
-            "   (SELECT count(*) FROM events"
-            "     WHERE support_contact_id = e.id AND ends_at >= %(now)s"
-            "     AND status IN ('planned', 'confirmed')) AS events"
-            " FROM employees e WHERE NOT e.is_active)"
-            " SELECT 'employee' AS kind, id, full_name AS name, NULL::timestamptz AS at,"
-            " concat_ws(', ', team, CASE WHEN clients > 0 THEN clients || ' clients' END,"
-            "   CASE WHEN events > 0 THEN events || ' events' END) AS detail,"
-            " (SELECT count(*) FROM (SELECT 1 FROM owners WHERE clients > 0 OR events > 0"
-            "   LIMIT %(cap)s) n)::int AS total"
-            " FROM owners WHERE clients > 0 OR events > 0"
-            " ORDER BY lower(full_name), id LIMIT %(limit)s",
+            sql.SQL(
+                "WITH owners AS ("
+                " SELECT e.id, e.full_name, e.team,"
+                "   (SELECT count(*) FROM clients WHERE sales_contact_id = e.id) AS clients,"
+                "   (SELECT count(*) FROM events"
+                "     WHERE support_contact_id = e.id AND ends_at >= %(now)s AND "
+            )
+            + OPEN
+            + sql.SQL(
+                ") AS events"
+                " FROM employees e WHERE NOT e.is_active)"
+                " SELECT 'employee' AS kind, id, full_name AS name, NULL::timestamptz AS at,"
+                " concat_ws(', ', team, CASE WHEN clients > 0 THEN clients || ' clients' END,"
+                "   CASE WHEN events > 0 THEN events || ' events' END) AS detail,"
+                " (SELECT count(*) FROM (SELECT 1 FROM owners WHERE clients > 0 OR events > 0"
+                "   LIMIT %(cap)s) n)::int AS total"
+                " FROM owners WHERE clients > 0 OR events > 0"
+                " ORDER BY lower(full_name), id LIMIT %(limit)s"
+            ),
             {"now": now, "limit": limit, "cap": cap},
         )
         return _items(rows)

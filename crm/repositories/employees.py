@@ -13,6 +13,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 
 from crm.models import Employee, EmployeeFields, OwnedRecord, Team
+from crm.repositories.events import OPEN_E
 from crm.repositories.rows import one_row
 
 # Every column but the password hash: what anyone may see (the fields of crm.models.Employee).
@@ -128,10 +129,14 @@ class EmployeeRepository:
         """The open events (planned, confirmed) this employee supports that have not ended at `now`,
         soonest first."""
         query = (
-            "SELECT e.id, e.name, cl.full_name AS detail, e.starts_at, count(*) OVER ()::int AS total"
-            " FROM events e JOIN contracts c ON c.id = e.contract_id JOIN clients cl ON cl.id = c.client_id"
-            " WHERE e.support_contact_id = %s AND e.ends_at >= %s AND e.status IN ('planned', 'confirmed')"
-            " ORDER BY e.starts_at, e.id LIMIT %s"
+            sql.SQL(
+                "SELECT e.id, e.name, cl.full_name AS detail, e.starts_at, count(*) OVER ()::int AS total"
+                " FROM events e JOIN contracts c ON c.id = e.contract_id"
+                " JOIN clients cl ON cl.id = c.client_id"
+                " WHERE e.support_contact_id = %s AND e.ends_at >= %s AND "
+            )
+            + OPEN_E
+            + sql.SQL(" ORDER BY e.starts_at, e.id LIMIT %s")
         )
         with self.conn.cursor(row_factory=class_row(OwnedRecord)) as cur:
             return cur.execute(query, (employee_id, now, limit)).fetchall()

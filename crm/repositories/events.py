@@ -29,6 +29,12 @@ _EVENT_SELECT = sql.SQL(
     " LEFT JOIN employees sp ON sp.id = e.support_contact_id"
 )
 
+# The events still to do (planned, confirmed): done and cancelled ones leave "My events", "Events
+# without support", the digest and the hand-over. Written once here; the partial index
+# events_open_support_starts_idx (sql/0015) states the same predicate.
+OPEN = sql.SQL("status IN ('planned', 'confirmed')")
+OPEN_E = sql.SQL("e.") + OPEN  # the same, of the events aliased e
+
 
 class EventRepository:
     """Reads and writes events."""
@@ -54,7 +60,7 @@ class EventRepository:
     def list_without_support(self, now: datetime, offset: int, limit: int) -> list[Event]:
         """A page of the open events (planned, confirmed) no support employee is assigned to:
         upcoming ones soonest first (the most urgent to staff), then past ones, latest first."""
-        who = sql.SQL("support_contact_id IS NULL AND status IN ('planned', 'confirmed')")
+        who = sql.SQL("support_contact_id IS NULL AND ") + OPEN
         return self._upcoming_then_past(who, {}, now, offset, limit)
 
     def list_for_support(
@@ -64,7 +70,7 @@ class EventRepository:
         open_only: planned and confirmed ones only (done and cancelled events leave "My events")."""
         who = sql.Composed([sql.SQL("support_contact_id = %(support)s")])
         if open_only:
-            who += sql.SQL(" AND status IN ('planned', 'confirmed')")
+            who += sql.SQL(" AND ") + OPEN
         return self._upcoming_then_past(who, {"support": support_id}, now, offset, limit)
 
     def list_between(self, start: datetime, end: datetime, support_id: int | None) -> list[Event]:
@@ -85,9 +91,11 @@ class EventRepository:
 
     def list_upcoming_for_support(self, support_id: int, now: datetime, limit: int) -> list[Event]:
         """One support employee's open events that have not ended yet, soonest first."""
-        query = _EVENT_SELECT + sql.SQL(
-            " WHERE e.support_contact_id = %(support)s AND e.status IN ('planned', 'confirmed')"
-            " AND e.ends_at >= %(now)s ORDER BY e.starts_at, e.id LIMIT %(limit)s"
+        query = (
+            _EVENT_SELECT
+            + sql.SQL(" WHERE e.support_contact_id = %(support)s AND ")
+            + OPEN_E
+            + sql.SQL(" AND e.ends_at >= %(now)s ORDER BY e.starts_at, e.id LIMIT %(limit)s")
         )
         return self._events(query, {"support": support_id, "now": now, "limit": limit})
 
@@ -232,10 +240,11 @@ class EventRepository:
         """(id, version) of the support employee's open events that have not ended at now, by id;
         lock=True: locked FOR UPDATE (in id order) until the transaction ends."""
         query = (
-            "SELECT id, version FROM events WHERE support_contact_id = %s AND ends_at >= %s"
-            " AND status IN ('planned', 'confirmed') ORDER BY id"
+            sql.SQL("SELECT id, version FROM events WHERE support_contact_id = %s AND ends_at >= %s AND ")
+            + OPEN
+            + sql.SQL(" ORDER BY id FOR UPDATE" if lock else " ORDER BY id")
         )
-        rows = self.conn.execute(query + (" FOR UPDATE" if lock else ""), (support_id, now)).fetchall()
+        rows = self.conn.execute(query, (support_id, now)).fetchall()
         return [(r[0], r[1]) for r in rows]
 
     def hand_over(self, records: list[tuple[int, int]], from_id: int, to_id: int) -> int:
