@@ -85,6 +85,21 @@ class MailSettings:
     timeout: float = 10.0  # seconds to connect and for each reply
 
 
+UI_LANGUAGES = ("auto", "en", "fr")
+
+
+@dataclass(frozen=True)
+class UiSettings:
+    """[ui]: how the terminal program speaks (crm/i18n.py) and whether it draws prompts in place.
+
+    language: en, fr, or auto (the environment's locale: LC_ALL, LC_MESSAGES, LANG); an employee's
+    own choice (My account) wins once they have logged in. accessible: plain line-by-line questions
+    and answers for screen readers (also CRM_ACCESSIBLE=1)."""
+
+    language: str = "auto"
+    accessible: bool = False
+
+
 @dataclass(frozen=True)
 class Config:
     database: DatabaseSettings
@@ -102,6 +117,7 @@ class Config:
     api_pool_min: int = 1  # [api] pool_min: connections each `serve` worker keeps open
     api_pool_max: int = 10  # [api] pool_max: at most this many at once per worker
     mail: MailSettings | None = None  # no [mail] host: notifications are not e-mailed
+    ui: UiSettings = field(default_factory=UiSettings)
 
     @property
     def embedded(self) -> bool:
@@ -196,7 +212,15 @@ def load(path: Path | None = None) -> Config:
         api_pool_min=pool_min,
         api_pool_max=pool_max,
         mail=_mail(path, parser),
+        ui=_ui(path, parser),
     )
+
+
+def _ui(path: Path, parser: configparser.ConfigParser) -> UiSettings:
+    language = parser.get("ui", "language", fallback="auto").strip().lower() or "auto"
+    if language not in UI_LANGUAGES:
+        raise ConfigError(f"{path}: [ui] language must be one of {', '.join(UI_LANGUAGES)}.")
+    return UiSettings(language=language, accessible=_boolean(path, parser, "ui", "accessible", False))
 
 
 def _mail(path: Path, parser: configparser.ConfigParser) -> MailSettings | None:
@@ -409,6 +433,14 @@ def render(config: Config) -> str:
         "[logging]",
         "# log file, relative to this file's folder",
         f"file = {config.log_file}",
+        "",
+        "[ui]",
+        "# language of the terminal program: en, fr, or auto (the environment's locale); each",
+        "# employee may choose their own in My account",
+        f"language = {config.ui.language}",
+        "# true: plain line-by-line questions and numbered answers, for screen readers",
+        "# (CRM_ACCESSIBLE=1 does the same)",
+        f"accessible = {'true' if config.ui.accessible else 'false'}",
         "",
         "[api]",
         "# `python -m main serve`: database connections each worker keeps open, and at most",
