@@ -2,8 +2,9 @@
 
 Messages are written in English in the code, wrapped in `_()` (or `N_()` where the text is a
 constant defined before a language is known, translated with `_()` where it is shown), and
-translated in the gettext catalogs `crm/locale/<language>/LC_MESSAGES/crm.po`, read through
-Babel when first needed (no compile step). The language is a context variable: the terminal
+translated in the gettext catalogs `crm/locale/<language>/LC_MESSAGES/*.po` (one per part of the
+program: the menus, the commands, the services' messages…), read through Babel when first needed
+(no compile step). The language is a context variable: the terminal
 program sets it once (`[ui] language`, then the employee's own choice), the API server per request.
 
     from crm.i18n import _
@@ -21,11 +22,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 LANGUAGES = ("en", "fr")
 DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "crm"
 
 _language: ContextVar[str] = ContextVar("crm_language", default=DEFAULT_LANGUAGE)
 
@@ -37,12 +38,14 @@ def catalog(code: str) -> dict[str, str | tuple[str, ...]]:
         return {}
     from babel.messages.pofile import read_po
 
-    path = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        po = read_po(handle, locale=code)
     table: dict[str, str | tuple[str, ...]] = {}
+    for path in sorted((LOCALE_DIR / code / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            _read_into(table, read_po(handle, locale=code))
+    return table
+
+
+def _read_into(table: dict[str, str | tuple[str, ...]], po: Any) -> None:
     for message in po:
         if not message.id or not message.string or message.fuzzy:
             continue
@@ -52,7 +55,6 @@ def catalog(code: str) -> dict[str, str | tuple[str, ...]]:
                 table[str(message.id[0])] = strings
         elif isinstance(message.string, str):
             table[str(message.id)] = message.string
-    return table
 
 
 def language() -> str:
