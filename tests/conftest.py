@@ -234,6 +234,22 @@ def wait_for_lock_waiters(admin_conn, count: int, done: Callable[[], bool] = lam
         pytest.fail(f"expected {count} session(s) waiting on a lock")
 
 
+# The menu tests' variants (tests/scripted.py VARIANT): a module runs each of its tests once per
+# variant with `pytestmark = pytest.mark.usefixtures("menu_variant")`.
+MENU_VARIANTS = ["direct"]
+
+
+@pytest.fixture(params=MENU_VARIANTS)
+def menu_variant(request) -> Iterator[str]:
+    from tests import scripted
+
+    scripted.VARIANT = request.param
+    try:
+        yield request.param
+    finally:
+        scripted.VARIANT = "direct"
+
+
 # The HTTP API (tests/api.py): the app on the module's database, through httpx. -----------------------
 
 

@@ -113,6 +113,17 @@ class IdleBeforeEachPick(ScriptedPrompts):
         return super().choose(message, choices)
 
 
+# How the menu tests reach the services and ask their questions: the menu_variant fixture
+# (tests/conftest.py) sets it for the modules that use it; session_for builds the Session it means.
+VARIANT = "direct"
+
+
+def session_for(db: Database, employee: Employee, prompts: Any, *, clock: Any = None) -> Session:
+    """The menus' Session for `employee` on `prompts`, the way the current VARIANT runs them
+    ("direct": the services in this process, on `db`)."""
+    return Session(db, employee, prompts, clock=clock or Clock())
+
+
 def run_menu(
     db: Database,
     employee: Employee,
@@ -124,7 +135,7 @@ def run_menu(
     """Run the team menu of `sections` as `employee` with scripted answers, which must end it
     (Quit) and all be used; return the prompts, to look at what was asked."""
     prompts = ScriptedPrompts(answers)
-    outcome = run_team_menu(Session(db, employee, prompts, clock=clock or Clock()), list(sections))
+    outcome = run_team_menu(session_for(db, employee, prompts, clock=clock), list(sections))
     assert outcome is Outcome.QUIT
     assert prompts.answers == [], "script not used up"
     return prompts
