@@ -24,6 +24,8 @@ an idle timeout; PgBouncer closed the client). `Database` recovers without its c
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import logging
 import select
 import time
@@ -137,7 +139,7 @@ def connect(conninfo: str, *, autocommit: bool = True) -> psycopg.Connection:
         if "certificate verify failed" in reason:
             reason += " (the server's certificate is not signed by the CA file of sslrootcert)"
         raise DatabaseUnavailable(
-            f"Cannot connect to the database at {describe(conninfo)}: {reason}"
+            _("Cannot connect to the database at {describe}: {reason}").format(describe=describe(conninfo), reason=reason)
         ) from None
 
 

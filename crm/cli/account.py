@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import click
 
 from crm.cli.common import format_options, pass_context
@@ -29,7 +31,7 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
     ctx.password_stdin = password_stdin
     if username is None:
         if not stdin_is_terminal():
-            raise click.UsageError("Give --username (standard input is not a terminal).")
+            raise click.UsageError(_("Give --username (standard input is not a terminal)."))
         username = click.prompt("Username", err=True)
     password = ctx.read_secret("Password: ")
     backend = ctx.backend
@@ -48,7 +50,7 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
     idle = (backend.policy.idle.total_seconds() / 60) if backend.policy.idle else None
     ends = f"after {hours:g} h" + (f", or {idle:g} min without a command" if idle else "")
     note(
-        f"Logged in as {employee.username} ({employee.full_name}, {employee.team}); the session ends {ends}."
+        _("Logged in as {username} ({full_name}, {team}); the session ends {ends}.").format(username=employee.username, full_name=employee.full_name, team=employee.team, ends=ends)
     )
 
 
@@ -60,13 +62,13 @@ def logout(ctx: CommandContext) -> None:
 
     token = tokens.read(ctx.config.path)
     if token is None:
-        note("Not logged in.")
+        note(_("Not logged in."))
         return
     backend = ctx.backend
     backend.token = token
     backend.log_out()
     tokens.remove(ctx.config.path)
-    note("Logged out.")
+    note(_("Logged out."))
 
 
 @click.command()
@@ -78,7 +80,7 @@ def whoami(ctx: CommandContext, fmt: str, excel: bool) -> None:
     write_one(
         employee,
         fmt,
-        lambda: click.echo(f"{employee.username} ({employee.full_name}, {employee.team})"),
+        lambda: click.echo(_("{username} ({full_name}, {team})").format(username=employee.username, full_name=employee.full_name, team=employee.team)),
         excel=excel,
     )
 
@@ -96,10 +98,10 @@ def password(ctx: CommandContext, password_stdin: bool) -> None:
     employee = ctx.employee()
     current = ctx.read_secret("Current password: ")
     if not current:
-        raise AuthenticationError("No password typed; nothing was changed.")
+        raise AuthenticationError(_("No password typed; nothing was changed."))
     new = ctx.read_secret("New password: ")
     employee_service.check_password_policy(new, employee.username)
     if not password_stdin and ctx.read_secret("New password again: ") != new:
-        raise ValidationError("The two passwords differ; nothing was changed.")
+        raise ValidationError(_("The two passwords differ; nothing was changed."))
     ctx.backend.change_password(current, new)
-    note("Your password has been changed.")
+    note(_("Your password has been changed."))

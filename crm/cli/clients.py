@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import click
 
 from crm import permissions, validation
@@ -135,7 +137,7 @@ def create(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.create_client, fields)
     write_one(saved, fmt, lambda: print_client(saved, []), excel=excel)
-    note(f"Client {saved.id} ({saved.full_name}) created; you are their sales contact.")
+    note(_("Client {id} ({full_name}) created; you are their sales contact.").format(id=saved.id, full_name=saved.full_name))
 
 
 @client.command("update")
@@ -179,7 +181,7 @@ def update(
         from crm.errors import StaleRecord
 
         raise StaleRecord(
-            f"Client {client_id} is at version {current.version}, not {version}: reload and try again."
+            _("Client {client_id} is at version {version}, not {version2}: reload and try again.").format(client_id=client_id, version=current.version, version2=version)
         )
     fields = _checked(
         current.full_name if name is None else name,
@@ -188,13 +190,13 @@ def update(
         current.company_name if company is None else company,
     )
     if fields == ClientFields(current.full_name, current.email, current.phone or None, current.company_name):
-        note("Nothing changed.")
+        note(_("Nothing changed."))
         return
     ctx.backend.run(service.check_email_free, fields.email, client_id)
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.update_client, client_id, current.version, fields)
     write_one(saved, fmt, lambda: print_client(saved, []), excel=excel)
-    note(f"Client {saved.id} saved (version {saved.version}).")
+    note(_("Client {id} saved (version {version}).").format(id=saved.id, version=saved.version))
 
 
 @client.command("reassign")
@@ -233,7 +235,7 @@ def reassign(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.reassign_client, client_id, version or current.version, sales_id)
     write_one(saved, fmt, lambda: print_client(saved, []), excel=excel)
-    note(f"{saved.sales_contact_name} is now the sales contact of client {saved.id} and of their contracts.")
+    note(_("{sales_contact_name} is now the sales contact of client {id} and of their contracts.").format(sales_contact_name=saved.sales_contact_name, id=saved.id))
 
 
 @client.command("note")
@@ -259,4 +261,4 @@ def add_note(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, note_service.add_client_note, client_id, body)
     write_one(saved, fmt, lambda: print_notes([saved], 1), excel=excel)
-    note(f"Note {saved.id} added to client {client_id}.")
+    note(_("Note {id} added to client {client_id}.").format(id=saved.id, client_id=client_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -91,5 +93,5 @@ def one_of(**flags: Any) -> str | None:
     given = [name for name, value in flags.items() if value not in (None, False)]
     if len(given) > 1:
         options = ", ".join("--" + name.replace("_", "-") for name in given)
-        raise click.UsageError(f"Choose one of {options}.")
+        raise click.UsageError(_("Choose one of {options}.").format(options=options))
     return given[0] if given else None

@@ -9,6 +9,8 @@ a team change or a new password is seen at once.
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import getpass
 import sys
 from dataclasses import dataclass, field
@@ -61,8 +63,7 @@ class CommandContext:
             path = config_file.config_path()
             if not path.exists():
                 raise ConfigError(
-                    f"No configuration at {path}: run `python -m main` once to set up the database "
-                    "(or set CRM_CONFIG)."
+                    _("No configuration at {path}: run `python -m main` once to set up the database (or set CRM_CONFIG).").format(path=path)
                 )
             self._config = config_file.load(path)
             monitoring.init(self._config)
@@ -132,7 +133,7 @@ class CommandContext:
         if self.password_stdin:
             line = sys.stdin.readline()
             if not line:
-                raise AuthenticationError("--password-stdin: no password on standard input.")
+                raise AuthenticationError(_("--password-stdin: no password on standard input."))
             return line.rstrip("\r\n")
         if not stdin_is_terminal():
             raise AuthenticationError(NEED_PASSWORD)
@@ -151,7 +152,7 @@ class CommandContext:
             return actor
         password = self.read_secret(f"Password for {actor.username}: ")
         if not password:
-            raise AuthenticationError("No password typed; nothing was saved.")
+            raise AuthenticationError(_("No password typed; nothing was saved."))
         try:
             return backend.confirm_password(password)
         except auth.AccountLocked:
@@ -165,13 +166,13 @@ class CommandContext:
         if from_stdin:
             line = sys.stdin.readline()
             if not line:
-                raise ValidationError("--new-password-stdin: no new password on standard input.")
+                raise ValidationError(_("--new-password-stdin: no new password on standard input."))
             password = line.rstrip("\r\n")
             check_password_policy(password, username)
             return password
         if not stdin_is_terminal():
             raise ValidationError(
-                "Type the new password at a terminal, or give it with --new-password-stdin."
+                _("Type the new password at a terminal, or give it with --new-password-stdin.")
             )
         while True:
             password = getpass.getpass("New password: ")
@@ -182,7 +183,7 @@ class CommandContext:
                 continue
             if getpass.getpass("New password again: ") == password:
                 return password
-            print("The two passwords differ; try again.", file=sys.stderr)
+            print(_("The two passwords differ; try again."), file=sys.stderr)
 
     def forget_session(self) -> None:
         from crm.cli import tokens

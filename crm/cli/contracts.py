@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import click
 
 from crm import permissions, validation
@@ -59,7 +61,7 @@ def list_contracts(
     backend = ctx.backend
     chosen = one_of(unsigned=unsigned, unpaid=unpaid, client=client_id, no_event=no_event)
     if mine and chosen not in ("unsigned", "unpaid"):
-        raise click.UsageError("--mine goes with --unsigned or --unpaid.")
+        raise click.UsageError(_("--mine goes with --unsigned or --unpaid."))
     sales_id = actor.id if mine else None
     if chosen == "unsigned":
         fetch = lambda o, n: backend.run(service.contracts_not_signed, o, n, sales_id)  # noqa: E731
@@ -120,7 +122,7 @@ def create(
     saved = ctx.backend.act(actor, service.create_contract, client_id, amount, signed)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
     state = "signed" if saved.is_signed else "not signed yet"
-    note(f"Contract {saved.id} created for {saved.client_name} ({state}).")
+    note(_("Contract {id} created for {client_name} ({state}).").format(id=saved.id, client_name=saved.client_name, state=state))
 
 
 def _save(
@@ -138,7 +140,7 @@ def _save(
     permissions.require(actor, Action.UPDATE_CONTRACT, owner_id=current.sales_contact_id)
     if version is not None and version != current.version:
         raise StaleRecord(
-            f"Contract {contract_id} is at version {current.version}, not {version}: reload and try again."
+            _("Contract {contract_id} is at version {version}, not {version2}: reload and try again.").format(contract_id=contract_id, version=current.version, version2=version)
         )
     amount = current.total_amount if total is None else validation.amount(total, "Total amount")
     paid = current.total_amount - current.remaining_amount
@@ -152,7 +154,7 @@ def _save(
     saved = ctx.backend.act(actor, service.update_contract, contract_id, current.version, amount, signed)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
     signed_now = " and signed" if saved.is_signed and not current.is_signed else ""
-    note(f"Contract {saved.id} saved{signed_now}; {money(saved.remaining_amount)} remains to be paid.")
+    note(_("Contract {id} saved{signed_now}; {money} remains to be paid.").format(id=saved.id, signed_now=signed_now, money=money(saved.remaining_amount)))
 
 
 VERSION = click.option(
@@ -226,7 +228,7 @@ def pay(
     saved = ctx.backend.act(actor, service.record_payment, contract_id, value)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
     note(
-        f"Payment of {money(value)} recorded on contract {saved.id}; {money(saved.remaining_amount)} remains."
+        _("Payment of {money} recorded on contract {id}; {money2} remains.").format(money=money(value), id=saved.id, money2=money(saved.remaining_amount))
     )
 
 
@@ -250,4 +252,4 @@ def correct_payment(
     saved = ctx.backend.act(actor, service.correct_payment, payment_id)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
     left = money(saved.remaining_amount)
-    note(f"Payment {payment_id} cancelled; contract {saved.id} has {left} left to pay.")
+    note(_("Payment {payment_id} cancelled; contract {id} has {left} left to pay.").format(payment_id=payment_id, id=saved.id, left=left))

@@ -3,6 +3,8 @@ reset-password, hand-over (management)."""
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from datetime import UTC, datetime
 
 import click
@@ -123,7 +125,7 @@ def create(
     initial = ctx.new_password(fields.username, new_password_stdin)
     saved = ctx.backend.act(actor, service.create_employee, fields, initial)
     write_one(saved, fmt, lambda: show_employee(saved), excel=excel)
-    note(f"Employee {saved.id} created: {saved.username} ({saved.full_name}, {saved.team}).")
+    note(_("Employee {id} created: {username} ({full_name}, {team}).").format(id=saved.id, username=saved.username, full_name=saved.full_name, team=saved.team))
 
 
 @employee.command("update")
@@ -162,7 +164,7 @@ def update(
     current = ctx.backend.run(service.get_employee, employee_id)
     if version is not None and version != current.version:
         raise StaleRecord(
-            f"Employee {employee_id} is at version {current.version}, not {version}: reload and try again."
+            _("Employee {employee_id} is at version {version}, not {version2}: reload and try again.").format(employee_id=employee_id, version=current.version, version2=version)
         )
     fields = _fields(
         current.username if username is None else username,
@@ -174,14 +176,14 @@ def update(
     if fields == EmployeeFields(
         current.username, current.full_name, current.email, current.phone, current.team
     ):
-        note("Nothing changed.")
+        note(_("Nothing changed."))
         return
     now = datetime.now(UTC)
     ctx.backend.act(actor, service.team_change_check, current, fields.team, now)
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.update_employee, employee_id, current.version, fields, now)
     write_one(saved, fmt, lambda: show_employee(saved), excel=excel)
-    note(f"Employee {saved.id} saved (version {saved.version}).")
+    note(_("Employee {id} saved (version {version}).").format(id=saved.id, version=saved.version))
 
 
 @employee.command("deactivate")
@@ -203,19 +205,18 @@ def deactivate(
     if pending and not yes:
         target = ctx.backend.run(service.get_employee, employee_id)
         for record in pending.clients:
-            note(f"  client {record.id}: {record.name}")
+            note(_("  client {id}: {name}").format(id=record.id, name=record.name))
         for record in pending.events:
-            note(f"  event {record.id}: {record.name} ({record.detail})")
+            note(_("  event {id}: {name} ({detail})").format(id=record.id, name=record.name, detail=record.detail))
         raise ValidationError(
-            f"{target.full_name} still has {pending.summary()} to reassign: reassign them first, or "
-            "deactivate anyway with --yes."
+            _("{full_name} still has {summary} to reassign: reassign them first, or deactivate anyway with --yes.").format(full_name=target.full_name, summary=pending.summary())
         )
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(
         actor, service.deactivate_employee, employee_id, now, reassignments_seen=bool(pending)
     )
     write_one(saved, fmt, lambda: show_employee(saved), excel=excel)
-    note(f"{saved.full_name} ({saved.username}) is deactivated.")
+    note(_("{full_name} ({username}) is deactivated.").format(full_name=saved.full_name, username=saved.username))
 
 
 @employee.command("reactivate")
@@ -231,7 +232,7 @@ def reactivate(ctx: CommandContext, employee_id: int, password_stdin: bool, fmt:
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.reactivate_employee, employee_id)
     write_one(saved, fmt, lambda: show_employee(saved), excel=excel)
-    note(f"{saved.full_name} ({saved.username}) is active again.")
+    note(_("{full_name} ({username}) is active again.").format(full_name=saved.full_name, username=saved.username))
 
 
 @employee.command("reset-password")
@@ -252,7 +253,7 @@ def reset_password(
     actor = ctx.confirm_write(actor)
     password = ctx.new_password(target.username, new_password_stdin)
     ctx.backend.act(actor, service.reset_password, employee_id, password)
-    note(f"Password of {target.username} reset; give it to them in person.")
+    note(_("Password of {username} reset; give it to them in person.").format(username=target.username))
 
 
 @employee.command("hand-over")
@@ -301,9 +302,9 @@ def hand_over(
 
     def detail() -> None:
         for record_id, _version in (*done.clients, *done.events):
-            print(f"{what[:-1]} {record_id}")
+            print(_("{what} {record_id}").format(what=what[:-1], record_id=record_id))
 
     write_one(done, fmt, detail, excel=excel)
-    note(f"{done.count} {what} of {target.full_name} handed over to {successor.full_name}.")
+    note(_("{count} {what} of {full_name} handed over to {full_name2}.").format(count=done.count, what=what, full_name=target.full_name, full_name2=successor.full_name))
     if deactivate:
-        note(f"{target.full_name} ({target.username}) is deactivated.")
+        note(_("{full_name} ({username}) is deactivated.").format(full_name=target.full_name, username=target.username))

@@ -7,6 +7,8 @@ ISO 8601 with their offset.
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import json
 import re
 from dataclasses import replace
@@ -52,12 +54,12 @@ def parse_moment(value: str, tz: tzinfo, what: str, now: datetime | None = None)
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValidationError(f"{what} must look like {example}, or {iso}.") from None
+            raise ValidationError(_("{what} must look like {example}, or {iso}.").format(what=what, example=example, iso=iso)) from None
         if moment.tzinfo is None:
-            raise ValidationError(f"{what}: an ISO 8601 date-time needs its offset ({iso}).")
+            raise ValidationError(_("{what}: an ISO 8601 date-time needs its offset ({iso}).").format(what=what, iso=iso))
         if not validation.YEAR_MIN <= moment.year <= validation.YEAR_MAX:
             raise ValidationError(
-                f"{what} must be in the years {validation.YEAR_MIN} to {validation.YEAR_MAX}."
+                _("{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(what=what, YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX)
             )
         return moment
     return validation.moment(text, tz, what, now)
@@ -201,7 +203,7 @@ def create(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.create_event, contract_id, fields, now)
     write_one(saved, fmt, lambda: show_event(saved, tz), excel=excel)
-    note(f"Event {saved.id} created for contract {contract_id}; it awaits a support employee.")
+    note(_("Event {id} created for contract {contract_id}; it awaits a support employee.").format(id=saved.id, contract_id=contract_id))
 
 
 @event.command("update")
@@ -247,7 +249,7 @@ def update(
         raise ValidationError(service.closed_refusal(current))
     if version is not None and version != current.version:
         raise StaleRecord(
-            f"Event {event_id} is at version {current.version}, not {version}: reload and try again."
+            _("Event {event_id} is at version {version}, not {version2}: reload and try again.").format(event_id=event_id, version=current.version, version2=version)
         )
     tz = local_zone()
     kept = EventFields(
@@ -273,14 +275,14 @@ def update(
     }
     fields = replace(kept, **{key: value for key, value in given.items() if value is not None})
     if fields == kept:
-        note("Nothing changed.")
+        note(_("Nothing changed."))
         return
     now = datetime.now(UTC)
     service.clean_fields(fields, now, previous_start=current.starts_at)
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.update_event, event_id, current.version, fields, now)
     write_one(saved, fmt, lambda: show_event(saved, tz), excel=excel)
-    note(f"Event {saved.id} saved (version {saved.version}).")
+    note(_("Event {id} saved (version {version}).").format(id=saved.id, version=saved.version))
 
 
 @event.command("assign")
@@ -321,7 +323,7 @@ def assign(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.assign_support, event_id, version or current.version, support_id)
     write_one(saved, fmt, lambda: show_event(saved, local_zone()), excel=excel)
-    note(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
+    note(_("{support_contact_name} is now the support contact of event {id}.").format(support_contact_name=saved.support_contact_name, id=saved.id))
 
 
 @event.command("note")
@@ -347,7 +349,7 @@ def add_note(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, note_service.add_event_note, event_id, body)
     write_one(saved, fmt, lambda: print_notes([saved], 1, local_zone()), excel=excel)
-    note(f"Note {saved.id} added to event {event_id}.")
+    note(_("Note {id} added to event {event_id}.").format(id=saved.id, event_id=event_id))
 
 
 @event.command("status")
@@ -388,13 +390,13 @@ def status(
     if status == "cancelled":
         reason = service.clean_reason(reason)
     elif reason is not None:
-        raise click.UsageError("--reason goes with cancelled.")
+        raise click.UsageError(_("--reason goes with cancelled."))
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(
         actor, service.change_status, event_id, version or current.version, status, reason
     )
     write_one(saved, fmt, lambda: show_event(saved, local_zone()), excel=excel)
-    note(f"Event {saved.id} is now {saved.status}.")
+    note(_("Event {id} is now {status}.").format(id=saved.id, status=saved.status))
 
 
 def _week(value: str | None) -> date:
@@ -449,4 +451,4 @@ def ics(ctx: CommandContext, output: str) -> None:
     actor = ctx.employee()
     data, count = ctx.backend.act(actor, agenda_service.export_calendar, datetime.now(UTC))
     written = agenda_service.write_private(Path(output), data)
-    note(f"{count} upcoming event{'' if count == 1 else 's'} written to {written}.")
+    note(_("{count} upcoming event{value} written to {written}.").format(count=count, value='' if count == 1 else 's', written=written))

@@ -4,6 +4,8 @@ the database has queued."""
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import click
 
 from crm.cli.common import pass_context
@@ -32,9 +34,8 @@ def drain(ctx: CommandContext, limit: int) -> None:
     """
     settings = ctx.config.mail
     if settings is None:
-        raise ConfigError(f"{ctx.config.path}: no [mail] host: e-mail is off.")
+        raise ConfigError(_("{path}: no [mail] host: e-mail is off.").format(path=ctx.config.path))
     report = ctx.backend.run(service.drain, settings, limit=limit)
     note(
-        f"{report.sent} sent, {report.retried} to try again later, {report.failed} given up,"
-        f" {report.expired} too old to send."
+        _("{sent} sent, {retried} to try again later, {failed} given up, {expired} too old to send.").format(sent=report.sent, retried=report.retried, failed=report.failed, expired=report.expired)
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import click
 
 from crm.cli.common import list_options, pass_context, show_list
@@ -56,4 +58,4 @@ def read(ctx: CommandContext, ids: tuple[int, ...]) -> None:
     """Mark your notifications read: all the unread ones, or only the ids given."""
     actor = ctx.employee()
     count = ctx.backend.act(actor, service.mark_read, list(ids) if ids else None)
-    note(f"{count} notification{'' if count == 1 else 's'} marked read.")
+    note(_("{count} notification{value} marked read.").format(count=count, value='' if count == 1 else 's'))

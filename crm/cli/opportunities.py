@@ -3,6 +3,8 @@ remove-line, move, lose (management, or the client's sales contact), win (manage
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import click
 
 from crm import permissions, validation
@@ -63,7 +65,7 @@ def list_opportunities(
     """
     actor = ctx.employee()
     if mine and sales_id is not None:
-        raise click.UsageError("Choose one of --mine, --sales.")
+        raise click.UsageError(_("Choose one of --mine, --sales."))
     if mine:
         permissions.require(actor, Action.LIST_MY_OPPORTUNITIES)
         sales_id = actor.id
@@ -98,8 +100,7 @@ def _current(ctx: CommandContext, opportunity_id: int, version: int | None) -> O
     current = ctx.backend.run(service.get_opportunity, opportunity_id)
     if version is not None and version != current.version:
         raise StaleRecord(
-            f"Opportunity {opportunity_id} is at version {current.version}, not {version}:"
-            " reload and try again."
+            _("Opportunity {opportunity_id} is at version {version}, not {version2}: reload and try again.").format(opportunity_id=opportunity_id, version=current.version, version2=version)
         )
     return current
 
@@ -148,7 +149,7 @@ def create(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.create_opportunity, client_id, fields)
     _write_detail(OpportunityDetail(saved, []), fmt, excel)
-    note(f"Opportunity {saved.id} ({saved.title}) opened at stage new.")
+    note(_("Opportunity {id} ({title}) opened at stage new.").format(id=saved.id, title=saved.title))
 
 
 @opportunity.command("update")
@@ -183,12 +184,12 @@ def update(
         attendees if attendees is not None else current.expected_attendees,
     )
     if fields == OpportunityFields(current.title, current.expected_close_on, current.expected_attendees):
-        note("Nothing changed.")
+        note(_("Nothing changed."))
         return
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.update_opportunity, opportunity_id, current.version, fields)
     _write_detail(ctx.backend.run(service.get_opportunity_detail, saved.id), fmt, excel)
-    note(f"Opportunity {saved.id} saved (version {saved.version}).")
+    note(_("Opportunity {id} saved (version {version}).").format(id=saved.id, version=saved.version))
 
 
 @opportunity.command("add-line")
@@ -232,7 +233,7 @@ def add_line(
         actor, service.add_line, opportunity_id, current.version, service_id, quantity, unit_price
     )
     _write_detail(saved, fmt, excel)
-    note(f"Line added; the amount of opportunity {opportunity_id} is now {saved.opportunity.amount:,.2f}.")
+    note(_("Line added; the amount of opportunity {opportunity_id} is now {amount:,.2f}.").format(opportunity_id=opportunity_id, amount=saved.opportunity.amount))
 
 
 @opportunity.command("update-line")
@@ -263,12 +264,12 @@ def update_line(
     new_quantity = line.quantity if quantity is None else quantity
     new_price = line.unit_price if price is None else validation.amount(price, "Unit price")
     if (new_quantity, new_price) == (line.quantity, line.unit_price):
-        note("Nothing changed.")
+        note(_("Nothing changed."))
         return
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.update_line, line_id, current.version, new_quantity, new_price)
     _write_detail(saved, fmt, excel)
-    note(f"Line {line_id} saved; the amount is now {saved.opportunity.amount:,.2f}.")
+    note(_("Line {line_id} saved; the amount is now {amount:,.2f}.").format(line_id=line_id, amount=saved.opportunity.amount))
 
 
 @opportunity.command("remove-line")
@@ -290,7 +291,7 @@ def remove_line(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.remove_line, line_id, current.version)
     _write_detail(saved, fmt, excel)
-    note(f"Line {line_id} removed; the amount is now {saved.opportunity.amount:,.2f}.")
+    note(_("Line {line_id} removed; the amount is now {amount:,.2f}.").format(line_id=line_id, amount=saved.opportunity.amount))
 
 
 @opportunity.command("move")
@@ -330,12 +331,12 @@ def move(
     if (Stage(current.stage), Stage(stage)) not in service.ALLOWED_MOVES:
         allowed = ", ".join(s.value for s in service.moves_from(current.stage) if s in service.OPEN_STAGES)
         raise ValidationError(
-            f"An opportunity at {current.stage} moves one stage forward or back: to {allowed}."
+            _("An opportunity at {stage} moves one stage forward or back: to {allowed}.").format(stage=current.stage, allowed=allowed)
         )
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.move_opportunity, opportunity_id, current.version, stage)
     _write_detail(ctx.backend.run(service.get_opportunity_detail, saved.id), fmt, excel)
-    note(f"Opportunity {saved.id} is now at {saved.stage} ({saved.probability}% likely).")
+    note(_("Opportunity {id} is now at {stage} ({probability}% likely).").format(id=saved.id, stage=saved.stage, probability=saved.probability))
 
 
 @opportunity.command("lose")
@@ -369,7 +370,7 @@ def lose(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.lose_opportunity, opportunity_id, current.version, reason)
     _write_detail(ctx.backend.run(service.get_opportunity_detail, saved.id), fmt, excel)
-    note(f"Opportunity {saved.id} marked lost.")
+    note(_("Opportunity {id} marked lost.").format(id=saved.id))
 
 
 @opportunity.command("win")
@@ -397,6 +398,5 @@ def win(
     saved = ctx.backend.act(actor, service.win_opportunity, opportunity_id, current.version)
     _write_detail(ctx.backend.run(service.get_opportunity_detail, saved.id), fmt, excel)
     note(
-        f"Opportunity {saved.id} won: contract {saved.contract_id} created for {saved.amount:,.2f}"
-        " (not signed yet)."
+        _("Opportunity {id} won: contract {contract_id} created for {amount:,.2f} (not signed yet).").format(id=saved.id, contract_id=saved.contract_id, amount=saved.amount)
     )

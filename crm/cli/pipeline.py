@@ -3,6 +3,8 @@ month and quarter, the conversion rate (management and sales)."""
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import json
 
 import click
@@ -51,7 +53,7 @@ def report(ctx: CommandContext, part: str | None, fmt: str, excel: bool) -> None
     actor = ctx.employee()
     permissions.require(actor, Action.READ_PIPELINE_REPORT)
     if fmt == "csv" and part is None:
-        raise click.UsageError("A CSV holds one table: choose --part stage, sales, closed or conversion.")
+        raise click.UsageError(_("A CSV holds one table: choose --part stage, sales, closed or conversion."))
     figures = ctx.backend.run(service.pipeline_report)
     if fmt == "table" and part is None:
         print_report(figures)

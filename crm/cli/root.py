@@ -5,6 +5,8 @@ Subcommands are imported only when used, so a command pays only for what it need
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import importlib
 import sys
 from typing import Any
@@ -93,7 +95,7 @@ Examples:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
-@click.version_option(__version__, "--version", prog_name="Epic Events CRM", message="%(prog)s %(version)s")
+@click.version_option(__version__, "--version", prog_name="Epic Events CRM", message=_("%(prog)s %(version)s"))
 @click.option(
     "--upgrade", is_flag=True, help="Apply schema upgrades on a server (asks for superuser credentials)."
 )
@@ -149,19 +151,19 @@ def cli(
 def help_command(ctx: click.Context, topic: tuple[str, ...]) -> None:
     """Help on a command (`help client create`), or `help exit-codes`."""
     if topic == ("exit-codes",):
-        click.echo("Exit statuses (the reason is printed on standard error):")
+        click.echo(_("Exit statuses (the reason is printed on standard error):"))
         for status, meaning in exits.DESCRIPTIONS.items():
-            click.echo(f"  {status:>3}  {meaning}")
-        click.echo(f"  {exits.BUG:>3}  an unexpected error: reported with a reference, see the log")
+            click.echo(_("  {status:>3}  {meaning}").format(status=status, meaning=meaning))
+        click.echo(_("  {BUG:>3}  an unexpected error: reported with a reference, see the log").format(BUG=exits.BUG))
         return
     command: click.Command = cli
     names: list[str] = []
     for name in topic:
         if not isinstance(command, click.Group):
-            raise click.UsageError(f"{' '.join(names)} has no subcommand {name!r}.")
+            raise click.UsageError(_("{items} has no subcommand {name!r}.").format(items=' '.join(names), name=name))
         found = command.get_command(ctx, name)
         if found is None:
-            raise click.UsageError(f"No such command: {' '.join([*names, name])}.")
+            raise click.UsageError(_("No such command: {items}.").format(items=' '.join([*names, name])))
         command, names = found, [*names, name]
     info = click.Context(command, info_name=" ".join(["python -m main", *names]))
     click.echo(command.get_help(info))
@@ -183,10 +185,10 @@ def run(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.Abort:
-        click.echo("Interrupted.", err=True)
+        click.echo(_("Interrupted."), err=True)
         return exits.INTERRUPTED
     except KeyboardInterrupt:
-        click.echo("\nInterrupted.", err=True)
+        click.echo(_("\nInterrupted."), err=True)
         return exits.INTERRUPTED
     except CRMError as error:
         click.echo(str(error), err=True)

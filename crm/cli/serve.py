@@ -10,6 +10,8 @@ in flight finish, the pool closes, the embedded server is released, and the exit
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import os
 import signal
 from typing import Any
@@ -96,8 +98,7 @@ def serve(ctx: CommandContext, host: str, port: int, workers: int) -> None:
         }
         shown = f"[{host}]" if ":" in host else host
         note(
-            f"Epic Events CRM API on http://{shown}:{port}/api/v1 (docs: /api/docs);"
-            " SIGTERM or Ctrl-C stops it."
+            _("Epic Events CRM API on http://{shown}:{port}/api/v1 (docs: /api/docs); SIGTERM or Ctrl-C stops it.").format(shown=shown, port=port)
         )
         if workers == 1:
             uvicorn.run(build_app(config, app_conninfo(config, socket_dir)), **options)
@@ -109,4 +110,4 @@ def serve(ctx: CommandContext, host: str, port: int, workers: int) -> None:
         pass  # a clean stop: exit status 0
     finally:
         runtime.close()
-        note("The API has stopped.")
+        note(_("The API has stopped."))

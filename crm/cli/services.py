@@ -3,6 +3,8 @@ retire)."""
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import click
 
 from crm import permissions, validation
@@ -98,14 +100,14 @@ def create(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.create_service, fields)
     write_one(saved, fmt, lambda: print_service(saved), excel=excel)
-    note(f"Service {saved.id} ({saved.name}) added to the catalogue.")
+    note(_("Service {id} ({name}) added to the catalogue.").format(id=saved.id, name=saved.name))
 
 
 def _current(ctx: CommandContext, service_id: int, version: int | None) -> Service:
     current = ctx.backend.run(service.get_service, service_id)
     if version is not None and version != current.version:
         raise StaleRecord(
-            f"Service {service_id} is at version {current.version}, not {version}: reload and try again."
+            _("Service {service_id} is at version {version}, not {version2}: reload and try again.").format(service_id=service_id, version=current.version, version2=version)
         )
     return current
 
@@ -157,13 +159,13 @@ def update(
         current.unit if unit is None else unit,
     )
     if fields == ServiceFields(current.name, current.description, current.unit_price, Unit(current.unit)):
-        note("Nothing changed.")
+        note(_("Nothing changed."))
         return
     ctx.backend.run(service.check_name_free, fields.name, service_id)
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.update_service, service_id, current.version, fields)
     write_one(saved, fmt, lambda: print_service(saved), excel=excel)
-    note(f"Service {saved.id} saved (version {saved.version}).")
+    note(_("Service {id} saved (version {version}).").format(id=saved.id, version=saved.version))
 
 
 @service_group.command("retire")
@@ -195,9 +197,9 @@ def retire(
     current = _current(ctx, service_id, version)
     if current.is_active == restore:
         state = "in the catalogue" if restore else "retired"
-        raise ValidationError(f"Service {service_id} ({current.name}) is already {state}.")
+        raise ValidationError(_("Service {service_id} ({name}) is already {state}.").format(service_id=service_id, name=current.name, state=state))
     actor = ctx.confirm_write(actor)
     change = service.bring_back_service if restore else service.retire_service
     saved = ctx.backend.act(actor, change, service_id, current.version)
     write_one(saved, fmt, lambda: print_service(saved), excel=excel)
-    note(f"Service {saved.id} ({saved.name}) {'is back in the catalogue' if restore else 'retired'}.")
+    note(_("Service {id} ({name}) {value}.").format(id=saved.id, name=saved.name, value='is back in the catalogue' if restore else 'retired'))

@@ -12,6 +12,8 @@ instead of adding a second one.
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -48,7 +50,7 @@ def week_agenda(db: Database, actor: Employee, day: date, support_id: int | None
     if support_id is not None and support_id != actor.id:
         found = EmployeeRepository(db.conn).get(support_id)
         if found is None or found.team != Team.SUPPORT:
-            raise ValidationError(f"Employee {support_id} is not a support employee.")
+            raise ValidationError(_("Employee {support_id} is not a support employee.").format(support_id=support_id))
     monday = week_start(day)
     days = [monday + timedelta(days=n) for n in range(7)]
     events = EventRepository(db.conn).list_between(
@@ -127,5 +129,5 @@ def write_private(path: Path, data: bytes) -> Path:
         with atomic_file(target) as stream:
             stream.write(data.decode("utf-8"))
     except OSError as error:
-        raise ValidationError(f"Cannot write {target}: {error.strerror or error}.") from None
+        raise ValidationError(_("Cannot write {target}: {value}.").format(target=target, value=error.strerror or error)) from None
     return target

@@ -7,6 +7,8 @@ crm.permissions once (crm.services.actor), validates, and writes with the versio
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from contextlib import AbstractContextManager
 from decimal import Decimal
 
@@ -60,7 +62,7 @@ def clean_unit(value: object) -> Unit:
         return Unit(text or "")
     except ValueError:
         raise ValidationError(
-            "The unit is per event, per guest or per hour (event, guest or hour)."
+            _("The unit is per event, per guest or per hour (event, guest or hour).")
         ) from None
 
 
@@ -69,14 +71,14 @@ def clean_price(value: object, what: str = "Unit price") -> Decimal:
     if isinstance(value, str):
         return validation.amount(value, what)
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise ValidationError(f"{what} must be an exact decimal amount.")
+        raise ValidationError(_("{what} must be an exact decimal amount.").format(what=what))
     return validation.amount(format(value, "f") if isinstance(value, Decimal) else str(value), what)
 
 
 def clean_fields(fields: ServiceFields) -> ServiceFields:
     """Validated service fields: a name, an optional description, a unit price and a unit."""
     if not isinstance(fields.name, str) or not isinstance(fields.description, str):
-        raise ValidationError("Service fields must be text.")
+        raise ValidationError(_("Service fields must be text."))
     return ServiceFields(
         name=validation.name(fields.name, "Name"),
         description=validation.text(fields.description, "Description", DESCRIPTION_MAX, multiline=True),
@@ -97,7 +99,7 @@ def get_service(db: Database, service_id: int) -> Service:
     """One service, or NotFound."""
     service = ServiceRepository(db.conn).get(service_id)
     if service is None:
-        raise NotFound(f"No service with id {service_id}.")
+        raise NotFound(_("No service with id {service_id}.").format(service_id=service_id))
     return service
 
 
@@ -113,7 +115,7 @@ def check_name_free(db: Database, name: str, service_id: int | None = None) -> N
 def _locked(repo: ServiceRepository, service_id: int) -> Service:
     service = repo.get(service_id, lock=True)
     if service is None:
-        raise NotFound(f"No service with id {service_id}.")
+        raise NotFound(_("No service with id {service_id}.").format(service_id=service_id))
     return service
 
 
@@ -151,7 +153,7 @@ def _set_active(db: Database, actor: Employee, service_id: int, version: int, ac
             raise StaleRecord()
         if current.is_active == active:
             state = "in the catalogue" if active else "retired"
-            raise ValidationError(f"Service {service_id} ({current.name}) is already {state}.")
+            raise ValidationError(_("Service {service_id} ({name}) is already {state}.").format(service_id=service_id, name=current.name, state=state))
         if not repo.set_active(service_id, version, active):
             raise StaleRecord()
     return get_service(db, service_id)

@@ -13,6 +13,8 @@ Any problem, and nothing is written.
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import csv
 import io
 from collections.abc import Iterator
@@ -151,7 +153,7 @@ def _check_line(
         try:
             owner = validation.record_id(cells[OWNER_COLUMN], "The sales contact id")
             if owner not in sales_ids:
-                raise ValidationError(f"Employee {owner} is not an active sales employee.")
+                raise ValidationError(_("Employee {owner} is not an active sales employee.").format(owner=owner))
         except ValidationError as error:
             problems.add(line, OWNER_COLUMN, str(error))
             good = False
@@ -167,7 +169,7 @@ def check_client_file(
     every problem (line, column, message), and the duplicates of existing clients."""
     permissions.require(actor, Action.IMPORT_CLIENTS, owner_id=actor.id)
     if on_duplicate not in ON_DUPLICATE:
-        raise ValidationError("On a duplicate e-mail address: skip or update.")
+        raise ValidationError(_("On a duplicate e-mail address: skip or update."))
     repo = ClientImportRepository(db.conn)
     problems = _Problems()
     rows: list[ImportedClient] = []
@@ -258,7 +260,7 @@ def import_clients(
     with db.transaction(actor.id), database_rules_as_messages():
         fresh = recheck_actor(db, actor, Action.IMPORT_CLIENTS, owner_id=actor.id)
         if fresh.team == Team.SALES and any(r.sales_contact_id != fresh.id for r in rows):
-            raise ValidationError("Sales import clients of their own only.")
+            raise ValidationError(_("Sales import clients of their own only."))
         repo.stage(rows)
         # What the database holds now (locked): another employee may have saved since the check.
         duplicates = repo.staged_duplicates()
@@ -269,8 +271,7 @@ def import_clients(
             reason = permissions.refusal(fresh, Action.UPDATE_CLIENT, owner_id=duplicate.sales_contact_id)
             if reason is not None:
                 raise ValidationError(
-                    f"Line {duplicate.line}: client {duplicate.client_id} has this e-mail address. "
-                    f"{reason} Nothing was imported."
+                    _("Line {line}: client {client_id} has this e-mail address. {reason} Nothing was imported.").format(line=duplicate.line, client_id=duplicate.client_id, reason=reason)
                 )
             update.append(duplicate.line)
         created = repo.insert_new()

@@ -7,6 +7,8 @@ concurrent change makes the second save fail with StaleRecord.
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -65,9 +67,9 @@ def clean_fields(fields: ClientFields) -> ClientFields:
     """Validated client fields (docs/rules.md §7): a name, a valid e-mail, an optional phone and company."""
     for value in (fields.full_name, fields.email, fields.company_name):
         if not isinstance(value, str):
-            raise ValidationError("Client fields must be text.")
+            raise ValidationError(_("Client fields must be text."))
     if fields.phone is not None and not isinstance(fields.phone, str):
-        raise ValidationError("Client fields must be text.")
+        raise ValidationError(_("Client fields must be text."))
     return ClientFields(**{name: check(getattr(fields, name)) for name, check in FIELD_CHECKS.items()})
 
 
@@ -108,7 +110,7 @@ def get_client(db: Database, client_id: int) -> Client:
     """One client, or NotFound."""
     client = ClientRepository(db.conn).get(client_id)
     if client is None:
-        raise NotFound(f"No client with id {client_id}.")
+        raise NotFound(_("No client with id {client_id}.").format(client_id=client_id))
     return client
 
 
@@ -130,7 +132,7 @@ def check_email_free(db: Database, email: str, client_id: int | None = None) -> 
 def _current(repo: ClientRepository, client_id: int) -> Client:
     client = repo.get(client_id)
     if client is None:
-        raise NotFound(f"No client with id {client_id}.")
+        raise NotFound(_("No client with id {client_id}.").format(client_id=client_id))
     return client
 
 
@@ -172,9 +174,9 @@ def reassign_client(db: Database, actor: Employee, client_id: int, version: int,
             or not isinstance(sales_id, int)
             or not EmployeeRepository(db.conn).is_active_in_team(sales_id, Team.SALES)
         ):
-            raise ValidationError(f"Employee {sales_id} is not an active sales employee.")
+            raise ValidationError(_("Employee {sales_id} is not an active sales employee.").format(sales_id=sales_id))
         if sales_id == current.sales_contact_id:
-            raise ValidationError(f"{current.sales_contact_name} is already this client's sales contact.")
+            raise ValidationError(_("{sales_contact_name} is already this client's sales contact.").format(sales_contact_name=current.sales_contact_name))
         if not repo.set_sales_contact(client_id, version, sales_id):
             raise StaleRecord()
     return get_client(db, client_id)

@@ -16,6 +16,8 @@ was already paid is refused. The database checks the same rule at every commit
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from contextlib import AbstractContextManager
 from decimal import Decimal
 
@@ -80,7 +82,7 @@ def database_rules_as_messages() -> AbstractContextManager[None]:
 def _money(value: object, what: str) -> Decimal:
     """An exact amount: a Decimal (or whole int) >= 0, at most 2 decimals, within numeric(12,2)."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
-        raise ValidationError(f"{what} must be an exact decimal amount.")
+        raise ValidationError(_("{what} must be an exact decimal amount.").format(what=what))
     # Fixed-point text: str() would write Decimal("1E+5") with an exponent, which typing refuses.
     return validation.amount(format(value, "f") if isinstance(value, Decimal) else str(value), what)
 
@@ -147,7 +149,7 @@ def get_contract(db: Database, contract_id: int) -> Contract:
     """One contract, or NotFound."""
     contract = ContractRepository(db.conn).get(contract_id)
     if contract is None:
-        raise NotFound(f"No contract with id {contract_id}.")
+        raise NotFound(_("No contract with id {contract_id}.").format(contract_id=contract_id))
     return contract
 
 
@@ -163,7 +165,7 @@ def get_payment(db: Database, payment_id: int) -> Payment:
     """One payment, or NotFound."""
     payment = ContractRepository(db.conn).payment(payment_id)
     if payment is None:
-        raise NotFound(f"No payment with id {payment_id}.")
+        raise NotFound(_("No payment with id {payment_id}.").format(payment_id=payment_id))
     return payment
 
 
@@ -182,7 +184,7 @@ def correctable(payment: Payment) -> str | None:
 def _locked(db: Database, contract_id: int) -> Contract:
     contract = ContractRepository(db.conn).get(contract_id, lock=True)
     if contract is None:
-        raise NotFound(f"No contract with id {contract_id}.")
+        raise NotFound(_("No contract with id {contract_id}.").format(contract_id=contract_id))
     return contract
 
 
@@ -198,7 +200,7 @@ def _signed_event(contract: Contract, actor: Employee) -> None:
 
 def _signed(signed: object) -> bool:
     if not isinstance(signed, bool):
-        raise ValidationError("Signed must be yes or no.")
+        raise ValidationError(_("Signed must be yes or no."))
     return signed
 
 

@@ -11,6 +11,8 @@ same folder (mode 0600 from the moment it exists), flushed to disk, then renamed
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import csv
 import dataclasses
 import json
@@ -76,11 +78,11 @@ def writable_target(path: str | os.PathLike[str], *, overwrite: bool = True) -> 
     that does not exist, a path that is a folder, an existing file when overwrite is False)."""
     target = Path(path).expanduser()
     if target.is_dir():
-        raise ValidationError(f"{target} is a folder: give a file name.")
+        raise ValidationError(_("{target} is a folder: give a file name.").format(target=target))
     if not target.parent.is_dir():
-        raise ValidationError(f"The folder {target.parent} does not exist.")
+        raise ValidationError(_("The folder {parent} does not exist.").format(parent=target.parent))
     if not overwrite and target.exists():
-        raise ValidationError(f"{target} already exists.")
+        raise ValidationError(_("{target} already exists.").format(target=target))
     return target
 
 
@@ -98,7 +100,7 @@ def atomic_file(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iter
         # mkstemp creates the file with O_EXCL and mode 0600.
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as error:
-        raise ValidationError(f"Cannot write in {folder}: {error.strerror or error}.") from None
+        raise ValidationError(_("Cannot write in {folder}: {value}.").format(folder=folder, value=error.strerror or error)) from None
     try:
         os.fchmod(handle, FILE_MODE)
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:

@@ -9,6 +9,8 @@ active managers' rows locked, so two managers deactivating each other cannot bot
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -120,7 +122,7 @@ def clean_fields(fields: EmployeeFields) -> EmployeeFields:
     try:
         team = Team(fields.team)
     except ValueError:
-        raise ValidationError("The team must be management, sales or support.") from None
+        raise ValidationError(_("The team must be management, sales or support.")) from None
     return EmployeeFields(
         username=validation.username(fields.username),
         full_name=validation.name(fields.full_name, "Full name"),
@@ -144,7 +146,7 @@ def get_employee(db: Database, employee_id: int) -> Employee:
     """One employee, or NotFound."""
     employee = EmployeeRepository(db.conn).get(employee_id)
     if employee is None:
-        raise NotFound(f"No employee with id {employee_id}.")
+        raise NotFound(_("No employee with id {employee_id}.").format(employee_id=employee_id))
     return employee
 
 
@@ -185,7 +187,7 @@ def _business_event(what: str, employee: Employee, actor: Employee) -> None:
 def _target(repo: EmployeeRepository, employee_id: int, *, lock: bool = False) -> Employee:
     employee = repo.get(employee_id, lock=lock)
     if employee is None:
-        raise NotFound(f"No employee with id {employee_id}.")
+        raise NotFound(_("No employee with id {employee_id}.").format(employee_id=employee_id))
     return employee
 
 
@@ -252,8 +254,7 @@ def team_change_check(
     pending = _reassignments(repo, employee, now)
     if pending:
         raise ValidationError(
-            f"{employee.full_name} still has {pending.summary()}: reassign them before changing "
-            f"{employee.full_name}'s team."
+            _("{full_name} still has {summary}: reassign them before changing {full_name}'s team.").format(full_name=employee.full_name, summary=pending.summary())
         )
 
 
@@ -274,7 +275,7 @@ def reset_password(db: Database, actor: Employee, employee_id: int, new_password
 def _check_deactivation(actor: Employee, employee: Employee, managers: list[int]) -> None:
     permissions.require_none(permissions.deactivation_refusal(actor, employee, managers))
     if not employee.is_active:
-        raise ValidationError(f"{employee.full_name} is already deactivated.")
+        raise ValidationError(_("{full_name} is already deactivated.").format(full_name=employee.full_name))
 
 
 def deactivation_check(db: Database, actor: Employee, employee_id: int, now: datetime) -> Reassignments:
@@ -316,7 +317,7 @@ def reactivate_employee(db: Database, actor: Employee, employee_id: int) -> Empl
         _recheck_manager(db, repo, actor)
         employee = _target(repo, employee_id, lock=True)
         if employee.is_active:
-            raise ValidationError(f"{employee.full_name} is already active.")
+            raise ValidationError(_("{full_name} is already active.").format(full_name=employee.full_name))
         repo.set_active(employee_id, True)
     _business_event("reactivated", employee, actor)
     return get_employee(db, employee_id)
@@ -343,7 +344,7 @@ def change_own_password(
     auth.confirm_password(db, actor, old_password, now, device_token)
     security.check_password_policy(new_password, actor.username)
     if new_password == old_password:
-        raise ValidationError("The new password must differ from the current one.")
+        raise ValidationError(_("The new password must differ from the current one."))
     password_hash = security.hash_password(new_password)
     repo = EmployeeRepository(db.conn)
     with db.transaction(actor.id):
@@ -422,19 +423,19 @@ def hand_over(
         if deactivate:
             _check_deactivation(fresh, employee, managers)
         if isinstance(to_id, bool) or not isinstance(to_id, int) or to_id == employee_id:
-            raise ValidationError(f"Choose another active {employee.team} employee.")
+            raise ValidationError(_("Choose another active {team} employee.").format(team=employee.team))
         target = repo.get(to_id, share=True)
         if target is None or not target.is_active or target.team != employee.team:
-            raise ValidationError(f"Employee {to_id} is not an active {employee.team} employee.")
+            raise ValidationError(_("Employee {to_id} is not an active {team} employee.").format(to_id=to_id, team=employee.team))
         plan = _plan(db, employee, now, lock=True)
         if seen is not None and (set(seen.clients), set(seen.events)) != (
             set(plan.clients),
             set(plan.events),
         ):
             owned = OWNS[employee.team]
-            raise StaleRecord(f"{employee.full_name}'s {owned} changed meanwhile — reload and try again.")
+            raise StaleRecord(_("{full_name}'s {owned} changed meanwhile — reload and try again.").format(full_name=employee.full_name, owned=owned))
         if not plan.count and not deactivate:
-            raise ValidationError(f"{employee.full_name} has no {OWNS[employee.team]} to hand over.")
+            raise ValidationError(_("{full_name} has no {OWNS} to hand over.").format(full_name=employee.full_name, OWNS=OWNS[employee.team]))
         # Under lock every record is still as read: a count short of the plan cannot happen, and
         # would undo the whole hand-over.
         moved = 0

@@ -7,6 +7,8 @@ concurrent change makes the second save fail with StaleRecord.
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -92,10 +94,10 @@ def clean_fields(fields: EventFields, now: datetime, previous_start: datetime | 
     if isinstance(attendees, bool) or not isinstance(attendees, int) or attendees < 0:
         raise ValidationError(validation.whole_number_rule("Attendees"))
     if attendees > 2_147_483_647:
-        raise ValidationError("Attendees is too large.")
+        raise ValidationError(_("Attendees is too large."))
     for moment in (fields.starts_at, fields.ends_at):
         if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
-            raise ValidationError("Dates need a time zone.")
+            raise ValidationError(_("Dates need a time zone."))
     kept = previous_start is not None and validation.same_moment(fields.starts_at, previous_start)
     if not kept and fields.starts_at < now:
         raise ValidationError(START_IN_PAST)
@@ -146,7 +148,7 @@ def get_event(db: Database, event_id: int) -> Event:
     """One event, or NotFound."""
     event = EventRepository(db.conn).get(event_id)
     if event is None:
-        raise NotFound(f"No event with id {event_id}.")
+        raise NotFound(_("No event with id {event_id}.").format(event_id=event_id))
     return event
 
 
@@ -162,11 +164,11 @@ def active_support_employees(db: Database) -> list[Employee]:
 
 def _check_contract(contract: ContractForEvent | None, contract_id: int) -> ContractForEvent:
     if contract is None:
-        raise NotFound(f"No contract with id {contract_id}.")
+        raise NotFound(_("No contract with id {contract_id}.").format(contract_id=contract_id))
     if not contract.is_signed:
-        raise ValidationError(f"Contract {contract_id} is not signed yet: an event needs a signed contract.")
+        raise ValidationError(_("Contract {contract_id} is not signed yet: an event needs a signed contract.").format(contract_id=contract_id))
     if contract.event_id is not None:
-        raise ValidationError(f"Contract {contract_id} already has an event (event {contract.event_id}).")
+        raise ValidationError(_("Contract {contract_id} already has an event (event {event_id}).").format(contract_id=contract_id, event_id=contract.event_id))
     return contract
 
 
@@ -182,7 +184,7 @@ def contract_for_new_event(db: Database, actor: Employee, contract_id: int) -> C
 def _current(repo: EventRepository, event_id: int) -> Event:
     event = repo.get(event_id)
     if event is None:
-        raise NotFound(f"No event with id {event_id}.")
+        raise NotFound(_("No event with id {event_id}.").format(event_id=event_id))
     return event
 
 
@@ -212,7 +214,7 @@ def status_action(status: str) -> Action:
 def clean_reason(reason: str | None) -> str:
     """A cancellation's reason: not blank, at most REASON_MAX characters, one line."""
     if not isinstance(reason, str):
-        raise ValidationError("A cancellation needs a reason.")
+        raise ValidationError(_("A cancellation needs a reason."))
     return validation.name(reason, "The reason", REASON_MAX)
 
 
@@ -229,7 +231,7 @@ def create_event(
         # event created, or the actor deactivated, meanwhile.
         contract = repo.contract_for_event(contract_id, lock=True)
         if contract is None:
-            raise NotFound(f"No contract with id {contract_id}.")
+            raise NotFound(_("No contract with id {contract_id}.").format(contract_id=contract_id))
         recheck_actor(db, actor, Action.CREATE_EVENT, owner_id=contract.sales_contact_id)
         _check_contract(contract, contract_id)
         event_id = repo.insert(contract_id, clean_fields(fields, now))
@@ -269,9 +271,9 @@ def assign_support(db: Database, actor: Employee, event_id: int, version: int, s
             or not isinstance(support_id, int)
             or not EmployeeRepository(db.conn).is_active_in_team(support_id, Team.SUPPORT)
         ):
-            raise ValidationError(f"Employee {support_id} is not an active support employee.")
+            raise ValidationError(_("Employee {support_id} is not an active support employee.").format(support_id=support_id))
         if support_id == current.support_contact_id:
-            raise ValidationError(f"{current.support_contact_name} is already this event's support contact.")
+            raise ValidationError(_("{support_contact_name} is already this event's support contact.").format(support_contact_name=current.support_contact_name))
         if not repo.set_support(event_id, version, support_id):
             raise StaleRecord()
     mail.after_commit(db)  # the support employees told, by e-mail too when [mail] is set
@@ -286,7 +288,7 @@ def change_status(
     repo = EventRepository(db.conn)
     target = EventStatus(status) if status in EventStatus._value2member_map_ else None
     if target is None:
-        raise ValidationError(f"{status!r} is not an event status: planned, confirmed, done or cancelled.")
+        raise ValidationError(_("{status!r} is not an event status: planned, confirmed, done or cancelled.").format(status=status))
     with db.transaction(actor.id), database_rules_as_messages():
         current = _current(repo, event_id)
         recheck_actor(db, actor, status_action(target), owner_id=current.support_contact_id)
@@ -295,7 +297,7 @@ def change_status(
         if target not in status_moves(current):
             allowed = " or ".join(status_moves(current))
             then = f"; it can become {allowed}" if allowed else ""
-            raise ValidationError(f"Event {event_id} is {current.status}: it cannot become {target}{then}.")
+            raise ValidationError(_("Event {event_id} is {status}: it cannot become {target}{then}.").format(event_id=event_id, status=current.status, target=target, then=then))
         cleaned = clean_reason(reason) if target == EventStatus.CANCELLED else None
         if not repo.set_status(event_id, version, target, cleaned):
             raise StaleRecord()

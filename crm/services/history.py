@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from dataclasses import replace
 
 from crm import permissions
@@ -35,12 +37,12 @@ def record_history(
     """
     permissions.require(actor, Action.READ_HISTORY)
     if table not in KINDS:
-        raise ValidationError(f"No history for {table!r}; choose one of: {', '.join(KINDS)}.")
+        raise ValidationError(_("No history for {table!r}; choose one of: {items}.").format(table=table, items=', '.join(KINDS)))
     repo = AuditRepository(db.conn)
     lines = repo.history(table, record_id, offset, limit)
     # Records are never deleted: only an empty page can mean there is no such record.
     if not lines and not repo.record_exists(table, record_id):
-        raise NotFound(f"No {KINDS[table]} with id {record_id}.")
+        raise NotFound(_("No {KINDS} with id {record_id}.").format(KINDS=KINDS[table], record_id=record_id))
     ids = {
         value
         for line in lines

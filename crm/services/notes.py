@@ -8,6 +8,8 @@ the database's.
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from contextlib import AbstractContextManager
 
 from crm import validation
@@ -50,10 +52,10 @@ def clean_note(text: str) -> str:
     """A note's text (docs/rules.md §7): trimmed, not empty, at most 2,000 characters, tabs and line
     breaks kept, no control or invisible characters."""
     if not isinstance(text, str):
-        raise ValidationError("A note must be text.")
+        raise ValidationError(_("A note must be text."))
     body = validation.text(text, "A note", NOTE_MAX, multiline=True)
     if not body:
-        raise ValidationError("A note cannot be empty.")
+        raise ValidationError(_("A note cannot be empty."))
     return body
 
 
@@ -84,7 +86,7 @@ def _add(db: Database, actor: Employee, kind: str, record_id: int, text: str) ->
     with db.transaction(actor.id), database_rules_as_messages():
         found = repo.owner(kind, record_id)
         if found is None:
-            raise NotFound(f"No {kind} with id {record_id}.")
+            raise NotFound(_("No {kind} with id {record_id}.").format(kind=kind, record_id=record_id))
         recheck_actor(db, actor, _KINDS[kind], owner_id=found[0])
         note_id = repo.insert(kind, record_id, actor.id, body)
     note = repo.get(note_id)

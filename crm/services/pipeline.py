@@ -17,6 +17,8 @@ it at once, the second waits and is then told it is already won; exactly one con
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
@@ -142,24 +144,24 @@ def parse_close_date(value: str, what: str = "Expected close date") -> date | No
     except ValueError:
         day = None
     if day is None:
-        raise ValidationError(f"{what} must look like 2027-06-04 (or be empty).")
+        raise ValidationError(_("{what} must look like 2027-06-04 (or be empty).").format(what=what))
     if not validation.YEAR_MIN <= day.year <= validation.YEAR_MAX:
-        raise ValidationError(f"{what} must be in the years {validation.YEAR_MIN} to {validation.YEAR_MAX}.")
+        raise ValidationError(_("{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(what=what, YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX))
     return day
 
 
 def clean_fields(fields: OpportunityFields) -> OpportunityFields:
     """Validated fields: a title, an optional expected close date, expected attendees >= 0."""
     if not isinstance(fields.title, str):
-        raise ValidationError("The title must be text.")
+        raise ValidationError(_("The title must be text."))
     close = fields.expected_close_on
     if close is not None and (isinstance(close, datetime) or not isinstance(close, date)):
-        raise ValidationError("The expected close date must be a day.")
+        raise ValidationError(_("The expected close date must be a day."))
     if close is not None:
         parse_close_date(close.isoformat())
     attendees = fields.expected_attendees
     if isinstance(attendees, bool) or not isinstance(attendees, int) or not 0 <= attendees <= ATTENDEES_MAX:
-        raise ValidationError(f"Expected attendees must be a whole number from 0 to {ATTENDEES_MAX:,}.")
+        raise ValidationError(_("Expected attendees must be a whole number from 0 to {ATTENDEES_MAX:,}.").format(ATTENDEES_MAX=ATTENDEES_MAX))
     return OpportunityFields(validation.name(fields.title, "Title", TITLE_MAX), close, attendees)
 
 
@@ -168,14 +170,14 @@ def clean_quantity(value: object) -> int:
     if isinstance(value, str):
         value = validation.whole_number(value, "Quantity", minimum=1)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= QUANTITY_MAX:
-        raise ValidationError(f"Quantity must be a whole number from 1 to {QUANTITY_MAX:,}.")
+        raise ValidationError(_("Quantity must be a whole number from 1 to {QUANTITY_MAX:,}.").format(QUANTITY_MAX=QUANTITY_MAX))
     return value
 
 
 def clean_reason(value: object) -> str:
     """Why it was lost: not blank, at most REASON_MAX characters."""
     if not isinstance(value, str):
-        raise ValidationError("The reason must be text.")
+        raise ValidationError(_("The reason must be text."))
     return validation.name(value, "Reason", REASON_MAX)
 
 
@@ -202,7 +204,7 @@ def get_opportunity(db: Database, opportunity_id: int) -> Opportunity:
     """One opportunity, or NotFound."""
     found = OpportunityRepository(db.conn).get(opportunity_id)
     if found is None:
-        raise NotFound(f"No opportunity with id {opportunity_id}.")
+        raise NotFound(_("No opportunity with id {opportunity_id}.").format(opportunity_id=opportunity_id))
     return found
 
 
@@ -216,7 +218,7 @@ def get_line(db: Database, line_id: int) -> OpportunityLine:
     """One line (not removed), or NotFound."""
     line = OpportunityRepository(db.conn).line(line_id)
     if line is None:
-        raise NotFound(f"No line with id {line_id}.")
+        raise NotFound(_("No line with id {line_id}.").format(line_id=line_id))
     return line
 
 
@@ -233,13 +235,13 @@ def _stage(value: object) -> Stage:
         return Stage(value.strip().lower() if isinstance(value, str) else str(value))
     except ValueError:
         names = ", ".join(s.value for s in Stage)
-        raise ValidationError(f"A stage is one of {names}.") from None
+        raise ValidationError(_("A stage is one of {names}.").format(names=names)) from None
 
 
 def _locked(repo: OpportunityRepository, opportunity_id: int) -> Opportunity:
     found = repo.get(opportunity_id, lock=True)
     if found is None:
-        raise NotFound(f"No opportunity with id {opportunity_id}.")
+        raise NotFound(_("No opportunity with id {opportunity_id}.").format(opportunity_id=opportunity_id))
     return found
 
 
@@ -312,9 +314,9 @@ def add_line(
         _editable(db, actor, repo, opportunity_id, version, Action.UPDATE_OPPORTUNITY)
         service = ServiceRepository(db.conn).get(service_id) if isinstance(service_id, int) else None
         if service is None or isinstance(service_id, bool):
-            raise NotFound(f"No service with id {service_id}.")
+            raise NotFound(_("No service with id {service_id}.").format(service_id=service_id))
         if not service.is_active:
-            raise ValidationError(f"Service {service.id} ({service.name}) is retired: it cannot be quoted.")
+            raise ValidationError(_("Service {id} ({name}) is retired: it cannot be quoted.").format(id=service.id, name=service.name))
         quantity = clean_quantity(quantity)
         price = service.unit_price if unit_price is None else clean_price(unit_price)
         _check_total(repo, opportunity_id, quantity * price)
@@ -327,7 +329,7 @@ def add_line(
 def _line_of(repo: OpportunityRepository, line_id: int) -> OpportunityLine:
     line = repo.line(line_id) if isinstance(line_id, int) and not isinstance(line_id, bool) else None
     if line is None:
-        raise NotFound(f"No line with id {line_id}.")
+        raise NotFound(_("No line with id {line_id}.").format(line_id=line_id))
     return line
 
 
@@ -378,15 +380,15 @@ def move_opportunity(
     with db.transaction(actor.id), database_rules_as_messages():
         current = _editable(db, actor, repo, opportunity_id, version, Action.MOVE_OPPORTUNITY)
         if target == Stage.WON:
-            raise ValidationError("To win an opportunity use Mark won: it creates the contract.")
+            raise ValidationError(_("To win an opportunity use Mark won: it creates the contract."))
         if target == Stage.LOST:
-            raise ValidationError("To lose an opportunity use Mark lost: it asks why.")
+            raise ValidationError(_("To lose an opportunity use Mark lost: it asks why."))
         if target == current.stage:
-            raise ValidationError(f"Opportunity {current.id} is already at {target}.")
+            raise ValidationError(_("Opportunity {id} is already at {target}.").format(id=current.id, target=target))
         if (Stage(current.stage), target) not in ALLOWED_MOVES:
             allowed = ", ".join(s.value for s in moves_from(current.stage) if s in OPEN_STAGES)
             raise ValidationError(
-                f"An opportunity at {current.stage} moves one stage forward or back: to {allowed}."
+                _("An opportunity at {stage} moves one stage forward or back: to {allowed}.").format(stage=current.stage, allowed=allowed)
             )
         if not repo.set_stage(opportunity_id, version, target):
             raise StaleRecord()
@@ -417,7 +419,7 @@ def win_opportunity(db: Database, actor: Employee, opportunity_id: int, version:
         recheck_actor(db, actor, Action.WIN_OPPORTUNITY, owner_id=current.sales_contact_id)
         if current.stage == Stage.WON:
             raise ValidationError(
-                f"Opportunity {current.id} is already won (contract {current.contract_id})."
+                _("Opportunity {id} is already won (contract {contract_id}).").format(id=current.id, contract_id=current.contract_id)
             )
         _open(current)
         if current.version != version:

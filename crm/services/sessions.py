@@ -10,6 +10,8 @@ idle lock of their own), the employee deactivated, moved to another team or give
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -107,15 +109,15 @@ def _row(db: Database, token: str, policy: SessionPolicy, now: datetime) -> Sess
     repo = SessionRepository(db.conn)
     row = repo.get(token_hash(token)) if token else None
     if row is None:
-        raise SessionEnded("unknown")
+        raise SessionEnded(_("unknown"))
     if row.end_reason is not None:
         raise SessionEnded(row.end_reason)
     if not row.employee.is_active:  # ended by the trigger already; a writer that skipped it too
-        raise SessionEnded("deactivated")
+        raise SessionEnded(_("deactivated"))
     idle_over = policy.idle is not None and now - row.last_used_at > policy.idle
     if now >= row.expires_at or idle_over:
         repo.end(row.id, "expired", now)
-        raise SessionEnded("expired")
+        raise SessionEnded(_("expired"))
     if now - row.last_used_at > TOUCH_EVERY:
         repo.used(row.id, now)
     return row

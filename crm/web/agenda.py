@@ -4,6 +4,8 @@ upcoming events as an iCalendar file for their phone."""
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from datetime import date
 from typing import Annotated
 
@@ -33,7 +35,7 @@ def week_agenda(  # noqa: ANN201
     day = week if week is not None else who.now().astimezone(service.COMPANY_ZONE).date()
     if not validation.YEAR_MIN <= day.year <= validation.YEAR_MAX:
         raise ValidationError(
-            f"The week must be in the years {validation.YEAR_MIN} to {validation.YEAR_MAX}."
+            _("The week must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX)
         )
     days = who.act(service.week_agenda, day, support_id)
     return ok({"week_of": days[0].day, "days": days})

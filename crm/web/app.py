@@ -8,6 +8,8 @@ error has one shape (crm.web.errors), declared for every endpoint in /api/v1/ope
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -102,7 +104,7 @@ class Guard:
 
         length = dict(scope.get("headers", [])).get(b"content-length")
         if length is not None and not length.isdigit():
-            bad = error_response(400, "invalid_request", "Content-Length must be a whole number.")
+            bad = error_response(400, "invalid_request", _("Content-Length must be a whole number."))
             await self._answer(bad, scope, receive, send_with_headers)
             return
         if length is not None and int(length) > body_max:

@@ -3,6 +3,8 @@ create (management), update and sign, record a payment, correct a payment (manag
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -57,7 +59,7 @@ def list_contracts(  # noqa: ANN201
 ):
     chosen = one_of(unsigned=unsigned, unpaid=unpaid, client_id=client_id, no_event=no_event)
     if mine and chosen not in ("unsigned", "unpaid"):
-        raise ValidationError("mine goes with unsigned or unpaid.")
+        raise ValidationError(_("mine goes with unsigned or unpaid."))
     sales_id = who.employee.id if mine else None
     if chosen == "unsigned":
         return ok(page(lambda o, n: who.run(service.contracts_not_signed, o, n, sales_id), paging))
@@ -134,6 +136,6 @@ def correct_payment(contract_id: Id, payment_id: Id, who: Writer):  # noqa: ANN2
     the remaining amount. Once per payment; payments are never edited or deleted."""
     payment = who.run(service.get_payment, payment_id)
     if payment.contract_id != contract_id:
-        raise NotFound(f"No payment {payment_id} on contract {contract_id}.")
+        raise NotFound(_("No payment {payment_id} on contract {contract_id}.").format(payment_id=payment_id, contract_id=contract_id))
     saved = who.act(service.correct_payment, payment_id)
     return _detail(who, saved.id, 201, f"/api/v1/contracts/{saved.id}")

@@ -8,6 +8,8 @@ once the trace is committed, so no row leaves without its trace and memory stays
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Annotated, Literal
@@ -161,6 +163,6 @@ def import_clients(  # noqa: ANN201
         raise ApiError(
             400,
             "import_refused",
-            f"{refused} First: {where}: {first.message} (dry_run=true lists them all).",
+            _("{refused} First: {where}: {message} (dry_run=true lists them all).").format(refused=refused, where=where, message=first.message),
             field=first.column or None,
         ) from None

@@ -3,6 +3,8 @@ proof of a recent password before a write, cursor pages, the version a write car
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import base64
 import binascii
 import threading
@@ -146,7 +148,7 @@ def one_of(**filters: Any) -> str | None:
     """The one list filter given (its name), or None; 400 when several are."""
     given = [name for name, value in filters.items() if value not in (None, False)]
     if len(given) > 1:
-        raise ApiError(400, "conflicting_filters", f"Choose one of {', '.join(given)}.", given[1])
+        raise ApiError(400, "conflicting_filters", _("Choose one of {items}.").format(items=', '.join(given)), given[1])
     return given[0] if given else None
 
 
@@ -184,7 +186,7 @@ def if_match(
     text = value.strip().removeprefix("W/").strip('"')
     if not text.isdigit() or len(text) > 9 or int(text) < 1:
         raise ApiError(
-            400, "invalid_if_match", 'If-Match must be an ETag this API gave, like "3".', "If-Match"
+            400, "invalid_if_match", _('If-Match must be an ETag this API gave, like "3".'), "If-Match"
         )
     return int(text)
 
@@ -195,7 +197,7 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 def version_of(header: int | None, body: int | None) -> int:
     """The version a write carries: If-Match, else the body's version (both: they must agree)."""
     if header is not None and body is not None and header != body:
-        raise ApiError(400, "version_mismatch", "If-Match and version differ: give one of them.", "version")
+        raise ApiError(400, "version_mismatch", _("If-Match and version differ: give one of them."), "version")
     version = header if header is not None else body
     if version is None:
         raise ApiError(400, "version_required", NO_VERSION, "version")
@@ -226,7 +228,7 @@ class RateLimit:
                 raise ApiError(
                     429,
                     "too_many_requests",
-                    f"Too many attempts from this address: try again in {wait} seconds.",
+                    _("Too many attempts from this address: try again in {wait} seconds.").format(wait=wait),
                     headers={"Retry-After": str(wait)},
                 )
             hits.append(now)

@@ -8,6 +8,8 @@ trace, an SQL text or a hash.
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -131,6 +133,6 @@ def for_unexpected(error: BaseException) -> JSONResponse:
     return error_response(
         500,
         "internal_error",
-        f"Something went wrong; it has been reported (reference {reference}).",
+        _("Something went wrong; it has been reported (reference {reference}).").format(reference=reference),
         reference=reference,
     )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from crm.i18n import _
+
 from datetime import datetime
 from typing import Annotated
 
@@ -22,7 +24,7 @@ router = APIRouter(prefix="/events", tags=["events"])
 
 def _moment(value: datetime, what: str) -> datetime:
     if not validation.YEAR_MIN <= value.year <= validation.YEAR_MAX:
-        raise ValidationError(f"{what} must be in the years {validation.YEAR_MIN} to {validation.YEAR_MAX}.")
+        raise ValidationError(_("{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(what=what, YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX))
     return value
 
 
