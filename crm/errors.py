@@ -7,9 +7,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from crm.i18n import N_, _
+
 
 class CRMError(Exception):
-    """Base of every error whose message is meant for the user."""
+    """Base of every error whose message is meant for the user.
+
+    The message is translated when the error is raised, in the language of that moment (the
+    context's: the menus', the command's, the API request's): a message constant (marked with
+    N_()) is given as is, a message with placeholders is translated before it is filled in."""
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str):
+            args = (_(args[0]), *args[1:])
+        super().__init__(*args)
 
 
 class ValidationError(CRMError):
@@ -36,7 +47,7 @@ class NotFound(CRMError):
 class StaleRecord(CRMError):
     """The record changed since it was read; the save was refused."""
 
-    def __init__(self, message: str = "Changed by someone else meanwhile — reload and try again."):
+    def __init__(self, message: str = N_("Changed by someone else meanwhile — reload and try again.")):
         super().__init__(message)
 
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from crm.errors import PermissionDenied
+from crm.i18n import N_
 from crm.models import Employee, Team
 
 
@@ -119,29 +120,31 @@ _TEAMS: dict[Action, frozenset[Team]] = {
 
 # Teams that may act only on records they own, and the refusal they get otherwise.
 _OWN_ONLY: dict[tuple[Action, Team], str] = {
-    (Action.UPDATE_CLIENT, S): "Only the client's sales contact can update this client.",
-    (Action.UPDATE_CONTRACT, S): "Only the client's sales contact can update this contract.",
-    (Action.RECORD_PAYMENT, S): "Only the client's sales contact can record a payment on this contract.",
-    (Action.CREATE_EVENT, S): "Only the client's sales contact can create an event for this contract.",
-    (Action.UPDATE_EVENT, P): "Only the support employee assigned to this event can update it.",
+    (Action.UPDATE_CLIENT, S): N_("Only the client's sales contact can update this client."),
+    (Action.UPDATE_CONTRACT, S): N_("Only the client's sales contact can update this contract."),
+    (Action.RECORD_PAYMENT, S): N_("Only the client's sales contact can record a payment on this contract."),
+    (Action.CREATE_EVENT, S): N_("Only the client's sales contact can create an event for this contract."),
+    (Action.UPDATE_EVENT, P): N_("Only the support employee assigned to this event can update it."),
     (Action.CREATE_OPPORTUNITY, S): (
-        "Only the client's sales contact can create an opportunity for this client."
+        N_("Only the client's sales contact can create an opportunity for this client.")
     ),
-    (Action.UPDATE_OPPORTUNITY, S): "Only the client's sales contact can edit this opportunity.",
-    (Action.MOVE_OPPORTUNITY, S): "Only the client's sales contact can move this opportunity.",
-    (Action.LOSE_OPPORTUNITY, S): "Only the client's sales contact can mark this opportunity lost.",
-    (Action.ADD_CLIENT_NOTE, S): "Only the client's sales contact can add a note to this client.",
-    (Action.ADD_EVENT_NOTE, P): "Only the support employee assigned to this event can add a note to it.",
-    (Action.MOVE_EVENT_STATUS, P): "Only the support employee assigned to this event can change its status.",
-    (Action.VIEW_AGENDA, P): "Support employees see their own agenda only.",
+    (Action.UPDATE_OPPORTUNITY, S): N_("Only the client's sales contact can edit this opportunity."),
+    (Action.MOVE_OPPORTUNITY, S): N_("Only the client's sales contact can move this opportunity."),
+    (Action.LOSE_OPPORTUNITY, S): N_("Only the client's sales contact can mark this opportunity lost."),
+    (Action.ADD_CLIENT_NOTE, S): N_("Only the client's sales contact can add a note to this client."),
+    (Action.ADD_EVENT_NOTE, P): N_("Only the support employee assigned to this event can add a note to it."),
+    (Action.MOVE_EVENT_STATUS, P): N_(
+        "Only the support employee assigned to this event can change its status."
+    ),
+    (Action.VIEW_AGENDA, P): N_("Support employees see their own agenda only."),
 }
 
-_TEAM_NAMES = {M: "management", S: "sales", P: "support"}
+_TEAM_NAMES = {M: N_("management"), S: N_("sales"), P: N_("support")}
 
-NOT_YOURSELF = "You cannot deactivate your own account."
-OWN_TEAM = "You cannot change your own team."
-OWN_RESET = "To change your own password use My account → Change my password."
-LAST_MANAGER = "{} is the last active manager: the company needs at least one."
+NOT_YOURSELF = N_("You cannot deactivate your own account.")
+OWN_TEAM = N_("You cannot change your own team.")
+OWN_RESET = N_("To change your own password use My account → Change my password.")
+LAST_MANAGER = N_("{} is the last active manager: the company needs at least one.")
 
 
 def visible(actor: Employee, action: Action) -> bool:

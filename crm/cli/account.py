@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import click
 
 from crm.cli.common import format_options, pass_context
 from crm.cli.context import CommandContext, stdin_is_terminal
 from crm.cli.output import note, write_one
 from crm.errors import AuthenticationError, ValidationError
+from crm.i18n import _
 from crm.services import auth
 from crm.services import employees as employee_service
 
@@ -50,7 +49,9 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
     idle = (backend.policy.idle.total_seconds() / 60) if backend.policy.idle else None
     ends = f"after {hours:g} h" + (f", or {idle:g} min without a command" if idle else "")
     note(
-        _("Logged in as {username} ({full_name}, {team}); the session ends {ends}.").format(username=employee.username, full_name=employee.full_name, team=employee.team, ends=ends)
+        _("Logged in as {username} ({full_name}, {team}); the session ends {ends}.").format(
+            username=employee.username, full_name=employee.full_name, team=employee.team, ends=ends
+        )
     )
 
 
@@ -80,7 +81,11 @@ def whoami(ctx: CommandContext, fmt: str, excel: bool) -> None:
     write_one(
         employee,
         fmt,
-        lambda: click.echo(_("{username} ({full_name}, {team})").format(username=employee.username, full_name=employee.full_name, team=employee.team)),
+        lambda: click.echo(
+            _("{username} ({full_name}, {team})").format(
+                username=employee.username, full_name=employee.full_name, team=employee.team
+            )
+        ),
         excel=excel,
     )
 

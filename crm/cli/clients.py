@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import click
 
 from crm import permissions, validation
 from crm.cli.common import format_options, list_options, one_of, pass_context, password_option, show_list
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, note, write_one
+from crm.i18n import _
 from crm.models import Client, ClientFields
 from crm.permissions import Action
 from crm.services import clients as service
@@ -137,7 +136,11 @@ def create(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.create_client, fields)
     write_one(saved, fmt, lambda: print_client(saved, []), excel=excel)
-    note(_("Client {id} ({full_name}) created; you are their sales contact.").format(id=saved.id, full_name=saved.full_name))
+    note(
+        _("Client {id} ({full_name}) created; you are their sales contact.").format(
+            id=saved.id, full_name=saved.full_name
+        )
+    )
 
 
 @client.command("update")
@@ -181,7 +184,9 @@ def update(
         from crm.errors import StaleRecord
 
         raise StaleRecord(
-            _("Client {client_id} is at version {version}, not {version2}: reload and try again.").format(client_id=client_id, version=current.version, version2=version)
+            _("Client {client_id} is at version {version}, not {version2}: reload and try again.").format(
+                client_id=client_id, version=current.version, version2=version
+            )
         )
     fields = _checked(
         current.full_name if name is None else name,
@@ -235,7 +240,11 @@ def reassign(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.reassign_client, client_id, version or current.version, sales_id)
     write_one(saved, fmt, lambda: print_client(saved, []), excel=excel)
-    note(_("{sales_contact_name} is now the sales contact of client {id} and of their contracts.").format(sales_contact_name=saved.sales_contact_name, id=saved.id))
+    note(
+        _("{sales_contact_name} is now the sales contact of client {id} and of their contracts.").format(
+            sales_contact_name=saved.sales_contact_name, id=saved.id
+        )
+    )
 
 
 @client.command("note")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -11,6 +9,7 @@ import click
 
 from crm.cli.context import CommandContext
 from crm.cli.output import FORMATS, Table, write_list
+from crm.i18n import _
 
 F = TypeVar("F", bound=Callable[..., Any])
 pass_context = click.make_pass_decorator(CommandContext, ensure=True)

@@ -9,21 +9,20 @@ a team change or a new password is seen at once.
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import getpass
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from crm.errors import AuthenticationError, ConfigError, CRMError, DatabaseUnavailable, ValidationError
+from crm.i18n import N_, _
 from crm.models import Employee
 from crm.services.backend import DirectBackend, utc_now
 from crm.services.sessions import SessionEnded
 
-NOT_LOGGED_IN = "Not logged in: run `python -m main login`."
-SESSION_EXPIRED = "Session expired: run `python -m main login`."
-NEED_PASSWORD = (
+NOT_LOGGED_IN = N_("Not logged in: run `python -m main login`.")
+SESSION_EXPIRED = N_("Session expired: run `python -m main login`.")
+NEED_PASSWORD = N_(
     "This command saves: type your password at a terminal, or give it on standard input with "
     "--password-stdin."
 )
@@ -63,7 +62,10 @@ class CommandContext:
             path = config_file.config_path()
             if not path.exists():
                 raise ConfigError(
-                    _("No configuration at {path}: run `python -m main` once to set up the database (or set CRM_CONFIG).").format(path=path)
+                    _(
+                        "No configuration at {path}: run `python -m main` once to set up the database"
+                        " (or set CRM_CONFIG)."
+                    ).format(path=path)
                 )
             self._config = config_file.load(path)
             monitoring.init(self._config)

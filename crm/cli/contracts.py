@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import click
 
 from crm import permissions, validation
@@ -11,6 +9,7 @@ from crm.cli.common import format_options, list_options, one_of, pass_context, p
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, note, write_one
 from crm.errors import StaleRecord, ValidationError
+from crm.i18n import _
 from crm.models import Contract, ContractDetail
 from crm.permissions import Action
 from crm.services import contracts as service
@@ -122,7 +121,11 @@ def create(
     saved = ctx.backend.act(actor, service.create_contract, client_id, amount, signed)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
     state = "signed" if saved.is_signed else "not signed yet"
-    note(_("Contract {id} created for {client_name} ({state}).").format(id=saved.id, client_name=saved.client_name, state=state))
+    note(
+        _("Contract {id} created for {client_name} ({state}).").format(
+            id=saved.id, client_name=saved.client_name, state=state
+        )
+    )
 
 
 def _save(
@@ -140,7 +143,9 @@ def _save(
     permissions.require(actor, Action.UPDATE_CONTRACT, owner_id=current.sales_contact_id)
     if version is not None and version != current.version:
         raise StaleRecord(
-            _("Contract {contract_id} is at version {version}, not {version2}: reload and try again.").format(contract_id=contract_id, version=current.version, version2=version)
+            _("Contract {contract_id} is at version {version}, not {version2}: reload and try again.").format(
+                contract_id=contract_id, version=current.version, version2=version
+            )
         )
     amount = current.total_amount if total is None else validation.amount(total, "Total amount")
     paid = current.total_amount - current.remaining_amount
@@ -154,7 +159,11 @@ def _save(
     saved = ctx.backend.act(actor, service.update_contract, contract_id, current.version, amount, signed)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
     signed_now = " and signed" if saved.is_signed and not current.is_signed else ""
-    note(_("Contract {id} saved{signed_now}; {money} remains to be paid.").format(id=saved.id, signed_now=signed_now, money=money(saved.remaining_amount)))
+    note(
+        _("Contract {id} saved{signed_now}; {money} remains to be paid.").format(
+            id=saved.id, signed_now=signed_now, money=money(saved.remaining_amount)
+        )
+    )
 
 
 VERSION = click.option(
@@ -228,7 +237,9 @@ def pay(
     saved = ctx.backend.act(actor, service.record_payment, contract_id, value)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
     note(
-        _("Payment of {money} recorded on contract {id}; {money2} remains.").format(money=money(value), id=saved.id, money2=money(saved.remaining_amount))
+        _("Payment of {money} recorded on contract {id}; {money2} remains.").format(
+            money=money(value), id=saved.id, money2=money(saved.remaining_amount)
+        )
     )
 
 
@@ -252,4 +263,8 @@ def correct_payment(
     saved = ctx.backend.act(actor, service.correct_payment, payment_id)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
     left = money(saved.remaining_amount)
-    note(_("Payment {payment_id} cancelled; contract {id} has {left} left to pay.").format(payment_id=payment_id, id=saved.id, left=left))
+    note(
+        _("Payment {payment_id} cancelled; contract {id} has {left} left to pay.").format(
+            payment_id=payment_id, id=saved.id, left=left
+        )
+    )

@@ -3,8 +3,6 @@ reset-password, hand-over (management)."""
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from datetime import UTC, datetime
 
 import click
@@ -14,6 +12,7 @@ from crm.cli.common import format_options, list_options, pass_context, password_
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, note, write_one
 from crm.errors import StaleRecord
+from crm.i18n import _
 from crm.models import Employee, EmployeeFields, Team
 from crm.permissions import Action
 from crm.services import employees as service
@@ -125,7 +124,11 @@ def create(
     initial = ctx.new_password(fields.username, new_password_stdin)
     saved = ctx.backend.act(actor, service.create_employee, fields, initial)
     write_one(saved, fmt, lambda: show_employee(saved), excel=excel)
-    note(_("Employee {id} created: {username} ({full_name}, {team}).").format(id=saved.id, username=saved.username, full_name=saved.full_name, team=saved.team))
+    note(
+        _("Employee {id} created: {username} ({full_name}, {team}).").format(
+            id=saved.id, username=saved.username, full_name=saved.full_name, team=saved.team
+        )
+    )
 
 
 @employee.command("update")
@@ -164,7 +167,9 @@ def update(
     current = ctx.backend.run(service.get_employee, employee_id)
     if version is not None and version != current.version:
         raise StaleRecord(
-            _("Employee {employee_id} is at version {version}, not {version2}: reload and try again.").format(employee_id=employee_id, version=current.version, version2=version)
+            _("Employee {employee_id} is at version {version}, not {version2}: reload and try again.").format(
+                employee_id=employee_id, version=current.version, version2=version
+            )
         )
     fields = _fields(
         current.username if username is None else username,
@@ -207,16 +212,27 @@ def deactivate(
         for record in pending.clients:
             note(_("  client {id}: {name}").format(id=record.id, name=record.name))
         for record in pending.events:
-            note(_("  event {id}: {name} ({detail})").format(id=record.id, name=record.name, detail=record.detail))
+            note(
+                _("  event {id}: {name} ({detail})").format(
+                    id=record.id, name=record.name, detail=record.detail
+                )
+            )
         raise ValidationError(
-            _("{full_name} still has {summary} to reassign: reassign them first, or deactivate anyway with --yes.").format(full_name=target.full_name, summary=pending.summary())
+            _(
+                "{full_name} still has {summary} to reassign: reassign them first, or deactivate "
+                "anyway with --yes."
+            ).format(full_name=target.full_name, summary=pending.summary())
         )
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(
         actor, service.deactivate_employee, employee_id, now, reassignments_seen=bool(pending)
     )
     write_one(saved, fmt, lambda: show_employee(saved), excel=excel)
-    note(_("{full_name} ({username}) is deactivated.").format(full_name=saved.full_name, username=saved.username))
+    note(
+        _("{full_name} ({username}) is deactivated.").format(
+            full_name=saved.full_name, username=saved.username
+        )
+    )
 
 
 @employee.command("reactivate")
@@ -232,7 +248,11 @@ def reactivate(ctx: CommandContext, employee_id: int, password_stdin: bool, fmt:
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.reactivate_employee, employee_id)
     write_one(saved, fmt, lambda: show_employee(saved), excel=excel)
-    note(_("{full_name} ({username}) is active again.").format(full_name=saved.full_name, username=saved.username))
+    note(
+        _("{full_name} ({username}) is active again.").format(
+            full_name=saved.full_name, username=saved.username
+        )
+    )
 
 
 @employee.command("reset-password")
@@ -305,6 +325,14 @@ def hand_over(
             print(_("{what} {record_id}").format(what=what[:-1], record_id=record_id))
 
     write_one(done, fmt, detail, excel=excel)
-    note(_("{count} {what} of {full_name} handed over to {full_name2}.").format(count=done.count, what=what, full_name=target.full_name, full_name2=successor.full_name))
+    note(
+        _("{count} {what} of {full_name} handed over to {full_name2}.").format(
+            count=done.count, what=what, full_name=target.full_name, full_name2=successor.full_name
+        )
+    )
     if deactivate:
-        note(_("{full_name} ({username}) is deactivated.").format(full_name=target.full_name, username=target.username))
+        note(
+            _("{full_name} ({username}) is deactivated.").format(
+                full_name=target.full_name, username=target.username
+            )
+        )

@@ -7,8 +7,6 @@ ISO 8601 with their offset.
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import json
 import re
 from dataclasses import replace
@@ -23,6 +21,7 @@ from crm.cli.common import format_options, list_options, one_of, pass_context, p
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, jsonable, machine_stdout, note, write_one
 from crm.errors import StaleRecord, ValidationError
+from crm.i18n import _
 from crm.models import Event, EventFields
 from crm.permissions import Action
 from crm.services import agenda as agenda_service
@@ -54,12 +53,18 @@ def parse_moment(value: str, tz: tzinfo, what: str, now: datetime | None = None)
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValidationError(_("{what} must look like {example}, or {iso}.").format(what=what, example=example, iso=iso)) from None
+            raise ValidationError(
+                _("{what} must look like {example}, or {iso}.").format(what=what, example=example, iso=iso)
+            ) from None
         if moment.tzinfo is None:
-            raise ValidationError(_("{what}: an ISO 8601 date-time needs its offset ({iso}).").format(what=what, iso=iso))
+            raise ValidationError(
+                _("{what}: an ISO 8601 date-time needs its offset ({iso}).").format(what=what, iso=iso)
+            )
         if not validation.YEAR_MIN <= moment.year <= validation.YEAR_MAX:
             raise ValidationError(
-                _("{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(what=what, YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX)
+                _("{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(
+                    what=what, YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX
+                )
             )
         return moment
     return validation.moment(text, tz, what, now)
@@ -203,7 +208,11 @@ def create(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.create_event, contract_id, fields, now)
     write_one(saved, fmt, lambda: show_event(saved, tz), excel=excel)
-    note(_("Event {id} created for contract {contract_id}; it awaits a support employee.").format(id=saved.id, contract_id=contract_id))
+    note(
+        _("Event {id} created for contract {contract_id}; it awaits a support employee.").format(
+            id=saved.id, contract_id=contract_id
+        )
+    )
 
 
 @event.command("update")
@@ -249,7 +258,9 @@ def update(
         raise ValidationError(service.closed_refusal(current))
     if version is not None and version != current.version:
         raise StaleRecord(
-            _("Event {event_id} is at version {version}, not {version2}: reload and try again.").format(event_id=event_id, version=current.version, version2=version)
+            _("Event {event_id} is at version {version}, not {version2}: reload and try again.").format(
+                event_id=event_id, version=current.version, version2=version
+            )
         )
     tz = local_zone()
     kept = EventFields(
@@ -323,7 +334,11 @@ def assign(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.assign_support, event_id, version or current.version, support_id)
     write_one(saved, fmt, lambda: show_event(saved, local_zone()), excel=excel)
-    note(_("{support_contact_name} is now the support contact of event {id}.").format(support_contact_name=saved.support_contact_name, id=saved.id))
+    note(
+        _("{support_contact_name} is now the support contact of event {id}.").format(
+            support_contact_name=saved.support_contact_name, id=saved.id
+        )
+    )
 
 
 @event.command("note")
@@ -451,4 +466,8 @@ def ics(ctx: CommandContext, output: str) -> None:
     actor = ctx.employee()
     data, count = ctx.backend.act(actor, agenda_service.export_calendar, datetime.now(UTC))
     written = agenda_service.write_private(Path(output), data)
-    note(_("{count} upcoming event{value} written to {written}.").format(count=count, value='' if count == 1 else 's', written=written))
+    note(
+        _("{count} upcoming event{value} written to {written}.").format(
+            count=count, value="" if count == 1 else "s", written=written
+        )
+    )

@@ -15,6 +15,7 @@ from crm.errors import (
     PermissionDenied,
     StaleRecord,
 )
+from crm.i18n import N_
 
 OK = 0
 REFUSED = 1  # a business rule or a validation refused it
@@ -29,16 +30,16 @@ INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
 BUG = 70  # an unexpected error, reported with a reference (EX_SOFTWARE)
 
 DESCRIPTIONS = {
-    OK: "success",
-    REFUSED: "refused by a business rule or by validation (the reason is printed)",
-    USAGE: "usage error: unknown command or option, missing or malformed argument",
-    NOT_LOGGED_IN: "not logged in, or the session has ended (run `python -m main login`)",
-    PERMISSION: "permission denied: your team or your role may not do this",
-    NOT_FOUND: "no such record",
-    STALE: "the record was changed by someone else since the version given",
-    UNAVAILABLE: "the database is unavailable",
-    CONFIG: "configuration error (the config file is missing, unsafe or wrong)",
-    INTERRUPTED: "interrupted (Ctrl-C)",
+    OK: N_("success"),
+    REFUSED: N_("refused by a business rule or by validation (the reason is printed)"),
+    USAGE: N_("usage error: unknown command or option, missing or malformed argument"),
+    NOT_LOGGED_IN: N_("not logged in, or the session has ended (run `python -m main login`)"),
+    PERMISSION: N_("permission denied: your team or your role may not do this"),
+    NOT_FOUND: N_("no such record"),
+    STALE: N_("the record was changed by someone else since the version given"),
+    UNAVAILABLE: N_("the database is unavailable"),
+    CONFIG: N_("configuration error (the config file is missing, unsafe or wrong)"),
+    INTERRUPTED: N_("interrupted (Ctrl-C)"),
 }
 
 

@@ -4,14 +4,13 @@ the database has queued."""
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import click
 
 from crm.cli.common import pass_context
 from crm.cli.context import CommandContext
 from crm.cli.output import note
 from crm.errors import ConfigError
+from crm.i18n import _
 from crm.services import mail as service
 
 
@@ -37,5 +36,7 @@ def drain(ctx: CommandContext, limit: int) -> None:
         raise ConfigError(_("{path}: no [mail] host: e-mail is off.").format(path=ctx.config.path))
     report = ctx.backend.run(service.drain, settings, limit=limit)
     note(
-        _("{sent} sent, {retried} to try again later, {failed} given up, {expired} too old to send.").format(sent=report.sent, retried=report.retried, failed=report.failed, expired=report.expired)
+        _("{sent} sent, {retried} to try again later, {failed} given up, {expired} too old to send.").format(
+            sent=report.sent, retried=report.retried, failed=report.failed, expired=report.expired
+        )
     )

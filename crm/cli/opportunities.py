@@ -3,8 +3,6 @@ remove-line, move, lose (management, or the client's sales contact), win (manage
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import click
 
 from crm import permissions, validation
@@ -12,6 +10,7 @@ from crm.cli.common import format_options, list_options, pass_context, password_
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, note, write_one
 from crm.errors import StaleRecord, ValidationError
+from crm.i18n import _
 from crm.models import Opportunity, OpportunityDetail, OpportunityFields, Stage
 from crm.permissions import Action
 from crm.services import clients as client_service
@@ -100,7 +99,9 @@ def _current(ctx: CommandContext, opportunity_id: int, version: int | None) -> O
     current = ctx.backend.run(service.get_opportunity, opportunity_id)
     if version is not None and version != current.version:
         raise StaleRecord(
-            _("Opportunity {opportunity_id} is at version {version}, not {version2}: reload and try again.").format(opportunity_id=opportunity_id, version=current.version, version2=version)
+            _(
+                "Opportunity {opportunity_id} is at version {version}, not {version2}: reload and try again."
+            ).format(opportunity_id=opportunity_id, version=current.version, version2=version)
         )
     return current
 
@@ -233,7 +234,11 @@ def add_line(
         actor, service.add_line, opportunity_id, current.version, service_id, quantity, unit_price
     )
     _write_detail(saved, fmt, excel)
-    note(_("Line added; the amount of opportunity {opportunity_id} is now {amount:,.2f}.").format(opportunity_id=opportunity_id, amount=saved.opportunity.amount))
+    note(
+        _("Line added; the amount of opportunity {opportunity_id} is now {amount:,.2f}.").format(
+            opportunity_id=opportunity_id, amount=saved.opportunity.amount
+        )
+    )
 
 
 @opportunity.command("update-line")
@@ -269,7 +274,11 @@ def update_line(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.update_line, line_id, current.version, new_quantity, new_price)
     _write_detail(saved, fmt, excel)
-    note(_("Line {line_id} saved; the amount is now {amount:,.2f}.").format(line_id=line_id, amount=saved.opportunity.amount))
+    note(
+        _("Line {line_id} saved; the amount is now {amount:,.2f}.").format(
+            line_id=line_id, amount=saved.opportunity.amount
+        )
+    )
 
 
 @opportunity.command("remove-line")
@@ -291,7 +300,11 @@ def remove_line(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.remove_line, line_id, current.version)
     _write_detail(saved, fmt, excel)
-    note(_("Line {line_id} removed; the amount is now {amount:,.2f}.").format(line_id=line_id, amount=saved.opportunity.amount))
+    note(
+        _("Line {line_id} removed; the amount is now {amount:,.2f}.").format(
+            line_id=line_id, amount=saved.opportunity.amount
+        )
+    )
 
 
 @opportunity.command("move")
@@ -331,12 +344,18 @@ def move(
     if (Stage(current.stage), Stage(stage)) not in service.ALLOWED_MOVES:
         allowed = ", ".join(s.value for s in service.moves_from(current.stage) if s in service.OPEN_STAGES)
         raise ValidationError(
-            _("An opportunity at {stage} moves one stage forward or back: to {allowed}.").format(stage=current.stage, allowed=allowed)
+            _("An opportunity at {stage} moves one stage forward or back: to {allowed}.").format(
+                stage=current.stage, allowed=allowed
+            )
         )
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.move_opportunity, opportunity_id, current.version, stage)
     _write_detail(ctx.backend.run(service.get_opportunity_detail, saved.id), fmt, excel)
-    note(_("Opportunity {id} is now at {stage} ({probability}% likely).").format(id=saved.id, stage=saved.stage, probability=saved.probability))
+    note(
+        _("Opportunity {id} is now at {stage} ({probability}% likely).").format(
+            id=saved.id, stage=saved.stage, probability=saved.probability
+        )
+    )
 
 
 @opportunity.command("lose")
@@ -398,5 +417,7 @@ def win(
     saved = ctx.backend.act(actor, service.win_opportunity, opportunity_id, current.version)
     _write_detail(ctx.backend.run(service.get_opportunity_detail, saved.id), fmt, excel)
     note(
-        _("Opportunity {id} won: contract {contract_id} created for {amount:,.2f} (not signed yet).").format(id=saved.id, contract_id=saved.contract_id, amount=saved.amount)
+        _("Opportunity {id} won: contract {contract_id} created for {amount:,.2f} (not signed yet).").format(
+            id=saved.id, contract_id=saved.contract_id, amount=saved.amount
+        )
     )

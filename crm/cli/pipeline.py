@@ -3,8 +3,6 @@ month and quarter, the conversion rate (management and sales)."""
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import json
 
 import click
@@ -13,6 +11,7 @@ from crm import permissions
 from crm.cli.common import format_options, pass_context
 from crm.cli.context import CommandContext
 from crm.cli.output import CsvWriter, field_names, jsonable, machine_stdout
+from crm.i18n import _
 from crm.models import ClosedFigures, ConversionFigures, SalesFigures, StageFigures
 from crm.permissions import Action
 from crm.services import pipeline as service

@@ -5,8 +5,6 @@ Subcommands are imported only when used, so a command pays only for what it need
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import importlib
 import sys
 from typing import Any
@@ -15,6 +13,7 @@ import click
 
 from crm import __version__
 from crm.cli import exits
+from crm.i18n import _
 
 # name -> (module, attribute, one-line summary shown by --help without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -95,7 +94,9 @@ Examples:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
-@click.version_option(__version__, "--version", prog_name="Epic Events CRM", message=_("%(prog)s %(version)s"))
+@click.version_option(
+    __version__, "--version", prog_name="Epic Events CRM", message=_("%(prog)s %(version)s")
+)
 @click.option(
     "--upgrade", is_flag=True, help="Apply schema upgrades on a server (asks for superuser credentials)."
 )
@@ -154,16 +155,20 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> None:
         click.echo(_("Exit statuses (the reason is printed on standard error):"))
         for status, meaning in exits.DESCRIPTIONS.items():
             click.echo(_("  {status:>3}  {meaning}").format(status=status, meaning=meaning))
-        click.echo(_("  {BUG:>3}  an unexpected error: reported with a reference, see the log").format(BUG=exits.BUG))
+        click.echo(
+            _("  {BUG:>3}  an unexpected error: reported with a reference, see the log").format(BUG=exits.BUG)
+        )
         return
     command: click.Command = cli
     names: list[str] = []
     for name in topic:
         if not isinstance(command, click.Group):
-            raise click.UsageError(_("{items} has no subcommand {name!r}.").format(items=' '.join(names), name=name))
+            raise click.UsageError(
+                _("{items} has no subcommand {name!r}.").format(items=" ".join(names), name=name)
+            )
         found = command.get_command(ctx, name)
         if found is None:
-            raise click.UsageError(_("No such command: {items}.").format(items=' '.join([*names, name])))
+            raise click.UsageError(_("No such command: {items}.").format(items=" ".join([*names, name])))
         command, names = found, [*names, name]
     info = click.Context(command, info_name=" ".join(["python -m main", *names]))
     click.echo(command.get_help(info))

@@ -10,8 +10,6 @@ in flight finish, the pool closes, the embedded server is released, and the exit
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import os
 import signal
 from typing import Any
@@ -21,6 +19,7 @@ import click
 from crm.cli.common import pass_context
 from crm.cli.context import CommandContext
 from crm.cli.output import note
+from crm.i18n import _
 
 SOCKET_DIR = "CRM_API_SOCKET_DIR"  # the embedded server's socket folder, for the workers
 
@@ -98,7 +97,10 @@ def serve(ctx: CommandContext, host: str, port: int, workers: int) -> None:
         }
         shown = f"[{host}]" if ":" in host else host
         note(
-            _("Epic Events CRM API on http://{shown}:{port}/api/v1 (docs: /api/docs); SIGTERM or Ctrl-C stops it.").format(shown=shown, port=port)
+            _(
+                "Epic Events CRM API on http://{shown}:{port}/api/v1 (docs: /api/docs); SIGTERM or "
+                "Ctrl-C stops it."
+            ).format(shown=shown, port=port)
         )
         if workers == 1:
             uvicorn.run(build_app(config, app_conninfo(config, socket_dir)), **options)

@@ -3,8 +3,6 @@ retire)."""
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import click
 
 from crm import permissions, validation
@@ -12,6 +10,7 @@ from crm.cli.common import format_options, list_options, pass_context, password_
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, note, write_one
 from crm.errors import StaleRecord, ValidationError
+from crm.i18n import _
 from crm.models import Service, ServiceFields, Unit
 from crm.permissions import Action
 from crm.services import catalogue as service
@@ -107,7 +106,9 @@ def _current(ctx: CommandContext, service_id: int, version: int | None) -> Servi
     current = ctx.backend.run(service.get_service, service_id)
     if version is not None and version != current.version:
         raise StaleRecord(
-            _("Service {service_id} is at version {version}, not {version2}: reload and try again.").format(service_id=service_id, version=current.version, version2=version)
+            _("Service {service_id} is at version {version}, not {version2}: reload and try again.").format(
+                service_id=service_id, version=current.version, version2=version
+            )
         )
     return current
 
@@ -197,9 +198,17 @@ def retire(
     current = _current(ctx, service_id, version)
     if current.is_active == restore:
         state = "in the catalogue" if restore else "retired"
-        raise ValidationError(_("Service {service_id} ({name}) is already {state}.").format(service_id=service_id, name=current.name, state=state))
+        raise ValidationError(
+            _("Service {service_id} ({name}) is already {state}.").format(
+                service_id=service_id, name=current.name, state=state
+            )
+        )
     actor = ctx.confirm_write(actor)
     change = service.bring_back_service if restore else service.retire_service
     saved = ctx.backend.act(actor, change, service_id, current.version)
     write_one(saved, fmt, lambda: print_service(saved), excel=excel)
-    note(_("Service {id} ({name}) {value}.").format(id=saved.id, name=saved.name, value='is back in the catalogue' if restore else 'retired'))
+    note(
+        _("Service {id} ({name}) {value}.").format(
+            id=saved.id, name=saved.name, value="is back in the catalogue" if restore else "retired"
+        )
+    )

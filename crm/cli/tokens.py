@@ -8,14 +8,13 @@ refused (as the config file is). Only the token is in it; the database has only 
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import hashlib
 import os
 import stat
 from pathlib import Path
 
 from crm.errors import ConfigError
+from crm.i18n import _
 
 APP_FOLDER = "epic-events-crm"
 
@@ -39,13 +38,20 @@ def path_for(config_path: Path) -> Path:
 def _check_private(path: Path, what: str) -> None:
     info = path.lstat()
     if stat.S_ISLNK(info.st_mode):
-        raise ConfigError(_("{path} is a symbolic link; the session {what} must be a real one.").format(path=path, what=what))
+        raise ConfigError(
+            _("{path} is a symbolic link; the session {what} must be a real one.").format(
+                path=path, what=what
+            )
+        )
     if info.st_uid != os.getuid():
         raise ConfigError(_("{path} belongs to another user; refusing to use it.").format(path=path))
     if stat.S_IMODE(info.st_mode) & 0o077:
         fix = "700" if what == "folder" else "600"
         raise ConfigError(
-            _("{path} is readable by other users (mode {S_IMODE:o}); it holds a login session. Fix it with: chmod {fix} {path}").format(path=path, S_IMODE=stat.S_IMODE(info.st_mode), fix=fix)
+            _(
+                "{path} is readable by other users (mode {S_IMODE:o}); it holds a login session. Fix "
+                "it with: chmod {fix} {path}"
+            ).format(path=path, S_IMODE=stat.S_IMODE(info.st_mode), fix=fix)
         )
 
 

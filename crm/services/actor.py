@@ -11,11 +11,12 @@ from __future__ import annotations
 from crm import permissions
 from crm.db import Database
 from crm.errors import PermissionDenied
+from crm.i18n import N_
 from crm.models import Employee
 from crm.permissions import Action
 from crm.repositories.employees import EmployeeRepository
 
-GONE = "Your account no longer exists."
+GONE = N_("Your account no longer exists.")
 
 
 def recheck_actor(

@@ -12,14 +12,13 @@ instead of adding a second one.
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from crm import permissions, validation
 from crm.db import Database
 from crm.errors import ValidationError
+from crm.i18n import _
 from crm.models import COMPANY_ZONE, AgendaDay, Employee, Event, EventStatus, Team
 from crm.permissions import Action
 from crm.repositories.employees import EmployeeRepository
@@ -50,7 +49,9 @@ def week_agenda(db: Database, actor: Employee, day: date, support_id: int | None
     if support_id is not None and support_id != actor.id:
         found = EmployeeRepository(db.conn).get(support_id)
         if found is None or found.team != Team.SUPPORT:
-            raise ValidationError(_("Employee {support_id} is not a support employee.").format(support_id=support_id))
+            raise ValidationError(
+                _("Employee {support_id} is not a support employee.").format(support_id=support_id)
+            )
     monday = week_start(day)
     days = [monday + timedelta(days=n) for n in range(7)]
     events = EventRepository(db.conn).list_between(
@@ -129,5 +130,7 @@ def write_private(path: Path, data: bytes) -> Path:
         with atomic_file(target) as stream:
             stream.write(data.decode("utf-8"))
     except OSError as error:
-        raise ValidationError(_("Cannot write {target}: {value}.").format(target=target, value=error.strerror or error)) from None
+        raise ValidationError(
+            _("Cannot write {target}: {value}.").format(target=target, value=error.strerror or error)
+        ) from None
     return target

@@ -23,13 +23,14 @@ from datetime import UTC, datetime
 from crm import monitoring, security
 from crm.db import Database
 from crm.errors import AuthenticationError
+from crm.i18n import N_
 from crm.models import Employee
 from crm.repositories.employees import EmployeeRepository
 from crm.repositories.throttle import ThrottleRepository
 
-LOGIN_FAILED = "Invalid username or password."
-WRONG_PASSWORD = "Wrong password; nothing was saved."
-ACCOUNT_DEACTIVATED = "Your account has been deactivated."
+LOGIN_FAILED = N_("Invalid username or password.")
+WRONG_PASSWORD = N_("Wrong password; nothing was saved.")
+ACCOUNT_DEACTIVATED = N_("Your account has been deactivated.")
 
 # What a username can look like (as the employees table's CHECK); anything else cannot log in
 # and is not counted, so typing garbage does not fill the throttle table.

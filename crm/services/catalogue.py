@@ -7,14 +7,13 @@ crm.permissions once (crm.services.actor), validates, and writes with the versio
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from contextlib import AbstractContextManager
 from decimal import Decimal
 
 from crm import validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
+from crm.i18n import N_, _
 from crm.models import Employee, Service, ServiceFields, Unit
 from crm.permissions import Action
 from crm.repositories.services_catalogue import ServiceRepository
@@ -36,7 +35,7 @@ __all__ = [
 ]
 
 DESCRIPTION_MAX = 2000
-NAME_TAKEN = "Another service already has this name."
+NAME_TAKEN = N_("Another service already has this name.")
 UNIT_LABELS = {Unit.EVENT: "per event", Unit.GUEST: "per guest", Unit.HOUR: "per hour"}
 
 _RULE_MESSAGES = {
@@ -153,7 +152,11 @@ def _set_active(db: Database, actor: Employee, service_id: int, version: int, ac
             raise StaleRecord()
         if current.is_active == active:
             state = "in the catalogue" if active else "retired"
-            raise ValidationError(_("Service {service_id} ({name}) is already {state}.").format(service_id=service_id, name=current.name, state=state))
+            raise ValidationError(
+                _("Service {service_id} ({name}) is already {state}.").format(
+                    service_id=service_id, name=current.name, state=state
+                )
+            )
         if not repo.set_active(service_id, version, active):
             raise StaleRecord()
     return get_service(db, service_id)

@@ -13,8 +13,6 @@ Any problem, and nothing is written.
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import csv
 import io
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from dataclasses import replace
 from crm import permissions, validation
 from crm.db import Database
 from crm.errors import CRMError, ValidationError
+from crm.i18n import _
 from crm.models import Employee, ImportDuplicate, ImportedClient, ImportProblem, ImportReport, Team
 from crm.permissions import Action
 from crm.repositories.client_imports import ClientImportRepository
@@ -153,7 +152,9 @@ def _check_line(
         try:
             owner = validation.record_id(cells[OWNER_COLUMN], "The sales contact id")
             if owner not in sales_ids:
-                raise ValidationError(_("Employee {owner} is not an active sales employee.").format(owner=owner))
+                raise ValidationError(
+                    _("Employee {owner} is not an active sales employee.").format(owner=owner)
+                )
         except ValidationError as error:
             problems.add(line, OWNER_COLUMN, str(error))
             good = False
@@ -271,7 +272,10 @@ def import_clients(
             reason = permissions.refusal(fresh, Action.UPDATE_CLIENT, owner_id=duplicate.sales_contact_id)
             if reason is not None:
                 raise ValidationError(
-                    _("Line {line}: client {client_id} has this e-mail address. {reason} Nothing was imported.").format(line=duplicate.line, client_id=duplicate.client_id, reason=reason)
+                    _(
+                        "Line {line}: client {client_id} has this e-mail address. {reason} Nothing "
+                        "was imported."
+                    ).format(line=duplicate.line, client_id=duplicate.client_id, reason=reason)
                 )
             update.append(duplicate.line)
         created = repo.insert_new()

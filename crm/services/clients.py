@@ -7,8 +7,6 @@ concurrent change makes the second save fail with StaleRecord.
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -16,6 +14,7 @@ from typing import Any
 from crm import validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
+from crm.i18n import N_, _
 from crm.models import Client, ClientFields, Employee, Team
 from crm.permissions import Action
 from crm.repositories.clients import ClientRepository
@@ -40,7 +39,7 @@ __all__ = [
 ]
 
 SEARCH_MAX = 150
-EMAIL_TAKEN = "Another client already has this e-mail address."
+EMAIL_TAKEN = N_("Another client already has this e-mail address.")
 
 # What a broken database rule means to the user, by constraint name.
 _RULE_MESSAGES = {
@@ -174,9 +173,15 @@ def reassign_client(db: Database, actor: Employee, client_id: int, version: int,
             or not isinstance(sales_id, int)
             or not EmployeeRepository(db.conn).is_active_in_team(sales_id, Team.SALES)
         ):
-            raise ValidationError(_("Employee {sales_id} is not an active sales employee.").format(sales_id=sales_id))
+            raise ValidationError(
+                _("Employee {sales_id} is not an active sales employee.").format(sales_id=sales_id)
+            )
         if sales_id == current.sales_contact_id:
-            raise ValidationError(_("{sales_contact_name} is already this client's sales contact.").format(sales_contact_name=current.sales_contact_name))
+            raise ValidationError(
+                _("{sales_contact_name} is already this client's sales contact.").format(
+                    sales_contact_name=current.sales_contact_name
+                )
+            )
         if not repo.set_sales_contact(client_id, version, sales_id):
             raise StaleRecord()
     return get_client(db, client_id)

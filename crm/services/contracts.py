@@ -16,14 +16,13 @@ was already paid is refused. The database checks the same rule at every commit
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from contextlib import AbstractContextManager
 from decimal import Decimal
 
 from crm import monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
+from crm.i18n import N_, _
 from crm.models import Contract, ContractDetail, Employee, Payment, Team
 from crm.permissions import Action
 from crm.repositories.contracts import ContractRepository
@@ -52,11 +51,11 @@ __all__ = [
 ]
 
 PAYMENTS_SHOWN = 50
-REMAINING_ABOVE_TOTAL = "The remaining amount cannot be more than the total."
-REMAINING_FOLLOWS_PAYMENTS = "The remaining amount is always the total minus the payments recorded."
-NO_UNSIGN = "A signed contract cannot be un-signed."
-PAYMENT_NOT_POSITIVE = "A payment must be more than 0."
-ALREADY_CORRECTED = "This payment has already been corrected."
+REMAINING_ABOVE_TOTAL = N_("The remaining amount cannot be more than the total.")
+REMAINING_FOLLOWS_PAYMENTS = N_("The remaining amount is always the total minus the payments recorded.")
+NO_UNSIGN = N_("A signed contract cannot be un-signed.")
+PAYMENT_NOT_POSITIVE = N_("A payment must be more than 0.")
+ALREADY_CORRECTED = N_("This payment has already been corrected.")
 
 # What a broken database rule means to the user, by constraint name.
 _RULE_MESSAGES = {

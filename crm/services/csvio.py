@@ -11,8 +11,6 @@ same folder (mode 0600 from the moment it exists), flushed to disk, then renamed
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import csv
 import dataclasses
 import json
@@ -24,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from crm.errors import ValidationError
+from crm.i18n import _
 from crm.services.jsonable import jsonable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -100,7 +99,9 @@ def atomic_file(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iter
         # mkstemp creates the file with O_EXCL and mode 0600.
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=folder)
     except OSError as error:
-        raise ValidationError(_("Cannot write in {folder}: {value}.").format(folder=folder, value=error.strerror or error)) from None
+        raise ValidationError(
+            _("Cannot write in {folder}: {value}.").format(folder=folder, value=error.strerror or error)
+        ) from None
     try:
         os.fchmod(handle, FILE_MODE)
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:

@@ -9,14 +9,13 @@ active managers' rows locked, so two managers deactivating each other cannot bot
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from crm import monitoring, permissions, security, validation
 from crm.db import Database
 from crm.errors import CRMError, NotFound, StaleRecord, ValidationError
+from crm.i18n import N_, _
 from crm.models import Employee, EmployeeFields, HandOverPlan, OwnedRecord, Team
 from crm.permissions import Action
 from crm.repositories.clients import ClientRepository
@@ -55,8 +54,8 @@ __all__ = [
 
 check_password_policy = security.check_password_policy  # what a new password must meet
 
-USERNAME_TAKEN = "The username {!r} is already taken."
-EMAIL_TAKEN = "The e-mail address {!r} is already used by another employee."
+USERNAME_TAKEN = N_("The username {!r} is already taken.")
+EMAIL_TAKEN = N_("The e-mail address {!r} is already used by another employee.")
 NOT_YOURSELF, OWN_TEAM, OWN_RESET = permissions.NOT_YOURSELF, permissions.OWN_TEAM, permissions.OWN_RESET
 LAST_MANAGER = permissions.LAST_MANAGER
 
@@ -254,7 +253,9 @@ def team_change_check(
     pending = _reassignments(repo, employee, now)
     if pending:
         raise ValidationError(
-            _("{full_name} still has {summary}: reassign them before changing {full_name}'s team.").format(full_name=employee.full_name, summary=pending.summary())
+            _("{full_name} still has {summary}: reassign them before changing {full_name}'s team.").format(
+                full_name=employee.full_name, summary=pending.summary()
+            )
         )
 
 
@@ -358,7 +359,7 @@ def change_own_password(
 
 # What each team owns: a sales employee their clients, a support employee their events not ended.
 OWNS = {Team.SALES: "clients", Team.SUPPORT: "events"}
-MANAGEMENT_OWNS_NOTHING = "{} is in management: only sales and support employees own clients or events."
+MANAGEMENT_OWNS_NOTHING = N_("{} is in management: only sales and support employees own clients or events.")
 
 
 def _plan(db: Database, employee: Employee, now: datetime, *, lock: bool = False) -> HandOverPlan:
@@ -426,16 +427,28 @@ def hand_over(
             raise ValidationError(_("Choose another active {team} employee.").format(team=employee.team))
         target = repo.get(to_id, share=True)
         if target is None or not target.is_active or target.team != employee.team:
-            raise ValidationError(_("Employee {to_id} is not an active {team} employee.").format(to_id=to_id, team=employee.team))
+            raise ValidationError(
+                _("Employee {to_id} is not an active {team} employee.").format(
+                    to_id=to_id, team=employee.team
+                )
+            )
         plan = _plan(db, employee, now, lock=True)
         if seen is not None and (set(seen.clients), set(seen.events)) != (
             set(plan.clients),
             set(plan.events),
         ):
             owned = OWNS[employee.team]
-            raise StaleRecord(_("{full_name}'s {owned} changed meanwhile — reload and try again.").format(full_name=employee.full_name, owned=owned))
+            raise StaleRecord(
+                _("{full_name}'s {owned} changed meanwhile — reload and try again.").format(
+                    full_name=employee.full_name, owned=owned
+                )
+            )
         if not plan.count and not deactivate:
-            raise ValidationError(_("{full_name} has no {OWNS} to hand over.").format(full_name=employee.full_name, OWNS=OWNS[employee.team]))
+            raise ValidationError(
+                _("{full_name} has no {OWNS} to hand over.").format(
+                    full_name=employee.full_name, OWNS=OWNS[employee.team]
+                )
+            )
         # Under lock every record is still as read: a count short of the plan cannot happen, and
         # would undo the whole hand-over.
         moved = 0

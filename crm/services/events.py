@@ -7,8 +7,6 @@ concurrent change makes the second save fail with StaleRecord.
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,6 +14,7 @@ from datetime import UTC, datetime
 from crm import permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
+from crm.i18n import N_, _
 from crm.models import ContractForEvent, Employee, Event, EventFields, EventStatus, Team
 from crm.permissions import Action
 from crm.repositories.employees import EmployeeRepository
@@ -43,7 +42,7 @@ __all__ = [
 ]
 
 SEARCH_MAX = 150
-START_IN_PAST = "The start cannot be in the past."
+START_IN_PAST = N_("The start cannot be in the past.")
 REASON_MAX = 500
 # The moves the database allows (sql/0015 events_status_moves): planned → confirmed → done, and
 # planned or confirmed → cancelled. Done and cancelled events are closed.
@@ -54,7 +53,7 @@ STATUS_MOVES: dict[str, tuple[str, ...]] = {
     EventStatus.CANCELLED: (),
 }
 CLOSED = frozenset({EventStatus.DONE, EventStatus.CANCELLED})
-END_BEFORE_START = "The end cannot be before the start."
+END_BEFORE_START = N_("The end cannot be before the start.")
 
 # What a broken database rule means to the user, by constraint name.
 _RULE_MESSAGES = {
@@ -166,9 +165,17 @@ def _check_contract(contract: ContractForEvent | None, contract_id: int) -> Cont
     if contract is None:
         raise NotFound(_("No contract with id {contract_id}.").format(contract_id=contract_id))
     if not contract.is_signed:
-        raise ValidationError(_("Contract {contract_id} is not signed yet: an event needs a signed contract.").format(contract_id=contract_id))
+        raise ValidationError(
+            _("Contract {contract_id} is not signed yet: an event needs a signed contract.").format(
+                contract_id=contract_id
+            )
+        )
     if contract.event_id is not None:
-        raise ValidationError(_("Contract {contract_id} already has an event (event {event_id}).").format(contract_id=contract_id, event_id=contract.event_id))
+        raise ValidationError(
+            _("Contract {contract_id} already has an event (event {event_id}).").format(
+                contract_id=contract_id, event_id=contract.event_id
+            )
+        )
     return contract
 
 
@@ -271,9 +278,15 @@ def assign_support(db: Database, actor: Employee, event_id: int, version: int, s
             or not isinstance(support_id, int)
             or not EmployeeRepository(db.conn).is_active_in_team(support_id, Team.SUPPORT)
         ):
-            raise ValidationError(_("Employee {support_id} is not an active support employee.").format(support_id=support_id))
+            raise ValidationError(
+                _("Employee {support_id} is not an active support employee.").format(support_id=support_id)
+            )
         if support_id == current.support_contact_id:
-            raise ValidationError(_("{support_contact_name} is already this event's support contact.").format(support_contact_name=current.support_contact_name))
+            raise ValidationError(
+                _("{support_contact_name} is already this event's support contact.").format(
+                    support_contact_name=current.support_contact_name
+                )
+            )
         if not repo.set_support(event_id, version, support_id):
             raise StaleRecord()
     mail.after_commit(db)  # the support employees told, by e-mail too when [mail] is set
@@ -288,7 +301,11 @@ def change_status(
     repo = EventRepository(db.conn)
     target = EventStatus(status) if status in EventStatus._value2member_map_ else None
     if target is None:
-        raise ValidationError(_("{status!r} is not an event status: planned, confirmed, done or cancelled.").format(status=status))
+        raise ValidationError(
+            _("{status!r} is not an event status: planned, confirmed, done or cancelled.").format(
+                status=status
+            )
+        )
     with db.transaction(actor.id), database_rules_as_messages():
         current = _current(repo, event_id)
         recheck_actor(db, actor, status_action(target), owner_id=current.support_contact_id)
@@ -297,7 +314,11 @@ def change_status(
         if target not in status_moves(current):
             allowed = " or ".join(status_moves(current))
             then = f"; it can become {allowed}" if allowed else ""
-            raise ValidationError(_("Event {event_id} is {status}: it cannot become {target}{then}.").format(event_id=event_id, status=current.status, target=target, then=then))
+            raise ValidationError(
+                _("Event {event_id} is {status}: it cannot become {target}{then}.").format(
+                    event_id=event_id, status=current.status, target=target, then=then
+                )
+            )
         cleaned = clean_reason(reason) if target == EventStatus.CANCELLED else None
         if not repo.set_status(event_id, version, target, cleaned):
             raise StaleRecord()

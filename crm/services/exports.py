@@ -10,8 +10,6 @@ writer (crm/services/csvio.py), so memory stays flat. The face gives the stream:
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,6 +18,7 @@ from typing import IO, Any
 from crm import validation
 from crm.db import Database
 from crm.errors import ValidationError
+from crm.i18n import _
 from crm.models import Client, Contract, ContractExport, Employee, Event, ExportRequest, Payment
 from crm.permissions import Action
 from crm.repositories.exports import ExportRepository
@@ -80,19 +79,25 @@ def given_filters(request: ExportRequest) -> dict[str, Any]:
 def clean_request(request: ExportRequest) -> ExportRequest:
     """The request checked: a known kind, only its filters, ids positive, a valid search text."""
     if request.kind not in KINDS:
-        raise ValidationError(_("Export one of: {items}.").format(items=', '.join(KINDS)))
+        raise ValidationError(_("Export one of: {items}.").format(items=", ".join(KINDS)))
     given = given_filters(request)
     wrong = sorted(set(given) - _FILTERS[request.kind])
     if wrong:
         names = ", ".join("--" + _OPTION[name] for name in wrong)
-        raise ValidationError(_("An export of {kind} does not take {names}.").format(kind=request.kind, names=names))
+        raise ValidationError(
+            _("An export of {kind} does not take {names}.").format(kind=request.kind, names=names)
+        )
     exclusive = [name for name in _EXCLUSIVE[request.kind] if name in given]
     if len(exclusive) > 1:
-        raise ValidationError(_("Choose one of {items}.").format(items=', '.join('--' + _OPTION[n] for n in exclusive)))
+        raise ValidationError(
+            _("Choose one of {items}.").format(items=", ".join("--" + _OPTION[n] for n in exclusive))
+        )
     for name in ("sales_id", "client_id", "support_id", "contract_id"):
         value = getattr(request, name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-            raise ValidationError(_("--{OPTION} must be a positive whole number.").format(OPTION=_OPTION[name]))
+            raise ValidationError(
+                _("--{OPTION} must be a positive whole number.").format(OPTION=_OPTION[name])
+            )
     search = request.search
     if search is not None:
         search = validation.name(search, "Search text", SEARCH_MAX)

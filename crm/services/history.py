@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from dataclasses import replace
 
 from crm import permissions
 from crm.db import Database
 from crm.errors import NotFound, ValidationError
+from crm.i18n import _
 from crm.models import Employee
 from crm.permissions import Action
 from crm.repositories.audit import AuditRepository, HistoryLine
@@ -37,7 +36,9 @@ def record_history(
     """
     permissions.require(actor, Action.READ_HISTORY)
     if table not in KINDS:
-        raise ValidationError(_("No history for {table!r}; choose one of: {items}.").format(table=table, items=', '.join(KINDS)))
+        raise ValidationError(
+            _("No history for {table!r}; choose one of: {items}.").format(table=table, items=", ".join(KINDS))
+        )
     repo = AuditRepository(db.conn)
     lines = repo.history(table, record_id, offset, limit)
     # Records are never deleted: only an empty page can mean there is no such record.

@@ -8,13 +8,12 @@ the database's.
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from contextlib import AbstractContextManager
 
 from crm import validation
 from crm.db import Database
 from crm.errors import NotFound, ValidationError
+from crm.i18n import _
 from crm.models import Employee, Note
 from crm.permissions import Action
 from crm.repositories.notes import NoteRepository

@@ -17,8 +17,6 @@ it at once, the second waits and is then told it is already won; exactly one con
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
@@ -27,6 +25,7 @@ from decimal import Decimal
 from crm import monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
+from crm.i18n import N_, _
 from crm.models import (
     COMPANY_ZONE,
     Employee,
@@ -95,9 +94,9 @@ TITLE_MAX = validation.NAME_MAX
 REASON_MAX = 300
 QUANTITY_MAX = 1_000_000
 ATTENDEES_MAX = 1_000_000
-CLOSED = "Opportunity {id} is {stage}: a closed opportunity never changes (make a new one instead)."
-WIN_ONLY_FROM_NEGOTIATION = "Only an opportunity in negotiation can be won (this one is at {stage})."
-NO_LINES = "An opportunity without lines cannot be won: add what is sold first."
+CLOSED = N_("Opportunity {id} is {stage}: a closed opportunity never changes (make a new one instead).")
+WIN_ONLY_FROM_NEGOTIATION = N_("Only an opportunity in negotiation can be won (this one is at {stage}).")
+NO_LINES = N_("An opportunity without lines cannot be won: add what is sold first.")
 TOO_LARGE = f"The opportunity's amount cannot exceed {validation.MONEY_MAX:,}."
 
 _RULE_MESSAGES = {
@@ -146,7 +145,11 @@ def parse_close_date(value: str, what: str = "Expected close date") -> date | No
     if day is None:
         raise ValidationError(_("{what} must look like 2027-06-04 (or be empty).").format(what=what))
     if not validation.YEAR_MIN <= day.year <= validation.YEAR_MAX:
-        raise ValidationError(_("{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(what=what, YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX))
+        raise ValidationError(
+            _("{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(
+                what=what, YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX
+            )
+        )
     return day
 
 
@@ -161,7 +164,11 @@ def clean_fields(fields: OpportunityFields) -> OpportunityFields:
         parse_close_date(close.isoformat())
     attendees = fields.expected_attendees
     if isinstance(attendees, bool) or not isinstance(attendees, int) or not 0 <= attendees <= ATTENDEES_MAX:
-        raise ValidationError(_("Expected attendees must be a whole number from 0 to {ATTENDEES_MAX:,}.").format(ATTENDEES_MAX=ATTENDEES_MAX))
+        raise ValidationError(
+            _("Expected attendees must be a whole number from 0 to {ATTENDEES_MAX:,}.").format(
+                ATTENDEES_MAX=ATTENDEES_MAX
+            )
+        )
     return OpportunityFields(validation.name(fields.title, "Title", TITLE_MAX), close, attendees)
 
 
@@ -170,7 +177,9 @@ def clean_quantity(value: object) -> int:
     if isinstance(value, str):
         value = validation.whole_number(value, "Quantity", minimum=1)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= QUANTITY_MAX:
-        raise ValidationError(_("Quantity must be a whole number from 1 to {QUANTITY_MAX:,}.").format(QUANTITY_MAX=QUANTITY_MAX))
+        raise ValidationError(
+            _("Quantity must be a whole number from 1 to {QUANTITY_MAX:,}.").format(QUANTITY_MAX=QUANTITY_MAX)
+        )
     return value
 
 
@@ -316,7 +325,11 @@ def add_line(
         if service is None or isinstance(service_id, bool):
             raise NotFound(_("No service with id {service_id}.").format(service_id=service_id))
         if not service.is_active:
-            raise ValidationError(_("Service {id} ({name}) is retired: it cannot be quoted.").format(id=service.id, name=service.name))
+            raise ValidationError(
+                _("Service {id} ({name}) is retired: it cannot be quoted.").format(
+                    id=service.id, name=service.name
+                )
+            )
         quantity = clean_quantity(quantity)
         price = service.unit_price if unit_price is None else clean_price(unit_price)
         _check_total(repo, opportunity_id, quantity * price)
@@ -384,11 +397,15 @@ def move_opportunity(
         if target == Stage.LOST:
             raise ValidationError(_("To lose an opportunity use Mark lost: it asks why."))
         if target == current.stage:
-            raise ValidationError(_("Opportunity {id} is already at {target}.").format(id=current.id, target=target))
+            raise ValidationError(
+                _("Opportunity {id} is already at {target}.").format(id=current.id, target=target)
+            )
         if (Stage(current.stage), target) not in ALLOWED_MOVES:
             allowed = ", ".join(s.value for s in moves_from(current.stage) if s in OPEN_STAGES)
             raise ValidationError(
-                _("An opportunity at {stage} moves one stage forward or back: to {allowed}.").format(stage=current.stage, allowed=allowed)
+                _("An opportunity at {stage} moves one stage forward or back: to {allowed}.").format(
+                    stage=current.stage, allowed=allowed
+                )
             )
         if not repo.set_stage(opportunity_id, version, target):
             raise StaleRecord()
@@ -419,7 +436,9 @@ def win_opportunity(db: Database, actor: Employee, opportunity_id: int, version:
         recheck_actor(db, actor, Action.WIN_OPPORTUNITY, owner_id=current.sales_contact_id)
         if current.stage == Stage.WON:
             raise ValidationError(
-                _("Opportunity {id} is already won (contract {contract_id}).").format(id=current.id, contract_id=current.contract_id)
+                _("Opportunity {id} is already won (contract {contract_id}).").format(
+                    id=current.id, contract_id=current.contract_id
+                )
             )
         _open(current)
         if current.version != version:

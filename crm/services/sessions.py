@@ -10,8 +10,6 @@ idle lock of their own), the employee deactivated, moved to another team or give
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from crm.config import SessionPolicy
 from crm.db import Database
 from crm.errors import AuthenticationError
+from crm.i18n import N_, _
 from crm.models import Employee
 from crm.repositories.sessions import SessionRepository, SessionRow
 from crm.services import auth, employees
@@ -42,13 +41,13 @@ FACES = ("menus", "commands", "api", "web")
 TOUCH_EVERY = timedelta(seconds=30)  # last_used_at is kept to this precision (fewer writes)
 
 ENDED = {
-    "logout": "You have logged out: log in again.",
-    "password": "Your password was changed: log in again.",
-    "deactivated": "Your account has been deactivated: you have been logged out.",
-    "team": "Your team was changed: log in again.",
-    "expired": "Your session has expired: log in again.",
+    "logout": N_("You have logged out: log in again."),
+    "password": N_("Your password was changed: log in again."),
+    "deactivated": N_("Your account has been deactivated: you have been logged out."),
+    "team": N_("Your team was changed: log in again."),
+    "expired": N_("Your session has expired: log in again."),
 }
-UNKNOWN = "This session is not valid (unknown or ended): log in again."
+UNKNOWN = N_("This session is not valid (unknown or ended): log in again.")
 
 
 class SessionEnded(AuthenticationError):

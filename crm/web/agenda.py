@@ -4,8 +4,6 @@ upcoming events as an iCalendar file for their phone."""
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from datetime import date
 from typing import Annotated
 
@@ -13,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 
 from crm import validation
 from crm.errors import ValidationError
+from crm.i18n import _
 from crm.services import agenda as service
 from crm.web.daily_schemas import ICS_ANSWER, AgendaWeek
 from crm.web.deps import FilterId, Reader, ok
@@ -35,7 +34,9 @@ def week_agenda(  # noqa: ANN201
     day = week if week is not None else who.now().astimezone(service.COMPANY_ZONE).date()
     if not validation.YEAR_MIN <= day.year <= validation.YEAR_MAX:
         raise ValidationError(
-            _("The week must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX)
+            _("The week must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(
+                YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX
+            )
         )
     days = who.act(service.week_agenda, day, support_id)
     return ok({"week_of": days[0].day, "days": days})

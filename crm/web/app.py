@@ -8,8 +8,6 @@ error has one shape (crm.web.errors), declared for every endpoint in /api/v1/ope
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm import __version__, validation
 from crm.errors import CRMError, DatabaseUnavailable
+from crm.i18n import _
 from crm.services.backend import utc_now
 from crm.services.pool import UNAVAILABLE
 from crm.services.sessions import SessionPolicy

@@ -3,14 +3,13 @@ create (management), update and sign, record a payment, correct a payment (manag
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from crm import permissions, validation
 from crm.errors import NotFound, ValidationError
+from crm.i18n import _
 from crm.models import Contract
 from crm.permissions import Action
 from crm.services import contracts as service
@@ -136,6 +135,10 @@ def correct_payment(contract_id: Id, payment_id: Id, who: Writer):  # noqa: ANN2
     the remaining amount. Once per payment; payments are never edited or deleted."""
     payment = who.run(service.get_payment, payment_id)
     if payment.contract_id != contract_id:
-        raise NotFound(_("No payment {payment_id} on contract {contract_id}.").format(payment_id=payment_id, contract_id=contract_id))
+        raise NotFound(
+            _("No payment {payment_id} on contract {contract_id}.").format(
+                payment_id=payment_id, contract_id=contract_id
+            )
+        )
     saved = who.act(service.correct_payment, payment_id)
     return _detail(who, saved.id, 201, f"/api/v1/contracts/{saved.id}")

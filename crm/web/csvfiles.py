@@ -8,8 +8,6 @@ once the trace is committed, so no row leaves without its trace and memory stays
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import tempfile
 from collections.abc import Iterator
 from typing import IO, Annotated, Literal
@@ -17,6 +15,7 @@ from typing import IO, Annotated, Literal
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import StreamingResponse
 
+from crm.i18n import _
 from crm.models import ExportRequest, ImportReport
 from crm.services import client_imports as import_service
 from crm.services import exports as service
@@ -163,6 +162,8 @@ def import_clients(  # noqa: ANN201
         raise ApiError(
             400,
             "import_refused",
-            _("{refused} First: {where}: {message} (dry_run=true lists them all).").format(refused=refused, where=where, message=first.message),
+            _("{refused} First: {where}: {message} (dry_run=true lists them all).").format(
+                refused=refused, where=where, message=first.message
+            ),
             field=first.column or None,
         ) from None

@@ -3,8 +3,6 @@ proof of a recent password before a write, cursor pages, the version a write car
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import base64
 import binascii
 import threading
@@ -18,6 +16,7 @@ from fastapi import Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from crm.i18n import N_, _
 from crm.models import Employee
 from crm.services import sessions
 from crm.services.backend import Database, DirectBackend
@@ -28,12 +27,12 @@ T = TypeVar("T")
 
 LIMIT_DEFAULT = 20
 LIMIT_MAX = 100
-BAD_CURSOR = "after: not a cursor of this list; give the next_cursor of the previous page."
+BAD_CURSOR = N_("after: not a cursor of this list; give the next_cursor of the previous page.")
 REAUTH_NEEDED = (
     "This request saves: confirm your password first with POST /api/v1/sessions/reauth "
     "(it then stays confirmed for {minutes} minutes)."
 )
-NO_VERSION = "Give the version you read: an If-Match header (the ETag) or version in the body."
+NO_VERSION = N_("Give the version you read: an If-Match header (the ETag) or version in the body.")
 
 ID_MAX = 2**63 - 1  # ids are bigint
 Id = Annotated[int, Path(ge=1, le=ID_MAX, description="The record's id.")]
@@ -148,7 +147,9 @@ def one_of(**filters: Any) -> str | None:
     """The one list filter given (its name), or None; 400 when several are."""
     given = [name for name, value in filters.items() if value not in (None, False)]
     if len(given) > 1:
-        raise ApiError(400, "conflicting_filters", _("Choose one of {items}.").format(items=', '.join(given)), given[1])
+        raise ApiError(
+            400, "conflicting_filters", _("Choose one of {items}.").format(items=", ".join(given)), given[1]
+        )
     return given[0] if given else None
 
 
@@ -197,7 +198,9 @@ IfMatch = Annotated[int | None, Depends(if_match)]
 def version_of(header: int | None, body: int | None) -> int:
     """The version a write carries: If-Match, else the body's version (both: they must agree)."""
     if header is not None and body is not None and header != body:
-        raise ApiError(400, "version_mismatch", _("If-Match and version differ: give one of them."), "version")
+        raise ApiError(
+            400, "version_mismatch", _("If-Match and version differ: give one of them."), "version"
+        )
     version = header if header is not None else body
     if version is None:
         raise ApiError(400, "version_required", NO_VERSION, "version")

@@ -8,8 +8,6 @@ trace, an SQL text or a hash.
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +25,7 @@ from crm.errors import (
     StaleRecord,
     ValidationError,
 )
+from crm.i18n import N_, _
 from crm.services.auth import AccountLocked
 from crm.services.employees import ReassignmentNeeded
 from crm.services.sessions import SessionEnded
@@ -34,7 +33,7 @@ from crm.services.sessions import SessionEnded
 __all__ = ["ERRORS", "ApiError", "ErrorBody", "error_response", "for_crm_error", "for_unexpected"]
 
 JSON_HEADERS = {"Cache-Control": "no-store"}
-NOT_LOGGED_IN = "Not logged in: send `Authorization: Bearer <token>` (POST /api/v1/sessions gives one)."
+NOT_LOGGED_IN = N_("Not logged in: send `Authorization: Bearer <token>` (POST /api/v1/sessions gives one).")
 
 
 class ErrorDetail(BaseModel):

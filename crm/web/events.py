@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from datetime import datetime
 from typing import Annotated
 
@@ -12,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from crm import permissions, validation
 from crm.errors import ValidationError
+from crm.i18n import _
 from crm.models import Event, EventFields
 from crm.permissions import Action
 from crm.services import events as service
@@ -24,7 +23,11 @@ router = APIRouter(prefix="/events", tags=["events"])
 
 def _moment(value: datetime, what: str) -> datetime:
     if not validation.YEAR_MIN <= value.year <= validation.YEAR_MAX:
-        raise ValidationError(_("{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(what=what, YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX))
+        raise ValidationError(
+            _("{what} must be in the years {YEAR_MIN} to {YEAR_MAX}.").format(
+                what=what, YEAR_MIN=validation.YEAR_MIN, YEAR_MAX=validation.YEAR_MAX
+            )
+        )
     return value
 
 

@@ -5,8 +5,6 @@ removed, move to another stage, mark lost (management, or the client's sales con
 
 from __future__ import annotations
 
-from crm.i18n import _
-
 from decimal import Decimal
 from typing import Annotated
 
@@ -14,6 +12,7 @@ from fastapi import APIRouter, Query
 
 from crm import permissions, validation
 from crm.errors import NotFound
+from crm.i18n import _
 from crm.models import Opportunity, OpportunityDetail, OpportunityFields, OpportunityLine, Stage
 from crm.permissions import Action
 from crm.services import pipeline as service
@@ -55,7 +54,11 @@ def _detail(detail: OpportunityDetail, status: int = 200, location: str | None =
 def _line_of(who: Caller, opportunity_id: int, line_id: int) -> OpportunityLine:
     line = who.run(service.get_line, line_id)
     if line.opportunity_id != opportunity_id:
-        raise NotFound(_("No line {line_id} on opportunity {opportunity_id}.").format(line_id=line_id, opportunity_id=opportunity_id))
+        raise NotFound(
+            _("No line {line_id} on opportunity {opportunity_id}.").format(
+                line_id=line_id, opportunity_id=opportunity_id
+            )
+        )
     return line
 
 
