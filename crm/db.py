@@ -347,7 +347,7 @@ class Database:
         old.close()
         self._history = _server_history(new)
         log.warning("Database connection lost (%s); reconnected.", reason)
-        self.notify(RECONNECTED)
+        self.notify(_(RECONNECTED))
 
     def _after_lost_write(self, xid: str | None, error: BaseException) -> None:
         """The connection broke inside a write transaction (xid given: during its COMMIT). Return

@@ -14,59 +14,59 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from crm.errors import PermissionDenied
-from crm.i18n import N_
+from crm.i18n import N_, _
 from crm.models import Employee, Team
 
 
 class Action(StrEnum):
     # Reads: everyone reads every client, contract, event and employee; these name the lists and
     # views each team is offered.
-    READ = "read clients, contracts, events and employees"
-    LIST_MY_CLIENTS = "list their own clients"
-    LIST_CLIENTS_OF_SALES = "list the clients of a sales employee"
-    FOLLOW_UP_CONTRACTS = "list contracts not signed or not fully paid"
-    LIST_MY_EVENTS = "list their own events"
-    LIST_EVENTS_WITHOUT_SUPPORT = "list the events without support"
-    LIST_EVENTS_OF_SUPPORT = "list the events of a support employee"
-    READ_HISTORY = "read a record's history"
-    READ_OWN_ACCOUNT = "read their own account"
-    READ_DIGEST = "read their digest"
+    READ = N_("read clients, contracts, events and employees")
+    LIST_MY_CLIENTS = N_("list their own clients")
+    LIST_CLIENTS_OF_SALES = N_("list the clients of a sales employee")
+    FOLLOW_UP_CONTRACTS = N_("list contracts not signed or not fully paid")
+    LIST_MY_EVENTS = N_("list their own events")
+    LIST_EVENTS_WITHOUT_SUPPORT = N_("list the events without support")
+    LIST_EVENTS_OF_SUPPORT = N_("list the events of a support employee")
+    READ_HISTORY = N_("read a record's history")
+    READ_OWN_ACCOUNT = N_("read their own account")
+    READ_DIGEST = N_("read their digest")
     # Writes.
-    MANAGE_EMPLOYEES = "manage employees"
-    CHANGE_OWN_PASSWORD = "change own password"
-    CREATE_CLIENT = "create a client"
-    UPDATE_CLIENT = "update a client"
-    REASSIGN_CLIENT = "reassign a client"
-    CREATE_CONTRACT = "create a contract"
-    UPDATE_CONTRACT = "update a contract"
-    RECORD_PAYMENT = "record a payment"
-    CORRECT_PAYMENT = "correct a payment"
-    CREATE_EVENT = "create an event"
-    ASSIGN_SUPPORT = "assign the support employee of an event"
-    UPDATE_EVENT = "update an event"
+    MANAGE_EMPLOYEES = N_("manage employees")
+    CHANGE_OWN_PASSWORD = N_("change own password")
+    CREATE_CLIENT = N_("create a client")
+    UPDATE_CLIENT = N_("update a client")
+    REASSIGN_CLIENT = N_("reassign a client")
+    CREATE_CONTRACT = N_("create a contract")
+    UPDATE_CONTRACT = N_("update a contract")
+    RECORD_PAYMENT = N_("record a payment")
+    CORRECT_PAYMENT = N_("correct a payment")
+    CREATE_EVENT = N_("create an event")
+    ASSIGN_SUPPORT = N_("assign the support employee of an event")
+    UPDATE_EVENT = N_("update an event")
     # The sales pipeline (docs/rules.md §5): everyone reads services and opportunities (READ).
-    LIST_MY_OPPORTUNITIES = "list their own opportunities"
-    READ_PIPELINE_REPORT = "read the pipeline report"
-    MANAGE_SERVICES = "create, edit or retire services"
-    CREATE_OPPORTUNITY = "create an opportunity"
-    UPDATE_OPPORTUNITY = "edit an opportunity and its lines"
-    MOVE_OPPORTUNITY = "move an opportunity to another stage"
-    LOSE_OPPORTUNITY = "mark an opportunity lost"
-    WIN_OPPORTUNITY = "mark an opportunity won"
-    CHANGE_OWN_DIGEST = "turn their digest at login on or off"
-    ADD_CLIENT_NOTE = "add a note to a client"
-    ADD_EVENT_NOTE = "add a note to an event"
-    HAND_OVER = "hand over an employee's clients or events"
+    LIST_MY_OPPORTUNITIES = N_("list their own opportunities")
+    READ_PIPELINE_REPORT = N_("read the pipeline report")
+    MANAGE_SERVICES = N_("create, edit or retire services")
+    CREATE_OPPORTUNITY = N_("create an opportunity")
+    UPDATE_OPPORTUNITY = N_("edit an opportunity and its lines")
+    MOVE_OPPORTUNITY = N_("move an opportunity to another stage")
+    LOSE_OPPORTUNITY = N_("mark an opportunity lost")
+    WIN_OPPORTUNITY = N_("mark an opportunity won")
+    CHANGE_OWN_DIGEST = N_("turn their digest at login on or off")
+    ADD_CLIENT_NOTE = N_("add a note to a client")
+    ADD_EVENT_NOTE = N_("add a note to an event")
+    HAND_OVER = N_("hand over an employee's clients or events")
     # CSV files (issue 15 §5): an export is a read (audited); an import creates clients.
-    EXPORT_CSV = "export lists to CSV"
-    IMPORT_CLIENTS = "import clients from CSV"
+    EXPORT_CSV = N_("export lists to CSV")
+    IMPORT_CLIENTS = N_("import clients from CSV")
     # Issue 15: event status, agenda, calendar, notifications.
-    MOVE_EVENT_STATUS = "confirm an event or mark it done"
-    CANCEL_EVENT = "cancel an event"
-    LIST_CONTRACTS_WITHOUT_EVENT = "list the signed contracts without an event"
-    VIEW_AGENDA = "see a week's agenda"
-    EXPORT_CALENDAR = "export their upcoming events as a calendar file"
-    READ_NOTIFICATIONS = "read their notifications"
+    MOVE_EVENT_STATUS = N_("confirm an event or mark it done")
+    CANCEL_EVENT = N_("cancel an event")
+    LIST_CONTRACTS_WITHOUT_EVENT = N_("list the signed contracts without an event")
+    VIEW_AGENDA = N_("see a week's agenda")
+    EXPORT_CALENDAR = N_("export their upcoming events as a calendar file")
+    READ_NOTIFICATIONS = N_("read their notifications")
 
 
 M, S, P = Team.MANAGEMENT, Team.SALES, Team.SUPPORT
@@ -144,7 +144,26 @@ _TEAM_NAMES = {M: N_("management"), S: N_("sales"), P: N_("support")}
 NOT_YOURSELF = N_("You cannot deactivate your own account.")
 OWN_TEAM = N_("You cannot change your own team.")
 OWN_RESET = N_("To change your own password use My account → Change my password.")
-LAST_MANAGER = N_("{} is the last active manager: the company needs at least one.")
+LAST_MANAGER = N_("{name} is the last active manager: the company needs at least one.")
+
+
+# The refusal for a team that may never perform an action: one whole sentence per set of teams
+# allowed, the action (an infinitive phrase: Action's values) filled in.
+_ONLY: dict[frozenset[Team], str] = {
+    frozenset({M}): N_("Only management can {action}."),
+    frozenset({S}): N_("Only sales can {action}."),
+    frozenset({P}): N_("Only support can {action}."),
+    frozenset({M, S}): N_("Only management or sales can {action}."),
+    frozenset({M, P}): N_("Only management or support can {action}."),
+    frozenset({S, P}): N_("Only sales or support can {action}."),
+}
+DEACTIVATED = N_("Your account is deactivated.")
+
+
+def team_name(team: str) -> str:
+    """A team's name in the current language (management, sales, support)."""
+    name = _TEAM_NAMES.get(Team(team)) if team in set(Team) else None
+    return _(name) if name else team
 
 
 def visible(actor: Employee, action: Action) -> bool:
@@ -155,14 +174,17 @@ def visible(actor: Employee, action: Action) -> bool:
 def refusal(actor: Employee, action: Action, owner_id: int | None = None) -> str | None:
     """The one-line reason the actor may not perform the action, or None when allowed."""
     if not actor.is_active:
-        return "Your account is deactivated."
+        return _(DEACTIVATED)
     teams = _TEAMS[action]
     if actor.team not in teams:
-        names = " or ".join(sorted(_TEAM_NAMES[t] for t in teams))
-        return f"Only {names} can {action.value}."
+        template = _ONLY.get(teams)
+        if template is None:  # never today: every set of teams has its sentence above
+            names = " or ".join(sorted(_TEAM_NAMES[t] for t in teams))
+            return f"Only {names} can {action.value}."
+        return _(template).format(action=_(action.value))
     reason = _OWN_ONLY.get((action, actor.team))
     if reason is not None and owner_id != actor.id:
-        return reason
+        return _(reason)
     return None
 
 
@@ -183,24 +205,24 @@ def _last_manager(target: Employee, active_managers: Sequence[int]) -> bool:
 def team_change_refusal(actor: Employee, target: Employee, active_managers: Sequence[int]) -> str | None:
     """Why the actor may not move the target to another team (yourself; the last active manager)."""
     if target.id == actor.id:
-        return OWN_TEAM
+        return _(OWN_TEAM)
     if _last_manager(target, active_managers):
-        return LAST_MANAGER.format(target.full_name)
+        return _(LAST_MANAGER).format(name=target.full_name)
     return None
 
 
 def deactivation_refusal(actor: Employee, target: Employee, active_managers: Sequence[int]) -> str | None:
     """Why the actor may not deactivate the target (yourself; the last active manager)."""
     if target.id == actor.id:
-        return NOT_YOURSELF
+        return _(NOT_YOURSELF)
     if _last_manager(target, active_managers):
-        return LAST_MANAGER.format(target.full_name)
+        return _(LAST_MANAGER).format(name=target.full_name)
     return None
 
 
 def reset_refusal(actor: Employee, target_id: int) -> str | None:
     """Why the actor may not reset this employee's password from Employees (their own)."""
-    return OWN_RESET if target_id == actor.id else None
+    return _(OWN_RESET) if target_id == actor.id else None
 
 
 def require_none(reason: str | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from crm import permissions
 from crm.cli.common import format_options, pass_context
 from crm.cli.context import CommandContext, stdin_is_terminal
 from crm.cli.output import note, write_one
@@ -31,8 +32,8 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
     if username is None:
         if not stdin_is_terminal():
             raise click.UsageError(_("Give --username (standard input is not a terminal)."))
-        username = click.prompt("Username", err=True)
-    password = ctx.read_secret("Password: ")
+        username = click.prompt(_("Username"), err=True)
+    password = ctx.read_secret(_("Password: "))
     backend = ctx.backend
     old = tokens.read(ctx.config.path)
     devices = ctx.devices()
@@ -50,7 +51,10 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
     ends = f"after {hours:g} h" + (f", or {idle:g} min without a command" if idle else "")
     note(
         _("Logged in as {username} ({full_name}, {team}); the session ends {ends}.").format(
-            username=employee.username, full_name=employee.full_name, team=employee.team, ends=ends
+            username=employee.username,
+            full_name=employee.full_name,
+            team=permissions.team_name(employee.team),
+            ends=ends,
         )
     )
 
@@ -83,7 +87,9 @@ def whoami(ctx: CommandContext, fmt: str, excel: bool) -> None:
         fmt,
         lambda: click.echo(
             _("{username} ({full_name}, {team})").format(
-                username=employee.username, full_name=employee.full_name, team=employee.team
+                username=employee.username,
+                full_name=employee.full_name,
+                team=permissions.team_name(employee.team),
             )
         ),
         excel=excel,
@@ -101,12 +107,12 @@ def password(ctx: CommandContext, password_stdin: bool) -> None:
     """Change your own password (your other sessions end; this one goes on)."""
     ctx.password_stdin = password_stdin
     employee = ctx.employee()
-    current = ctx.read_secret("Current password: ")
+    current = ctx.read_secret(_("Current password: "))
     if not current:
         raise AuthenticationError(_("No password typed; nothing was changed."))
-    new = ctx.read_secret("New password: ")
+    new = ctx.read_secret(_("New password: "))
     employee_service.check_password_policy(new, employee.username)
-    if not password_stdin and ctx.read_secret("New password again: ") != new:
+    if not password_stdin and ctx.read_secret(_("New password again: ")) != new:
         raise ValidationError(_("The two passwords differ; nothing was changed."))
     ctx.backend.change_password(current, new)
     note(_("Your password has been changed."))

@@ -96,10 +96,10 @@ def show(ctx: CommandContext, client_id: int, fmt: str, excel: bool) -> None:
 def _checked(name: str, email: str, phone: str | None, company: str | None) -> ClientFields:
     """The fields, each checked as the form checks it (one line for the first bad one)."""
     return ClientFields(
-        full_name=validation.name(name, "Full name"),
+        full_name=validation.name(name, _("Full name")),
         email=validation.email(email),
         phone=validation.phone(phone or ""),
-        company_name=validation.text(company or "", "Company name", validation.NAME_MAX),
+        company_name=validation.text(company or "", _("Company name"), validation.NAME_MAX),
     )
 
 

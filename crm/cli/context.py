@@ -14,8 +14,9 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crm.cli import language
 from crm.errors import AuthenticationError, ConfigError, CRMError, DatabaseUnavailable, ValidationError
-from crm.i18n import N_, _
+from crm.i18n import N_, _, set_language
 from crm.models import Employee
 from crm.services.backend import DirectBackend, utc_now
 from crm.services.sessions import SessionEnded
@@ -113,6 +114,9 @@ class CommandContext:
         backend.token = token
         try:
             employee = backend.current()
+            chosen = language.for_employee(getattr(employee, "language", None))
+            if chosen is not None:  # their own choice (My account) wins over the config's
+                set_language(chosen)
             backend.device_token = self.devices().token_for(employee.username)
             return employee
         except SessionEnded as ended:
@@ -152,7 +156,7 @@ class CommandContext:
         recent = sessions.recently_confirmed(backend.db, backend.token or "", backend.policy, backend.clock())
         if recent and not self.password_stdin:  # a password given on standard input is checked
             return actor
-        password = self.read_secret(f"Password for {actor.username}: ")
+        password = self.read_secret(_("Password for {username}: ").format(username=actor.username))
         if not password:
             raise AuthenticationError(_("No password typed; nothing was saved."))
         try:
@@ -177,13 +181,13 @@ class CommandContext:
                 _("Type the new password at a terminal, or give it with --new-password-stdin.")
             )
         while True:
-            password = getpass.getpass("New password: ")
+            password = getpass.getpass(_("New password: "))
             try:
                 check_password_policy(password, username)
             except ValidationError as error:
                 print(error, file=sys.stderr)
                 continue
-            if getpass.getpass("New password again: ") == password:
+            if getpass.getpass(_("New password again: ")) == password:
                 return password
             print(_("The two passwords differ; try again."), file=sys.stderr)
 

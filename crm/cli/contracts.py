@@ -116,7 +116,7 @@ def create(
     ctx.password_stdin = password_stdin
     actor = ctx.employee()
     permissions.require(actor, Action.CREATE_CONTRACT)
-    amount = validation.amount(total, "Total amount")
+    amount = validation.amount(total, _("Total amount"))
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.create_contract, client_id, amount, signed)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
@@ -147,23 +147,27 @@ def _save(
                 contract_id=contract_id, version=current.version, version2=version
             )
         )
-    amount = current.total_amount if total is None else validation.amount(total, "Total amount")
+    amount = current.total_amount if total is None else validation.amount(total, _("Total amount"))
     paid = current.total_amount - current.remaining_amount
     if amount < paid:
         raise ValidationError(service.total_below_paid(amount, paid))
     signed = current.is_signed or sign
     if amount == current.total_amount and signed == current.is_signed:
-        note("Nothing changed." if not sign else f"Contract {contract_id} is already signed.")
+        note(
+            _("Nothing changed.")
+            if not sign
+            else _("Contract {id} is already signed.").format(id=contract_id)
+        )
         return
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.update_contract, contract_id, current.version, amount, signed)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
-    signed_now = " and signed" if saved.is_signed and not current.is_signed else ""
-    note(
-        _("Contract {id} saved{signed_now}; {money} remains to be paid.").format(
-            id=saved.id, signed_now=signed_now, money=money(saved.remaining_amount)
-        )
+    saved_text = (
+        _("Contract {id} saved and signed; {money} remains to be paid.")
+        if saved.is_signed and not current.is_signed
+        else _("Contract {id} saved; {money} remains to be paid.")
     )
+    note(saved_text.format(id=saved.id, money=money(saved.remaining_amount)))
 
 
 VERSION = click.option(
@@ -230,7 +234,7 @@ def pay(
     actor = ctx.employee()
     current = ctx.backend.run(service.get_contract, contract_id)
     permissions.require(actor, Action.RECORD_PAYMENT, owner_id=current.sales_contact_id)
-    value = service.clean_payment(validation.amount(amount, "Payment"))
+    value = service.clean_payment(validation.amount(amount, _("Payment")))
     if value > current.remaining_amount:
         raise ValidationError(service.payment_too_large(value, current.remaining_amount))
     actor = ctx.confirm_write(actor)

@@ -12,7 +12,7 @@ from crm.cli.common import format_options, list_options, pass_context, password_
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, note, write_one
 from crm.errors import StaleRecord
-from crm.i18n import _
+from crm.i18n import _, ngettext
 from crm.models import Employee, EmployeeFields, Team
 from crm.permissions import Action
 from crm.services import employees as service
@@ -78,7 +78,7 @@ def show(ctx: CommandContext, employee_id: int, fmt: str, excel: bool) -> None:
 def _fields(username: str, name: str, email: str, phone: str | None, team: str) -> EmployeeFields:
     return EmployeeFields(
         username=validation.username(username),
-        full_name=validation.name(name, "Full name"),
+        full_name=validation.name(name, _("Full name")),
         email=validation.email(email),
         phone=validation.phone(phone or ""),
         team=Team(team),
@@ -126,7 +126,10 @@ def create(
     write_one(saved, fmt, lambda: show_employee(saved), excel=excel)
     note(
         _("Employee {id} created: {username} ({full_name}, {team}).").format(
-            id=saved.id, username=saved.username, full_name=saved.full_name, team=saved.team
+            id=saved.id,
+            username=saved.username,
+            full_name=saved.full_name,
+            team=permissions.team_name(saved.team),
         )
     )
 
@@ -318,18 +321,28 @@ def hand_over(
     done = ctx.backend.act(
         actor, service.hand_over, employee_id, to_id, datetime.now(UTC), deactivate=deactivate
     )
-    what = service.OWNS[target.team]
 
     def detail() -> None:
-        for record_id, _version in (*done.clients, *done.events):
-            print(_("{what} {record_id}").format(what=what[:-1], record_id=record_id))
+        for record_id, _version in done.clients:
+            print(_("client {id}").format(id=record_id))
+        for record_id, _version in done.events:
+            print(_("event {id}").format(id=record_id))
 
     write_one(done, fmt, detail, excel=excel)
-    note(
-        _("{count} {what} of {full_name} handed over to {full_name2}.").format(
-            count=done.count, what=what, full_name=target.full_name, full_name2=successor.full_name
+    handed = (
+        ngettext(
+            "{count} client of {name} handed over to {successor}.",
+            "{count} clients of {name} handed over to {successor}.",
+            done.count,
+        )
+        if target.team == Team.SALES
+        else ngettext(
+            "{count} event of {name} handed over to {successor}.",
+            "{count} events of {name} handed over to {successor}.",
+            done.count,
         )
     )
+    note(handed.format(count=done.count, name=target.full_name, successor=successor.full_name))
     if deactivate:
         note(
             _("{full_name} ({username}) is deactivated.").format(

@@ -21,7 +21,7 @@ from crm.cli.common import format_options, list_options, one_of, pass_context, p
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, jsonable, machine_stdout, note, write_one
 from crm.errors import StaleRecord, ValidationError
-from crm.i18n import _
+from crm.i18n import _, ngettext
 from crm.models import Event, EventFields
 from crm.permissions import Action
 from crm.services import agenda as agenda_service
@@ -195,13 +195,13 @@ def create(
     if contact is None:
         contact = ", ".join(p for p in (waiting.client_name, waiting.client_email, waiting.client_phone) if p)
     fields = EventFields(
-        name=validation.name(name, "Event name"),
-        client_contact=validation.text(contact, "Client contact"),
+        name=validation.name(name, _("Event name")),
+        client_contact=validation.text(contact, _("Client contact")),
         starts_at=parse_moment(start, tz, "Start"),
         ends_at=parse_moment(end, tz, "End"),
-        location=validation.text(location, "Location"),
+        location=validation.text(location, _("Location")),
         attendees=attendees,
-        notes=validation.text(notes, "Notes", validation.NOTES_MAX, multiline=True),
+        notes=validation.text(notes, _("Notes"), validation.NOTES_MAX, multiline=True),
     )
     now = datetime.now(UTC)
     service.clean_fields(fields, now)
@@ -274,15 +274,15 @@ def update(
     )
     # The options given, each checked (values of several types: a field's own each).
     given: dict[str, Any] = {
-        "name": None if name is None else validation.name(name, "Event name"),
-        "client_contact": None if contact is None else validation.text(contact, "Client contact"),
+        "name": None if name is None else validation.name(name, _("Event name")),
+        "client_contact": None if contact is None else validation.text(contact, _("Client contact")),
         "starts_at": None if start is None else parse_moment(start, tz, "Start"),
         "ends_at": None if end is None else parse_moment(end, tz, "End"),
-        "location": None if location is None else validation.text(location, "Location"),
+        "location": None if location is None else validation.text(location, _("Location")),
         "attendees": attendees,
         "notes": None
         if notes is None
-        else validation.text(notes, "Notes", validation.NOTES_MAX, multiline=True),
+        else validation.text(notes, _("Notes"), validation.NOTES_MAX, multiline=True),
     }
     fields = replace(kept, **{key: value for key, value in given.items() if value is not None})
     if fields == kept:
@@ -411,7 +411,7 @@ def status(
         actor, service.change_status, event_id, version or current.version, status, reason
     )
     write_one(saved, fmt, lambda: show_event(saved, local_zone()), excel=excel)
-    note(_("Event {id} is now {status}.").format(id=saved.id, status=saved.status))
+    note(_("Event {id} is now {status}.").format(id=saved.id, status=service.status_label(saved.status)))
 
 
 def _week(value: str | None) -> date:
@@ -449,7 +449,7 @@ def agenda(ctx: CommandContext, week: str | None, support_id: int | None, fmt: s
         return
     from crm.ui.planning import show_agenda
 
-    show_agenda(f"Week of {days[0].day.isoformat()}", days)
+    show_agenda(_("Week of {isoformat}").format(isoformat=days[0].day.isoformat()), days)
 
 
 @event.command("ics")
@@ -467,7 +467,9 @@ def ics(ctx: CommandContext, output: str) -> None:
     data, count = ctx.backend.act(actor, agenda_service.export_calendar, datetime.now(UTC))
     written = agenda_service.write_private(Path(output), data)
     note(
-        _("{count} upcoming event{value} written to {written}.").format(
-            count=count, value="" if count == 1 else "s", written=written
-        )
+        ngettext(
+            "{count} upcoming event written to {written}.",
+            "{count} upcoming events written to {written}.",
+            count,
+        ).format(count=count, written=written)
     )

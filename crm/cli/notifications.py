@@ -7,7 +7,7 @@ import click
 from crm.cli.common import list_options, pass_context, show_list
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, note
-from crm.i18n import _
+from crm.i18n import ngettext
 from crm.models import Notification
 from crm.services import notifications as service
 from crm.ui.notifications import NOTIFICATION_HEADERS, notification_row
@@ -57,4 +57,8 @@ def read(ctx: CommandContext, ids: tuple[int, ...]) -> None:
     """Mark your notifications read: all the unread ones, or only the ids given."""
     actor = ctx.employee()
     count = ctx.backend.act(actor, service.mark_read, list(ids) if ids else None)
-    note(_("{count} notification{value} marked read.").format(count=count, value="" if count == 1 else "s"))
+    note(
+        ngettext("{count} notification marked read.", "{count} notifications marked read.", count).format(
+            count=count
+        )
+    )

@@ -108,7 +108,7 @@ def _current(ctx: CommandContext, opportunity_id: int, version: int | None) -> O
 
 def _open(current: Opportunity) -> None:
     if current.closed_at is not None:
-        raise ValidationError(service.CLOSED.format(id=current.id, stage=current.stage))
+        raise ValidationError(_(service.CLOSED).format(id=current.id, stage=current.stage))
 
 
 @opportunity.command("create")
@@ -145,7 +145,7 @@ def create(
     client = ctx.backend.run(client_service.get_client, client_id)
     permissions.require(actor, Action.CREATE_OPPORTUNITY, owner_id=client.sales_contact_id)
     fields = OpportunityFields(
-        validation.name(title, "Title", service.TITLE_MAX), service.parse_close_date(close_date), attendees
+        validation.name(title, _("Title"), service.TITLE_MAX), service.parse_close_date(close_date), attendees
     )
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.create_opportunity, client_id, fields)
@@ -180,7 +180,7 @@ def update(
     permissions.require(actor, Action.UPDATE_OPPORTUNITY, owner_id=current.sales_contact_id)
     _open(current)
     fields = OpportunityFields(
-        validation.name(title, "Title", service.TITLE_MAX) if title is not None else current.title,
+        validation.name(title, _("Title"), service.TITLE_MAX) if title is not None else current.title,
         service.parse_close_date(close_date) if close_date is not None else current.expected_close_on,
         attendees if attendees is not None else current.expected_attendees,
     )
@@ -228,7 +228,7 @@ def add_line(
     current = _current(ctx, opportunity_id, version)
     permissions.require(actor, Action.UPDATE_OPPORTUNITY, owner_id=current.sales_contact_id)
     _open(current)
-    unit_price = validation.amount(price, "Unit price") if price is not None else None
+    unit_price = validation.amount(price, _("Unit price")) if price is not None else None
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(
         actor, service.add_line, opportunity_id, current.version, service_id, quantity, unit_price
@@ -267,7 +267,7 @@ def update_line(
     permissions.require(actor, Action.UPDATE_OPPORTUNITY, owner_id=current.sales_contact_id)
     _open(current)
     new_quantity = line.quantity if quantity is None else quantity
-    new_price = line.unit_price if price is None else validation.amount(price, "Unit price")
+    new_price = line.unit_price if price is None else validation.amount(price, _("Unit price"))
     if (new_quantity, new_price) == (line.quantity, line.unit_price):
         note(_("Nothing changed."))
         return

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 # The one CSV writer (shared with the menus' and commands' exports): crm/services/csvio.py.
+from crm.i18n import _
 from crm.services.csvio import FORMULA_STARTS, CsvWriter, csv_cell, field_names  # noqa: F401
 from crm.services.jsonable import jsonable  # shared with the HTTP API
 
@@ -63,11 +64,27 @@ def write_list(
     else:
         for rows in _chunks(records, chunk):
             count += len(rows)
-            out.write(render_table(table.headers, [table.row(r) for r in rows]) + "\n")
+            out.write(render_table(translated_headers(table.headers), [table.row(r) for r in rows]) + "\n")
         if not count:
-            out.write("Nothing to show.\n")
+            out.write(_("Nothing to show.") + "\n")
     out.flush()
     return count
+
+
+def translated_headers(headers: Sequence[str]) -> Sequence[str]:
+    """A table's headers in the current language, each keeping how its column gives way (a
+    crm.ui.render.Column) and the table its "Show … gives the whole record" line."""
+    from crm.ui.render import Column, Columns
+
+    columns = [
+        Column(_(str(h)), h.kind, least=h.least, most=h.most, drop=h.drop)
+        if isinstance(h, Column)
+        else _(str(h))
+        for h in headers
+    ]
+    if isinstance(headers, Columns):
+        return Columns(*columns, show=_(headers.show))
+    return columns
 
 
 def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -12,50 +12,54 @@ from typing import Any
 import click
 
 from crm import __version__
-from crm.cli import exits
-from crm.i18n import _
+from crm.cli import exits, language
+from crm.i18n import N_, _, speaking
 
 # name -> (module, attribute, one-line summary shown by --help without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "login": ("crm.cli.account", "login", "Log in: start a session for the commands."),
-    "logout": ("crm.cli.account", "logout", "Log out: end the session."),
-    "whoami": ("crm.cli.account", "whoami", "Who is logged in."),
-    "password": ("crm.cli.account", "password", "Change your own password."),
-    "client": ("crm.cli.clients", "client", "Clients: list, show, create, update, reassign."),
+    "login": ("crm.cli.account", "login", N_("Log in: start a session for the commands.")),
+    "logout": ("crm.cli.account", "logout", N_("Log out: end the session.")),
+    "whoami": ("crm.cli.account", "whoami", N_("Who is logged in.")),
+    "password": ("crm.cli.account", "password", N_("Change your own password.")),
+    "client": ("crm.cli.clients", "client", N_("Clients: list, show, create, update, reassign.")),
     "contract": (
         "crm.cli.contracts",
         "contract",
-        "Contracts: list, show, create, update, sign, pay, correct a payment.",
+        N_("Contracts: list, show, create, update, sign, pay, correct a payment."),
     ),
     "event": (
         "crm.cli.events",
         "event",
-        "Events: list, show, create, update, assign support, status, agenda, .ics export.",
+        N_("Events: list, show, create, update, assign support, status, agenda, .ics export."),
     ),
     "employee": (
         "crm.cli.employees",
         "employee",
-        "Employees: list, show, create, update, (de)activate, reset a password.",
+        N_("Employees: list, show, create, update, (de)activate, reset a password."),
     ),
-    "service": ("crm.cli.services", "service_group", "Services: the catalogue; create, update, retire."),
+    "service": ("crm.cli.services", "service_group", N_("Services: the catalogue; create, update, retire.")),
     "opportunity": (
         "crm.cli.opportunities",
         "opportunity",
-        "Opportunities: list, show, create, edit lines, move, lose, win.",
+        N_("Opportunities: list, show, create, edit lines, move, lose, win."),
     ),
-    "pipeline": ("crm.cli.pipeline", "pipeline", "The pipeline report (management and sales)."),
-    "history": ("crm.cli.history", "history", "The history of a record (management)."),
-    "serve": ("crm.cli.serve", "serve", "Serve the HTTP API (docs at /api/docs)."),
-    "digest": ("crm.cli.digest", "digest", "Your digest: what your team needs to look at today."),
-    "export": ("crm.cli.csvfiles", "export", "Export clients, contracts, events or payments to a CSV file."),
-    "import": ("crm.cli.csvfiles", "import_group", "Import clients from a CSV file (sales, management)."),
+    "pipeline": ("crm.cli.pipeline", "pipeline", N_("The pipeline report (management and sales).")),
+    "history": ("crm.cli.history", "history", N_("The history of a record (management).")),
+    "serve": ("crm.cli.serve", "serve", N_("Serve the HTTP API (docs at /api/docs).")),
+    "digest": ("crm.cli.digest", "digest", N_("Your digest: what your team needs to look at today.")),
+    "export": (
+        "crm.cli.csvfiles",
+        "export",
+        N_("Export clients, contracts, events or payments to a CSV file."),
+    ),
+    "import": ("crm.cli.csvfiles", "import_group", N_("Import clients from a CSV file (sales, management).")),
     "notifications": (
         "crm.cli.notifications",
         "notifications",
-        "Your notifications (support): list, mark read.",
+        N_("Your notifications (support): list, mark read."),
     ),
-    "mail": ("crm.cli.mail", "mail", "E-mailed notifications: drain the outbox (for cron)."),
-    "help": ("crm.cli.root", "help_command", "Help on a command, or on the exit statuses."),
+    "mail": ("crm.cli.mail", "mail", N_("E-mailed notifications: drain the outbox (for cron).")),
+    "help": ("crm.cli.root", "help_command", N_("Help on a command, or on the exit statuses.")),
 }
 
 
@@ -70,11 +74,11 @@ class LazyGroup(click.Group):
             return None
         module, attribute, _ = COMMANDS[cmd_name]
         command = getattr(importlib.import_module(module), attribute)
-        return command
+        return language.translate(command)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, summary) for name, (_, _, summary) in COMMANDS.items()]
-        with formatter.section("Commands"):
+        rows = [(name, _(summary)) for name, (_module, _attribute, summary) in COMMANDS.items()]
+        with formatter.section(_("Commands")):
             formatter.write_dl(rows)
 
 
@@ -94,9 +98,7 @@ Examples:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EPILOG,
 )
-@click.version_option(
-    __version__, "--version", prog_name="Epic Events CRM", message=_("%(prog)s %(version)s")
-)
+@click.version_option(__version__, "--version", prog_name="Epic Events CRM", message="%(prog)s %(version)s")
 @click.option(
     "--upgrade", is_flag=True, help="Apply schema upgrades on a server (asks for superuser credentials)."
 )
@@ -154,10 +156,8 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> None:
     if topic == ("exit-codes",):
         click.echo(_("Exit statuses (the reason is printed on standard error):"))
         for status, meaning in exits.DESCRIPTIONS.items():
-            click.echo(_("  {status:>3}  {meaning}").format(status=status, meaning=meaning))
-        click.echo(
-            _("  {BUG:>3}  an unexpected error: reported with a reference, see the log").format(BUG=exits.BUG)
-        )
+            click.echo(f"  {status:>3}  {_(meaning)}")
+        click.echo(f"  {exits.BUG:>3}  " + _("an unexpected error: reported with a reference, see the log"))
         return
     command: click.Command = cli
     names: list[str] = []
@@ -176,9 +176,15 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (never raise, never a traceback)."""
+    args = sys.argv[1:] if argv is None else argv
+    with speaking(language.for_command()):
+        language.translate(cli)
+        return _run(args)
+
+
+def _run(args: list[str]) -> int:
     from crm.errors import CRMError
 
-    args = sys.argv[1:] if argv is None else argv
     try:
         result: Any = cli.main(args=args, prog_name="python -m main", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as shown:
@@ -193,7 +199,7 @@ def run(argv: list[str] | None = None) -> int:
         click.echo(_("Interrupted."), err=True)
         return exits.INTERRUPTED
     except KeyboardInterrupt:
-        click.echo(_("\nInterrupted."), err=True)
+        click.echo("\n" + _("Interrupted."), err=True)
         return exits.INTERRUPTED
     except CRMError as error:
         click.echo(str(error), err=True)

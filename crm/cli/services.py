@@ -10,7 +10,7 @@ from crm.cli.common import format_options, list_options, pass_context, password_
 from crm.cli.context import CommandContext
 from crm.cli.output import Table, note, write_one
 from crm.errors import StaleRecord, ValidationError
-from crm.i18n import _
+from crm.i18n import N_, _
 from crm.models import Service, ServiceFields, Unit
 from crm.permissions import Action
 from crm.services import catalogue as service
@@ -59,9 +59,9 @@ def show(ctx: CommandContext, service_id: int, fmt: str, excel: bool) -> None:
 def _checked(name: str, description: str, price: str, unit: str) -> ServiceFields:
     """The fields, each checked as the form checks it (one line for the first bad one)."""
     return ServiceFields(
-        name=validation.name(name, "Name"),
-        description=validation.text(description, "Description", service.DESCRIPTION_MAX, multiline=True),
-        unit_price=validation.amount(price, "Unit price"),
+        name=validation.name(name, _("Name")),
+        description=validation.text(description, _("Description"), service.DESCRIPTION_MAX, multiline=True),
+        unit_price=validation.amount(price, _("Unit price")),
         unit=service.clean_unit(unit),
     )
 
@@ -197,18 +197,20 @@ def retire(
     permissions.require(actor, Action.MANAGE_SERVICES)
     current = _current(ctx, service_id, version)
     if current.is_active == restore:
-        state = "in the catalogue" if restore else "retired"
-        raise ValidationError(
-            _("Service {service_id} ({name}) is already {state}.").format(
-                service_id=service_id, name=current.name, state=state
-            )
+        already = (
+            N_("Service {service_id} ({name}) is already in the catalogue.")
+            if restore
+            else N_("Service {service_id} ({name}) is already retired.")
         )
+        raise ValidationError(_(already).format(service_id=service_id, name=current.name))
     actor = ctx.confirm_write(actor)
     change = service.bring_back_service if restore else service.retire_service
     saved = ctx.backend.act(actor, change, service_id, current.version)
     write_one(saved, fmt, lambda: print_service(saved), excel=excel)
     note(
-        _("Service {id} ({name}) {value}.").format(
-            id=saved.id, name=saved.name, value="is back in the catalogue" if restore else "retired"
-        )
+        (
+            _("Service {id} ({name}) is back in the catalogue.")
+            if restore
+            else _("Service {id} ({name}) retired.")
+        ).format(id=saved.id, name=saved.name)
     )

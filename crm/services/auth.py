@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from crm import monitoring, security
 from crm.db import Database
 from crm.errors import AuthenticationError
-from crm.i18n import N_
+from crm.i18n import N_, _
 from crm.models import Employee
 from crm.repositories.employees import EmployeeRepository
 from crm.repositories.throttle import ThrottleRepository
@@ -42,7 +42,9 @@ class AccountLocked(AuthenticationError):
 
     def __init__(self, until: datetime, prefix: str = "") -> None:
         self.until = until
-        message = f"Too many failed attempts for this username: try again at {local_time(until)}."
+        message = _("Too many failed attempts for this username: try again at {local_time}.").format(
+            local_time=local_time(until)
+        )
         super().__init__(f"{prefix} {message}".strip())
 
 

@@ -18,7 +18,7 @@ from crm.models import Employee, Service, ServiceFields, Unit
 from crm.permissions import Action
 from crm.repositories.services_catalogue import ServiceRepository
 from crm.services.actor import recheck_actor
-from crm.services.rules import rules_as_messages
+from crm.services.rules import RuleMessage, rules_as_messages
 
 __all__ = [
     "ServiceFields",
@@ -38,14 +38,18 @@ DESCRIPTION_MAX = 2000
 NAME_TAKEN = N_("Another service already has this name.")
 UNIT_LABELS = {Unit.EVENT: "per event", Unit.GUEST: "per guest", Unit.HOUR: "per hour"}
 
-_RULE_MESSAGES = {
+_RULE_MESSAGES: dict[str, RuleMessage] = {
     "services_name_key": NAME_TAKEN,
-    "services_name_check": f"A name cannot be blank and has at most {validation.NAME_MAX} characters.",
-    "services_description_check": f"A description has at most {DESCRIPTION_MAX} characters.",
-    "services_unit_price_check": "The unit price cannot be negative.",
-    "services_unit_check": "The unit is per event, per guest or per hour.",
-    "services_name_text": validation.text_rule("Name", shown=True),
-    "services_description_text": validation.text_rule("Description", multiline=True),
+    "services_name_check": lambda: _("A name cannot be blank and has at most {NAME_MAX} characters.").format(
+        NAME_MAX=validation.NAME_MAX
+    ),
+    "services_description_check": lambda: _("A description has at most {DESCRIPTION_MAX} characters.").format(
+        DESCRIPTION_MAX=DESCRIPTION_MAX
+    ),
+    "services_unit_price_check": N_("The unit price cannot be negative."),
+    "services_unit_check": N_("The unit is per event, per guest or per hour."),
+    "services_name_text": lambda: validation.text_rule(_("Name"), shown=True),
+    "services_description_text": lambda: validation.text_rule(_("Description"), multiline=True),
 }
 
 
@@ -79,8 +83,8 @@ def clean_fields(fields: ServiceFields) -> ServiceFields:
     if not isinstance(fields.name, str) or not isinstance(fields.description, str):
         raise ValidationError(_("Service fields must be text."))
     return ServiceFields(
-        name=validation.name(fields.name, "Name"),
-        description=validation.text(fields.description, "Description", DESCRIPTION_MAX, multiline=True),
+        name=validation.name(fields.name, _("Name")),
+        description=validation.text(fields.description, _("Description"), DESCRIPTION_MAX, multiline=True),
         unit_price=clean_price(fields.unit_price),
         unit=clean_unit(fields.unit),
     )
@@ -151,12 +155,12 @@ def _set_active(db: Database, actor: Employee, service_id: int, version: int, ac
         if current.version != version:
             raise StaleRecord()
         if current.is_active == active:
-            state = "in the catalogue" if active else "retired"
-            raise ValidationError(
-                _("Service {service_id} ({name}) is already {state}.").format(
-                    service_id=service_id, name=current.name, state=state
-                )
+            already = (
+                N_("Service {service_id} ({name}) is already in the catalogue.")
+                if active
+                else N_("Service {service_id} ({name}) is already retired.")
             )
+            raise ValidationError(_(already).format(service_id=service_id, name=current.name))
         if not repo.set_active(service_id, version, active):
             raise StaleRecord()
     return get_service(db, service_id)

@@ -72,7 +72,9 @@ class _Problems:
 def _text(data: bytes, problems: _Problems) -> str | None:
     """The file as text: UTF-8, without a BOM; None (and a problem) when it is not."""
     if len(data) > MAX_BYTES:
-        problems.add(0, "", f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it.")
+        problems.add(
+            0, "", _("The file is larger than {value} MB: split it.").format(value=MAX_BYTES // (1024 * 1024))
+        )
         return None
     try:
         return data.decode("utf-8-sig")
@@ -92,7 +94,9 @@ def _records(text: str, problems: _Problems) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as error:
-            problems.add(start, "", f"Not valid CSV ({error}): check the quotes on this line.")
+            problems.add(
+                start, "", _("Not valid CSV ({error}): check the quotes on this line.").format(error=error)
+            )
             return
         yield start, row
 
@@ -105,19 +109,27 @@ def _header(row: list[str], actor: Employee, problems: _Problems) -> list[str] |
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            problems.add(1, name, f"The column {name!r} appears twice.")
+            problems.add(1, name, _("The column {name!r} appears twice.").format(name=name))
             ok = False
         seen.add(name)
     for name in wanted:
         if name not in seen:
-            problems.add(1, name, f"Missing column {name!r}: the columns are {', '.join(wanted)}.")
+            problems.add(
+                1,
+                name,
+                _("Missing column {name!r}: the columns are {items}.").format(
+                    name=name, items=", ".join(wanted)
+                ),
+            )
             ok = False
     for name in names:
         if name in wanted or name in IGNORED:
             continue
         if name == OWNER_COLUMN:
             continue  # sales: allowed when it names themselves (an export of theirs), line by line
-        message = f"Unknown column {name!r}: the columns are {', '.join(wanted)}."
+        message = _("Unknown column {name!r}: the columns are {items}.").format(
+            name=name, items=", ".join(wanted)
+        )
         problems.add(1, name, message)
         ok = False
     return names if ok else None
@@ -144,13 +156,15 @@ def _check_line(
         problems.add(
             line,
             OWNER_COLUMN,
-            f"Only management chooses the sales contact: the clients you import are yours"
-            f" (employee {actor.id}); remove the column or leave your own id.",
+            _(
+                "Only management chooses the sales contact: the clients you import are yours "
+                "(employee {id}); remove the column or leave your own id."
+            ).format(id=actor.id),
         )
         good = False
     if actor.team == Team.MANAGEMENT:
         try:
-            owner = validation.record_id(cells[OWNER_COLUMN], "The sales contact id")
+            owner = validation.record_id(cells[OWNER_COLUMN], _("The sales contact id"))
             if owner not in sales_ids:
                 raise ValidationError(
                     _("Employee {owner} is not an active sales employee.").format(owner=owner)
@@ -184,8 +198,9 @@ def check_client_file(
             problems.add(
                 1,
                 "",
-                "The file is empty: its first line names the columns "
-                f"({', '.join(expected_columns(actor))}).",
+                _("The file is empty: its first line names the columns ({items}).").format(
+                    items=", ".join(expected_columns(actor))
+                ),
             )
         return [], _report(0, problems)
     names = _header(first[1], actor, problems)
@@ -199,10 +214,18 @@ def check_client_file(
             continue  # a blank line
         count += 1
         if count > MAX_ROWS:
-            problems.add(line, "", f"More than {MAX_ROWS:,} clients: split the file.")
+            problems.add(
+                line, "", _("More than {MAX_ROWS:,} clients: split the file.").format(MAX_ROWS=MAX_ROWS)
+            )
             break
         if len(cells) != len(names):
-            problems.add(line, "", f"{len(cells)} values where the header has {len(names)} columns.")
+            problems.add(
+                line,
+                "",
+                _("{count} values where the header has {count2} columns.").format(
+                    count=len(cells), count2=len(names)
+                ),
+            )
             continue
         values = dict(zip(names, (cell_text(c) for c in cells), strict=True))
         checked = _check_line(line, values, actor, sales_ids, problems)
@@ -210,12 +233,14 @@ def check_client_file(
             continue
         key = checked.email.lower()
         if key in emails:
-            problems.add(line, "email", f"The same e-mail address as line {emails[key]}.")
+            problems.add(
+                line, "email", _("The same e-mail address as line {emails}.").format(emails=emails[key])
+            )
             continue
         emails[key] = line
         rows.append(checked)
     if not count and not problems.count:
-        problems.add(2, "", "The file has a header but no client.")
+        problems.add(2, "", _("The file has a header but no client."))
     existing = repo.existing_emails(list(emails)) if emails else {}
     duplicates = []
     for row in rows:
@@ -226,7 +251,13 @@ def check_client_file(
         if on_duplicate == "update":
             reason = permissions.refusal(actor, Action.UPDATE_CLIENT, owner_id=found[1])
             if reason is not None:
-                problems.add(row.line, "email", f"Client {found[0]} has this e-mail address. {reason}")
+                problems.add(
+                    row.line,
+                    "email",
+                    _("Client {found} has this e-mail address. {reason}").format(
+                        found=found[0], reason=reason
+                    ),
+                )
     report = _report(count, problems, duplicates)
     updated = len(duplicates) if on_duplicate == "update" else 0
     return rows, replace(

@@ -20,7 +20,7 @@ from crm.permissions import Action
 from crm.repositories.clients import ClientRepository
 from crm.repositories.employees import EmployeeRepository
 from crm.services.actor import recheck_actor
-from crm.services.rules import rules_as_messages
+from crm.services.rules import RuleMessage, rules_as_messages
 
 __all__ = [
     "FIELD_CHECKS",
@@ -42,18 +42,22 @@ SEARCH_MAX = 150
 EMAIL_TAKEN = N_("Another client already has this e-mail address.")
 
 # What a broken database rule means to the user, by constraint name.
-_RULE_MESSAGES = {
+_RULE_MESSAGES: dict[str, RuleMessage] = {
     "clients_email_key": EMAIL_TAKEN,
-    "clients_sales_is_active_sales": "The sales contact must be an active sales employee.",
-    "clients_sales_contact_id_fkey": "No employee with that id.",
-    "clients_full_name_check": f"Full name cannot be blank and has at most {validation.NAME_MAX} characters.",
-    "clients_email_check": "Enter a valid e-mail address, like name@example.com.",
-    "clients_phone_check": "A phone number has at most 40 characters.",
-    "clients_company_name_check": f"Company name has at most {validation.NAME_MAX} characters.",
-    "clients_full_name_text": validation.text_rule("Full name", shown=True),
-    "clients_email_text": validation.text_rule("E-mail"),
-    "clients_phone_text": validation.text_rule("Phone"),
-    "clients_company_name_text": validation.text_rule("Company name"),
+    "clients_sales_is_active_sales": N_("The sales contact must be an active sales employee."),
+    "clients_sales_contact_id_fkey": N_("No employee with that id."),
+    "clients_full_name_check": lambda: _(
+        "Full name cannot be blank and has at most {NAME_MAX} characters."
+    ).format(NAME_MAX=validation.NAME_MAX),
+    "clients_email_check": N_("Enter a valid e-mail address, like name@example.com."),
+    "clients_phone_check": N_("A phone number has at most 40 characters."),
+    "clients_company_name_check": lambda: _("Company name has at most {NAME_MAX} characters.").format(
+        NAME_MAX=validation.NAME_MAX
+    ),
+    "clients_full_name_text": lambda: validation.text_rule(_("Full name"), shown=True),
+    "clients_email_text": lambda: validation.text_rule(_("E-mail")),
+    "clients_phone_text": lambda: validation.text_rule(_("Phone")),
+    "clients_company_name_text": lambda: validation.text_rule(_("Company name")),
 }
 
 
@@ -74,10 +78,10 @@ def clean_fields(fields: ClientFields) -> ClientFields:
 
 # Each client field's check, by field name: the forms', the commands' and the CSV import's rule.
 FIELD_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "full_name": lambda value: validation.name(value, "Full name"),
+    "full_name": lambda value: validation.name(value, _("Full name")),
     "email": validation.email,
     "phone": lambda value: validation.phone(value or ""),
-    "company_name": lambda value: validation.text(value, "Company name", validation.NAME_MAX),
+    "company_name": lambda value: validation.text(value, _("Company name"), validation.NAME_MAX),
 }
 
 
@@ -101,7 +105,7 @@ def clients_of(db: Database, sales_id: int, offset: int, limit: int) -> list[Cli
 
 def search_clients(db: Database, text: str, offset: int, limit: int) -> list[Client]:
     """A page of the clients whose name or company contains the text, newest first."""
-    text = validation.name(text, "Search text", SEARCH_MAX)
+    text = validation.name(text, _("Search text"), SEARCH_MAX)
     return ClientRepository(db.conn).search(text, offset, limit)
 
 

@@ -29,7 +29,7 @@ from crm.repositories.contracts import ContractRepository
 from crm.repositories.opportunities import OpportunityRepository
 from crm.services.actor import recheck_actor
 from crm.services.clients import get_client
-from crm.services.rules import rules_as_messages
+from crm.services.rules import RuleMessage, rules_as_messages
 
 __all__ = [
     "ContractDetail",
@@ -58,18 +58,20 @@ PAYMENT_NOT_POSITIVE = N_("A payment must be more than 0.")
 ALREADY_CORRECTED = N_("This payment has already been corrected.")
 
 # What a broken database rule means to the user, by constraint name.
-_RULE_MESSAGES = {
+_RULE_MESSAGES: dict[str, RuleMessage] = {
     "contracts_remaining_range": REMAINING_ABOVE_TOTAL,
     "contracts_remaining_is_total_minus_paid": REMAINING_FOLLOWS_PAYMENTS,
-    "contracts_total_amount_check": "The total cannot be negative.",
+    "contracts_total_amount_check": N_("The total cannot be negative."),
     "contracts_never_unsign": NO_UNSIGN,
-    "contracts_signed_at": "A signed contract has a signing date, an unsigned one none.",
-    "contracts_client_id_fkey": "No client with that id.",
+    "contracts_signed_at": N_("A signed contract has a signing date, an unsigned one none."),
+    "contracts_client_id_fkey": N_("No client with that id."),
     "payments_amount_sign": PAYMENT_NOT_POSITIVE,
     "payments_corrects_payment_id_key": ALREADY_CORRECTED,
-    "payments_correction_matches": "A correction cancels one payment of its contract, for its whole amount.",
-    "payments_contract_id_fkey": "No contract with that id.",
-    "payments_recorded_by_fkey": "No employee with that id.",
+    "payments_correction_matches": N_(
+        "A correction cancels one payment of its contract, for its whole amount."
+    ),
+    "payments_contract_id_fkey": N_("No contract with that id."),
+    "payments_recorded_by_fkey": N_("No employee with that id."),
 }
 
 

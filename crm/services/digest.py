@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from crm import permissions
 from crm.db import Database
+from crm.i18n import _
 from crm.models import Digest, DigestItem, DigestLine, Employee, Notification, Team
 from crm.permissions import Action
 from crm.repositories.digest import DigestRepository
@@ -89,12 +90,16 @@ def _line(key: str, title: str, found: tuple[int, list[DigestItem]]) -> DigestLi
 def upcoming_events(ctx: DigestContext) -> DigestLine:
     """My events in the next 7 days, soonest first."""
     found = ctx.repo.upcoming_events(ctx.actor.id, ctx.now, UPCOMING_DAYS, SHOWN, CAP)
-    return _line("upcoming_events", f"My events in the next {UPCOMING_DAYS} days", found)
+    return _line(
+        "upcoming_events",
+        _("My events in the next {UPCOMING_DAYS} days").format(UPCOMING_DAYS=UPCOMING_DAYS),
+        found,
+    )
 
 
 def changed_events(ctx: DigestContext) -> DigestLine:
     """My events someone else changed since my last login, latest change first."""
-    title = "My events changed by others since my last login"
+    title = _("My events changed by others since my last login")
     if ctx.seen is None or ctx.seen >= ctx.upto:
         return DigestLine("changed_events", title, 0, [])
     count, rows = ctx.repo.changed_events(ctx.actor.id, ctx.seen, ctx.upto, SHOWN, CAP)
@@ -119,14 +124,18 @@ def changed_events(ctx: DigestContext) -> DigestLine:
 def unsigned_contracts(ctx: DigestContext) -> DigestLine:
     """My clients' contracts not signed yet, oldest first."""
     return _line(
-        "unsigned_contracts", "My contracts not signed", ctx.repo.unsigned_contracts(ctx.actor.id, SHOWN, CAP)
+        "unsigned_contracts",
+        _("My contracts not signed"),
+        ctx.repo.unsigned_contracts(ctx.actor.id, SHOWN, CAP),
     )
 
 
 def unpaid_contracts(ctx: DigestContext) -> DigestLine:
     """My clients' contracts not fully paid, oldest first."""
     return _line(
-        "unpaid_contracts", "My contracts not fully paid", ctx.repo.unpaid_contracts(ctx.actor.id, SHOWN, CAP)
+        "unpaid_contracts",
+        _("My contracts not fully paid"),
+        ctx.repo.unpaid_contracts(ctx.actor.id, SHOWN, CAP),
     )
 
 
@@ -134,7 +143,11 @@ def quiet_clients(ctx: DigestContext) -> DigestLine:
     """My clients with no save and no note for 90 days, oldest save first."""
     since = ctx.now - timedelta(days=QUIET_DAYS)
     found = ctx.repo.quiet_clients(ctx.actor.id, since, SHOWN, CAP)
-    return _line("quiet_clients", f"My clients not contacted for {QUIET_DAYS} days", found)
+    return _line(
+        "quiet_clients",
+        _("My clients not contacted for {QUIET_DAYS} days").format(QUIET_DAYS=QUIET_DAYS),
+        found,
+    )
 
 
 # Management ----------------------------------------------------------------------------------------
@@ -143,19 +156,27 @@ def quiet_clients(ctx: DigestContext) -> DigestLine:
 def unstaffed_events(ctx: DigestContext) -> DigestLine:
     """Events in the next 30 days without a support employee, soonest first."""
     found = ctx.repo.unstaffed_events(ctx.now, UNSTAFFED_DAYS, SHOWN, CAP)
-    return _line("unstaffed_events", f"Events in the next {UNSTAFFED_DAYS} days without support", found)
+    return _line(
+        "unstaffed_events",
+        _("Events in the next {UNSTAFFED_DAYS} days without support").format(UNSTAFFED_DAYS=UNSTAFFED_DAYS),
+        found,
+    )
 
 
 def overdue_contracts(ctx: DigestContext) -> DigestLine:
     """Contracts signed more than 30 days ago and not fully paid, oldest signature first."""
     found = ctx.repo.overdue_contracts(ctx.now - timedelta(days=OVERDUE_DAYS), SHOWN, CAP)
-    return _line("overdue_contracts", f"Contracts signed over {OVERDUE_DAYS} days ago, not fully paid", found)
+    return _line(
+        "overdue_contracts",
+        _("Contracts signed over {OVERDUE_DAYS} days ago, not fully paid").format(OVERDUE_DAYS=OVERDUE_DAYS),
+        found,
+    )
 
 
 def deactivated_owners(ctx: DigestContext) -> DigestLine:
     """Deactivated employees still owning clients or events that have not ended."""
     found = ctx.repo.deactivated_owners(ctx.now, SHOWN, CAP)
-    return _line("deactivated_owners", "Deactivated employees still owning clients or events", found)
+    return _line("deactivated_owners", _("Deactivated employees still owning clients or events"), found)
 
 
 # Every team ---------------------------------------------------------------------------------------
@@ -163,7 +184,7 @@ def deactivated_owners(ctx: DigestContext) -> DigestLine:
 
 def unread_notifications(ctx: DigestContext) -> DigestLine:
     """My unread notifications (support: changes to my events), newest first."""
-    title = "Unread notifications"
+    title = _("Unread notifications")
     if not permissions.visible(ctx.actor, Action.READ_NOTIFICATIONS):
         return DigestLine("unread_notifications", title, 0, [])
     repo = NotificationRepository(ctx.db.conn)

@@ -25,7 +25,7 @@ from crm.repositories.sessions import SessionRepository
 from crm.repositories.throttle import ThrottleRepository
 from crm.services import auth, mail
 from crm.services.actor import recheck_actor
-from crm.services.rules import rules_as_messages
+from crm.services.rules import RuleMessage, rules_as_messages
 
 __all__ = [
     "EmployeeFields",
@@ -54,26 +54,28 @@ __all__ = [
 
 check_password_policy = security.check_password_policy  # what a new password must meet
 
-USERNAME_TAKEN = N_("The username {!r} is already taken.")
-EMAIL_TAKEN = N_("The e-mail address {!r} is already used by another employee.")
+USERNAME_TAKEN = N_("The username {username!r} is already taken.")
+EMAIL_TAKEN = N_("The e-mail address {email!r} is already used by another employee.")
 NOT_YOURSELF, OWN_TEAM, OWN_RESET = permissions.NOT_YOURSELF, permissions.OWN_TEAM, permissions.OWN_RESET
 LAST_MANAGER = permissions.LAST_MANAGER
 
 # What a broken database rule means to the user, by constraint name.
-_RULE_MESSAGES = {
-    "employees_username_key": "That username is already taken.",
-    "employees_email_key": "That e-mail address is already used by another employee.",
-    "employees_username_check": "A username is 3 to 40 characters: letters, digits, '.', '-' or '_'.",
+_RULE_MESSAGES: dict[str, RuleMessage] = {
+    "employees_username_key": N_("That username is already taken."),
+    "employees_email_key": N_("That e-mail address is already used by another employee."),
+    "employees_username_check": N_("A username is 3 to 40 characters: letters, digits, '.', '-' or '_'."),
     "employees_full_name_check": (
-        f"Full name cannot be blank and has at most {validation.NAME_MAX} characters."
+        lambda: _("Full name cannot be blank and has at most {NAME_MAX} characters.").format(
+            NAME_MAX=validation.NAME_MAX
+        )
     ),
-    "employees_email_check": "Enter a valid e-mail address, like name@example.com.",
-    "employees_phone_check": "A phone number has at most 40 characters.",
-    "employees_team_check": "The team must be management, sales or support.",
-    "employees_full_name_text": validation.text_rule("Full name", shown=True),
-    "employees_email_text": validation.text_rule("E-mail"),
-    "employees_phone_text": validation.text_rule("Phone"),
-    "employees_password_hash_text": validation.text_rule("A password hash"),
+    "employees_email_check": N_("Enter a valid e-mail address, like name@example.com."),
+    "employees_phone_check": N_("A phone number has at most 40 characters."),
+    "employees_team_check": N_("The team must be management, sales or support."),
+    "employees_full_name_text": lambda: validation.text_rule(_("Full name"), shown=True),
+    "employees_email_text": lambda: validation.text_rule(_("E-mail")),
+    "employees_phone_text": lambda: validation.text_rule(_("Phone")),
+    "employees_password_hash_text": lambda: validation.text_rule(_("A password hash")),
 }
 
 
@@ -124,7 +126,7 @@ def clean_fields(fields: EmployeeFields) -> EmployeeFields:
         raise ValidationError(_("The team must be management, sales or support.")) from None
     return EmployeeFields(
         username=validation.username(fields.username),
-        full_name=validation.name(fields.full_name, "Full name"),
+        full_name=validation.name(fields.full_name, _("Full name")),
         email=validation.email(fields.email),
         phone=validation.phone(fields.phone or ""),
         team=team,
@@ -153,14 +155,14 @@ def check_username_free(db: Database, username: str, employee_id: int | None = N
     """ValidationError when another employee has this username (any case)."""
     owner = EmployeeRepository(db.conn).id_of_username(username)
     if owner is not None and owner != employee_id:
-        raise ValidationError(USERNAME_TAKEN.format(username))
+        raise ValidationError(_(USERNAME_TAKEN).format(username=username))
 
 
 def check_email_free(db: Database, email: str, employee_id: int | None = None) -> None:
     """ValidationError when another employee has this e-mail address (any case)."""
     owner = EmployeeRepository(db.conn).id_of_email(email)
     if owner is not None and owner != employee_id:
-        raise ValidationError(EMAIL_TAKEN.format(email))
+        raise ValidationError(_(EMAIL_TAKEN).format(email=email))
 
 
 def _reassignments(repo: EmployeeRepository, employee: Employee, now: datetime) -> Reassignments:
@@ -369,7 +371,7 @@ def _plan(db: Database, employee: Employee, now: datetime, *, lock: bool = False
     if employee.team == Team.SUPPORT:
         events = EventRepository(db.conn).ahead_versions(employee.id, now, lock=lock)
         return HandOverPlan(employee.id, employee.team, events=tuple(events))
-    raise ValidationError(MANAGEMENT_OWNS_NOTHING.format(employee.full_name))
+    raise ValidationError(_(MANAGEMENT_OWNS_NOTHING).format(employee.full_name))
 
 
 def work_of(db: Database, employee_id: int, now: datetime) -> Reassignments:
@@ -420,35 +422,43 @@ def hand_over(
             permissions.require(fresh, Action.MANAGE_EMPLOYEES)
         employee = _target(repo, employee_id, lock=True)
         if employee.team not in OWNS:
-            raise ValidationError(MANAGEMENT_OWNS_NOTHING.format(employee.full_name))
+            raise ValidationError(_(MANAGEMENT_OWNS_NOTHING).format(employee.full_name))
         if deactivate:
             _check_deactivation(fresh, employee, managers)
         if isinstance(to_id, bool) or not isinstance(to_id, int) or to_id == employee_id:
-            raise ValidationError(_("Choose another active {team} employee.").format(team=employee.team))
+            another = (
+                _("Choose another active sales employee.")
+                if employee.team == Team.SALES
+                else _("Choose another active support employee.")
+            )
+            raise ValidationError(another)
         target = repo.get(to_id, share=True)
         if target is None or not target.is_active or target.team != employee.team:
             raise ValidationError(
-                _("Employee {to_id} is not an active {team} employee.").format(
-                    to_id=to_id, team=employee.team
-                )
+                (
+                    _("Employee {to_id} is not an active sales employee.")
+                    if employee.team == Team.SALES
+                    else _("Employee {to_id} is not an active support employee.")
+                ).format(to_id=to_id)
             )
         plan = _plan(db, employee, now, lock=True)
         if seen is not None and (set(seen.clients), set(seen.events)) != (
             set(plan.clients),
             set(plan.events),
         ):
-            owned = OWNS[employee.team]
-            raise StaleRecord(
-                _("{full_name}'s {owned} changed meanwhile — reload and try again.").format(
-                    full_name=employee.full_name, owned=owned
-                )
+            changed = (
+                N_("{full_name}'s clients changed meanwhile — reload and try again.")
+                if employee.team == Team.SALES
+                else N_("{full_name}'s events changed meanwhile — reload and try again.")
             )
+            raise StaleRecord(_(changed).format(full_name=employee.full_name))
         if not plan.count and not deactivate:
-            raise ValidationError(
-                _("{full_name} has no {OWNS} to hand over.").format(
-                    full_name=employee.full_name, OWNS=OWNS[employee.team]
-                )
+            nothing = (
+                N_("{full_name} has no clients to hand over.")
+                if employee.team == Team.SALES
+                else N_("{full_name} has no events to hand over.")
             )
+            raise ValidationError(_(nothing).format(full_name=employee.full_name))
         # Under lock every record is still as read: a count short of the plan cannot happen, and
         # would undo the whole hand-over.
         moved = 0

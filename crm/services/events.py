@@ -21,7 +21,7 @@ from crm.repositories.employees import EmployeeRepository
 from crm.repositories.events import EventRepository
 from crm.services import mail
 from crm.services.actor import recheck_actor
-from crm.services.rules import rules_as_messages
+from crm.services.rules import RuleMessage, rules_as_messages
 
 __all__ = [
     "EventFields",
@@ -56,30 +56,56 @@ CLOSED = frozenset({EventStatus.DONE, EventStatus.CANCELLED})
 END_BEFORE_START = N_("The end cannot be before the start.")
 
 # What a broken database rule means to the user, by constraint name.
-_RULE_MESSAGES = {
+_RULE_MESSAGES: dict[str, RuleMessage] = {
     "events_end_after_start": END_BEFORE_START,
-    "events_dates_in_range": "Event dates must fall between the years 1900 and 3000.",
-    "events_need_signed_contract": "An event needs a signed contract.",
-    "events_support_is_active_support": "The support contact must be an active support employee.",
-    "events_contract_id_key": "This contract already has an event.",
-    "events_contract_id_fkey": "No contract with that id.",
-    "events_name_check": f"The event name cannot be blank and has at most {validation.NAME_MAX} characters.",
-    "events_client_contact_check": f"Client contact has at most {validation.TEXT_MAX} characters.",
-    "events_location_check": f"Location has at most {validation.TEXT_MAX} characters.",
-    "events_attendees_check": validation.whole_number_rule("Attendees"),
-    "events_notes_check": f"Notes have at most {validation.NOTES_MAX} characters.",
-    "events_name_text": validation.text_rule("The event name", shown=True),
-    "events_client_contact_text": validation.text_rule("Client contact"),
-    "events_location_text": validation.text_rule("Location"),
-    "events_notes_text": validation.text_rule("Notes", multiline=True),
-    "events_status_check": "An event's status is planned, confirmed, done or cancelled.",
-    "events_status_moves": (
-        "An event goes from planned to confirmed, then done; planned or confirmed may be cancelled."
+    "events_dates_in_range": N_("Event dates must fall between the years 1900 and 3000."),
+    "events_need_signed_contract": N_("An event needs a signed contract."),
+    "events_support_is_active_support": N_("The support contact must be an active support employee."),
+    "events_contract_id_key": N_("This contract already has an event."),
+    "events_contract_id_fkey": N_("No contract with that id."),
+    "events_name_check": lambda: _(
+        "The event name cannot be blank and has at most {NAME_MAX} characters."
+    ).format(NAME_MAX=validation.NAME_MAX),
+    "events_client_contact_check": lambda: _("Client contact has at most {TEXT_MAX} characters.").format(
+        TEXT_MAX=validation.TEXT_MAX
     ),
-    "events_cancel_reason_needed": "A cancelled event needs a reason, and only a cancelled event has one.",
-    "events_cancel_reason_check": f"The reason cannot be blank and has at most {REASON_MAX} characters.",
-    "events_cancel_reason_text": validation.text_rule("The reason"),
+    "events_location_check": lambda: _("Location has at most {TEXT_MAX} characters.").format(
+        TEXT_MAX=validation.TEXT_MAX
+    ),
+    "events_attendees_check": lambda: validation.whole_number_rule(_("Attendees")),
+    "events_notes_check": lambda: _("Notes have at most {NOTES_MAX} characters.").format(
+        NOTES_MAX=validation.NOTES_MAX
+    ),
+    "events_name_text": lambda: validation.text_rule(_("The event name"), shown=True),
+    "events_client_contact_text": lambda: validation.text_rule(_("Client contact")),
+    "events_location_text": lambda: validation.text_rule(_("Location")),
+    "events_notes_text": lambda: validation.text_rule(_("Notes"), multiline=True),
+    "events_status_check": N_("An event's status is planned, confirmed, done or cancelled."),
+    "events_status_moves": (
+        N_("An event goes from planned to confirmed, then done; planned or confirmed may be cancelled.")
+    ),
+    "events_cancel_reason_needed": N_(
+        "A cancelled event needs a reason, and only a cancelled event has one."
+    ),
+    "events_cancel_reason_check": lambda: _(
+        "The reason cannot be blank and has at most {REASON_MAX} characters."
+    ).format(REASON_MAX=REASON_MAX),
+    "events_cancel_reason_text": lambda: validation.text_rule(_("The reason")),
 }
+
+# An event status as a person reads it (the value itself is what commands and the API take).
+STATUS_LABELS = {
+    EventStatus.PLANNED: N_("planned"),
+    EventStatus.CONFIRMED: N_("confirmed"),
+    EventStatus.DONE: N_("done"),
+    EventStatus.CANCELLED: N_("cancelled"),
+}
+
+
+def status_label(status: str) -> str:
+    """An event status in the current language."""
+    label = STATUS_LABELS.get(EventStatus(status)) if status in set(EventStatus) else None
+    return _(label) if label else status
 
 
 def database_rules_as_messages() -> AbstractContextManager[None]:
@@ -104,10 +130,10 @@ def clean_fields(fields: EventFields, now: datetime, previous_start: datetime | 
         raise ValidationError(END_BEFORE_START)
     return replace(
         fields,
-        name=validation.name(fields.name, "Event name"),
-        client_contact=validation.text(fields.client_contact, "Client contact"),
-        location=validation.text(fields.location, "Location"),
-        notes=validation.text(fields.notes, "Notes", validation.NOTES_MAX, multiline=True),
+        name=validation.name(fields.name, _("Event name")),
+        client_contact=validation.text(fields.client_contact, _("Client contact")),
+        location=validation.text(fields.location, _("Location")),
+        notes=validation.text(fields.notes, _("Notes"), validation.NOTES_MAX, multiline=True),
     )
 
 
@@ -139,7 +165,7 @@ def events_of(db: Database, support_id: int, now: datetime, offset: int, limit: 
 
 def search_events(db: Database, text: str, offset: int, limit: int) -> list[Event]:
     """A page of the events whose name or client's name contains the text, newest first."""
-    text = validation.name(text, "Search text", SEARCH_MAX)
+    text = validation.name(text, _("Search text"), SEARCH_MAX)
     return EventRepository(db.conn).search(text, offset, limit)
 
 
@@ -222,7 +248,7 @@ def clean_reason(reason: str | None) -> str:
     """A cancellation's reason: not blank, at most REASON_MAX characters, one line."""
     if not isinstance(reason, str):
         raise ValidationError(_("A cancellation needs a reason."))
-    return validation.name(reason, "The reason", REASON_MAX)
+    return validation.name(reason, _("The reason"), REASON_MAX)
 
 
 # Writes -------------------------------------------------------------------------------------------
@@ -313,10 +339,17 @@ def change_status(
             raise StaleRecord()
         if target not in status_moves(current):
             allowed = " or ".join(status_moves(current))
-            then = f"; it can become {allowed}" if allowed else ""
+            refused = (
+                _("Event {event_id} is {status}: it cannot become {target}; it can become {allowed}.")
+                if allowed
+                else _("Event {event_id} is {status}: it cannot become {target}.")
+            )
             raise ValidationError(
-                _("Event {event_id} is {status}: it cannot become {target}{then}.").format(
-                    event_id=event_id, status=current.status, target=target, then=then
+                refused.format(
+                    event_id=event_id,
+                    status=status_label(current.status),
+                    target=status_label(target),
+                    allowed=_(" or ").join(status_label(s) for s in status_moves(current)),
                 )
             )
         cleaned = clean_reason(reason) if target == EventStatus.CANCELLED else None

@@ -100,7 +100,7 @@ def clean_request(request: ExportRequest) -> ExportRequest:
             )
     search = request.search
     if search is not None:
-        search = validation.name(search, "Search text", SEARCH_MAX)
+        search = validation.name(search, _("Search text"), SEARCH_MAX)
     return dataclasses.replace(request, search=search)
 
 

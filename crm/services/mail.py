@@ -29,6 +29,7 @@ from email.utils import formataddr, make_msgid
 
 from crm.config import MailSettings
 from crm.db import Database
+from crm.i18n import N_
 from crm.models import COMPANY_ZONE, MailReport, Notification
 from crm.repositories.notifications import OutboxMail, OutboxRepository
 from crm.services.notifications import describe, headline
@@ -45,8 +46,8 @@ ERROR_MAX = 500
 
 # What a broken outbox rule means, by constraint name (the program never breaks them itself).
 RULE_MESSAGES = {
-    "mail_outbox_last_error_text": "An e-mail's error cannot contain control or invisible characters.",
-    "mail_outbox_moves": "An outbox row only moves forward: a sent e-mail is never sent again.",
+    "mail_outbox_last_error_text": N_("An e-mail's error cannot contain control or invisible characters."),
+    "mail_outbox_moves": N_("An outbox row only moves forward: a sent e-mail is never sent again."),
 }
 
 _settings: MailSettings | None = None

@@ -13,12 +13,12 @@ from contextlib import AbstractContextManager
 from crm import validation
 from crm.db import Database
 from crm.errors import NotFound, ValidationError
-from crm.i18n import _
+from crm.i18n import N_, _
 from crm.models import Employee, Note
 from crm.permissions import Action
 from crm.repositories.notes import NoteRepository
 from crm.services.actor import recheck_actor
-from crm.services.rules import rules_as_messages
+from crm.services.rules import RuleMessage, rules_as_messages
 
 __all__ = [
     "NOTE_MAX",
@@ -34,11 +34,11 @@ NOTE_MAX = 2000
 _KINDS = {"client": Action.ADD_CLIENT_NOTE, "event": Action.ADD_EVENT_NOTE}
 
 # What a broken database rule means to the user, by constraint name.
-_RULE_MESSAGES = {
-    "notes_body_check": f"A note is 1 to {NOTE_MAX} characters.",
-    "notes_body_text": validation.text_rule("A note", shown=True, multiline=True),
-    "notes_author_is_actor": "A note is written by the employee who adds it.",
-    "notes_one_record": "A note is on one client or one event.",
+_RULE_MESSAGES: dict[str, RuleMessage] = {
+    "notes_body_check": lambda: _("A note is 1 to {NOTE_MAX} characters.").format(NOTE_MAX=NOTE_MAX),
+    "notes_body_text": lambda: validation.text_rule(_("A note"), shown=True, multiline=True),
+    "notes_author_is_actor": N_("A note is written by the employee who adds it."),
+    "notes_one_record": N_("A note is on one client or one event."),
 }
 
 
@@ -52,7 +52,7 @@ def clean_note(text: str) -> str:
     breaks kept, no control or invisible characters."""
     if not isinstance(text, str):
         raise ValidationError(_("A note must be text."))
-    body = validation.text(text, "A note", NOTE_MAX, multiline=True)
+    body = validation.text(text, _("A note"), NOTE_MAX, multiline=True)
     if not body:
         raise ValidationError(_("A note cannot be empty."))
     return body

@@ -43,7 +43,7 @@ from crm.repositories.services_catalogue import ServiceRepository
 from crm.services.actor import recheck_actor
 from crm.services.catalogue import clean_price
 from crm.services.clients import get_client
-from crm.services.rules import rules_as_messages
+from crm.services.rules import RuleMessage, rules_as_messages
 
 __all__ = [
     "ALLOWED_MOVES",
@@ -97,29 +97,39 @@ ATTENDEES_MAX = 1_000_000
 CLOSED = N_("Opportunity {id} is {stage}: a closed opportunity never changes (make a new one instead).")
 WIN_ONLY_FROM_NEGOTIATION = N_("Only an opportunity in negotiation can be won (this one is at {stage}).")
 NO_LINES = N_("An opportunity without lines cannot be won: add what is sold first.")
-TOO_LARGE = f"The opportunity's amount cannot exceed {validation.MONEY_MAX:,}."
+TOO_LARGE = N_("The opportunity's amount cannot exceed {max:,}.")
 
-_RULE_MESSAGES = {
-    "opportunities_stage_moves": "That move is not allowed from this stage.",
-    "opportunities_closed_are_final": "A won or lost opportunity never changes.",
-    "opportunities_amount_is_sum_of_lines": "An opportunity's amount is always the sum of its lines.",
-    "opportunities_won_contract_matches": "A won opportunity's contract is for its client and its amount.",
-    "opportunities_reason_when_lost": "A lost opportunity has a reason, an open or won one none.",
-    "opportunities_won_contract": "A won opportunity has its contract, an open or lost one none.",
-    "opportunities_closed_at": "A closed opportunity has its closing date, an open one none.",
-    "opportunities_client_id_fkey": "No client with that id.",
-    "opportunities_title_check": f"A title cannot be blank and has at most {TITLE_MAX} characters.",
-    "opportunities_lost_reason_check": f"A reason cannot be blank and has at most {REASON_MAX} characters.",
-    "opportunities_expected_close_on_check": "The expected close date is in the years 2000 to 2999.",
-    "opportunities_expected_attendees_check": f"Expected attendees: 0 to {ATTENDEES_MAX:,}.",
-    "opportunities_amount_check": "The amount cannot be negative.",
-    "opportunities_title_text": validation.text_rule("Title", shown=True),
-    "opportunities_lost_reason_text": validation.text_rule("Reason"),
-    "opportunity_lines_service_is_active": "A line is added only for a service still in the catalogue.",
-    "opportunity_lines_removed_are_final": "A removed line stays removed.",
-    "opportunity_lines_quantity_check": f"A quantity is 1 to {QUANTITY_MAX:,}.",
-    "opportunity_lines_unit_price_check": "The unit price cannot be negative.",
-    "opportunity_lines_service_id_fkey": "No service with that id.",
+_RULE_MESSAGES: dict[str, RuleMessage] = {
+    "opportunities_stage_moves": N_("That move is not allowed from this stage."),
+    "opportunities_closed_are_final": N_("A won or lost opportunity never changes."),
+    "opportunities_amount_is_sum_of_lines": N_("An opportunity's amount is always the sum of its lines."),
+    "opportunities_won_contract_matches": N_(
+        "A won opportunity's contract is for its client and its amount."
+    ),
+    "opportunities_reason_when_lost": N_("A lost opportunity has a reason, an open or won one none."),
+    "opportunities_won_contract": N_("A won opportunity has its contract, an open or lost one none."),
+    "opportunities_closed_at": N_("A closed opportunity has its closing date, an open one none."),
+    "opportunities_client_id_fkey": N_("No client with that id."),
+    "opportunities_title_check": lambda: _(
+        "A title cannot be blank and has at most {TITLE_MAX} characters."
+    ).format(TITLE_MAX=TITLE_MAX),
+    "opportunities_lost_reason_check": lambda: _(
+        "A reason cannot be blank and has at most {REASON_MAX} characters."
+    ).format(REASON_MAX=REASON_MAX),
+    "opportunities_expected_close_on_check": N_("The expected close date is in the years 2000 to 2999."),
+    "opportunities_expected_attendees_check": lambda: _("Expected attendees: 0 to {ATTENDEES_MAX:,}.").format(
+        ATTENDEES_MAX=ATTENDEES_MAX
+    ),
+    "opportunities_amount_check": N_("The amount cannot be negative."),
+    "opportunities_title_text": lambda: validation.text_rule(_("Title"), shown=True),
+    "opportunities_lost_reason_text": lambda: validation.text_rule(_("Reason")),
+    "opportunity_lines_service_is_active": N_("A line is added only for a service still in the catalogue."),
+    "opportunity_lines_removed_are_final": N_("A removed line stays removed."),
+    "opportunity_lines_quantity_check": lambda: _("A quantity is 1 to {QUANTITY_MAX:,}.").format(
+        QUANTITY_MAX=QUANTITY_MAX
+    ),
+    "opportunity_lines_unit_price_check": N_("The unit price cannot be negative."),
+    "opportunity_lines_service_id_fkey": N_("No service with that id."),
 }
 
 
@@ -169,13 +179,13 @@ def clean_fields(fields: OpportunityFields) -> OpportunityFields:
                 ATTENDEES_MAX=ATTENDEES_MAX
             )
         )
-    return OpportunityFields(validation.name(fields.title, "Title", TITLE_MAX), close, attendees)
+    return OpportunityFields(validation.name(fields.title, _("Title"), TITLE_MAX), close, attendees)
 
 
 def clean_quantity(value: object) -> int:
     """A whole number from 1 to QUANTITY_MAX (an int, or typed text)."""
     if isinstance(value, str):
-        value = validation.whole_number(value, "Quantity", minimum=1)
+        value = validation.whole_number(value, _("Quantity"), minimum=1)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= QUANTITY_MAX:
         raise ValidationError(
             _("Quantity must be a whole number from 1 to {QUANTITY_MAX:,}.").format(QUANTITY_MAX=QUANTITY_MAX)
@@ -187,7 +197,7 @@ def clean_reason(value: object) -> str:
     """Why it was lost: not blank, at most REASON_MAX characters."""
     if not isinstance(value, str):
         raise ValidationError(_("The reason must be text."))
-    return validation.name(value, "Reason", REASON_MAX)
+    return validation.name(value, _("Reason"), REASON_MAX)
 
 
 # Reads --------------------------------------------------------------------------------------------
@@ -256,7 +266,7 @@ def _locked(repo: OpportunityRepository, opportunity_id: int) -> Opportunity:
 
 def _open(current: Opportunity) -> None:
     if current.stage in FINAL_STAGES:
-        raise ValidationError(CLOSED.format(id=current.id, stage=current.stage))
+        raise ValidationError(_(CLOSED).format(id=current.id, stage=current.stage))
 
 
 def _editable(
@@ -304,7 +314,7 @@ def _check_total(repo: OpportunityRepository, opportunity_id: int, change: Decim
     """Refuse a line change that would take the amount past numeric(12,2)."""
     total = sum((line.line_total for line in repo.lines(opportunity_id)), Decimal("0")) + change
     if total > validation.MONEY_MAX:
-        raise ValidationError(TOO_LARGE)
+        raise ValidationError(_(TOO_LARGE).format(max=validation.MONEY_MAX))
 
 
 def add_line(
@@ -444,7 +454,7 @@ def win_opportunity(db: Database, actor: Employee, opportunity_id: int, version:
         if current.version != version:
             raise StaleRecord()
         if current.stage != Stage.NEGOTIATION:
-            raise ValidationError(WIN_ONLY_FROM_NEGOTIATION.format(stage=current.stage))
+            raise ValidationError(_(WIN_ONLY_FROM_NEGOTIATION).format(stage=current.stage))
         if current.line_count == 0:
             raise ValidationError(NO_LINES)
         contract_id = ContractRepository(db.conn).insert(

@@ -6,18 +6,22 @@ that has no message is not the user's doing and is raised as it is (an unexpecte
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 from psycopg import errors as pg_errors
 
 from crm.errors import ValidationError
 
+# A message: a constant marked N_() (translated when raised), or a function giving it in the
+# current language (a message with a number in it).
+RuleMessage = str | Callable[[], str]
+
 _RULE_ERRORS = (pg_errors.CheckViolation, pg_errors.UniqueViolation, pg_errors.ForeignKeyViolation)
 
 
 @contextmanager
-def rules_as_messages(messages: Mapping[str, str]) -> Iterator[None]:
+def rules_as_messages(messages: Mapping[str, RuleMessage]) -> Iterator[None]:
     """Turn a broken rule named in `messages` into a one-line ValidationError."""
     try:
         yield
@@ -25,4 +29,4 @@ def rules_as_messages(messages: Mapping[str, str]) -> Iterator[None]:
         message = messages.get(error.diag.constraint_name or "")
         if message is None:
             raise
-        raise ValidationError(message) from None
+        raise ValidationError(message() if callable(message) else message) from None

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crm import __version__, validation
 from crm.errors import CRMError, DatabaseUnavailable
-from crm.i18n import _
+from crm.i18n import N_, _
 from crm.services.backend import utc_now
 from crm.services.pool import UNAVAILABLE
 from crm.services.sessions import SessionPolicy
@@ -42,6 +42,7 @@ from crm.web import (
 from crm.web.daily_work import BODY_MAX_BY_PATH, ROUTERS
 from crm.web.deps import RateLimit
 from crm.web.errors import ERRORS, ApiError, error_response, for_crm_error, for_unexpected
+from crm.web.language import Language
 
 API = "/api/v1"
 BODY_MAX = 64 * 1024  # bytes: the largest request body (an event's 5000-character notes fit)
@@ -147,7 +148,7 @@ class Guard:
                 await self._answer(response, scope, receive, send_with_headers)
 
     def _too_large(self, body_max: int) -> str:
-        return f"The request body is too large (at most {body_max // 1024} KiB)."
+        return _("The request body is too large (at most {size} KiB).").format(size=body_max // 1024)
 
     @staticmethod
     async def _answer(response: Any, scope: Scope, receive: Receive, send: Send) -> None:
@@ -191,34 +192,34 @@ class Admission:
 
 # How the menus name the fields, for the framework's own messages (422).
 LABELS = {
-    "full_name": "Full name",
-    "email": "E-mail",
-    "phone": "Phone",
-    "company_name": "Company name",
-    "name": "Event name",
-    "location": "Location",
-    "notes": "Notes",
-    "client_contact": "Client contact",
-    "attendees": "Attendees",
-    "username": "Username",
-    "starts_at": "Start",
-    "ends_at": "End",
-    "total_amount": "Total amount",
-    "amount": "Payment",
-    "search": "Search text",
-    "title": "Title",
-    "expected_close_on": "Expected close date",
-    "expected_attendees": "Expected attendees",
-    "quantity": "Quantity",
-    "unit_price": "Unit price",
-    "reason": "Reason",
-    "description": "Description",
-    "stage": "Stage",
-    "unit": "Unit",
-    "text": "A note",
+    "full_name": N_("Full name"),
+    "email": N_("E-mail"),
+    "phone": N_("Phone"),
+    "company_name": N_("Company name"),
+    "name": N_("Event name"),
+    "location": N_("Location"),
+    "notes": N_("Notes"),
+    "client_contact": N_("Client contact"),
+    "attendees": N_("Attendees"),
+    "username": N_("Username"),
+    "starts_at": N_("Start"),
+    "ends_at": N_("End"),
+    "total_amount": N_("Total amount"),
+    "amount": N_("Payment"),
+    "search": N_("Search text"),
+    "title": N_("Title"),
+    "expected_close_on": N_("Expected close date"),
+    "expected_attendees": N_("Expected attendees"),
+    "quantity": N_("Quantity"),
+    "unit_price": N_("Unit price"),
+    "reason": N_("Reason"),
+    "description": N_("Description"),
+    "stage": N_("Stage"),
+    "unit": N_("Unit"),
+    "text": N_("A note"),
 }
 # Where a field name means something else (a service's name is not an event's).
-PATH_LABELS = {f"{API}/services": {"name": "Name"}}
+PATH_LABELS = {f"{API}/services": {"name": N_("Name")}}
 
 
 def _validation_message(error: RequestValidationError, path: str = "") -> tuple[str, str | None]:
@@ -226,46 +227,57 @@ def _validation_message(error: RequestValidationError, path: str = "") -> tuple[
     wording where they have one), and its field."""
     problems = error.errors()
     if not problems:
-        return "The request does not match the API's schema.", None
+        return _("The request does not match the API's schema."), None
     first = problems[0]
     where = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
     kind = first.get("type", "")
     if kind == "json_invalid":
-        return "The request body is not valid JSON.", None
+        return _("The request body is not valid JSON."), None
     field = ".".join(where) or None
     labels = next((names for start, names in PATH_LABELS.items() if path.startswith(start)), {})
-    label = labels.get(where[-1], LABELS.get(where[-1], where[-1])) if where else "The request body"
+    label = _(labels.get(where[-1], LABELS.get(where[-1], where[-1]))) if where else _("The request body")
     context = first.get("ctx") or {}
     if kind == "missing":
-        message = f"{label} is required." if field else "The request body is required."
+        message = (
+            _("{label} is required.").format(label=label) if field else _("The request body is required.")
+        )
     elif kind == "extra_forbidden":
-        message = f"{field}: no such field."
+        message = _("{field}: no such field.").format(field=field)
     elif kind == "string_too_long":
-        message = f"{label} has at most {context.get('max_length')} characters."
+        message = _("{label} has at most {max} characters.").format(
+            label=label, max=context.get("max_length")
+        )
     elif kind == "greater_than_equal" and context.get("ge") in (0, 1):
-        noun = "Id" if where and where[-1].endswith("_id") else label
+        noun = _("Id") if where and where[-1].endswith("_id") else label
         message = validation.whole_number_rule(noun, int(context["ge"]))
     elif kind == "less_than_equal" and context.get("le") == 2**63 - 1:
-        message = f"{label} is too large."
+        message = _("{label} is too large.").format(label=label)
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = {"greater_than_equal": "at least", "less_than_equal": "at most"}.get(kind, "beyond")
+        bound = {
+            "greater_than_equal": N_("{label} must be at least {limit}."),
+            "less_than_equal": N_("{label} must be at most {limit}."),
+        }.get(kind, N_("{label} must be beyond {limit}."))
         limit = next(iter(context.values()), "")
-        message = f"{label} must be {bound} {limit}."
+        message = _(bound).format(label=label, limit=limit)
     elif kind.startswith("int"):
-        message = f"{label} must be a whole number."
+        message = _("{label} must be a whole number.").format(label=label)
     elif kind == "timezone_aware":
-        message = f"{label}: an ISO 8601 date-time needs its offset (2027-06-04T13:00:00+02:00)."
+        message = _("{label}: an ISO 8601 date-time needs its offset (2027-06-04T13:00:00+02:00).").format(
+            label=label
+        )
     elif kind.startswith("datetime"):
-        message = f"{label} must be an ISO 8601 date-time with its offset, like 2027-06-04T13:00:00+02:00."
+        message = _(
+            "{label} must be an ISO 8601 date-time with its offset, like 2027-06-04T13:00:00+02:00."
+        ).format(label=label)
     elif kind.startswith("date"):
-        message = f"{label} must be a day like 2027-06-04."
+        message = _("{label} must be a day like 2027-06-04.").format(label=label)
     elif kind.startswith("string"):
-        message = f"{label} must be text."
+        message = _("{label} must be text.").format(label=label)
     elif kind.startswith("bool"):
-        message = f"{label} must be true or false."
+        message = _("{label} must be true or false.").format(label=label)
     else:
-        text = str(first.get("msg", "is not valid")).replace("\n", " ")
-        message = f"{label}: {text}."
+        text = str(first.get("msg", _("is not valid"))).replace("\n", " ")
+        message = _("{label}: {text}.").format(label=label, text=text)
     return message.replace("\n", " ")[:300], field
 
 
@@ -330,8 +342,8 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     def http_error(_request: Request, error: StarletteHTTPException) -> Any:
         codes = {404: "not_found", 405: "method_not_allowed"}
-        message = {404: "No such endpoint.", 405: "This endpoint does not take that method."}.get(
-            error.status_code, str(error.detail).splitlines()[0] if error.detail else "Refused."
+        message = {404: _("No such endpoint."), 405: _("This endpoint does not take that method.")}.get(
+            error.status_code, str(error.detail).splitlines()[0] if error.detail else _("Refused.")
         )
         return error_response(
             error.status_code,
@@ -342,4 +354,5 @@ def create_app(
 
     app.add_middleware(Admission, pool=pool)
     app.add_middleware(Guard)
+    app.add_middleware(Language)  # outermost: every answer, the Guard's included, in its language
     return app

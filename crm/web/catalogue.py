@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from crm import permissions, validation
+from crm.i18n import _
 from crm.models import Service, ServiceFields, Unit
 from crm.permissions import Action
 from crm.services import catalogue as service
@@ -36,7 +37,7 @@ def show_service(service_id: Id, who: Reader):  # noqa: ANN201
 def create_service(body: ServiceCreate, who: Writer):  # noqa: ANN201
     """A name no other service has (any case), a unit price and what it is for."""
     fields = ServiceFields(
-        body.name, body.description, validation.amount(body.unit_price, "Unit price"), body.unit
+        body.name, body.description, validation.amount(body.unit_price, _("Unit price")), body.unit
     )
     saved = who.act(service.create_service, fields)
     return ok(saved, 201, version=saved.version, location=f"/api/v1/services/{saved.id}")
@@ -49,7 +50,7 @@ def update_service(service_id: Id, body: ServicePatch, who: Writer, if_match: If
     current = who.run(service.get_service, service_id)
     price = current.unit_price
     if body.unit_price is not None:
-        price = validation.amount(body.unit_price, "Unit price")
+        price = validation.amount(body.unit_price, _("Unit price"))
     fields = ServiceFields(
         current.name if body.name is None else body.name,
         current.description if body.description is None else body.description,

@@ -87,7 +87,7 @@ def show_contract(contract_id: Id, who: Reader):  # noqa: ANN201
 @router.post("", status_code=201, response_model=ContractDetail, summary="Create a contract (management)")
 def create_contract(body: ContractCreate, who: Writer):  # noqa: ANN201
     """Its sales contact is the client's; nothing is paid yet (the remaining amount is the total)."""
-    total = validation.amount(body.total_amount, "Total amount")
+    total = validation.amount(body.total_amount, _("Total amount"))
     saved = who.act(service.create_contract, body.client_id, total, body.is_signed)
     return _detail(who, saved.id, 201, f"/api/v1/contracts/{saved.id}")
 
@@ -100,7 +100,7 @@ def update_contract(contract_id: Id, body: ContractPatch, who: Writer, if_match:
     current = who.run(service.get_contract, contract_id)
     total = current.total_amount
     if body.total_amount is not None:
-        total = validation.amount(body.total_amount, "Total amount")
+        total = validation.amount(body.total_amount, _("Total amount"))
     signed = current.is_signed if body.is_signed is None else body.is_signed
     if (total, signed, version) == (current.total_amount, current.is_signed, current.version):
         # Nothing changed: nothing saved, but refused as the save would be.
@@ -119,7 +119,7 @@ def update_contract(contract_id: Id, body: ContractPatch, who: Writer, if_match:
 def record_payment(contract_id: Id, body: PaymentCreate, who: Writer):  # noqa: ANN201
     """Management, or the client's sales contact. Two payments at once never take the remaining
     amount below zero."""
-    amount = validation.amount(body.amount, "Payment")
+    amount = validation.amount(body.amount, _("Payment"))
     saved = who.act(service.record_payment, contract_id, amount)
     return _detail(who, saved.id, 201, f"/api/v1/contracts/{saved.id}")
 

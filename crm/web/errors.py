@@ -55,6 +55,7 @@ class ApiError(Exception):
     def __init__(
         self, status: int, code: str, message: str, field: str | None = None, headers: dict | None = None
     ) -> None:
+        message = _(message)  # a constant marked N_(): in the request's language (crm/web/language.py)
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
         self.headers = headers or {}

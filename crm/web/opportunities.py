@@ -63,7 +63,7 @@ def _line_of(who: Caller, opportunity_id: int, line_id: int) -> OpportunityLine:
 
 
 def _price(text: str | None) -> Decimal | None:
-    return None if text is None else validation.amount(text, "Unit price")
+    return None if text is None else validation.amount(text, _("Unit price"))
 
 
 @router.get("", response_model=Page[Opportunity], summary="List opportunities in pipeline order")
