@@ -48,13 +48,21 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
     tokens.write(ctx.config.path, backend.token or "")
     hours = backend.policy.lifetime.total_seconds() / 3600
     idle = (backend.policy.idle.total_seconds() / 60) if backend.policy.idle else None
-    ends = f"after {hours:g} h" + (f", or {idle:g} min without a command" if idle else "")
+    logged_in = (
+        _(
+            "Logged in as {username} ({full_name}, {team}); the session ends after {hours:g} h,"
+            " or {idle:g} min without a command."
+        )
+        if idle
+        else _("Logged in as {username} ({full_name}, {team}); the session ends after {hours:g} h.")
+    )
     note(
-        _("Logged in as {username} ({full_name}, {team}); the session ends {ends}.").format(
+        logged_in.format(
             username=employee.username,
             full_name=employee.full_name,
             team=permissions.team_name(employee.team),
-            ends=ends,
+            hours=hours,
+            idle=idle,
         )
     )
 

@@ -120,12 +120,12 @@ def create(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.create_contract, client_id, amount, signed)
     _write_detail(ctx.backend.run(service.get_contract_detail, saved.id), fmt, excel)
-    state = "signed" if saved.is_signed else "not signed yet"
-    note(
-        _("Contract {id} created for {client_name} ({state}).").format(
-            id=saved.id, client_name=saved.client_name, state=state
-        )
+    created = (
+        _("Contract {id} created for {client_name} (signed).")
+        if saved.is_signed
+        else _("Contract {id} created for {client_name} (not signed yet).")
     )
+    note(created.format(id=saved.id, client_name=saved.client_name))
 
 
 def _save(

@@ -50,7 +50,7 @@ def digest(ctx: CommandContext, mark_seen: bool, fmt: str, excel: bool) -> None:
     without support, contracts signed over 30 days ago not fully paid, deactivated employees still
     owning clients or events).
 
-    \\b
+    \b
     Examples:
       python -m main digest
       python -m main digest --format json | jq '.lines[] | {key, count}'

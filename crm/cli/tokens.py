@@ -39,9 +39,11 @@ def _check_private(path: Path, what: str) -> None:
     info = path.lstat()
     if stat.S_ISLNK(info.st_mode):
         raise ConfigError(
-            _("{path} is a symbolic link; the session {what} must be a real one.").format(
-                path=path, what=what
-            )
+            (
+                _("{path} is a symbolic link; the session folder must be a real one.")
+                if what == "folder"
+                else _("{path} is a symbolic link; the session file must be a real one.")
+            ).format(path=path)
         )
     if info.st_uid != os.getuid():
         raise ConfigError(_("{path} belongs to another user; refusing to use it.").format(path=path))

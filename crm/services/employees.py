@@ -15,7 +15,7 @@ from datetime import datetime
 from crm import monitoring, permissions, security, validation
 from crm.db import Database
 from crm.errors import CRMError, NotFound, StaleRecord, ValidationError
-from crm.i18n import N_, _
+from crm.i18n import N_, _, ngettext
 from crm.models import Employee, EmployeeFields, HandOverPlan, OwnedRecord, Team
 from crm.permissions import Action
 from crm.repositories.clients import ClientRepository
@@ -99,12 +99,17 @@ class Reassignments:
 
     def summary(self) -> str:
         """'3 clients and 1 upcoming event' (what is there)."""
-        parts = []
+        clients = ngettext("{count} client", "{count} clients", self.client_count)
+        events = ngettext("{count} upcoming event", "{count} upcoming events", self.event_count)
+        if self.client_count and self.event_count:
+            return _("{clients} and {events}").format(
+                clients=clients.format(count=self.client_count), events=events.format(count=self.event_count)
+            )
         if self.client_count:
-            parts.append(f"{self.client_count} client{'s' if self.client_count != 1 else ''}")
+            return clients.format(count=self.client_count)
         if self.event_count:
-            parts.append(f"{self.event_count} upcoming event{'s' if self.event_count != 1 else ''}")
-        return " and ".join(parts) or "nothing"
+            return events.format(count=self.event_count)
+        return _("nothing")
 
 
 class ReassignmentNeeded(CRMError):
@@ -113,8 +118,9 @@ class ReassignmentNeeded(CRMError):
     def __init__(self, employee: Employee, reassignments: Reassignments) -> None:
         self.reassignments = reassignments
         super().__init__(
-            f"{employee.full_name} still has {reassignments.summary()} to reassign; "
-            "look at them and confirm to deactivate anyway."
+            _(
+                "{full_name} still has {summary} to reassign; look at them and confirm to deactivate anyway."
+            ).format(full_name=employee.full_name, summary=reassignments.summary())
         )
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from crm.config import SessionPolicy
 from crm.db import Database
 from crm.errors import AuthenticationError
-from crm.i18n import N_, _
+from crm.i18n import N_
 from crm.models import Employee
 from crm.repositories.sessions import SessionRepository, SessionRow
 from crm.services import auth, employees
@@ -108,15 +108,15 @@ def _row(db: Database, token: str, policy: SessionPolicy, now: datetime) -> Sess
     repo = SessionRepository(db.conn)
     row = repo.get(token_hash(token)) if token else None
     if row is None:
-        raise SessionEnded(_("unknown"))
+        raise SessionEnded("unknown")
     if row.end_reason is not None:
         raise SessionEnded(row.end_reason)
     if not row.employee.is_active:  # ended by the trigger already; a writer that skipped it too
-        raise SessionEnded(_("deactivated"))
+        raise SessionEnded("deactivated")
     idle_over = policy.idle is not None and now - row.last_used_at > policy.idle
     if now >= row.expires_at or idle_over:
         repo.end(row.id, "expired", now)
-        raise SessionEnded(_("expired"))
+        raise SessionEnded("expired")
     if now - row.last_used_at > TOUCH_EVERY:
         repo.used(row.id, now)
     return row
