@@ -162,3 +162,18 @@ class TranslatedFormatter(click.HelpFormatter):
 
 class TranslatedContext(click.Context):
     formatter_class = TranslatedFormatter
+
+
+def table_headers() -> Iterator[str]:
+    """The headers of the commands' tables (and the line under a cut table): shown translated
+    (crm.cli.output.translated_headers), so the catalog must have them."""
+    from crm.cli import clients, contracts, employees, events, history, notifications, opportunities, services
+
+    tables = [
+        module.TABLE for module in (clients, contracts, employees, notifications, opportunities, services)
+    ]
+    headers = [table.headers for table in tables] + [events.LIST_HEADERS, history.HEADERS]
+    for columns in headers:
+        yield from (str(header) for header in columns)
+        if getattr(columns, "show", None):
+            yield columns.show

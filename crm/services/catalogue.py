@@ -69,8 +69,9 @@ def clean_unit(value: object) -> Unit:
         ) from None
 
 
-def clean_price(value: object, what: str = "Unit price") -> Decimal:
+def clean_price(value: object, what: str = N_("Unit price")) -> Decimal:
     """An exact amount >= 0 with at most 2 decimals (a Decimal, an int or typed text)."""
+    what = _(what)
     if isinstance(value, str):
         return validation.amount(value, what)
     if isinstance(value, bool) or not isinstance(value, Decimal | int):

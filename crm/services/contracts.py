@@ -90,7 +90,7 @@ def _money(value: object, what: str) -> Decimal:
 
 def clean_total(total: object) -> Decimal:
     """A validated total amount: exact, >= 0, 2 decimals at most."""
-    return _money(total, "Total amount")
+    return _money(total, _("Total amount"))
 
 
 def total_below_paid(total: Decimal, paid: Decimal) -> str:
@@ -100,7 +100,7 @@ def total_below_paid(total: Decimal, paid: Decimal) -> str:
 
 def clean_payment(amount: object) -> Decimal:
     """A validated payment amount: exact, more than 0, 2 decimals at most."""
-    amount = _money(amount, "Payment")
+    amount = _money(amount, _("Payment"))
     if amount <= 0:
         raise ValidationError(PAYMENT_NOT_POSITIVE)
     return amount

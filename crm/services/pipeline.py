@@ -143,8 +143,9 @@ def moves_from(stage: Stage | str) -> list[Stage]:
     return [b for b in Stage if (Stage(stage), b) in ALLOWED_MOVES]
 
 
-def parse_close_date(value: str, what: str = "Expected close date") -> date | None:
+def parse_close_date(value: str, what: str = N_("Expected close date")) -> date | None:
     """A day typed YYYY-MM-DD (years 2000 to 2999), or None for an empty answer."""
+    what = _(what)
     value = value.strip()
     if not value:
         return None

@@ -73,8 +73,8 @@ def create_event(body: EventCreate, who: Writer):  # noqa: ANN201
     fields = EventFields(
         name=body.name,
         client_contact=contact,
-        starts_at=_moment(body.starts_at, "Start"),
-        ends_at=_moment(body.ends_at, "End"),
+        starts_at=_moment(body.starts_at, _("Start")),
+        ends_at=_moment(body.ends_at, _("End")),
         location=body.location,
         attendees=body.attendees,
         notes=body.notes,
