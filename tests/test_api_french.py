@@ -1,0 +1,77 @@
+"""The HTTP API in French: a request with `Accept-Language: fr` gets its messages in French, with
+the same status and the same machine-readable code as in English; English without the header
+(or when English is preferred); the OpenAPI document stays English."""
+
+from __future__ import annotations
+
+from tests.api import API, error_of, login
+from tests.factories import make_client, make_staff
+
+FR = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
+
+
+def test_a_failed_login_in_both_languages(api, admin_conn):
+    make_staff(admin_conn, "bill")
+    wrong = {"username": "bill", "password": "not the password"}
+    english = api.post(f"{API}/sessions", json=wrong)
+    french = api.post(f"{API}/sessions", json=wrong, headers=FR)
+    assert error_of(english) == (401, "authentication_failed", "Invalid username or password.")
+    assert error_of(french) == (401, "authentication_failed", "Identifiant ou mot de passe incorrect.")
+    assert admin_conn.execute("SELECT failures FROM login_throttle").fetchone() == (2,)
+
+
+def test_no_session_and_no_endpoint_in_french(api):
+    status, code, message = error_of(api.get(f"{API}/clients", headers=FR))
+    assert (status, code) == (401, "not_logged_in")
+    assert message.startswith("Vous n'êtes pas connecté : envoyez `Authorization: Bearer <token>`")
+    assert error_of(api.get(f"{API}/nowhere", headers=FR)) == (404, "not_found", "Ce point d'accès n'existe pas.")
+    assert error_of(api.get(f"{API}/nowhere")) == (404, "not_found", "No such endpoint.")
+
+
+def test_a_refusal_in_french_changes_nothing(api, admin_conn):
+    make_staff(admin_conn, "kate")
+    kate = login(api, "kate")
+    body = {"full_name": "Zoé Lefèvre", "email": "zoe@example.fr"}
+    french = api.post(f"{API}/clients", json=body, headers=kate | FR)
+    assert error_of(french) == (403, "permission_denied", "Seule l'équipe commerciale peut créer un client.")
+    english = api.post(f"{API}/clients", json=body, headers=kate)
+    assert error_of(english) == (403, "permission_denied", "Only sales can create a client.")
+    assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (0,)
+
+
+def test_a_service_error_and_a_schema_error_in_french(api, admin_conn):
+    staff = make_staff(admin_conn, "bill")
+    bill = login(api, "bill")
+    client_id = make_client(admin_conn, staff["bill"].id)
+    empty_note = api.post(f"{API}/clients/{client_id}/notes", json={"text": "   "}, headers=bill | FR)
+    assert error_of(empty_note) == (400, "invalid", "Une note ne peut pas être vide.")
+    english = api.post(f"{API}/clients/{client_id}/notes", json={"text": "   "}, headers=bill)
+    assert error_of(english) == (400, "invalid", "A note cannot be empty.")
+    missing = api.post(f"{API}/clients", json={"email": "zoe@example.fr"}, headers=bill | FR)
+    assert error_of(missing) == (422, "invalid_request", "Nom complet : obligatoire.")
+    assert missing.json()["error"]["field"] == "full_name"  # field names stay the API's
+    unknown = api.get(f"{API}/clients/999999", headers=bill | FR)
+    assert error_of(unknown) == (404, "not_found", "Aucun client avec l'identifiant 999999.")
+    assert admin_conn.execute("SELECT count(*) FROM notes").fetchone() == (0,)
+
+
+def test_q_values_decide_and_english_is_the_default(api, admin_conn):
+    make_staff(admin_conn, "kate")
+    kate = login(api, "kate")
+    body = {"full_name": "Zoé Lefèvre", "email": "zoe@example.fr"}
+    for header, expected in [
+        ("en;q=0.9, fr;q=0.8", "Only sales can create a client."),
+        ("de, fr;q=0.4", "Seule l'équipe commerciale peut créer un client."),
+        ("fr;q=0, en;q=0.1", "Only sales can create a client."),
+        ("it", "Only sales can create a client."),
+    ]:
+        answer = api.post(f"{API}/clients", json=body, headers=kate | {"Accept-Language": header})
+        assert error_of(answer)[2] == expected, header
+
+
+def test_the_openapi_document_stays_english(api):
+    english = api.get(f"{API}/openapi.json")
+    french = api.get(f"{API}/openapi.json", headers=FR)
+    assert english.status_code == french.status_code == 200
+    assert french.json() == english.json()
+    assert "No such record." in french.text
