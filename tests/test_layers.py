@@ -36,6 +36,7 @@ WEB_ALLOWED = (
     "crm.validation",
     "crm.web",
     "crm.__version__",
+    "crm.i18n",  # the messages' language (crm/web/language.py sets it per request)
 )
 WEB_EXTRA = {"errors": ("crm.monitoring",)}
 

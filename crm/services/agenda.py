@@ -99,10 +99,12 @@ def calendar_file(events: list[Event], database: str) -> bytes:
         if event.location:
             entry.add("location", event.location)
         details = [
-            f"Client: {event.client_name}",
-            f"Client contact: {event.client_contact}" if event.client_contact else "",
-            f"Attendees: {event.attendees}",
-            f"Contract: {event.contract_id}",
+            _("Client: {name}").format(name=event.client_name),
+            _("Client contact: {contact}").format(contact=event.client_contact)
+            if event.client_contact
+            else "",
+            _("Attendees: {count}").format(count=event.attendees),
+            _("Contract: {id}").format(id=event.contract_id),
             event.notes,
         ]
         entry.add("description", "\n".join(d for d in details if d))

@@ -21,7 +21,7 @@ from dataclasses import replace
 from crm import permissions, validation
 from crm.db import Database
 from crm.errors import CRMError, ValidationError
-from crm.i18n import _
+from crm.i18n import N_, _, ngettext
 from crm.models import Employee, ImportDuplicate, ImportedClient, ImportProblem, ImportReport, Team
 from crm.permissions import Action
 from crm.repositories.client_imports import ClientImportRepository
@@ -37,7 +37,7 @@ ON_DUPLICATE = ("skip", "update")
 MAX_BYTES = 64 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_PROBLEMS = 1000  # kept in a report; the count says how many more
-_NOT_UTF8 = (
+_NOT_UTF8 = N_(
     "The file is not UTF-8 text (byte 0x{byte:02X} on line {line}): save it as UTF-8 "
     "(in Excel: CSV UTF-8) and try again."
 )
@@ -48,7 +48,13 @@ class ImportRefused(CRMError):
 
     def __init__(self, report: ImportReport) -> None:
         self.report = report
-        super().__init__(f"Nothing was imported: {report.problem_count} problem(s) in the file.")
+        super().__init__(
+            ngettext(
+                "Nothing was imported: {count} problem(s) in the file.",
+                "Nothing was imported: {count} problem(s) in the file.",
+                report.problem_count,
+            ).format(count=report.problem_count)
+        )
 
 
 def expected_columns(actor: Employee) -> tuple[str, ...]:
@@ -80,7 +86,7 @@ def _text(data: bytes, problems: _Problems) -> str | None:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        problems.add(line, "", _NOT_UTF8.format(byte=data[error.start], line=line))
+        problems.add(line, "", _(_NOT_UTF8).format(byte=data[error.start], line=line))
         return None
 
 

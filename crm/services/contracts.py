@@ -95,7 +95,9 @@ def clean_total(total: object) -> Decimal:
 
 def total_below_paid(total: Decimal, paid: Decimal) -> str:
     """The refusal of a total below what the contract's payments already add up to."""
-    return f"The total ({total:,.2f}) cannot be less than what was already paid ({paid:,.2f})."
+    return _("The total ({total:,.2f}) cannot be less than what was already paid ({paid:,.2f}).").format(
+        total=total, paid=paid
+    )
 
 
 def clean_payment(amount: object) -> Decimal:
@@ -173,9 +175,13 @@ def get_payment(db: Database, payment_id: int) -> Payment:
 def correctable(payment: Payment) -> str | None:
     """Why this payment cannot be corrected, or None when it can."""
     if payment.corrects_payment_id is not None:
-        return f"Payment {payment.id} is itself a correction (of payment {payment.corrects_payment_id})."
+        return _("Payment {id} is itself a correction (of payment {corrected}).").format(
+            id=payment.id, corrected=payment.corrects_payment_id
+        )
     if payment.corrected_by_id is not None:
-        return f"Payment {payment.id} has already been corrected (by payment {payment.corrected_by_id})."
+        return _("Payment {id} has already been corrected (by payment {correction}).").format(
+            id=payment.id, correction=payment.corrected_by_id
+        )
     return None
 
 

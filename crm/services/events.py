@@ -224,7 +224,9 @@ def _current(repo: EventRepository, event_id: int) -> Event:
 def closed_refusal(event: Event) -> str | None:
     """Why a done or cancelled event can no longer be edited or reassigned (None when open)."""
     if event.status in CLOSED:
-        return f"Event {event.id} is {event.status}: it can no longer be changed."
+        return _("Event {id} is {status}: it can no longer be changed.").format(
+            id=event.id, status=status_label(event.status)
+        )
     return None
 
 

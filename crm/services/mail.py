@@ -29,7 +29,7 @@ from email.utils import formataddr, make_msgid
 
 from crm.config import MailSettings
 from crm.db import Database
-from crm.i18n import N_
+from crm.i18n import N_, _
 from crm.models import COMPANY_ZONE, MailReport, Notification
 from crm.repositories.notifications import OutboxMail, OutboxRepository
 from crm.services.notifications import describe, headline
@@ -163,9 +163,9 @@ def message_for(mail: OutboxMail, sender: str) -> EmailMessage:
         "",
         *describe(notification, COMPANY_ZONE),
         "",
-        f"When: {when} (Europe/Paris).",
+        _("When: {when} (Europe/Paris).").format(when=when),
     ]
-    lines.append("See Notifications in the Epic Events CRM.")
+    lines.append(_("See Notifications in the Epic Events CRM."))
     message.set_content("\n".join(lines) + "\n")
     return message
 

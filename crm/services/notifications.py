@@ -12,6 +12,7 @@ from datetime import datetime, tzinfo
 
 from crm import permissions
 from crm.db import Database
+from crm.i18n import N_, _
 from crm.models import Employee, Notification
 from crm.permissions import Action
 from crm.repositories.notifications import NotificationRepository
@@ -26,13 +27,13 @@ __all__ = [
 ]
 
 FIELD_NAMES = {
-    "starts_at": "Start",
-    "ends_at": "End",
-    "location": "Location",
-    "attendees": "Attendees",
-    "status": "Status",
-    "cancel_reason": "Reason",
-    "support_contact": "Support contact",
+    "starts_at": N_("Start"),
+    "ends_at": N_("End"),
+    "location": N_("Location"),
+    "attendees": N_("Attendees"),
+    "status": N_("Status"),
+    "cancel_reason": N_("Reason"),
+    "support_contact": N_("Support contact"),
 }
 _MOMENTS = ("starts_at", "ends_at")
 
@@ -90,5 +91,9 @@ def describe(notification: Notification, tz: tzinfo) -> list[str]:
         if not isinstance(change, list) or len(change) != 2:
             continue
         old, new = change
-        lines.append(f"{name}: {_value(field, old, tz)} → {_value(field, new, tz)}")
+        lines.append(
+            _("{name}: {old} → {new}").format(
+                name=_(name), old=_value(field, old, tz), new=_value(field, new, tz)
+            )
+        )
     return lines

@@ -28,7 +28,7 @@ T = TypeVar("T")
 LIMIT_DEFAULT = 20
 LIMIT_MAX = 100
 BAD_CURSOR = N_("after: not a cursor of this list; give the next_cursor of the previous page.")
-REAUTH_NEEDED = (
+REAUTH_NEEDED = N_(
     "This request saves: confirm your password first with POST /api/v1/sessions/reauth "
     "(it then stays confirmed for {minutes} minutes)."
 )
@@ -98,7 +98,7 @@ def writer(who: Annotated[Caller, Depends(caller)]) -> Caller:
     /api/v1/sessions/reauth); 403 password_confirmation_required otherwise."""
     if not who.confirmed:
         minutes = int(who.backend.policy.reauth_window.total_seconds() // 60)
-        raise ApiError(403, "password_confirmation_required", REAUTH_NEEDED.format(minutes=minutes))
+        raise ApiError(403, "password_confirmation_required", _(REAUTH_NEEDED).format(minutes=minutes))
     return who
 
 
