@@ -24,7 +24,8 @@ def test_no_session_and_no_endpoint_in_french(api):
     status, code, message = error_of(api.get(f"{API}/clients", headers=FR))
     assert (status, code) == (401, "not_logged_in")
     assert message.startswith("Vous n'êtes pas connecté : envoyez `Authorization: Bearer <token>`")
-    assert error_of(api.get(f"{API}/nowhere", headers=FR)) == (404, "not_found", "Ce point d'accès n'existe pas.")
+    nowhere = api.get(f"{API}/nowhere", headers=FR)
+    assert error_of(nowhere) == (404, "not_found", "Ce point d'accès n'existe pas.")
     assert error_of(api.get(f"{API}/nowhere")) == (404, "not_found", "No such endpoint.")
 
 
