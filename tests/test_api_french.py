@@ -7,6 +7,12 @@ from __future__ import annotations
 from tests.api import API, error_of, login
 from tests.factories import make_client, make_staff
 
+
+def plain(text: str) -> str:
+    """French typography (a no-break space before ; : ? ! %, curly apostrophes) as typed here."""
+    return text.replace("\u00a0", " ").replace("\u2019", "'")
+
+
 FR = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 
 
@@ -15,18 +21,18 @@ def test_a_failed_login_in_both_languages(api, admin_conn):
     wrong = {"username": "bill", "password": "not the password"}
     english = api.post(f"{API}/sessions", json=wrong)
     french = api.post(f"{API}/sessions", json=wrong, headers=FR)
-    assert error_of(english) == (401, "authentication_failed", "Invalid username or password.")
-    assert error_of(french) == (401, "authentication_failed", "Identifiant ou mot de passe incorrect.")
+    assert french_error(english) == (401, "authentication_failed", "Invalid username or password.")
+    assert french_error(french) == (401, "authentication_failed", "Identifiant ou mot de passe incorrect.")
     assert admin_conn.execute("SELECT failures FROM login_throttle").fetchone() == (2,)
 
 
 def test_no_session_and_no_endpoint_in_french(api):
-    status, code, message = error_of(api.get(f"{API}/clients", headers=FR))
+    status, code, message = french_error(api.get(f"{API}/clients", headers=FR))
     assert (status, code) == (401, "not_logged_in")
     assert message.startswith("Vous n'êtes pas connecté : envoyez `Authorization: Bearer <token>`")
     nowhere = api.get(f"{API}/nowhere", headers=FR)
-    assert error_of(nowhere) == (404, "not_found", "Ce point d'accès n'existe pas.")
-    assert error_of(api.get(f"{API}/nowhere")) == (404, "not_found", "No such endpoint.")
+    assert french_error(nowhere) == (404, "not_found", "Ce point d'accès n'existe pas.")
+    assert french_error(api.get(f"{API}/nowhere")) == (404, "not_found", "No such endpoint.")
 
 
 def test_a_refusal_in_french_changes_nothing(api, admin_conn):
@@ -34,9 +40,13 @@ def test_a_refusal_in_french_changes_nothing(api, admin_conn):
     kate = login(api, "kate")
     body = {"full_name": "Zoé Lefèvre", "email": "zoe@example.fr"}
     french = api.post(f"{API}/clients", json=body, headers=kate | FR)
-    assert error_of(french) == (403, "permission_denied", "Seule l'équipe commerciale peut créer un client.")
+    assert french_error(french) == (
+        403,
+        "permission_denied",
+        "Seule l'équipe commerciale peut créer un client.",
+    )
     english = api.post(f"{API}/clients", json=body, headers=kate)
-    assert error_of(english) == (403, "permission_denied", "Only sales can create a client.")
+    assert french_error(english) == (403, "permission_denied", "Only sales can create a client.")
     assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (0,)
 
 
@@ -45,14 +55,14 @@ def test_a_service_error_and_a_schema_error_in_french(api, admin_conn):
     bill = login(api, "bill")
     client_id = make_client(admin_conn, staff["bill"].id)
     empty_note = api.post(f"{API}/clients/{client_id}/notes", json={"text": "   "}, headers=bill | FR)
-    assert error_of(empty_note) == (400, "invalid", "Une note ne peut pas être vide.")
+    assert french_error(empty_note) == (400, "invalid", "Une note ne peut pas être vide.")
     english = api.post(f"{API}/clients/{client_id}/notes", json={"text": "   "}, headers=bill)
-    assert error_of(english) == (400, "invalid", "A note cannot be empty.")
+    assert french_error(english) == (400, "invalid", "A note cannot be empty.")
     missing = api.post(f"{API}/clients", json={"email": "zoe@example.fr"}, headers=bill | FR)
-    assert error_of(missing) == (422, "invalid_request", "Nom complet : obligatoire.")
+    assert french_error(missing) == (422, "invalid_request", "Nom complet : obligatoire.")
     assert missing.json()["error"]["field"] == "full_name"  # field names stay the API's
     unknown = api.get(f"{API}/clients/999999", headers=bill | FR)
-    assert error_of(unknown) == (404, "not_found", "Aucun client avec l'identifiant 999999.")
+    assert french_error(unknown) == (404, "not_found", "Aucun client avec l'identifiant 999999.")
     assert admin_conn.execute("SELECT count(*) FROM notes").fetchone() == (0,)
 
 
@@ -67,7 +77,7 @@ def test_q_values_decide_and_english_is_the_default(api, admin_conn):
         ("it", "Only sales can create a client."),
     ]:
         answer = api.post(f"{API}/clients", json=body, headers=kate | {"Accept-Language": header})
-        assert error_of(answer)[2] == expected, header
+        assert french_error(answer)[2] == expected, header
 
 
 def test_the_openapi_document_stays_english(api):
@@ -76,3 +86,8 @@ def test_the_openapi_document_stays_english(api):
     assert english.status_code == french.status_code == 200
     assert french.json() == english.json()
     assert "No such record." in french.text
+
+
+def french_error(answer) -> tuple[int, str, str]:
+    status, code, message = error_of(answer)
+    return status, code, plain(message)
