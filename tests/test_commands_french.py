@@ -126,6 +126,15 @@ def test_help_in_french(cli):
     assert "permission refusée : votre équipe ou votre rôle ne le permet pas" in codes
 
 
+def test_a_usage_error_in_french(cli):
+    done = cli.process("client", "list", "--format", "xml")
+    assert done.status == 2 and done.out == ""
+    assert "Erreur : Valeur non valide pour '--format' : 'xml' n'est pas l'une des valeurs" in plain(done.err)
+    assert "Essayez 'python -m main client list --help' pour obtenir de l'aide." in plain(done.err)
+    done = cli.process("client", "create", "--email", "zoe@example.fr")
+    assert (done.status, plain(done.err).splitlines()[-1]) == (2, "Erreur : Option manquante '--name'.")
+
+
 def test_crm_language_overrides_the_config(cli, staff):
     cli.env["CRM_LANGUAGE"] = "en"
     done = cli.process("whoami")

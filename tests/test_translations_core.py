@@ -78,6 +78,17 @@ def test_every_help_text_and_table_header_of_the_commands_is_translated():
     assert sorted(text for text in texts if text not in french) == []
 
 
+def test_clicks_own_messages_are_translated():
+    french = i18n.catalog("fr")
+    for message in language.CLICK_MESSAGES:
+        forms = message if isinstance(message, tuple) else (message,)
+        translation = french.get(forms[0])
+        assert translation, forms[0]
+        translated = (translation,) if isinstance(translation, str) else translation
+        for english, fr in zip(forms, translated, strict=True):
+            assert placeholders(fr) == placeholders(english), (english, fr)
+
+
 def test_the_catalog_is_valid_french_po():
     text = (REPO / "crm/locale/fr/LC_MESSAGES/core.po").read_text(encoding="utf-8")
     assert '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"' in text

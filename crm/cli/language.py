@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from crm import i18n
 from crm.i18n import _, resolve
 
 ENVIRONMENT = "CRM_LANGUAGE"
@@ -55,6 +56,54 @@ def for_employee(choice: str | None) -> str | None:
     if override() is not None or not choice:
         return None
     return resolve(choice)
+
+
+# click's own messages ------------------------------------------------------------------------
+
+# What click itself says (its errors, its help's words), as its modules mark them: translated by
+# our catalogs once `speak_for_click` has given click our gettext functions.
+CLICK_MESSAGES: tuple[str | tuple[str, str], ...] = (
+    "Error: {message}",
+    "Try '{command} {option}' for help.",
+    "Missing argument",
+    "Missing option",
+    "Missing parameter",
+    "Missing command.",
+    "No such option {name!r}.",
+    "No such command {name!r}.",
+    "Invalid value: {message}",
+    "Invalid value for {param_hint}: {message}",
+    ("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
+    ("Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments."),
+    ("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"),
+    ("{value!r} is not {choice}.", "{value!r} is not one of {choices}."),
+    "{value!r} is not a valid {number_type}.",
+    "{value} is not in the range {range}.",
+    "Option {name!r} does not take a value.",
+    "Aborted!",
+    "default: {default}",
+    "required",
+    "Show this message and exit.",
+    "Show the version and exit.",
+    "Usage:",
+    "Options",
+    "Commands",
+    "Positional arguments",
+)
+_CLICK_MODULES = ("core", "exceptions", "parser", "types", "formatting", "decorators")
+
+
+def speak_for_click() -> None:
+    """Give click's modules our `_` and `ngettext` (they import gettext's): its messages then
+    follow the current language too (English: unchanged)."""
+    import importlib
+
+    for name in _CLICK_MODULES:
+        module = importlib.import_module(f"click.{name}")
+        if hasattr(module, "_"):
+            module._ = i18n._  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = i18n.ngettext  # type: ignore[attr-defined]
 
 
 # Help texts -----------------------------------------------------------------------------------
@@ -147,10 +196,8 @@ def messages(command: click.Command) -> Iterator[str]:
 
 
 class TranslatedFormatter(click.HelpFormatter):
-    """click's help layout with its own words (Usage, Options…) in the current language."""
-
-    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+    """click's help layout with its headings in the current language, and the help texts of the
+    options click made before it spoke our language (--version)."""
 
     def write_heading(self, heading: str) -> None:
         super().write_heading(_(heading))

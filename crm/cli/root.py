@@ -177,6 +177,7 @@ def help_command(ctx: click.Context, topic: tuple[str, ...]) -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status (never raise, never a traceback)."""
     args = sys.argv[1:] if argv is None else argv
+    language.speak_for_click()
     with speaking(language.for_command()):
         language.translate(cli)
         return _run(args)
