@@ -114,15 +114,25 @@ class CommandContext:
         backend.token = token
         try:
             employee = backend.current()
-            chosen = language.for_employee(getattr(employee, "language", None))
-            if chosen is not None:  # their own choice (My account) wins over the config's
-                set_language(chosen)
+            self._speak_their_language(employee)
             backend.device_token = self.devices().token_for(employee.username)
             return employee
         except SessionEnded as ended:
             tokens.remove(self.config.path)
             reason = SESSION_EXPIRED if ended.reason in ("expired", "unknown", "logout") else str(ended)
             raise SessionMissing(reason) from None
+
+    def _speak_their_language(self, employee: Employee) -> None:
+        """The employee's own language (My account → Language), when they chose one, wins over
+        the config's; CRM_LANGUAGE wins over both (crm.cli.language)."""
+        from crm.services import employees as employee_service
+
+        own_language = getattr(employee_service, "own_language", None)  # the menus' choice, if stored
+        if own_language is None or language.override() is not None:
+            return
+        chosen = language.for_employee(self.backend.run(own_language, employee))
+        if chosen is not None:
+            set_language(chosen)
 
     def devices(self):  # noqa: ANN201 — crm.devices.DeviceTokens (imported lazily)
         """This computer's device tokens (shared with the menus): its failed logins are counted
