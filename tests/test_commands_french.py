@@ -157,3 +157,24 @@ def test_a_command_in_this_process_leaves_the_language_as_it_was(cli, staff, cap
     cli.env["CRM_LANGUAGE"] = "en"
     done = cli("client", "--help", capsys=capsys, monkeypatch=monkeypatch)
     assert done.out.startswith("Usage: python -m main client")  # translated again, back to English
+
+
+def test_the_employees_own_language_wins_over_the_config(crm_db, tmp_path, staff, capsys, monkeypatch):
+    """Once logged in, a command speaks the language the employee chose in My account (the
+    menus' services.employees.own_language), unless CRM_LANGUAGE says otherwise."""
+    from crm.services import employees
+
+    commands = Commands(crm_db, tmp_path)
+    write_config(commands.config, crm_db, ui=UiSettings(language="en"))
+    commands.env["CRM_LANGUAGE"] = ""
+    login(commands, "bill")
+    chosen = {"bill": "fr"}
+    monkeypatch.setattr(
+        employees, "own_language", lambda db, actor: chosen.get(actor.username), raising=False
+    )
+    done = commands("whoami", capsys=capsys, monkeypatch=monkeypatch)
+    assert (done.status, plain(done.out)) == (0, "bill (Bill Boquet, commercial)\n")
+    commands.env["CRM_LANGUAGE"] = "en"
+    done = commands("whoami", capsys=capsys, monkeypatch=monkeypatch)
+    assert done.out == "bill (Bill Boquet, sales)\n"
+    assert i18n.language() == "en"
