@@ -7,7 +7,7 @@ from dataclasses import replace
 from crm import permissions
 from crm.db import Database
 from crm.errors import NotFound, ValidationError
-from crm.i18n import _
+from crm.i18n import N_, _
 from crm.models import Employee
 from crm.permissions import Action
 from crm.repositories.audit import AuditRepository, HistoryLine
@@ -16,6 +16,12 @@ __all__ = ["KINDS", "HistoryLine", "record_history"]
 
 # What can be looked up, by table: the name of one such record.
 KINDS = {"clients": "client", "contracts": "contract", "events": "event", "employees": "employee"}
+_NO_SUCH = {
+    "clients": N_("No client with id {record_id}."),
+    "contracts": N_("No contract with id {record_id}."),
+    "events": N_("No event with id {record_id}."),
+    "employees": N_("No employee with id {record_id}."),
+}
 
 # Fields holding an employee id: shown with that employee's name.
 _EMPLOYEE_FIELDS = frozenset({"sales_contact_id", "support_contact_id", "recorded_by"})
@@ -43,7 +49,7 @@ def record_history(
     lines = repo.history(table, record_id, offset, limit)
     # Records are never deleted: only an empty page can mean there is no such record.
     if not lines and not repo.record_exists(table, record_id):
-        raise NotFound(_("No {KINDS} with id {record_id}.").format(KINDS=KINDS[table], record_id=record_id))
+        raise NotFound(_(_NO_SUCH[table]).format(record_id=record_id))
     ids = {
         value
         for line in lines

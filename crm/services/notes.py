@@ -85,7 +85,12 @@ def _add(db: Database, actor: Employee, kind: str, record_id: int, text: str) ->
     with db.transaction(actor.id), database_rules_as_messages():
         found = repo.owner(kind, record_id)
         if found is None:
-            raise NotFound(_("No {kind} with id {record_id}.").format(kind=kind, record_id=record_id))
+            missing = (
+                N_("No client with id {record_id}.")
+                if kind == "client"
+                else N_("No event with id {record_id}.")
+            )
+            raise NotFound(_(missing).format(record_id=record_id))
         recheck_actor(db, actor, _KINDS[kind], owner_id=found[0])
         note_id = repo.insert(kind, record_id, actor.id, body)
     note = repo.get(note_id)
