@@ -77,7 +77,7 @@ import time
 from pathlib import Path
 
 from crm.errors import CRMError
-from crm.i18n import _
+from crm.i18n import N_, _
 
 SERVER_USER = "crm_postgres"
 SUPERUSER = "postgres"
@@ -244,7 +244,7 @@ class _ServerUser:
                     "The server's system user {SERVER_USER!r} cannot reach {what} {path}: {names} "
                     "does not let it through; allow it with `chmod o+x {folders}` (traverse only), or"
                     " choose a folder it can reach."
-                ).format(SERVER_USER=SERVER_USER, what=what, path=path, names=names, folders=folders)
+                ).format(SERVER_USER=SERVER_USER, what=_(what), path=path, names=names, folders=folders)
             )
 
     def run_kwargs(self) -> dict:
@@ -368,14 +368,18 @@ class EmbeddedServer:
     def _check_present(self) -> None:
         """Raise DataFolderMissing when the data folder or its cluster (pgdata) is gone."""
         if not self.data_dir.exists():
-            what = f"The data folder {self.data_dir} is missing"
+            missing = _(
+                "The data folder {data_dir} is missing: restore it from a backup, or delete the config to"
+                " start again."
+            )
         elif self.data_dir.is_dir() and not (self.pgdata / "PG_VERSION").is_file():
-            what = f"The data folder {self.data_dir} has lost its database ({self.pgdata} is missing)"
+            missing = _(
+                "The data folder {data_dir} has lost its database ({pgdata} is missing): restore it from a"
+                " backup, or delete the config to start again."
+            )
         else:
             return
-        raise DataFolderMissing(
-            _("{what}: restore it from a backup, or delete the config to start again.").format(what=what)
-        )
+        raise DataFolderMissing(missing.format(data_dir=self.data_dir, pgdata=self.pgdata))
 
     def _server_user(self) -> _ServerUser:
         if self._user is None:
@@ -401,8 +405,8 @@ class EmbeddedServer:
                         "new or empty folder."
                     ).format(data_dir=data_dir)
                 )
-        user.check_reachable(data_dir, "the data folder")
-        user.check_reachable(bin_dir() / "postgres", "the PostgreSQL binaries")
+        user.check_reachable(data_dir, N_("the data folder"))
+        user.check_reachable(bin_dir() / "postgres", N_("the PostgreSQL binaries"))
         try:
             data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             user.chown(data_dir)
@@ -456,8 +460,8 @@ class EmbeddedServer:
         command = [str(bin_dir() / args[0]), *args[1:]]
         user = self._server_user()
         # again before each command: a folder above may have been tightened since the start
-        user.check_reachable(self.data_dir, "the data folder")
-        user.check_reachable(Path(command[0]), "the PostgreSQL binaries")
+        user.check_reachable(self.data_dir, N_("the data folder"))
+        user.check_reachable(Path(command[0]), N_("the PostgreSQL binaries"))
         try:
             log_offset = self.log_path.stat().st_size
         except OSError:
@@ -477,7 +481,7 @@ class EmbeddedServer:
             except (OSError, subprocess.SubprocessError) as exc:
                 raise EmbeddedError(
                     _("Could not {what}: {exc}; see {log_path}.").format(
-                        what=what, exc=exc, log_path=self.log_path
+                        what=_(what), exc=exc, log_path=self.log_path
                     )
                 ) from None
             out.seek(0)
@@ -486,7 +490,7 @@ class EmbeddedServer:
             self._append_log(f"{' '.join(args[:1])} failed ({result.returncode}):\n{output}")
             raise EmbeddedError(
                 _("Could not {what}: {reason}; see {log_path}.").format(
-                    what=what, reason=self._reason(output, log_offset), log_path=self.log_path
+                    what=_(what), reason=self._reason(output, log_offset), log_path=self.log_path
                 )
             )
         return output
@@ -535,7 +539,7 @@ class EmbeddedServer:
         args = ["initdb", "-D", str(staging), "-U", SUPERUSER, "-E", "UTF8", "--locale=C"]
         args += ["--locale-provider=builtin", "--builtin-locale=C.UTF-8", "--auth=trust", "--no-instructions"]
         try:
-            self._run(args, "create the embedded database (initdb)")
+            self._run(args, N_("create the embedded database (initdb)"))
             self._write(staging / "pg_hba.conf", _HBA)
             with (staging / "postgresql.conf").open("a", encoding="utf-8") as conf:
                 conf.write("\n# Epic Events CRM: socket, listen and log settings, rewritten at each start\n")
@@ -575,7 +579,7 @@ class EmbeddedServer:
         args += ["-w", "-t", str(START_TIMEOUT), "-s"]
         for attempt in range(3):
             try:
-                self._run(args, "start the embedded PostgreSQL server")
+                self._run(args, N_("start the embedded PostgreSQL server"))
                 break
             except EmbeddedError as error:
                 # After a kill -9 of the postmaster, its children may still hold shared memory a moment.
@@ -616,7 +620,7 @@ class EmbeddedServer:
         self._linger_path().unlink(missing_ok=True)  # no longer lingering, whatever comes of it
         self._run(
             ["pg_ctl", "stop", "-D", str(self.pgdata), "-m", "fast", "-w", "-t", str(START_TIMEOUT), "-s"],
-            "stop the embedded PostgreSQL server",
+            N_("stop the embedded PostgreSQL server"),
         )
 
     # -- lingering (caller holds server.lock) --------------------------------------------------------
