@@ -108,7 +108,9 @@ def _current(ctx: CommandContext, opportunity_id: int, version: int | None) -> O
 
 def _open(current: Opportunity) -> None:
     if current.closed_at is not None:
-        raise ValidationError(_(service.CLOSED).format(id=current.id, stage=current.stage))
+        raise ValidationError(
+            _(service.CLOSED).format(id=current.id, stage=service.stage_label(current.stage))
+        )
 
 
 @opportunity.command("create")
@@ -345,7 +347,7 @@ def move(
         allowed = ", ".join(s.value for s in service.moves_from(current.stage) if s in service.OPEN_STAGES)
         raise ValidationError(
             _("An opportunity at {stage} moves one stage forward or back: to {allowed}.").format(
-                stage=current.stage, allowed=allowed
+                stage=service.stage_label(current.stage), allowed=allowed
             )
         )
     actor = ctx.confirm_write(actor)
@@ -353,7 +355,7 @@ def move(
     _write_detail(ctx.backend.run(service.get_opportunity_detail, saved.id), fmt, excel)
     note(
         _("Opportunity {id} is now at {stage} ({probability}% likely).").format(
-            id=saved.id, stage=saved.stage, probability=saved.probability
+            id=saved.id, stage=service.stage_label(saved.stage), probability=saved.probability
         )
     )
 

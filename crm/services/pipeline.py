@@ -99,6 +99,23 @@ WIN_ONLY_FROM_NEGOTIATION = N_("Only an opportunity in negotiation can be won (t
 NO_LINES = N_("An opportunity without lines cannot be won: add what is sold first.")
 TOO_LARGE = N_("The opportunity's amount cannot exceed {max:,}.")
 
+# A stage as a person reads it (the value itself is what the commands and the API take).
+STAGE_LABELS = {
+    "new": N_("new"),
+    "qualified": N_("qualified"),
+    "proposal": N_("proposal"),
+    "negotiation": N_("negotiation"),
+    "won": N_("won"),
+    "lost": N_("lost"),
+}
+
+
+def stage_label(stage: str) -> str:
+    """An opportunity's stage in the current language."""
+    text = str(getattr(stage, "value", stage))
+    return _(STAGE_LABELS[text]) if text in STAGE_LABELS else text
+
+
 _RULE_MESSAGES: dict[str, RuleMessage] = {
     "opportunities_stage_moves": N_("That move is not allowed from this stage."),
     "opportunities_closed_are_final": N_("A won or lost opportunity never changes."),
@@ -267,7 +284,7 @@ def _locked(repo: OpportunityRepository, opportunity_id: int) -> Opportunity:
 
 def _open(current: Opportunity) -> None:
     if current.stage in FINAL_STAGES:
-        raise ValidationError(_(CLOSED).format(id=current.id, stage=current.stage))
+        raise ValidationError(_(CLOSED).format(id=current.id, stage=stage_label(current.stage)))
 
 
 def _editable(
@@ -409,13 +426,15 @@ def move_opportunity(
             raise ValidationError(_("To lose an opportunity use Mark lost: it asks why."))
         if target == current.stage:
             raise ValidationError(
-                _("Opportunity {id} is already at {target}.").format(id=current.id, target=target)
+                _("Opportunity {id} is already at {target}.").format(
+                    id=current.id, target=stage_label(target)
+                )
             )
         if (Stage(current.stage), target) not in ALLOWED_MOVES:
             allowed = ", ".join(s.value for s in moves_from(current.stage) if s in OPEN_STAGES)
             raise ValidationError(
                 _("An opportunity at {stage} moves one stage forward or back: to {allowed}.").format(
-                    stage=current.stage, allowed=allowed
+                    stage=stage_label(current.stage), allowed=allowed
                 )
             )
         if not repo.set_stage(opportunity_id, version, target):
@@ -455,7 +474,7 @@ def win_opportunity(db: Database, actor: Employee, opportunity_id: int, version:
         if current.version != version:
             raise StaleRecord()
         if current.stage != Stage.NEGOTIATION:
-            raise ValidationError(_(WIN_ONLY_FROM_NEGOTIATION).format(stage=current.stage))
+            raise ValidationError(_(WIN_ONLY_FROM_NEGOTIATION).format(stage=stage_label(current.stage)))
         if current.line_count == 0:
             raise ValidationError(NO_LINES)
         contract_id = ContractRepository(db.conn).insert(
