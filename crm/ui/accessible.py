@@ -1,0 +1,272 @@
+"""Accessible mode: every question as plain lines, for screen readers and braille displays.
+
+`[ui] accessible = true` in the INI, or CRM_ACCESSIBLE=1 in the environment, replaces the
+questionary prompts (which redraw themselves in place and move the cursor) by AccessiblePrompts:
+the question is printed as a line, a menu's choices as numbered lines ("1. Clients"), and the
+answer is a line typed and ended with Enter, as at a teletype:
+
+- a menu takes the number of a choice, or the start of its title when only one choice starts
+  so ("n" for "Next page"); Enter alone reads the choices again;
+- a yes/no question takes y, yes, o, oui, n, no or non (any case); Enter alone is the default;
+- a text question with a value already there says it; Enter alone keeps it, and a dash alone
+  ("-") empties the field;
+- a password is read with the terminal's echo turned off (nothing drawn, not even stars);
+- a wrong answer gets one line saying why, then the question again.
+
+Nothing is drawn in place, no colour is used and the cursor is never moved. The one escape
+sequence left is the wipe of the screen when an idle session locks (crm/ui/render.py
+clear_screen): it is a security measure (nobody passing by reads what was on the screen), and
+the line printed after it says what happened.
+
+Ctrl-C raises KeyboardInterrupt (the terminal's SIGINT), Ctrl-D at the start of a line raises
+EOFError, an input that has ended raises InputClosed, and a question left without an answer for
+`idle_timeout` seconds raises PromptTimedOut, as with the questionary prompts (crm/ui/prompts.py).
+Without key presses to watch, idle time is counted from the question to the Enter that ends the
+answer; a half-typed line left when the time is up is thrown away.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import IO, Protocol, TypeVar
+
+from crm.i18n import _
+from crm.ui.prompts import InputClosed, PromptTimedOut
+
+T = TypeVar("T")
+
+YES = frozenset({"y", "yes", "o", "oui"})
+NO = frozenset({"n", "no", "non"})
+CLEAR = "-"  # typed alone at a text question with a value: empty the field
+
+
+def accessible_wanted(configured: bool = False, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the program runs in accessible mode: CRM_ACCESSIBLE when it is set (1, true, yes,
+    on; 0, false, no, off), else the configuration's [ui] accessible."""
+    value = (os.environ if environ is None else environ).get("CRM_ACCESSIBLE", "").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    return configured
+
+
+class Lines(Protocol):
+    """Where AccessiblePrompts reads its answers: one line at a time."""
+
+    def read_line(self, timeout: float | None, *, echo: bool = True) -> str | None:
+        """The next line typed, without its line end; None when `timeout` seconds passed first.
+        Ctrl-C: KeyboardInterrupt; Ctrl-D: EOFError; the input has ended: InputClosed."""
+        ...
+
+    def discard(self) -> None:
+        """Forget what was typed and not yet read (a half-typed line when a question timed out)."""
+        ...
+
+
+class TerminalLines:
+    """Lines read from a terminal or a pipe (stdin by default) through its file descriptor, so
+    that a timeout can end the wait (select). The terminal's own line editing is used (erase,
+    Ctrl-U), which screen readers already know how to read.
+
+    Idle time is wall-clock time, looked at every `poll_seconds` at most: a session left open over
+    a laptop's sleep ends within `poll_seconds` of the resume (as QuestionaryPrompts does).
+    """
+
+    def __init__(
+        self,
+        stream: IO[str] | None = None,
+        *,
+        wall_clock: Callable[[], float] = time.time,
+        poll_seconds: float = 15.0,
+    ) -> None:
+        self._stream = stream
+        self.wall_clock, self.poll_seconds = wall_clock, poll_seconds
+        self._pending = b""
+
+    @property
+    def stream(self) -> IO[str]:
+        return self._stream if self._stream is not None else sys.stdin
+
+    def read_line(self, timeout: float | None, *, echo: bool = True) -> str | None:
+        fd = self.stream.fileno()
+        with _echo_off(fd, off=not echo):
+            started = self.wall_clock()
+            while b"\n" not in self._pending:
+                wait = None if timeout is None else timeout - (self.wall_clock() - started)
+                if wait is not None and wait <= 0:
+                    return None
+                ready, _w, _x = select.select(
+                    [fd], [], [], None if wait is None else min(wait, self.poll_seconds)
+                )
+                if ready:
+                    self._pending += self._read(fd)
+        line, self._pending = self._pending.split(b"\n", 1)
+        encoding = getattr(self.stream, "encoding", None) or "utf-8"
+        return line.decode(encoding, errors="replace").removesuffix("\r")
+
+    def _read(self, fd: int) -> bytes:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # the terminal has gone (hung up)
+            raise InputClosed from None
+        if chunk:
+            return chunk
+        if os.isatty(fd):  # Ctrl-D: the terminal is still there, the user ends the question
+            self._pending = b""
+            raise EOFError
+        raise InputClosed  # a pipe or file that has ended
+
+    def discard(self) -> None:
+        self._pending = b""
+        fd = self.stream.fileno()
+        if os.isatty(fd):
+            import termios
+
+            termios.tcflush(fd, termios.TCIFLUSH)
+
+
+@contextmanager
+def _echo_off(fd: int, *, off: bool) -> Iterator[None]:
+    """The terminal does not show what is typed inside (a password); no-op off a terminal."""
+    if not off or not os.isatty(fd):
+        yield
+        return
+    import termios
+
+    before = termios.tcgetattr(fd)
+    quiet = list(before)
+    quiet[3] &= ~termios.ECHO  # lflag; ICANON and ISIG stay: a line, Ctrl-C still interrupts
+    termios.tcsetattr(fd, termios.TCSADRAIN, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, before)
+
+
+def _folded(text: str) -> str:
+    """Text compared without case or accents ("Événements" and "evene" match)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+class AccessiblePrompts:
+    """The Prompts of accessible mode (see the module's description): plain lines on `output`
+    (stdout by default), answers read from `lines` (stdin's TerminalLines by default)."""
+
+    def __init__(
+        self,
+        idle_timeout: float | None = None,
+        *,
+        lines: Lines | None = None,
+        output: IO[str] | None = None,
+    ) -> None:
+        self.idle_timeout = idle_timeout
+        self.lines = lines if lines is not None else TerminalLines()
+        self._output = output
+
+    @property
+    def output(self) -> IO[str]:
+        return self._output if self._output is not None else sys.stdout
+
+    def say(self, text: str = "") -> None:
+        """One line of the conversation."""
+        self.output.write(text + "\n")
+        self.output.flush()
+
+    def _answer(self, prompt: str, *, echo: bool = True) -> str:
+        """Write the prompt (the answer is typed after it, on the same line) and read the answer."""
+        self.output.write(prompt + " ")
+        self.output.flush()
+        try:
+            line = self.lines.read_line(self.idle_timeout, echo=echo)
+        except (KeyboardInterrupt, EOFError):
+            self.say()  # what comes next starts on a line of its own
+            raise
+        if line is None:
+            self.lines.discard()
+            self.say()
+            raise PromptTimedOut
+        if not echo:
+            self.say()  # the Enter typed was not echoed either
+        return line
+
+    def text(self, message: str, default: str = "") -> str:
+        if not default:
+            return self._answer(message)
+        prompt = _("{question} (Enter keeps “{value}”, a dash alone empties it)").format(
+            question=message, value=default
+        )
+        answer = self._answer(prompt)
+        if answer == "":
+            return default
+        if answer.strip() == CLEAR:
+            return ""
+        return answer
+
+    def password(self, message: str) -> str:
+        return self._answer(message, echo=False)
+
+    def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
+        titles = [title for title, _value in choices]
+        self._list(message, titles)
+        prompt = _("Your choice (1 to {last}):").format(last=len(titles))
+        while True:
+            answer = self._answer(prompt).strip()
+            if not answer:
+                self._list(message, titles)
+                continue
+            index, error = self._chosen(answer, titles)
+            if index is not None:
+                return choices[index][1]
+            self.say(error)
+
+    def _list(self, message: str, titles: Sequence[str]) -> None:
+        self.say(message)
+        for number, title in enumerate(titles, start=1):
+            self.say(f"{number}. {title}")
+
+    @staticmethod
+    def _chosen(answer: str, titles: Sequence[str]) -> tuple[int | None, str]:
+        """The index of the choice an answer names (a number, or the start of one title only),
+        or None and the line that says why not."""
+        last = len(titles)
+        if answer.isdigit():
+            number = int(answer)
+            if 1 <= number <= last:
+                return number - 1, ""
+            return None, _("There is no choice {number}: type a number from 1 to {last}.").format(
+                number=answer, last=last
+            )
+        typed = _folded(answer)
+        matches = [i for i, title in enumerate(titles) if _folded(title).startswith(typed)]
+        exact = [i for i in matches if _folded(titles[i]) == typed]
+        if len(matches) == 1 or len(exact) == 1:
+            return (matches if len(matches) == 1 else exact)[0], ""
+        if matches:
+            return None, _(
+                "Several choices start with “{text}”: type the number of the one you want."
+            ).format(text=answer)
+        return None, _("No choice starts with “{text}”: type a number from 1 to {last}.").format(
+            text=answer, last=last
+        )
+
+    def confirm(self, message: str, default: bool = False) -> bool:
+        prompt = (
+            _("{question} (yes or no; Enter: yes)") if default else _("{question} (yes or no; Enter: no)")
+        ).format(question=message)
+        while True:
+            answer = _folded(self._answer(prompt).strip())
+            if not answer:
+                return default
+            if answer in YES:
+                return True
+            if answer in NO:
+                return False
+            self.say(_("Please answer yes or no."))
