@@ -3,6 +3,7 @@ menu run on them (`run_menu`)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Sequence
@@ -132,8 +133,8 @@ def session_for(db: Database, employee: Employee, prompts: Any, *, clock: Any = 
 
 class ThroughAccessible:
     """A ScriptedPrompts's answers typed at the accessible mode's prompts (crm/ui/accessible.py)
-    as a person would type them: for a menu, the number AccessiblePrompts printed before the
-    title the script names; for a text question, the text (Enter alone to keep the value shown,
+    as a person would type them: for a menu, the key (1 to 9, 0, a…) AccessiblePrompts printed
+    before the title the script names; for a text question, the text (Enter alone to keep the value shown,
     a dash to empty it); y or n; CtrlC, CtrlD and TimedOut as the terminal would end the line.
 
     The ScriptedPrompts still records what was asked, shown and offered, so the tests' assertions
@@ -157,7 +158,7 @@ class ThroughAccessible:
 
     # The Lines AccessiblePrompts reads: each question reads one line (the script's answers are
     # valid at the prompt itself; forms check them and ask again with a new question).
-    def read_line(self, timeout: float | None, *, echo: bool = True) -> str | None:
+    def read_line(self, timeout: float | None) -> str | None:
         typed, self._typed = self._typed, None
         if typed is None:
             raise AssertionError(f"AccessiblePrompts asked again:\n{self.screen.getvalue()[self._start :]}")
@@ -168,6 +169,9 @@ class ThroughAccessible:
 
     def discard(self) -> None:
         pass
+
+    def echo_off(self) -> Any:
+        return contextlib.nullcontext()
 
     def _ask(self, typed: Any, question: Any) -> Any:
         self.plain.idle_timeout = self.scripted.idle_timeout
@@ -198,7 +202,7 @@ class ThroughAccessible:
     def choose(self, message: str, choices: Any) -> Any:
         def typed() -> str:
             index = self.scripted.choose(message, [(title, i) for i, (title, _) in enumerate(choices)])
-            printed = re.findall(r"^(\d+)\. (.*)$", self.screen.getvalue()[self._start :], re.MULTILINE)
+            printed = re.findall(r"^([0-9a-z]+)\. (.*)$", self.screen.getvalue()[self._start :], re.MULTILINE)
             assert [title for _, title in printed] == [title for title, _ in choices], printed
             return printed[index][0]
 

@@ -33,7 +33,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import IO, Protocol, TypeVar
 
 from crm.i18n import _
@@ -60,9 +60,13 @@ def accessible_wanted(configured: bool = False, environ: Mapping[str, str] | Non
 class Lines(Protocol):
     """Where AccessiblePrompts reads its answers: one line at a time."""
 
-    def read_line(self, timeout: float | None, *, echo: bool = True) -> str | None:
+    def read_line(self, timeout: float | None) -> str | None:
         """The next line typed, without its line end; None when `timeout` seconds passed first.
         Ctrl-C: KeyboardInterrupt; Ctrl-D: EOFError; the input has ended: InputClosed."""
+        ...
+
+    def echo_off(self) -> AbstractContextManager[None]:
+        """What is typed inside is not shown (a password)."""
         ...
 
     def discard(self) -> None:
@@ -94,19 +98,18 @@ class TerminalLines:
     def stream(self) -> IO[str]:
         return self._stream if self._stream is not None else sys.stdin
 
-    def read_line(self, timeout: float | None, *, echo: bool = True) -> str | None:
+    def read_line(self, timeout: float | None) -> str | None:
         fd = self.stream.fileno()
-        with _echo_off(fd, off=not echo):
-            started = self.wall_clock()
-            while b"\n" not in self._pending:
-                wait = None if timeout is None else timeout - (self.wall_clock() - started)
-                if wait is not None and wait <= 0:
-                    return None
-                ready, _w, _x = select.select(
-                    [fd], [], [], None if wait is None else min(wait, self.poll_seconds)
-                )
-                if ready:
-                    self._pending += self._read(fd)
+        started = self.wall_clock()
+        while b"\n" not in self._pending:
+            wait = None if timeout is None else timeout - (self.wall_clock() - started)
+            if wait is not None and wait <= 0:
+                return None
+            ready, _w, _x = select.select(
+                [fd], [], [], None if wait is None else min(wait, self.poll_seconds)
+            )
+            if ready:
+                self._pending += self._read(fd)
         line, self._pending = self._pending.split(b"\n", 1)
         encoding = getattr(self.stream, "encoding", None) or "utf-8"
         return line.decode(encoding, errors="replace").removesuffix("\r")
@@ -131,13 +134,19 @@ class TerminalLines:
 
             termios.tcflush(fd, termios.TCIFLUSH)
 
+    @contextmanager
+    def echo_off(self) -> Iterator[None]:
+        """The terminal does not show what is typed inside (a password); no-op off a terminal."""
+        fd = self.stream.fileno()
+        if not os.isatty(fd):
+            yield
+            return
+        with _terminal_echo_off(fd):
+            yield
+
 
 @contextmanager
-def _echo_off(fd: int, *, off: bool) -> Iterator[None]:
-    """The terminal does not show what is typed inside (a password); no-op off a terminal."""
-    if not off or not os.isatty(fd):
-        yield
-        return
+def _terminal_echo_off(fd: int) -> Iterator[None]:
     import termios
 
     before = termios.tcgetattr(fd)
@@ -181,11 +190,13 @@ class AccessiblePrompts:
         self.output.flush()
 
     def _answer(self, prompt: str, *, echo: bool = True) -> str:
-        """Write the prompt (the answer is typed after it, on the same line) and read the answer."""
-        self.output.write(prompt + " ")
-        self.output.flush()
+        """Write the prompt (the answer is typed after it, on the same line) and read the answer;
+        without echo, the echo is off before the prompt shows (nothing typed after it is seen)."""
         try:
-            line = self.lines.read_line(self.idle_timeout, echo=echo)
+            with nullcontext() if echo else self.lines.echo_off():
+                self.output.write(prompt + " ")
+                self.output.flush()
+                line = self.lines.read_line(self.idle_timeout)
         except (KeyboardInterrupt, EOFError):
             self.say()  # what comes next starts on a line of its own
             raise
@@ -215,47 +226,23 @@ class AccessiblePrompts:
 
     def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
         titles = [title for title, _value in choices]
-        self._list(message, titles)
-        prompt = _("Your choice (1 to {last}):").format(last=len(titles))
+        keys = choice_keys(len(titles))
+        self._list(message, keys, titles)
+        prompt = _choice_prompt(len(titles))
         while True:
             answer = self._answer(prompt).strip()
             if not answer:
-                self._list(message, titles)
+                self._list(message, keys, titles)
                 continue
-            index, error = self._chosen(answer, titles)
+            index, error = _chosen(answer, keys, titles)
             if index is not None:
                 return choices[index][1]
             self.say(error)
 
-    def _list(self, message: str, titles: Sequence[str]) -> None:
+    def _list(self, message: str, keys: Sequence[str], titles: Sequence[str]) -> None:
         self.say(message)
-        for number, title in enumerate(titles, start=1):
-            self.say(f"{number}. {title}")
-
-    @staticmethod
-    def _chosen(answer: str, titles: Sequence[str]) -> tuple[int | None, str]:
-        """The index of the choice an answer names (a number, or the start of one title only),
-        or None and the line that says why not."""
-        last = len(titles)
-        if answer.isdigit():
-            number = int(answer)
-            if 1 <= number <= last:
-                return number - 1, ""
-            return None, _("There is no choice {number}: type a number from 1 to {last}.").format(
-                number=answer, last=last
-            )
-        typed = _folded(answer)
-        matches = [i for i, title in enumerate(titles) if _folded(title).startswith(typed)]
-        exact = [i for i in matches if _folded(titles[i]) == typed]
-        if len(matches) == 1 or len(exact) == 1:
-            return (matches if len(matches) == 1 else exact)[0], ""
-        if matches:
-            return None, _(
-                "Several choices start with “{text}”: type the number of the one you want."
-            ).format(text=answer)
-        return None, _("No choice starts with “{text}”: type a number from 1 to {last}.").format(
-            text=answer, last=last
-        )
+        for key, title in zip(keys, titles, strict=True):
+            self.say(f"{key}. {title}")
 
     def confirm(self, message: str, default: bool = False) -> bool:
         prompt = (
@@ -270,3 +257,44 @@ class AccessiblePrompts:
             if answer in NO:
                 return False
             self.say(_("Please answer yes or no."))
+
+
+# The keys of a menu's choices, as the questionary menus number them: 1 to 9, 0, then a to z.
+KEYS = "1234567890abcdefghijklmnopqrstuvwxyz"
+
+
+def choice_keys(count: int) -> list[str]:
+    """The key of each of `count` choices (past the 36th, its position)."""
+    return [KEYS[i] if i < len(KEYS) else str(i + 1) for i in range(count)]
+
+
+def _choice_prompt(count: int) -> str:
+    if count <= 9:
+        return _("Your choice (1 to {last}):").format(last=count)
+    if count == 10:
+        return _("Your choice (1 to 9, or 0):")
+    return _("Your choice (1 to 9, 0, or a letter from a to {last}):").format(last=choice_keys(count)[-1])
+
+
+def _chosen(answer: str, keys: Sequence[str], titles: Sequence[str]) -> tuple[int | None, str]:
+    """The index of the choice an answer names: its key, its position (10 for the tenth, whose key
+    is 0), or the start of its title when no other title starts so; else None and the line that
+    says why not."""
+    typed = _folded(answer)
+    if typed in keys:
+        return keys.index(typed), ""
+    if typed.isdigit():
+        if 1 <= int(typed) <= len(titles):
+            return int(typed) - 1, ""
+        return None, _("There is no choice {key}.").format(key=answer)
+    matches = [i for i, title in enumerate(titles) if _folded(title).startswith(typed)]
+    exact = [i for i in matches if _folded(titles[i]) == typed]
+    if len(matches) == 1:
+        return matches[0], ""
+    if len(exact) == 1:
+        return exact[0], ""
+    if matches:
+        return None, _("Several choices start with “{text}”: type the number of the one you want.").format(
+            text=answer
+        )
+    return None, _("No choice starts with “{text}”.").format(text=answer)
