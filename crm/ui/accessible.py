@@ -2,11 +2,12 @@
 
 `[ui] accessible = true` in the INI, or CRM_ACCESSIBLE=1 in the environment, replaces the
 questionary prompts (which redraw themselves in place and move the cursor) by AccessiblePrompts:
-the question is printed as a line, a menu's choices as numbered lines ("1. Clients"), and the
-answer is a line typed and ended with Enter, as at a teletype:
+the question is printed as a line, a menu's choices as numbered lines ("1. Clients" … "0. Back":
+the same keys as the normal menus, 1 to 9, then 0, then letters), and the answer is a line typed
+and ended with Enter, as at a teletype:
 
-- a menu takes the number of a choice, or the start of its title when only one choice starts
-  so ("n" for "Next page"); Enter alone reads the choices again;
+- a menu takes the key of a choice (or its position: 10 for the tenth), or the start of its
+  title when only one title starts so ("n" for "Next page"); Enter alone reads the choices again;
 - a yes/no question takes y, yes, o, oui, n, no or non (any case); Enter alone is the default;
 - a text question with a value already there says it; Enter alone keeps it, and a dash alone
   ("-") empties the field;
