@@ -4,6 +4,7 @@ echo, the idle timeout, Ctrl-D and an input that has ended), and how the program
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import io
 import os
@@ -12,12 +13,16 @@ import termios
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 
 from crm.app import terminal_prompts
 from crm.ui.accessible import AccessiblePrompts, TerminalLines, accessible_wanted
+from crm.ui.clients import clients_section
+from crm.ui.login import login_loop
 from crm.ui.prompts import InputClosed, PromptTimedOut, QuestionaryPrompts
+from tests.factories import DEFAULT_PASSWORD, make_employee
 
 CHOICES = [("Clients", "clients"), ("Contracts", "contracts"), ("Événements", "events"), ("Back", None)]
 
@@ -66,6 +71,8 @@ class Terminal:
         self.stdin = open(self.slave, encoding="utf-8", closefd=False)  # noqa: SIM115
         self.stdout = open(self.slave, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
         self.shown = ""
+        self.seen = 0  # where expect() looks from
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
 
     def prompts(self, idle_timeout: float | None = None) -> AccessiblePrompts:
         return AccessiblePrompts(idle_timeout, lines=TerminalLines(self.stdin), output=self.stdout)
@@ -76,13 +83,21 @@ class Terminal:
     def read(self, until: str = "", seconds: float = 5.0) -> str:
         """What the terminal shows, until `until` has appeared (or for a short while)."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and (not until or until not in self.shown):
+        while time.monotonic() < deadline and (not until or until not in self.shown[self.seen :]):
             ready, _, _ = select.select([self.master], [], [], 0.1 if until else 0.2)
             if ready:
-                self.shown += os.read(self.master, 4096).decode()
+                self.shown += self._decoder.decode(os.read(self.master, 4096))
             elif not until:
                 break
         return self.shown
+
+    def expect(self, text: str, seconds: float = 10.0) -> str:
+        """Wait until `text` shows after what was expected before; return what came before it."""
+        self.read(until=text, seconds=seconds)
+        at = self.shown.find(text, self.seen)
+        assert at >= 0, f"{text!r} never showed; the terminal shows:\n{self.shown[self.seen :]}"
+        before, self.seen = self.shown[self.seen : at], at + len(text)
+        return before
 
     def echo_on(self) -> bool:
         return bool(termios.tcgetattr(self.slave)[3] & termios.ECHO)
@@ -370,3 +385,40 @@ def test_the_program_speaks_plain_lines_when_the_config_says_accessible(monkeypa
     assert terminal_prompts(True, current=chosen) is chosen  # the same prompts, its type-ahead kept
     monkeypatch.setenv("CRM_ACCESSIBLE", "0")
     assert isinstance(terminal_prompts(True, current=chosen), QuestionaryPrompts)
+
+
+def test_a_session_left_alone_locks_then_logs_out_by_itself_at_a_real_terminal(db, admin_conn, terminal):
+    """The login loop on the accessible prompts of a pseudo-terminal, with a 1 second idle limit:
+    a menu nobody answers locks the session; the password goes on; left alone again, the lock's
+    own question gives up too and the session ends; Ctrl-D at the login prompt quits."""
+    make_employee(admin_conn, "sales", "bill", full_name="Bill Boquet")
+    printed = io.StringIO()
+
+    def run() -> None:
+        with contextlib.redirect_stdout(printed):
+            login_loop(db, terminal.prompts(), [clients_section()], idle_limit=timedelta(seconds=1))
+
+    loop = threading.Thread(target=run, daemon=True)
+    loop.start()
+    terminal.expect("Username (Ctrl-D to quit): ")
+    terminal.type("bill\n")
+    terminal.expect("Password: ")
+    terminal.type(DEFAULT_PASSWORD + "\n")
+    menu = terminal.expect("Your choice (1 to 3): ")
+    assert "1. Clients\r\n2. Log out\r\n3. Quit\r\n" in menu
+    started = time.monotonic()
+    terminal.expect("Password for bill: ")  # nobody answered the menu: locked
+    assert time.monotonic() - started >= 0.9
+    terminal.type(DEFAULT_PASSWORD + "\n")
+    terminal.expect("Your choice (1 to 3): ")  # the same menu again
+    terminal.expect("Password for bill: ")
+    terminal.expect("Username (Ctrl-D to quit): ", seconds=10)  # left alone at the lock: logged out
+    terminal.type("\x04")
+    loop.join(timeout=10)
+    assert not loop.is_alive()
+    out = printed.getvalue()
+    assert out.count("You were idle for a while: please enter your password again.") == 2
+    assert "No key pressed for 1 second: you have been logged out." in out
+    assert out.endswith("Goodbye.\n")
+    assert DEFAULT_PASSWORD not in terminal.shown
+    assert "\x1b" not in terminal.shown
