@@ -145,6 +145,7 @@ class ThroughAccessible:
         self.scripted = scripted
         self.screen = io.StringIO()
         self.plain = AccessiblePrompts(lines=self, output=self.screen)
+        self.inner = self.plain  # what speaks_plainly looks for
         self._typed: Any = None  # what to type at the next line AccessiblePrompts reads
         self._start = 0  # where on the screen the question being answered began
 

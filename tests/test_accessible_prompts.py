@@ -18,7 +18,7 @@ from datetime import timedelta
 import pytest
 
 from crm.app import terminal_prompts
-from crm.ui.accessible import AccessiblePrompts, TerminalLines, accessible_wanted
+from crm.ui.accessible import AccessiblePrompts, TerminalLines, accessible_wanted, speaks_plainly
 from crm.ui.clients import clients_section
 from crm.ui.login import login_loop
 from crm.ui.prompts import InputClosed, PromptTimedOut, QuestionaryPrompts
@@ -422,3 +422,12 @@ def test_a_session_left_alone_locks_then_logs_out_by_itself_at_a_real_terminal(d
     assert out.endswith("Goodbye.\n")
     assert DEFAULT_PASSWORD not in terminal.shown
     assert "\x1b" not in terminal.shown
+
+
+def test_the_menus_know_their_prompts_are_the_accessible_ones_through_the_wrappers(db, admin_conn):
+    from crm.ui.session import Session
+
+    bill = make_employee(admin_conn, "sales", "bill")
+    plain = Session(db, bill, AccessiblePrompts(lines=TerminalLines(io.StringIO())))
+    assert speaks_plainly(plain.prompts)  # LockWhenIdle(VisiblePrompts(AccessiblePrompts))
+    assert not speaks_plainly(Session(db, bill, QuestionaryPrompts()).prompts)

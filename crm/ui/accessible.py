@@ -58,6 +58,18 @@ def accessible_wanted(configured: bool = False, environ: Mapping[str, str] | Non
     return configured
 
 
+def speaks_plainly(prompts: object) -> bool:
+    """Whether `prompts` (or the prompts a wrapper passes its questions to, `inner`) are the
+    accessible mode's: then nothing else is drawn in place either (progress bars)."""
+    seen: set[int] = set()
+    while prompts is not None and id(prompts) not in seen:
+        if isinstance(prompts, AccessiblePrompts):
+            return True
+        seen.add(id(prompts))
+        prompts = getattr(prompts, "inner", None)
+    return False
+
+
 class Lines(Protocol):
     """Where AccessiblePrompts reads its answers: one line at a time."""
 
