@@ -19,7 +19,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from decimal import Decimal
 
-from crm import monitoring, permissions, validation
+from crm import formats, monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import Contract, ContractDetail, Employee, Payment, Team
@@ -92,7 +92,8 @@ def clean_total(total: object) -> Decimal:
 
 def total_below_paid(total: Decimal, paid: Decimal) -> str:
     """The refusal of a total below what the contract's payments already add up to."""
-    return f"The total ({total:,.2f}) cannot be less than what was already paid ({paid:,.2f})."
+    total_shown, paid_shown = formats.money(total), formats.money(paid)
+    return f"The total ({total_shown}) cannot be less than what was already paid ({paid_shown})."
 
 
 def clean_payment(amount: object) -> Decimal:
@@ -105,7 +106,8 @@ def clean_payment(amount: object) -> Decimal:
 
 def payment_too_large(amount: Decimal, remaining: Decimal) -> str:
     """The refusal of a payment above what remains."""
-    return f"A payment of {amount:,.2f} is more than what remains to be paid ({remaining:,.2f})."
+    amount_shown, remaining_shown = formats.money(amount), formats.money(remaining)
+    return f"A payment of {amount_shown} is more than what remains to be paid ({remaining_shown})."
 
 
 # Reads --------------------------------------------------------------------------------------------
