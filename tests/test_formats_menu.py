@@ -8,10 +8,11 @@ and the dates.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from psycopg import sql
 
 from crm.i18n import _, speaking
 from crm.ui import render
@@ -51,7 +52,7 @@ def test_management_types_a_french_amount_and_reads_it_back_in_french(db, admin_
             _("Back"),
             _("Quit"),
         ]
-        answers[answers.index(None)] = str(_next_contract_id(admin_conn))
+        answers[answers.index(None)] = str(_next_id(admin_conn, "contracts_id_seq"))
         run(db, staff["manager"], answers)
         out = capsys.readouterr().out
         row = admin_conn.execute(
@@ -69,12 +70,10 @@ def test_management_types_a_french_amount_and_reads_it_back_in_french(db, admin_
     assert f"{row[3].astimezone():%d/%m/%Y}" in out
 
 
-def _next_contract_id(admin_conn) -> int:
-    """The id the next contract will get (the sequence's next value, not consumed)."""
-    last = admin_conn.execute(
-        "SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM contracts_id_seq"
-    ).fetchone()
-    return int(last[0])
+def _next_id(admin_conn, sequence: str) -> int:
+    """The id the next row will get (the sequence's next value, not consumed)."""
+    query = sql.SQL("SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM {}")
+    return int(admin_conn.execute(query.format(sql.Identifier(sequence))).fetchone()[0])
 
 
 def test_sales_records_a_french_payment_and_reads_what_remains(db, admin_conn, staff, capsys):
@@ -113,3 +112,45 @@ def test_the_same_contract_reads_as_always_in_english(db, admin_conn, staff, cap
     ]
     assert f"{created.astimezone():%Y-%m-%d %H:%M}" in out
     assert isinstance(created, datetime)
+
+
+def test_sales_types_french_dates_for_an_event_and_reads_them_in_words(db, admin_conn, staff, capsys):
+    from zoneinfo import ZoneInfo
+
+    from crm.ui.events import events_section
+    from tests.factories import signed_contract
+    from tests.scripted import Clock
+
+    paris = ZoneInfo("Europe/Paris")
+    bill = staff["bill"]
+    contract = signed_contract(admin_conn, bill.id, "Kevin Casey")
+    with speaking("fr"):
+        answers = [
+            _("Events"),
+            _("Create an event"),
+            str(contract),
+            "Assemblée générale",
+            None,  # keep the client's contact details offered
+            "31/06/2026 13:00",  # no such day
+            "lundi 4 juin 2026 13:00",  # 4 June 2026 is a Thursday
+            "04/06/2026 13:00",
+            "vendredi 5 juin 2026 à 2h",
+            "Salle des fêtes",
+            "200",
+            "",
+            DEFAULT_PASSWORD,
+            _("Show an event"),
+            None,  # the event's id, once known
+            _("Back"),
+            _("Quit"),
+        ]
+        answers[answers.index(None, 5)] = str(_next_id(admin_conn, "events_id_seq"))
+        run_menu(
+            db, bill, [events_section(paris)], answers, clock=Clock(datetime(2026, 6, 1, 9, 0, tzinfo=UTC))
+        )
+    out = capsys.readouterr().out
+    assert "la date du 31/06/2026 n’existe pas" in out
+    assert "le 4 juin 2026 est un jeudi, pas un lundi" in out
+    starts, ends = admin_conn.execute("SELECT starts_at, ends_at FROM events").fetchone()
+    assert (starts, ends) == (datetime(2026, 6, 4, 11, 0, tzinfo=UTC), datetime(2026, 6, 5, 0, 0, tzinfo=UTC))
+    assert "jeudi 4 juin 2026 13:00" in out and "vendredi 5 juin 2026 02:00" in out
