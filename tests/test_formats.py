@@ -492,3 +492,35 @@ def test_the_computers_own_zone_is_named_in_french(french):
         local = ZoneInfo.from_file(file, key="localtime")
     assert validation.zone_name(local) == "local"  # "… dans le fuseau horaire local …"
     assert validation.zone_name(PARIS) == "Europe/Paris"
+
+
+def test_what_changed_in_a_notification_reads_in_french(french):
+    from crm.models import Notification
+    from crm.services import notifications
+
+    fields = {f.name: None for f in dataclasses.fields(Notification)}
+    changed = Notification(
+        **fields
+        | {
+            "kind": "changed",
+            "changes": {"starts_at": ["2027-06-04T11:00:00+00:00", "2027-06-04T13:30:00+00:00"]},
+        }
+    )
+    lines = notifications.describe(changed, PARIS)
+    assert any("vendredi 4 juin 2027 13:00 → vendredi 4 juin 2027 15:30" in line for line in lines), lines
+    with speaking("en"):
+        lines = notifications.describe(changed, PARIS)
+    assert any("2027-06-04 13:00 → 2027-06-04 15:30" in line for line in lines), lines
+
+
+def test_the_digest_keeps_its_date_column_as_wide_in_french():
+    from crm.models import DigestItem
+    from crm.ui.digest import digest_line
+
+    item = DigestItem("event", 7, "Assemblée", datetime(2027, 6, 4, 11, 0, tzinfo=UTC), "")
+    with speaking("en"):
+        english = digest_line(item, PARIS, width=200)
+    with speaking("fr"):
+        french = digest_line(item, PARIS, width=200)
+    assert english == "  event 7       2027-06-04 13:00  Assemblée"
+    assert french == "  event 7       04/06/2027 13:00  Assemblée"

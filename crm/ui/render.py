@@ -40,6 +40,12 @@ def local_moment(value: datetime, tz: tzinfo | None = None, *, compact: bool = F
         return f"{value.strftime(DISPLAY_FORMAT)} {value.tzname() or ''}".rstrip()
 
 
+def column_moment(value: datetime, tz: tzinfo | None = None) -> str:
+    """A moment in a fixed-width column (the digest's lines): local_moment, in French its compact
+    form (04/06/2027 13:00: as wide as the English 2027-06-04 13:00)."""
+    return local_moment(value, tz, compact=formats.french())
+
+
 def local_day(value: datetime, tz: tzinfo | None = None) -> str:
     """The day of local_moment: 2027-06-04, in French 04/06/2027 (list columns where the minute
     is noise)."""
