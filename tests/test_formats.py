@@ -131,6 +131,24 @@ def test_commands_localize_their_tables_but_never_their_data(french, monkeypatch
     assert "1500.50" in written["csv"] and "2027-06-04" in written["csv"] and "€" not in written["csv"]
 
 
+@settings(max_examples=300, deadline=None)
+@given(value=st.decimals(min_value=-validation.MONEY_MAX, max_value=validation.MONEY_MAX, places=2))
+def test_french_amounts_are_babels(value):
+    from babel.numbers import format_currency
+
+    with speaking("fr"):
+        assert formats.money(value) == format_currency(value, "EUR", locale="fr_FR")
+
+
+@settings(max_examples=300, deadline=None)
+@given(day=st.dates(min_value=date(2000, 1, 1), max_value=date(2999, 12, 31)))
+def test_french_days_in_words_are_babels(day):
+    from babel.dates import format_date
+
+    with speaking("fr"):
+        assert render.day_heading(day) == format_date(day, "EEEE d MMMM y", locale="fr_FR")
+
+
 # Read back: what is shown is what is typed --------------------------------------------------------
 
 
