@@ -265,6 +265,22 @@ def amount(value: str, what: str = "Amount") -> Decimal:
     """
     what = _(what)
     raw = _french_amount(value, what) if formats.french() else _english_amount(value, what)
+    return _within_bounds(raw, what)
+
+
+def exact_amount(value: Decimal | int, what: str = "Amount") -> Decimal:
+    """The same rules for a Decimal or an int (what the services re-check), in every language:
+    a number's digits are not typed, so 1.500 is 1.50 whatever the language (refusals are
+    still in the current language)."""
+    what = _(what)
+    # Fixed-point text: str() would write Decimal("1E+5") with an exponent, which typing refuses.
+    raw = format(value, "f") if isinstance(value, Decimal) else str(value)
+    return _within_bounds(_english_amount(raw, what), what)
+
+
+def _within_bounds(raw: str, what: str) -> Decimal:
+    """Plain digits (checked by a parser above) as an amount: >= 0, at most MONEY_MAX, at most 2
+    decimals (trailing zeros aside: 1.500 is 1.50)."""
     result = Decimal(raw)  # the patterns let through plain finite decimals only
     if result < 0:
         raise ValidationError(_("{what} cannot be negative.").format(what=what))

@@ -281,6 +281,7 @@ def test_the_services_recheck_amounts_in_french_too(french):
 
     assert contracts.clean_total(D("1500.50")) == D("1500.50")
     assert contracts.clean_total(D("1E+3")) == D("1000.00")
+    assert contracts.clean_total(D("1.500")) == D("1.50")  # a Decimal's digits are not typed
     with pytest.raises(ValidationError, match="^Montant total : un montant ne peut pas être négatif.$"):
         contracts.clean_total(D("-1"))
     assert contracts.payment_too_large(D("2000"), D("1500.5")) == (

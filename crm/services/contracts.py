@@ -81,8 +81,7 @@ def _money(value: object, what: str) -> Decimal:
     """An exact amount: a Decimal (or whole int) >= 0, at most 2 decimals, within numeric(12,2)."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise ValidationError(f"{what} must be an exact decimal amount.")
-    # Fixed-point text: str() would write Decimal("1E+5") with an exponent, which typing refuses.
-    return validation.amount(format(value, "f") if isinstance(value, Decimal) else str(value), what)
+    return validation.exact_amount(value, what)
 
 
 def clean_total(total: object) -> Decimal:
