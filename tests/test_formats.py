@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from crm import formats, security, validation
 from crm.cli import output
 from crm.errors import AmbiguousMoment, ValidationError
-from crm.i18n import catalog, speaking
+from crm.i18n import _, catalog, speaking
 from crm.ui import render
 
 PARIS = ZoneInfo("Europe/Paris")  # the company's zone (crm/services/agenda.py COMPANY_ZONE)
@@ -168,7 +168,7 @@ def test_every_amount_shown_reads_back_as_the_same_amount(language, value):
         assert validation.amount(shown, "Total amount") == value
         if language == "fr":  # as typed on a keyboard: ordinary spaces, no euro sign
             typed = shown.replace(NNBSP, " ").replace(NBSP, " ").removesuffix(" €")
-            assert validation.amount(typed, "Total amount") == value
+            assert validation.amount(typed) == value
             assert validation.amount(typed.replace(" ", "").replace(",", "."), "Total amount") == value
 
 
@@ -211,20 +211,19 @@ def test_every_moment_shown_reads_back_as_the_same_moment(language, compact, mom
     ],
 )
 def test_french_amounts_accepted(french, typed, expected):
-    assert validation.amount(typed, "Total amount") == D(expected)
+    assert validation.amount(typed) == D(expected)
 
 
 BOTH = (
-    "Montant total : utilisez une virgule ou un point pour les décimales, pas les deux : écrivez "
+    "Montant : utilisez une virgule ou un point pour les décimales, pas les deux : écrivez "
     "1500,50 ou 1 500,50 (1.500,50 et 1,500.50 ne se lisent pas de la même façon d’un pays à l’autre)."
 )
 SHAPE = (
-    "Montant total : saisissez un montant comme 1500,50 ou 1 500,50 (une virgule ou un point avant les "
+    "Montant : saisissez un montant comme 1500,50 ou 1 500,50 (une virgule ou un point avant les "
     "décimales, une espace entre les milliers)."
 )
 DECIMALS = (
-    "Montant total : 2 décimales au plus après la virgule ; séparez les milliers par une espace, comme "
-    "1 500,50."
+    "Montant : 2 décimales au plus après la virgule ; séparez les milliers par une espace, comme 1 500,50."
 )
 
 
@@ -259,28 +258,28 @@ DECIMALS = (
         ("1,505", DECIMALS),
         ("10,001", DECIMALS),
         ("1,5000", DECIMALS),
-        ("-5", "Montant total : un montant ne peut pas être négatif."),
-        ("-0,01", "Montant total : un montant ne peut pas être négatif."),
+        ("-5", "Montant : un montant ne peut pas être négatif."),
+        ("-0,01", "Montant : un montant ne peut pas être négatif."),
         (
             "10 000 000 000",
-            f"Montant total : un montant ne peut pas dépasser 9{NNBSP}999{NNBSP}999{NNBSP}999,99{NBSP}€.",
+            f"Montant : un montant ne peut pas dépasser 9{NNBSP}999{NNBSP}999{NNBSP}999,99{NBSP}€.",
         ),
         (
             "99999999999999999999999999999,99",
-            f"Montant total : un montant ne peut pas dépasser 9{NNBSP}999{NNBSP}999{NNBSP}999,99{NBSP}€.",
+            f"Montant : un montant ne peut pas dépasser 9{NNBSP}999{NNBSP}999{NNBSP}999,99{NBSP}€.",
         ),
     ],
 )
 def test_french_amounts_refused(french, typed, message):
     with pytest.raises(ValidationError) as refused:
-        validation.amount(typed, "Total amount")
+        validation.amount(typed)
     assert str(refused.value) == typo(message)
 
 
 @pytest.mark.parametrize("typed", ["1500,50", "1 500,50 €", "1\u202f500,50", "04/06/2027"])
 def test_english_still_refuses_the_french_forms(typed):
     with speaking("en"), pytest.raises(ValidationError):
-        validation.amount(typed, "Total amount")
+        validation.amount(typed)
 
 
 def test_the_services_recheck_amounts_in_french_too(french):
@@ -291,7 +290,7 @@ def test_the_services_recheck_amounts_in_french_too(french):
     assert contracts.clean_total(D("1.500")) == D("1.50")  # a Decimal's digits are not typed
     with pytest.raises(ValidationError) as refused:
         contracts.clean_total(D("-1"))
-    assert str(refused.value) == typo("Montant total : un montant ne peut pas être négatif.")
+    assert str(refused.value) == typo(f"{_('Total amount')} : un montant ne peut pas être négatif.")
     assert contracts.payment_too_large(D("2000"), D("1500.5")) == (
         f"A payment of 2{NNBSP}000,00{NBSP}€ is more than what remains to be paid (1{NNBSP}500,50{NBSP}€)."
     )
@@ -494,8 +493,8 @@ def test_the_password_policy_still_speaks_english():
             " et + - . ( ).",
         ),
         (
-            lambda: validation.record_id("0", "Client id"),
-            "Numéro du client : saisissez un nombre entier positif.",
+            lambda: validation.whole_number("-1", "Attendees"),
+            "Participants : saisissez un nombre entier, 0 ou plus.",
         ),
         (
             lambda: validation.whole_number("x", "Quantity", 1),
