@@ -53,10 +53,13 @@ _FRENCH_AMOUNT = re.compile(r"([+-]?)([0-9]{1,3}(?:[ \u00a0\u202f\u2009][0-9]{3}
 # an "à" before the time optional, abbreviated names too: "ven. 4 juin 2027"), the time also as
 # 13h00 or 13h. The ISO form 2027-06-04 13:00 is read as in English.
 _FRENCH_TIME = r"\s+(?:a\s+)?([0-9]{1,2})(?:[:h]([0-9]{2})|h)"
-_FRENCH_NUMERIC = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})" + _FRENCH_TIME)
-_FRENCH_WORDS = re.compile(
-    r"(?:([a-z]+)\.?,?\s+)?([0-9]{1,2})(?:er)?\s+([a-z]+)\.?\s+([0-9]{4})" + _FRENCH_TIME
-)
+_FRENCH_NUMERIC_DAY = r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})"
+_FRENCH_WORDS_DAY = r"(?:([a-z]+)\.?,?\s+)?([0-9]{1,2})(?:er)?\s+([a-z]+)\.?\s+([0-9]{4})"
+_FRENCH_NUMERIC = re.compile(_FRENCH_NUMERIC_DAY + _FRENCH_TIME)
+_FRENCH_WORDS = re.compile(_FRENCH_WORDS_DAY + _FRENCH_TIME)
+_FRENCH_NUMERIC_ONLY = re.compile(_FRENCH_NUMERIC_DAY)
+_FRENCH_WORDS_ONLY = re.compile(_FRENCH_WORDS_DAY)
+_ISO_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 
 
 # Zero-width joiner and non-joiner: format characters that Arabic, Persian and Indic scripts need
@@ -572,18 +575,30 @@ def _french_moment(value: str, what: str) -> datetime | None:
     ValidationError when it has one but names no moment (31/02/2027, "lundi 4 juin 2027" when
     4 June 2027 is a Friday)."""
     folded = _fold(value)
-    weekday_name = None
     numeric = _FRENCH_NUMERIC.fullmatch(folded)
+    words = None if numeric else _FRENCH_WORDS.fullmatch(folded)
+    if numeric is None and words is None:
+        return None
+    typed = _french_day(numeric, words, what)
+    match = numeric or words
+    assert match is not None
+    hour, minute = int(match[match.re.groups - 1]), int(match[match.re.groups] or 0)
+    if hour > 23 or minute > 59:
+        raise _no_such_time(what, hour, minute)
+    return datetime(typed.year, typed.month, typed.day, hour, minute)
+
+
+def _french_day(numeric: re.Match[str] | None, words: re.Match[str] | None, what: str) -> date:
+    """The day of a French date (the first groups of _FRENCH_NUMERIC_DAY or _FRENCH_WORDS_DAY),
+    checked: in the years, a day the calendar has, its weekday (when named) the right one."""
+    weekday_name = None
     if numeric is not None:
-        day, month, year, hour = (int(part) for part in numeric.groups()[:4])
-        minute = int(numeric[5] or 0)
+        day, month, year = (int(part) for part in numeric.groups()[:3])
     else:
-        words = _FRENCH_WORDS.fullmatch(folded)
-        if words is None:
-            return None
+        assert words is not None
         months, days, _month_names, _day_names = _french_names()
         weekday_name, month_name = words[1], words[3]
-        if words[3] not in months:
+        if month_name not in months:
             raise ValidationError(
                 _("{what}: “{month}” is not the name of a month (janvier to décembre).").format(
                     what=what, month=month_name
@@ -595,28 +610,51 @@ def _french_moment(value: str, what: str) -> datetime | None:
                     what=what, weekday=weekday_name
                 )
             )
-        day, month, year, hour = int(words[2]), months[month_name], int(words[4]), int(words[5])
-        minute = int(words[6] or 0)
+        day, month, year = int(words[2]), months[month_name], int(words[4])
     if not YEAR_MIN <= year <= YEAR_MAX:
         raise _outside_the_years(what)
     try:
-        typed_day = date(year, month, day)
+        typed = date(year, month, day)
     except ValueError:
         raise _no_such_day(what, year, month, day) from None
-    if hour > 23 or minute > 59:
-        raise _no_such_time(what, hour, minute)
     if weekday_name is not None:
         months, days, month_names, day_names = _french_names()
-        if days[weekday_name] != typed_day.weekday():
+        if days[weekday_name] != typed.weekday():
             raise ValidationError(
                 _("{what}: {day} is a {weekday}, not a {typed}.").format(
                     what=what,
                     day=f"{day} {month_names[month - 1]} {year}",
-                    weekday=day_names[typed_day.weekday()],
+                    weekday=day_names[typed.weekday()],
                     typed=day_names[days[weekday_name]],
                 )
             )
-    return datetime(year, month, day, hour, minute)
+    return typed
+
+
+def day(value: str, what: str = "Date") -> date:
+    """A day (no time), in the years YEAR_MIN–YEAR_MAX: typed 2027-06-04; in French also as French
+    writes and shows it (crm/formats.py), 04/06/2027 (day first), "vendredi 4 juin 2027",
+    "4 juin 2027", "1er février 2028" (names as in moment()). A day the calendar does not have
+    is refused as such."""
+    what = _(what)
+    value = value.strip()
+    if formats.french():
+        folded = _fold(value)
+        numeric = _FRENCH_NUMERIC_ONLY.fullmatch(folded)
+        words = None if numeric else _FRENCH_WORDS_ONLY.fullmatch(folded)
+        if numeric is not None or words is not None:
+            return _french_day(numeric, words, what)
+    iso = _ISO_DAY.fullmatch(value)
+    if iso is None:
+        example = formats.typed_day(date(2027, 6, 4))
+        raise ValidationError(_("{what} must be a day like {example}.").format(what=what, example=example))
+    year, month, number = (int(part) for part in iso.groups())
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise _outside_the_years(what)
+    try:
+        return date(year, month, number)
+    except ValueError:
+        raise _no_such_day(what, year, month, number) from None
 
 
 def zone_name(tz: tzinfo) -> str:

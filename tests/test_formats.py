@@ -561,3 +561,71 @@ def test_the_digest_keeps_its_date_column_as_wide_in_french():
         french = digest_line(item, PARIS, width=200)
     assert english == "  event 7       2027-06-04 13:00  Assemblée"
     assert french == "  event 7       04/06/2027 13:00  Assemblée"
+
+
+# Days (no time) -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("04/06/2027", date(2027, 6, 4)),
+        ("4/6/2027", date(2027, 6, 4)),
+        ("2027-06-04", date(2027, 6, 4)),
+        ("vendredi 4 juin 2027", date(2027, 6, 4)),
+        ("4 Juin 2027", date(2027, 6, 4)),
+        ("1er fevr. 2028", date(2028, 2, 1)),
+    ],
+)
+def test_french_days_accepted(french, typed, expected):
+    assert validation.day(typed, "Date") == expected
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("2027/06/04", "Date : saisissez un jour comme 04/06/2027."),
+        ("04/06/2027 13:00", "Date : saisissez un jour comme 04/06/2027."),
+        ("31/06/2027", "Date : la date du 31/06/2027 n’existe pas."),
+        ("2027-02-30", "Date : la date du 30/02/2027 n’existe pas."),
+        ("04/06/3000", "Date : l’année doit être comprise entre 2000 et 2999."),
+        ("lundi 4 juin 2027", "Date : le 4 juin 2027 est un vendredi, pas un lundi."),
+    ],
+)
+def test_french_days_refused(french, typed, message):
+    with pytest.raises(ValidationError) as refused:
+        validation.day(typed, "Date")
+    assert str(refused.value) == typo(message)
+
+
+def test_english_days_are_iso():
+    assert validation.day("2027-06-04") == date(2027, 6, 4)
+    with pytest.raises(ValidationError, match="^Date must be a day like 2027-06-04.$"):
+        validation.day("04/06/2027")
+
+
+@settings(max_examples=200, deadline=None)
+@given(day=st.dates(min_value=date(2000, 1, 1), max_value=date(2999, 12, 31)))
+def test_every_day_shown_reads_back_as_the_same_day(day):
+    for language in ("en", "fr"):
+        with speaking(language):
+            for compact in (False, True):
+                shown = render.cell(day, compact=compact)
+                if language == "en":
+                    assert shown == day.isoformat()  # as always
+                assert validation.day(shown) == day, shown
+
+
+def test_an_opportunitys_expected_close_date_in_french(french):
+    from crm.services import pipeline
+
+    assert pipeline.parse_close_date("04/06/2027") == date(2027, 6, 4)
+    assert pipeline.parse_close_date("2027-06-04") == date(2027, 6, 4)
+    assert pipeline.parse_close_date("  ") is None
+    assert render.cell(date(2027, 6, 4)) == "vendredi 4 juin 2027"
+    assert render.cell(date(2027, 6, 4), compact=True) == "04/06/2027"
+    with (
+        speaking("en"),
+        pytest.raises(ValidationError, match=r"^Expected close date must look like 2027-06-04"),
+    ):
+        pipeline.parse_close_date("04/06/2027")

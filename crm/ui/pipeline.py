@@ -49,7 +49,7 @@ def opportunity_row(o: Opportunity) -> tuple:
         o.title,
         o.client_name,
         o.sales_contact_name,
-        o.expected_close_on.isoformat() if o.expected_close_on else None,
+        o.expected_close_on,
         o.amount,
         o.weighted_amount,
     )
@@ -67,7 +67,7 @@ def print_opportunity(detail: OpportunityDetail) -> None:
         ("Client", f"{o.client_name} (client {o.client_id})"),
         ("Sales contact", o.sales_contact_name),
         ("Stage", f"{o.stage} ({o.probability}% likely)"),
-        ("Expected close", o.expected_close_on.isoformat() if o.expected_close_on else None),
+        ("Expected close", o.expected_close_on),
         ("Expected guests", o.expected_attendees),
         ("Amount", o.amount),
         ("Weighted amount", o.weighted_amount),

@@ -162,6 +162,8 @@ def cell(value: Any, *, multiline: bool = False, compact: bool = False) -> str:
         return "—"
     if isinstance(value, datetime):
         return local_moment(value, compact=compact)
+    if isinstance(value, date) and formats.french():  # English: 2027-06-04, as str() writes it
+        return formats.typed_day(value) if compact else formats.long_day(value)
     if isinstance(value, Decimal):
         return money(value)
     if isinstance(value, bool):
