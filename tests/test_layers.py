@@ -15,8 +15,6 @@ SECTIONS = {"clients", "contracts", "events", "employees", "history"}
 # What a face may import from the program: the services, what they take and give back, the rules
 # it asks for early feedback, the input parsers, and the other face modules.
 ALLOWED = ("crm.services", "crm.models", "crm.errors", "crm.permissions", "crm.validation", "crm.ui")
-# How money and dates are shown in the current language (crm/formats.py), through crm/ui/render.py.
-ALLOWED += ("crm.formats",)
 # The first-run faces (wizard, upgrade) are faces of the setup use cases and their config file;
 # the menu loop reports unexpected errors.
 EXTRA = {
@@ -40,6 +38,8 @@ WEB_ALLOWED = (
     "crm.__version__",
 )
 WEB_EXTRA = {"errors": ("crm.monitoring",)}
+# How money and dates are shown in the current language (crm/formats.py), through crm/ui/render.py.
+ALLOWED += ("crm.formats",)
 
 
 def imported_modules(path: Path) -> set[str]:
