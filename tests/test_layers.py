@@ -41,6 +41,8 @@ WEB_ALLOWED = (
     "crm.i18n",  # the messages' language (crm/web/language.py sets it per request)
 )
 WEB_EXTRA = {"errors": ("crm.monitoring",)}
+# How money and dates are shown in the current language (crm/formats.py), through crm/ui/render.py.
+ALLOWED += ("crm.formats",)
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -16,6 +16,7 @@ from crm.permissions import Action
 from crm.services import clients as client_service
 from crm.services import pipeline as service
 from crm.ui.pipeline import OPPORTUNITY_HEADERS, opportunity_row, print_opportunity
+from crm.ui.render import money
 
 TABLE = Table(OPPORTUNITY_HEADERS, opportunity_row)
 STAGES = click.Choice([s.value for s in Stage])
@@ -237,8 +238,8 @@ def add_line(
     )
     _write_detail(saved, fmt, excel)
     note(
-        _("Line added; the amount of opportunity {opportunity_id} is now {amount:,.2f}.").format(
-            opportunity_id=opportunity_id, amount=saved.opportunity.amount
+        _("Line added; the amount of opportunity {opportunity_id} is now {amount}.").format(
+            opportunity_id=opportunity_id, amount=money(saved.opportunity.amount)
         )
     )
 
@@ -277,8 +278,8 @@ def update_line(
     saved = ctx.backend.act(actor, service.update_line, line_id, current.version, new_quantity, new_price)
     _write_detail(saved, fmt, excel)
     note(
-        _("Line {line_id} saved; the amount is now {amount:,.2f}.").format(
-            line_id=line_id, amount=saved.opportunity.amount
+        _("Line {line_id} saved; the amount is now {amount}.").format(
+            line_id=line_id, amount=money(saved.opportunity.amount)
         )
     )
 
@@ -303,8 +304,8 @@ def remove_line(
     saved = ctx.backend.act(actor, service.remove_line, line_id, current.version)
     _write_detail(saved, fmt, excel)
     note(
-        _("Line {line_id} removed; the amount is now {amount:,.2f}.").format(
-            line_id=line_id, amount=saved.opportunity.amount
+        _("Line {line_id} removed; the amount is now {amount}.").format(
+            line_id=line_id, amount=money(saved.opportunity.amount)
         )
     )
 
@@ -419,7 +420,7 @@ def win(
     saved = ctx.backend.act(actor, service.win_opportunity, opportunity_id, current.version)
     _write_detail(ctx.backend.run(service.get_opportunity_detail, saved.id), fmt, excel)
     note(
-        _("Opportunity {id} won: contract {contract_id} created for {amount:,.2f} (not signed yet).").format(
-            id=saved.id, contract_id=saved.contract_id, amount=saved.amount
+        _("Opportunity {id} won: contract {contract_id} created for {amount} (not signed yet).").format(
+            id=saved.id, contract_id=saved.contract_id, amount=money(saved.amount)
         )
     )

@@ -76,7 +76,7 @@ def clean_price(value: object, what: str = N_("Unit price")) -> Decimal:
         return validation.amount(value, what)
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise ValidationError(_("{what} must be an exact decimal amount.").format(what=what))
-    return validation.amount(format(value, "f") if isinstance(value, Decimal) else str(value), what)
+    return validation.exact_amount(value, what)
 
 
 def clean_fields(fields: ServiceFields) -> ServiceFields:

@@ -23,7 +23,7 @@ from crm.services import catalogue as catalogue_service
 from crm.services import pipeline as service
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import find_client
-from crm.ui.render import NAME, WHOLE, Column, Columns, show_record, show_table
+from crm.ui.render import NAME, WHOLE, Column, Columns, money, show_record, show_table
 from crm.ui.session import Session
 
 OPPORTUNITY_HEADERS = Columns(
@@ -49,7 +49,7 @@ def opportunity_row(o: Opportunity) -> tuple:
         o.title,
         o.client_name,
         o.sales_contact_name,
-        o.expected_close_on.isoformat() if o.expected_close_on else None,
+        o.expected_close_on,
         o.amount,
         o.weighted_amount,
     )
@@ -67,7 +67,7 @@ def print_opportunity(detail: OpportunityDetail) -> None:
         ("Client", f"{o.client_name} (client {o.client_id})"),
         ("Sales contact", o.sales_contact_name),
         ("Stage", f"{o.stage} ({o.probability}% likely)"),
-        ("Expected close", o.expected_close_on.isoformat() if o.expected_close_on else None),
+        ("Expected close", o.expected_close_on),
         ("Expected guests", o.expected_attendees),
         ("Amount", o.amount),
         ("Weighted amount", o.weighted_amount),
@@ -277,7 +277,7 @@ def edit_opportunity(session: Session) -> None:
             )
             session.confirm_write()
             saved = session.act(service.add_line, current.id, current.version, service_id, quantity, price)
-            print(f"Line added; the amount is now {saved.opportunity.amount:,.2f}.")
+            print(f"Line added; the amount is now {money(saved.opportunity.amount)}.")
         elif what == "change":
             line = _pick_line(session, detail)
             quantity = session.ask(
@@ -291,12 +291,12 @@ def edit_opportunity(session: Session) -> None:
                 continue
             session.confirm_write()
             saved = session.act(service.update_line, line.id, current.version, quantity, price)
-            print(f"Line {line.id} saved; the amount is now {saved.opportunity.amount:,.2f}.")
+            print(f"Line {line.id} saved; the amount is now {money(saved.opportunity.amount)}.")
         else:
             line = _pick_line(session, detail)
             session.confirm_write()
             saved = session.act(service.remove_line, line.id, current.version)
-            print(f"Line {line.id} removed; the amount is now {saved.opportunity.amount:,.2f}.")
+            print(f"Line {line.id} removed; the amount is now {money(saved.opportunity.amount)}.")
 
 
 def move_opportunity(session: Session) -> None:
@@ -343,7 +343,7 @@ def close_opportunity(session: Session) -> None:
         session.confirm_write()
         won = session.act(service.win_opportunity, found.id, found.version)
         print(
-            f"Opportunity {won.id} won: contract {won.contract_id} created for {won.amount:,.2f}"
+            f"Opportunity {won.id} won: contract {won.contract_id} created for {money(won.amount)}"
             " (not signed yet; sign it in Contracts)."
         )
         return
