@@ -46,7 +46,10 @@ def test_no_menu_of_any_team_has_more_than_nine_entries(team):
 def test_every_entry_has_its_single_key():
     entries = [(f"Entry {n}", n) for n in range(1, 10)]
     choices = numbered(entries, ("Back", None))
-    assert [keys_of(title) for title, _ in choices] == [(str(n),) for n in range(1, 10)] + [("h", "?"), ("0",)]
+    assert [keys_of(title) for title, _ in choices] == [(str(n),) for n in range(1, 10)] + [
+        ("h", "?"),
+        ("0",),
+    ]
     assert [keys_of(title) for title, _ in page_choices()] == [("1", "n"), ("2", "p"), ("h", "?"), ("0",)]
 
 
@@ -90,7 +93,15 @@ ENTER = "\r"
 
 @pytest.mark.parametrize(
     "typed, chosen",
-    [("n", "next"), ("1", "next"), ("p", "previous"), ("2", "previous"), ("0", "back"), ("?", HELP), ("h", HELP)],
+    [
+        ("n", "next"),
+        ("1", "next"),
+        ("p", "previous"),
+        ("2", "previous"),
+        ("0", "back"),
+        ("?", HELP),
+        ("h", HELP),
+    ],
 )
 def test_the_real_prompts_take_the_letters_as_well_as_the_numbers(typed, chosen):
     with create_pipe_input() as pipe, create_app_session(input=pipe, output=DummyOutput()):

@@ -37,7 +37,9 @@ def matches_offered(prompts):
 
 
 @pytest.mark.parametrize("typed", ["helene", "DUPRE", "hélène dup", "traiteur"])
-def test_a_client_is_found_by_part_of_a_name_any_case_any_accents(db, admin_conn, staff, helene, capsys, typed):
+def test_a_client_is_found_by_part_of_a_name_any_case_any_accents(
+    db, admin_conn, staff, helene, capsys, typed
+):
     make_client(admin_conn, staff["bill"].id, "Kevin Casey")
     answers = ["Clients", "Show a client", typed, "Hélène Dupré", "Back", "Quit"]
     prompts = run_menu(db, staff["bill"], [clients_section()], answers)
@@ -51,7 +53,9 @@ def test_a_client_is_found_by_part_of_a_name_any_case_any_accents(db, admin_conn
 
 
 def test_an_id_still_finds_the_client_at_once(db, staff, helene, capsys):
-    prompts = run_menu(db, staff["bill"], [clients_section()], ["Clients", "Show a client", str(helene), "Back", "Quit"])
+    prompts = run_menu(
+        db, staff["bill"], [clients_section()], ["Clients", "Show a client", str(helene), "Back", "Quit"]
+    )
     assert not [m for m in prompts.messages if m.startswith(MATCHES)]
     assert "Dupré Traiteur" in capsys.readouterr().out
 
@@ -114,9 +118,10 @@ def test_a_payment_is_recorded_on_a_contract_found_by_name(db, admin_conn, staff
     contract = make_contract(admin_conn, helene, total="1000.00", signed=True)
     answers = ["Contracts", "Record a payment", "DUPRÉ", 1, "250", DEFAULT_PASSWORD, "Back", "Quit"]
     run_menu(db, staff["bill"], [contracts_section()], answers)
-    assert admin_conn.execute("SELECT remaining_amount FROM contracts WHERE id = %s", (contract,)).fetchone()[
-        0
-    ] == 750
+    assert (
+        admin_conn.execute("SELECT remaining_amount FROM contracts WHERE id = %s", (contract,)).fetchone()[0]
+        == 750
+    )
 
 
 def test_an_event_is_found_by_its_clients_name(db, admin_conn, staff, helene, capsys):
@@ -131,13 +136,27 @@ def test_an_event_is_found_by_its_clients_name(db, admin_conn, staff, helene, ca
 def test_an_employee_is_found_by_part_of_their_name(db, staff, capsys):
     answers = ["Employees", "Show an employee", "ALIENOR", "Aliénor", "Back", "Quit"]
     prompts = run_menu(db, staff["manager"], [employees_section()], answers)
-    assert matches_offered(prompts)[0] == f"Aliénor Vichum (alienor, support) — employee {staff['alienor'].id}"
+    assert (
+        matches_offered(prompts)[0] == f"Aliénor Vichum (alienor, support) — employee {staff['alienor'].id}"
+    )
     assert "alienor" in capsys.readouterr().out
 
 
-def test_support_is_assigned_by_name_among_active_support_employees_only(db, admin_conn, staff, helene, capsys):
+def test_support_is_assigned_by_name_among_active_support_employees_only(
+    db, admin_conn, staff, helene, capsys
+):
     event = make_event(admin_conn, make_contract(admin_conn, helene, signed=True))
-    answers = ["Events", "Assign support", str(event), "bill", "kat", "Kate", DEFAULT_PASSWORD, "Back", "Quit"]
+    answers = [
+        "Events",
+        "Assign support",
+        str(event),
+        "bill",
+        "kat",
+        "Kate",
+        DEFAULT_PASSWORD,
+        "Back",
+        "Quit",
+    ]
     run_menu(db, staff["manager"], [events_section()], answers)
     out = capsys.readouterr().out
     assert "No employee's name or username contains 'bill'." in out  # a sales employee is not offered

@@ -181,12 +181,12 @@ def reassign_client(session: Session) -> None:
     """Management: give a client (and its contracts) another active sales employee."""
     permissions.require(session.employee, Action.REASSIGN_CLIENT)
     client = ask_client(session)
+    print(f"Client {client.id} ({client.full_name}): sales contact {client.sales_contact_name}.")
     if not show_candidates(
         session, "Active sales employees:", team=Team.SALES, active=True, leave_out=client.sales_contact_id
     ):
         print("There is no other active sales employee to reassign this client to.")
         return
-    print(f"Client {client.id} ({client.full_name}): sales contact {client.sales_contact_name}.")
     already = {
         client.sales_contact_id: f"{client.sales_contact_name} is already this client's sales contact."
     }

@@ -322,6 +322,7 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     if service.closed_refusal(event):
         print(service.closed_refusal(event))
         return
+    print(f"Event {event.id} ({event.name}): support contact {event.support_contact_name or UNASSIGNED}.")
     if not show_candidates(
         session,
         "Active support employees:",
@@ -331,7 +332,6 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     ):
         print("There is no other active support employee to assign.")
         return
-    print(f"Event {event.id} ({event.name}): support contact {event.support_contact_name or UNASSIGNED}.")
     already = {}
     if event.support_contact_id is not None:
         already[event.support_contact_id] = (
