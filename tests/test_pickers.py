@@ -92,7 +92,10 @@ def test_more_than_a_page_of_matches_pages_with_n_and_p(db, admin_conn, staff, c
     answers = ["Clients", "Show a client", "dupont", "n", "p", "n", 3, "Back", "Quit"]
     prompts = run_menu(db, staff["bill"], [clients_section()], answers)
     out = capsys.readouterr().out
-    assert f"More than {PICK_PAGE} match: type more of the name (s), or see the next ones (n)." in out
+    assert (
+        f"There are more than {PICK_PAGE} matches: type more of the name (s), or see the next ones (n)."
+        in out
+    )
     first = prompts.shown["Matches for 'dupont', page 1:"]
     second = prompts.shown["Matches for 'dupont', page 2:"]
     assert len([t for t in first if t.startswith("Dupont")]) == PICK_PAGE and "Next matches (n)" in first
