@@ -12,6 +12,7 @@ from crm.ui.clients import clients_section
 from crm.ui.contracts import contracts_section
 from crm.ui.employees import employees_section
 from crm.ui.events import events_section
+from crm.ui.history import history_section
 from crm.ui.pickers import PICK_PAGE
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_event, make_staff
 from tests.scripted import run_menu
@@ -188,3 +189,22 @@ def test_the_searches_read_one_page(db, admin_conn, staff, helene):
     assert employee_service.search_employees(db, "kate", 0, 10, team=Team.SALES) == []
     assert employee_service.search_employees(db, "vichum", 0, 10, active=False) == []
     assert employee_service.search_employees(db, "%", 0, 10) == []  # taken literally
+
+
+def test_a_records_history_is_found_by_name(db, staff, helene, capsys):
+    answers = ["History", "History of a record", "Clients", "dupre", "Hélène", "Back", "Quit"]
+    run_menu(db, staff["manager"], [history_section()], answers)
+    out = capsys.readouterr().out
+    assert (
+        f"History of client {helene} (newest first)" in out
+        or f"No change recorded for client {helene}." in out
+    )
+
+
+def test_help_among_the_matches_says_what_the_keys_do(db, staff, helene, capsys):
+    answers = ["Clients", "Show a client", "dupre", "?", "s", "dupre", "0", "Back", "Quit"]
+    run_menu(db, staff["bill"], [clients_section()], answers)
+    out = capsys.readouterr().out
+    assert "The keys of the menus:" in out
+    assert "Among the matches, s searches again and 0 cancels: nothing is saved." in out
+    assert out.rstrip().endswith("Cancelled; nothing was saved.")
