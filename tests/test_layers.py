@@ -14,7 +14,15 @@ SECTIONS = {"clients", "contracts", "events", "employees", "history"}
 
 # What a face may import from the program: the services, what they take and give back, the rules
 # it asks for early feedback, the input parsers, and the other face modules.
-ALLOWED = ("crm.services", "crm.models", "crm.errors", "crm.permissions", "crm.validation", "crm.ui")
+ALLOWED = (
+    "crm.services",
+    "crm.models",
+    "crm.errors",
+    "crm.permissions",
+    "crm.validation",
+    "crm.ui",
+    "crm.i18n",
+)
 # The first-run faces (wizard, upgrade) are faces of the setup use cases and their config file;
 # the menu loop reports unexpected errors.
 EXTRA = {

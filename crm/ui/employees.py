@@ -16,7 +16,7 @@ from crm.permissions import Action
 from crm.services import employees as service
 from crm.ui.digest import digest_setting, show_my_digest
 from crm.ui.menu import MenuAction, Section
-from crm.ui.pickers import pick_employee
+from crm.ui.pickers import find_employee, pick_employee, show_candidates
 from crm.ui.prompts import ask_new_password
 from crm.ui.render import NAME, WHOLE, Column, Columns, show_record, show_table
 from crm.ui.session import Session
@@ -32,7 +32,6 @@ LIST_HEADERS = Columns(
     Column("Status", WHOLE),
     show="Show an employee gives the whole record",
 )
-PICK_MAX = 100  # more candidates than this: their ids come from Employees → List employees
 TEAM_CHOICES: list[tuple[str, Team]] = [(team.value, team) for team in Team]
 
 
@@ -71,28 +70,22 @@ def show_employee(employee: Employee) -> None:
 
 
 def _ask_employee(session: Session) -> Employee:
-    """Ask for an employee id until it names an employee."""
-    return session.ask_record("Employee id:", "Employee id", service.get_employee)
+    """Ask for an employee by id or by part of a name (crm.ui.pickers.find_employee)."""
+    return find_employee(session)
 
 
 def _pick_target(
     session: Session, active: bool, kind: str, none_left: str, own_refusal: str | None = None
 ) -> Employee | None:
-    """Show the employees an action applies to (active or deactivated ones, never yourself) and
-    ask for one of their ids; None (after saying none_left) when there is nobody to pick.
-    Typing your own id gets own_refusal."""
-    found = session.run(service.list_employees, 0, PICK_MAX + 2, active=active)
-    candidates = [e for e in found if e.id != session.employee.id]
-    if not candidates:
+    """Show the first employees an action applies to (active or deactivated ones, never
+    yourself) and ask for one, by id or by part of a name; None (after saying none_left) when
+    there is nobody to pick. Typing your own id gets own_refusal."""
+    heading = "Active employees:" if active else "Deactivated employees:"
+    if not show_candidates(session, heading, team=None, active=active, leave_out=session.employee.id):
         print(none_left)
         return None
-    if len(candidates) > PICK_MAX:
-        print(f"More than {PICK_MAX} employees: find the id in Employees → List employees.")
-        return _ask_employee(session)
-    print("Active employees:" if active else "Deactivated employees:")
     refusals = {session.employee.id: own_refusal} if own_refusal else None
-    employee_id = pick_employee(session, candidates, "Employee id:", kind, refusals)
-    return session.run(service.get_employee, employee_id)
+    return find_employee(session, active=active, kind=kind, refusals=refusals)
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -236,22 +229,22 @@ def _show_reassignments(employee: Employee, pending: service.Reassignments, *, h
         if pending.event_count > len(pending.events):
             print(f"… and {pending.event_count - len(pending.events)} more events.")
         if hint:
-            print("Reassign them: Events → Events of a support employee, then Assign support.")
+            print("Reassign them: Events → Reports → Events of a support employee, then Assign support.")
 
 
 def _pick_successor(session: Session, employee: Employee) -> int | None:
     """Ask who gets the employee's work: another active employee of their team (None, said, when
     there is nobody)."""
-    candidates = session.run(service.hand_over_candidates, employee.id)
-    if not candidates:
+    team = Team(employee.team)
+    heading = f"Active {employee.team} employees:"
+    if not show_candidates(session, heading, team=team, active=True, leave_out=employee.id):
         print(f"There is no other active {employee.team} employee to hand them to.")
         return None
-    print(f"Active {employee.team} employees:")
     return pick_employee(
         session,
-        candidates,
-        "Hand them to (employee id):",
+        "Hand them to (employee id, or part of a name):",
         f"another active {employee.team} employee",
+        team=team,
         refusals={employee.id: f"Choose another active {employee.team} employee."},
     )
 

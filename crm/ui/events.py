@@ -13,7 +13,7 @@ from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm import permissions, validation
-from crm.errors import AmbiguousMoment, CRMError, ValidationError
+from crm.errors import AmbiguousMoment, ValidationError
 from crm.models import ContractForEvent, Event, EventFields, Team
 from crm.permissions import Action
 from crm.services import events as service
@@ -21,9 +21,11 @@ from crm.services import notes as note_service
 from crm.ui.csvfiles import export_action
 from crm.ui.menu import MenuAction, Section
 from crm.ui.notes import ask_note, show_notes
-from crm.ui.pickers import pick_employee, pick_team_member
+from crm.ui.pickers import find_contract, find_event, pick_employee, pick_team_member, show_candidates
 from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_record, show_table
 from crm.ui.session import Session
+
+SUPPORT_QUESTION = "Support employee (id, or part of a name):"
 
 # Dates and numbers are never cut; on a narrow terminal the location, the client, then the support
 # contact are left out.
@@ -144,9 +146,9 @@ def _browse(session: Session, title: str, fetch: Callable[[int, int], Sequence[E
     session.browse(title, fetch, LIST_HEADERS, partial(event_row, tz=tz))
 
 
-def _ask_event(session: Session) -> Event:
-    """Ask for an event id until it names an event."""
-    return session.ask_record("Event id:", "Event id", service.get_event)
+def _ask_event(session: Session, tz: tzinfo) -> Event:
+    """Ask for an event by id or by part of its name or client's name (crm.ui.pickers.find_event)."""
+    return find_event(session, tz=tz)
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def list_events(session: Session, tz: tzinfo) -> None:
 
 def show_one_event(session: Session, tz: tzinfo) -> None:
     """One event in detail, with its notes (latest first)."""
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     show_event(event, tz)
     show_notes(session, "event", event.id, tz)
 
@@ -257,13 +259,11 @@ def _ask_fields(session: Session, tz: tzinfo, current: Event | None, contact_def
 
 
 def _ask_contract(session: Session) -> ContractForEvent:
-    """Ask for a contract id until it is one the employee may create an event for."""
-    while True:
-        contract_id = session.ask("Contract id:", partial(validation.record_id, what="Contract id"))
-        try:
-            return session.act(service.contract_for_new_event, contract_id)
-        except CRMError as error:
-            print(error)
+    """Ask for a contract (by id or by part of its client's name) until it is one the employee
+    may create an event for."""
+    return find_contract(
+        session, lambda contract_id: session.act(service.contract_for_new_event, contract_id)
+    )
 
 
 def create_event(session: Session, tz: tzinfo) -> None:
@@ -299,7 +299,7 @@ def _unchanged(event: Event, fields: EventFields) -> bool:
 
 def update_event(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): edit an event's details."""
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     permissions.require(session.employee, Action.UPDATE_EVENT, owner_id=event.support_contact_id)
     if service.closed_refusal(event):
         print(service.closed_refusal(event))
@@ -318,22 +318,27 @@ def update_event(session: Session, tz: tzinfo) -> None:
 def assign_support(session: Session, tz: tzinfo) -> None:
     """Management: assign or change the support employee of an event."""
     permissions.require(session.employee, Action.ASSIGN_SUPPORT)
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     if service.closed_refusal(event):
         print(service.closed_refusal(event))
         return
-    supports = [e for e in session.run(service.active_support_employees) if e.id != event.support_contact_id]
-    if not supports:
+    print(f"Event {event.id} ({event.name}): support contact {event.support_contact_name or UNASSIGNED}.")
+    if not show_candidates(
+        session,
+        "Active support employees:",
+        team=Team.SUPPORT,
+        active=True,
+        leave_out=event.support_contact_id,
+    ):
         print("There is no other active support employee to assign.")
         return
-    print(f"Event {event.id} ({event.name}): support contact {event.support_contact_name or UNASSIGNED}.")
     already = {}
     if event.support_contact_id is not None:
         already[event.support_contact_id] = (
             f"{event.support_contact_name} is already this event's support contact."
         )
     support_id = pick_employee(
-        session, supports, "Support employee id:", "another active support employee", refusals=already
+        session, SUPPORT_QUESTION, "another active support employee", team=Team.SUPPORT, refusals=already
     )
     session.confirm_write()
     saved = session.act(service.assign_support, event.id, event.version, support_id)
@@ -342,7 +347,7 @@ def assign_support(session: Session, tz: tzinfo) -> None:
 
 def add_event_note(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): append a note to an event."""
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     permissions.require(session.employee, Action.ADD_EVENT_NOTE, owner_id=event.support_contact_id)
     print(f"Event {event.id} ({event.name}). A note is never edited: a correction is a new note.")
     text = ask_note(session)
@@ -357,7 +362,7 @@ STATUS_LABELS = {"confirmed": "Confirm it", "done": "Mark it done", "cancelled":
 def change_status(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): confirm an event, mark it done; management
     may cancel it, with a reason."""
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     permissions.require(session.employee, Action.MOVE_EVENT_STATUS, owner_id=event.support_contact_id)
     moves = [
         status
@@ -396,10 +401,19 @@ def events_section(tz: tzinfo | None = None) -> Section:
             MenuAction("Show an event", run(show_one_event), Action.READ),
             MenuAction("Search events", run(search_events), Action.READ),
             MenuAction("My events", run(my_events), Action.LIST_MY_EVENTS),
-            MenuAction(
-                "Events without support", run(events_without_support), Action.LIST_EVENTS_WITHOUT_SUPPORT
+            Section(
+                "Reports",
+                (
+                    MenuAction(
+                        "Events without support",
+                        run(events_without_support),
+                        Action.LIST_EVENTS_WITHOUT_SUPPORT,
+                    ),
+                    MenuAction(
+                        "Events of a support employee", run(events_of_support), Action.LIST_EVENTS_OF_SUPPORT
+                    ),
+                ),
             ),
-            MenuAction("Events of a support employee", run(events_of_support), Action.LIST_EVENTS_OF_SUPPORT),
             MenuAction("Create an event", run(create_event), Action.CREATE_EVENT),
             MenuAction("Assign support", run(assign_support), Action.ASSIGN_SUPPORT),
             MenuAction("Update an event", run(update_event), Action.UPDATE_EVENT),

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import Any
 
-from crm import permissions, validation
-from crm.errors import NotFound
+from crm import permissions
 from crm.models import HistoryLine
 from crm.permissions import Action
+from crm.services import contracts as contract_service
 from crm.services import history as service
 from crm.ui.menu import MenuAction, Section
+from crm.ui.pickers import find_client, find_contract, find_employee, find_event
 from crm.ui.render import NAME, WHOLE, Column, Columns
 from crm.ui.session import Session
 
@@ -67,23 +67,30 @@ def history_row(line: HistoryLine) -> tuple:
     )
 
 
+def _pick(session: Session, table: str) -> int:
+    """The id of the record whose history is asked: by id, or by part of a name (crm.ui.pickers)."""
+    if table == "clients":
+        return find_client(session).id
+    if table == "contracts":
+        return find_contract(
+            session, lambda contract_id: session.run(contract_service.get_contract, contract_id)
+        ).id
+    if table == "events":
+        return find_event(session).id
+    return find_employee(session).id
+
+
 def history_of_record(session: Session) -> None:
-    """Pick a kind of record and its id; show its changes, newest first, a page at a time."""
+    """Pick a kind of record, then the record (by id or by name); show its changes, newest first,
+    a page at a time."""
     permissions.require(session.employee, Action.READ_HISTORY)
     table = session.prompts.choose("History of which kind of record?", [*KIND_CHOICES, ("Back", None)])
     if table is None:
         return
     what = service.KINDS[table]
-    label = f"{what.capitalize()} id"
-    while True:
-        record_id = session.ask(f"{label}:", partial(validation.record_id, what=label))
-        fetch = session.pages_as(service.record_history, table, record_id)
-        try:
-            first = fetch(0, 1)
-        except NotFound as error:
-            print(error)
-            continue
-        break
+    record_id = _pick(session, table)
+    fetch = session.pages_as(service.record_history, table, record_id)
+    first = fetch(0, 1)
     if not first:
         print(f"No change recorded for {what} {record_id}.")
         return
