@@ -239,14 +239,20 @@ class AccessiblePrompts:
 
     def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
         titles = [title for title, _value in choices]
-        keys = choice_keys(len(titles))
+        keys = menu_keys(titles)
+        also = {_folded(k): i for i, title in enumerate(titles) for k in getattr(title, "also", ())}
         self._list(message, keys, titles)
-        prompt = _choice_prompt(len(titles))
+        plain = keys == choice_keys(len(titles))
+        prompt = (
+            _choice_prompt(len(titles)) if plain else _("Your choice ({keys}):").format(keys=", ".join(keys))
+        )
         while True:
             answer = self._answer(prompt).strip()
             if not answer:
                 self._list(message, keys, titles)
                 continue
+            if _folded(answer) in also and _folded(answer) not in keys:
+                return choices[also[_folded(answer)]][1]
             index, error = _chosen(answer, keys, titles)
             if index is not None:
                 return choices[index][1]
@@ -279,6 +285,14 @@ KEYS = "1234567890abcdefghijklmnopqrstuvwxyz"
 def choice_keys(count: int) -> list[str]:
     """The key of each of `count` choices (past the 36th, its position)."""
     return [KEYS[i] if i < len(KEYS) else str(i + 1) for i in range(count)]
+
+
+def menu_keys(titles: Sequence[str]) -> list[str]:
+    """The key shown before each title, as the normal menus give them: a title's own key
+    (crm.ui.prompts.Keyed: "0" for Back, "h" for Help), the others the next free key in order."""
+    taken = {key for title in titles if (key := getattr(title, "key", None))}
+    free = iter(k for k in KEYS if k not in taken)
+    return [getattr(title, "key", None) or next(free, str(i + 1)) for i, title in enumerate(titles)]
 
 
 def _choice_prompt(count: int) -> str:
