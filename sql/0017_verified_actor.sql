@@ -196,7 +196,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Not ended: the verified session that changes its own employee's password, and a rehash.
+-- Not ended: the verified session that changes its own employee's password, and a rehash. (Names
+-- qualified: it fires inside the functions below, whose search_path is the catalog's only.)
 CREATE OR REPLACE FUNCTION sessions_end_on_employee_change() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     reason text;
@@ -211,7 +212,7 @@ BEGIN
     ELSE
         RETURN NULL;
     END IF;
-    UPDATE sessions SET ended_at = now(), end_reason = reason
+    UPDATE public.sessions SET ended_at = now(), end_reason = reason
      WHERE employee_id = NEW.id AND ended_at IS NULL AND id IS DISTINCT FROM keep;
     RETURN NULL;
 END $$;
