@@ -215,10 +215,12 @@ BATCH = 5000
 _COPY = re.compile(r"^COPY (\w+) \(([^)]*)\) FROM STDIN$")
 
 
-def _insert(conn: psycopg.Connection, table: str, columns: list[str], rows: Iterable[tuple], progress: Progress) -> None:
+def _insert(
+    conn: psycopg.Connection, table: str, columns: list[str], rows: Iterable[tuple], progress: Progress
+) -> None:
     """INSERT rows into a table BATCH at a time, each batch one statement (unnest of one array a
     column), moving the progress bar."""
-    types = dict(
+    types: dict[str, str] = dict(
         conn.execute(
             "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
             " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
@@ -228,7 +230,7 @@ def _insert(conn: psycopg.Connection, table: str, columns: list[str], rows: Iter
     statement = sql.SQL("INSERT INTO {} ({}) SELECT * FROM unnest({})").format(
         sql.Identifier(table),
         sql.SQL(", ").join(sql.Identifier(c) for c in columns),
-        sql.SQL(", ").join(sql.SQL("%s::{}[]").format(sql.SQL(types[c])) for c in columns),
+        sql.SQL(", ").join([sql.SQL("%s::{}[]").format(sql.SQL(types[c])) for c in columns]),
     )
     batch: list[tuple] = []
     for row in rows:

@@ -80,8 +80,9 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "mail_outbox": ("status", "attempts", "next_attempt_at", "last_error", "sent_at"),
 }  # fmt: skip
 
-# The SECURITY DEFINER functions the application role may call (sql/0011): login throttling and
-# the demo loader's dates. Every other function of the schema is the owner's or anyone's.
+# The SECURITY DEFINER functions the application role may call (sql/0011, 0016, 0017): login throttling,
+# the demo loader's dates, the import staging, the verified actor and the employees' sensitive columns.
+# Every other function of the schema is the owner's or anyone's.
 APP_FUNCTIONS: tuple[str, ...] = (
     "login_throttle_key(text, text)",
     "login_attempt_begin(text, timestamptz, interval)",
@@ -219,7 +220,8 @@ APP_ROLE_FORGERIES: dict[str, tuple[str | None, tuple[str, ...]]] = {
         "UPDATE clients SET full_name = 'Forged', version = version + 1",
     )),
     "write as system": (None, (
-        "INSERT INTO clients (full_name, email, sales_contact_id) VALUES ('Planted', 'planted@x.io', %(sales)s)",
+        "INSERT INTO clients (full_name, email, sales_contact_id)"
+        " VALUES ('Planted', 'planted@x.io', %(sales)s)",
     )),
     "record a payment without a session": (None, (
         "INSERT INTO payments (contract_id, amount, recorded_by) VALUES (%(contract)s, 1, %(boss)s)",
@@ -261,7 +263,9 @@ APP_ROLE_FORGERIES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     "rehash a manager's password": ("sales", (
         "SELECT employee_rehash(%(boss)s, %(boss_hash)s, %(known_hash)s)",
     )),
-    "deactivate every manager": ("sales", ("UPDATE employees SET is_active = false WHERE team = 'management'",)),
+    "deactivate every manager": ("sales", (
+        "UPDATE employees SET is_active = false WHERE team = 'management'",
+    )),
     "deactivate every manager through the function": ("sales", (
         "SELECT employee_set_active(id, false) FROM employees WHERE team = 'management'",
     )),
@@ -290,7 +294,8 @@ APP_ROLE_FORGERIES: dict[str, tuple[str | None, tuple[str, ...]]] = {
         "UPDATE clients SET sales_contact_id = %(rival)s, version = version + 1 WHERE id = %(client)s",
     )),
     "create a client for someone else": ("sales", (
-        "INSERT INTO clients (full_name, email, sales_contact_id) VALUES ('Planted', 'planted@x.io', %(rival)s)",
+        "INSERT INTO clients (full_name, email, sales_contact_id)"
+        " VALUES ('Planted', 'planted@x.io', %(rival)s)",
     )),
     "create a contract": ("sales", (
         "INSERT INTO contracts (client_id, total_amount, remaining_amount) VALUES (%(client)s, 10, 10)",
@@ -307,14 +312,18 @@ APP_ROLE_FORGERIES: dict[str, tuple[str | None, tuple[str, ...]]] = {
         " SELECT contract_id, -amount, recorded_by, id FROM payments WHERE contract_id = %(contract)s",
     )),
     "create an event for another's contract": ("sales", (
-        "INSERT INTO events (name, contract_id, starts_at, ends_at) VALUES ('E', %(rival_contract)s, now(), now())",
+        "INSERT INTO events (name, contract_id, starts_at, ends_at)"
+        " VALUES ('E', %(rival_contract)s, now(), now())",
     )),
-    "update an event as sales": ("sales", ("UPDATE events SET attendees = attendees + 1, version = version + 1",)),
+    "update an event as sales": ("sales", (
+        "UPDATE events SET attendees = attendees + 1, version = version + 1",
+    )),
     "update another's event": ("support", (
         "UPDATE events SET attendees = attendees + 1, version = version + 1 WHERE id = %(rival_event)s",
     )),
     "take another's event": ("support", (
-        "UPDATE events SET support_contact_id = %(support)s, version = version + 1 WHERE id = %(rival_event)s",
+        "UPDATE events SET support_contact_id = %(support)s, version = version + 1"
+        " WHERE id = %(rival_event)s",
     )),
     "drop their event": ("support", (
         "UPDATE events SET support_contact_id = NULL, version = version + 1 WHERE id = %(event)s",
@@ -327,7 +336,8 @@ APP_ROLE_FORGERIES: dict[str, tuple[str | None, tuple[str, ...]]] = {
         " version = version + 1",
     )),
     "create an event as a manager": ("boss", (
-        "INSERT INTO events (name, contract_id, starts_at, ends_at) VALUES ('E', %(rival_contract)s, now(), now())",
+        "INSERT INTO events (name, contract_id, starts_at, ends_at)"
+        " VALUES ('E', %(rival_contract)s, now(), now())",
     )),
 }  # fmt: skip
 

@@ -170,7 +170,9 @@ def test_the_app_role_is_refused(db, admin_conn, crm_db, one_of_each, other_sess
 
 
 @pytest.mark.parametrize("probe", list(setup.APP_ROLE_FORGERIES))
-def test_the_app_role_cannot_write_as_someone_it_is_not(db, admin_conn, crm_db, one_of_each, other_session, probe):
+def test_the_app_role_cannot_write_as_someone_it_is_not(
+    db, admin_conn, crm_db, one_of_each, other_session, probe
+):
     """Each forgery of setup.APP_ROLE_FORGERIES, run as raw SQL in one transaction, as nobody (a
     psql session) or as the employee whose open session verified it: refused by the database, and
     the database is left as it was."""
@@ -202,7 +204,9 @@ def test_an_open_sessions_token_verifies_its_employee(db, admin_conn, one_of_eac
         db.conn.execute("SELECT set_config('crm.employee_id', %s, true)", (str(one_of_each["boss"].id),))
         assert db.conn.execute("SELECT crm_act_as(%s, %s)", (SALES_TOKEN, sales.id)).fetchone() == (True,)
         assert db.conn.execute("SELECT crm_actor(), crm_actor_team()").fetchone() == (sales.id, "sales")
-        db.conn.execute("UPDATE clients SET full_name = 'Renamed', version = version + 1 WHERE id = %s", (client,))
+        db.conn.execute(
+            "UPDATE clients SET full_name = 'Renamed', version = version + 1 WHERE id = %s", (client,)
+        )
     assert admin_conn.execute(
         "SELECT employee_id, changes FROM audit_log WHERE table_name = 'clients' AND record_id = %s"
         " ORDER BY id DESC LIMIT 1",
@@ -211,7 +215,9 @@ def test_an_open_sessions_token_verifies_its_employee(db, admin_conn, one_of_eac
     # The verification is the transaction's only: the next one has no actor.
     with pytest.raises(errors.InsufficientPrivilege, match="no verified employee"):
         with db.transaction():
-            db.conn.execute("UPDATE clients SET full_name = 'Again', version = version + 1 WHERE id = %s", (client,))
+            db.conn.execute(
+                "UPDATE clients SET full_name = 'Again', version = version + 1 WHERE id = %s", (client,)
+            )
 
 
 def test_a_session_ended_meanwhile_verifies_nobody(db, admin_conn, one_of_each):
@@ -227,11 +233,13 @@ def test_a_payment_is_recorded_by_the_verified_actor(db, admin_conn, one_of_each
     sales, contract = one_of_each["sales"], one_of_each["contract"]
     with db.transaction(sales.id):
         db.conn.execute(
-            "UPDATE contracts SET remaining_amount = remaining_amount - 10, version = version + 1 WHERE id = %s",
+            "UPDATE contracts SET remaining_amount = remaining_amount - 10, version = version + 1"
+            " WHERE id = %s",
             (contract,),
         )
         recorded_by = db.conn.execute(
-            "INSERT INTO payments (contract_id, amount, recorded_by) VALUES (%s, 10, %s) RETURNING recorded_by",
+            "INSERT INTO payments (contract_id, amount, recorded_by) VALUES (%s, 10, %s)"
+            " RETURNING recorded_by",
             (contract, one_of_each["boss"].id),
         ).fetchone()
     assert recorded_by == (sales.id,)
@@ -252,10 +260,14 @@ def test_management_writes_every_row_and_the_owners_their_own(db, admin_conn, on
     with db.transaction(support.id):
         db.conn.execute("UPDATE events SET attendees = 5, version = version + 1 WHERE id = %s",
                         (one_of_each["rival_event"],))  # fmt: skip
-    assert admin_conn.execute("SELECT full_name, sales_contact_id FROM clients WHERE id = %s",
-                              (one_of_each["rival_client"],)).fetchone() == ("Now Mine", sales.id)  # fmt: skip
-    assert admin_conn.execute("SELECT attendees, support_contact_id FROM events WHERE id = %s",
-                              (one_of_each["rival_event"],)).fetchone() == (5, support.id)  # fmt: skip
+    client = admin_conn.execute(
+        "SELECT full_name, sales_contact_id FROM clients WHERE id = %s", (one_of_each["rival_client"],)
+    )
+    assert client.fetchone() == ("Now Mine", sales.id)
+    event = admin_conn.execute(
+        "SELECT attendees, support_contact_id FROM events WHERE id = %s", (one_of_each["rival_event"],)
+    )
+    assert event.fetchone() == (5, support.id)
 
 
 def test_large_object_and_signal_functions_are_not_the_app_roles(admin_conn, crm_db):
@@ -629,3 +641,44 @@ def test_an_installer_without_superuser_gets_everything_but_the_catalog_revokes(
                 sql.SQL("REVOKE CONNECT ON DATABASE postgres FROM {}").format(sql.Identifier(installer))
             )
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(installer)))
+
+
+# The faces: their backend's session is what the database verifies ---------------------------------------
+
+
+def test_a_backend_hands_its_session_to_the_database_and_nothing_else_writes(crm_db, admin_conn):
+    """As the program holds it (no token provider): a DirectBackend's login opens a session, its
+    calls are verified from it (the audit trail names its employee); the same service called on
+    the bare Database, without the session, is refused by the database. A hash made with weaker
+    parameters is replaced at login by the employee of the new session, which stays open."""
+    from argon2 import PasswordHasher
+
+    from crm.models import ClientFields
+    from crm.services import clients
+    from crm.services.backend import DirectBackend
+    from tests.factories import DEFAULT_PASSWORD
+
+    bill = make_employee(admin_conn, "sales", "bill")
+    weaker = PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1).hash(DEFAULT_PASSWORD)
+    admin_conn.execute("UPDATE employees SET password_hash = %s WHERE id = %s", (weaker, bill.id))
+    database = Database(connect(crm_db.app_dsn))
+    try:
+        backend = DirectBackend(database, face="commands")
+        employee = backend.log_in("bill", DEFAULT_PASSWORD)
+        assert admin_conn.execute(
+            "SELECT employee_id, changes FROM audit_log WHERE table_name = 'employees'"
+            " ORDER BY id DESC LIMIT 1"
+        ).fetchone() == (bill.id, {"password": "rehashed"})
+        assert backend.current().id == bill.id  # the rehash ended no session
+        created = backend.act(
+            employee, clients.create_client, ClientFields("Kevin Casey", "k@x.io", None, "")
+        )
+        assert admin_conn.execute(
+            "SELECT employee_id FROM audit_log WHERE table_name = 'clients' AND record_id = %s", (created.id,)
+        ).fetchone() == (bill.id,)
+        assert database.session_token is None  # handed for the call only
+        with pytest.raises(errors.InsufficientPrivilege, match="no verified employee"):
+            clients.create_client(database, employee, ClientFields("Anna Zed", "a@x.io", None, ""))
+        assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (1,)
+    finally:
+        database.close()
