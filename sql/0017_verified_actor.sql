@@ -388,12 +388,13 @@ BEGIN
         RAISE EXCEPTION 'a password is changed by its employee or reset by a verified manager'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    UPDATE public.employees SET password_hash = new_hash, updated_at = now(), version = version + 1
+     WHERE id = employee;
+    -- (after the UPDATE: its text rule, employees_password_hash_text, speaks first)
     IF new_hash !~ '^\$argon2id\$' THEN
         RAISE EXCEPTION 'a password hash is an argon2id hash'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'employees_password_hash_argon2id';
     END IF;
-    UPDATE public.employees SET password_hash = new_hash, updated_at = now(), version = version + 1
-     WHERE id = employee;
 END $$;
 
 -- The login's rehash: the verified employee's own hash, replaced by a stronger one of the same
