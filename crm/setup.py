@@ -211,8 +211,8 @@ APP_ROLE_PROBES: dict[str, str] = {
 # test_app_role.py's fixture whose open session verified the transaction: "boss" (management),
 # "sales" (bill), "support" (kate). The parameters name that fixture's rows: %(rival)s is another
 # sales employee, %(rival_client)s / %(rival_contract)s theirs, %(rival_event)s another support
-# employee's event, %(ended_token)s / %(expired_token)s the tokens of the boss's ended / expired
-# sessions, %(sales_token)s bill's open one. A new audited table gets its probes here.
+# employee's event, %(ended_token)s the token of the boss's ended session, %(sales_token)s bill's
+# open one. A new audited table gets its probes here.
 APP_ROLE_FORGERIES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     # The acting employee comes only from a verified session.
     "forge the audit actor": (None, (
@@ -232,10 +232,6 @@ APP_ROLE_FORGERIES: dict[str, tuple[str | None, tuple[str, ...]]] = {
     )),
     "verify an ended session's token": (None, (
         "SELECT crm_act_as(%(ended_token)s, %(boss)s)",
-        "UPDATE events SET attendees = 1, version = version + 1",
-    )),
-    "verify an expired session's token": (None, (
-        "SELECT crm_act_as(%(expired_token)s, %(boss)s)",
         "UPDATE events SET attendees = 1, version = version + 1",
     )),
     "verify someone else's token as a manager": (None, (

@@ -5,8 +5,8 @@
 --
 -- 1. The verified actor. crm_act_as(token, employee) — SECURITY DEFINER, the owner's — hashes the
 --    session token (sessions keep only its SHA-256, sql/0012), checks the session is open (it
---    exists, is the employee's, has not ended nor passed its absolute lifetime; its employee is
---    active) and records the employee, their team and the session for the current transaction in
+--    exists, is the employee's, has not ended; its employee is active — a deactivation, a team
+--    change or a new password ends the sessions, sql/0012) and records the employee, their team and the session for the current transaction in
 --    verified_actors, a table only the owner reads and writes. It returns whether it did. crm_actor()
 --    is the transaction's verified employee; every trigger that read crm.employee_id reads it
 --    (the audit trail, notes, exports, notifications). For the schema owner and superusers
@@ -29,7 +29,7 @@
 --    employee's record): management writes every row; sales create their own clients, update
 --    them, update their clients' contracts, record payments (never corrections) on them and create
 --    their events; support update the events assigned to them. Only management hands a client or
---    an event to someone else (the owner columns). Reading stays open to everyone (SPEC §5).
+--    an event to someone else (the owner columns). Reading stays open to everyone (docs/rules.md §5).
 --    The owner and superusers are not bound (no FORCE).
 -- 5. A payment's recorded_by is the verified actor, whatever the writer sends (its paid_at and a
 --    contract's signed_at are the database's since sql/0011).
@@ -70,8 +70,9 @@ BEGIN
      WHERE s.token_hash = sha256(convert_to(coalesce(token, ''), 'UTF8'))
        AND s.employee_id = employee
        AND s.ended_at IS NULL
-       AND s.expires_at > now()
        AND e.is_active;
+    -- (The lifetime and the idle limit are measured on the clock of the service that opens and
+    -- checks sessions, sql/0012: it ends an expired one when it resolves it, before any write.)
     IF NOT FOUND THEN
         DELETE FROM public.verified_actors WHERE xact_id = pg_current_xact_id();
         RETURN false;

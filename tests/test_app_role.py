@@ -69,11 +69,10 @@ def one_of_each(admin_conn):
     rival_contract = make_contract(admin_conn, rival_client, total="300.00", signed=True)
     rival_event = make_event(admin_conn, make_contract(admin_conn, rival_client, signed=True),
                              support_id=rival_support.id)  # fmt: skip
-    # The boss's ended and expired sessions, and an open one of bill's (their tokens are known).
+    # The boss's ended session, and an open one of bill's (their tokens are known).
     now = datetime.now(UTC)
     for token, employee, created, expires, ended in (
         (ENDED_TOKEN, boss.id, now, now + timedelta(hours=8), now),
-        (EXPIRED_TOKEN, boss.id, now - timedelta(hours=9), now - timedelta(hours=1), None),
         (SALES_TOKEN, sales.id, now, now + timedelta(hours=8), None),
     ):
         admin_conn.execute(
@@ -88,7 +87,7 @@ def one_of_each(admin_conn):
             "rival_event": rival_event}  # fmt: skip
 
 
-ENDED_TOKEN, EXPIRED_TOKEN, SALES_TOKEN = "ended-session-token", "expired-session-token", "bills-open-token"
+ENDED_TOKEN, SALES_TOKEN = "ended-session-token", "bills-open-token"
 KNOWN_HASH = "$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHQ$a25vd24gYnkgdGhlIGF0dGFja2Vy"
 
 
@@ -105,7 +104,6 @@ def probe_parameters(admin_conn, one_of_each, other_pid) -> dict:
     return ids | {
         "other_pid": other_pid,
         "ended_token": ENDED_TOKEN,
-        "expired_token": EXPIRED_TOKEN,
         "sales_token": SALES_TOKEN,
         "known_hash": KNOWN_HASH,
         "boss_hash": hashes[ids["boss"]],
@@ -191,7 +189,7 @@ def test_the_app_role_cannot_write_as_someone_it_is_not(
 def test_a_wrong_token_verifies_nobody(db, admin_conn, one_of_each):
     boss = one_of_each["boss"]
     with db.transaction():
-        for token in ("not a token", ENDED_TOKEN, EXPIRED_TOKEN, SALES_TOKEN, ""):
+        for token in ("not a token", ENDED_TOKEN, SALES_TOKEN, ""):
             assert db.conn.execute("SELECT crm_act_as(%s, %s)", (token, boss.id)).fetchone() == (False,)
             assert db.conn.execute("SELECT crm_actor()").fetchone() == (None,)
 
