@@ -250,8 +250,9 @@ BEGIN
      WHERE s.token_hash = sha256(convert_to(coalesce(token, ''), 'UTF8'))
        AND s.employee_id = employee
        AND s.ended_at IS NULL
-       AND s.expires_at > now()
        AND e.is_active;
+    -- (The lifetime and the idle limit are measured on the clock of the service that opens and
+    -- checks sessions, sql/0012: it ends an expired one when it resolves it, before any write.)
     IF NOT FOUND THEN
         DELETE FROM public.verified_actors WHERE xact_id = pg_current_xact_id();
         RETURN false;
@@ -656,12 +657,13 @@ BEGIN
         RAISE EXCEPTION 'a password is changed by its employee or reset by a verified manager'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    UPDATE public.employees SET password_hash = new_hash, updated_at = now(), version = version + 1
+     WHERE id = employee;
+    -- (after the UPDATE: its text rule, employees_password_hash_text, speaks first)
     IF new_hash !~ '^\$argon2id\$' THEN
         RAISE EXCEPTION 'a password hash is an argon2id hash'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'employees_password_hash_argon2id';
     END IF;
-    UPDATE public.employees SET password_hash = new_hash, updated_at = now(), version = version + 1
-     WHERE id = employee;
 END $_$;
 
 
