@@ -1,8 +1,14 @@
 """Connecting to PostgreSQL, units of work, the acting employee — and surviving a lost connection.
 
 The program holds one autocommit connection: reads run on their own, and every write runs in
-`Database.transaction(actor_id)`, which records the acting employee for the audit trail in a
-transaction-local setting (`crm.employee_id`).
+`Database.transaction(actor_id)`. The acting employee is verified by the database itself
+(sql/0017_verified_actor.sql): the transaction's first statement hands the session token of the
+employee to `crm_act_as`, which records them for the audit trail and the rules only when the
+session is open; the application role's writes without a verified actor are refused. Where the
+token comes from: `Database.session_token` (set by the face's backend for its calls, see
+`using_token`), else `Database.token_provider(actor_id)` (tests, programs embedding the CRM).
+Without a token the actor is only named (`crm.employee_id`), which the database believes from its
+owner and superusers alone.
 
 A connection can be lost at any moment (the server ended the backend, restarted or failed over;
 an idle timeout; PgBouncer closed the client). `Database` recovers without its callers knowing:
@@ -237,18 +243,41 @@ class Database:
             _server_history(conn) if history is ... else history  # type: ignore[assignment]
         )
         self.conn: Any = LiveConnection(self)
+        # The open session whose employee acts (the backend's, for its calls), and where a token
+        # comes from when none is set (tests: a session opened for the actor on demand).
+        self.session_token: str | None = None
+        self.token_provider: Callable[[int], str | None] | None = None
+
+    @contextmanager
+    def using_token(self, token: str | None) -> Iterator[Database]:
+        """Run the block's transactions with this session token (the previous one afterwards)."""
+        previous, self.session_token = self.session_token, token
+        try:
+            yield self
+        finally:
+            self.session_token = previous
+
+    def _token_for(self, actor_id: int | None) -> str | None:
+        if actor_id is None:
+            return None
+        if self.session_token is not None:
+            return self.session_token
+        return self.token_provider(actor_id) if self.token_provider is not None else None
 
     @contextmanager
     def transaction(self, actor_id: int | None = None) -> Iterator[Any]:
-        """One all-or-nothing unit of work; actor_id is recorded for the audit trail.
+        """One all-or-nothing unit of work as the employee actor_id, verified by the database from
+        the session token (see the module doc); without an actor, the database refuses the
+        application role's writes to audited tables.
 
         A lost connection ends it with WriteLost (nothing was saved), or returns normally when it
         broke during COMMIT and the server says the transaction committed (see the module doc).
         """
+        token = self._token_for(actor_id)
         if self._depth:  # nested: a savepoint of the enclosing unit of work
             with self._conn.transaction():
                 if actor_id is not None:
-                    self._conn.execute("SELECT set_config('crm.employee_id', %s, true)", (str(actor_id),))
+                    self._conn.execute(*_actor_statement("SELECT", actor_id, token))
                 yield self.conn
             return
         conn = self._ready()
@@ -257,7 +286,7 @@ class Database:
         self._depth = 1
         try:
             with conn.transaction():
-                xid = _begin(conn, actor_id)
+                xid = _begin(conn, actor_id, token)
                 yield self.conn
                 committing = True  # leaving the block sends COMMIT
         except psycopg.OperationalError as error:
@@ -387,14 +416,19 @@ class Database:
             time.sleep(0.05)
 
 
-def _begin(conn: psycopg.Connection, actor_id: int | None) -> str:
+def _actor_statement(select: str, actor_id: int, token: str | None) -> tuple[str, tuple]:
+    """`select` followed by the actor's verification (crm_act_as, with a session token) or, without
+    a token, its naming (crm.employee_id: believed from the owner and superusers only)."""
+    if token is not None and token.isascii():
+        return f"{select} public.crm_act_as(%s, %s)", (token, actor_id)
+    return f"{select} set_config('crm.employee_id', %s, true)", (str(actor_id),)
+
+
+def _begin(conn: psycopg.Connection, actor_id: int | None, token: str | None = None) -> str:
     """The first statement of a write: its transaction id (for pg_xact_status), and the actor."""
     if actor_id is None:
         return scalar(conn.execute("SELECT pg_current_xact_id()::text"))
-    cur = conn.execute(
-        "SELECT pg_current_xact_id()::text, set_config('crm.employee_id', %s, true)", (str(actor_id),)
-    )
-    return scalar(cur)
+    return scalar(conn.execute(*_actor_statement("SELECT pg_current_xact_id()::text,", actor_id, token)))
 
 
 class LiveConnection:

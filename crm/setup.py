@@ -59,10 +59,9 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
 # statements set. Never an id, a created_at, a contract's client, an event's contract or a
 # payment (payments are never updated). A new column the program updates must be added here.
 APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "employees": (
-        "username", "full_name", "email", "phone", "team", "is_active", "password_hash",
-        "updated_at", "version",
-    ),
+    # Employees change only through the functions of sql/0017 (employee_update ...); updated_at is
+    # kept for the row locks (FOR SHARE needs UPDATE on a column), and writes no change.
+    "employees": ("updated_at",),
     "clients": ("full_name", "email", "phone", "company_name", "sales_contact_id", "updated_at", "version"),
     "contracts": ("total_amount", "remaining_amount", "is_signed", "signed_at", "updated_at", "version"),
     "events": (
@@ -81,8 +80,9 @@ APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "mail_outbox": ("status", "attempts", "next_attempt_at", "last_error", "sent_at"),
 }  # fmt: skip
 
-# The SECURITY DEFINER functions the application role may call (sql/0011): login throttling and
-# the demo loader's dates. Every other function of the schema is the owner's or anyone's.
+# The SECURITY DEFINER functions the application role may call (sql/0011, 0016, 0017): login throttling,
+# the demo loader's dates, the import staging, the verified actor and the employees' sensitive columns.
+# Every other function of the schema is the owner's or anyone's.
 APP_FUNCTIONS: tuple[str, ...] = (
     "login_throttle_key(text, text)",
     "login_attempt_begin(text, timestamptz, interval)",
@@ -92,6 +92,16 @@ APP_FUNCTIONS: tuple[str, ...] = (
     "login_device_remember(bigint, text)",
     "demo_load_begin()",
     "client_import_staging()",
+    # The verified actor and the employees' sensitive columns (sql/0017_verified_actor.sql).
+    "crm_act_as(text, bigint)",
+    "crm_actor()",
+    "crm_actor_team()",
+    "crm_actor_session()",
+    "crm_actor_rehash()",
+    "employee_update(bigint, integer, text, text, text, text, text)",
+    "employee_set_active(bigint, boolean)",
+    "employee_set_password_hash(bigint, text)",
+    "employee_rehash(bigint, text, text)",
 )
 
 # Columns the database sets itself on the rows the application role writes, whatever it sends
@@ -102,7 +112,7 @@ DATABASE_SET_COLUMNS: dict[str, tuple[str, ...]] = {
     "employees": ("id", "created_at", "updated_at", "version"),
     "clients": ("id", "created_at", "updated_at", "version"),
     "contracts": ("id", "created_at", "updated_at", "version", "signed_at"),
-    "payments": ("id", "created_at", "paid_at"),
+    "payments": ("id", "created_at", "paid_at", "recorded_by"),  # recorded_by: the verified actor (0017)
     "events": ("id", "created_at", "updated_at", "version"),
     "sessions": ("id",),
     "services": ("id", "created_at", "updated_at", "version"),
@@ -194,6 +204,138 @@ APP_ROLE_PROBES: dict[str, str] = {
     "take an e-mail's attempts back": "UPDATE mail_outbox SET attempts = attempts - 1",
     "burn a notification id": "SELECT nextval('notifications_id_seq')",
 }
+
+# What a holder of the application role's password is refused when they try to write as someone
+# they are not (sql/0017_verified_actor.sql): (who acts, the statements run in order in one
+# transaction). Who: None — nobody verified (a psql session); or the employee of tests/
+# test_app_role.py's fixture whose open session verified the transaction: "boss" (management),
+# "sales" (bill), "support" (kate). The parameters name that fixture's rows: %(rival)s is another
+# sales employee, %(rival_client)s / %(rival_contract)s theirs, %(rival_event)s another support
+# employee's event, %(ended_token)s the token of the boss's ended session, %(sales_token)s bill's
+# open one. A new audited table gets its probes here.
+APP_ROLE_FORGERIES: dict[str, tuple[str | None, tuple[str, ...]]] = {
+    # The acting employee comes only from a verified session.
+    "forge the audit actor": (None, (
+        "SELECT set_config('crm.employee_id', %(boss)s::text, true)",
+        "UPDATE clients SET full_name = 'Forged', version = version + 1",
+    )),
+    "write as system": (None, (
+        "INSERT INTO clients (full_name, email, sales_contact_id)"
+        " VALUES ('Planted', 'planted@x.io', %(sales)s)",
+    )),
+    "record a payment without a session": (None, (
+        "INSERT INTO payments (contract_id, amount, recorded_by) VALUES (%(contract)s, 1, %(boss)s)",
+    )),
+    "verify a wrong token": (None, (
+        "SELECT crm_act_as('not a token', %(boss)s)",
+        "UPDATE events SET attendees = 1, version = version + 1",
+    )),
+    "verify an ended session's token": (None, (
+        "SELECT crm_act_as(%(ended_token)s, %(boss)s)",
+        "UPDATE events SET attendees = 1, version = version + 1",
+    )),
+    "verify someone else's token as a manager": (None, (
+        "SELECT crm_act_as(%(sales_token)s, %(boss)s)",
+        "SELECT employee_set_active(%(rival)s, false)",
+    )),
+    "reopen an ended session": (None, ("UPDATE sessions SET ended_at = NULL, end_reason = NULL",)),
+    "read the verified actors": (None, ("SELECT * FROM verified_actors",)),
+    "forge a verified actor": (None, (
+        "INSERT INTO verified_actors VALUES (pg_current_xact_id(), %(boss)s, 'management', 1)",
+    )),
+    "claim a rehash without a session": (None, (
+        "SELECT set_config('crm.password_change', 'rehashed', true)",
+        "SELECT employee_rehash(%(boss)s, %(boss_hash)s, %(known_hash)s)",
+    )),
+    # Employees: team, active flag and password hash only through the functions, by management.
+    "promote themselves": ("sales", ("UPDATE employees SET team = 'management' WHERE id = %(sales)s",)),
+    "promote themselves through the function": ("sales", (
+        "SELECT employee_update(%(sales)s, 1, 'bill', 'Bill', 'bill@epicevents.test', NULL, 'management')",
+    )),
+    "set a manager's password hash": ("sales", ("UPDATE employees SET password_hash = %(known_hash)s",)),
+    "set a manager's password hash through the function": ("sales", (
+        "SELECT employee_set_password_hash(%(boss)s, %(known_hash)s)",
+    )),
+    "rehash a manager's password": ("sales", (
+        "SELECT employee_rehash(%(boss)s, %(boss_hash)s, %(known_hash)s)",
+    )),
+    "deactivate every manager": ("sales", (
+        "UPDATE employees SET is_active = false WHERE team = 'management'",
+    )),
+    "deactivate every manager through the function": ("sales", (
+        "SELECT employee_set_active(id, false) FROM employees WHERE team = 'management'",
+    )),
+    "create a manager": ("sales", (
+        "INSERT INTO employees (username, full_name, email, team, password_hash)"
+        " VALUES ('mole', 'Mole', 'mole@x.io', 'management', %(known_hash)s)",
+    )),
+    "rename a colleague": ("sales", ("UPDATE employees SET full_name = 'Renamed'",)),
+    "touch an employee": ("support", ("UPDATE employees SET updated_at = now()",)),
+    "change their own team": ("boss", (
+        "SELECT employee_update(%(boss)s, 1, 'boss', 'Boss', 'boss@epicevents.test', NULL, 'sales')",
+    )),
+    "deactivate themselves": ("boss", ("SELECT employee_set_active(%(boss)s, false)",)),
+    "store a hash that is not argon2id": ("boss", ("SELECT employee_set_password_hash(%(sales)s, 'plain')",)),
+    "rehash someone else's password": ("boss", (
+        "SELECT employee_rehash(%(sales)s, %(sales_hash)s, %(known_hash)s)",
+    )),
+    # Row-level security: sales their own clients' rows, support their events.
+    "update another's client": ("sales", (
+        "UPDATE clients SET full_name = 'Mine now', version = version + 1 WHERE id = %(rival_client)s",
+    )),
+    "take another's client": ("sales", (
+        "UPDATE clients SET sales_contact_id = %(sales)s, version = version + 1 WHERE id = %(rival_client)s",
+    )),
+    "give their client away": ("sales", (
+        "UPDATE clients SET sales_contact_id = %(rival)s, version = version + 1 WHERE id = %(client)s",
+    )),
+    "create a client for someone else": ("sales", (
+        "INSERT INTO clients (full_name, email, sales_contact_id)"
+        " VALUES ('Planted', 'planted@x.io', %(rival)s)",
+    )),
+    "create a contract": ("sales", (
+        "INSERT INTO contracts (client_id, total_amount, remaining_amount) VALUES (%(client)s, 10, 10)",
+    )),
+    "update another's contract": ("sales", (
+        "UPDATE contracts SET total_amount = total_amount + 1, remaining_amount = remaining_amount + 1,"
+        " version = version + 1 WHERE id = %(rival_contract)s",
+    )),
+    "record a payment on another's contract": ("sales", (
+        "INSERT INTO payments (contract_id, amount, recorded_by) VALUES (%(rival_contract)s, 1, %(rival)s)",
+    )),
+    "record a correction": ("sales", (
+        "INSERT INTO payments (contract_id, amount, recorded_by, corrects_payment_id)"
+        " SELECT contract_id, -amount, recorded_by, id FROM payments WHERE contract_id = %(contract)s",
+    )),
+    "create an event for another's contract": ("sales", (
+        "INSERT INTO events (name, contract_id, starts_at, ends_at)"
+        " VALUES ('E', %(rival_contract)s, now(), now())",
+    )),
+    "update an event as sales": ("sales", (
+        "UPDATE events SET attendees = attendees + 1, version = version + 1",
+    )),
+    "update another's event": ("support", (
+        "UPDATE events SET attendees = attendees + 1, version = version + 1 WHERE id = %(rival_event)s",
+    )),
+    "take another's event": ("support", (
+        "UPDATE events SET support_contact_id = %(support)s, version = version + 1"
+        " WHERE id = %(rival_event)s",
+    )),
+    "drop their event": ("support", (
+        "UPDATE events SET support_contact_id = NULL, version = version + 1 WHERE id = %(event)s",
+    )),
+    "update a client as support": ("support", (
+        "UPDATE clients SET full_name = 'Support was here', version = version + 1",
+    )),
+    "update a contract as support": ("support", (
+        "UPDATE contracts SET total_amount = total_amount + 1, remaining_amount = remaining_amount + 1,"
+        " version = version + 1",
+    )),
+    "create an event as a manager": ("boss", (
+        "INSERT INTO events (name, contract_id, starts_at, ends_at)"
+        " VALUES ('E', %(rival_contract)s, now(), now())",
+    )),
+}  # fmt: skip
 
 # One program instance holds one connection; 50 lets a team of about 45 work at once and leaves
 # the rest of max_connections (100 by default) to the installer (--upgrade, --unlock) and to the

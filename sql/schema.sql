@@ -60,6 +60,25 @@ COMMENT ON EXTENSION unaccent IS 'text search dictionary that removes accents';
 
 
 --
+-- Name: actor_required(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.actor_required() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF public.crm_actor() IS NULL AND NOT public.writer_is_trusted() AND NOT public.in_demo_load() THEN
+        RAISE EXCEPTION '%: no verified employee in this transaction (crm_act_as with an open session first)',
+            TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END $$;
+
+
+ALTER FUNCTION public.actor_required() OWNER TO epic_events_owner;
+
+--
 -- Name: audit_changes(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -69,10 +88,9 @@ CREATE FUNCTION public.audit_changes() RETURNS trigger
     SET "TimeZone" TO 'UTC'
     AS $$
 DECLARE
-    actor bigint := NULLIF(current_setting('crm.employee_id', true), '')::bigint;
-    -- A rehash at login says so (crm/repositories/employees.py replace_hash); else it is a change.
-    password_note text := CASE WHEN current_setting('crm.password_change', true) = 'rehashed'
-                               THEN 'rehashed' ELSE 'changed' END;
+    actor bigint := public.crm_actor();
+    -- A rehash at login says so (employee_rehash()); else it is a change.
+    password_note text := CASE WHEN public.crm_actor_rehash() THEN 'rehashed' ELSE 'changed' END;
     noise text[] := '{id,version,created_at,updated_at,password_hash}';
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -211,6 +229,128 @@ END $$;
 ALTER FUNCTION public.contracts_remaining_is_total_minus_paid() OWNER TO epic_events_owner;
 
 --
+-- Name: crm_act_as(text, bigint); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_act_as(token text, employee bigint) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    found_session bigint;
+    found_team text;
+BEGIN
+    -- Rows of transactions older than every running one are over (skip those another call holds).
+    DELETE FROM public.verified_actors
+     WHERE xact_id IN (SELECT v.xact_id FROM public.verified_actors v
+                        WHERE v.xact_id < pg_snapshot_xmin(pg_current_snapshot())
+                        ORDER BY v.xact_id LIMIT 20 FOR UPDATE SKIP LOCKED);
+    SELECT s.id, e.team INTO found_session, found_team
+      FROM public.sessions s JOIN public.employees e ON e.id = s.employee_id
+     WHERE s.token_hash = sha256(convert_to(coalesce(token, ''), 'UTF8'))
+       AND s.employee_id = employee
+       AND s.ended_at IS NULL
+       AND e.is_active;
+    -- (The lifetime and the idle limit are measured on the clock of the service that opens and
+    -- checks sessions, sql/0012: it ends an expired one when it resolves it, before any write.)
+    IF NOT FOUND THEN
+        DELETE FROM public.verified_actors WHERE xact_id = pg_current_xact_id();
+        RETURN false;
+    END IF;
+    INSERT INTO public.verified_actors AS v (xact_id, employee_id, team, session_id)
+    VALUES (pg_current_xact_id(), employee, found_team, found_session)
+    ON CONFLICT (xact_id) DO UPDATE
+        SET employee_id = EXCLUDED.employee_id, team = EXCLUDED.team, session_id = EXCLUDED.session_id,
+            rehash = false;
+    RETURN true;
+END $$;
+
+
+ALTER FUNCTION public.crm_act_as(token text, employee bigint) OWNER TO epic_events_owner;
+
+--
+-- Name: session_is_trusted(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.session_is_trusted() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_has_role(SESSION_USER, 'pg_database_owner'::name, 'MEMBER'::text);
+
+
+ALTER FUNCTION public.session_is_trusted() OWNER TO epic_events_owner;
+
+
+--
+-- Name: verified_actors; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.verified_actors (
+    xact_id xid8 NOT NULL,
+    employee_id bigint NOT NULL,
+    team text NOT NULL,
+    session_id bigint NOT NULL,
+    rehash boolean DEFAULT false NOT NULL
+);
+
+
+ALTER TABLE public.verified_actors OWNER TO epic_events_owner;
+
+--
+-- Name: crm_actor(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_actor() RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN COALESCE((SELECT v.employee_id FROM public.verified_actors v WHERE (v.xact_id = pg_current_xact_id_if_assigned())), CASE WHEN public.session_is_trusted() THEN (NULLIF(current_setting('crm.employee_id'::text, true), ''::text))::bigint ELSE NULL::bigint END);
+
+
+ALTER FUNCTION public.crm_actor() OWNER TO epic_events_owner;
+
+--
+-- Name: FUNCTION crm_actor(); Type: COMMENT; Schema: public; Owner: epic_events_owner
+--
+
+COMMENT ON FUNCTION public.crm_actor() IS 'The employee crm_act_as verified for this transaction (the owner and superusers: crm.employee_id)';
+
+
+--
+-- Name: crm_actor_rehash(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_actor_rehash() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN COALESCE((SELECT v.rehash FROM public.verified_actors v WHERE (v.xact_id = pg_current_xact_id_if_assigned())), (public.session_is_trusted() AND (current_setting('crm.password_change'::text, true) = 'rehashed'::text)));
+
+
+ALTER FUNCTION public.crm_actor_rehash() OWNER TO epic_events_owner;
+
+--
+-- Name: crm_actor_session(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_actor_session() RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN COALESCE((SELECT v.session_id FROM public.verified_actors v WHERE (v.xact_id = pg_current_xact_id_if_assigned())), CASE WHEN public.session_is_trusted() THEN (NULLIF(current_setting('crm.session_id'::text, true), ''::text))::bigint ELSE NULL::bigint END);
+
+
+ALTER FUNCTION public.crm_actor_session() OWNER TO epic_events_owner;
+
+--
+-- Name: crm_actor_team(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_actor_team() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN (SELECT v.team FROM public.verified_actors v WHERE (v.xact_id = pg_current_xact_id_if_assigned()));
+
+
+ALTER FUNCTION public.crm_actor_team() OWNER TO epic_events_owner;
+
+--
 -- Name: crm_email_is_valid(text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -227,6 +367,44 @@ ALTER FUNCTION public.crm_email_is_valid(value text) OWNER TO epic_events_owner;
 
 COMMENT ON FUNCTION public.crm_email_is_valid(value text) IS 'The form''s e-mail syntax (email-validator) as closely as a regular expression can';
 
+
+--
+-- Name: crm_keeps_a_manager(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_keeps_a_manager() RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM public.employees WHERE team = 'management' AND is_active) THEN
+        RAISE EXCEPTION 'the company keeps at least one active manager'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'employees_keep_a_manager';
+    END IF;
+END $$;
+
+
+ALTER FUNCTION public.crm_keeps_a_manager() OWNER TO epic_events_owner;
+
+--
+-- Name: crm_manager_acting(text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_manager_acting(what text) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    actor bigint := public.crm_actor();
+BEGIN
+    IF actor IS NULL OR public.crm_actor_team() IS DISTINCT FROM 'management' THEN
+        RAISE EXCEPTION 'only a verified manager can %', what USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN actor;
+END $$;
+
+
+ALTER FUNCTION public.crm_manager_acting(what text) OWNER TO epic_events_owner;
 
 --
 -- Name: crm_text_is_clean(text, boolean); Type: FUNCTION; Schema: public; Owner: epic_events_owner
@@ -268,6 +446,38 @@ CREATE FUNCTION public.crm_text_shows(value text) RETURNS boolean
 
 ALTER FUNCTION public.crm_text_shows(value text) OWNER TO epic_events_owner;
 
+--
+-- Name: demo_loads; Type: TABLE; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TABLE public.demo_loads (
+    xact_id xid8 NOT NULL
+);
+
+
+ALTER TABLE public.demo_loads OWNER TO epic_events_owner;
+
+--
+-- Name: in_demo_load(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.in_demo_load() RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN (EXISTS (SELECT 1 FROM public.demo_loads WHERE (demo_loads.xact_id = pg_current_xact_id())));
+
+
+ALTER FUNCTION public.in_demo_load() OWNER TO epic_events_owner;
+
+--
+-- Name: crm_writes_all(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.crm_writes_all() RETURNS boolean
+    LANGUAGE sql STABLE
+    RETURN ((public.crm_actor_team() = 'management'::text) OR public.in_demo_load());
+
+
+ALTER FUNCTION public.crm_writes_all() OWNER TO epic_events_owner;
 
 --
 -- Name: clients; Type: TABLE; Schema: public; Owner: epic_events_owner
@@ -379,6 +589,132 @@ END $$;
 ALTER FUNCTION public.employee_digest_set_by_database() OWNER TO epic_events_owner;
 
 --
+-- Name: employee_rehash(bigint, text, text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.employee_rehash(employee bigint, old_hash text, new_hash text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    changed integer;
+BEGIN
+    IF public.crm_actor() IS DISTINCT FROM employee OR NOT EXISTS (
+        SELECT 1 FROM public.verified_actors v WHERE v.xact_id = pg_current_xact_id_if_assigned()) THEN
+        RAISE EXCEPTION 'a hash is rehashed by its own verified employee' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF new_hash !~ '^\$argon2id\$' THEN
+        RAISE EXCEPTION 'a password hash is an argon2id hash'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'employees_password_hash_argon2id';
+    END IF;
+    UPDATE public.verified_actors SET rehash = true WHERE xact_id = pg_current_xact_id();
+    UPDATE public.employees SET password_hash = new_hash WHERE id = employee AND password_hash = old_hash;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    UPDATE public.verified_actors SET rehash = false WHERE xact_id = pg_current_xact_id();
+    RETURN changed = 1;
+END $_$;
+
+
+ALTER FUNCTION public.employee_rehash(employee bigint, old_hash text, new_hash text) OWNER TO epic_events_owner;
+
+--
+-- Name: employee_set_active(bigint, boolean); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.employee_set_active(employee bigint, active boolean) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    actor bigint := public.crm_manager_acting('deactivate or reactivate an employee');
+    changed integer;
+BEGIN
+    IF employee = actor THEN
+        RAISE EXCEPTION 'nobody deactivates or reactivates themselves' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE public.employees SET is_active = active, updated_at = now(), version = version + 1
+     WHERE id = employee AND is_active IS DISTINCT FROM active;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    PERFORM public.crm_keeps_a_manager();
+    RETURN changed = 1;
+END $$;
+
+
+ALTER FUNCTION public.employee_set_active(employee bigint, active boolean) OWNER TO epic_events_owner;
+
+--
+-- Name: employee_set_password_hash(bigint, text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.employee_set_password_hash(employee bigint, new_hash text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $_$
+DECLARE
+    actor bigint := public.crm_actor();
+BEGIN
+    IF actor IS NULL OR (employee <> actor AND public.crm_actor_team() IS DISTINCT FROM 'management') THEN
+        RAISE EXCEPTION 'a password is changed by its employee or reset by a verified manager'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE public.employees SET password_hash = new_hash, updated_at = now(), version = version + 1
+     WHERE id = employee;
+    -- (after the UPDATE: its text rule, employees_password_hash_text, speaks first)
+    IF new_hash !~ '^\$argon2id\$' THEN
+        RAISE EXCEPTION 'a password hash is an argon2id hash'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'employees_password_hash_argon2id';
+    END IF;
+END $_$;
+
+
+ALTER FUNCTION public.employee_set_password_hash(employee bigint, new_hash text) OWNER TO epic_events_owner;
+
+--
+-- Name: employee_update(bigint, integer, text, text, text, text, text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.employee_update(employee bigint, expected_version integer, new_username text, new_full_name text, new_email text, new_phone text, new_team text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    actor bigint := public.crm_manager_acting('change an employee');
+    changed integer;
+BEGIN
+    IF employee = actor AND new_team IS DISTINCT FROM (SELECT e.team FROM public.employees e WHERE e.id = employee) THEN
+        RAISE EXCEPTION 'nobody changes their own team' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE public.employees
+       SET username = new_username, full_name = new_full_name, email = new_email, phone = new_phone,
+           team = new_team, updated_at = now(), version = version + 1
+     WHERE id = employee AND version = expected_version;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    PERFORM public.crm_keeps_a_manager();
+    RETURN changed = 1;
+END $$;
+
+
+ALTER FUNCTION public.employee_update(employee bigint, expected_version integer, new_username text, new_full_name text, new_email text, new_phone text, new_team text) OWNER TO epic_events_owner;
+
+--
+-- Name: employees_written_by_management(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.employees_written_by_management() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT public.writer_is_trusted() AND NOT public.in_demo_load()
+       AND public.crm_actor_team() IS DISTINCT FROM 'management' THEN
+        RAISE EXCEPTION 'only a verified manager writes employees' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.employees_written_by_management() OWNER TO epic_events_owner;
+
+--
 -- Name: events_need_signed_contract(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -453,7 +789,7 @@ CREATE FUNCTION public.exports_set_by_database() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    actor bigint := NULLIF(current_setting('crm.employee_id', true), '')::bigint;
+    actor bigint := public.crm_actor();
 BEGIN
     NEW.id := pg_catalog.nextval('public.exports_id_seq'::regclass);
     IF public.writer_is_trusted() THEN
@@ -532,28 +868,6 @@ END $$;
 
 
 ALTER FUNCTION public.hmac_sha256(key bytea, message bytea) OWNER TO epic_events_owner;
-
---
--- Name: demo_loads; Type: TABLE; Schema: public; Owner: epic_events_owner
---
-
-CREATE TABLE public.demo_loads (
-    xact_id xid8 NOT NULL
-);
-
-
-ALTER TABLE public.demo_loads OWNER TO epic_events_owner;
-
---
--- Name: in_demo_load(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
---
-
-CREATE FUNCTION public.in_demo_load() RETURNS boolean
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN (EXISTS (SELECT 1 FROM public.demo_loads WHERE (demo_loads.xact_id = pg_current_xact_id())));
-
-
-ALTER FUNCTION public.in_demo_load() OWNER TO epic_events_owner;
 
 --
 -- Name: login_throttle; Type: TABLE; Schema: public; Owner: epic_events_owner
@@ -781,7 +1095,7 @@ CREATE FUNCTION public.notes_set_by_database() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    actor bigint := NULLIF(current_setting('crm.employee_id', true), '')::bigint;
+    actor bigint := public.crm_actor();
 BEGIN
     IF NOT public.writer_is_trusted() THEN
         -- Refused before an id is drawn: a refused note burns no id.
@@ -874,7 +1188,7 @@ BEGIN
         RETURN NEW;
     END IF;
     IF OLD.read_at IS NOT NULL OR NEW.read_at IS NULL
-       OR NEW.employee_id IS DISTINCT FROM NULLIF(current_setting('crm.employee_id', true), '')::bigint THEN
+       OR NEW.employee_id IS DISTINCT FROM public.crm_actor() THEN
         RAISE EXCEPTION 'a notification is marked read once, by the employee it tells'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'notifications_read_once';
     END IF;
@@ -895,7 +1209,7 @@ CREATE FUNCTION public.notify_support_of_event_change() RETURNS trigger
     SET "TimeZone" TO 'UTC'
     AS $$
 DECLARE
-    actor bigint := NULLIF(current_setting('crm.employee_id', true), '')::bigint;
+    actor bigint := public.crm_actor();
     watched text[] := '{starts_at,ends_at,location,attendees,status,cancel_reason}';
     old_row jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) ELSE '{}'::jsonb END;
     new_row jsonb := to_jsonb(NEW);
@@ -1058,6 +1372,24 @@ CREATE FUNCTION public.opportunity_move_allowed(from_stage text, to_stage text) 
 ALTER FUNCTION public.opportunity_move_allowed(from_stage text, to_stage text) OWNER TO epic_events_owner;
 
 --
+-- Name: owner_changes_by_management(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.owner_changes_by_management() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT public.writer_is_trusted() AND NOT public.crm_writes_all() THEN
+        RAISE EXCEPTION '%: only management gives a record to another employee', TG_TABLE_NAME
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.owner_changes_by_management() OWNER TO epic_events_owner;
+
+--
 -- Name: payments_correction_matches(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -1083,6 +1415,23 @@ END $$;
 ALTER FUNCTION public.payments_correction_matches() OWNER TO epic_events_owner;
 
 --
+-- Name: payments_recorded_by_actor(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.payments_recorded_by_actor() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT public.writer_is_trusted() AND NOT public.in_demo_load() THEN
+        NEW.recorded_by := public.crm_actor();
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.payments_recorded_by_actor() OWNER TO epic_events_owner;
+
+--
 -- Name: sessions_end_on_employee_change(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
 --
 
@@ -1091,25 +1440,43 @@ CREATE FUNCTION public.sessions_end_on_employee_change() RETURNS trigger
     AS $$
 DECLARE
     reason text;
-    keep bigint := NULLIF(current_setting('crm.session_id', true), '')::bigint;
+    keep bigint := CASE WHEN NEW.id = public.crm_actor() THEN public.crm_actor_session() END;
 BEGIN
     IF OLD.is_active AND NOT NEW.is_active THEN
         reason := 'deactivated';
     ELSIF NEW.team IS DISTINCT FROM OLD.team THEN
         reason := 'team';
-    ELSIF NEW.password_hash IS DISTINCT FROM OLD.password_hash
-          AND current_setting('crm.password_change', true) IS DISTINCT FROM 'rehashed' THEN
+    ELSIF NEW.password_hash IS DISTINCT FROM OLD.password_hash AND NOT public.crm_actor_rehash() THEN
         reason := 'password';
     ELSE
         RETURN NULL;
     END IF;
-    UPDATE sessions SET ended_at = now(), end_reason = reason
+    UPDATE public.sessions SET ended_at = now(), end_reason = reason
      WHERE employee_id = NEW.id AND ended_at IS NULL AND id IS DISTINCT FROM keep;
     RETURN NULL;
 END $$;
 
 
 ALTER FUNCTION public.sessions_end_on_employee_change() OWNER TO epic_events_owner;
+
+--
+-- Name: sessions_stay_ended(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.sessions_stay_ended() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF OLD.ended_at IS NOT NULL AND NOT public.writer_is_trusted()
+       AND (NEW.ended_at, NEW.end_reason) IS DISTINCT FROM (OLD.ended_at, OLD.end_reason) THEN
+        RAISE EXCEPTION 'an ended session stays ended'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'sessions_stay_ended';
+    END IF;
+    RETURN NEW;
+END $$;
+
+
+ALTER FUNCTION public.sessions_stay_ended() OWNER TO epic_events_owner;
 
 --
 -- Name: set_by_database_on_insert(); Type: FUNCTION; Schema: public; Owner: epic_events_owner
@@ -2026,6 +2393,14 @@ ALTER TABLE ONLY public.sessions
 
 
 --
+-- Name: verified_actors verified_actors_pkey; Type: CONSTRAINT; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE ONLY public.verified_actors
+    ADD CONSTRAINT verified_actors_pkey PRIMARY KEY (xact_id);
+
+
+--
 -- Name: audit_log_employee_idx; Type: INDEX; Schema: public; Owner: epic_events_owner
 --
 
@@ -2376,6 +2751,62 @@ CREATE INDEX sessions_employee_open_idx ON public.sessions USING btree (employee
 
 
 --
+-- Name: clients actor_required; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER actor_required BEFORE INSERT OR UPDATE ON public.clients FOR EACH STATEMENT EXECUTE FUNCTION public.actor_required();
+
+
+--
+-- Name: contracts actor_required; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER actor_required BEFORE INSERT OR UPDATE ON public.contracts FOR EACH STATEMENT EXECUTE FUNCTION public.actor_required();
+
+
+--
+-- Name: employees actor_required; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER actor_required BEFORE INSERT OR UPDATE ON public.employees FOR EACH STATEMENT EXECUTE FUNCTION public.actor_required();
+
+
+--
+-- Name: events actor_required; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER actor_required BEFORE INSERT OR UPDATE ON public.events FOR EACH STATEMENT EXECUTE FUNCTION public.actor_required();
+
+
+--
+-- Name: opportunities actor_required; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER actor_required BEFORE INSERT OR UPDATE ON public.opportunities FOR EACH STATEMENT EXECUTE FUNCTION public.actor_required();
+
+
+--
+-- Name: opportunity_lines actor_required; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER actor_required BEFORE INSERT OR UPDATE ON public.opportunity_lines FOR EACH STATEMENT EXECUTE FUNCTION public.actor_required();
+
+
+--
+-- Name: payments actor_required; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER actor_required BEFORE INSERT OR UPDATE ON public.payments FOR EACH STATEMENT EXECUTE FUNCTION public.actor_required();
+
+
+--
+-- Name: services actor_required; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER actor_required BEFORE INSERT OR UPDATE ON public.services FOR EACH STATEMENT EXECUTE FUNCTION public.actor_required();
+
+
+--
 -- Name: clients audit_insert; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
@@ -2523,6 +2954,13 @@ CREATE TRIGGER employee_digest_mark_goes_up BEFORE UPDATE ON public.employee_dig
 
 
 --
+-- Name: employees employees_written_by_management; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER employees_written_by_management BEFORE INSERT OR UPDATE ON public.employees FOR EACH ROW EXECUTE FUNCTION public.employees_written_by_management();
+
+
+--
 -- Name: events events_need_signed_contract; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
@@ -2593,6 +3031,20 @@ CREATE TRIGGER opportunity_lines_rules BEFORE INSERT OR UPDATE ON public.opportu
 
 
 --
+-- Name: clients owner_changes_by_management; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER owner_changes_by_management BEFORE UPDATE OF sales_contact_id ON public.clients FOR EACH ROW WHEN ((new.sales_contact_id IS DISTINCT FROM old.sales_contact_id)) EXECUTE FUNCTION public.owner_changes_by_management();
+
+
+--
+-- Name: events owner_changes_by_management; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER owner_changes_by_management BEFORE UPDATE OF support_contact_id ON public.events FOR EACH ROW WHEN ((new.support_contact_id IS DISTINCT FROM old.support_contact_id)) EXECUTE FUNCTION public.owner_changes_by_management();
+
+
+--
 -- Name: payments payments_add_up; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
@@ -2607,10 +3059,24 @@ CREATE TRIGGER payments_correction_matches BEFORE INSERT OR UPDATE ON public.pay
 
 
 --
+-- Name: payments payments_recorded_by_actor; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER payments_recorded_by_actor BEFORE INSERT ON public.payments FOR EACH ROW EXECUTE FUNCTION public.payments_recorded_by_actor();
+
+
+--
 -- Name: employees sessions_end_on_employee_change; Type: TRIGGER; Schema: public; Owner: epic_events_owner
 --
 
 CREATE TRIGGER sessions_end_on_employee_change AFTER UPDATE OF is_active, team, password_hash ON public.employees FOR EACH ROW EXECUTE FUNCTION public.sessions_end_on_employee_change();
+
+
+--
+-- Name: sessions sessions_stay_ended; Type: TRIGGER; Schema: public; Owner: epic_events_owner
+--
+
+CREATE TRIGGER sessions_stay_ended BEFORE UPDATE ON public.sessions FOR EACH ROW EXECUTE FUNCTION public.sessions_stay_ended();
 
 
 --
@@ -2939,6 +3405,115 @@ ALTER TABLE ONLY public.sessions
 
 
 --
+-- Name: clients; Type: ROW SECURITY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.clients ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: clients clients_insert; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY clients_insert ON public.clients FOR INSERT WITH CHECK ((( SELECT public.crm_writes_all() AS crm_writes_all) OR ((( SELECT public.crm_actor_team() AS crm_actor_team) = 'sales'::text) AND (sales_contact_id = ( SELECT public.crm_actor() AS crm_actor)))));
+
+
+--
+-- Name: clients clients_read; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY clients_read ON public.clients FOR SELECT USING (true);
+
+
+--
+-- Name: clients clients_update; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY clients_update ON public.clients FOR UPDATE USING (true) WITH CHECK ((( SELECT public.crm_writes_all() AS crm_writes_all) OR ((( SELECT public.crm_actor_team() AS crm_actor_team) = 'sales'::text) AND (sales_contact_id = ( SELECT public.crm_actor() AS crm_actor)))));
+
+
+--
+-- Name: contracts; Type: ROW SECURITY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.contracts ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: contracts contracts_insert; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY contracts_insert ON public.contracts FOR INSERT WITH CHECK (( SELECT public.crm_writes_all() AS crm_writes_all));
+
+
+--
+-- Name: contracts contracts_read; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY contracts_read ON public.contracts FOR SELECT USING (true);
+
+
+--
+-- Name: contracts contracts_update; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY contracts_update ON public.contracts FOR UPDATE USING (true) WITH CHECK ((( SELECT public.crm_writes_all() AS crm_writes_all) OR ((( SELECT public.crm_actor_team() AS crm_actor_team) = 'sales'::text) AND (EXISTS ( SELECT 1
+   FROM public.clients c
+  WHERE ((c.id = contracts.client_id) AND (c.sales_contact_id = ( SELECT public.crm_actor() AS crm_actor))))))));
+
+
+--
+-- Name: events; Type: ROW SECURITY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.events ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: events events_insert; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY events_insert ON public.events FOR INSERT WITH CHECK ((( SELECT public.in_demo_load() AS in_demo_load) OR ((( SELECT public.crm_actor_team() AS crm_actor_team) = 'sales'::text) AND (EXISTS ( SELECT 1
+   FROM (public.contracts k
+     JOIN public.clients c ON ((c.id = k.client_id)))
+  WHERE ((k.id = events.contract_id) AND (c.sales_contact_id = ( SELECT public.crm_actor() AS crm_actor))))))));
+
+
+--
+-- Name: events events_read; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY events_read ON public.events FOR SELECT USING (true);
+
+
+--
+-- Name: events events_update; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY events_update ON public.events FOR UPDATE USING (true) WITH CHECK ((( SELECT public.crm_writes_all() AS crm_writes_all) OR ((( SELECT public.crm_actor_team() AS crm_actor_team) = 'support'::text) AND (support_contact_id = ( SELECT public.crm_actor() AS crm_actor)))));
+
+
+--
+-- Name: payments; Type: ROW SECURITY; Schema: public; Owner: epic_events_owner
+--
+
+ALTER TABLE public.payments ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: payments payments_insert; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY payments_insert ON public.payments FOR INSERT WITH CHECK ((( SELECT public.crm_writes_all() AS crm_writes_all) OR ((( SELECT public.crm_actor_team() AS crm_actor_team) = 'sales'::text) AND (corrects_payment_id IS NULL) AND (EXISTS ( SELECT 1
+   FROM (public.contracts k
+     JOIN public.clients c ON ((c.id = k.client_id)))
+  WHERE ((k.id = payments.contract_id) AND (c.sales_contact_id = ( SELECT public.crm_actor() AS crm_actor))))))));
+
+
+--
+-- Name: payments payments_read; Type: POLICY; Schema: public; Owner: epic_events_owner
+--
+
+CREATE POLICY payments_read ON public.payments FOR SELECT USING (true);
+
+
+--
 -- Name: DATABASE epic_events; Type: ACL; Schema: -; Owner: epic_events_owner
 --
 
@@ -3103,6 +3678,67 @@ GRANT ALL ON FUNCTION public.client_import_staging() TO epic_events_app;
 
 
 --
+-- Name: FUNCTION crm_act_as(token text, employee bigint); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.crm_act_as(token text, employee bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crm_act_as(token text, employee bigint) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION crm_actor(); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.crm_actor() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crm_actor() TO epic_events_app;
+
+
+--
+-- Name: FUNCTION crm_actor_rehash(); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.crm_actor_rehash() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crm_actor_rehash() TO epic_events_app;
+
+
+--
+-- Name: FUNCTION crm_actor_session(); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.crm_actor_session() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crm_actor_session() TO epic_events_app;
+
+
+--
+-- Name: FUNCTION crm_actor_team(); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.crm_actor_team() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.crm_actor_team() TO epic_events_app;
+
+
+--
+-- Name: FUNCTION crm_keeps_a_manager(); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.crm_keeps_a_manager() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION crm_manager_acting(what text); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.crm_manager_acting(what text) FROM PUBLIC;
+
+
+--
+-- Name: TABLE demo_loads; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT SELECT ON TABLE public.demo_loads TO epic_events_app;
+
+
+--
 -- Name: TABLE clients; Type: ACL; Schema: public; Owner: epic_events_owner
 --
 
@@ -3166,66 +3802,10 @@ GRANT SELECT,INSERT ON TABLE public.employees TO epic_events_app;
 
 
 --
--- Name: COLUMN employees.username; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(username) ON TABLE public.employees TO epic_events_app;
-
-
---
--- Name: COLUMN employees.full_name; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(full_name) ON TABLE public.employees TO epic_events_app;
-
-
---
--- Name: COLUMN employees.email; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(email) ON TABLE public.employees TO epic_events_app;
-
-
---
--- Name: COLUMN employees.phone; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(phone) ON TABLE public.employees TO epic_events_app;
-
-
---
--- Name: COLUMN employees.team; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(team) ON TABLE public.employees TO epic_events_app;
-
-
---
--- Name: COLUMN employees.is_active; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(is_active) ON TABLE public.employees TO epic_events_app;
-
-
---
--- Name: COLUMN employees.password_hash; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(password_hash) ON TABLE public.employees TO epic_events_app;
-
-
---
 -- Name: COLUMN employees.updated_at; Type: ACL; Schema: public; Owner: epic_events_owner
 --
 
 GRANT UPDATE(updated_at) ON TABLE public.employees TO epic_events_app;
-
-
---
--- Name: COLUMN employees.version; Type: ACL; Schema: public; Owner: epic_events_owner
---
-
-GRANT UPDATE(version) ON TABLE public.employees TO epic_events_app;
 
 
 --
@@ -3237,10 +3817,35 @@ GRANT ALL ON FUNCTION public.demo_load_begin() TO epic_events_app;
 
 
 --
--- Name: TABLE demo_loads; Type: ACL; Schema: public; Owner: epic_events_owner
+-- Name: FUNCTION employee_rehash(employee bigint, old_hash text, new_hash text); Type: ACL; Schema: public; Owner: epic_events_owner
 --
 
-GRANT SELECT ON TABLE public.demo_loads TO epic_events_app;
+REVOKE ALL ON FUNCTION public.employee_rehash(employee bigint, old_hash text, new_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.employee_rehash(employee bigint, old_hash text, new_hash text) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION employee_set_active(employee bigint, active boolean); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.employee_set_active(employee bigint, active boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.employee_set_active(employee bigint, active boolean) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION employee_set_password_hash(employee bigint, new_hash text); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.employee_set_password_hash(employee bigint, new_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.employee_set_password_hash(employee bigint, new_hash text) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION employee_update(employee bigint, expected_version integer, new_username text, new_full_name text, new_email text, new_phone text, new_team text); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.employee_update(employee bigint, expected_version integer, new_username text, new_full_name text, new_email text, new_phone text, new_team text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.employee_update(employee bigint, expected_version integer, new_username text, new_full_name text, new_email text, new_phone text, new_team text) TO epic_events_app;
 
 
 --

@@ -196,10 +196,48 @@ def admin_conn(crm_db: CrmDatabase) -> Iterator[psycopg.Connection]:
         yield conn
 
 
+def with_sessions(database: Database) -> Database:
+    """An application-role Database whose transactions are verified from real sessions: for each
+    actor a session is opened on demand (as a login would, sql/0012) and kept while it is open, so
+    the tests that call services directly as an Employee run with a verified actor, as the faces do
+    through their backend's token (sql/0017_verified_actor.sql). An actor that is no employee gets
+    no token (the database then refuses the writes)."""
+    from datetime import UTC, datetime, timedelta
+
+    from crm.repositories.sessions import SessionRepository
+    from crm.services.sessions import token_hash
+
+    tokens: dict[int, str] = {}
+
+    def token_for(actor_id: int) -> str | None:
+        token = tokens.get(actor_id)
+        if token is not None:
+            row = database.conn.execute(
+                "SELECT ended_at IS NULL AND expires_at > now() FROM sessions WHERE token_hash = %s",
+                (token_hash(token),),
+            ).fetchone()
+            if row is not None and row[0]:
+                return token
+        token = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        try:
+            with database.transaction():
+                SessionRepository(database.conn).insert(
+                    token_hash(token), actor_id, "menus", now, now + timedelta(days=30)
+                )
+        except psycopg.errors.ForeignKeyViolation:
+            return None
+        tokens[actor_id] = token
+        return token
+
+    database.token_provider = token_for
+    return database
+
+
 @pytest.fixture
 def second_db(crm_db: CrmDatabase, db: Database) -> Iterator[Database]:
     """Another application-role connection, as a second employee's program would hold."""
-    other = Database(connect(crm_db.app_dsn))
+    other = with_sessions(Database(connect(crm_db.app_dsn)))
     try:
         yield other
     finally:
@@ -208,8 +246,9 @@ def second_db(crm_db: CrmDatabase, db: Database) -> Iterator[Database]:
 
 @pytest.fixture
 def db(crm_db: CrmDatabase, admin_conn: psycopg.Connection) -> Iterator[Database]:
-    """The program's view: the application role's connection, on empty tables."""
-    database = Database(connect(crm_db.app_dsn))
+    """The program's view: the application role's connection, on empty tables (its actors
+    verified from sessions opened on demand: with_sessions)."""
+    database = with_sessions(Database(connect(crm_db.app_dsn)))
     try:
         yield database
     finally:

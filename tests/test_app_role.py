@@ -7,7 +7,7 @@ the catalog checks below fail when a table appears that they do not cover.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import psycopg
@@ -16,7 +16,8 @@ from psycopg import errors, sql
 
 from crm import setup
 from crm.db import Database, connect
-from tests.conftest import database_before, drop_database, fresh_database
+from crm.services.sessions import token_hash
+from tests.conftest import database_before, drop_database, fresh_database, with_sessions
 from tests.factories import (
     make_client,
     make_contract,
@@ -61,9 +62,53 @@ def one_of_each(admin_conn):
     )
     # The event moved: a notification for its support employee, and its e-mail (sql/0015).
     admin_conn.execute("UPDATE events SET location = 'Elsewhere' WHERE id = %s", (event,))
+    # Another sales employee's client and signed contract, another support employee's event.
+    rival = make_employee(admin_conn, "sales", "rita")
+    rival_support = make_employee(admin_conn, "support", "tom")
+    rival_client = make_client(admin_conn, rival.id, "Rival Client")
+    rival_contract = make_contract(admin_conn, rival_client, total="300.00", signed=True)
+    rival_event = make_event(admin_conn, make_contract(admin_conn, rival_client, signed=True),
+                             support_id=rival_support.id)  # fmt: skip
+    # The boss's ended session, and an open one of bill's (their tokens are known).
+    now = datetime.now(UTC)
+    for token, employee, created, expires, ended in (
+        (ENDED_TOKEN, boss.id, now, now + timedelta(hours=8), now),
+        (SALES_TOKEN, sales.id, now, now + timedelta(hours=8), None),
+    ):
+        admin_conn.execute(
+            "INSERT INTO sessions (token_hash, employee_id, face, created_at, last_used_at, expires_at,"
+            " ended_at, end_reason) VALUES (%s, %s, 'commands', %s, %s, %s, %s, %s)",
+            (token_hash(token), employee, created, created, expires, ended, "logout" if ended else None),
+        )
     return {"boss": boss, "sales": sales, "support": support, "client": client, "contract": contract,
             "draft": draft, "event": event, "service": service,
-            "opportunity": opportunity}  # fmt: skip
+            "opportunity": opportunity, "rival": rival, "rival_support": rival_support,
+            "rival_client": rival_client, "rival_contract": rival_contract,
+            "rival_event": rival_event}  # fmt: skip
+
+
+ENDED_TOKEN, SALES_TOKEN = "ended-session-token", "bills-open-token"
+KNOWN_HASH = "$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHQ$a25vd24gYnkgdGhlIGF0dGFja2Vy"
+
+
+def warm_sessions(db, one_of_each) -> None:
+    """Open the test sessions of the fixture's employees now (tests/conftest.py with_sessions), so
+    a snapshot taken next already holds them."""
+    for key in ("boss", "sales", "support"):
+        assert db.token_provider(one_of_each[key].id)
+
+
+def probe_parameters(admin_conn, one_of_each, other_pid) -> dict:
+    ids = {key: value.id if hasattr(value, "id") else value for key, value in one_of_each.items()}
+    hashes = dict(admin_conn.execute("SELECT id, password_hash FROM employees").fetchall())
+    return ids | {
+        "other_pid": other_pid,
+        "ended_token": ENDED_TOKEN,
+        "sales_token": SALES_TOKEN,
+        "known_hash": KNOWN_HASH,
+        "boss_hash": hashes[ids["boss"]],
+        "sales_hash": hashes[ids["sales"]],
+    }
 
 
 @pytest.fixture
@@ -76,16 +121,18 @@ def other_session(crm_db):
         conn.close()
 
 
-def snapshot(admin_conn, role: str) -> list:
-    """Everything a probe could change: every table, the id sequences, large objects, the role."""
+def snapshot(admin_conn, role: str, sequences: bool = True) -> list:
+    """Everything a probe could change: every table, the id sequences (sequences=False: not them —
+    an insert refused by row-level security has drawn its id already), large objects, the role."""
     tables = [r[0] for r in admin_conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
     state = [
         (t, admin_conn.execute(sql.SQL("SELECT * FROM {} ORDER BY 1").format(sql.Identifier(t))).fetchall())
         for t in sorted(tables)
     ]
-    state.append(
-        admin_conn.execute("SELECT sequencename, last_value FROM pg_sequences ORDER BY 1").fetchall()
-    )
+    if sequences:
+        state.append(
+            admin_conn.execute("SELECT sequencename, last_value FROM pg_sequences ORDER BY 1").fetchall()
+        )
     state.append(admin_conn.execute("SELECT count(*) FROM pg_largeobject_metadata").fetchone())
     state.append(
         admin_conn.execute(
@@ -111,12 +158,114 @@ def snapshot(admin_conn, role: str) -> list:
 def test_the_app_role_is_refused(db, admin_conn, crm_db, one_of_each, other_session, probe):
     statement = setup.APP_ROLE_PROBES[probe]
     other, other_pid = other_session
+    warm_sessions(db, one_of_each)
     before = snapshot(admin_conn, crm_db.roles.app)
     with pytest.raises((errors.InsufficientPrivilege, errors.CheckViolation)):
         with db.transaction(one_of_each["boss"].id):
             db.conn.execute(statement, {"other_pid": other_pid} if "%(" in statement else None)
     assert snapshot(admin_conn, crm_db.roles.app) == before
     assert other.execute("SELECT 1").fetchone() == (1,)  # the other employee's session goes on
+
+
+@pytest.mark.parametrize("probe", list(setup.APP_ROLE_FORGERIES))
+def test_the_app_role_cannot_write_as_someone_it_is_not(
+    db, admin_conn, crm_db, one_of_each, other_session, probe
+):
+    """Each forgery of setup.APP_ROLE_FORGERIES, run as raw SQL in one transaction, as nobody (a
+    psql session) or as the employee whose open session verified it: refused by the database, and
+    the database is left as it was."""
+    who, statements = setup.APP_ROLE_FORGERIES[probe]
+    _other, other_pid = other_session
+    parameters = probe_parameters(admin_conn, one_of_each, other_pid)
+    warm_sessions(db, one_of_each)
+    before = snapshot(admin_conn, crm_db.roles.app, sequences=False)
+    with pytest.raises((errors.InsufficientPrivilege, errors.CheckViolation)):
+        with db.transaction(one_of_each[who].id if who else None):
+            for statement in statements:
+                db.conn.execute(statement, parameters if "%(" in statement else None)
+    assert snapshot(admin_conn, crm_db.roles.app, sequences=False) == before
+
+
+def test_a_wrong_token_verifies_nobody(db, admin_conn, one_of_each):
+    boss = one_of_each["boss"]
+    with db.transaction():
+        for token in ("not a token", ENDED_TOKEN, SALES_TOKEN, ""):
+            assert db.conn.execute("SELECT crm_act_as(%s, %s)", (token, boss.id)).fetchone() == (False,)
+            assert db.conn.execute("SELECT crm_actor()").fetchone() == (None,)
+
+
+def test_an_open_sessions_token_verifies_its_employee(db, admin_conn, one_of_each):
+    """Raw SQL with a valid token, as any writer would send it: the write goes through, and the
+    audit trail names the employee of the session (whatever crm.employee_id says)."""
+    sales, client = one_of_each["sales"], one_of_each["client"]
+    with db.transaction():
+        db.conn.execute("SELECT set_config('crm.employee_id', %s, true)", (str(one_of_each["boss"].id),))
+        assert db.conn.execute("SELECT crm_act_as(%s, %s)", (SALES_TOKEN, sales.id)).fetchone() == (True,)
+        assert db.conn.execute("SELECT crm_actor(), crm_actor_team()").fetchone() == (sales.id, "sales")
+        db.conn.execute(
+            "UPDATE clients SET full_name = 'Renamed', version = version + 1 WHERE id = %s", (client,)
+        )
+    assert admin_conn.execute(
+        "SELECT employee_id, changes FROM audit_log WHERE table_name = 'clients' AND record_id = %s"
+        " ORDER BY id DESC LIMIT 1",
+        (client,),
+    ).fetchone() == (sales.id, {"full_name": ["Kevin Casey", "Renamed"]})
+    # The verification is the transaction's only: the next one has no actor.
+    with pytest.raises(errors.InsufficientPrivilege, match="no verified employee"):
+        with db.transaction():
+            db.conn.execute(
+                "UPDATE clients SET full_name = 'Again', version = version + 1 WHERE id = %s", (client,)
+            )
+
+
+def test_a_session_ended_meanwhile_verifies_nobody(db, admin_conn, one_of_each):
+    """Deactivated, moved to another team, new password: the session ends (sql/0012), and its
+    token no longer verifies anyone."""
+    sales = one_of_each["sales"]
+    admin_conn.execute("UPDATE employees SET team = 'support' WHERE id = %s", (sales.id,))
+    with db.transaction():
+        assert db.conn.execute("SELECT crm_act_as(%s, %s)", (SALES_TOKEN, sales.id)).fetchone() == (False,)
+
+
+def test_a_payment_is_recorded_by_the_verified_actor(db, admin_conn, one_of_each):
+    sales, contract = one_of_each["sales"], one_of_each["contract"]
+    with db.transaction(sales.id):
+        db.conn.execute(
+            "UPDATE contracts SET remaining_amount = remaining_amount - 10, version = version + 1"
+            " WHERE id = %s",
+            (contract,),
+        )
+        recorded_by = db.conn.execute(
+            "INSERT INTO payments (contract_id, amount, recorded_by) VALUES (%s, 10, %s)"
+            " RETURNING recorded_by",
+            (contract, one_of_each["boss"].id),
+        ).fetchone()
+    assert recorded_by == (sales.id,)
+
+
+def test_management_writes_every_row_and_the_owners_their_own(db, admin_conn, one_of_each):
+    """The row-level security lets through what crm/permissions.py allows: a manager reassigns a
+    client and an event, the sales contact updates their client, the support employee their event."""
+    boss, sales, support = one_of_each["boss"], one_of_each["sales"], one_of_each["support"]
+    with db.transaction(boss.id):
+        db.conn.execute("UPDATE clients SET sales_contact_id = %s, version = version + 1 WHERE id = %s",
+                        (sales.id, one_of_each["rival_client"]))  # fmt: skip
+        db.conn.execute("UPDATE events SET support_contact_id = %s, version = version + 1 WHERE id = %s",
+                        (support.id, one_of_each["rival_event"]))  # fmt: skip
+    with db.transaction(sales.id):
+        db.conn.execute("UPDATE clients SET full_name = 'Now Mine', version = version + 1 WHERE id = %s",
+                        (one_of_each["rival_client"],))  # fmt: skip
+    with db.transaction(support.id):
+        db.conn.execute("UPDATE events SET attendees = 5, version = version + 1 WHERE id = %s",
+                        (one_of_each["rival_event"],))  # fmt: skip
+    client = admin_conn.execute(
+        "SELECT full_name, sales_contact_id FROM clients WHERE id = %s", (one_of_each["rival_client"],)
+    )
+    assert client.fetchone() == ("Now Mine", sales.id)
+    event = admin_conn.execute(
+        "SELECT attendees, support_contact_id FROM events WHERE id = %s", (one_of_each["rival_event"],)
+    )
+    assert event.fetchone() == (5, support.id)
 
 
 def test_large_object_and_signal_functions_are_not_the_app_roles(admin_conn, crm_db):
@@ -155,7 +304,7 @@ def test_the_app_role_has_its_connection_limit(admin_conn, crm_db):
 def row_with_chosen_values(table: str, ids: dict) -> dict:
     """Values for a new row of `table`, with every column the database sets chosen by the writer."""
     chosen = {"id": FUTURE_ID, "created_at": CHOSEN, "updated_at": CHOSEN, "version": 99, "paid_at": CHOSEN,
-              "signed_at": CHOSEN}  # fmt: skip
+              "signed_at": CHOSEN, "recorded_by": ids["sales"].id}  # fmt: skip
     rows = {
         "employees": {
             "username": "forger",
@@ -205,6 +354,7 @@ def test_the_database_sets_ids_dates_and_versions_whatever_the_writer_sends(
         table, one_of_each | {"draft_signed": one_of_each["draft"], "empty_opportunity": empty}
     )
     set_by_db = setup.DATABASE_SET_COLUMNS[table]
+    warm_sessions(db, one_of_each)
     next_id = None
     if "id" in set_by_db:  # employee_digest's key is the employee's
         next_id = admin_conn.execute(
@@ -218,7 +368,8 @@ def test_the_database_sets_ids_dates_and_versions_whatever_the_writer_sends(
         sql.SQL(", ").join(sql.Placeholder(c) for c in values),
         sql.SQL(", ").join(sql.Identifier(c) for c in set_by_db),
     )
-    with db.transaction(one_of_each["boss"].id):
+    actor = one_of_each["sales" if table == "events" else "boss"]  # events: their client's sales contact
+    with db.transaction(actor.id):
         if table == "payments":  # what the payment takes off the contract, as the program does
             db.conn.execute(
                 "UPDATE contracts SET remaining_amount = remaining_amount - 10, version = version + 1"
@@ -233,6 +384,7 @@ def test_the_database_sets_ids_dates_and_versions_whatever_the_writer_sends(
         "paid_at": now,
         "signed_at": now,
         "version": 1,
+        "recorded_by": actor.id,
     }
     assert dict(zip(set_by_db, stored, strict=True)) == {c: expected[c] for c in set_by_db}
     assert "id" not in set_by_db or admin_conn.execute(
@@ -252,7 +404,7 @@ def test_a_chosen_id_never_makes_a_later_create_fail(db, admin_conn, one_of_each
             )
     make_client(admin_conn, sales.id, "After The Squatters")  # would have hit a taken id
     ids = [r[0] for r in admin_conn.execute("SELECT id FROM clients ORDER BY id")]
-    assert ids == sorted(set(ids)) and len(ids) == 5
+    assert ids == sorted(set(ids)) and len(ids) == 6
 
 
 def test_an_update_cannot_backdate_a_signature_nor_its_updated_at(db, admin_conn, one_of_each):
@@ -338,7 +490,7 @@ def test_what_a_role_may_do_to_itself_is_undone_by_an_upgrade(admin_dsn):
 
 
 # The tables only the owner touches (login throttling goes through APP_FUNCTIONS).
-OWNER_ONLY = {"login_throttle", "login_devices", "login_throttle_secret"}
+OWNER_ONLY = {"login_throttle", "login_devices", "login_throttle_secret", "verified_actors"}
 
 
 def test_every_table_is_covered_by_the_grants_and_the_probes(admin_conn, crm_db):
@@ -431,7 +583,7 @@ def test_an_upgraded_database_ends_as_a_fresh_one(admin_dsn, crm_db, tmp_path, m
         setup.upgrade(admin_dsn, old.name)
         with connect(old.admin_dsn) as upgraded, connect(crm_db.admin_dsn) as fresh:
             assert fingerprint(upgraded, old.roles) == fingerprint(fresh, crm_db.roles)
-        database = Database(connect(old.app_dsn))
+        database = with_sessions(Database(connect(old.app_dsn)))
         try:
             with database.transaction(sales.id):
                 new_id = database.conn.execute(
@@ -487,3 +639,44 @@ def test_an_installer_without_superuser_gets_everything_but_the_catalog_revokes(
                 sql.SQL("REVOKE CONNECT ON DATABASE postgres FROM {}").format(sql.Identifier(installer))
             )
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(installer)))
+
+
+# The faces: their backend's session is what the database verifies ---------------------------------------
+
+
+def test_a_backend_hands_its_session_to_the_database_and_nothing_else_writes(crm_db, admin_conn):
+    """As the program holds it (no token provider): a DirectBackend's login opens a session, its
+    calls are verified from it (the audit trail names its employee); the same service called on
+    the bare Database, without the session, is refused by the database. A hash made with weaker
+    parameters is replaced at login by the employee of the new session, which stays open."""
+    from argon2 import PasswordHasher
+
+    from crm.models import ClientFields
+    from crm.services import clients
+    from crm.services.backend import DirectBackend
+    from tests.factories import DEFAULT_PASSWORD
+
+    bill = make_employee(admin_conn, "sales", "bill")
+    weaker = PasswordHasher(time_cost=2, memory_cost=1024, parallelism=1).hash(DEFAULT_PASSWORD)
+    admin_conn.execute("UPDATE employees SET password_hash = %s WHERE id = %s", (weaker, bill.id))
+    database = Database(connect(crm_db.app_dsn))
+    try:
+        backend = DirectBackend(database, face="commands")
+        employee = backend.log_in("bill", DEFAULT_PASSWORD)
+        assert admin_conn.execute(
+            "SELECT employee_id, changes FROM audit_log WHERE table_name = 'employees'"
+            " ORDER BY id DESC LIMIT 1"
+        ).fetchone() == (bill.id, {"password": "rehashed"})
+        assert backend.current().id == bill.id  # the rehash ended no session
+        created = backend.act(
+            employee, clients.create_client, ClientFields("Kevin Casey", "k@x.io", None, "")
+        )
+        assert admin_conn.execute(
+            "SELECT employee_id FROM audit_log WHERE table_name = 'clients' AND record_id = %s", (created.id,)
+        ).fetchone() == (bill.id,)
+        assert database.session_token is None  # handed for the call only
+        with pytest.raises(errors.InsufficientPrivilege, match="no verified employee"):
+            clients.create_client(database, employee, ClientFields("Anna Zed", "a@x.io", None, ""))
+        assert admin_conn.execute("SELECT count(*) FROM clients").fetchone() == (1,)
+    finally:
+        database.close()

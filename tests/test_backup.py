@@ -26,7 +26,14 @@ from crm.db import Database, connect
 from crm.services import auth, clients, contracts
 from crm.ui.backup import size_text
 from tests.configs import write_config
-from tests.conftest import CrmDatabase, database_before, drop_database, embedded_folder, fresh_database
+from tests.conftest import (
+    CrmDatabase,
+    database_before,
+    drop_database,
+    embedded_folder,
+    fresh_database,
+    with_sessions,
+)
 from tests.factories import DEFAULT_PASSWORD, make_employee
 from tests.scripted import ScriptedPrompts
 
@@ -71,7 +78,7 @@ def snapshot(admin_dsn: str, dbname: str) -> dict[str, list]:
 def fill(crm: CrmDatabase) -> list[demo.DemoAccount]:
     """Demo data, and what the program adds to it: an update and a payment correction made by
     employees (audited with their ids), a failed login, text that COPY must escape."""
-    db = Database(connect(crm.app_dsn))
+    db = with_sessions(Database(connect(crm.app_dsn)))
     try:
         result = demo.load(db, 12, seed=3, progress_stream=None)
         with connect(crm.admin_dsn) as admin:

@@ -132,7 +132,7 @@ def test_the_database_refuses_an_event_date_it_could_not_give_back(db, admin_con
     # the latest moment the program accepts (2999-12-31 23:59 anywhere) fits
     latest = datetime(2999, 12, 31, 23, 59, tzinfo=ZoneInfo("Etc/GMT+12"))
     make_event(admin_conn, contract)
-    with db.transaction(sales.id):
+    with db.transaction(make_employee(admin_conn, "management", "boss").id):  # events: management's
         db.conn.execute(
             "UPDATE events SET starts_at = %s, ends_at = %s, version = version + 1", (latest, latest)
         )
@@ -157,8 +157,10 @@ def test_an_event_date_past_the_supported_years_is_refused_by_the_service(db, ad
 def test_a_client_is_inserted_only_with_an_active_sales_contact(db, admin_conn, who):
     team = who.split()[-1]
     owner = make_employee(admin_conn, team, "owner", active=not who.startswith("inactive"))
+    # An inactive employee acts no more (sql/0017): a manager names them.
+    actor = owner if owner.is_active else make_employee(admin_conn, "management", "boss")
     with pytest.raises(psycopg.errors.CheckViolation) as raw:
-        with db.transaction(owner.id):
+        with db.transaction(actor.id):
             db.conn.execute(
                 "INSERT INTO clients (full_name, email, sales_contact_id) VALUES ('A', 'a@b.io', %s)",
                 (owner.id,),
@@ -172,19 +174,19 @@ def assert_refused_during_a_deactivation(admin_conn, db, second_db, employee_id,
     assignment in a thread; once that thread waits on the lock (or has finished), the deactivation
     commits. The assignment must have been refused by the CHECK `rule`; the deactivation kept."""
     outcome: list = []
+    boss = make_employee(admin_conn, "management", "boss")  # both are a manager's (sql/0017)
 
     def assign():
         try:
-            with db.transaction():
+            with db.transaction(boss.id):
                 db.conn.execute(assignment, params)
             outcome.append(None)
         except psycopg.Error as error:
             outcome.append(error)
 
-    with second_db.transaction():
-        second_db.conn.execute(
-            "UPDATE employees SET is_active = false, version = version + 1 WHERE id = %s", (employee_id,)
-        )
+    db.token_provider(boss.id)  # the sessions opened before the race
+    with second_db.transaction(boss.id):
+        second_db.conn.execute("SELECT employee_set_active(%s, false)", (employee_id,))
         thread = threading.Thread(target=assign)
         thread.start()
         wait_for_lock_waiters(admin_conn, 1, done=lambda: bool(outcome))

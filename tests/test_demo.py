@@ -12,7 +12,7 @@ from crm import app, demo
 from crm.errors import CRMError
 from crm.services import auth
 from tests.configs import write_config
-from tests.factories import make_client, make_employee
+from tests.factories import make_client, make_client_of, make_employee
 from tests.scripted import ScriptedPrompts
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -104,7 +104,9 @@ def test_non_latin_names_are_loaded_as_they_are(db, admin_conn):
     assert any(not name.isascii() for name in names)
 
 
-def test_refuses_a_database_with_real_clients_unless_forced(db, admin_conn):
+def test_refuses_a_database_with_real_clients_even_forced(db, admin_conn):
+    """Beside real data a demo load would write without a logged-in employee, which the database
+    refuses (sql/0017): --force no longer mixes them."""
     sales = make_employee(admin_conn, "sales")
     make_client(admin_conn, sales.id, email="real.client@company.com")
     before = counts(admin_conn)
@@ -113,8 +115,9 @@ def test_refuses_a_database_with_real_clients_unless_forced(db, admin_conn):
         demo.load(db, 5, progress_stream=None)
     assert counts(admin_conn) == before
 
-    demo.load(db, 5, progress_stream=None, force=True)
-    assert counts(admin_conn)["clients"] == before["clients"] + 5
+    with pytest.raises(CRMError, match="takes demo data only into a database without it"):
+        demo.load(db, 5, progress_stream=None, force=True)
+    assert counts(admin_conn) == before
 
 
 def test_a_fresh_install_with_only_its_manager_is_not_real_data(db, admin_conn):
@@ -132,15 +135,17 @@ def test_refuses_to_load_twice(db, admin_conn):
 
 
 def test_a_failure_half_way_leaves_nothing_behind(db, admin_conn):
-    # The real client below has the e-mail the demo's third client will get: COPY fails on it.
+    # The client below (a demo-looking one, so not real data) has the e-mail the demo's third
+    # client will get: the clients' insert fails on it.
     rng = random.Random(11)
     clients = list(demo._client_rows(rng, 3, [1], NOW))
-    sales = make_employee(admin_conn, "sales")
-    make_client(admin_conn, sales.id, email=clients[2][1])
+    sales = make_employee(admin_conn, "management")
+    make_client_of(admin_conn, sales, "Look Alike")
+    admin_conn.execute("UPDATE clients SET email = %s", (clients[2][1],))
     before = counts(admin_conn)
 
     with pytest.raises(Exception, match="clients_email_key"):
-        demo.load(db, 3, seed=11, force=True, progress_stream=None, now=NOW)
+        demo.load(db, 3, seed=11, progress_stream=None, now=NOW)
     assert counts(admin_conn) == before
 
 

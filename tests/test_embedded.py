@@ -36,7 +36,7 @@ from crm.embedded import (
     binaries_major,
 )
 from crm.services import clients as service
-from tests.conftest import drop_database, fresh_database, wait_for_lock_waiters
+from tests.conftest import drop_database, fresh_database, wait_for_lock_waiters, with_sessions
 from tests.e2e import REPO
 from tests.factories import make_client, make_employee
 
@@ -425,7 +425,7 @@ def test_constraint_errors_are_logged_tersely_without_the_values(data_dir, serve
     try:
         with connect(crm.admin_dsn) as admin:
             sales = make_employee(admin, "sales", "zoe_sales")
-        db = Database(connect(crm.app_dsn))
+        db = with_sessions(Database(connect(crm.app_dsn)))
         other = psycopg.connect(crm.admin_dsn)  # another program's open transaction
         try:
             make_client(other, sales.id, SECRET_NAME, email=SECRET_EMAIL)

@@ -20,7 +20,7 @@ from crm.repositories.employees import EmployeeRepository
 from crm.services import auth
 from crm.services import employees as service
 from crm.services.employees import EmployeeFields
-from tests.conftest import wait_for_lock_waiters
+from tests.conftest import wait_for_lock_waiters, with_sessions
 from tests.factories import (
     DEFAULT_PASSWORD,
     fields_from,
@@ -352,7 +352,7 @@ def test_the_last_active_manager_is_never_deactivated_nor_moved(db, admin_conn, 
 def test_two_managers_deactivating_each_other_at_once_leave_one_active(db, admin_conn, crm_db, boss):
     other = make_employee(admin_conn, "management", "other_boss", full_name="Other Boss")
     # Connection 1 (another program) is deactivating `other` and has not committed yet.
-    first = Database(connect(crm_db.app_dsn))
+    first = with_sessions(Database(connect(crm_db.app_dsn)))
     try:
         with first.transaction(boss.id):
             EmployeeRepository(first.conn).lock_active_managers()

@@ -18,7 +18,7 @@ from crm.ui.contracts import contracts_section
 from crm.ui.history import history_section
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.session import Session
-from tests.conftest import database_before, wait_for_lock_waiters
+from tests.conftest import database_before, wait_for_lock_waiters, with_sessions
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_staff
 from tests.scripted import Clock, ScriptedPrompts
 
@@ -277,7 +277,7 @@ def test_payments_recorded_before_the_upgrade_can_be_corrected(admin_dsn, tmp_pa
                 )
             assert setup.upgrade(admin_dsn, crm.name)[0] == "0009_payment_corrections.sql"
             [payment] = conn.execute("SELECT id FROM payments").fetchone()
-        db = Database(connect(crm.app_dsn))
+        db = with_sessions(Database(connect(crm.app_dsn)))
         try:
             assert service.correct_payment(db, manager, payment).remaining_amount == D("1000.00")
         finally:

@@ -17,7 +17,7 @@ from crm import db as crm_db_module
 from crm.db import NOT_SAVED, OUTCOME_UNKNOWN, RECONNECTED, UNAVAILABLE, Database, connect
 from crm.errors import DatabaseUnavailable, WriteLost, WriteOutcomeUnknown
 from crm.services import auth, clients
-from tests.conftest import wait_for_lock_waiters
+from tests.conftest import wait_for_lock_waiters, with_sessions
 from tests.factories import DEFAULT_PASSWORD, make_client, make_employee
 from tests.relay import AFTER_COMMIT, BEFORE_COMMIT, Relay
 
@@ -184,7 +184,7 @@ def relay(crm_db) -> Iterator[Relay]:
 def relayed(crm_db, relay, admin_conn) -> Iterator[tuple[Database, list[str]]]:
     """The program's connection through the relay, and what it told the user."""
     lines: list[str] = []
-    database = Database(connect(relay.conninfo(crm_db.app_dsn)), notify=lines.append)
+    database = with_sessions(Database(connect(relay.conninfo(crm_db.app_dsn)), notify=lines.append))
     try:
         yield database, lines
     finally:
@@ -219,6 +219,7 @@ def test_a_commit_that_cannot_be_checked_is_said_to_be_unknown(
     monkeypatch.setattr(crm_db_module, "RECONNECT_WINDOW", 0.5)
     db, lines = relayed
     client_id = make_client(admin_conn, sales.id, "Kevin Casey")
+    db.token_provider(sales.id)  # the employee's session, opened before the connection breaks
     relay.cut_at_commit(AFTER_COMMIT)
     relay.refuse()  # the commit happened, and then the server cannot be reached to ask
     with pytest.raises(WriteOutcomeUnknown) as raised:

@@ -43,10 +43,11 @@ def test_the_save_of_update_a_client_is_single_digit(db, admin_conn):
     bill = make_employee(admin_conn, "sales", "bill")
     client = service.get_client(db, make_client(admin_conn, bill.id))
     fields = ClientFields("Kevin Casey", "kevin@new.example", client.phone, client.company_name)
-    with statements(db.conn) as sent:
+    token = db.token_provider(bill.id)  # the session a face's backend hands over (sql/0017)
+    with db.using_token(token), statements(db.conn) as sent:
         service.update_client(db, bill, client.id, client.version, fields)
     print(f"\nUpdate a client, the save: {len(sent)} statements: {sent}")
-    # BEGIN, the acting employee for the audit, the client, the actor's re-check, the versioned
+    # BEGIN, the acting employee verified from the session, the client, the actor's re-check, the versioned
     # UPDATE, COMMIT, and the client as saved.
     kinds = [s.split()[0] for s in sent]
     assert kinds == ["BEGIN", "SELECT", "SELECT", "SELECT", "UPDATE", "COMMIT", "SELECT"]

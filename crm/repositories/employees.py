@@ -14,7 +14,7 @@ from psycopg.rows import class_row
 
 from crm.models import Employee, EmployeeFields, OwnedRecord, Team
 from crm.repositories.events import OPEN_E
-from crm.repositories.rows import one_row
+from crm.repositories.rows import one_row, scalar
 
 # Every column but the password hash: what anyone may see (the fields of crm.models.Employee).
 EMPLOYEE_FIELDS = (
@@ -190,46 +190,37 @@ class EmployeeRepository:
         return row[0]
 
     def update(self, employee_id: int, version: int, fields: EmployeeFields) -> bool:
-        """Save an employee's fields if still at `version`; False when it is not."""
+        """Save an employee's fields if still at `version`; False when it is not. Through
+        employee_update() (sql/0017): the database checks the verified actor is a manager and
+        does not change their own team."""
         cur = self.conn.execute(
-            "UPDATE employees SET username = %s, full_name = %s, email = %s, phone = %s, team = %s,"
-            " updated_at = now(), version = version + 1 WHERE id = %s AND version = %s",
+            "SELECT employee_update(%s, %s, %s, %s, %s, %s, %s)",
             (
+                employee_id,
+                version,
                 fields.username,
                 fields.full_name,
                 fields.email,
                 fields.phone,
                 fields.team.value,
-                employee_id,
-                version,
             ),
         )
-        return cur.rowcount == 1
+        return bool(scalar(cur))
 
     def set_active(self, employee_id: int, active: bool) -> bool:
-        """Deactivate or reactivate an employee; False when it already was so (or does not exist)."""
-        cur = self.conn.execute(
-            "UPDATE employees SET is_active = %s, updated_at = now(), version = version + 1"
-            " WHERE id = %s AND is_active <> %s",
-            (active, employee_id, active),
-        )
-        return cur.rowcount == 1
+        """Deactivate or reactivate an employee; False when it already was so (or does not exist).
+        Through employee_set_active() (sql/0017): a verified manager, never themselves."""
+        return bool(scalar(self.conn.execute("SELECT employee_set_active(%s, %s)", (employee_id, active))))
 
     def set_password_hash(self, employee_id: int, password_hash: str) -> None:
-        """Store a new hash for an employee (a changed or reset password)."""
-        self.conn.execute(
-            "UPDATE employees SET password_hash = %s, updated_at = now(), version = version + 1"
-            " WHERE id = %s",
-            (password_hash, employee_id),
-        )
+        """Store a new hash for an employee (a changed or reset password). Through
+        employee_set_password_hash() (sql/0017): one's own, or someone else's by a verified manager."""
+        self.conn.execute("SELECT employee_set_password_hash(%s, %s)", (employee_id, password_hash))
 
     def replace_hash(self, employee_id: int, old_hash: str, new_hash: str) -> None:
         """Swap a hash for a stronger one of the same password (at login); no visible change.
 
         Nothing happens if the password changed meanwhile. The audit trail records 'rehashed'.
+        Through employee_rehash() (sql/0017): only by the verified employee themselves.
         """
-        self.conn.execute("SELECT set_config('crm.password_change', 'rehashed', true)")
-        self.conn.execute(
-            "UPDATE employees SET password_hash = %s WHERE id = %s AND password_hash = %s",
-            (new_hash, employee_id, old_hash),
-        )
+        self.conn.execute("SELECT employee_rehash(%s, %s, %s)", (employee_id, old_hash, new_hash))

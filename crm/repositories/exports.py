@@ -167,7 +167,7 @@ class ExportRepository:
         """Write the export's trace (the database sets who and when); its id."""
         row = self.conn.execute(
             "INSERT INTO exports (employee_id, kind, filters, row_count, excel, face)"
-            " VALUES (NULLIF(current_setting('crm.employee_id', true), '')::bigint,"
+            " VALUES (crm_actor(),"
             " %s, %s::jsonb, %s, %s, %s)"
             " RETURNING id",
             (kind, json.dumps(filters, ensure_ascii=False), row_count, excel, face),

@@ -73,7 +73,9 @@ class SessionRepository:
         )
 
     def keep_open(self, session_id: int) -> None:
-        """In this transaction, a change of the employee's password does not end this session."""
+        """In this transaction, a change of the employee's password does not end this session.
+        (The database keeps the session that verified the transaction's actor open by itself,
+        sql/0017; this setting is believed from the owner and superusers only.)"""
         self.conn.execute("SELECT set_config('crm.session_id', %s, true)", (str(session_id),))
 
     def end(self, session_id: int, reason: str, now: datetime) -> None:

@@ -136,11 +136,14 @@ def login(
     password: str,
     now: datetime | None = None,
     device_token: str | None = None,
+    rehash: bool = True,
 ) -> Employee:
     """The active employee with these credentials, or AuthenticationError (always the same message).
 
     The username is case-insensitive; unknown usernames take as long (a dummy hash is verified)
-    and are throttled the same; a hash made with weaker parameters is replaced on success.
+    and are throttled the same; a hash made with weaker parameters is replaced on success (rehash:
+    here, as the employee, when the database has a session to verify them from — the caller's
+    token or provider; sessions.log_in does it itself once the session is open).
     device_token: this computer's token for the username (crm/devices.py), remembered on success.
     Input no keyboard could type right (a lone surrogate from a terminal in another encoding,
     a NUL) is a wrong username or password like any other.
@@ -160,13 +163,27 @@ def login(
     employee_id, password_hash, is_active = row
     if not security.verify_password(password_hash, password) or not is_active:
         raise _failed(db, key, name, now, attempts, LOGIN_FAILED, "login")
-    with db.transaction(employee_id):
+    with db.transaction():
         _accept(db, key, now, employee_id, device_hash)
-        if security.needs_rehash(password_hash):
-            repo.replace_hash(employee_id, password_hash, security.hash_password(password))
+    if rehash and security.needs_rehash(password_hash):
+        _rehash(db, employee_id, password_hash, password)
     employee = repo.get(employee_id)
     assert employee is not None
     return employee
+
+
+def _rehash(db: Database, employee_id: int, password_hash: str, password: str) -> None:
+    new_hash = security.hash_password(password)
+    with db.transaction(employee_id):
+        EmployeeRepository(db.conn).replace_hash(employee_id, password_hash, new_hash)
+
+
+def rehash_if_weaker(db: Database, employee_id: int, password: str) -> None:
+    """Replace the employee's hash by a stronger one of this password (just verified at login) if
+    it was made with weaker parameters; in a transaction of the employee's own session."""
+    row = EmployeeRepository(db.conn).reauth_credentials(employee_id)
+    if row is not None and security.needs_rehash(row[1]):
+        _rehash(db, employee_id, row[1], password)
 
 
 def confirm_password(
@@ -192,5 +209,5 @@ def confirm_password(
     key, attempts = _begin_attempt(db, name, device_hash, now, "re-authentication")
     if not security.verify_password(password_hash, password):
         raise _failed(db, key, name, now, attempts, WRONG_PASSWORD, "re-authentication")
-    with db.transaction(employee.id):
+    with db.transaction():
         _accept(db, key, now, employee.id, device_hash)

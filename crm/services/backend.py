@@ -4,7 +4,9 @@ A face never holds a database connection. It logs in through a backend, then cal
 functions through it — `backend.run(clients.list_clients, 0, 15)` for a function of the database
 alone, `backend.act(actor, clients.update_client, 7, 3, fields)` for one that takes the acting
 employee — and gets the same dataclasses back and the same domain errors raised, with the same
-one-line messages. DirectBackend calls them in this process on a database connection.
+one-line messages. DirectBackend calls them in this process on a database connection, handing
+the session's token to the database for each call (Database.using_token): the database verifies
+the acting employee from it (sql/0017_verified_actor.sql).
 """
 
 from __future__ import annotations
@@ -110,7 +112,8 @@ class DirectBackend:
 
     def run(self, fn: Callable[Concatenate[Database, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Call a service function of the database alone (reads anyone may make)."""
-        return fn(self.db, *args, **kwargs)
+        with self.db.using_token(self.token):
+            return fn(self.db, *args, **kwargs)
 
     def act(
         self,
@@ -120,5 +123,7 @@ class DirectBackend:
         *args: P.args,
         **kwargs: P.kwargs,
     ) -> R:
-        """Call a service function as the acting employee."""
-        return fn(self.db, actor, *args, **kwargs)
+        """Call a service function as the acting employee (the database verifies them from the
+        session's token)."""
+        with self.db.using_token(self.token):
+            return fn(self.db, actor, *args, **kwargs)

@@ -1,10 +1,11 @@
 """A pool of application-role connections for a server face (the HTTP API): one Database a request.
 
 Each request borrows a connection, wrapped in the same `Database` the menus and the commands use,
-so its writes set the acting employee transaction-locally (`set_config(..., true)`) exactly as
-they do there, and a lost connection is handled the same way. Nothing session-level is ever set
-on a pooled connection (it works through PgBouncer in transaction mode), and a connection comes
-back to the pool outside any transaction (the pool rolls back whatever a request left open).
+so its writes have the acting employee verified transaction-locally from the request's session
+token (`crm_act_as`, sql/0017) exactly as they do there, and a lost connection is handled the
+same way. Nothing session-level is ever set on a pooled connection (it works through PgBouncer in
+transaction mode), and a connection comes back to the pool outside any transaction (the pool
+rolls back whatever a request left open).
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def open_for(
         raise ValueError(f"unknown face {face!r}")
     now = now or _utc_now()
     token = secrets.token_urlsafe(32)
-    with db.transaction(employee.id):
+    with db.transaction():  # not audited: no actor to verify yet
         SessionRepository(db.conn).insert(token_hash(token), employee.id, face, now, now + policy.lifetime)
     return OpenSession(token, employee)
 
@@ -98,10 +98,14 @@ def log_in(
     device_token: str | None = None,
 ) -> OpenSession:
     """Check the credentials (crm.services.auth.login: throttled, one generic message; device_token:
-    this computer's, see crm/devices.py) and open a session."""
+    this computer's, see crm/devices.py) and open a session; a hash made with weaker parameters is
+    then replaced, as the employee of the new session (the database verifies who rehashes)."""
     now = now or _utc_now()
-    employee = auth.login(db, username, password, now, device_token=device_token)
-    return open_for(db, employee, face, policy, now)
+    employee = auth.login(db, username, password, now, device_token=device_token, rehash=False)
+    opened = open_for(db, employee, face, policy, now)
+    with db.using_token(opened.token):
+        auth.rehash_if_weaker(db, employee.id, password)
+    return opened
 
 
 def _row(db: Database, token: str, policy: SessionPolicy, now: datetime) -> SessionRow:
@@ -163,9 +167,10 @@ def change_password(
     their other sessions end, this one goes on."""
     now = now or _utc_now()
     row = _row(db, token, policy, now)
-    employees.change_own_password(
-        db, row.employee, old, new, now, keep_session=row.id, device_token=device_token
-    )
+    with db.using_token(token):  # the database keeps this session open (sql/0017)
+        employees.change_own_password(
+            db, row.employee, old, new, now, keep_session=row.id, device_token=device_token
+        )
 
 
 def recently_confirmed(db: Database, token: str, policy: SessionPolicy, now: datetime | None = None) -> bool:
