@@ -67,7 +67,13 @@ def error_of(answer) -> tuple[int, str, str]:
     """(status, code, message) of a call's error answer: the API's shape, and the error's class in
     error.detail."""
     error = answer.json()["error"]
-    assert set(answer.json()) == {"error"} and set(error) <= {"code", "message", "field", "reference", "detail"}
+    assert set(answer.json()) == {"error"} and set(error) <= {
+        "code",
+        "message",
+        "field",
+        "reference",
+        "detail",
+    }
     assert "\n" not in error["message"]
     return answer.status_code, error["code"], error["message"]
 

@@ -129,8 +129,8 @@ def database(admin_conn: psycopg.Connection) -> dict[str, list[tuple[Any, ...]]]
             elif name == "changes":
                 picked.append(
                     sql.SQL(
-                        "(SELECT jsonb_object_agg(key, CASE WHEN key ~ '(_at|hash)$' THEN to_jsonb('set'::text)"
-                        " ELSE value END) FROM jsonb_each(changes))"
+                        "(SELECT jsonb_object_agg(key, CASE WHEN key ~ '(_at|hash)$'"
+                        " THEN to_jsonb('set'::text) ELSE value END) FROM jsonb_each(changes))"
                     )
                 )
             else:
