@@ -548,3 +548,14 @@ def database(admin_conn):
             "SELECT count(*) FROM audit_log",
         )
     ]
+
+
+def test_a_save_is_the_session_read_the_password_and_the_write(server, db, admin_conn, staff):
+    client_id = make_client(admin_conn, staff["bill"].id)
+    answers = ["Clients", "Update a client", str(client_id), None, "kevin@new.example", None, None]
+    sent = calls_for(
+        server, db, staff["bill"], [*answers, DEFAULT_PASSWORD, "Back", "Quit"], [clients_section()]
+    )
+    save = sent.index("/calls/clients.update_client")
+    assert sent[save - 2 : save + 1] == ["/me", "/sessions/reauth", "/calls/clients.update_client"]
+    assert admin_conn.execute("SELECT email FROM clients").fetchone() == ("kevin@new.example",)
