@@ -21,6 +21,9 @@ from crm.ui.contracts import contracts_section
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_staff
 from tests.scripted import run_menu
 
+# Every menu test runs on each transport and prompt mode (tests/conftest.py MENU_VARIANTS).
+pytestmark = pytest.mark.usefixtures("menu_variant")
+
 NNBSP, NBSP = "\u202f", "\u00a0"
 FRENCH_MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
 

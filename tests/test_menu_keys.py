@@ -18,6 +18,9 @@ from tests.factories import make_client, make_staff
 from tests.scripted import run_menu
 from tests.test_permissions import person
 
+# Every menu test runs on each transport and prompt mode (tests/conftest.py MENU_VARIANTS).
+pytestmark = pytest.mark.usefixtures("menu_variant")
+
 HELP_LINE = "  h or ?   show this help"
 
 

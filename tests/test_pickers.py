@@ -17,6 +17,9 @@ from crm.ui.pickers import PICK_PAGE
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_event, make_staff
 from tests.scripted import run_menu
 
+# Every menu test runs on each transport and prompt mode (tests/conftest.py MENU_VARIANTS).
+pytestmark = pytest.mark.usefixtures("menu_variant")
+
 MATCHES = "Matches for "
 
 
