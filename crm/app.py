@@ -211,6 +211,8 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         try:
             config = config_file.load(path)
             monitoring.init(config)
+            if config.remote:
+                return _run_remote(config, prompts, args)
             use_prepare_threshold(config.database.prepare_threshold)
             from crm.services import mail
 
@@ -261,6 +263,53 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
     finally:
         runtime.close()
         monitoring.flush()
+
+
+# What the options that need the database itself say in "CRM server" mode: they run on the server.
+ON_THE_SERVER = {
+    "upgrade": "schema upgrades are applied on the server (`python -m main --upgrade` there)",
+    "backup": "backups are made on the server (`python -m main --backup FILE` there)",
+    "unlock": "a login lock is lifted on the server (`python -m main --unlock USERNAME` there)",
+    "demo_data": "demo data is loaded on the server (`python -m main --demo-data` there)",
+}
+
+
+def remote_refusal(config: Config, args: argparse.Namespace) -> str | None:
+    """The one line refusing an option that needs the database, in "CRM server" mode (else None)."""
+    for option, where in ON_THE_SERVER.items():
+        if getattr(args, option) not in (None, False):
+            url = config.server.url if config.server else ""
+            return f"This computer connects to the CRM server at {url}: {where}."
+    return None
+
+
+def _run_remote(config: Config, prompts: Prompts, args: argparse.Namespace) -> int:
+    """ "CRM server" mode: no database here, no embedded server, no migrations; the login loop and
+    the menus run on the server's HTTP API (crm.services.remote), with the employee's own login."""
+    refused = remote_refusal(config, args)
+    if refused:
+        print(refused)
+        return EXIT_CONFIG
+    from crm.devices import DeviceTokens, devices_path
+    from crm.services.remote import RemoteBackend
+    from crm.ui.login import login_loop
+    from crm.ui.menus import all_sections
+
+    assert config.server is not None
+    backend = RemoteBackend(config.server.url, ca_file=config.server.ca_file or None, face="menus")
+    try:
+        login_loop(
+            backend,
+            prompts,
+            all_sections(),
+            idle_limit=timedelta(minutes=config.session_idle_minutes),
+            devices=DeviceTokens(devices_path(config)),
+        )
+    finally:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+    return EXIT_OK
 
 
 def _load_demo(db: Database, args: argparse.Namespace) -> int:

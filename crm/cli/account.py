@@ -10,6 +10,8 @@ from crm.cli.output import note, write_one
 from crm.errors import AuthenticationError, ValidationError
 from crm.services import auth
 from crm.services import employees as employee_service
+from crm.services.backend import DirectBackend
+from crm.services.sessions import SessionEnded
 
 
 @click.command()
@@ -24,8 +26,6 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
       python -m main login
       printf '%s\\n' "$CRM_PASS" | python -m main login --username bill --password-stdin
     """
-    from crm.cli import tokens
-
     ctx.password_stdin = password_stdin
     if username is None:
         if not stdin_is_terminal():
@@ -33,39 +33,42 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
         username = click.prompt("Username", err=True)
     password = ctx.read_secret("Password: ")
     backend = ctx.backend
-    old = tokens.read(ctx.config.path)
+    old = ctx.read_token()
     devices = ctx.devices()
     name = auth.typed_username(username)
     device_token = devices.token_for(name)
     employee = backend.log_in(username, password, device_token=device_token)
     devices.remember(name, device_token)
     if old:
-        previous = type(backend)(backend.db, face="commands", policy=backend.policy)
+        previous = ctx.new_backend()
         previous.token = old
-        previous.log_out()
-    tokens.write(ctx.config.path, backend.token or "")
+        try:
+            previous.log_out()
+        except SessionEnded:
+            pass  # it had ended by itself
+    ctx.keep_token(backend.token or "")
+    who = f"Logged in as {employee.username} ({employee.full_name}, {employee.team})"
+    if not isinstance(backend, DirectBackend):  # the CRM server's own settings decide
+        note(f"{who} on {ctx.server}.")
+        return
     hours = backend.policy.lifetime.total_seconds() / 3600
     idle = (backend.policy.idle.total_seconds() / 60) if backend.policy.idle else None
     ends = f"after {hours:g} h" + (f", or {idle:g} min without a command" if idle else "")
-    note(
-        f"Logged in as {employee.username} ({employee.full_name}, {employee.team}); the session ends {ends}."
-    )
+    note(f"{who}; the session ends {ends}.")
 
 
 @click.command()
 @pass_context
 def logout(ctx: CommandContext) -> None:
     """Log out: end the session (doing nothing when there is none)."""
-    from crm.cli import tokens
-
-    token = tokens.read(ctx.config.path)
+    token = ctx.read_token()
     if token is None:
         note("Not logged in.")
         return
     backend = ctx.backend
     backend.token = token
     backend.log_out()
-    tokens.remove(ctx.config.path)
+    ctx.forget_session()
     note("Logged out.")
 
 
