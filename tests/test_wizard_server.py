@@ -15,8 +15,7 @@ from crm.services import crm_server
 from crm.ui.wizard import LOCATION, SERVE_NEXT, run_wizard
 from tests.api import free_port, live_server, make_app
 from tests.scripted import CtrlC, ScriptedPrompts
-from tests.test_wizard import MANAGER, no_embedded, server_answers
-from tests.test_wizard import dbname, server  # noqa: F401 — fixtures
+from tests.test_wizard import MANAGER, dbname, no_embedded, server, server_answers  # noqa: F401 — fixtures
 
 ADDRESS = "The CRM server's address (like https://crm.example.com):"
 CA_FILE = "CA certificate file of the CRM server (Enter for this computer's trusted CAs):"
