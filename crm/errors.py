@@ -62,3 +62,8 @@ class WriteLost(DatabaseUnavailable):
 
 class WriteOutcomeUnknown(DatabaseUnavailable):
     """The connection was lost while a write was being committed and whether it was cannot be told."""
+
+
+class ServerUnavailable(DatabaseUnavailable):
+    """Team mode: the CRM server cannot be reached (the employee's program talks to it, not to the
+    database)."""

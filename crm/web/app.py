@@ -27,6 +27,7 @@ from crm.services.backend import utc_now
 from crm.services.pool import UNAVAILABLE
 from crm.services.sessions import SessionPolicy
 from crm.web import (
+    calls,
     catalogue,
     clients,
     contracts,
@@ -87,7 +88,8 @@ class Guard:
             await self.app(scope, receive, send)
             return
         docs = scope["path"].startswith("/api/docs")
-        body_max = BODY_MAX_BY_PATH.get(scope["path"], self.body_max)
+        path = scope["path"]
+        body_max = BODY_MAX_BY_PATH.get(path) or calls.BODY_MAX_BY_PATH.get(path, self.body_max)
         started = False
 
         async def send_with_headers(message: Message) -> None:
@@ -312,6 +314,7 @@ def create_app(
         app.include_router(module.router, prefix=API)
     for router in ROUTERS:  # issue 15's daily work (crm/web/daily_work.py)
         app.include_router(router, prefix=API)
+    app.include_router(calls.router, prefix=API)  # team mode's service calls (crm/services/remote.py)
 
     @app.exception_handler(CRMError)
     def crm_error(_request: Request, error: CRMError) -> Any:
