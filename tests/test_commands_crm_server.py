@@ -107,7 +107,7 @@ def test_login_list_and_a_write_go_through_the_crm_server(desk, serve, admin_con
     wrong = desk(
         "client", "create", "--name", "Nobody", "--email", "n@x.io", "--password-stdin", stdin="wrong\n"
     )
-    assert wrong.status == 3 and wrong.err.strip() == "Invalid username or password."
+    assert wrong.status == 3 and wrong.err.strip() == "Wrong password; nothing was saved."
 
     assert admin_conn.execute("SELECT full_name, company_name, sales_contact_id FROM clients").fetchall() == [
         ("Kevin Casey", "Cool Startup LLC", bill.id)

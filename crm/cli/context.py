@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from crm.errors import AuthenticationError, ConfigError, CRMError, DatabaseUnavailable, ValidationError
 from crm.models import Employee
@@ -165,8 +165,8 @@ class CommandContext:
         backend.token = token
         try:
             employee = backend.current()
-            if isinstance(backend, DirectBackend):
-                backend.device_token = self.devices().token_for(employee.username)
+            # this computer's token for the username: a wrong password before a save counts here
+            cast(Any, backend).device_token = self.devices().token_for(employee.username)
             return employee
         except SessionEnded as ended:
             self.forget_session()
