@@ -103,6 +103,12 @@ def test_login_list_and_a_write_go_through_the_crm_server(desk, serve, admin_con
     listed = desk("client", "list", "--format", "json")
     assert listed.status == 0, listed.err
     assert [row["full_name"] for row in json.loads(listed.out)] == ["Kevin Casey"]
+    every = desk("client", "list", "--all", "--format", "ndjson")
+    assert every.status == 0, every.err
+    assert [json.loads(line)["email"] for line in every.out.splitlines()] == ["kevin@startup.io"]
+    assert admin_conn.execute("SELECT employee_id, kind, row_count, face FROM exports").fetchall() == [
+        (bill.id, "clients", 1, "commands")
+    ]
 
     wrong = desk(
         "client", "create", "--name", "Nobody", "--email", "n@x.io", "--password-stdin", stdin="wrong\n"
