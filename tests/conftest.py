@@ -236,7 +236,7 @@ def wait_for_lock_waiters(admin_conn, count: int, done: Callable[[], bool] = lam
 
 # The menu tests' variants (tests/scripted.py VARIANT): a module runs each of its tests once per
 # variant with `pytestmark = pytest.mark.usefixtures("menu_variant")`.
-MENU_VARIANTS = ["direct"]
+MENU_VARIANTS = ["direct", "remote"]
 
 
 @pytest.fixture(params=MENU_VARIANTS)
@@ -244,6 +244,8 @@ def menu_variant(request) -> Iterator[str]:
     from tests import scripted
 
     scripted.VARIANT = request.param
+    if request.param == "remote":
+        scripted.REMOTE = request.getfixturevalue("remote_api")
     try:
         yield request.param
     finally:
@@ -278,3 +280,12 @@ def api(api_client, api_clock, admin_conn):
     api_clock.offset = timedelta(0)
     api_client.app.state.password_limit._hits.clear()
     return api_client
+
+
+@pytest.fixture(scope="module")
+def remote_api(crm_db: CrmDatabase):
+    """The menu tests' "remote" variant: a live API server on the module's database (tests/remote.py)."""
+    from tests.remote import remote_server
+
+    with remote_server(crm_db) as server:
+        yield server

@@ -116,11 +116,16 @@ class IdleBeforeEachPick(ScriptedPrompts):
 # How the menu tests reach the services and ask their questions: the menu_variant fixture
 # (tests/conftest.py) sets it for the modules that use it; session_for builds the Session it means.
 VARIANT = "direct"
+REMOTE: Any = None  # "remote": the live API server (tests/remote.py RemoteServer) of the module
 
 
 def session_for(db: Database, employee: Employee, prompts: Any, *, clock: Any = None) -> Session:
     """The menus' Session for `employee` on `prompts`, the way the current VARIANT runs them
     ("direct": the services in this process, on `db`)."""
+    if VARIANT == "remote":  # the services called over HTTP, on a live API server (tests/remote.py)
+        from tests.remote import remote_session
+
+        return remote_session(REMOTE, db, employee, prompts, clock or Clock())
     return Session(db, employee, prompts, clock=clock or Clock())
 
 

@@ -25,7 +25,6 @@ from crm.services.clients import ClientFields
 from crm.services.employees import EmployeeFields
 from crm.ui.history import history_row, history_section
 from crm.ui.menu import run_action
-from crm.ui.session import Session
 from tests.factories import (
     DEFAULT_PASSWORD,
     audit_count,
@@ -34,7 +33,7 @@ from tests.factories import (
     make_employee,
     throttle_row,
 )
-from tests.scripted import ScriptedPrompts
+from tests.scripted import ScriptedPrompts, session_for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 NEW_PASSWORD = "violet tractor on the moon"
@@ -475,11 +474,12 @@ def test_only_management_may_read_history(db, admin_conn, staff, team):
     assert history_section().visible_actions(staff[team]) == []
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_history_menu_shows_a_record_newest_first(db, admin_conn, staff, capsys):
     client_id = client_with_history(db, admin_conn, staff)
     [action] = history_section().visible_actions(staff["manager"])
     prompts = ScriptedPrompts(["Clients", "abc", "9999", str(client_id)])
-    run_action(action, Session(db, staff["manager"], prompts))
+    run_action(action, session_for(db, staff["manager"], prompts))
     out = capsys.readouterr().out
     assert "Client id must be a whole number" in out or "whole number" in out
     assert "No client with id 9999." in out
@@ -497,6 +497,7 @@ def test_history_menu_shows_a_record_newest_first(db, admin_conn, staff, capsys)
     assert prompts.answers == []
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_history_menu_pages_long_histories(db, admin_conn, staff, capsys):
     sales = staff["sales"]
     client = client_service.get_client(db, make_client(admin_conn, sales.id))
@@ -505,17 +506,18 @@ def test_history_menu_pages_long_histories(db, admin_conn, staff, capsys):
         client = client_service.update_client(db, sales, client.id, client.version, fields)
     [action] = history_section().visible_actions(staff["manager"])
     prompts = ScriptedPrompts(["Clients", str(client.id), "Next page", "Back"])
-    run_action(action, Session(db, staff["manager"], prompts))
+    run_action(action, session_for(db, staff["manager"], prompts))
     out = capsys.readouterr().out
     assert "page 1" in out and "page 2" in out
     assert out.index("Name 19") < out.index("Name 05") and "Name 04" in out[out.index("page 2") :]
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_history_menu_for_an_employee_shows_password_changes_without_hashes(db, admin_conn, staff, capsys):
     manager, sam = staff["manager"], staff["support"]
     employee_service.reset_password(db, manager, sam.id, NEW_PASSWORD)
     [action] = history_section().visible_actions(manager)
-    run_action(action, Session(db, manager, ScriptedPrompts(["Employees", str(sam.id)])))
+    run_action(action, session_for(db, manager, ScriptedPrompts(["Employees", str(sam.id)])))
     out = capsys.readouterr().out
     line = next(row for row in out.splitlines() if "password" in row)
     assert "Bill Boss" in line and "updated" in line and "changed" in line
@@ -524,6 +526,7 @@ def test_history_menu_for_an_employee_shows_password_changes_without_hashes(db, 
     assert "system" in system_line
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_history_of_a_new_employee_says_the_password_was_set_then_changed(db, admin_conn, staff, capsys):
     """issue 20.7: the creation's "password set" line was dropped by the history's filter."""
     manager = staff["manager"]
@@ -543,7 +546,7 @@ def test_history_of_a_new_employee_says_the_password_was_set_then_changed(db, ad
         "password",
     }
     [action] = history_section().visible_actions(manager)
-    run_action(action, Session(db, manager, ScriptedPrompts(["Employees", str(kate.id)])))
+    run_action(action, session_for(db, manager, ScriptedPrompts(["Employees", str(kate.id)])))
     out = capsys.readouterr().out
     rows = [row.split() for row in out.splitlines() if " password " in f" {row} "]
     assert [row[-4:] for row in rows] == [

@@ -17,11 +17,11 @@ from crm.services import auth
 from crm.ui.digest import NOTHING
 from crm.ui.login import login_loop
 from crm.ui.menu import MenuAction, Outcome, Section, run_team_menu
-from crm.ui.session import LoggedOut, Session
+from crm.ui.session import LoggedOut
 from tests import factories
 from tests.conftest import TEST_HASHER
 from tests.factories import DEFAULT_PASSWORD, make_employee
-from tests.scripted import Clock, CtrlD, IdleBeforeEachPick, ScriptedPrompts
+from tests.scripted import Clock, CtrlD, IdleBeforeEachPick, ScriptedPrompts, session_for
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 GENERIC = "Invalid username or password."
@@ -272,18 +272,20 @@ def write_action(log):
     return [Section("Things", (MenuAction("Save something", save, Action.READ),))]
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_idle_session_asks_the_password_and_a_wrong_one_logs_out_and_counts(db, admin_conn, capsys):
     employee = make_employee(admin_conn, "sales", "bill")
     clock = Clock(T0)
     log = []
 
-    session = Session(db, employee, IdleBeforeEachPick(["Things", "wrong password"], clock), clock=clock)
+    session = session_for(db, employee, IdleBeforeEachPick(["Things", "wrong password"], clock), clock=clock)
     assert run_team_menu(session, write_action(log)) is Outcome.ENDED
     assert log == []
     assert "Wrong password: you have been logged out." in capsys.readouterr().out
     assert throttle_row(admin_conn, "bill")[0] == 1
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_idle_within_the_limit_asks_nothing(db, admin_conn):
     employee = make_employee(admin_conn, "sales", "bill")
     clock = Clock(T0)
@@ -294,10 +296,11 @@ def test_idle_within_the_limit_asks_nothing(db, admin_conn):
             return super().choose(message, choices)
 
     prompts = Busy(["Things", "Back", "Quit"])
-    assert run_team_menu(Session(db, employee, prompts, clock=clock), write_action([])) is Outcome.QUIT
+    assert run_team_menu(session_for(db, employee, prompts, clock=clock), write_action([])) is Outcome.QUIT
     assert all(kind == "choose" for kind, _ in prompts.asked)
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_idle_session_with_the_right_password_goes_on_and_resets_the_count(db, admin_conn):
     employee = make_employee(admin_conn, "sales", "bill")
     fail(db, "bill", T0)
@@ -306,29 +309,37 @@ def test_idle_session_with_the_right_password_goes_on_and_resets_the_count(db, a
     log = []
     answers = ["Things", DEFAULT_PASSWORD, "Save something", DEFAULT_PASSWORD, DEFAULT_PASSWORD]
     answers += ["Back", DEFAULT_PASSWORD, "Quit", DEFAULT_PASSWORD]
-    session = Session(db, employee, IdleBeforeEachPick(answers, clock, timedelta(minutes=20)), clock=clock)
+    session = session_for(
+        db, employee, IdleBeforeEachPick(answers, clock, timedelta(minutes=20)), clock=clock
+    )
     assert run_team_menu(session, write_action(log)) is Outcome.QUIT
     assert log == ["saved"]
     assert throttle_row(admin_conn, "bill")[0] == 0
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_wrong_password_before_a_write_cancels_it_and_counts_as_a_failure(db, admin_conn, capsys):
     employee = make_employee(admin_conn, "sales", "bill")
     log = []
     prompts = ScriptedPrompts(["Things", "Save something", "wrong password", "Back", "Quit"])
-    assert run_team_menu(Session(db, employee, prompts, clock=Clock(T0)), write_action(log)) is Outcome.QUIT
+    assert (
+        run_team_menu(session_for(db, employee, prompts, clock=Clock(T0)), write_action(log)) is Outcome.QUIT
+    )
     assert log == []
     assert "Wrong password; nothing was saved.\n" in capsys.readouterr().out
     assert throttle_row(admin_conn, "bill")[:2] == (1, T0)
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_the_wrong_password_that_locks_the_account_logs_the_session_out(db, admin_conn, capsys):
     employee = make_employee(admin_conn, "sales", "bill")
     for minute in range(4):
         fail(db, "bill", T0 - timedelta(minutes=minute + 1))  # someone else, at the login prompt
     log = []
     prompts = ScriptedPrompts(["Things", "Save something", "wrong again"])
-    assert run_team_menu(Session(db, employee, prompts, clock=Clock(T0)), write_action(log)) is Outcome.ENDED
+    assert (
+        run_team_menu(session_for(db, employee, prompts, clock=Clock(T0)), write_action(log)) is Outcome.ENDED
+    )
     hhmm = (T0 + timedelta(minutes=15)).astimezone().strftime("%H:%M")
     out = capsys.readouterr().out
     assert f"try again at {hhmm}. You have been logged out." in out
@@ -338,20 +349,24 @@ def test_the_wrong_password_that_locks_the_account_logs_the_session_out(db, admi
     assert isinstance(fail(db, "bill", T0 + timedelta(minutes=1), DEFAULT_PASSWORD), auth.AccountLocked)
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_a_locked_account_cannot_confirm_a_write(db, admin_conn):
     employee = make_employee(admin_conn, "sales", "bill")
     for minute in range(5):
         fail(db, "bill", T0 + timedelta(minutes=minute))
-    session = Session(
+    session = session_for(
         db, employee, ScriptedPrompts([DEFAULT_PASSWORD]), clock=Clock(T0 + timedelta(minutes=6))
     )
     with pytest.raises(LoggedOut, match="You have been logged out"):
         session.confirm_write()
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_the_right_password_before_a_write_resets_the_count(db, admin_conn):
     employee = make_employee(admin_conn, "sales", "bill")
-    session = Session(db, employee, ScriptedPrompts(["wrong password", DEFAULT_PASSWORD]), clock=Clock(T0))
+    session = session_for(
+        db, employee, ScriptedPrompts(["wrong password", DEFAULT_PASSWORD]), clock=Clock(T0)
+    )
     with pytest.raises(AuthenticationError, match="Wrong password; nothing was saved."):
         session.confirm_write()
     assert throttle_row(admin_conn, "bill")[0] == 1

@@ -18,6 +18,8 @@ from crm.ui.events import events_section
 from tests.factories import DEFAULT_PASSWORD, audit_count, make_client, make_contract, make_event, make_staff
 from tests.scripted import CtrlC, run_menu
 
+pytestmark = pytest.mark.usefixtures("menu_variant")
+
 SQL_LIKE = "'; DROP TABLE clients; --"
 SECTIONS = [clients_section(), contracts_section(), events_section(ZoneInfo("Europe/Paris"))]
 HEADER = "full_name,email,phone,company_name\n"

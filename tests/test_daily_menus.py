@@ -15,7 +15,6 @@ from crm.ui.events import events_section
 from crm.ui.login import login_loop
 from crm.ui.menu import run_team_menu
 from crm.ui.menus import all_sections
-from crm.ui.session import Session
 from tests.factories import (
     DEFAULT_PASSWORD,
     make_client,
@@ -24,7 +23,9 @@ from tests.factories import (
     make_event,
     make_staff,
 )
-from tests.scripted import Clock, CtrlD, ScriptedPrompts, run_menu
+from tests.scripted import Clock, CtrlD, ScriptedPrompts, run_menu, session_for
+
+pytestmark = pytest.mark.usefixtures("menu_variant")
 
 PW = DEFAULT_PASSWORD
 
@@ -220,7 +221,7 @@ def test_a_client_changed_during_the_hand_over_form_stops_it_whole(db, admin_con
         )
 
     prompts = EditWhileAsking(["Employees", "Hand over", str(bill.id), str(sam.id), PW, "Back", "Quit"], edit)
-    run_team_menu(Session(db, staff["manager"], prompts, clock=Clock()), [employees_section()])
+    run_team_menu(session_for(db, staff["manager"], prompts, clock=Clock()), [employees_section()])
     assert "Bill Boquet's clients changed meanwhile — reload and try again." in capsys.readouterr().out
     assert owners(admin_conn) == [(first, bill.id, 1), (second, bill.id, 2)]
 

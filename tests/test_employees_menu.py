@@ -9,7 +9,6 @@ from crm.ui import employees as employees_ui
 from crm.ui.employees import employees_section, my_account_section
 from crm.ui.menu import run_team_menu
 from crm.ui.menus import all_sections
-from crm.ui.session import Session
 from tests.factories import (
     DEFAULT_PASSWORD,
     audit_count,
@@ -19,7 +18,9 @@ from tests.factories import (
     make_event,
     throttle_row,
 )
-from tests.scripted import Clock, CtrlC, ScriptedPrompts, run_menu
+from tests.scripted import Clock, CtrlC, ScriptedPrompts, run_menu, session_for
+
+pytestmark = pytest.mark.usefixtures("menu_variant")
 
 NEW_PASSWORD = "violet tractor on the moon"
 
@@ -103,7 +104,7 @@ def test_sales_and_support_cannot_reach_employee_writes(db, admin_conn, team, ac
     employee = make_employee(admin_conn, team, "someone")
     prompts = ScriptedPrompts(["Employees", action])
     with pytest.raises(AssertionError, match=f"no choice starting with '{action}'"):
-        run_team_menu(Session(db, employee, prompts, clock=Clock()), [employees_section()])
+        run_team_menu(session_for(db, employee, prompts, clock=Clock()), [employees_section()])
 
 
 def test_manager_creates_an_employee_with_each_answer_checked(db, admin_conn, boss, capsys):

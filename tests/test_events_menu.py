@@ -11,7 +11,6 @@ from crm.services import events as event_service
 from crm.ui.events import events_section, local_zone
 from crm.ui.menu import run_team_menu
 from crm.ui.menus import all_sections
-from crm.ui.session import Session
 from tests.factories import (
     DEFAULT_PASSWORD,
     audit_count,
@@ -23,7 +22,9 @@ from tests.factories import (
     signed_contract,
     versions,
 )
-from tests.scripted import Clock, CtrlC, ScriptedPrompts, run_menu
+from tests.scripted import Clock, CtrlC, ScriptedPrompts, run_menu, session_for
+
+pytestmark = pytest.mark.usefixtures("menu_variant")
 
 PARIS = ZoneInfo("Europe/Paris")
 SQL_LIKE = "'; DROP TABLE clients; --"
@@ -97,7 +98,7 @@ def test_each_team_is_offered_its_event_actions_only(db, admin_conn, team, expec
 def test_support_is_not_offered_assign(db, admin_conn, staff):
     prompts = ScriptedPrompts(["Events", "Assign support"])
     with pytest.raises(AssertionError, match="no choice starting with 'Assign support'"):
-        run_team_menu(Session(db, staff["kate"], prompts, clock=Clock()), [events_section(PARIS)])
+        run_team_menu(session_for(db, staff["kate"], prompts, clock=Clock()), [events_section(PARIS)])
 
 
 def test_sales_creates_an_event_for_a_signed_contract(db, admin_conn, staff, capsys):

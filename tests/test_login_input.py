@@ -22,10 +22,9 @@ from crm.ui.employees import my_account_section
 from crm.ui.login import login_loop
 from crm.ui.menu import Outcome, run_team_menu
 from crm.ui.prompts import ask_new_password
-from crm.ui.session import Session
 from tests import factories
 from tests.factories import DEFAULT_PASSWORD, make_employee
-from tests.scripted import CtrlD, ScriptedPrompts
+from tests.scripted import CtrlD, ScriptedPrompts, session_for
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 GENERIC = "Invalid username or password."
@@ -139,12 +138,13 @@ def test_a_new_password_with_odd_characters_is_asked_again(capsys):
     assert out.count("\n") == 1 and out.startswith("A password ")
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_changing_my_password_to_odd_characters_changes_nothing(db, admin_conn, capsys):
     bill = make_employee(admin_conn, "sales", "bill")
     before = admin_conn.execute("SELECT password_hash FROM employees WHERE id = %s", (bill.id,)).fetchone()
     answers = ["My account", "Change my password", DEFAULT_PASSWORD, "new\x00password here"]
     answers += ["a printable long one", "a printable long one", "Back", "Quit"]
-    session = Session(db, bill, ScriptedPrompts(answers), clock=lambda: datetime.now(UTC))
+    session = session_for(db, bill, ScriptedPrompts(answers), clock=lambda: datetime.now(UTC))
     assert run_team_menu(session, [my_account_section()]) is Outcome.QUIT
     out = capsys.readouterr().out
     assert "A password cannot contain control characters." in out

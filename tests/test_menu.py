@@ -7,9 +7,10 @@ import pytest
 from crm.errors import PermissionDenied
 from crm.permissions import Action
 from crm.ui.menu import MenuAction, Outcome, Section, run_team_menu
-from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_employee
-from tests.scripted import Clock, CtrlC, CtrlD, IdleBeforeEachPick, ScriptedPrompts
+from tests.scripted import Clock, CtrlC, CtrlD, IdleBeforeEachPick, ScriptedPrompts, session_for
+
+pytestmark = pytest.mark.usefixtures("menu_variant")
 
 
 def ran(log):
@@ -31,8 +32,8 @@ def sections(log):
     ]
 
 
-def session_for(db, employee, answers, clock=None):
-    return Session(db, employee, ScriptedPrompts(answers), clock=clock or Clock())
+def scripted_session(db, employee, answers, clock=None):
+    return session_for(db, employee, ScriptedPrompts(answers), clock=clock or Clock())
 
 
 @pytest.mark.parametrize(
@@ -46,7 +47,7 @@ def session_for(db, employee, answers, clock=None):
 def test_each_team_sees_only_sections_with_actions_it_may_use(db, admin_conn, team, expected):
     employee = make_employee(admin_conn, team, "someone")
     prompts = ScriptedPrompts(["Quit"])
-    assert run_team_menu(Session(db, employee, prompts), sections([])) is Outcome.QUIT
+    assert run_team_menu(session_for(db, employee, prompts), sections([])) is Outcome.QUIT
     assert list(prompts.shown.values())[0] == expected
 
 
@@ -54,7 +55,7 @@ def test_support_is_not_offered_a_sales_action(db, admin_conn):
     employee = make_employee(admin_conn, "support", "kate")
     prompts = ScriptedPrompts(["Clients", "Create a client"])
     with pytest.raises(AssertionError, match="no choice starting with 'Create a client'"):
-        run_team_menu(Session(db, employee, prompts), sections([]))
+        run_team_menu(session_for(db, employee, prompts), sections([]))
 
 
 def test_refusal_is_one_line_and_the_menu_goes_on(db, admin_conn, capsys):
@@ -64,7 +65,7 @@ def test_refusal_is_one_line_and_the_menu_goes_on(db, admin_conn, capsys):
         raise PermissionDenied("Only the client's sales contact can update this client.")
 
     menu = [Section("Clients", (MenuAction("Update a client", refuse, Action.READ),))]
-    session = session_for(db, employee, ["Clients", "Update a client", "Back", "Quit"])
+    session = scripted_session(db, employee, ["Clients", "Update a client", "Back", "Quit"])
     assert run_team_menu(session, menu) is Outcome.QUIT
     assert "Only the client's sales contact can update this client.\n" in capsys.readouterr().out
 
@@ -77,7 +78,7 @@ def test_ctrl_c_or_ctrl_d_inside_an_action_cancels_it(db, admin_conn, capsys, ke
         session.prompts.text("Full name:")
 
     menu = [Section("Clients", (MenuAction("Create a client", ask, Action.READ),))]
-    session = session_for(db, employee, ["Clients", "Create a client", key, "Back", "Log out"])
+    session = scripted_session(db, employee, ["Clients", "Create a client", key, "Back", "Log out"])
     assert run_team_menu(session, menu) is Outcome.LOG_OUT
     out = capsys.readouterr().out
     assert "Cancelled; nothing was saved." in out and "reported" not in out
@@ -90,7 +91,7 @@ def test_unexpected_error_gives_a_reference_not_a_traceback(db, admin_conn, caps
         raise RuntimeError("boom")
 
     menu = [Section("Clients", (MenuAction("List clients", crash, Action.READ),))]
-    session = session_for(db, employee, ["Clients", "List clients", "Back", "Quit"])
+    session = scripted_session(db, employee, ["Clients", "List clients", "Back", "Quit"])
     assert run_team_menu(session, menu) is Outcome.QUIT
     out = capsys.readouterr().out
     assert "Something went wrong; it has been reported (reference " in out
@@ -99,7 +100,7 @@ def test_unexpected_error_gives_a_reference_not_a_traceback(db, admin_conn, caps
 
 def test_ctrl_d_in_the_main_menu_quits(db, admin_conn):
     employee = make_employee(admin_conn, "sales", "bill")
-    assert run_team_menu(session_for(db, employee, [CtrlD]), sections([])) is Outcome.QUIT
+    assert run_team_menu(scripted_session(db, employee, [CtrlD]), sections([])) is Outcome.QUIT
 
 
 def test_idle_session_asks_the_password_again(db, admin_conn, capsys):
@@ -107,7 +108,7 @@ def test_idle_session_asks_the_password_again(db, admin_conn, capsys):
     clock = Clock()
     log = []
 
-    session = Session(
+    session = session_for(
         db,
         employee,
         IdleBeforeEachPick(
@@ -135,7 +136,9 @@ def test_idle_session_with_a_wrong_password_logs_out(db, admin_conn, capsys):
     clock = Clock()
     log = []
 
-    session = Session(db, employee, IdleBeforeEachPick(["Clients", "not my password"], clock), clock=clock)
+    session = session_for(
+        db, employee, IdleBeforeEachPick(["Clients", "not my password"], clock), clock=clock
+    )
     assert run_team_menu(session, sections(log)) is Outcome.ENDED
     assert log == []
     assert "you have been logged out" in capsys.readouterr().out
@@ -150,7 +153,7 @@ def test_deactivated_while_logged_in_loses_access_at_the_next_action(db, admin_c
             admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (employee.id,))
             return super().choose(message, choices)
 
-    session = Session(db, employee, Deactivate(["Clients"]))
+    session = session_for(db, employee, Deactivate(["Clients"]))
     assert run_team_menu(session, sections(log)) is Outcome.ENDED
     assert log == []
     assert "deactivated" in capsys.readouterr().out
@@ -162,7 +165,7 @@ def test_ctrl_c_or_d_at_the_idle_password_logs_out_instead_of_quitting(db, admin
     clock = Clock()
     log = []
 
-    session = Session(db, employee, IdleBeforeEachPick(["Clients", key], clock), clock=clock)
+    session = session_for(db, employee, IdleBeforeEachPick(["Clients", key], clock), clock=clock)
     assert run_team_menu(session, sections(log)) is Outcome.ENDED
     assert log == [] and "You have been logged out." in capsys.readouterr().out
 
@@ -176,7 +179,7 @@ def test_enter_alone_at_the_password_before_a_save_cancels_without_counting(db, 
         saved.append(1)
 
     menu = [Section("Clients", (MenuAction("Create a client", write, permission=Action.CREATE_CLIENT),))]
-    session = session_for(db, employee, ["Clients", "Create a client", "", "Back", "Log out"])
+    session = scripted_session(db, employee, ["Clients", "Create a client", "", "Back", "Log out"])
     assert run_team_menu(session, menu) is Outcome.LOG_OUT
     assert saved == [] and "No password typed; nothing was saved." in capsys.readouterr().out
     failures = admin_conn.execute("SELECT coalesce(sum(failures), 0) FROM login_throttle").fetchone()[0]
@@ -204,7 +207,7 @@ def test_a_session_ended_by_the_program_is_announced_once(db, admin_conn, capsys
 def test_ctrl_d_in_a_section_asks_before_quitting_and_yes_quits(db, admin_conn):
     employee = make_employee(admin_conn, "sales", "bill")
     prompts = ScriptedPrompts(["Clients", CtrlD, True])
-    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), sections([])) is Outcome.QUIT
+    assert run_team_menu(session_for(db, employee, prompts, clock=Clock()), sections([])) is Outcome.QUIT
     assert prompts.asked[-1] == ("confirm", "Quit the program?")
 
 
@@ -213,7 +216,7 @@ def test_no_or_ctrl_d_again_at_the_quit_question_stays_in_the_section(db, admin_
     employee = make_employee(admin_conn, "sales", "bill")
     log = []
     prompts = ScriptedPrompts(["Clients", CtrlD, answer, "List clients", "Back", "Log out"])
-    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), sections(log)) is Outcome.LOG_OUT
+    assert run_team_menu(session_for(db, employee, prompts, clock=Clock()), sections(log)) is Outcome.LOG_OUT
     assert log == ["bill"]  # still in Clients after the question: its action ran
     assert prompts.asked[2] == ("confirm", "Quit the program?")
     assert prompts.answers == []
@@ -227,6 +230,6 @@ def test_ctrl_d_inside_an_action_then_in_the_section_still_asks(db, admin_conn, 
 
     menu = [Section("Clients", (MenuAction("Create a client", ask, Action.READ),))]
     prompts = ScriptedPrompts(["Clients", "Create a client", CtrlD, CtrlD, False, "Back", "Quit"])
-    assert run_team_menu(Session(db, employee, prompts, clock=Clock()), menu) is Outcome.QUIT
+    assert run_team_menu(session_for(db, employee, prompts, clock=Clock()), menu) is Outcome.QUIT
     assert "Cancelled; nothing was saved." in capsys.readouterr().out
     assert prompts.messages.count("Quit the program?") == 1 and prompts.answers == []

@@ -17,10 +17,9 @@ from crm.services import contracts as service
 from crm.ui.contracts import contracts_section
 from crm.ui.history import history_section
 from crm.ui.menu import Outcome, run_team_menu
-from crm.ui.session import Session
 from tests.conftest import database_before, wait_for_lock_waiters
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_staff
-from tests.scripted import Clock, ScriptedPrompts
+from tests.scripted import Clock, ScriptedPrompts, session_for
 
 
 @pytest.fixture
@@ -206,13 +205,14 @@ def test_the_program_role_still_cannot_edit_or_delete_a_payment(db, admin_conn, 
 # Through the menu ----------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_management_corrects_a_payment_through_the_menu(db, admin_conn, staff, capsys):
     contract_id, [payment] = paid_contract(db, admin_conn, staff["bill"], "300.00")
     _, [elsewhere] = paid_contract(db, admin_conn, staff["bill"], "100.00")
     answers = ["Contracts", "Correct a payment", str(contract_id), "x", str(elsewhere), "999999"]
     answers += [str(payment), DEFAULT_PASSWORD, "Show a contract", str(contract_id), "Back", "Quit"]
     prompts = ScriptedPrompts(answers)
-    session = Session(db, staff["manager"], prompts, clock=Clock())
+    session = session_for(db, staff["manager"], prompts, clock=Clock())
     assert run_team_menu(session, [contracts_section()]) is Outcome.QUIT
     out = capsys.readouterr().out
     assert "Payment id must be a positive whole number." in out
@@ -226,25 +226,27 @@ def test_management_corrects_a_payment_through_the_menu(db, admin_conn, staff, c
     assert ("password", "Password for marie:") in prompts.asked
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_a_contract_whose_payments_are_all_corrected_has_nothing_left_to_correct(
     db, admin_conn, staff, capsys
 ):
     contract_id, [payment] = paid_contract(db, admin_conn, staff["bill"], "300.00")
     service.correct_payment(db, staff["manager"], payment)
     prompts = ScriptedPrompts(["Contracts", "Correct a payment", str(contract_id), "Back", "Quit"])
-    run_team_menu(Session(db, staff["manager"], prompts, clock=Clock()), [contracts_section()])
+    run_team_menu(session_for(db, staff["manager"], prompts, clock=Clock()), [contracts_section()])
     out = capsys.readouterr().out
     assert "Payments (2, corrections included; 0.00 paid in all; newest first):" in out
     assert f"Contract {contract_id} has no payment left to correct: each is a correction or corrected." in out
     assert [kind for kind, _ in prompts.asked].count("password") == 0
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_the_contract_history_says_which_payment_a_correction_cancels(db, admin_conn, staff, capsys):
     contract_id, [payment] = paid_contract(db, admin_conn, staff["bill"], "300.00")
     service.correct_payment(db, staff["manager"], payment)
     answers = ["History", "History of a record", "Contracts", str(contract_id), "Back", "Quit"]
     prompts = ScriptedPrompts(answers)
-    run_team_menu(Session(db, staff["manager"], prompts, clock=Clock()), [history_section()])
+    run_team_menu(session_for(db, staff["manager"], prompts, clock=Clock()), [history_section()])
     lines = [
         line for line in capsys.readouterr().out.splitlines() if f"payment {payment + 1} recorded" in line
     ]
@@ -252,10 +254,11 @@ def test_the_contract_history_says_which_payment_a_correction_cancels(db, admin_
     assert any("amount" in line and "-300" in line for line in lines)
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_a_contract_without_payments_has_nothing_to_correct(db, admin_conn, staff, capsys):
     contract_id = make_contract(admin_conn, make_client(admin_conn, staff["bill"].id), total="500.00")
     prompts = ScriptedPrompts(["Contracts", "Correct a payment", str(contract_id), "Back", "Quit"])
-    run_team_menu(Session(db, staff["manager"], prompts, clock=Clock()), [contracts_section()])
+    run_team_menu(session_for(db, staff["manager"], prompts, clock=Clock()), [contracts_section()])
     assert "No payment recorded yet." in capsys.readouterr().out
     assert [kind for kind, _ in prompts.asked].count("password") == 0
 

@@ -12,6 +12,8 @@ from crm.ui.pipeline import pipeline_section
 from tests.factories import DEFAULT_PASSWORD, make_client, make_opportunity, make_service, make_staff
 from tests.scripted import CtrlC, run_menu
 
+pytestmark = pytest.mark.usefixtures("menu_variant")
+
 PW = DEFAULT_PASSWORD
 
 

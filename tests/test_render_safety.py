@@ -19,9 +19,10 @@ from crm.ui.contracts import contracts_section
 from crm.ui.events import events_section
 from crm.ui.history import history_section
 from crm.ui.menu import Outcome, run_team_menu
-from crm.ui.session import Session
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
-from tests.scripted import Clock, ScriptedPrompts
+from tests.scripted import Clock, ScriptedPrompts, session_for
+
+pytestmark = pytest.mark.usefixtures("menu_variant")
 
 # Clears the screen, homes the cursor, turns text red, retitles the window, rings, reverses.
 PLANTED = "Evil\x1b[2J\x1b[H\x1b[31mRed\x1b]0;pwned\x07\x9b5n Corp\u202eesrever\u200b"
@@ -45,7 +46,7 @@ def without_text_checks(crm_db):
 
 def run(db, employee, sections, answers, capsys):
     prompts = ScriptedPrompts(answers)
-    outcome = run_team_menu(Session(db, employee, prompts, clock=Clock()), sections)
+    outcome = run_team_menu(session_for(db, employee, prompts, clock=Clock()), sections)
     assert outcome is Outcome.QUIT and prompts.answers == []
     out = capsys.readouterr().out
     defaults = [default for offered in prompts.defaults.values() for default in offered]

@@ -18,10 +18,10 @@ from crm.services.backend import DirectBackend
 from crm.services.sessions import SessionEnded
 from crm.ui.clients import clients_section
 from crm.ui.menu import Outcome, run_team_menu
-from crm.ui.session import LoggedOut, Session
+from crm.ui.session import LoggedOut
 from tests.conftest import drop_database, fresh_database
 from tests.factories import DEFAULT_PASSWORD, make_employee
-from tests.scripted import Clock, ScriptedPrompts
+from tests.scripted import Clock, ScriptedPrompts, session_for
 
 NEW_PASSWORD = "a brand new passphrase 42"
 POLICY = SessionPolicy()
@@ -181,19 +181,21 @@ def test_deactivation_and_team_change_end_the_sessions(db, admin_conn, staff):
         logged_in(db, "bill")
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_a_reset_reaches_an_open_menu_at_the_next_pick(db, admin_conn, staff, capsys):
     def reset():
         employees.reset_password(db, staff["manager"], staff["bill"].id, NEW_PASSWORD)
 
     prompts = AtPrompt(["Clients", "Back"], "Bill (sales) — main menu", reset)
-    session = Session(db, staff["bill"], prompts, clock=Clock())
+    session = session_for(db, staff["bill"], prompts, clock=Clock())
     assert run_team_menu(session, [clients_section()]) is Outcome.ENDED
     assert "Your password was changed: log in again." in capsys.readouterr().out
     assert prompts.answers == ["Back"]  # the section was not opened
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_a_password_changed_in_another_terminal_reaches_this_one_before_a_save(db, second_db, staff):
-    mine = Session(db, staff["bill"], ScriptedPrompts([DEFAULT_PASSWORD]))
+    mine = session_for(db, staff["bill"], ScriptedPrompts([DEFAULT_PASSWORD]))
     logged_in(second_db, "bill").change_password(DEFAULT_PASSWORD, NEW_PASSWORD)
     with pytest.raises(LoggedOut, match="Your password was changed"):
         mine.confirm_write()

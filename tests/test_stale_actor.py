@@ -22,9 +22,9 @@ from crm.services import auth
 from crm.services import clients as clients_service
 from crm.services import contracts as contracts_service
 from crm.services import events as events_service
-from crm.ui.session import LoggedOut, Session
+from crm.ui.session import LoggedOut
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_employee, make_event
-from tests.scripted import ScriptedPrompts
+from tests.scripted import ScriptedPrompts, session_for
 
 TABLES = ("employees", "clients", "contracts", "payments", "events")
 
@@ -212,10 +212,11 @@ def test_confirm_password_refuses_a_deactivated_account_and_says_so(db, admin_co
     assert isinstance(refused.value, AuthenticationError)
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_confirm_write_logs_a_deactivated_employee_out_without_asking_the_password(db, admin_conn, world):
     sales = world["sales"]
     prompts = ScriptedPrompts([])  # no password is asked
-    session = Session(db, sales, prompts)
+    session = session_for(db, sales, prompts)
     deactivate(admin_conn, sales)
     with pytest.raises(LoggedOut) as ended:
         session.confirm_write()
@@ -223,6 +224,7 @@ def test_confirm_write_logs_a_deactivated_employee_out_without_asking_the_passwo
     assert prompts.asked == []
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_confirm_write_logs_out_when_deactivated_while_the_password_is_typed(db, admin_conn, world):
     sales = world["sales"]
 
@@ -231,16 +233,17 @@ def test_confirm_write_logs_out_when_deactivated_while_the_password_is_typed(db,
             deactivate(admin_conn, sales)
             return super().password(message)
 
-    session = Session(db, sales, DeactivatedWhileTyping([DEFAULT_PASSWORD]))
+    session = session_for(db, sales, DeactivatedWhileTyping([DEFAULT_PASSWORD]))
     with pytest.raises(LoggedOut) as ended:
         session.confirm_write()
     assert str(ended.value).startswith("Your account has been deactivated")
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_a_team_change_logs_out_before_the_save(db, admin_conn, world):
     sales = world["sales"]
     prompts = ScriptedPrompts([DEFAULT_PASSWORD])
-    session = Session(db, sales, prompts)
+    session = session_for(db, sales, prompts)
     move(admin_conn, sales, "support")
     before = snapshot(admin_conn)
     with pytest.raises(LoggedOut, match="Your team was changed: log in again."):
@@ -251,6 +254,7 @@ def test_a_team_change_logs_out_before_the_save(db, admin_conn, world):
     assert snapshot(admin_conn) == before
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_a_create_client_form_left_open_saves_nothing_after_a_deactivation(db, admin_conn, world, capsys):
     """Through the menu: the form is filled, the employee is deactivated, then the save is asked."""
     from crm.ui.clients import clients_section
@@ -272,7 +276,7 @@ def test_a_create_client_form_left_open_saves_nothing_after_a_deactivation(db, a
     prompts = DeactivatedBeforeTheSave(
         ["Clients", "Create a client", "Form Left Open", "open@client.test", "", ""]
     )
-    session = Session(db, sales, prompts)
+    session = session_for(db, sales, prompts)
     assert run_team_menu(session, [clients_section()]) is Outcome.ENDED
     assert "Your account has been deactivated" in capsys.readouterr().out
     assert snapshot(admin_conn)["clients"] == before

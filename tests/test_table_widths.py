@@ -43,9 +43,8 @@ from crm.ui import (
     render,
 )
 from crm.ui.menu import Outcome, run_team_menu
-from crm.ui.session import Session
 from tests.factories import make_client, make_employee
-from tests.scripted import Clock, ScriptedPrompts
+from tests.scripted import Clock, ScriptedPrompts, session_for
 
 WIDTHS = (80, 100, 120)
 PARIS = ZoneInfo("Europe/Paris")
@@ -225,6 +224,7 @@ def test_a_wide_enough_terminal_shows_short_values_whole_without_a_note():
     assert LONG_NAME[:29] + "…" in text and "(Cut to fit the screen: Show a client" in text
 
 
+@pytest.mark.usefixtures("menu_variant")
 def test_the_clients_list_fits_80_columns_through_the_menu(db, admin_conn, monkeypatch, capsys):
     sales = make_employee(admin_conn, "sales", "jean-baptiste.poquelin", full_name=SALES)
     for i in range(3):
@@ -234,7 +234,8 @@ def test_the_clients_list_fits_80_columns_through_the_menu(db, admin_conn, monke
     monkeypatch.setattr(render, "terminal_width", lambda: 80)
     prompts = ScriptedPrompts(["Clients", "List clients", "Back", "Quit"])
     assert (
-        run_team_menu(Session(db, sales, prompts, clock=Clock()), [clients.clients_section()]) is Outcome.QUIT
+        run_team_menu(session_for(db, sales, prompts, clock=Clock()), [clients.clients_section()])
+        is Outcome.QUIT
     )
     out = capsys.readouterr().out
     assert max(wcswidth(line) for line in out.splitlines()) <= 80

@@ -23,10 +23,11 @@ class SessionRow:
     reauthenticated_at: datetime | None
     end_reason: str | None  # None while the session is open
     employee: Employee
+    face: str = "api"  # the face that opened it (menus, commands, api, web)
 
 
 _SELECT = sql.SQL(
-    "SELECT s.id, s.last_used_at, s.expires_at, s.reauthenticated_at, s.end_reason, {}"
+    "SELECT s.id, s.last_used_at, s.expires_at, s.reauthenticated_at, s.end_reason, s.face, {}"
     " FROM sessions s JOIN employees e ON e.id = s.employee_id WHERE s.token_hash = %s"
 ).format(employee_columns("e"))
 
@@ -54,8 +55,8 @@ class SessionRepository:
         row = self.conn.execute(_SELECT, (token_hash,)).fetchone()
         if row is None:
             return None
-        session_id, last_used, expires, reauth, reason, *employee = row
-        return SessionRow(session_id, last_used, expires, reauth, reason, Employee(*employee))
+        session_id, last_used, expires, reauth, reason, face, *employee = row
+        return SessionRow(session_id, last_used, expires, reauth, reason, Employee(*employee), face)
 
     def used(self, session_id: int, now: datetime) -> None:
         """The session was used at `now`."""

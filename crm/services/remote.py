@@ -20,6 +20,7 @@ import inspect
 import json
 import ssl
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
@@ -109,14 +110,19 @@ class RemoteBackend:
                 )
             return CRMError(f"The CRM server answered HTTP {answer.status_code}.")
         field = error.get("field") if isinstance(error.get("field"), str) else None
-        return wire.error_from(code, message.replace("\n", " "), field, error.get("detail"))
+        detail = error.get("detail")
+        retry = answer.headers.get("Retry-After", "")
+        if code == "account_locked" and detail is None and retry.isdigit():  # the REST API's lock
+            until = datetime.now(UTC) + timedelta(seconds=int(retry))
+            detail = {"class": "AccountLocked", "until": until.isoformat()}
+        return wire.error_from(code, message.replace("\n", " "), field, detail)
 
     # The session -----------------------------------------------------------------------------------
 
     def log_in(self, username: str, password: str, device_token: str | None = None) -> Employee:
         """Check the credentials on the server (throttled like every login; device_token: this
         computer's for the username) and keep the session's token."""
-        body = {"username": username, "password": password, "device_token": device_token}
+        body = {"username": username, "password": password, "device_token": device_token, "face": self.face}
         self.token = None
         opened = self._request("POST", "/sessions", body).json()
         self.token, self.device_token = opened["token"], device_token

@@ -37,6 +37,9 @@ __all__ = [
 ]
 
 FACES = ("menus", "commands", "api", "web")
+# Faces that lock themselves when idle (and ask the password again): their sessions never end
+# for idling, whichever policy resolves them (the menus in team mode, through the API).
+OWN_IDLE_LOCK = frozenset({"menus"})
 TOUCH_EVERY = timedelta(seconds=30)  # last_used_at is kept to this precision (fewer writes)
 
 ENDED = {
@@ -112,7 +115,8 @@ def _row(db: Database, token: str, policy: SessionPolicy, now: datetime) -> Sess
         raise SessionEnded(row.end_reason)
     if not row.employee.is_active:  # ended by the trigger already; a writer that skipped it too
         raise SessionEnded("deactivated")
-    idle_over = policy.idle is not None and now - row.last_used_at > policy.idle
+    idle = None if row.face in OWN_IDLE_LOCK else policy.idle
+    idle_over = idle is not None and now - row.last_used_at > idle
     if now >= row.expires_at or idle_over:
         repo.end(row.id, "expired", now)
         raise SessionEnded("expired")

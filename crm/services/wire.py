@@ -60,6 +60,7 @@ __all__ = [
 
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # ids and counts are bigint at most
 DEPTH_MAX = 32  # nested lists / objects in one value
+DECIMAL_TAG = "$decimal"  # an amount given to a parameter that takes raw input: {"$decimal": "12.50"}
 
 # The record types a call may name (exports.record_listing takes one): the models' dataclasses.
 RECORD_TYPES: dict[str, type] = {
@@ -145,6 +146,8 @@ def _decode(hint: Any, value: Any, where: str, depth: int, argument: bool) -> An
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if hint is Any or hint is object:  # a service that takes raw input checks it itself
+        if argument and isinstance(value, dict) and set(value) == {DECIMAL_TAG}:
+            return _decode(Decimal, value[DECIMAL_TAG], where, depth, argument)
         if argument and not (value is None or isinstance(value, bool | int | str)):
             raise _refuse(where, "text, a number or null")
         if argument and isinstance(value, str) and "\x00" in value:
@@ -302,20 +305,30 @@ def encode_arguments(
     signature = inspect.signature(fn)
     placeholders = [None] * skip
     try:
-        bound = signature.bind(*placeholders, *args, **kwargs)
+        signature.bind(*placeholders, *args, **kwargs)
     except TypeError as error:
         raise WireError(f"{fn.__name__}: {error}.") from None
     names = [p.name for p in signature.parameters.values()][skip:]
-    positional = [bound.arguments[n] for n in names[: len(args)] if n in bound.arguments]
-    named = {k: v for k, v in kwargs.items()}
-    sent_args = [encode(v) for n, v in zip(names, positional, strict=False) if n not in kept]
-    if len(sent_args) != len(positional):  # a kept parameter given positionally: send the rest by name
-        sent_args = []
-        named = {n: v for n, v in zip(names, positional, strict=False)} | named
+    hints = hints_of(fn)
+
+    def sent(name: str, value: Any) -> Any:
+        return encode_raw(value) if hints.get(name, Any) in (Any, object) else encode(value)
+
+    positional = list(zip(names, args, strict=False))
+    if any(name in kept for name, _ in positional):  # a kept parameter given positionally: by name
+        kwargs, positional = dict(positional) | kwargs, []
     return {
-        "args": sent_args,
-        "kwargs": {k: encode(v) for k, v in named.items() if k not in kept},
+        "args": [sent(name, value) for name, value in positional],
+        "kwargs": {name: sent(name, value) for name, value in kwargs.items() if name not in kept},
     }
+
+
+def encode_raw(value: Any) -> Any:
+    """A value for a parameter that takes raw input (hint object / Any: the service checks it):
+    a JSON scalar as it is, an amount tagged (DECIMAL_TAG) so that it arrives a Decimal."""
+    if isinstance(value, Decimal):
+        return {DECIMAL_TAG: format(value, "f")}
+    return encode(value)
 
 
 def decode_arguments(

@@ -95,26 +95,33 @@ class Session:
         self.prompts = LockWhenIdle(VisiblePrompts(self.prompts), self.lock)
 
     def run(self, fn: Callable[Concatenate[Database, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        """Call a service function of the database alone (crm.services.backend)."""
-        return self.backend.run(fn, *args, **kwargs)
+        """Call a service function of the database alone (crm.services.backend). A session found
+        ended on the way (a transport that checks it at every call: team mode) logs out."""
+        try:
+            return self.backend.run(fn, *args, **kwargs)
+        except SessionEnded as ended:
+            raise LoggedOut(str(ended)) from None
 
     def act(
         self, fn: Callable[Concatenate[Database, Employee, P], R], /, *args: P.args, **kwargs: P.kwargs
     ) -> R:
-        """Call a service function as the logged-in employee."""
-        return self.backend.act(self.employee, fn, *args, **kwargs)
+        """Call a service function as the logged-in employee (an ended session logs out)."""
+        try:
+            return self.backend.act(self.employee, fn, *args, **kwargs)
+        except SessionEnded as ended:
+            raise LoggedOut(str(ended)) from None
 
     def pages(
         self, fn: Callable[..., Sequence[T]], *args: Any, **kwargs: Any
     ) -> Callable[[int, int], Sequence[T]]:
         """What `browse` pages through: fn(db, *args, offset, limit, **kwargs), a list service."""
-        return lambda offset, limit: self.backend.run(fn, *args, offset, limit, **kwargs)
+        return lambda offset, limit: self.run(fn, *args, offset, limit, **kwargs)
 
     def pages_as(
         self, fn: Callable[..., Sequence[T]], *args: Any, **kwargs: Any
     ) -> Callable[[int, int], Sequence[T]]:
         """`pages` of a list service that takes the logged-in employee."""
-        return lambda offset, limit: self.backend.act(self.employee, fn, *args, offset, limit, **kwargs)
+        return lambda offset, limit: self.act(fn, *args, offset, limit, **kwargs)
 
     def touch(self) -> None:
         """Called after every answer: re-check an idle session (no database read).

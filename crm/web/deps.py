@@ -67,9 +67,9 @@ class Caller:
         return self.backend.clock()
 
 
-def backend_for(request: Request, db: Database, token: str | None = None) -> DirectBackend:
+def backend_for(request: Request, db: Database, token: str | None = None, face: str = "api") -> DirectBackend:
     state = request.app.state
-    backend = DirectBackend(db, face="api", policy=state.policy, clock=state.clock)
+    backend = DirectBackend(db, face=face, policy=state.policy, clock=state.clock)
     backend.token = token
     return backend
 

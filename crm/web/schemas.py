@@ -97,6 +97,12 @@ class LoginBody(Body):
     username: str = Field(max_length=200, examples=["bill"])
     password: str = Field(max_length=PASSWORD_MAX, examples=["correct horse battery staple"])
     device_token: str | None = DEVICE
+    face: Literal["api", "menus", "commands"] = Field(
+        "api",
+        description="Who logs in: `api` (a program of your own), or the CRM's own terminal program "
+        "in team mode (`menus`, which locks itself when idle: the session does not end for idling; "
+        "`commands`).",
+    )
 
 
 class SessionOut(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
+from crm.services.sessions import OWN_IDLE_LOCK
 from crm.web.deps import DB, Reader, backend_for, no_content, ok, password_attempts
 from crm.web.schemas import ConfirmedOut, LoginBody, PasswordBody, SessionOut
 
@@ -24,10 +25,10 @@ router = APIRouter(prefix="/sessions", tags=["sessions"])
 def log_in(body: LoginBody, request: Request, db: DB):  # noqa: ANN201
     """Check the username and password (throttled like every login) and open a session. The login
     counts as a password confirmation: writes need none for `[security] reauth_minutes`."""
-    backend = backend_for(request, db)
+    backend = backend_for(request, db, face=body.face)
     employee = backend.log_in(body.username, body.password, device_token=body.device_token or None)
     now, policy = backend.clock(), backend.policy
-    idle = int(policy.idle.total_seconds() // 60) if policy.idle else None
+    idle = int(policy.idle.total_seconds() // 60) if policy.idle and body.face not in OWN_IDLE_LOCK else None
     return ok(
         {
             "token": backend.token,
