@@ -135,6 +135,12 @@ def test_a_session_is_never_sent_to_another_server(tmp_path, desk, serve, admin_
     assert refused.status == 3 and refused.err.strip() == "Not logged in: run `python -m main login`."
     back = Desk(tmp_path / "desk", serve)
     assert back("whoami").status == 0  # the first server's session is still there, and only its
+    again = back("login", "--username", "kate", "--password-stdin", stdin=PASSWORD + "\n")
+    assert again.status == 0, again.err
+    assert admin_conn.execute(
+        "SELECT count(*) FILTER (WHERE ended_at IS NULL), count(*) FILTER (WHERE end_reason = 'logout')"
+        " FROM sessions JOIN employees e ON e.id = employee_id WHERE e.username = 'kate'"
+    ).fetchone() == (1, 1)  # a new login ends the one before, on the server
 
 
 def test_an_unreachable_server_is_one_line(tmp_path):

@@ -46,6 +46,10 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
             previous.log_out()
         except SessionEnded:
             pass  # it had ended by itself
+        finally:
+            close = getattr(previous, "close", None)  # a CRM server's client
+            if close is not None:
+                close()
     ctx.keep_token(backend.token or "")
     who = f"Logged in as {employee.username} ({employee.full_name}, {employee.team})"
     if not isinstance(backend, DirectBackend):  # the CRM server's own settings decide

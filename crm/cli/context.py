@@ -66,8 +66,8 @@ class CommandContext:
             path = config_file.config_path()
             if not path.exists():
                 raise ConfigError(
-                    f"No configuration at {path}: run `python -m main` once to set up the database "
-                    "(or set CRM_CONFIG)."
+                    f"No configuration at {path}: run `python -m main` once to set up this computer "
+                    "(its database, or the CRM server it connects to; or set CRM_CONFIG)."
                 )
             self._config = config_file.load(path)
             monitoring.init(self._config)
