@@ -76,6 +76,9 @@ def test_an_employee_connects_to_the_crm_server_logs_in_and_creates_a_client(tmp
     assert admin_conn.execute(
         "SELECT full_name, email, phone, company_name, sales_contact_id FROM clients"
     ).fetchall() == [("Kevin Casey", "kevin@startup.io", "+678 123 456 78", "Cool Startup LLC", bill)]
+    assert admin_conn.execute(
+        "SELECT employee_id, action FROM audit_log WHERE table_name = 'clients'"
+    ).fetchall() == [(bill, "insert")]  # the server wrote it as the employee who logged in
     # the one session the server opened for this login, ended at quit
     assert admin_conn.execute(
         "SELECT end_reason FROM sessions WHERE employee_id = %s", (bill,)
