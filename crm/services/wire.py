@@ -305,7 +305,7 @@ def encode_arguments(
     signature = inspect.signature(fn)
     placeholders = [None] * skip
     try:
-        signature.bind(*placeholders, *args, **kwargs)
+        signature.bind_partial(*placeholders, *args, **kwargs)
     except TypeError as error:
         raise WireError(f"{fn.__name__}: {error}.") from None
     names = [p.name for p in signature.parameters.values()][skip:]
