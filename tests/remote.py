@@ -3,6 +3,14 @@ a live API server (uvicorn in a thread, tests/api.py live_server) on the test mo
 
 The server's clock is the clock of the menu session under test (FollowClock), so tests that move
 time move it for both sides; its login limit is off (tests log in often).
+
+Modules that use ScriptedPrompts but run on the direct transport only, and why: test_app,
+test_backup, test_demo, test_managed, test_monitoring, test_reconnect_menu, test_terminal_prompts,
+test_tls, test_wizard and the login-loop tests (test_auth, test_lockout, test_login_input,
+test_idle_timeout) drive the whole program or its login screen, whose backend comes from the
+config (team mode's own tests: the wizard and the program on a CRM server); test_render draws
+tables without a session; test_statement_counts counts the SQL of this process's connection
+(tests/test_remote.py counts the HTTP calls of a screen instead).
 """
 
 from __future__ import annotations

@@ -136,8 +136,10 @@ class RemoteBackend:
 
     def confirm_password(self, password: str) -> Employee:
         """The password typed again (a wrong one counts as a failed login on the server)."""
-        self._request("POST", "/sessions/reauth", {"password": password, "device_token": self.device_token})
-        return self.current()
+        body = {"password": password, "device_token": self.device_token}
+        confirmed = self._request("POST", "/sessions/reauth", body).json()
+        self.employee = wire.decode(Employee, confirmed["employee"], "employee")
+        return self.employee
 
     def change_password(self, old: str, new: str) -> None:
         """Change one's own password: the other sessions end, this one goes on."""

@@ -27,7 +27,7 @@ from crm.services import wire
 from crm.services.calls import CALLS, Call
 from crm.web.csvfiles import IMPORT_BODY_MAX, SPOOL_MAX, _chunks
 from crm.web.deps import Reader, writer
-from crm.web.errors import ApiError, ErrorDetail, for_crm_error
+from crm.web.errors import ApiError, for_crm_error
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 
@@ -60,29 +60,13 @@ class CallResult(BaseModel):
     result: Any = Field(description="What the function returned, encoded as the wire format says.")
 
 
-class CallErrorDetail(ErrorDetail):
-    detail: dict[str, Any] | None = Field(
-        None, description="The domain error's class, and what it carries (an import's report…)."
-    )
-
-
-class CallErrorBody(BaseModel):
-    error: CallErrorDetail
-
-
+# The 200 answer: JSON (CallResult), or a file's text for a call that writes one. Errors have the
+# API's one shape (ERRORS, declared by the app for every endpoint), `error.detail` added here: the
+# domain error's class and what it carries.
 ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The result; for a call that writes a file's text (an export), that text.",
         "content": {"text/csv": {"schema": {"type": "string"}}},
-    },
-    **{
-        status: {"model": CallErrorBody, "description": text}
-        for status, text in {
-            400: "Arguments that do not match the function's type hints, or a rule refused them.",
-            403: "Refused by the permissions, or the password must be confirmed first.",
-            404: "No such call, or no such record.",
-            409: "Stale version, or reassignments are needed.",
-        }.items()
     },
 }
 
@@ -119,7 +103,8 @@ def call_service(name: Name, who: Reader, body: Annotated[CallBody, Body()]):  #
     the commands use (the names in the path's enum), with the arguments after the database (and
     after the acting employee, who is always you). Writes need a recent password (POST
     /api/v1/sessions/reauth). The answer: `{"result": …}`; an export answers the file's text
-    (text/csv) with its row count in the X-Call-Result header."""
+    (text/csv) with its row count in the X-Call-Result header. An error answer's `error.detail`
+    names the domain error's class and holds what it carries (an import's report…)."""
     call = _known(name)
     try:
         return _call(call, who, body)

@@ -121,6 +121,7 @@ class PasswordBody(Body):
 
 class ConfirmedOut(BaseModel):
     confirmed_until: AwareDatetime = Field(description="Writes need no password confirmation until then.")
+    employee: Employee = Field(description="You, as you are now.")
 
 
 class NewPasswordBody(Body):

@@ -58,5 +58,5 @@ def reauthenticate(body: PasswordBody, who: Reader):  # noqa: ANN201
     """The password again (a wrong one counts as a failed login, 401; too many lock the
     username, 423). Writes then need no confirmation for `[security] reauth_minutes`."""
     who.backend.device_token = body.device_token or None
-    who.backend.confirm_password(body.password)
-    return ok({"confirmed_until": who.now() + who.backend.policy.reauth_window})
+    employee = who.backend.confirm_password(body.password)
+    return ok({"confirmed_until": who.now() + who.backend.policy.reauth_window, "employee": employee})
