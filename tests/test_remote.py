@@ -559,3 +559,39 @@ def test_a_save_is_the_session_read_the_password_and_the_write(server, db, admin
     save = sent.index("/calls/clients.update_client")
     assert sent[save - 2 : save + 1] == ["/me", "/sessions/reauth", "/calls/clients.update_client"]
     assert admin_conn.execute("SELECT email FROM clients").fetchone() == ("kevin@new.example",)
+
+
+@pytest.mark.parametrize("name", sorted(calls.CALLS))
+def test_no_call_answers_an_unexpected_error_whatever_its_typed_arguments(api, admin_conn, name):
+    """Arguments of the right types (hypothesis, from the function's hints), as a manager who may
+    write: refusals are 4xx with one line, never a 500 (the REST API's own checks are not there)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_calls import argument_values, sent_parameters
+
+    staff = make_staff(admin_conn, "manager", "bill", "kate")
+    client_id = make_client(admin_conn, staff["bill"].id)
+    make_event(admin_conn, make_contract(admin_conn, client_id, signed=True), support_id=staff["kate"].id)
+    headers = login(api, "marie")
+    call = calls.CALLS[name]
+    hints = wire.hints_of(call.function)
+    values = st.fixed_dictionaries({n: argument_values(n, hints.get(n)) for n in sent_parameters(call)})
+
+    @given(values)
+    @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def typed(given_values):
+        sent = wire.encode_arguments(call.function, call.skip, (), given_values, call.kept)
+        answer = api.post(f"{CALLS}/{name}", json=sent, headers=headers)
+        assert answer.status_code < 500, (given_values, answer.text)
+
+    typed()
+
+
+def test_text_arguments_of_a_closed_set_are_checked_before_the_service(api, staff):
+    headers = login(api, "bill")
+    answer = api.post(f"{CALLS}/notes.count_notes", json=body("clients; --", 1), headers=headers)
+    assert error_of(answer) == (400, "invalid", "kind: one of client, event.")
+    request = wire.encode(ExportRequest("clients"))
+    answer = api.post(f"{CALLS}/exports.export_csv", json=body(request, face="system"), headers=headers)
+    assert error_of(answer) == (400, "invalid", "face: one of menus, commands.")

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from crm.errors import CRMError
+from crm.errors import CRMError, ValidationError
 from crm.services import (
     agenda,
     catalogue,
@@ -47,6 +47,7 @@ from crm.services import (
 __all__ = ["CALLS", "LOCAL_ONLY", "Call", "NotRemote", "call_for", "call_named"]
 
 Kind = Literal["run", "act"]
+FACES = ("menus", "commands")  # what a face recording an export may call itself
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Call:
     reads_when: str | None = None
     stream: str | None = None
     local: frozenset[str] = field(default_factory=frozenset)
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # text arguments of a closed set
 
     @property
     def skip(self) -> int:
@@ -74,6 +76,16 @@ class Call:
         return (
             self.local | ({self.stream} if self.stream else set()) | ({"now"} if self.server_now else set())
         )
+
+    def check_choices(self, args: list[Any], kwargs: dict[str, Any]) -> None:
+        """Text arguments the function takes from a closed set it does not check itself."""
+        if not self.choices:
+            return
+        names = [p.name for p in inspect.signature(self.function).parameters.values()][self.skip :]
+        given = dict(zip(names, args, strict=False)) | kwargs
+        for name, allowed in self.choices.items():
+            if name in given and given[name] not in allowed:
+                raise ValidationError(f"{name}: one of {', '.join(allowed)}.")
 
     def is_write(self, kwargs: dict[str, Any]) -> bool:
         if self.reads_when is not None and kwargs.get(self.reads_when) is True:
@@ -126,7 +138,6 @@ _ALL = [
         events.list_events,
         events.search_events,
         notes.client_notes,
-        notes.count_notes,
         notes.event_notes,
         pipeline.get_line,
         pipeline.get_opportunity,
@@ -151,14 +162,22 @@ _ALL = [
         events.contract_for_new_event,
         events.contracts_awaiting_event,
         events.my_events,
-        exports.record_listing,
         history.record_history,
         notifications.list_notifications,
         notifications.mark_read,
         notifications.unread_count,
         pipeline.my_opportunities,
     ),
-    *_calls("act", False, exports.export_csv, stream="stream", local=frozenset({"progress"})),
+    *_calls("run", False, notes.count_notes, choices={"kind": ("client", "event")}),
+    *_calls(
+        "act",
+        False,
+        exports.export_csv,
+        stream="stream",
+        local=frozenset({"progress"}),
+        choices={"face": FACES},
+    ),
+    *_calls("act", False, exports.record_listing, choices={"face": FACES}),
     # Writes: the password again first.
     *_calls("act", True, client_imports.import_clients, reads_when="dry_run"),
     *_calls(

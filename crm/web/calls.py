@@ -114,6 +114,7 @@ def call_service(name: Name, who: Reader, body: Annotated[CallBody, Body()]):  #
 
 def _call(call: Call, who: Any, body: CallBody) -> Response:
     args, kwargs = wire.decode_arguments(call.function, call.skip, body.args, body.kwargs, call.kept)
+    call.check_choices(args, kwargs)
     if call.is_write(kwargs):
         writer(who)  # 403 password_confirmation_required when the password is not recent
     if call.server_now:
