@@ -17,6 +17,7 @@ from crm.cli import exits
 from crm.config import Config
 from crm.db import Database, app_conninfo, connect, use_prepare_threshold
 from crm.errors import ConfigError, CRMError
+from crm.i18n import N_, _
 from crm.ui.prompts import Prompts
 
 if TYPE_CHECKING:
@@ -212,6 +213,8 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
             if on_terminal:  # [ui] accessible (or CRM_ACCESSIBLE) from here on
                 prompts = terminal_prompts(accessible=config.ui.accessible, current=prompts)
             monitoring.init(config)
+            if config.remote:
+                return _run_remote(config, prompts, args)
             use_prepare_threshold(config.database.prepare_threshold)
             from crm.services import mail
 
@@ -275,6 +278,64 @@ def terminal_prompts(accessible: bool, current: Prompts | None = None) -> Prompt
     from crm.ui.prompts import QuestionaryPrompts
 
     return current if isinstance(current, QuestionaryPrompts) else QuestionaryPrompts()
+
+
+# What the options that need the database itself say in "CRM server" mode: they run on the server.
+ON_THE_SERVER = {
+    "upgrade": N_(
+        "This computer connects to the CRM server at {url}: schema upgrades are applied on the"
+        " server (`python -m main --upgrade` there)."
+    ),
+    "backup": N_(
+        "This computer connects to the CRM server at {url}: backups are made on the server"
+        " (`python -m main --backup FILE` there)."
+    ),
+    "unlock": N_(
+        "This computer connects to the CRM server at {url}: a login lock is lifted on the server"
+        " (`python -m main --unlock USERNAME` there)."
+    ),
+    "demo_data": N_(
+        "This computer connects to the CRM server at {url}: demo data is loaded on the server"
+        " (`python -m main --demo-data` there)."
+    ),
+}
+
+
+def remote_refusal(config: Config, args: argparse.Namespace) -> str | None:
+    """The one line refusing an option that needs the database, in "CRM server" mode (else None)."""
+    for option, message in ON_THE_SERVER.items():
+        if getattr(args, option) not in (None, False):
+            return _(message).format(url=config.server.url if config.server else "")
+    return None
+
+
+def _run_remote(config: Config, prompts: Prompts, args: argparse.Namespace) -> int:
+    """ "CRM server" mode: no database here, no embedded server, no migrations; the login loop and
+    the menus run on the server's HTTP API (crm.services.remote), with the employee's own login."""
+    refused = remote_refusal(config, args)
+    if refused:
+        print(refused)
+        return EXIT_CONFIG
+    from crm.devices import DeviceTokens, devices_path
+    from crm.services.remote import RemoteBackend
+    from crm.ui.login import login_loop
+    from crm.ui.menus import all_sections
+
+    assert config.server is not None
+    backend = RemoteBackend(config.server.url, ca_file=config.server.ca_file or None, face="menus")
+    try:
+        login_loop(
+            backend,
+            prompts,
+            all_sections(),
+            idle_limit=timedelta(minutes=config.session_idle_minutes),
+            devices=DeviceTokens(devices_path(config)),
+        )
+    finally:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+    return EXIT_OK
 
 
 def _load_demo(db: Database, args: argparse.Namespace) -> int:

@@ -1,11 +1,13 @@
 """The INI file: where it is, reading and validating it, writing it readable by its owner only.
 
-It holds the application role's connection settings and never a superuser password.
+It holds the application role's connection settings and never a superuser password; in "CRM
+server" mode ([server] url) it holds only the CRM server's address, and no secret at all.
 """
 
 from __future__ import annotations
 
 import configparser
+import ipaddress
 import os
 import stat
 import tempfile
@@ -101,6 +103,24 @@ class UiSettings:
     accessible: bool = False
 
 
+# "CRM server" mode: plain http only to this machine (a test, or a TLS proxy on the same host)
+LOOPBACK_HOSTS = ("localhost",)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """[server]: the CRM server (`python -m main serve`) an employee's program talks to, in "CRM
+    server" mode: its URL, and the CA file that signed its certificate (empty: the system's CAs).
+    No database credential and no session token: the token lives in the commands' session file."""
+
+    url: str
+    ca_file: str = ""
+
+
+# The [database] of a "CRM server" config: none (the program never connects to a database).
+NO_DATABASE = DatabaseSettings(mode="none", name="", user="", password="")
+
+
 @dataclass(frozen=True)
 class Config:
     database: DatabaseSettings
@@ -119,10 +139,16 @@ class Config:
     api_pool_max: int = 10  # [api] pool_max: at most this many at once per worker
     mail: MailSettings | None = None  # no [mail] host: notifications are not e-mailed
     ui: UiSettings = field(default_factory=UiSettings)
+    server: ServerSettings | None = None  # "CRM server" mode: no database here, the API there
 
     @property
     def embedded(self) -> bool:
         return self.database.mode == "embedded"
+
+    @property
+    def remote(self) -> bool:
+        """ "CRM server" mode: every read and write goes through the server's HTTP API."""
+        return self.server is not None
 
     def session_policy(self, *, idle_lock_of_its_own: bool) -> SessionPolicy:
         """How long this config's sessions last; a face with an idle lock of its own (the menus)
@@ -142,8 +168,8 @@ def _check_mode(path: Path) -> None:
     if mode & 0o077:
         raise ConfigError(
             _(
-                "{path} is readable by other users (mode {mode:o}); it holds a database password. Fix"
-                " it with: chmod 600 {path}"
+                "{path} is readable by other users (mode {mode:o}); it holds a database password"
+                " or the address your password is sent to. Fix it with: chmod 600 {path}"
             ).format(path=path, mode=mode)
         )
 
@@ -164,6 +190,8 @@ def load(path: Path | None = None) -> Config:
         raise ConfigError(
             _("Cannot read {path}: {name}.").format(path=path, name=exc.__class__.__name__)
         ) from None
+    if parser.has_section("server"):
+        return _load_remote(path, parser)
     for section, keys in _REQUIRED.items():
         for key in keys:
             if not parser.get(section, key, fallback="").strip():
@@ -227,6 +255,78 @@ def load(path: Path | None = None) -> Config:
         mail=_mail(path, parser),
         ui=_ui(path, parser),
     )
+
+
+def _load_remote(path: Path, parser: configparser.ConfigParser) -> Config:
+    """A "CRM server" config: [server] url and ca_file, the local settings ([security]'s idle
+    lock, [sentry], [logging], [ui]), and nothing that belongs on the server."""
+    for section in ("database", "mail"):
+        if parser.has_section(section):
+            raise ConfigError(
+                f"{path}: a [server] config has no [{section}] section: the CRM server holds it"
+                " (remove one of the two)."
+            )
+    url = _value(parser, "server", "url")
+    if not url:
+        raise ConfigError(f"{path}: missing [server] url.")
+    try:
+        url = server_url(url)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: [server] {error}") from None
+    ca_file = _value(parser, "server", "ca_file")
+    if ca_file:
+        ca = Path(ca_file).expanduser()
+        ca = ca if ca.is_absolute() else path.parent / ca
+        if not ca.is_file():
+            raise ConfigError(f"{path}: [server] ca_file: no such file {ca}.")
+        if not url.startswith("https://"):
+            raise ConfigError(f"{path}: [server] ca_file is for an https:// url.")
+        ca_file = str(ca)
+    idle = _whole(path, parser, "security", "session_idle_minutes", 15, 1, MAX_IDLE_MINUTES)
+    return Config(
+        database=NO_DATABASE,
+        session_idle_minutes=idle,
+        sentry_dsn=_sentry_dsn(path, parser.get("sentry", "dsn", fallback="").strip()),
+        sentry_environment=parser.get("sentry", "environment", fallback="production").strip(),
+        sentry_traces_sample_rate=_fraction(path, parser, "sentry", "traces_sample_rate", 0.0),
+        log_file=parser.get("logging", "file", fallback="crm.log").strip() or "crm.log",
+        path=path,
+        ui=_ui(path, parser),
+        server=ServerSettings(url=url, ca_file=ca_file),
+    )
+
+
+def server_url(text: str, what: str = "url") -> str:
+    """A CRM server's URL as the config keeps it (no trailing /): https://host[:port][/path],
+    or http:// to this machine only (127.0.0.1, ::1, localhost). ConfigError in one line, about
+    `what` (the key, or the wizard's question)."""
+    text = text.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{what}: the port must be a number from 1 to 65535.") from None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in text):
+        raise ConfigError(f"{what} must be the server's address, like https://crm.example.com.")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{what} must not hold a user or a password.")
+    if parts.query or parts.fragment or port == 0:
+        raise ConfigError(f"{what} must be the server's address alone, like https://crm.example.com.")
+    if parts.scheme == "http" and not _loopback(host):
+        raise ConfigError(
+            f"{what} must start with https:// (http:// only to this machine: 127.0.0.1, ::1, localhost)."
+        )
+    return text.rstrip("/")
+
+
+def _loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _ui(path: Path, parser: configparser.ConfigParser) -> UiSettings:
@@ -421,6 +521,8 @@ def _sentry_dsn(path: Path, value: str) -> str:
 
 def render(config: Config) -> str:
     """The INI text for a config, with a comment on every key."""
+    if config.server is not None:
+        return _render_remote(config, config.server)
     db = config.database
     lines = [
         "# Epic Events CRM configuration — written by the setup wizard.",
@@ -521,6 +623,49 @@ def render(config: Config) -> str:
             "",
         ]
     return "\n".join(lines)
+
+
+def _render_remote(config: Config, server: ServerSettings) -> str:
+    """A "CRM server" config: where the server is, and this machine's own settings; no secret."""
+    return "\n".join(
+        [
+            "# Epic Events CRM configuration — written by the setup wizard.",
+            "# CRM server mode: every read and write goes through the CRM server's HTTP API, with",
+            "# your own login. No database password here, and no session token (the commands keep",
+            "# theirs in a private session file).",
+            "",
+            "[server]",
+            "# the CRM server's address (`python -m main serve` behind TLS): https://, or http:// to",
+            "# this machine only (127.0.0.1, ::1, localhost)",
+            f"url = {server.url}",
+            "# CA file that signed the server's certificate (empty: the system's trusted CAs)",
+            f"ca_file = {server.ca_file}",
+            "",
+            "[security]",
+            "# minutes without a key pressed before the menus ask the password again (the server's",
+            "# own settings decide how long its sessions last)",
+            f"session_idle_minutes = {config.session_idle_minutes}",
+            "",
+            "[sentry]",
+            "# Sentry DSN for error reports; empty = off",
+            f"dsn = {config.sentry_dsn}",
+            f"environment = {config.sentry_environment}",
+            f"traces_sample_rate = {config.sentry_traces_sample_rate}",
+            "",
+            "[logging]",
+            "# log file, relative to this file's folder",
+            f"file = {config.log_file}",
+            "",
+            "[ui]",
+            "# language of the terminal program: en, fr, or auto (the environment's locale); each",
+            "# employee may choose their own in My account",
+            f"language = {config.ui.language}",
+            "# true: plain line-by-line questions and numbered answers, for screen readers",
+            "# (CRM_ACCESSIBLE=1 does the same)",
+            f"accessible = {'true' if config.ui.accessible else 'false'}",
+            "",
+        ]
+    )
 
 
 def write(config: Config, path: Path | None = None) -> Path:

@@ -12,6 +12,8 @@ from crm.errors import AuthenticationError, ValidationError
 from crm.i18n import _
 from crm.services import auth
 from crm.services import employees as employee_service
+from crm.services.backend import DirectBackend
+from crm.services.sessions import SessionEnded
 
 
 @click.command()
@@ -26,8 +28,6 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
       python -m main login
       printf '%s\\n' "$CRM_PASS" | python -m main login --username bill --password-stdin
     """
-    from crm.cli import tokens
-
     ctx.password_stdin = password_stdin
     if username is None:
         if not stdin_is_terminal():
@@ -35,17 +35,34 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
         username = click.prompt(_("Username"), err=True)
     password = ctx.read_secret(_("Password: "))
     backend = ctx.backend
-    old = tokens.read(ctx.config.path)
+    old = ctx.read_token()
     devices = ctx.devices()
     name = auth.typed_username(username)
     device_token = devices.token_for(name)
     employee = backend.log_in(username, password, device_token=device_token)
     devices.remember(name, device_token)
     if old:
-        previous = type(backend)(backend.db, face="commands", policy=backend.policy)
+        previous = ctx.new_backend()
         previous.token = old
-        previous.log_out()
-    tokens.write(ctx.config.path, backend.token or "")
+        try:
+            previous.log_out()
+        except SessionEnded:
+            pass  # it had ended by itself
+        finally:
+            close = getattr(previous, "close", None)  # a CRM server's client
+            if close is not None:
+                close()
+    ctx.keep_token(backend.token or "")
+    if not isinstance(backend, DirectBackend):  # the CRM server's own settings decide
+        note(
+            _("Logged in as {username} ({full_name}, {team}) on {server}.").format(
+                username=employee.username,
+                full_name=employee.full_name,
+                team=permissions.team_name(employee.team),
+                server=ctx.server,
+            )
+        )
+        return
     hours = backend.policy.lifetime.total_seconds() / 3600
     idle = (backend.policy.idle.total_seconds() / 60) if backend.policy.idle else None
     logged_in = (
@@ -71,16 +88,14 @@ def login(ctx: CommandContext, username: str | None, password_stdin: bool) -> No
 @pass_context
 def logout(ctx: CommandContext) -> None:
     """Log out: end the session (doing nothing when there is none)."""
-    from crm.cli import tokens
-
-    token = tokens.read(ctx.config.path)
+    token = ctx.read_token()
     if token is None:
         note(_("Not logged in."))
         return
     backend = ctx.backend
     backend.token = token
     backend.log_out()
-    tokens.remove(ctx.config.path)
+    ctx.forget_session()
     note(_("Logged out."))
 
 

@@ -71,13 +71,13 @@ def show_list(
     if not every:
         write_list(fetch((page - 1) * page_size, page_size), kind, fmt, table, excel=excel)
         return
-    from crm.services import exports, streaming
+    from crm.services import exports
 
     written = 0
 
     def counted() -> Iterator[Any]:
         nonlocal written
-        for record in streaming.every(ctx.backend.db, fetch):
+        for record in ctx.every(fetch):
             written += 1
             yield record
 

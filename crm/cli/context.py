@@ -3,7 +3,9 @@ password before a write.
 
 A command opens the database like the menus do (the embedded server started on demand, pending
 migrations applied where the program may) and reads its session from the session file
-(crm.cli.tokens). Each command reads the employee again through the session, so a deactivation,
+(crm.cli.tokens). In "CRM server" mode ([server] url) there is no database here: every call goes
+through the server's HTTP API (crm.services.remote), with the session of the file kept for that
+server. Each command reads the employee again through the session, so a deactivation,
 a team change or a new password is seen at once.
 """
 
@@ -11,16 +13,19 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
 from crm.cli import language
 from crm.errors import AuthenticationError, ConfigError, CRMError, DatabaseUnavailable, ValidationError
 from crm.i18n import N_, _, set_language
 from crm.models import Employee
-from crm.services.backend import DirectBackend, utc_now
+from crm.services.backend import Backend, DirectBackend, utc_now
 from crm.services.sessions import SessionEnded
 
+T = TypeVar("T")
 NOT_LOGGED_IN = N_("Not logged in: run `python -m main login`.")
 SESSION_EXPIRED = N_("Session expired: run `python -m main login`.")
 NEED_PASSWORD = N_(
@@ -48,7 +53,7 @@ class CommandContext:
 
     password_stdin: bool = False
     _runtime: object = None
-    _backend: DirectBackend | None = None
+    _backend: Backend | None = None
     _config: object = None
     _stdin_lines: list[str] = field(default_factory=list)
 
@@ -64,8 +69,8 @@ class CommandContext:
             if not path.exists():
                 raise ConfigError(
                     _(
-                        "No configuration at {path}: run `python -m main` once to set up the database"
-                        " (or set CRM_CONFIG)."
+                        "No configuration at {path}: run `python -m main` once to set up this computer"
+                        " (its database, or the CRM server it connects to; or set CRM_CONFIG)."
                     ).format(path=path)
                 )
             self._config = config_file.load(path)
@@ -76,12 +81,16 @@ class CommandContext:
         return self._config
 
     @property
-    def backend(self) -> DirectBackend:
-        """The services, on this program's database connection (opened on first use)."""
+    def backend(self) -> Backend:
+        """The services, on this program's database connection (opened on first use); in "CRM
+        server" mode, on the server's HTTP API."""
         if self._backend is None:
             from crm.app import Runtime
 
             config = self.config
+            if config.server is not None:
+                self._backend = self.new_backend()
+                return self._backend
             runtime = Runtime(linger=config.linger_seconds)  # the next command reuses the server
             self._runtime = runtime
             try:
@@ -95,8 +104,56 @@ class CommandContext:
             )
         return self._backend
 
+    def new_backend(self) -> Backend:
+        """Another backend like `backend` (no session yet): the same database connection, or a
+        new client of the same CRM server."""
+        config = self.config
+        if config.server is not None:
+            from crm.services.remote import RemoteBackend
+
+            return RemoteBackend(config.server.url, ca_file=config.server.ca_file or None, face="commands")
+        backend = self.backend
+        assert isinstance(backend, DirectBackend)
+        return DirectBackend(backend.db, face="commands", policy=backend.policy, clock=backend.clock)
+
+    @property
+    def server(self) -> str | None:
+        """The CRM server's URL in "CRM server" mode (the session file is kept per server)."""
+        server = self.config.server
+        return server.url if server is not None else None
+
+    def read_token(self) -> str | None:
+        from crm.cli import tokens
+
+        return tokens.read(self.config.path, self.server)
+
+    def keep_token(self, token: str) -> None:
+        from crm.cli import tokens
+
+        tokens.write(self.config.path, token, self.server)
+
+    def every(self, fetch: Callable[[int, int], Sequence[T]]) -> Iterator[T]:
+        """Every row of a list service, page after page: in one snapshot of the database (direct),
+        or page by page from the CRM server."""
+        from crm.services import streaming
+
+        backend = self.backend
+        if isinstance(backend, DirectBackend):
+            yield from streaming.every(backend.db, fetch)
+            return
+        offset = 0
+        while True:
+            page = fetch(offset, streaming.PAGE)
+            yield from page
+            if len(page) < streaming.PAGE:
+                return
+            offset += streaming.PAGE
+
     def close(self) -> None:
-        """Release the connection and the embedded server."""
+        """Release the connection and the embedded server (or the CRM server's client)."""
+        close = getattr(self._backend, "close", None)
+        if close is not None:
+            close()
         if self._runtime is not None:
             self._runtime.close()  # type: ignore[attr-defined]
             self._runtime = None
@@ -105,9 +162,7 @@ class CommandContext:
 
     def employee(self) -> Employee:
         """The logged-in employee, as the database has them now."""
-        from crm.cli import tokens
-
-        token = tokens.read(self.config.path)
+        token = self.read_token()
         if token is None:
             raise SessionMissing(NOT_LOGGED_IN)
         backend = self.backend
@@ -115,10 +170,11 @@ class CommandContext:
         try:
             employee = backend.current()
             self._speak_their_language(employee)
-            backend.device_token = self.devices().token_for(employee.username)
+            # this computer's token for the username: a wrong password before a save counts here
+            cast(Any, backend).device_token = self.devices().token_for(employee.username)
             return employee
         except SessionEnded as ended:
-            tokens.remove(self.config.path)
+            self.forget_session()
             reason = SESSION_EXPIRED if ended.reason in ("expired", "unknown", "logout") else str(ended)
             raise SessionMissing(reason) from None
 
@@ -163,7 +219,9 @@ class CommandContext:
         from crm.services import auth, sessions
 
         backend = self.backend
-        recent = sessions.recently_confirmed(backend.db, backend.token or "", backend.policy, backend.clock())
+        recent = isinstance(backend, DirectBackend) and sessions.recently_confirmed(
+            backend.db, backend.token or "", backend.policy, backend.clock()
+        )
         if recent and not self.password_stdin:  # a password given on standard input is checked
             return actor
         password = self.read_secret(_("Password for {username}: ").format(username=actor.username))
@@ -204,4 +262,4 @@ class CommandContext:
     def forget_session(self) -> None:
         from crm.cli import tokens
 
-        tokens.remove(self.config.path)
+        tokens.remove(self.config.path, self.server)

@@ -32,6 +32,11 @@ def drain(ctx: CommandContext, limit: int) -> None:
       */5 * * * *  cd /srv/crm && .venv/bin/python -m main mail drain
     """
     settings = ctx.config.mail
+    if ctx.config.server is not None:
+        raise ConfigError(
+            f"{ctx.config.path} connects to the CRM server at {ctx.config.server.url}: the server"
+            " sends the e-mails (`python -m main mail drain` there)."
+        )
     if settings is None:
         raise ConfigError(_("{path}: no [mail] host: e-mail is off.").format(path=ctx.config.path))
     report = ctx.backend.run(service.drain, settings, limit=limit)

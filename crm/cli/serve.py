@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import signal
+import stat
+from pathlib import Path
 from typing import Any
 
 import click
@@ -60,25 +62,63 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGINT, stop)
 
 
+def _tls_options(certfile: Path | None, keyfile: Path | None) -> dict[str, Any]:
+    """uvicorn's TLS options: both files or neither; the private key readable by its owner only."""
+    from crm.errors import ConfigError
+
+    if certfile is None and keyfile is None:
+        return {}
+    if certfile is None or keyfile is None:
+        raise click.UsageError("Give both --tls-certfile and --tls-keyfile (or neither).")
+    mode = stat.S_IMODE(keyfile.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"{keyfile} is readable by other users (mode {mode:o}); it is the server's private key."
+            f" Fix it with: chmod 600 {keyfile}"
+        )
+    return {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
+
+
+TLS_FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="TCP port.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--tls-certfile", type=TLS_FILE, help="Serve https: the certificate (PEM, with its chain).")
+@click.option("--tls-keyfile", type=TLS_FILE, help="Serve https: its private key (PEM, mode 0600).")
 @pass_context
-def serve(ctx: CommandContext, host: str, port: int, workers: int) -> None:
-    """Serve the HTTP API (JSON; docs at /api/docs, schema at /api/v1/openapi.json).
+def serve(
+    ctx: CommandContext,
+    host: str,
+    port: int,
+    workers: int,
+    tls_certfile: Path | None,
+    tls_keyfile: Path | None,
+) -> None:
+    """Serve the HTTP API (JSON; docs at /api/docs, schema at /api/v1/openapi.json): what the CRM
+    server runs; employees' computers connect to it ("CRM server" mode).
 
     \b
     Examples:
       python -m main serve
-      python -m main serve --host 0.0.0.0 --port 8080 --workers 4   (behind a TLS reverse proxy)
+      python -m main serve --host 0.0.0.0 --port 8443 --tls-certfile crm.pem --tls-keyfile crm.key
+      python -m main serve --port 8080 --workers 4   (behind a TLS reverse proxy on this machine)
     """
     import uvicorn
 
     from crm.app import Runtime
     from crm.db import app_conninfo, use_prepare_threshold
+    from crm.errors import ConfigError
 
     config = ctx.config
+    if config.server is not None:
+        raise ConfigError(
+            f"{config.path} connects to the CRM server at {config.server.url}: `serve` runs on the"
+            " server, with the config the wizard wrote there (its [database])."
+        )
+    tls = _tls_options(tls_certfile, tls_keyfile)
     use_prepare_threshold(config.database.prepare_threshold)
     runtime = Runtime()
     _stop_on_signals()
@@ -94,13 +134,15 @@ def serve(ctx: CommandContext, host: str, port: int, workers: int) -> None:
             "proxy_headers": True,
             "forwarded_allow_ips": "127.0.0.1",
             "timeout_graceful_shutdown": 10,
+            **tls,
         }
         shown = f"[{host}]" if ":" in host else host
+        scheme = "https" if tls else "http"
         note(
             _(
-                "Epic Events CRM API on http://{shown}:{port}/api/v1 (docs: /api/docs); SIGTERM or "
+                "Epic Events CRM API on {scheme}://{shown}:{port}/api/v1 (docs: /api/docs); SIGTERM or "
                 "Ctrl-C stops it."
-            ).format(shown=shown, port=port)
+            ).format(scheme=scheme, shown=shown, port=port)
         )
         if workers == 1:
             uvicorn.run(build_app(config, app_conninfo(config, socket_dir)), **options)

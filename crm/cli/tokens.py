@@ -4,6 +4,9 @@
 0700, never the working directory. The file is created with O_CREAT | O_EXCL | O_NOFOLLOW and
 mode 0600; a file or folder that group or others may read, or that is not the user's own, is
 refused (as the config file is). Only the token is in it; the database has only its SHA-256.
+
+In "CRM server" mode the file is keyed by the config file and the server's URL: a token is only
+ever sent back to the server that issued it, even when the config is pointed at another one.
 """
 
 from __future__ import annotations
@@ -29,9 +32,11 @@ def folder() -> Path:
     return base / APP_FOLDER
 
 
-def path_for(config_path: Path) -> Path:
-    """The session file of one config file (two configs, two independent logins)."""
-    digest = hashlib.sha256(str(config_path.resolve()).encode()).hexdigest()[:16]
+def path_for(config_path: Path, server: str | None = None) -> Path:
+    """The session file of one config file (two configs, two independent logins), and of one CRM
+    server's URL in "CRM server" mode (another server, another file: never its token)."""
+    key = str(config_path.resolve()) + (f"\n{server}" if server else "")
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return folder() / f"session-{digest}"
 
 
@@ -68,9 +73,9 @@ def _ensure_folder() -> Path:
     return where
 
 
-def read(config_path: Path) -> str | None:
+def read(config_path: Path, server: str | None = None) -> str | None:
     """The token of this config's session file, or None when there is none."""
-    path = path_for(config_path)
+    path = path_for(config_path, server)
     if not os.path.lexists(path):
         return None
     _check_private(path.parent, "folder")
@@ -81,11 +86,11 @@ def read(config_path: Path) -> str | None:
         return handle.read(200).strip() or None
 
 
-def write(config_path: Path, token: str) -> Path:
+def write(config_path: Path, token: str, server: str | None = None) -> Path:
     """Keep a new session's token (replacing the file of an earlier one)."""
     _ensure_folder()
-    path = path_for(config_path)
-    remove(config_path)
+    path = path_for(config_path, server)
+    remove(config_path, server)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
@@ -93,9 +98,9 @@ def write(config_path: Path, token: str) -> Path:
     return path
 
 
-def remove(config_path: Path) -> None:
+def remove(config_path: Path, server: str | None = None) -> None:
     """Forget this config's session file (if any)."""
     try:
-        path_for(config_path).unlink()
+        path_for(config_path, server).unlink()
     except FileNotFoundError:
         pass

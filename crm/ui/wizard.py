@@ -2,6 +2,10 @@
 
 Nothing is written to the server before every answer is known and checked, and the INI file is
 written last; a failure or Ctrl-C leaves no config behind (and crm.setup drops what it created).
+
+Three deployments: the embedded PostgreSQL (one machine), an employee's computer connecting to a
+CRM server (its URL and maybe a CA file: no database, nothing secret in the INI), and the CRM
+server itself, set up on a PostgreSQL server (then `python -m main serve`).
 """
 
 from __future__ import annotations
@@ -14,14 +18,30 @@ from psycopg.conninfo import make_conninfo
 
 from crm import config as config_file
 from crm import setup, validation
-from crm.config import Config, DatabaseSettings
-from crm.errors import CRMError, SetupError
+from crm.config import Config, DatabaseSettings, ServerSettings
+from crm.errors import ConfigError, CRMError, SetupError
+from crm.services import crm_server
 from crm.ui.prompts import Prompts, ask, ask_new_password
 
 DEFAULT_DBNAME = "epic_events"
 
 EMBEDDED = "embedded"
 SERVER = "server"
+REMOTE = "crm-server"  # an employee's computer: connect to a CRM server
+
+LOCATION = "Where should the CRM keep its data?"
+EMBEDDED_CHOICE = ("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED)
+SERVER_CHOICE = ("An existing PostgreSQL server (superuser needed once)", SERVER)
+FIRST_RUN_CHOICES = [
+    ("Embedded PostgreSQL (one computer: nothing to install)", EMBEDDED),
+    ("Connect to a CRM server (a team: the server's address is all you need)", REMOTE),
+    ("An existing PostgreSQL server: set up the CRM server on it (superuser needed once)", SERVER),
+]
+SERVE_NEXT = (
+    "This computer now holds the CRM server's configuration: run `python -m main serve` here (behind"
+    " TLS: see the README's Deployments) and give employees its address, like https://crm.example.com;"
+    ' on their computers they choose "Connect to a CRM server".'
+)
 
 
 class WizardCancelled(Exception):
@@ -132,20 +152,62 @@ def _ask_manager(prompts: Prompts) -> setup.NewManager:
     return setup.NewManager.with_password(username, full_name, email, password)
 
 
+def _server_address(raw: str) -> str:
+    try:
+        return config_file.server_url(raw, "The address")
+    except ConfigError as error:
+        raise validation.ValidationError(str(error)) from None
+
+
+def _server_ca_file(raw: str) -> str:
+    return _ca_file(raw) if raw.strip() else ""
+
+
+def ask_crm_server(prompts: Prompts, check: Callable[[str, str], str]) -> ServerSettings:
+    """Ask for a CRM server's address (and, for https, an optional CA file) until one answers:
+    check(url, ca_file) returns its version or raises a CRMError in one line. After a failure,
+    "Try again" offers what was typed as the defaults. WizardCancelled when the user gives up."""
+    typed = {"url": "", "ca_file": ""}
+    while True:
+        url = ask(
+            prompts, "The CRM server's address (like https://crm.example.com):", _server_address, typed["url"]
+        )
+        ca_file = ""
+        if url.startswith("https://"):
+            ca_file = ask(
+                prompts,
+                "CA certificate file of the CRM server (Enter for this computer's trusted CAs):",
+                _server_ca_file,
+                typed["ca_file"],
+            )
+        typed = {"url": url, "ca_file": ca_file}
+        print(f"Checking {url}…")
+        try:
+            version = check(url, ca_file)
+        except CRMError as error:
+            print(error)
+            if prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
+                continue
+            raise WizardCancelled from None
+        print(f"The CRM server at {url} answers (version {version or 'unknown'}).")
+        return ServerSettings(url=url, ca_file=ca_file)
+
+
 def ask_location(
-    prompts: Prompts, path: Path, start_embedded: Callable[[Path], str], *, retry: bool = True
+    prompts: Prompts,
+    path: Path,
+    start_embedded: Callable[[Path], str],
+    *,
+    retry: bool = True,
+    mode: str | None = None,
 ) -> tuple[str, DatabaseSettings, Path]:
     """Where the data goes: (a superuser conninfo, the server's settings, the data folder).
 
-    Embedded: the data folder is asked and its server started. A server: see ask_server.
+    Embedded: the data folder is asked and its server started. A server: see ask_server. mode:
+    already chosen (the first-run wizard asks it with its third choice), else asked here.
     """
-    mode = prompts.choose(
-        "Where should the CRM keep its data?",
-        [
-            ("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED),
-            ("An existing PostgreSQL server (superuser needed once)", SERVER),
-        ],
-    )
+    if mode is None:
+        mode = prompts.choose(LOCATION, [EMBEDDED_CHOICE, SERVER_CHOICE])
     data_dir = path.parent / config_file.DEFAULT_DATA_DIR
     if mode == SERVER:
         admin, settings = ask_server(prompts, retry=retry)
@@ -162,19 +224,35 @@ def config_for(
     return Config(database=database, data_dir=data_dir, path=path)
 
 
+def connect_to_server(prompts: Prompts, path: Path, check: Callable[[str, str], str]) -> Config:
+    """The "CRM server" config of an employee's computer: the server's address, and no secret."""
+    server = ask_crm_server(prompts, check)
+    config = Config(database=config_file.NO_DATABASE, path=path, server=server)
+    config_file.write(config)
+    return config
+
+
 def run_wizard(
     prompts: Prompts,
     path: Path,
     start_embedded: Callable[[Path], str],
+    check_server: Callable[[str, str], str] = crm_server.check,
 ) -> Config | None:
-    """Set up the database and write the config at `path`; None when cancelled.
+    """Set up the database (or the connection to a CRM server) and write the config at `path`;
+    None when cancelled.
 
     start_embedded(data_dir) starts the embedded server, making its cluster the first time, and
-    returns its superuser conninfo.
+    returns its superuser conninfo. check_server(url, ca_file): a CRM server answers there (its
+    version), else a CRMError.
     """
-    print("Welcome to Epic Events CRM. No configuration was found: let's set up the database.")
+    print("Welcome to Epic Events CRM. No configuration was found: let's set up this computer.")
     try:
-        admin, settings, data_dir = ask_location(prompts, path, start_embedded)
+        mode = prompts.choose(LOCATION, FIRST_RUN_CHOICES)
+        if mode == REMOTE:
+            remote = connect_to_server(prompts, path, check_server)
+            print(f"Configuration written to {path}: no password in it, only the server's address.")
+            return remote
+        admin, settings, data_dir = ask_location(prompts, path, start_embedded, mode=mode)
         dbname, state = _ask_database_name(prompts, admin)
         manager = None
         if state is setup.DatabaseState.CRM and setup.has_active_manager(admin, dbname):
@@ -198,4 +276,6 @@ def run_wizard(
         print("Setup did not finish; no configuration was written.")
         return None
     print(f"Configuration written to {path} (readable only by you).")
+    if settings.mode == SERVER:
+        print(SERVE_NEXT)
     return config
