@@ -53,6 +53,7 @@ class Action(StrEnum):
     LOSE_OPPORTUNITY = "mark an opportunity lost"
     WIN_OPPORTUNITY = "mark an opportunity won"
     CHANGE_OWN_DIGEST = "turn their digest at login on or off"
+    CHANGE_OWN_LANGUAGE = "choose the language of their own screens"
     ADD_CLIENT_NOTE = "add a note to a client"
     ADD_EVENT_NOTE = "add a note to an event"
     HAND_OVER = "hand over an employee's clients or events"
@@ -104,6 +105,7 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.WIN_OPPORTUNITY: frozenset({M}),  # it creates the contract: contracts are management's
     Action.READ_DIGEST: EVERYONE,
     Action.CHANGE_OWN_DIGEST: EVERYONE,
+    Action.CHANGE_OWN_LANGUAGE: EVERYONE,
     Action.ADD_CLIENT_NOTE: frozenset({M, S}),
     Action.ADD_EVENT_NOTE: frozenset({M, P}),
     Action.HAND_OVER: frozenset({M}),

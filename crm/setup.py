@@ -61,7 +61,7 @@ APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
 APP_UPDATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "employees": (
         "username", "full_name", "email", "phone", "team", "is_active", "password_hash",
-        "updated_at", "version",
+        "updated_at", "version", "language",
     ),
     "clients": ("full_name", "email", "phone", "company_name", "sales_contact_id", "updated_at", "version"),
     "contracts": ("total_amount", "remaining_amount", "is_signed", "signed_at", "updated_at", "version"),

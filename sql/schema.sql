@@ -311,9 +311,11 @@ CREATE TABLE public.employees (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     version integer DEFAULT 1 NOT NULL,
+    language text,
     CONSTRAINT employees_email_text CHECK (public.crm_text_is_clean(email, false)),
     CONSTRAINT employees_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
     CONSTRAINT employees_full_name_text CHECK ((public.crm_text_is_clean(full_name, false) AND public.crm_text_shows(full_name))),
+    CONSTRAINT employees_language_check CHECK ((language = ANY (ARRAY['en'::text, 'fr'::text]))),
     CONSTRAINT employees_password_hash_text CHECK (public.crm_text_is_clean(password_hash, false)),
     CONSTRAINT employees_phone_check CHECK ((length(phone) <= 40)),
     CONSTRAINT employees_phone_text CHECK (public.crm_text_is_clean(phone, false)),
@@ -3226,6 +3228,13 @@ GRANT UPDATE(updated_at) ON TABLE public.employees TO epic_events_app;
 --
 
 GRANT UPDATE(version) ON TABLE public.employees TO epic_events_app;
+
+
+--
+-- Name: COLUMN employees.language; Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+GRANT UPDATE(language) ON TABLE public.employees TO epic_events_app;
 
 
 --

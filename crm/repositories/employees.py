@@ -200,6 +200,19 @@ class EmployeeRepository:
             (password_hash, employee_id),
         )
 
+    def language(self, employee_id: int) -> str | None:
+        """The employee's own language ('en', 'fr'), or None: the program's setting."""
+        row = self.conn.execute("SELECT language FROM employees WHERE id = %s", (employee_id,)).fetchone()
+        return row[0] if row else None
+
+    def set_language(self, employee_id: int, language: str | None) -> None:
+        """Store the employee's own language (None: follow the program's setting)."""
+        self.conn.execute(
+            "UPDATE employees SET language = %s, updated_at = now(), version = version + 1"
+            " WHERE id = %s AND language IS DISTINCT FROM %s",
+            (language, employee_id, language),
+        )
+
     def replace_hash(self, employee_id: int, old_hash: str, new_hash: str) -> None:
         """Swap a hash for a stronger one of the same password (at login); no visible change.
 

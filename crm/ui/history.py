@@ -8,6 +8,7 @@ from typing import Any
 
 from crm import permissions, validation
 from crm.errors import NotFound
+from crm.i18n import N_, _
 from crm.models import HistoryLine
 from crm.permissions import Action
 from crm.services import history as service
@@ -19,22 +20,49 @@ VALUE_WIDTH = 40
 # The old and new values are what a history is read for: they give way last (16 keeps a date or
 # an amount whole); on a narrow terminal the action is left out.
 HEADERS = Columns(
-    Column("When", WHOLE),
-    Column("Who", least=10, most=24),
-    Column("Action", least=8, drop=1),
-    Column("Field", least=10),
-    Column("Old", NAME, least=16, most=VALUE_WIDTH),
-    Column("New", NAME, least=16, most=VALUE_WIDTH),
-    show="a wider terminal shows more (values up to 40 characters)",
+    Column(N_("When"), WHOLE),
+    Column(N_("Who"), least=10, most=24),
+    Column(N_("Action"), least=8, drop=1),
+    Column(N_("Field"), least=10),
+    Column(N_("Old"), NAME, least=16, most=VALUE_WIDTH),
+    Column(N_("New"), NAME, least=16, most=VALUE_WIDTH),
+    show=N_("a wider terminal shows more (values up to 40 characters)"),
 )
 KIND_CHOICES = [
-    ("Clients", "clients"),
-    ("Contracts", "contracts"),
-    ("Events", "events"),
-    ("Employees", "employees"),
+    (N_("Clients"), "clients"),
+    (N_("Contracts"), "contracts"),
+    (N_("Events"), "events"),
+    (N_("Employees"), "employees"),
 ]
-ACTIONS = {"insert": "created", "update": "updated", "note": "note added"}
-SYSTEM = "system"
+# Each kind of record: the id's question, its name in messages, the history's empty line and title.
+KIND_TEXTS = {
+    "clients": (
+        N_("Client id:"),
+        N_("Client id"),
+        N_("No change recorded for client {id}."),
+        N_("History of client {id} (newest first)"),
+    ),
+    "contracts": (
+        N_("Contract id:"),
+        N_("Contract id"),
+        N_("No change recorded for contract {id}."),
+        N_("History of contract {id} (newest first)"),
+    ),
+    "events": (
+        N_("Event id:"),
+        N_("Event id"),
+        N_("No change recorded for event {id}."),
+        N_("History of event {id} (newest first)"),
+    ),
+    "employees": (
+        N_("Employee id:"),
+        N_("Employee id"),
+        N_("No change recorded for employee {id}."),
+        N_("History of employee {id} (newest first)"),
+    ),
+}
+ACTIONS = {"insert": N_("created"), "update": N_("updated"), "note": N_("note added")}
+SYSTEM = N_("system")
 
 
 def _value(field: str, value: Any) -> Any:
@@ -57,10 +85,10 @@ def history_row(line: HistoryLine) -> tuple:
     """One line of a history table."""
     return (
         line.at,
-        line.employee_name or SYSTEM,
-        f"payment {line.source_id} recorded"
+        line.employee_name or _(SYSTEM),
+        _("payment {id} recorded").format(id=line.source_id)
         if line.source == "payments"
-        else ACTIONS.get(line.action, line.action),
+        else _(ACTIONS.get(line.action, line.action)),
         field_label(line.field),
         _value(line.field, line.old),
         _value(line.field, line.new),
@@ -70,13 +98,12 @@ def history_row(line: HistoryLine) -> tuple:
 def history_of_record(session: Session) -> None:
     """Pick a kind of record and its id; show its changes, newest first, a page at a time."""
     permissions.require(session.employee, Action.READ_HISTORY)
-    table = session.prompts.choose("History of which kind of record?", [*KIND_CHOICES, ("Back", None)])
+    table = session.prompts.choose(_("History of which kind of record?"), [*KIND_CHOICES, (_("Back"), None)])
     if table is None:
         return
-    what = service.KINDS[table]
-    label = f"{what.capitalize()} id"
+    question, label, nothing, title = KIND_TEXTS[table]
     while True:
-        record_id = session.ask(f"{label}:", partial(validation.record_id, what=label))
+        record_id = session.ask(_(question), partial(validation.record_id, what=_(label)))
         fetch = session.pages_as(service.record_history, table, record_id)
         try:
             first = fetch(0, 1)
@@ -85,14 +112,19 @@ def history_of_record(session: Session) -> None:
             continue
         break
     if not first:
-        print(f"No change recorded for {what} {record_id}.")
+        print(_(nothing).format(id=record_id))
         return
-    session.browse(f"History of {what} {record_id} (newest first)", fetch, HEADERS, history_row)
+    session.browse(
+        _(title).format(id=record_id),
+        fetch,
+        HEADERS,
+        history_row,
+    )
 
 
 def history_section() -> Section:
     """The History section: management only."""
     return Section(
-        "History",
-        (MenuAction("History of a record", history_of_record, Action.READ_HISTORY),),
+        N_("History"),
+        (MenuAction(N_("History of a record"), history_of_record, Action.READ_HISTORY),),
     )

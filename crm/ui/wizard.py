@@ -16,6 +16,7 @@ from crm import config as config_file
 from crm import setup, validation
 from crm.config import Config, DatabaseSettings
 from crm.errors import CRMError, SetupError
+from crm.i18n import _
 from crm.ui.prompts import Prompts, ask, ask_new_password
 
 DEFAULT_DBNAME = "epic_events"
@@ -29,9 +30,9 @@ class WizardCancelled(Exception):
 
 
 def _port(raw: str) -> int:
-    port = validation.whole_number(raw, "Port", minimum=1)
+    port = validation.whole_number(raw, _("Port"), minimum=1)
     if port > 65535:
-        raise validation.ValidationError("Port must be at most 65535.")
+        raise validation.ValidationError(_("Port must be at most 65535."))
     return port
 
 
@@ -44,21 +45,28 @@ def _ca_file(raw: str) -> str:
     try:
         text = path.read_text(encoding="ascii", errors="replace")
     except OSError:
-        raise validation.ValidationError(f"Cannot read {path}: give the CA certificate file (PEM).") from None
+        raise validation.ValidationError(
+            _("Cannot read {path}: give the CA certificate file (PEM).").format(path=path)
+        ) from None
     if "-----BEGIN CERTIFICATE-----" not in text:
-        raise validation.ValidationError(f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).")
+        raise validation.ValidationError(
+            _("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).").format(path=path)
+        )
     return str(path)
 
 
 def _ask_tls(prompts: Prompts, default: str = "") -> dict[str, str]:
     """The libpq TLS settings: verify-full against a CA file when one is given, else prefer."""
-    ca_file = ask(prompts, "CA certificate file of the server (Enter for none):", _ca_file, default)
+    ca_file = ask(prompts, _("CA certificate file of the server (Enter for none):"), _ca_file, default)
     if ca_file:
         print(
-            "The server's certificate will be checked against it and its name against the host (verify-full)."
+            _(
+                "The server's certificate will be checked against it and its name against the host "
+                "(verify-full)."
+            )
         )
         return {"sslmode": "verify-full", "sslrootcert": ca_file}
-    print("Without a CA file the server's certificate is not checked (sslmode prefer).")
+    print(_("Without a CA file the server's certificate is not checked (sslmode prefer)."))
     return {"sslmode": "prefer"}
 
 
@@ -69,16 +77,18 @@ def ask_server(prompts: Prompts, *, retry: bool = True) -> tuple[str, DatabaseSe
     was typed as the defaults (every answer but the password)."""
     typed = {"host": "localhost", "port": "5432", "ca_file": "", "user": "postgres"}
     while True:
-        host = ask(prompts, "PostgreSQL host:", lambda s: validation.name(s, "Host"), typed["host"])
-        port = ask(prompts, "Port:", _port, typed["port"])
+        host = ask(prompts, _("PostgreSQL host:"), lambda s: validation.name(s, _("Host")), typed["host"])
+        port = ask(prompts, _("Port:"), _port, typed["port"])
         tls = _ask_tls(prompts, typed["ca_file"])
-        user = ask(prompts, "Superuser name:", lambda s: validation.name(s, "Superuser name"), typed["user"])
+        user = ask(
+            prompts, _("Superuser name:"), lambda s: validation.name(s, _("Superuser name")), typed["user"]
+        )
         typed = {"host": host, "port": str(port), "ca_file": tls.get("sslrootcert", ""), "user": user}
         while True:
-            password = prompts.password("Superuser password (not stored):")
-            if prompts.password("Superuser password again:") == password:
+            password = prompts.password(_("Superuser password (not stored):"))
+            if prompts.password(_("Superuser password again:")) == password:
                 break
-            print("The two passwords differ; try again.")
+            print(_("The two passwords differ; try again."))
         admin = make_conninfo(
             host=host, port=port, user=user, password=password, dbname="postgres", connect_timeout=5, **tls
         )
@@ -88,7 +98,7 @@ def ask_server(prompts: Prompts, *, retry: bool = True) -> tuple[str, DatabaseSe
             if not retry:
                 raise
             print(error)
-            if prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
+            if prompts.choose(_("What now?"), [(_("Try again"), True), (_("Cancel setup"), False)]):
                 continue
             raise WizardCancelled from None
         settings = DatabaseSettings(mode=SERVER, name="", user="", password="", host=host, port=port)
@@ -101,13 +111,16 @@ def _ask_data_folder(
     """Ask for the embedded server's data folder until its server starts there."""
     while True:
         data_dir = ask(
-            prompts, "Data folder:", lambda s: Path(validation.name(s, "Folder")).absolute(), str(default)
+            prompts,
+            _("Data folder:"),
+            lambda s: Path(validation.name(s, _("Folder"))).absolute(),
+            str(default),
         )
         try:
             return data_dir, start_embedded(data_dir)
         except CRMError as error:  # e.g. a folder above it that the server's user cannot reach
             print(error)
-            if not prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
+            if not prompts.choose(_("What now?"), [(_("Try again"), True), (_("Cancel setup"), False)]):
                 raise WizardCancelled from None
             default = data_dir
 
@@ -115,19 +128,23 @@ def _ask_data_folder(
 def _ask_database_name(prompts: Prompts, admin: str) -> tuple[str, setup.DatabaseState]:
     """Ask for a database name until it is valid and usable (absent, empty or this CRM's)."""
     while True:
-        dbname = ask(prompts, "Database name:", validation.database_name, DEFAULT_DBNAME)
+        dbname = ask(prompts, _("Database name:"), validation.database_name, DEFAULT_DBNAME)
         state = setup.inspect_database(admin, dbname)
         if state is setup.DatabaseState.FOREIGN:
-            print(f"Database {dbname!r} already holds tables that are not this CRM's; choose another name.")
+            print(
+                _(
+                    "Database {dbname!r} already holds tables that are not this CRM's; choose another name."
+                ).format(dbname=dbname)
+            )
             continue
         return dbname, state
 
 
 def _ask_manager(prompts: Prompts) -> setup.NewManager:
-    print("Now the first management account.")
-    username = ask(prompts, "Username:", validation.username)
-    full_name = ask(prompts, "Full name:", lambda s: validation.name(s, "Full name"))
-    email = ask(prompts, "E-mail:", validation.email)
+    print(_("Now the first management account."))
+    username = ask(prompts, _("Username:"), validation.username)
+    full_name = ask(prompts, _("Full name:"), lambda s: validation.name(s, _("Full name")))
+    email = ask(prompts, _("E-mail:"), validation.email)
     password = ask_new_password(prompts, lambda p: setup.check_password_policy(p, username))
     return setup.NewManager.with_password(username, full_name, email, password)
 
@@ -140,10 +157,10 @@ def ask_location(
     Embedded: the data folder is asked and its server started. A server: see ask_server.
     """
     mode = prompts.choose(
-        "Where should the CRM keep its data?",
+        _("Where should the CRM keep its data?"),
         [
-            ("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED),
-            ("An existing PostgreSQL server (superuser needed once)", SERVER),
+            (_("Embedded PostgreSQL (recommended: nothing to install)"), EMBEDDED),
+            (_("An existing PostgreSQL server (superuser needed once)"), SERVER),
         ],
     )
     data_dir = path.parent / config_file.DEFAULT_DATA_DIR
@@ -172,30 +189,32 @@ def run_wizard(
     start_embedded(data_dir) starts the embedded server, making its cluster the first time, and
     returns its superuser conninfo.
     """
-    print("Welcome to Epic Events CRM. No configuration was found: let's set up the database.")
+    print(_("Welcome to Epic Events CRM. No configuration was found: let's set up the database."))
     try:
         admin, settings, data_dir = ask_location(prompts, path, start_embedded)
         dbname, state = _ask_database_name(prompts, admin)
         manager = None
         if state is setup.DatabaseState.CRM and setup.has_active_manager(admin, dbname):
-            print(f"Database {dbname!r} already holds this CRM and its employees.")
+            print(_("Database {dbname!r} already holds this CRM and its employees.").format(dbname=dbname))
             if not prompts.confirm(
-                "Give its application role a new password? (Other machines then need this "
-                "machine's new config file.)"
+                _(
+                    "Give its application role a new password? "
+                    "(Other machines then need this machine's new config file.)"
+                )
             ):
                 raise WizardCancelled
         else:
             manager = _ask_manager(prompts)
-        print("Preparing the database…")
+        print(_("Preparing the database…"))
         app_password = setup.bootstrap(admin, dbname, manager)
         config = config_for(settings, dbname, app_password, data_dir, path)
         config_file.write(config)
     except (KeyboardInterrupt, EOFError, WizardCancelled):
-        print("Setup cancelled; no configuration was written.")
+        print(_("Setup cancelled; no configuration was written."))
         return None
     except CRMError as error:
         print(error)
-        print("Setup did not finish; no configuration was written.")
+        print(_("Setup did not finish; no configuration was written."))
         return None
-    print(f"Configuration written to {path} (readable only by you).")
+    print(_("Configuration written to {path} (readable only by you).").format(path=path))
     return config
