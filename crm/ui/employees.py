@@ -496,9 +496,9 @@ def my_account_section() -> Section:
         N_("My account"),
         (
             MenuAction(N_("Show my details"), show_my_account, Action.READ_OWN_ACCOUNT),
-            MenuAction(N_("Language"), choose_language, Action.CHANGE_OWN_LANGUAGE),
             MenuAction(N_("Change my password"), change_my_password, Action.CHANGE_OWN_PASSWORD),
             MenuAction(N_("Show my digest"), show_my_digest, Action.READ_DIGEST),
             MenuAction(N_("Digest at login (on or off)"), digest_setting, Action.CHANGE_OWN_DIGEST),
+            MenuAction(N_("Language"), choose_language, Action.CHANGE_OWN_LANGUAGE),
         ),
     )

@@ -15,7 +15,7 @@ def superuser_conninfo(prompts: Prompts, config: Config) -> str:
     """Ask for the server's superuser name and password (never stored); their conninfo (to
     PostgreSQL itself: [database] admin_host / admin_port when the program goes through PgBouncer)."""
     host, port = config.database.admin_address
-    user = prompts.text(_("Superuser name on {host}:{port}:").format(host=host, port=port), _("postgres"))
+    user = prompts.text(_("Superuser name on {host}:{port}:").format(host=host, port=port), "postgres")
     password = prompts.password(_("Superuser password (not stored):"))
     return admin_conninfo(config, user, password)
 
