@@ -71,9 +71,9 @@ def login_loop(
         finally:
             prompts.idle_timeout = None  # the login prompt waits
             _log_out(backend)
-        i18n.set_language(program_language)
-        if outcome is Outcome.QUIT:
+        if outcome is Outcome.QUIT:  # said in the employee's language; then the program's again
             print(_("Goodbye."))
+            i18n.set_language(program_language)
             return
         if outcome is Outcome.LOG_OUT:
             print(_("Logged out."))
