@@ -100,6 +100,7 @@ def test_employee_insert_records_its_fields_and_only_that_a_password_was_set(db,
         "phone": [None, None],
         "team": [None, "support"],
         "is_active": [None, True],
+        "language": [None, None],  # the program's language until they choose theirs (sql/0018)
         "password": "set",
     }
     assert_no_noise(changes)

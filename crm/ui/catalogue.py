@@ -29,7 +29,7 @@ SERVICE_HEADERS = Columns(
 
 def unit_label(unit: Unit | str) -> str:
     """'per guest' for guest."""
-    return service.UNIT_LABELS.get(Unit(unit), str(unit))
+    return _(service.UNIT_LABELS.get(Unit(unit), str(unit)))  # the same words as PER_UNIT
 
 
 def service_row(record: Service) -> tuple:

@@ -76,8 +76,46 @@ def _value(field: str, value: Any) -> Any:
     return value
 
 
+# The audited columns as people say them (a column not here: support_contact_id -> support contact).
+FIELDS = {
+    "username": N_("username"),
+    "full_name": N_("full name"),
+    "email": N_("e-mail"),
+    "phone": N_("phone"),
+    "team": N_("team"),
+    "is_active": N_("active"),
+    "password": N_("password"),
+    "language": N_("language"),
+    "company_name": N_("company name"),
+    "sales_contact_id": N_("sales contact"),
+    "total_amount": N_("total amount"),
+    "remaining_amount": N_("remaining amount"),
+    "is_signed": N_("signed"),
+    "signed_at": N_("signed at"),
+    "client_id": N_("client"),
+    "contract_id": N_("contract"),
+    "name": N_("name"),
+    "client_contact": N_("client contact"),
+    "starts_at": N_("start"),
+    "ends_at": N_("end"),
+    "location": N_("location"),
+    "attendees": N_("attendees"),
+    "notes": N_("notes"),
+    "support_contact_id": N_("support contact"),
+    "status": N_("status"),
+    "cancel_reason": N_("cancel reason"),
+    "amount": N_("amount"),
+    "paid_at": N_("paid at"),
+    "recorded_by": N_("recorded by"),
+    "corrects_payment_id": N_("corrects payment"),
+    "note": N_("note"),
+}
+
+
 def field_label(field: str) -> str:
     """A column name as people say it: support_contact_id -> support contact, is_signed -> signed."""
+    if field in FIELDS:
+        return _(FIELDS[field])
     return field.removeprefix("is_").removesuffix("_id").replace("_", " ")
 
 
