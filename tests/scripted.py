@@ -10,7 +10,7 @@ from typing import Any
 from crm.db import Database
 from crm.models import Employee
 from crm.ui.menu import Outcome, Section, run_team_menu
-from crm.ui.prompts import PromptTimedOut
+from crm.ui.prompts import PromptTimedOut, keys_of
 from crm.ui.session import Session
 
 
@@ -30,7 +30,8 @@ class ScriptedPrompts:
     """Answers prompts from a script.
 
     Text and password prompts take strings; `choose` takes the start of a choice's title
-    (e.g. "Clients" or "3"); `confirm` takes a bool. Running out of answers fails the test.
+    (e.g. "Clients" or "3"), else one of its keys ("0", "n", "?": crm.ui.prompts.Keyed);
+    `confirm` takes a bool. Running out of answers fails the test.
     Besides what was asked, it keeps the titles each choice offered (the first time it was shown)
     and the defaults each text prompt offered.
     """
@@ -75,6 +76,9 @@ class ScriptedPrompts:
             return choices[answer - 1][1]
         for title, value in choices:
             if title.startswith(answer):
+                return value
+        for title, value in choices:  # a key ("0", "n", "?") the real prompts choose it by
+            if answer in keys_of(title):
                 return value
         raise AssertionError(f"no choice starting with {answer!r} in {titles} for {message!r}")
 

@@ -311,7 +311,7 @@ def test_deactivating_support_lists_their_coming_events(db, admin_conn, boss, ca
     )
     out = capsys.readouterr().out
     assert "Kate Hastroff still has 1 upcoming event:" in out and "John Ouick Wedding" in out
-    assert "Events → Events of a support employee, then Assign support" in out
+    assert "Events → Reports → Events of a support employee, then Assign support" in out
     assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
         False,
     )

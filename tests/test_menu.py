@@ -38,9 +38,9 @@ def session_for(db, employee, answers, clock=None):
 @pytest.mark.parametrize(
     "team, expected",
     [
-        ("management", ["Clients", "Employees", "Log out", "Quit"]),
-        ("sales", ["Clients", "Log out", "Quit"]),
-        ("support", ["Clients", "Log out", "Quit"]),
+        ("management", ["Clients", "Employees", "Log out", "Help (?)", "Quit"]),
+        ("sales", ["Clients", "Log out", "Help (?)", "Quit"]),
+        ("support", ["Clients", "Log out", "Help (?)", "Quit"]),
     ],
 )
 def test_each_team_sees_only_sections_with_actions_it_may_use(db, admin_conn, team, expected):

@@ -7,11 +7,24 @@ import pytest
 from crm import permissions
 from crm.models import Team
 from crm.permissions import Action
-from crm.ui.menu import MenuAction
+from crm.ui.menu import MenuAction, Section
 from crm.ui.menus import all_sections
 from tests.test_permissions import person
 
-ENTRIES = [(section.title, entry) for section in all_sections() for entry in section.actions]
+
+def every_section(sections=None):
+    """Every section of the menus, sub-sections (Events → Reports) included."""
+    for section in all_sections() if sections is None else sections:
+        yield section
+        yield from every_section([entry for entry in section.actions if isinstance(entry, Section)])
+
+
+ENTRIES = [
+    (section.title, entry)
+    for section in every_section()
+    for entry in section.actions
+    if not isinstance(entry, Section)
+]
 
 
 def test_every_entry_names_the_action_it_offers():
@@ -26,10 +39,18 @@ def test_every_entry_names_the_action_it_offers():
 @pytest.mark.parametrize("active", [True, False])
 def test_each_team_sees_exactly_what_permissions_allows(team, active):
     actor = person(team, id_=7, active=active)
-    for section in all_sections():
-        shown = [entry.label for entry in section.visible_actions(actor)]
-        allowed = [entry.label for entry in section.actions if permissions.visible(actor, entry.permission)]
+    for section in every_section():
+        shown = [entry.label for entry in section.visible_actions(actor) if isinstance(entry, MenuAction)]
+        allowed = [
+            entry.label
+            for entry in section.actions
+            if isinstance(entry, MenuAction) and permissions.visible(actor, entry.permission)
+        ]
         assert shown == allowed
+        subsections = [entry for entry in section.actions if isinstance(entry, Section)]
+        for sub in subsections:  # a sub-section is offered when one of its actions is
+            offered = sub in section.visible_actions(actor)
+            assert offered == any(permissions.visible(actor, a.permission) for a in sub.actions)
 
 
 EXPECTED_MENUS = {
@@ -40,11 +61,11 @@ EXPECTED_MENUS = {
         "Contracts": ["List contracts", "Show a contract", "Contracts not signed", "Contracts not fully paid",
                       "Create a contract", "Update a contract", "Record a payment", "Correct a payment",
                       "Export to CSV"],
-        "Events": ["List events", "Show an event", "Search events", "Events without support",
-                   "Events of a support employee", "Assign support", "Update an event", "Add a note",
-                   "Export to CSV", "Change an event's status"],
+        "Events": ["List events", "Show an event", "Search events", "Reports", "Assign support",
+                   "Update an event", "Add a note", "Export to CSV", "Change an event's status"],
+        "Reports": ["Events without support", "Events of a support employee"],
         "Pipeline": ["Open opportunities", "Show an opportunity", "Edit an opportunity",
-                     "Move to another stage", "Mark won or lost", "Pipeline report"],
+                     "Move to another stage", "Mark won or lost", "Pipeline report", "Services"],
         "Services": ["List services", "Show a service", "Create a service", "Update a service",
                      "Retire or restore a service"],
         "Employees": ["List employees", "Show an employee", "Create an employee", "Update an employee",
@@ -61,6 +82,7 @@ EXPECTED_MENUS = {
         "Contracts": ["List contracts", "Show a contract", "Contracts not signed", "Contracts not fully paid",
                       "Update a contract", "Record a payment", "Export to CSV"],
         "Events": ["List events", "Show an event", "Search events", "Create an event", "Export to CSV"],
+        "Reports": [],
         "Pipeline": ["My opportunities by stage", "Open opportunities", "Show an opportunity",
                      "Create an opportunity", "Edit an opportunity", "Move to another stage",
                      "Mark won or lost", "Pipeline report"],
@@ -77,6 +99,7 @@ EXPECTED_MENUS = {
         "Contracts": ["List contracts", "Show a contract", "Export to CSV"],
         "Events": ["List events", "Show an event", "Search events", "My events", "Update an event",
                    "Add a note", "Export to CSV", "Change an event's status"],
+        "Reports": [],
         "Pipeline": ["Open opportunities", "Show an opportunity"],
         "Services": [],
         "Employees": ["List employees", "Show an employee"],
@@ -92,5 +115,5 @@ EXPECTED_MENUS = {
 @pytest.mark.parametrize("team", list(Team))
 def test_the_menus_of_each_team(team):
     actor = person(team, id_=7)
-    menus = {s.title: [e.label for e in s.visible_actions(actor)] for s in all_sections()}
+    menus = {s.title: [e.label for e in s.visible_actions(actor)] for s in every_section()}
     assert menus == EXPECTED_MENUS[team]

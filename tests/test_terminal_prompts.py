@@ -118,7 +118,7 @@ def test_a_sales_employee_types_their_way_to_a_new_client(db, admin_conn, keyboa
         "Cool Startup LLC",
         DEFAULT_PASSWORD,  # asked again before the save
         "0",  # Back (after Add a note, Export to CSV, Import clients from CSV)
-        "9",  # Quit (after Pipeline, Employees, Planning, My account, Log out)
+        "0",  # Quit (after Pipeline, Employees, Planning, My account, Log out, Help)
     ]
     keyboard.send_text("".join(key + ENTER for key in keys))
     login_loop(db, QuestionaryPrompts(), all_sections())

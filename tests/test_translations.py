@@ -291,7 +291,7 @@ SCREENS = {
         + [None, None, "+33 1 23 45 67 89", None, "", "Back", "Contracts", "Contracts not signed", True]
         + ["Back", "Quit"],
         "menu": ("Bill Boquet (sales) — main menu", ["Clients", "Contracts", "Events", "Pipeline"]),
-        "prompt": "Client id:",
+        "prompt": "Client id, or part of a name or company:",
         "detail": ["Client {client}", ("Full name", "Kevin Casey"), "Contracts (newest first):"],
         "table": ["Contracts not signed (my clients) — page 1 (last)", "Id", "Sales contact", "Remaining"],
         "error": ["No password typed; nothing was saved."],
@@ -303,7 +303,7 @@ SCREENS = {
         + [None, None, "+33 1 23 45 67 89", None, "", "Retour", "Contrats", "Contrats non signés", True]
         + ["Retour", "Quitter"],
         "menu": ("Bill Boquet (commercial) — menu principal", ["Clients", "Contrats", "Événements"]),
-        "prompt": f"N° du client{NBSP}:",
+        "prompt": f"N° du client, ou une partie d’un nom ou d’une entreprise{NBSP}:",
         "detail": [
             "Client {client}",
             ("Nom complet", "Kevin Casey"),
@@ -328,9 +328,10 @@ def test_every_kind_of_screen_speaks_the_language(db, admin_conn, staff, capsys,
     out = capsys.readouterr().out
     title, sections = screens["menu"]
     assert prompts.shown[title][: len(sections)] == sections  # a menu
-    assert prompts.shown[title][-2:] == (
-        ["Log out", "Quit"] if language == "en" else ["Se déconnecter", "Quitter"]
+    ending = (
+        ["Log out", "Help (?)", "Quit"] if language == "en" else ["Se déconnecter", "Aide (?)", "Quitter"]
     )
+    assert prompts.shown[title][-3:] == ending
     assert screens["back"] in prompts.shown[sections[0]]
     assert ("text", screens["prompt"]) in prompts.asked  # a prompt
     lines = out.splitlines()
@@ -358,7 +359,7 @@ def test_the_quit_question_and_the_page_menu_in_french(db, admin_conn, staff, ca
     answers += ["Retour", "Quitter"]
     prompts = menu(db, bill, answers, "fr")
     out = capsys.readouterr().out
-    assert prompts.shown[f"Page{NBSP}:"] == ["Page suivante", "Page précédente", "Retour"]
+    assert prompts.shown[f"Page{NBSP}:"] == ["Page suivante (n)", "Page précédente (p)", "Aide (?)", "Retour"]
     assert "Clients — page 1\n" in out and "Clients — page 2 (dernière)" in out
     assert "C’est la dernière page." in out
     assert ("confirm", f"Quitter le programme{NBSP}?") in prompts.asked
@@ -435,7 +436,7 @@ def test_the_whole_sales_flow_in_french(db, admin_conn, staff, capsys, monkeypat
         f"Téléphone (facultatif){NBSP}:",
         f"Nom de l’entreprise (facultatif){NBSP}:",
         f"Mot de passe de bill{NBSP}:",
-        f"N° du client{NBSP}:",
+        f"N° du client, ou une partie d’un nom ou d’une entreprise{NBSP}:",
         f"Nom de l’événement{NBSP}:",
         f"Début (AAAA-MM-JJ HH:MM, heure de Europe/Paris){NBSP}:",
         f"Lieu{NBSP}:",

@@ -112,6 +112,26 @@ class ContractRepository:
         )
         return self._contracts(query, {"sales": sales_id, "offset": offset, "limit": limit})
 
+    def search(self, text: str, offset: int, limit: int) -> list[Contract]:
+        """A page of the contracts whose client's name or company contains `text`, newest first.
+
+        Any case, any accents, as the client search (sql/0008_search.sql), on the same indexes.
+        """
+        query = (
+            _CONTRACT_SELECT
+            + sql.SQL(
+                " WHERE f_unaccent(cl.full_name) ILIKE f_search_pattern(%(text)s)"
+                " OR f_unaccent(cl.company_name) ILIKE f_search_pattern(%(text)s)"
+            )
+            + _NEWEST_FIRST
+            + _PAGE
+        )
+        # Never a prepared statement: a generic plan cannot see the pattern (as ClientRepository.search).
+        with self.conn.cursor(row_factory=class_row(Contract)) as cur:
+            return cur.execute(
+                query, {"text": text, "offset": offset, "limit": limit}, prepare=False
+            ).fetchall()
+
     def payments(self, contract_id: int, limit: int) -> tuple[list[Payment], int, Decimal]:
         """A contract's latest payments (newest first, who recorded each), how many it has in all
         and their sum — one statement."""

@@ -67,6 +67,29 @@ class EmployeeRepository:
         }
         return self._employees(query, params)
 
+    def search(
+        self, text: str, offset: int, limit: int, team: Team | None = None, active: bool | None = None
+    ) -> list[Employee]:
+        """A page of the employees whose name or username contains `text`, by name; team and
+        active filter when given. Any case, any accents, as the client and event searches
+        (sql/0008_search.sql): "helene" finds "Hélène"."""
+        query = sql.SQL(
+            "SELECT {} FROM employees"
+            " WHERE (f_unaccent(full_name) ILIKE f_search_pattern(%(text)s)"
+            " OR f_unaccent(username) ILIKE f_search_pattern(%(text)s))"
+            " AND (%(team)s::text IS NULL OR team = %(team)s)"
+            " AND (%(active)s::boolean IS NULL OR is_active = %(active)s)"
+            " ORDER BY lower(full_name), id OFFSET %(offset)s LIMIT %(limit)s"
+        ).format(EMPLOYEE_COLUMNS)
+        params = {
+            "text": text,
+            "team": team.value if team is not None else None,
+            "active": active,
+            "offset": offset,
+            "limit": limit,
+        }
+        return self._employees(query, params)
+
     def active_of_team(self, team: Team) -> list[Employee]:
         """The active employees of one team, by name (who a client or an event may go to)."""
         query = sql.SQL(

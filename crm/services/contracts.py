@@ -46,6 +46,7 @@ __all__ = [
     "list_client_contracts",
     "list_contracts",
     "record_payment",
+    "search_contracts",
     "update_contract",
 ]
 
@@ -108,6 +109,8 @@ def payment_too_large(amount: Decimal, remaining: Decimal) -> str:
     return f"A payment of {amount:,.2f} is more than what remains to be paid ({remaining:,.2f})."
 
 
+SEARCH_MAX = 150  # the longest search text, as the client and event searches
+
 # Reads --------------------------------------------------------------------------------------------
 
 
@@ -119,6 +122,12 @@ def list_contracts(db: Database, offset: int, limit: int) -> list[Contract]:
 def list_client_contracts(db: Database, client_id: int, offset: int, limit: int) -> list[Contract]:
     """A page of one client's contracts, newest first."""
     return ContractRepository(db.conn).list_for_client(client_id, offset, limit)
+
+
+def search_contracts(db: Database, text: str, offset: int, limit: int) -> list[Contract]:
+    """A page of the contracts whose client's name or company contains the text, newest first."""
+    text = validation.name(text, "Search text", SEARCH_MAX)
+    return ContractRepository(db.conn).search(text, offset, limit)
 
 
 def contracts_not_signed(

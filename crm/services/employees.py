@@ -46,6 +46,7 @@ __all__ = [
     "hand_over_plan",
     "work_of",
     "list_employees",
+    "search_employees",
     "reactivate_employee",
     "reset_password",
     "team_change_check",
@@ -131,6 +132,8 @@ def clean_fields(fields: EmployeeFields) -> EmployeeFields:
     )
 
 
+SEARCH_MAX = 150  # the longest search text, as the client and event searches
+
 # Reads --------------------------------------------------------------------------------------------
 
 
@@ -139,6 +142,20 @@ def list_employees(
 ) -> list[Employee]:
     """A page of employees by name; team and active (True / False) filter when given."""
     return EmployeeRepository(db.conn).page(offset, limit, team=team, active=active)
+
+
+def search_employees(
+    db: Database,
+    text: str,
+    offset: int,
+    limit: int,
+    team: Team | None = None,
+    active: bool | None = None,
+) -> list[Employee]:
+    """A page of the employees whose name or username contains the text, by name; team and
+    active (True / False) filter when given."""
+    text = validation.name(text, "Search text", SEARCH_MAX)
+    return EmployeeRepository(db.conn).search(text, offset, limit, team=team, active=active)
 
 
 def get_employee(db: Database, employee_id: int) -> Employee:

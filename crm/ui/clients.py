@@ -16,9 +16,19 @@ from crm.ui.csvfiles import export_action
 from crm.ui.csvfiles import import_clients as import_clients_from_csv
 from crm.ui.menu import MenuAction, Section
 from crm.ui.notes import ask_note, print_notes, show_notes
-from crm.ui.pickers import CLIENT_HEADERS, client_row, pick_employee, pick_team_member
+from crm.ui.pickers import (
+    CLIENT_HEADERS,
+    client_row,
+    find_client,
+    pick_employee,
+    pick_team_member,
+    show_candidates,
+)
 from crm.ui.render import PAGE_SIZE, WHOLE, Column, Columns, show_record, show_table
 from crm.ui.session import Session
+
+CLIENT_QUESTION = N_("Client id, or part of a name or company:")
+NEW_SALES_QUESTION = N_("New sales contact (id, or part of a name):")
 
 LIST_HEADERS = CLIENT_HEADERS
 CONTRACT_HEADERS = Columns(
@@ -67,9 +77,9 @@ def _browse(session: Session, title: str, fetch: Callable[[int, int], Sequence[C
     session.browse(title, fetch, LIST_HEADERS, client_row)
 
 
-def ask_client(session: Session, message: str = N_("Client id:")) -> Client:
-    """Ask for a client id until it names a client."""
-    return session.ask_record(message, N_("Client id"), service.get_client)
+def ask_client(session: Session, message: str = CLIENT_QUESTION) -> Client:
+    """Ask for a client by id or by part of a name or company (crm.ui.pickers.find_client)."""
+    return find_client(session, message)
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -182,8 +192,13 @@ def reassign_client(session: Session) -> None:
     """Management: give a client (and its contracts) another active sales employee."""
     permissions.require(session.employee, Action.REASSIGN_CLIENT)
     client = ask_client(session)
-    candidates = [e for e in session.run(service.active_sales_employees) if e.id != client.sales_contact_id]
-    if not candidates:
+    if not show_candidates(
+        session,
+        N_("Active sales employees:"),
+        team=Team.SALES,
+        active=True,
+        leave_out=client.sales_contact_id,
+    ):
         print(_("There is no other active sales employee to reassign this client to."))
         return
     print(
@@ -197,7 +212,7 @@ def reassign_client(session: Session) -> None:
         )
     }
     sales_id = pick_employee(
-        session, candidates, _("New sales contact id:"), _("another active sales employee"), refusals=already
+        session, NEW_SALES_QUESTION, _("another active sales employee"), team=Team.SALES, refusals=already
     )
     session.confirm_write()
     saved = session.act(service.reassign_client, client.id, client.version, sales_id)

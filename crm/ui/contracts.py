@@ -14,7 +14,7 @@ from crm.permissions import Action
 from crm.services import contracts as service
 from crm.ui.csvfiles import export_action
 from crm.ui.menu import MenuAction, Section
-from crm.ui.pickers import find_client
+from crm.ui.pickers import find_client, find_contract
 from crm.ui.render import NAME, WHOLE, Column, Columns, cell, local_day, show_record, show_table
 from crm.ui.session import Session
 
@@ -120,8 +120,13 @@ def _browse(session: Session, title: str, fetch: Callable[[int, int], Sequence[C
 
 
 def _ask_contract(session: Session) -> Contract:
-    """Ask for a contract id until it names a contract."""
-    return session.ask_record(_("Contract id:"), _("Contract id"), service.get_contract)
+    """Ask for a contract by id or by part of its client's name (crm.ui.pickers.find_contract)."""
+    return find_contract(session, lambda contract_id: session.run(service.get_contract, contract_id))
+
+
+def _ask_contract_detail(session: Session) -> ContractDetail:
+    """A contract with its payment history, by id or by part of its client's name."""
+    return find_contract(session, lambda contract_id: session.run(service.get_contract_detail, contract_id))
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -134,7 +139,7 @@ def list_contracts(session: Session) -> None:
 
 def show_one_contract(session: Session) -> None:
     """One contract with its payment history."""
-    show_contract(session.ask_record(_("Contract id:"), _("Contract id"), service.get_contract_detail))
+    show_contract(_ask_contract_detail(session))
 
 
 def _own_only(session: Session) -> int | None:
@@ -274,7 +279,7 @@ def record_payment(session: Session) -> None:
 def correct_payment(session: Session) -> None:
     """Management: cancel a payment recorded by mistake, by a correction of the opposite amount."""
     permissions.require(session.employee, Action.CORRECT_PAYMENT)
-    detail = session.ask_record(_("Contract id:"), _("Contract id"), service.get_contract_detail)
+    detail = _ask_contract_detail(session)
     show_contract(detail)
     contract = detail.contract
     if not detail.payments:

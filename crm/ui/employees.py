@@ -17,7 +17,7 @@ from crm.permissions import Action
 from crm.services import employees as service
 from crm.ui.digest import digest_setting, show_my_digest
 from crm.ui.menu import MenuAction, Section
-from crm.ui.pickers import pick_employee
+from crm.ui.pickers import find_employee, pick_employee, show_candidates
 from crm.ui.prompts import ask_new_password
 from crm.ui.render import NAME, TERMS, WHOLE, Column, Columns, show_record, show_table, term
 from crm.ui.session import Session
@@ -33,7 +33,6 @@ LIST_HEADERS = Columns(
     Column(N_("Status"), WHOLE),
     show=N_("Show an employee gives the whole record"),
 )
-PICK_MAX = 100  # more candidates than this: their ids come from Employees → List employees
 TEAM_CHOICES: list[tuple[str, Team]] = [(TERMS[team.value], team) for team in Team]  # translated where shown
 
 
@@ -72,32 +71,22 @@ def show_employee(employee: Employee) -> None:
 
 
 def _ask_employee(session: Session) -> Employee:
-    """Ask for an employee id until it names an employee."""
-    return session.ask_record(_("Employee id:"), N_("Employee id"), service.get_employee)
+    """Ask for an employee by id or by part of a name (crm.ui.pickers.find_employee)."""
+    return find_employee(session)
 
 
 def _pick_target(
     session: Session, active: bool, kind: str, none_left: str, own_refusal: str | None = None
 ) -> Employee | None:
-    """Show the employees an action applies to (active or deactivated ones, never yourself) and
-    ask for one of their ids; None (after saying none_left) when there is nobody to pick.
-    Typing your own id gets own_refusal."""
-    found = session.run(service.list_employees, 0, PICK_MAX + 2, active=active)
-    candidates = [e for e in found if e.id != session.employee.id]
-    if not candidates:
+    """Show the first employees an action applies to (active or deactivated ones, never
+    yourself) and ask for one, by id or by part of a name; None (after saying none_left) when
+    there is nobody to pick. Typing your own id gets own_refusal."""
+    heading = "Active employees:" if active else "Deactivated employees:"
+    if not show_candidates(session, heading, team=None, active=active, leave_out=session.employee.id):
         print(none_left)
         return None
-    if len(candidates) > PICK_MAX:
-        print(
-            _("More than {PICK_MAX} employees: find the id in Employees → List employees.").format(
-                PICK_MAX=PICK_MAX
-            )
-        )
-        return _ask_employee(session)
-    print(_("Active employees:") if active else _("Deactivated employees:"))
     refusals = {session.employee.id: own_refusal} if own_refusal else None
-    employee_id = pick_employee(session, candidates, _("Employee id:"), kind, refusals)
-    return session.run(service.get_employee, employee_id)
+    return find_employee(session, active=active, kind=kind, refusals=refusals)
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -266,23 +255,24 @@ def _show_reassignments(employee: Employee, pending: service.Reassignments, *, h
         if pending.event_count > len(pending.events):
             print(_("… and {count} more events.").format(count=pending.event_count - len(pending.events)))
         if hint:
-            print(_("Reassign them: Events → Events of a support employee, then Assign support."))
+            print(_("Reassign them: Events → Reports → Events of a support employee, then Assign support."))
 
 
 def _pick_successor(session: Session, employee: Employee) -> int | None:
     """Ask who gets the employee's work: another active employee of their team (None, said, when
     there is nobody)."""
-    candidates = session.run(service.hand_over_candidates, employee.id)
-    if not candidates:
-        print(_("There is no other active {team} employee to hand them to.").format(team=term(employee.team)))
+    team = Team(employee.team)
+    named = term(employee.team)
+    heading = _("Active {team} employees:").format(team=named)
+    if not show_candidates(session, heading, team=team, active=True, leave_out=employee.id):
+        print(_("There is no other active {team} employee to hand them to.").format(team=named))
         return None
-    print(_("Active {team} employees:").format(team=term(employee.team)))
     return pick_employee(
         session,
-        candidates,
-        _("Hand them to (employee id):"),
-        _("another active {team} employee").format(team=term(employee.team)),
-        refusals={employee.id: _("Choose another active {team} employee.").format(team=term(employee.team))},
+        _("Hand them to (employee id, or part of a name):"),
+        _("another active {team} employee").format(team=named),
+        team=team,
+        refusals={employee.id: _("Choose another active {team} employee.").format(team=named)},
     )
 
 

@@ -13,7 +13,7 @@ from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm import permissions, validation
-from crm.errors import AmbiguousMoment, CRMError, ValidationError
+from crm.errors import AmbiguousMoment, ValidationError
 from crm.i18n import N_, _
 from crm.models import ContractForEvent, Event, EventFields, Team
 from crm.permissions import Action
@@ -22,9 +22,11 @@ from crm.services import notes as note_service
 from crm.ui.csvfiles import export_action
 from crm.ui.menu import MenuAction, Section
 from crm.ui.notes import ask_note, show_notes
-from crm.ui.pickers import pick_employee, pick_team_member
+from crm.ui.pickers import find_contract, find_event, pick_employee, pick_team_member, show_candidates
 from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_record, show_table, term
 from crm.ui.session import Session
+
+SUPPORT_QUESTION = N_("Support employee (id, or part of a name):")
 
 # Dates and numbers are never cut; on a narrow terminal the location, the client, then the support
 # contact are left out.
@@ -158,9 +160,9 @@ def _browse(session: Session, title: str, fetch: Callable[[int, int], Sequence[E
     session.browse(title, fetch, LIST_HEADERS, partial(event_row, tz=tz))
 
 
-def _ask_event(session: Session) -> Event:
-    """Ask for an event id until it names an event."""
-    return session.ask_record(_("Event id:"), N_("Event id"), service.get_event)
+def _ask_event(session: Session, tz: tzinfo) -> Event:
+    """Ask for an event by id or by part of its name or client's name (crm.ui.pickers.find_event)."""
+    return find_event(session, tz=tz)
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -174,7 +176,7 @@ def list_events(session: Session, tz: tzinfo) -> None:
 
 def show_one_event(session: Session, tz: tzinfo) -> None:
     """One event in detail, with its notes (latest first)."""
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     show_event(event, tz)
     show_notes(session, "event", event.id, tz)
 
@@ -278,13 +280,11 @@ def _ask_fields(session: Session, tz: tzinfo, current: Event | None, contact_def
 
 
 def _ask_contract(session: Session) -> ContractForEvent:
-    """Ask for a contract id until it is one the employee may create an event for."""
-    while True:
-        contract_id = session.ask(_("Contract id:"), partial(validation.record_id, what=_("Contract id")))
-        try:
-            return session.act(service.contract_for_new_event, contract_id)
-        except CRMError as error:
-            print(error)
+    """Ask for a contract (by id or by part of its client's name) until it is one the employee
+    may create an event for."""
+    return find_contract(
+        session, lambda contract_id: session.act(service.contract_for_new_event, contract_id)
+    )
 
 
 def create_event(session: Session, tz: tzinfo) -> None:
@@ -326,7 +326,7 @@ def _unchanged(event: Event, fields: EventFields) -> bool:
 
 def update_event(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): edit an event's details."""
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     permissions.require(session.employee, Action.UPDATE_EVENT, owner_id=event.support_contact_id)
     if service.closed_refusal(event):
         print(service.closed_refusal(event))
@@ -345,12 +345,17 @@ def update_event(session: Session, tz: tzinfo) -> None:
 def assign_support(session: Session, tz: tzinfo) -> None:
     """Management: assign or change the support employee of an event."""
     permissions.require(session.employee, Action.ASSIGN_SUPPORT)
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     if service.closed_refusal(event):
         print(service.closed_refusal(event))
         return
-    supports = [e for e in session.run(service.active_support_employees) if e.id != event.support_contact_id]
-    if not supports:
+    if not show_candidates(
+        session,
+        N_("Active support employees:"),
+        team=Team.SUPPORT,
+        active=True,
+        leave_out=event.support_contact_id,
+    ):
         print(_("There is no other active support employee to assign."))
         return
     print(
@@ -364,7 +369,7 @@ def assign_support(session: Session, tz: tzinfo) -> None:
             name=event.support_contact_name
         )
     support_id = pick_employee(
-        session, supports, _("Support employee id:"), _("another active support employee"), refusals=already
+        session, SUPPORT_QUESTION, _("another active support employee"), team=Team.SUPPORT, refusals=already
     )
     session.confirm_write()
     saved = session.act(service.assign_support, event.id, event.version, support_id)
@@ -377,7 +382,7 @@ def assign_support(session: Session, tz: tzinfo) -> None:
 
 def add_event_note(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): append a note to an event."""
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     permissions.require(session.employee, Action.ADD_EVENT_NOTE, owner_id=event.support_contact_id)
     print(
         _("Event {id} ({name}). A note is never edited: a correction is a new note.").format(
@@ -396,7 +401,7 @@ STATUS_LABELS = {"confirmed": N_("Confirm it"), "done": N_("Mark it done"), "can
 def change_status(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): confirm an event, mark it done; management
     may cancel it, with a reason."""
-    event = _ask_event(session)
+    event = _ask_event(session, tz)
     permissions.require(session.employee, Action.MOVE_EVENT_STATUS, owner_id=event.support_contact_id)
     moves = [
         status
@@ -442,11 +447,20 @@ def events_section(tz: tzinfo | None = None) -> Section:
             MenuAction(N_("Show an event"), run(show_one_event), Action.READ),
             MenuAction(N_("Search events"), run(search_events), Action.READ),
             MenuAction(N_("My events"), run(my_events), Action.LIST_MY_EVENTS),
-            MenuAction(
-                N_("Events without support"), run(events_without_support), Action.LIST_EVENTS_WITHOUT_SUPPORT
-            ),
-            MenuAction(
-                N_("Events of a support employee"), run(events_of_support), Action.LIST_EVENTS_OF_SUPPORT
+            Section(
+                N_("Reports"),
+                (
+                    MenuAction(
+                        N_("Events without support"),
+                        run(events_without_support),
+                        Action.LIST_EVENTS_WITHOUT_SUPPORT,
+                    ),
+                    MenuAction(
+                        N_("Events of a support employee"),
+                        run(events_of_support),
+                        Action.LIST_EVENTS_OF_SUPPORT,
+                    ),
+                ),
             ),
             MenuAction(N_("Create an event"), run(create_event), Action.CREATE_EVENT),
             MenuAction(N_("Assign support"), run(assign_support), Action.ASSIGN_SUPPORT),

@@ -15,8 +15,8 @@ from crm.errors import CRMError, DatabaseUnavailable
 from crm.i18n import N_, _, ngettext
 from crm.models import Employee
 from crm.permissions import Action
-from crm.ui.prompts import InputClosed
-from crm.ui.render import term, visible_output
+from crm.ui.prompts import InputClosed, Keyed
+from crm.ui.render import HELP, help_entry, show_keys, term, visible_output
 from crm.ui.session import LoggedOut, Session
 
 
@@ -34,13 +34,36 @@ class MenuAction:
 
 @dataclass(frozen=True)
 class Section:
-    """A sub-menu (Clients, Contracts, …): each team sees at most 9 of its actions, plus Back."""
+    """A sub-menu (Clients, Contracts, …): each team sees at most 9 of its entries (keys 1 to 9),
+    plus Help (h or ?) and Back (0). An entry is an action or a sub-section (Events → Reports),
+    shown to whoever may use one of its actions."""
 
     title: str
-    actions: tuple[MenuAction, ...]
+    actions: tuple[MenuAction | Section, ...]
 
-    def visible_actions(self, employee: Employee) -> list[MenuAction]:
+    def visible_actions(self, employee: Employee) -> list[MenuAction | Section]:
         return [a for a in self.actions if a.visible_to(employee)]
+
+    def visible_to(self, employee: Employee) -> bool:
+        return any(a.visible_to(employee) for a in self.actions)
+
+    @property
+    def label(self) -> str:
+        """How the section is named as an entry of the menu above it."""
+        return self.title
+
+
+MOST_ENTRIES = 9  # a menu's entries have the single keys 1 to 9; 0 is Back (Quit at the main menu)
+
+
+def numbered(entries: list[tuple[str, object]], last: tuple[str, object]) -> list[tuple[str, object]]:
+    """A menu's choices: the entries on keys 1 to 9 (any past 9 on the next free letters), then
+    Help (h or ?), then `last` (Back or Quit) on 0."""
+    choices: list[tuple[str, object]] = [
+        (Keyed(title, str(number)) if number <= MOST_ENTRIES else title, value)
+        for number, (title, value) in enumerate(entries, start=1)
+    ]
+    return [*choices, help_entry(), (Keyed(last[0], "0"), last[1])]
 
 
 class Outcome(Enum):
@@ -107,12 +130,16 @@ def _menu_loop(session: Session, sections: list[Section]) -> Outcome:
         while True:
             employee = session.employee
             shown = [s for s in sections if s.visible_actions(employee)]
-            choices: list[tuple[str, object]] = [(_(s.title), s) for s in shown]
-            choices += [(_("Log out"), Outcome.LOG_OUT), (_("Quit"), Outcome.QUIT)]
+            entries: list[tuple[str, object]] = [(_(s.title), s) for s in shown]
+            entries.append((_("Log out"), Outcome.LOG_OUT))
+            choices = numbered(entries, (_("Quit"), Outcome.QUIT))
             title = _main_title(session)
             choice = _pick(session, title, choices)
             if choice is CTRL_D:  # the main menu is the top: Ctrl-D there quits
                 return Outcome.QUIT
+            if choice is HELP:
+                show_keys()
+                continue
             if isinstance(choice, Outcome):
                 return choice
             if isinstance(choice, Section) and _run_section(session, choice) is Outcome.QUIT:
@@ -152,8 +179,7 @@ def _run_section(session: Session, section: Section) -> Outcome | None:
     """A section's menu until Back (None) or quitting (Outcome.QUIT: Ctrl-D, then yes)."""
     while True:
         actions = section.visible_actions(session.employee)
-        choices: list[tuple[str, object]] = [(_(a.label), a) for a in actions]
-        choices.append((N_("Back"), None))
+        choices = numbered([(_(a.label), a) for a in actions], (_("Back"), None))
         choice = _pick(session, _(section.title), choices)
         if choice is CTRL_D:
             if _quit_confirmed(session):
@@ -161,9 +187,15 @@ def _run_section(session: Session, section: Section) -> Outcome | None:
             continue
         if choice is Outcome.QUIT:  # the input has ended
             return Outcome.QUIT
-        if not isinstance(choice, MenuAction):  # Back
+        if choice is HELP:
+            show_keys()
+        elif isinstance(choice, Section):
+            if _run_section(session, choice) is Outcome.QUIT:
+                return Outcome.QUIT
+        elif isinstance(choice, MenuAction):
+            run_action(choice, session)
+        else:  # Back
             return None
-        run_action(choice, session)
 
 
 def _quit_confirmed(session: Session) -> bool:

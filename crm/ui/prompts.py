@@ -32,6 +32,33 @@ class InputClosed(EOFError):
     whatever Ctrl-D ends ends too; what asks before quitting on Ctrl-D quits without asking."""
 
 
+class Keyed(str):
+    """A choice's title that also names its keys: `key`, the single key shown before it in a
+    numbered menu ("1" to "9", "0" for Back, a letter), and `also`, more keys that choose it
+    ("n" for Next page, "?" for Help). A plain str title gets the next free number."""
+
+    key: str | None
+    also: tuple[str, ...]
+
+    def __new__(cls, title: str, key: str | None = None, also: tuple[str, ...] = ()) -> Keyed:
+        keyed = super().__new__(cls, title)
+        keyed.key, keyed.also = key, also
+        return keyed
+
+
+def keys_of(title: str) -> tuple[str, ...]:
+    """Every key that chooses this title (its shown key first); none for a plain str."""
+    key = getattr(title, "key", None)
+    return ((key,) if key else ()) + tuple(getattr(title, "also", ()))
+
+
+def same_keys(text: str, like: str) -> str:
+    """`text` with the keys of `like` (a title shown changed, through visible(), keeps its keys)."""
+    if isinstance(like, Keyed) and not isinstance(text, Keyed):
+        return Keyed(text, like.key, like.also)
+    return text
+
+
 class Prompts(Protocol):
     # Seconds without a key press after which a prompt gives up (PromptTimedOut); None: wait.
     idle_timeout: float | None
@@ -101,9 +128,16 @@ class QuestionaryPrompts:
     def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
         import questionary
 
-        items = [questionary.Choice(title, value=index) for index, (title, _value) in enumerate(choices)]
+        items = [
+            questionary.Choice(str(title), value=index, shortcut_key=getattr(title, "key", None) or True)
+            for index, (title, _value) in enumerate(choices)
+        ]
         question = questionary.rawselect(message, choices=items)
         _ctrl_d_raises_eof(question.application)
+        _more_keys(
+            question.application,
+            {k: i for i, (t, _value) in enumerate(choices) for k in getattr(t, "also", ())},
+        )
         index = self._ask(question)
         return choices[index][1]
 
@@ -141,6 +175,25 @@ def _ctrl_d_raises_eof(app: Application[Any]) -> None:
     def _eof(event: Any) -> None:
         event.app.exit(exception=EOFError())
 
+    app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if app.key_bindings else bindings
+
+
+def _more_keys(app: Application[Any], keys: dict[str, int]) -> None:
+    """In a numbered menu, more keys that point at a choice as its number does (Enter then
+    chooses it): {"n": index of Next page, "?": index of Help}."""
+    if not keys:
+        return
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from questionary.prompts.common import InquirerControl
+
+    control = next(c for c in app.layout.find_all_controls() if isinstance(c, InquirerControl))
+    bindings = KeyBindings()
+    for key, index in keys.items():
+
+        def point(_event: Any, index: int = index) -> None:
+            control.pointed_at = index
+
+        bindings.add(key, eager=True)(point)
     app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if app.key_bindings else bindings
 
 

@@ -16,7 +16,7 @@ from typing import Any, TextIO, TypeVar
 
 from crm import validation
 from crm.i18n import N_, _
-from crm.ui.prompts import Prompts, PromptsWrapper
+from crm.ui.prompts import Keyed, Prompts, PromptsWrapper, same_keys
 
 T = TypeVar("T")
 PAGE_SIZE = 15
@@ -146,9 +146,8 @@ class VisiblePrompts(PromptsWrapper):
         return self.inner.password(visible(_(message)))
 
     def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
-        return self.inner.choose(
-            visible(_(message)), [(visible(_(title)), value) for title, value in choices]
-        )
+        shown = [(same_keys(visible(_(title)), title), value) for title, value in choices]
+        return self.inner.choose(visible(_(message)), shown)
 
     def confirm(self, message: str, default: bool = False) -> bool:
         return self.inner.confirm(visible(_(message)), default)
@@ -352,6 +351,35 @@ def show_record(title: str, fields: Sequence[tuple[str, Any]]) -> None:
         print(f"  {label.ljust(width)}  {cell(value, multiline=True)}")
 
 
+HELP = object()  # the value of the Help entry of every menu
+
+
+def help_entry() -> tuple[str, object]:
+    """The Help entry of a menu: key h, or ?."""
+    return Keyed(_("Help (?)"), "h", ("?",)), HELP
+
+
+def show_keys() -> None:
+    """What the Help entry of a menu says: the keys of the menus."""
+    print(_("The keys of the menus:"))
+    print(_("  1 to 9   choose the entry with that number"))
+    print(_("  0        go back to the menu above (at the main menu: quit)"))
+    print(_("  n and p  show the next and the previous page of a list"))
+    print(_("  h or ?   show this help"))
+    print(_("Type the key, then press Enter. Ctrl-C cancels what you are doing."))
+    print(_("Ctrl-D at a menu offers to quit the program."))
+
+
+def page_choices() -> list[tuple[str, str | object]]:
+    """The choices under a page of a list: 1 or n next, 2 or p previous, h or ? help, 0 back."""
+    return [
+        (Keyed(_("Next page (n)"), "1", ("n",)), "next"),
+        (Keyed(_("Previous page (p)"), "2", ("p",)), "previous"),
+        help_entry(),
+        (Keyed(_("Back"), "0"), "back"),
+    ]
+
+
 def browse(
     prompts: Prompts,
     title: str,
@@ -369,7 +397,7 @@ def browse(
     the idle timeout and a deactivation end the paging too (LoggedOut), not only the menu.
     """
     offset = 0
-    choices = [(_("Next page"), "next"), (_("Previous page"), "previous"), (_("Back"), "back")]
+    choices = page_choices()
     while True:
         items = list(fetch(offset, page_size + 1))
         more = len(items) > page_size
@@ -382,13 +410,15 @@ def browse(
         show_table(headers, [to_row(item) for item in items])
         if not more and offset == 0:
             return
-        while True:  # the same numbers on every page: 1 next, 2 previous, 3 back
+        while True:  # the same keys on every page: 1 or n next, 2 or p previous, 0 back
             try:
                 move = prompts.choose(_("Page:"), choices)
             except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D: done reading, as Back
                 return
             on_answer()
-            if move == "next" and not more:
+            if move is HELP:
+                show_keys()
+            elif move == "next" and not more:
                 print(_("This is the last page."))
             elif move == "previous" and offset == 0:
                 print(_("This is the first page."))
