@@ -111,8 +111,8 @@ def test_clients_and_contracts_come_first_in_the_menu():
 def test_each_team_is_offered_its_client_and_contract_actions_only(db, admin_conn, team, clients, contracts):
     employee = make_employee(admin_conn, team, "someone")
     prompts = run(db, employee, ["Clients", "Back", "Contracts", "Back", "Quit"])
-    assert prompts.shown["Clients"] == clients + ["Back"]
-    assert prompts.shown["Contracts"] == contracts + ["Back"]
+    assert prompts.shown["Clients"] == clients + ["Help (?)", "Back"]
+    assert prompts.shown["Contracts"] == contracts + ["Help (?)", "Back"]
     # One key each: 1-9, then 0 (Back, for management's contracts).
     assert len(clients) <= 9 and len(contracts) <= 9
 
@@ -158,7 +158,7 @@ def test_sales_updates_their_client_keeping_what_they_do_not_retype(db, admin_co
     answers += [SQL_LIKE, DEFAULT_PASSWORD, "Back", "Quit"]
     run(db, staff["bill"], answers)
     out = capsys.readouterr().out
-    assert "Client id must be a positive whole number." in out
+    assert "No client's name or company contains 'abc'." in out  # not an id: a search
     assert "No client with id 999." in out
     assert f"Client {client_id} saved." in out
     assert admin_conn.execute(
@@ -198,7 +198,7 @@ def test_management_reassigns_to_another_active_sales_employee_only(db, admin_co
     offered = out.split("sales contact Bill Boquet.")[1].split("Employee")[0]
     assert "Sam Seller" in offered and "Rita Retired" not in offered and "Bill Boquet" not in offered
     for refused in ("kate", "rita"):
-        assert f"Employee {staff[refused].id} is not another active sales employee; pick an id above." in out
+        assert f"Employee {staff[refused].id} is not another active sales employee; pick another one." in out
     assert "Bill Boquet is already this client's sales contact." in out
     assert f"Sam Seller is now the sales contact of client {client_id} and of its contracts." in out
     assert admin_conn.execute(
@@ -299,6 +299,7 @@ def test_management_creates_a_contract_finding_the_client_by_search(db, admin_co
         "Create a contract",
         "nobody like that",
         "cool start",
+        "Search again",
         "999",
         str(client_id),
         "-5",
@@ -310,11 +311,12 @@ def test_management_creates_a_contract_finding_the_client_by_search(db, admin_co
         "Back",
         "Quit",
     ]
-    run(db, staff["manager"], answers)
+    prompts = run(db, staff["manager"], answers)
     out = capsys.readouterr().out
     assert "No client's name or company contains 'nobody like that'." in out
-    matches = out.split("contains 'nobody like that'.")[1].split("No client with id 999.")[0]
-    assert "Kevin Casey" in matches and "Cool Startup LLC" in matches and "Other Person" not in matches
+    matches = prompts.shown["Matches for 'cool start', page 1:"]
+    assert matches[0].startswith("Kevin Casey — Cool Startup LLC — ")
+    assert matches[1:] == ["Search again", "Help (?)", "Cancel"]
     assert "No client with id 999." in out
     assert "Total amount cannot be negative." in out
     assert "Total amount can have at most 2 decimals." in out

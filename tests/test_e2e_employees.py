@@ -47,7 +47,7 @@ def test_manager_creates_support_who_logs_in_then_is_deactivated_and_refused(wor
         crm.login("boss")
         crm.pick("main menu", "Employees")
         crm.pick("Employees", "Deactivate an employee")
-        crm.answer("Employee id:", "2")
+        crm.answer("Employee id, or part of a name:", "2")
         crm.expect("Deactivate Kate Hastroff (kate)? They will not be able to log in.")
         crm.child.send("y\r")
         crm.confirm_write("boss")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crm.services import auth
-from crm.ui import employees as employees_ui
+from crm.ui import pickers
 from crm.ui.employees import employees_section, my_account_section
 from crm.ui.menu import run_team_menu
 from crm.ui.menus import all_sections
@@ -66,18 +66,25 @@ def test_the_sections_are_in_the_menu_in_order():
                 "Deactivate an employee",
                 "Reactivate an employee",
                 "Hand over",
+                "Help (?)",
                 "Back",
             ],
         ),
-        ("sales", ["List employees", "Show an employee", "Back"]),
-        ("support", ["List employees", "Show an employee", "Back"]),
+        ("sales", ["List employees", "Show an employee", "Help (?)", "Back"]),
+        ("support", ["List employees", "Show an employee", "Help (?)", "Back"]),
     ],
 )
 def test_each_team_is_offered_its_employee_actions_only(db, admin_conn, team, employees_actions):
     employee = make_employee(admin_conn, team, "someone")
     prompts = run(db, employee, ["Employees", "Back", "My account", "Back", "Quit"])
     shown = prompts.shown
-    assert shown["Someone (" + team + ") — main menu"] == ["Employees", "My account", "Log out", "Quit"]
+    assert shown["Someone (" + team + ") — main menu"] == [
+        "Employees",
+        "My account",
+        "Log out",
+        "Help (?)",
+        "Quit",
+    ]
     assert shown["Employees"] == employees_actions
     assert shown["My account"] == [
         "Show my details",
@@ -85,6 +92,7 @@ def test_each_team_is_offered_its_employee_actions_only(db, admin_conn, team, em
         "Show my digest",
         "Digest at login (on or off)",
         "Language",
+        "Help (?)",
         "Back",
     ]
 
@@ -194,7 +202,7 @@ def test_manager_updates_an_employee_keeping_what_is_not_retyped(db, admin_conn,
     ]
     prompts = run(db, boss, answers)
     out = capsys.readouterr().out
-    assert "Employee id must be a positive whole number." in out and "No employee with id 99." in out
+    assert "No employee's name or username contains 'x'." in out and "No employee with id 99." in out
     assert "The username 'anna' is already taken." in out
     assert f"Employee {bill.id} saved." in out
     assert ("text", "Username:") in prompts.asked
@@ -330,7 +338,7 @@ def test_a_plain_deactivation_and_reactivation(db, admin_conn, boss, capsys):
     out = capsys.readouterr().out
     assert "Deactivate Kate Hastroff (kate)? They will not be able to log in." in prompts.messages
     assert "Kate Hastroff (kate) is deactivated." in out
-    assert f"Employee {boss.id} is not a deactivated employee; pick an id above." in out
+    assert f"Employee {boss.id} is not a deactivated employee; pick another one." in out
     assert "Kate Hastroff (kate) is active again." in out
     assert admin_conn.execute(
         "SELECT is_active, version FROM employees WHERE id = %s", (kate.id,)
@@ -421,8 +429,8 @@ def test_reactivate_shows_the_deactivated_employees_and_takes_only_theirs(db, ad
     shown = out.split("Deactivated employees:", 1)[1].split("is not a deactivated employee", 1)[0]
     assert "Gone Away" in shown and "Rita Retired" in shown
     assert "Kate Hastroff" not in shown and "Marie Boss" not in shown and "Bill Boquet" not in shown
-    assert f"Employee {kate.id} is not a deactivated employee; pick an id above." in out
-    assert f"Employee {boss.id} is not a deactivated employee; pick an id above." in out
+    assert f"Employee {kate.id} is not a deactivated employee; pick another one." in out
+    assert f"Employee {boss.id} is not a deactivated employee; pick another one." in out
     assert "Gone Away (gone) is active again." in out
     assert admin_conn.execute("SELECT id FROM employees WHERE NOT is_active").fetchall() == [
         (people["rita"].id,)
@@ -438,7 +446,7 @@ def test_deactivate_shows_the_other_active_employees(db, admin_conn, people, cap
     shown = out.split("Active employees:", 1)[1].split("is not another active employee", 1)[0]
     assert "Kate Hastroff" in shown and "Bill Boquet" in shown
     assert "Marie Boss" not in shown and "Gone Away" not in shown and "Rita Retired" not in shown
-    assert f"Employee {gone.id} is not another active employee; pick an id above." in out
+    assert f"Employee {gone.id} is not another active employee; pick another one." in out
     assert "You cannot deactivate your own account." in out
     assert "Kate Hastroff (kate) is deactivated." in out
     assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
@@ -479,13 +487,24 @@ def test_with_nobody_to_pick_nothing_is_asked(db, admin_conn, capsys):
     assert activity(admin_conn) == before
 
 
-def test_too_many_to_list_falls_back_to_typing_an_id(db, admin_conn, people, capsys, monkeypatch):
-    monkeypatch.setattr(employees_ui, "PICK_MAX", 1)
+def test_more_than_a_page_to_list_shows_the_first_and_finds_the_others_by_name(
+    db, admin_conn, people, capsys, monkeypatch
+):
+    monkeypatch.setattr(pickers, "PICK_PAGE", 1)
     boss, kate = people["boss"], people["kate"]
-    answers = ["Employees", "Deactivate an employee", str(kate.id), True, DEFAULT_PASSWORD, "Back", "Quit"]
+    answers = [
+        "Employees",
+        "Deactivate an employee",
+        "hastroff",
+        "Kate",
+        True,
+        DEFAULT_PASSWORD,
+        "Back",
+        "Quit",
+    ]
     run(db, boss, answers)
     out = capsys.readouterr().out
-    assert "More than 1 employees: find the id in Employees → List employees." in out
+    assert "… and more: type part of a name to find them." in out
     assert admin_conn.execute("SELECT is_active FROM employees WHERE id = %s", (kate.id,)).fetchone() == (
         False,
     )

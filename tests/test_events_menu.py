@@ -58,19 +58,27 @@ def test_events_is_one_of_the_menu_sections():
                 "List events",
                 "Show an event",
                 "Search events",
-                "Events without support",
-                "Events of a support employee",
+                "Reports",
                 "Assign support",
                 "Update an event",
                 "Add a note",
                 "Export to CSV",
                 "Change an event's status",
+                "Help (?)",
                 "Back",
             ],
         ),
         (
             "sales",
-            ["List events", "Show an event", "Search events", "Create an event", "Export to CSV", "Back"],
+            [
+                "List events",
+                "Show an event",
+                "Search events",
+                "Create an event",
+                "Export to CSV",
+                "Help (?)",
+                "Back",
+            ],
         ),
         (
             "support",
@@ -83,6 +91,7 @@ def test_events_is_one_of_the_menu_sections():
                 "Add a note",
                 "Export to CSV",
                 "Change an event's status",
+                "Help (?)",
                 "Back",
             ],
         ),
@@ -92,6 +101,14 @@ def test_each_team_is_offered_its_event_actions_only(db, admin_conn, team, expec
     employee = make_employee(admin_conn, team, "someone")
     prompts = run(db, employee, ["Events", "Back", "Quit"])
     assert prompts.shown["Events"] == expected
+    if team == "management":  # the lists of management's follow-up, one level down
+        prompts = run(db, employee, ["Events", "Reports", "Back", "Back", "Quit"])
+        assert prompts.shown["Reports"] == [
+            "Events without support",
+            "Events of a support employee",
+            "Help (?)",
+            "Back",
+        ]
 
 
 def test_support_is_not_offered_assign(db, admin_conn, staff):
@@ -189,7 +206,7 @@ def test_management_assigns_an_active_support_employee(db, admin_conn, staff, ca
     assert "No event with id 999." in out
     assert f"Employee {staff['bill'].id} is not another active support employee" in out
     assert f"Employee {staff['rita'].id} is not another active support employee" in out
-    assert "Employee id must be a positive whole number." in out
+    assert "No employee's name or username contains 'zero'." in out  # not an id: a search
     assert "Kate Hastroff" in out and "Aliénor Vichum" in out and "retired_rita" not in out
     assert f"Kate Hastroff is now the support contact of event {event_id}." in out
     assert admin_conn.execute(
@@ -314,7 +331,7 @@ def test_show_an_event_gives_client_contact_contract_and_support(db, admin_conn,
     event_id = make_event(admin_conn, contract, "John Ouick Wedding")
     run(db, staff["kate"], ["Events", "Show an event", "abc", "999", str(event_id), "Back", "Quit"])
     out = capsys.readouterr().out
-    assert "Event id must be a positive whole number." in out
+    assert "No event's name or client's name contains 'abc'." in out  # not an id: a search
     assert "No event with id 999." in out
     for expected in (
         f"Event {event_id}",
@@ -344,7 +361,7 @@ def test_my_events_and_events_without_support_through_the_menu(db, admin_conn, s
     mine = capsys.readouterr().out
     assert mine.index("Kate soon") < mine.index("Kate past")
     assert "Alienor's" not in mine and "Open one" not in mine
-    run(db, staff["manager"], ["Events", "Events without support", "Back", "Quit"])
+    run(db, staff["manager"], ["Events", "Reports", "Events without support", "Back", "Back", "Quit"])
     open_ones = capsys.readouterr().out
     assert "Open one" in open_ones
     assert "Kate soon" not in open_ones and "Alienor's" not in open_ones
@@ -368,8 +385,14 @@ def test_management_lists_the_events_of_a_deactivated_support_employee(db, admin
         admin_conn, signed_contract(admin_conn, staff["bill"].id, "C"), "Alienor's", staff["alienor"].id
     )
     admin_conn.execute("UPDATE employees SET is_active = false WHERE id = %s", (staff["kate"].id,))
-    answers = ["Events", "Events of a support employee", str(staff["bill"].id), str(staff["kate"].id)]
-    run(db, staff["manager"], answers + ["Back", "Quit"])
+    answers = [
+        "Events",
+        "Reports",
+        "Events of a support employee",
+        str(staff["bill"].id),
+        str(staff["kate"].id),
+    ]
+    run(db, staff["manager"], answers + ["Back", "Back", "Quit"])
     out = capsys.readouterr().out
     assert "(deactivated)" in out  # the picker says who has left
     assert f"Employee {staff['bill'].id} is not a support employee" in out  # a sales id is refused
@@ -577,7 +600,7 @@ def test_events_without_support_show_upcoming_soonest_first_then_past(db, admin_
     assert [e.name for e in event_service.events_without_support(db, 3, 2, now)] == expected[3:]
     assert event_service.events_without_support(db, 4, 2, now) == []
 
-    run(db, manager, ["Events", "Events without support", "Back", "Quit"])
+    run(db, manager, ["Events", "Reports", "Events without support", "Back", "Back", "Quit"])
     out = capsys.readouterr().out
     assert "Events without support (upcoming first)" in out
     positions = [out.index(name) for name in expected]

@@ -13,9 +13,16 @@ WEB = sorted((CRM / "web").glob("*.py"))  # the HTTP API: a face like the menus
 SECTIONS = {"clients", "contracts", "events", "employees", "history"}
 
 # What a face may import from the program: the services, what they take and give back, the rules
-# it asks for early feedback, the input parsers, and the other face modules; and the languages.
-ALLOWED = ("crm.services", "crm.models", "crm.errors", "crm.permissions", "crm.validation", "crm.ui")
-ALLOWED += ("crm.i18n",)
+# it asks for early feedback, the input parsers, and the other face modules.
+ALLOWED = (
+    "crm.services",
+    "crm.models",
+    "crm.errors",
+    "crm.permissions",
+    "crm.validation",
+    "crm.ui",
+    "crm.i18n",
+)
 # The first-run faces (wizard, upgrade) are faces of the setup use cases and their config file;
 # the menu loop reports unexpected errors.
 EXTRA = {

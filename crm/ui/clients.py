@@ -192,6 +192,11 @@ def reassign_client(session: Session) -> None:
     """Management: give a client (and its contracts) another active sales employee."""
     permissions.require(session.employee, Action.REASSIGN_CLIENT)
     client = ask_client(session)
+    print(
+        _("Client {id} ({full_name}): sales contact {sales_contact_name}.").format(
+            id=client.id, full_name=client.full_name, sales_contact_name=client.sales_contact_name
+        )
+    )
     if not show_candidates(
         session,
         N_("Active sales employees:"),
@@ -201,11 +206,6 @@ def reassign_client(session: Session) -> None:
     ):
         print(_("There is no other active sales employee to reassign this client to."))
         return
-    print(
-        _("Client {id} ({full_name}): sales contact {sales_contact_name}.").format(
-            id=client.id, full_name=client.full_name, sales_contact_name=client.sales_contact_name
-        )
-    )
     already = {
         client.sales_contact_id: _("{name} is already this client's sales contact.").format(
             name=client.sales_contact_name

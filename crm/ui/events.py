@@ -349,6 +349,11 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     if service.closed_refusal(event):
         print(service.closed_refusal(event))
         return
+    print(
+        _("Event {id} ({name}): support contact {support}.").format(
+            id=event.id, name=event.name, support=event.support_contact_name or _(UNASSIGNED)
+        )
+    )
     if not show_candidates(
         session,
         N_("Active support employees:"),
@@ -358,11 +363,6 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     ):
         print(_("There is no other active support employee to assign."))
         return
-    print(
-        _("Event {id} ({name}): support contact {support}.").format(
-            id=event.id, name=event.name, support=event.support_contact_name or _(UNASSIGNED)
-        )
-    )
     already = {}
     if event.support_contact_id is not None:
         already[event.support_contact_id] = _("{name} is already this event's support contact.").format(
