@@ -200,10 +200,9 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
     """Run the program; return its exit status (prompts: injected by tests)."""
     i18n.set_language(i18n.resolve("auto"))  # until the configuration says otherwise
     args = parse_args(argv)
+    on_terminal = prompts is None  # our own prompts: the config may still switch them
     if prompts is None:
-        from crm.ui.prompts import QuestionaryPrompts
-
-        prompts = QuestionaryPrompts()
+        prompts = terminal_prompts(accessible=False)
         _exit_cleanly_on_signals()
     runtime = Runtime()
     try:
@@ -227,6 +226,8 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         try:
             config = config_file.load(path)
             i18n.set_language(i18n.resolve(config.ui.language))  # each employee's own after login
+            if on_terminal:  # [ui] accessible (or CRM_ACCESSIBLE) from here on
+                prompts = terminal_prompts(accessible=config.ui.accessible, current=prompts)
             monitoring.init(config)
             use_prepare_threshold(config.database.prepare_threshold)
             from crm.services import mail
@@ -278,6 +279,19 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
     finally:
         runtime.close()
         monitoring.flush()
+
+
+def terminal_prompts(accessible: bool, current: Prompts | None = None) -> Prompts:
+    """The prompts of the terminal: plain lines in accessible mode (crm/ui/accessible.py: CRM_ACCESSIBLE
+    when set, else `accessible`, the config's [ui] accessible), questionary's otherwise; `current`
+    is kept when it is already of the right kind."""
+    from crm.ui.accessible import AccessiblePrompts, accessible_wanted
+
+    if accessible_wanted(accessible):
+        return current if isinstance(current, AccessiblePrompts) else AccessiblePrompts()
+    from crm.ui.prompts import QuestionaryPrompts
+
+    return current if isinstance(current, QuestionaryPrompts) else QuestionaryPrompts()
 
 
 def _load_demo(db: Database, args: argparse.Namespace) -> int:

@@ -236,7 +236,7 @@ def wait_for_lock_waiters(admin_conn, count: int, done: Callable[[], bool] = lam
 
 # The menu tests' variants (tests/scripted.py VARIANT): a module runs each of its tests once per
 # variant with `pytestmark = pytest.mark.usefixtures("menu_variant")`.
-MENU_VARIANTS = ["direct"]
+MENU_VARIANTS = ["direct", "accessible"]
 
 
 @pytest.fixture(params=MENU_VARIANTS)

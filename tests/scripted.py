@@ -3,12 +3,16 @@ menu run on them (`run_menu`)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crm.db import Database
 from crm.models import Employee
+from crm.ui.accessible import AccessiblePrompts
 from crm.ui.menu import Outcome, Section, run_team_menu
 from crm.ui.prompts import PromptTimedOut, keys_of
 from crm.ui.session import Session
@@ -124,8 +128,90 @@ VARIANT = "direct"
 
 def session_for(db: Database, employee: Employee, prompts: Any, *, clock: Any = None) -> Session:
     """The menus' Session for `employee` on `prompts`, the way the current VARIANT runs them
-    ("direct": the services in this process, on `db`)."""
+    ("direct": the services in this process, on `db`; "accessible": the same, each answer typed
+    at the accessible mode's plain prompts, ThroughAccessible)."""
+    if VARIANT == "accessible":
+        prompts = ThroughAccessible(prompts)
     return Session(db, employee, prompts, clock=clock or Clock())
+
+
+class ThroughAccessible:
+    """A ScriptedPrompts's answers typed at the accessible mode's prompts (crm/ui/accessible.py)
+    as a person would type them: for a menu, the key (1 to 9, 0, a…) AccessiblePrompts printed
+    before the title the script names; for a text question, the text (Enter alone to keep the value shown,
+    a dash to empty it); y or n; CtrlC, CtrlD and TimedOut as the terminal would end the line.
+
+    The ScriptedPrompts still records what was asked, shown and offered, so the tests' assertions
+    hold in both modes; `screen` holds what AccessiblePrompts printed.
+    """
+
+    def __init__(self, scripted: Any) -> None:
+        self.scripted = scripted
+        self.screen = io.StringIO()
+        self.plain = AccessiblePrompts(lines=self, output=self.screen)
+        self.inner = self.plain  # what speaks_plainly looks for
+        self._typed: Any = None  # what to type at the next line AccessiblePrompts reads
+        self._start = 0  # where on the screen the question being answered began
+
+    @property
+    def idle_timeout(self) -> float | None:
+        return self.scripted.idle_timeout
+
+    @idle_timeout.setter
+    def idle_timeout(self, seconds: float | None) -> None:
+        self.scripted.idle_timeout = seconds
+
+    # The Lines AccessiblePrompts reads: each question reads one line (the script's answers are
+    # valid at the prompt itself; forms check them and ask again with a new question).
+    def read_line(self, timeout: float | None) -> str | None:
+        typed, self._typed = self._typed, None
+        if typed is None:
+            raise AssertionError(f"AccessiblePrompts asked again:\n{self.screen.getvalue()[self._start :]}")
+        try:
+            return typed()
+        except PromptTimedOut:  # the script leaves the line alone: the read times out
+            return None
+
+    def discard(self) -> None:
+        pass
+
+    def echo_off(self) -> Any:
+        return contextlib.nullcontext()
+
+    def _ask(self, typed: Any, question: Any) -> Any:
+        self.plain.idle_timeout = self.scripted.idle_timeout
+        self._typed, self._start = typed, self.screen.tell()
+        return question()
+
+    def text(self, message: str, default: str = "") -> str:
+        def typed() -> str:
+            answer = self.scripted.text(message, default)
+            if answer == default:
+                return ""  # Enter alone keeps what is shown
+            if answer == "":
+                return "-"  # a dash alone empties the field
+            assert answer.strip() != "-" or not default, "a dash alone would empty the field"
+            return answer
+
+        return self._ask(typed, lambda: self.plain.text(message, default))
+
+    def password(self, message: str) -> str:
+        return self._ask(lambda: self.scripted.password(message), lambda: self.plain.password(message))
+
+    def confirm(self, message: str, default: bool = False) -> bool:
+        def typed() -> str:
+            return "y" if self.scripted.confirm(message, default) else "n"
+
+        return self._ask(typed, lambda: self.plain.confirm(message, default))
+
+    def choose(self, message: str, choices: Any) -> Any:
+        def typed() -> str:
+            index = self.scripted.choose(message, [(title, i) for i, (title, _) in enumerate(choices)])
+            printed = re.findall(r"^([0-9a-z]+)\. (.*)$", self.screen.getvalue()[self._start :], re.MULTILINE)
+            assert [title for _, title in printed] == [title for title, _ in choices], printed
+            return printed[index][0]
+
+        return self._ask(typed, lambda: self.plain.choose(message, choices))
 
 
 def run_menu(

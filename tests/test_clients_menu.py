@@ -21,6 +21,8 @@ from tests.factories import (
 from tests.scripted import CtrlC, run_menu
 from tests.test_validation import COMMA_MESSAGE
 
+pytestmark = pytest.mark.usefixtures("menu_variant")
+
 SQL_LIKE = "'; DROP TABLE clients; --"
 NON_LATIN = "Société Générale 東京"
 D = Decimal

@@ -134,6 +134,25 @@ def test_progress_is_drawn_on_a_terminal_only():
     assert quiet.getvalue() == ""
 
 
+def test_in_accessible_mode_progress_is_a_plain_line_at_each_quarter():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    shown = Terminal()
+    bar = Progress(shown, plain=True)
+    for done in (100, 250, 400, 500, 999, 1000):
+        bar(done, 1000)
+    bar.end()
+    assert shown.getvalue().splitlines() == [
+        "250 of 1,000 rows written (25%).",
+        "500 of 1,000 rows written (50%).",
+        "999 of 1,000 rows written (75%).",
+        "1,000 of 1,000 rows written (100%).",
+    ]
+    assert "\r" not in shown.getvalue()
+
+
 def test_sales_import_after_the_dry_run_and_the_password(db, admin_conn, staff, tmp_path, capsys):
     make_client(admin_conn, staff["sam"].id, "Existing", email="dup@client.test")
     file = tmp_path / "old.csv"

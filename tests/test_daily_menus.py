@@ -26,6 +26,8 @@ from tests.factories import (
 )
 from tests.scripted import Clock, CtrlD, ScriptedPrompts, run_menu
 
+pytestmark = pytest.mark.usefixtures("menu_variant")
+
 PW = DEFAULT_PASSWORD
 
 

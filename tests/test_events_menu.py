@@ -25,6 +25,8 @@ from tests.factories import (
 )
 from tests.scripted import Clock, CtrlC, ScriptedPrompts, run_menu
 
+pytestmark = pytest.mark.usefixtures("menu_variant")
+
 PARIS = ZoneInfo("Europe/Paris")
 SQL_LIKE = "'; DROP TABLE clients; --"
 NON_LATIN = "Assemblée générale 東京"

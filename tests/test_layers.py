@@ -32,6 +32,8 @@ EXTRA = {
     "backup": ("crm.backup", "crm.config", "crm.db", "crm.cli"),
     "login": ("crm.config", "crm.devices"),
     "menu": ("crm.monitoring",),
+    "accessible": ("crm.i18n",),
+    "csvfiles": ("crm.i18n",),
 }
 # The API's modules: the services and what they take and give; its error answers report
 # unexpected errors. No permission check of its own: crm.permissions is asked by the services.

@@ -18,6 +18,8 @@ from crm.ui.planning import planning_section
 from tests.factories import DEFAULT_PASSWORD, make_client_of, make_contract, make_event, make_staff
 from tests.scripted import CtrlC, run_menu
 
+pytestmark = pytest.mark.usefixtures("menu_variant")
+
 PARIS = ZoneInfo("Europe/Paris")
 
 

@@ -23,6 +23,7 @@ from crm.permissions import Action
 from crm.services import client_imports as import_service
 from crm.services import exports as service
 from crm.services.csvio import atomic_file, writable_target
+from crm.ui.accessible import speaks_plainly
 from crm.ui.pickers import pick_team_member
 from crm.ui.session import Session
 
@@ -70,15 +71,20 @@ CHOICES: dict[str, list[tuple[str, ExportRequest, Action]]] = {
 
 
 class Progress:
-    """Rows written so far, on one line of a terminal that is rewritten (nothing elsewhere)."""
+    """Rows written so far, on one line of a terminal that is rewritten (nothing elsewhere);
+    plain (accessible mode): a line of its own at each quarter, nothing rewritten."""
 
-    def __init__(self, stream: IO[str] | None = None) -> None:
+    def __init__(self, stream: IO[str] | None = None, *, plain: bool = False) -> None:
         out = stream or sys.stdout
         self.out = getattr(out, "terminal", out)  # under visible_output(): the terminal itself
         self.shown = False
+        self.plain, self.quarter = plain, 0
 
     def __call__(self, done: int, expected: int) -> None:
         if not self.out.isatty():
+            return
+        if self.plain:
+            self._say_quarter(done, expected)
             return
         width = 30
         filled = width * done // expected if expected else width
@@ -92,6 +98,18 @@ class Progress:
         self.out.write("\r" + line)
         self.out.flush()
         self.shown = True
+
+    def _say_quarter(self, done: int, expected: int) -> None:
+        quarter = min(4, 4 * done // expected) if expected else 0
+        if quarter > self.quarter:
+            self.quarter = quarter
+            self.out.write(
+                _("{done} of {expected} rows written ({percent}%).").format(
+                    done=f"{done:,}", expected=f"{expected:,}", percent=25 * quarter
+                )
+                + "\n"
+            )
+            self.out.flush()
 
     def end(self) -> None:
         if self.shown:
@@ -243,7 +261,7 @@ def export_list(session: Session, section: str) -> None:
         ):
             break
     excel = session.prompts.confirm(_("For Excel (starts the file with a UTF-8 BOM)?"), False)
-    progress = Progress()
+    progress = Progress(plain=speaks_plainly(session.prompts))
     try:
         with atomic_file(path) as stream:
             count = session.act(
