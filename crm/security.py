@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from crm import validation
 from crm.errors import ValidationError
+from crm.i18n import N_, _
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
@@ -43,18 +44,50 @@ _AZERTY = "&é\"'(-è_çà)=azertyuiop^$qsdfghjklmù*wxcvbn,;:!AZERTYUIOP¨£QSD
 _QWERTY = "1234567890-=qwertyuiop[]asdfghjkl;'\\zxcvbnm,./QWERTYUIOP{}ASDFGHJKL:\"|ZXCVBNM<>?"
 AZERTY_AS_QWERTY = str.maketrans(_AZERTY, _QWERTY)
 
-# What each kind of guessable pattern zxcvbn finds is called in a refusal.
+# The refusal for each kind of guessable pattern zxcvbn finds (whole sentences, translated where
+# raised).
 _PATTERN_RULES = {
-    "spatial": "it follows keys on the keyboard (like qwerty, azerty or 1qaz2wsx)",
-    "repeat": "it repeats a pattern (like abcabc or aaaa)",
-    "sequence": "it is a sequence (like 12345 or abcdef)",
-    "date": "it is built on a date",
-    "regex": "it is built on a year",
-    "company": "it is built on the company's or the product's name (Epic Events CRM)",
-    "username": "it is built on the username",
-    "digits": "it is only digits in a guessable order",
+    "spatial": N_(
+        "This password is too easy to guess: it follows keys on the keyboard (like qwerty, azerty"
+        " or 1qaz2wsx). Use several unrelated words, or more characters."
+    ),
+    "repeat": N_(
+        "This password is too easy to guess: it repeats a pattern (like abcabc or aaaa)."
+        " Use several unrelated words, or more characters."
+    ),
+    "sequence": N_(
+        "This password is too easy to guess: it is a sequence (like 12345 or abcdef)."
+        " Use several unrelated words, or more characters."
+    ),
+    "date": N_(
+        "This password is too easy to guess: it is built on a date."
+        " Use several unrelated words, or more characters."
+    ),
+    "regex": N_(
+        "This password is too easy to guess: it is built on a year."
+        " Use several unrelated words, or more characters."
+    ),
+    "company": N_(
+        "This password is too easy to guess: it is built on the company's or the product's name"
+        " (Epic Events CRM). Use several unrelated words, or more characters."
+    ),
+    "username": N_(
+        "This password is too easy to guess: it is built on the username."
+        " Use several unrelated words, or more characters."
+    ),
+    "digits": N_(
+        "This password is too easy to guess: it is only digits in a guessable order."
+        " Use several unrelated words, or more characters."
+    ),
+    "short": N_(
+        "This password is too easy to guess: it is too short for what it holds."
+        " Use several unrelated words, or more characters."
+    ),
 }
-_WORD_RULE = "it is a common word, name or password with a few changes (like bonjour12345 or Password1234!)"
+_WORD_RULE = N_(
+    "This password is too easy to guess: it is a common word, name or password with a few changes"
+    " (like bonjour12345 or Password1234!). Use several unrelated words, or more characters."
+)
 _zxcvbn_lock = threading.Lock()  # zxcvbn keeps its user inputs in a module-level dictionary
 
 # argon2-cffi's defaults (RFC 9106 low-memory profile: 64 MiB, 3 passes, 4 lanes).
@@ -148,7 +181,8 @@ def _is_keyboard_walk(token: str) -> bool:
 
 
 def _weakest_rule(password: str, result: dict[str, Any]) -> str:
-    """Which rule a guessable password breaks: the pattern covering most of it."""
+    """The refusal of a guessable password: the rule it breaks, the pattern covering most of it
+    (a _PATTERN_RULES message, not yet translated)."""
     if password.isdigit():
         return _PATTERN_RULES["digits"]
     covered: dict[str, int] = {}
@@ -163,7 +197,7 @@ def _weakest_rule(password: str, result: dict[str, Any]) -> str:
             kind = "spatial" if _is_keyboard_walk(token) else "word"
         covered[kind] = covered.get(kind, 0) + len(match["token"])
     if not covered:
-        return "it is too short for what it holds"
+        return _PATTERN_RULES["short"]
     kind = max(covered, key=lambda k: covered[k])
     return _PATTERN_RULES.get(kind, _WORD_RULE)
 
@@ -181,27 +215,28 @@ def check_password_policy(password: str, username: str = "") -> None:
     """
     validation.printable(password, "A password")
     if len(password) < PASSWORD_MIN:
-        raise ValidationError(f"A password needs at least {PASSWORD_MIN} characters.")
+        raise ValidationError(
+            _("A password needs at least {minimum} characters.").format(minimum=PASSWORD_MIN)
+        )
     if len(password) > PASSWORD_MAX:
-        raise ValidationError(f"A password has at most {PASSWORD_MAX} characters.")
+        raise ValidationError(_("A password has at most {maximum} characters.").format(maximum=PASSWORD_MAX))
     if not password.strip():
-        raise ValidationError("A password cannot be only spaces.")
+        raise ValidationError(_("A password cannot be only spaces."))
     name = username.strip().lower()
     if name and password.lower() == name:
-        raise ValidationError("A password cannot be the username.")
+        raise ValidationError(_("A password cannot be the username."))
     if name and name in password.lower():
-        raise ValidationError("A password cannot contain the username.")
+        raise ValidationError(_("A password cannot contain the username."))
     if is_common_password(password):
-        raise ValidationError("This password is on the list of common passwords; choose another.")
+        raise ValidationError(_("This password is on the list of common passwords; choose another."))
     if COMPANY_NAME in "".join(c for c in password.lower() if c.isalnum()):
-        raise ValidationError("A password cannot contain the company's or the product's name (Epic Events).")
+        raise ValidationError(
+            _("A password cannot contain the company's or the product's name (Epic Events).")
+        )
     # The username and its parts ("k.bouzinette": "bouzinette") are words an attacker tries too.
     parts = [part for part in re.split(r"[._-]+", name) if len(part) >= 3]
     inputs = [*COMPANY_WORDS, *dict.fromkeys([name, *parts])] if name else list(COMPANY_WORDS)
     for candidate in dict.fromkeys((password, password.translate(AZERTY_AS_QWERTY))):
         result = _strength(candidate, inputs)
         if result["score"] < MIN_STRENGTH:
-            raise ValidationError(
-                f"This password is too easy to guess: {_weakest_rule(password, result)}. "
-                "Use several unrelated words, or more characters."
-            )
+            raise ValidationError(_(_weakest_rule(password, result)))

@@ -48,6 +48,8 @@ WEB_ALLOWED = (
     "crm.__version__",
 )
 WEB_EXTRA = {"errors": ("crm.monitoring",)}
+# How money and dates are shown in the current language (crm/formats.py), through crm/ui/render.py.
+ALLOWED += ("crm.formats",)
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -15,6 +15,7 @@ from crm.permissions import Action
 from crm.services import clients as client_service
 from crm.services import pipeline as service
 from crm.ui.pipeline import OPPORTUNITY_HEADERS, opportunity_row, print_opportunity
+from crm.ui.render import money
 
 TABLE = Table(OPPORTUNITY_HEADERS, opportunity_row)
 STAGES = click.Choice([s.value for s in Stage])
@@ -232,7 +233,7 @@ def add_line(
         actor, service.add_line, opportunity_id, current.version, service_id, quantity, unit_price
     )
     _write_detail(saved, fmt, excel)
-    note(f"Line added; the amount of opportunity {opportunity_id} is now {saved.opportunity.amount:,.2f}.")
+    note(f"Line added; the amount of opportunity {opportunity_id} is now {money(saved.opportunity.amount)}.")
 
 
 @opportunity.command("update-line")
@@ -268,7 +269,7 @@ def update_line(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.update_line, line_id, current.version, new_quantity, new_price)
     _write_detail(saved, fmt, excel)
-    note(f"Line {line_id} saved; the amount is now {saved.opportunity.amount:,.2f}.")
+    note(f"Line {line_id} saved; the amount is now {money(saved.opportunity.amount)}.")
 
 
 @opportunity.command("remove-line")
@@ -290,7 +291,7 @@ def remove_line(
     actor = ctx.confirm_write(actor)
     saved = ctx.backend.act(actor, service.remove_line, line_id, current.version)
     _write_detail(saved, fmt, excel)
-    note(f"Line {line_id} removed; the amount is now {saved.opportunity.amount:,.2f}.")
+    note(f"Line {line_id} removed; the amount is now {money(saved.opportunity.amount)}.")
 
 
 @opportunity.command("move")
@@ -397,6 +398,6 @@ def win(
     saved = ctx.backend.act(actor, service.win_opportunity, opportunity_id, current.version)
     _write_detail(ctx.backend.run(service.get_opportunity_detail, saved.id), fmt, excel)
     note(
-        f"Opportunity {saved.id} won: contract {saved.contract_id} created for {saved.amount:,.2f}"
+        f"Opportunity {saved.id} won: contract {saved.contract_id} created for {money(saved.amount)}"
         " (not signed yet)."
     )

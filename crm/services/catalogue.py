@@ -70,7 +70,7 @@ def clean_price(value: object, what: str = "Unit price") -> Decimal:
         return validation.amount(value, what)
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise ValidationError(f"{what} must be an exact decimal amount.")
-    return validation.amount(format(value, "f") if isinstance(value, Decimal) else str(value), what)
+    return validation.exact_amount(value, what)
 
 
 def clean_fields(fields: ServiceFields) -> ServiceFields:

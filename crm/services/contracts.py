@@ -19,7 +19,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from decimal import Decimal
 
-from crm import monitoring, permissions, validation
+from crm import formats, monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import Contract, ContractDetail, Employee, Payment, Team
@@ -82,8 +82,7 @@ def _money(value: object, what: str) -> Decimal:
     """An exact amount: a Decimal (or whole int) >= 0, at most 2 decimals, within numeric(12,2)."""
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise ValidationError(f"{what} must be an exact decimal amount.")
-    # Fixed-point text: str() would write Decimal("1E+5") with an exponent, which typing refuses.
-    return validation.amount(format(value, "f") if isinstance(value, Decimal) else str(value), what)
+    return validation.exact_amount(value, what)
 
 
 def clean_total(total: object) -> Decimal:
@@ -93,7 +92,8 @@ def clean_total(total: object) -> Decimal:
 
 def total_below_paid(total: Decimal, paid: Decimal) -> str:
     """The refusal of a total below what the contract's payments already add up to."""
-    return f"The total ({total:,.2f}) cannot be less than what was already paid ({paid:,.2f})."
+    total_shown, paid_shown = formats.money(total), formats.money(paid)
+    return f"The total ({total_shown}) cannot be less than what was already paid ({paid_shown})."
 
 
 def clean_payment(amount: object) -> Decimal:
@@ -106,7 +106,8 @@ def clean_payment(amount: object) -> Decimal:
 
 def payment_too_large(amount: Decimal, remaining: Decimal) -> str:
     """The refusal of a payment above what remains."""
-    return f"A payment of {amount:,.2f} is more than what remains to be paid ({remaining:,.2f})."
+    amount_shown, remaining_shown = formats.money(amount), formats.money(remaining)
+    return f"A payment of {amount_shown} is more than what remains to be paid ({remaining_shown})."
 
 
 SEARCH_MAX = 150  # the longest search text, as the client and event searches

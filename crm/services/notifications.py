@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from crm import permissions
+from crm import formats, permissions
 from crm.db import Database
 from crm.models import Employee, Notification
 from crm.permissions import Action
@@ -78,7 +78,10 @@ def _value(field: str, value: object, tz: tzinfo) -> str:
     if value is None or value == "":
         return "—"
     if field in _MOMENTS and isinstance(value, str):
-        return datetime.fromisoformat(value).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        moment = datetime.fromisoformat(value)
+        if formats.french():  # "vendredi 4 juin 2027 13:00" (crm/formats.py)
+            return formats.moment(moment, tz)
+        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     return str(value)
 
 

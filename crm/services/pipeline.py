@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 
-from crm import monitoring, permissions, validation
+from crm import formats, monitoring, permissions, validation
 from crm.db import Database
 from crm.errors import NotFound, StaleRecord, ValidationError
 from crm.models import (
@@ -137,6 +137,8 @@ def parse_close_date(value: str, what: str = "Expected close date") -> date | No
     value = value.strip()
     if not value:
         return None
+    if formats.french():  # also 04/06/2027, "4 juin 2027" (crm/validation.py day)
+        return validation.day(value, what)
     try:
         day = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:

@@ -11,7 +11,7 @@ from crm.models import Digest, DigestItem
 from crm.permissions import Action
 from crm.services import digest as service
 from crm.ui.menu import MenuAction, run_action
-from crm.ui.render import local_moment, terminal_width, visible, visible_output
+from crm.ui.render import column_moment, terminal_width, visible, visible_output
 from crm.ui.session import Session
 
 NOTHING = N_("Your digest: nothing to look at today.")
@@ -35,10 +35,9 @@ def _fit(text: str, width: int) -> str:
 
 def digest_line(item: DigestItem, tz: tzinfo | None = None, width: int = WIDTH) -> str:
     """One record of a digest line, on one line: kind and id, when, name · detail."""
-    when = local_moment(item.at, tz) if item.at else ""
-    text = f"  {_(item.kind)} {item.id:<7} {when:16}  {item.name}" + (
-        f" · {item.detail}" if item.detail else ""
-    )
+    when = column_moment(item.at, tz) if item.at else ""
+    detail = f" · {item.detail}" if item.detail else ""
+    text = f"  {_(item.kind)} {item.id:<7} {when:16}  {item.name}{detail}"
     return _fit(visible(text), width)
 
 

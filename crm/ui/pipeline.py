@@ -24,7 +24,7 @@ from crm.services import catalogue as catalogue_service
 from crm.services import pipeline as service
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import find_client
-from crm.ui.render import NAME, WHOLE, Column, Columns, show_record, show_table, term
+from crm.ui.render import NAME, WHOLE, Column, Columns, money, show_record, show_table, term
 from crm.ui.session import Session
 
 OPPORTUNITY_HEADERS = Columns(
@@ -59,7 +59,7 @@ def opportunity_row(o: Opportunity) -> tuple:
         o.title,
         o.client_name,
         o.sales_contact_name,
-        o.expected_close_on.isoformat() if o.expected_close_on else None,
+        o.expected_close_on,
         o.amount,
         o.weighted_amount,
     )
@@ -80,7 +80,7 @@ def print_opportunity(detail: OpportunityDetail) -> None:
             _("Stage"),
             _("{stage} ({probability}% likely)").format(stage=term(o.stage), probability=o.probability),
         ),
-        (_("Expected close"), o.expected_close_on.isoformat() if o.expected_close_on else None),
+        (_("Expected close"), o.expected_close_on),
         (_("Expected guests"), o.expected_attendees),
         (_("Amount"), o.amount),
         (_("Weighted amount"), o.weighted_amount),
@@ -301,7 +301,7 @@ def edit_opportunity(session: Session) -> None:
             )
             session.confirm_write()
             saved = session.act(service.add_line, current.id, current.version, service_id, quantity, price)
-            print(_("Line added; the amount is now {amount:,.2f}.").format(amount=saved.opportunity.amount))
+            print(_("Line added; the amount is now {amount}.").format(amount=money(saved.opportunity.amount)))
         elif what == "change":
             line = _pick_line(session, detail)
             quantity = session.ask(
@@ -320,8 +320,8 @@ def edit_opportunity(session: Session) -> None:
             session.confirm_write()
             saved = session.act(service.update_line, line.id, current.version, quantity, price)
             print(
-                _("Line {id} saved; the amount is now {amount:,.2f}.").format(
-                    id=line.id, amount=saved.opportunity.amount
+                _("Line {id} saved; the amount is now {amount}.").format(
+                    id=line.id, amount=money(saved.opportunity.amount)
                 )
             )
         else:
@@ -329,8 +329,8 @@ def edit_opportunity(session: Session) -> None:
             session.confirm_write()
             saved = session.act(service.remove_line, line.id, current.version)
             print(
-                _("Line {id} removed; the amount is now {amount:,.2f}.").format(
-                    id=line.id, amount=saved.opportunity.amount
+                _("Line {id} removed; the amount is now {amount}.").format(
+                    id=line.id, amount=money(saved.opportunity.amount)
                 )
             )
 
@@ -389,9 +389,9 @@ def close_opportunity(session: Session) -> None:
         won = session.act(service.win_opportunity, found.id, found.version)
         print(
             _(
-                "Opportunity {id} won: contract {contract_id} created for {amount:,.2f} "
+                "Opportunity {id} won: contract {contract_id} created for {amount} "
                 "(not signed yet; sign it in Contracts)."
-            ).format(id=won.id, contract_id=won.contract_id, amount=won.amount)
+            ).format(id=won.id, contract_id=won.contract_id, amount=money(won.amount))
         )
         return
     reason = session.ask(_("Why was it lost?"), service.clean_reason)

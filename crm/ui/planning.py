@@ -23,19 +23,10 @@ from crm.ui.contracts import contract_row
 from crm.ui.events import UNASSIGNED
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import pick_team_member
-from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_table
+from crm.ui.render import NAME, WHOLE, Column, Columns, day_heading, local_time, show_table
 from crm.ui.session import Session
 
 DEFAULT_CALENDAR = "epic-events.ics"
-WEEKDAYS = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
-)
 AGENDA_HEADERS = Columns(
     Column(N_("Id"), WHOLE),
     Column(N_("Time"), WHOLE),
@@ -67,10 +58,9 @@ def parse_week(raw: str, today: date) -> date:
 def agenda_row(event: Event, day: date) -> tuple:
     """One event of a day: its hours on that day (Paris time); ← or → when it starts or ends on
     another day."""
-    start = local_moment(event.starts_at, service.COMPANY_ZONE)
-    end = local_moment(event.ends_at, service.COMPANY_ZONE)
-    shown_start = start[11:] if start[:10] == day.isoformat() else "←"
-    shown_end = end[11:] if end[:10] == day.isoformat() else "→"
+    zone = service.COMPANY_ZONE
+    shown_start = local_time(event.starts_at, zone) if event.starts_at.astimezone(zone).date() == day else "←"
+    shown_end = local_time(event.ends_at, zone) if event.ends_at.astimezone(zone).date() == day else "→"
     return (
         event.id,
         f"{shown_start}–{shown_end}",
@@ -86,10 +76,7 @@ def show_agenda(title: str, agenda: list[AgendaDay]) -> None:
     """The week, a table per day (a day without events says so)."""
     print(_("{title} — times in Europe/Paris").format(title=title))
     for day in agenda:
-        print(
-            "\n"
-            + _("{weekday} {day}").format(weekday=_(WEEKDAYS[day.day.weekday()]), day=day.day.isoformat())
-        )
+        print(f"\n{day_heading(day.day)}")
         show_table(AGENDA_HEADERS, [agenda_row(e, day.day) for e in day.events], empty=_("  No events."))
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from enum import Enum
 from typing import Any, TextIO, TypeVar
 
-from crm import validation
+from crm import formats, validation
 from crm.i18n import N_, _
 from crm.ui.prompts import Keyed, Prompts, PromptsWrapper, same_keys
 
@@ -24,23 +24,56 @@ DISPLAY_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def local_moment(value: datetime, tz: tzinfo | None = None, *, compact: bool = False) -> str:
-    """A date-time to the minute in tz (the computer's zone when None); in a zone tz where that
-    local time happens twice (clocks go back), with its offset: "2027-10-31 02:30 (UTC+01:00)"
-    (compact, for tables: "2027-10-31 02:30 (+01:00)").
+    """A date-time to the minute in tz (the computer's zone when None), in the current language
+    (crm/formats.py moment): 2027-06-04 13:00; in French "vendredi 4 juin 2027 13:00", compact
+    (tables) "04/06/2027 13:00". In a zone tz where that local time happens twice (clocks go
+    back), with its offset: "2027-10-31 02:30 (UTC+01:00)" (compact: "2027-10-31 02:30 (+01:00)").
 
     A moment that zone cannot show (past year 9999 there) is shown as it is, with its zone's name.
     """
     try:
         if tz is not None:
-            return validation.moment_label(value, tz, DISPLAY_FORMAT, compact=compact)
-        return value.astimezone(tz).strftime(DISPLAY_FORMAT)
+            return formats.moment(value, tz, compact=compact)
+        local = value.astimezone()
+        if formats.french() and local.tzinfo is not None:
+            return formats.moment(local, local.tzinfo, compact=compact)
+        return local.strftime(DISPLAY_FORMAT)
     except (OverflowError, ValueError):
         return f"{value.strftime(DISPLAY_FORMAT)} {value.tzname() or ''}".rstrip()
 
 
+def column_moment(value: datetime, tz: tzinfo | None = None) -> str:
+    """A moment in a fixed-width column (the digest's lines): local_moment, in French its compact
+    form (04/06/2027 13:00: as wide as the English 2027-06-04 13:00)."""
+    return local_moment(value, tz, compact=formats.french())
+
+
 def local_day(value: datetime, tz: tzinfo | None = None) -> str:
-    """The date part of local_moment: YYYY-MM-DD (list columns where the minute is noise)."""
-    return local_moment(value, tz)[:10]
+    """The day of local_moment: 2027-06-04, in French 04/06/2027 (list columns where the minute
+    is noise)."""
+    try:
+        return formats.day(value, tz)
+    except (OverflowError, ValueError):
+        return local_moment(value, tz)[:10]
+
+
+def local_time(value: datetime, tz: tzinfo) -> str:
+    """The time of day of a moment in tz, HH:MM (both languages), with its offset when that local
+    time happens twice there: "02:30 (UTC+01:00)"."""
+    try:
+        return formats.time_of_day(value, tz)
+    except (OverflowError, ValueError):
+        return local_moment(value, tz)[11:]
+
+
+def day_heading(day: date) -> str:
+    """A day as a heading: "Friday 2027-06-04", in French "vendredi 4 juin 2027"."""
+    return formats.long_day(day)
+
+
+def money(value: Decimal) -> str:
+    """An amount as people read it (crm/formats.py money): 1,500.50, in French "1 500,50 €"."""
+    return formats.money(value)
 
 
 # The words stored for a team, an event's status, a unit and an opportunity's stage, as shown.
@@ -153,15 +186,18 @@ class VisiblePrompts(PromptsWrapper):
         return self.inner.confirm(visible(_(message)), default)
 
 
-def cell(value: Any, *, multiline: bool = False) -> str:
-    """How one value is shown: local dates to the minute, money with 2 decimals, none as '—', text
-    through visible() (a table cell is one line: a line feed shows as ␊)."""
+def cell(value: Any, *, multiline: bool = False, compact: bool = False) -> str:
+    """How one value is shown: local dates to the minute, money with 2 decimals (local_moment,
+    money: in the current language; compact dates in tables), none as '—', text through visible()
+    (a table cell is one line: a line feed shows as ␊)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return local_moment(value)
+        return local_moment(value, compact=compact)
+    if isinstance(value, date) and formats.french():  # English: 2027-06-04, as str() writes it
+        return formats.typed_day(value) if compact else formats.long_day(value)
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return money(value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, Enum):
@@ -219,7 +255,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | No
 
     headers = translated(headers)
     names = [str(h) for h in headers]
-    cells = [[cell(v) for v in row] for row in rows]
+    cells = [[cell(v, compact=True) for v in row] for row in rows]
     if width is None:
         width = terminal_width()
     note = ""
