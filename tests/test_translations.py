@@ -356,7 +356,7 @@ def test_the_quit_question_and_the_page_menu_in_french(db, admin_conn, staff, ca
     for n in range(16):
         make_client(admin_conn, bill.id, f"Client {n:02}")
     answers = ["Clients", "Liste des clients", "Page suivante", "Page suivante", "Retour", CtrlD, False]
-    answers += ["Retour", "Quitter"]
+    answers += ["Aide", "Retour", "Quitter"]
     prompts = menu(db, bill, answers, "fr")
     out = capsys.readouterr().out
     assert prompts.shown[f"Page{NBSP}:"] == ["Page suivante (n)", "Page précédente (p)", "Aide (?)", "Retour"]
@@ -364,6 +364,7 @@ def test_the_quit_question_and_the_page_menu_in_french(db, admin_conn, staff, ca
     assert "C’est la dernière page." in out
     assert ("confirm", f"Quitter le programme{NBSP}?") in prompts.asked
     assert "Nom complet" in out and "Entreprise" in out and "Dernier contact" in out
+    assert f"Les touches des menus{NBSP}:" in out and "  h ou\u00a0?   afficher cette aide" in out  # Help
 
 
 def test_the_whole_sales_flow_in_french(db, admin_conn, staff, capsys, monkeypatch):
