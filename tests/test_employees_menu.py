@@ -483,7 +483,7 @@ def test_with_nobody_to_pick_nothing_is_asked(db, admin_conn, capsys):
     out = capsys.readouterr().out
     assert "There is no deactivated employee." in out
     assert out.count("There is no other active employee.") == 2
-    assert "Employee id:" not in prompts.messages
+    assert "Employee id, or part of a name:" not in prompts.messages
     assert activity(admin_conn) == before
 
 

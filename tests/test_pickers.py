@@ -12,6 +12,7 @@ from crm.ui.clients import clients_section
 from crm.ui.contracts import contracts_section
 from crm.ui.employees import employees_section
 from crm.ui.events import events_section
+from crm.ui.history import history_section
 from crm.ui.pickers import PICK_PAGE
 from tests.factories import DEFAULT_PASSWORD, make_client, make_contract, make_event, make_staff
 from tests.scripted import run_menu
@@ -92,7 +93,10 @@ def test_more_than_a_page_of_matches_pages_with_n_and_p(db, admin_conn, staff, c
     answers = ["Clients", "Show a client", "dupont", "n", "p", "n", 3, "Back", "Quit"]
     prompts = run_menu(db, staff["bill"], [clients_section()], answers)
     out = capsys.readouterr().out
-    assert f"More than {PICK_PAGE} match: type more of the name (s), or see the next ones (n)." in out
+    assert (
+        f"There are more than {PICK_PAGE} matches: type more of the name (s), or see the next ones (n)."
+        in out
+    )
     first = prompts.shown["Matches for 'dupont', page 1:"]
     second = prompts.shown["Matches for 'dupont', page 2:"]
     assert len([t for t in first if t.startswith("Dupont")]) == PICK_PAGE and "Next matches (n)" in first
@@ -185,3 +189,22 @@ def test_the_searches_read_one_page(db, admin_conn, staff, helene):
     assert employee_service.search_employees(db, "kate", 0, 10, team=Team.SALES) == []
     assert employee_service.search_employees(db, "vichum", 0, 10, active=False) == []
     assert employee_service.search_employees(db, "%", 0, 10) == []  # taken literally
+
+
+def test_a_records_history_is_found_by_name(db, staff, helene, capsys):
+    answers = ["History", "History of a record", "Clients", "dupre", "Hélène", "Back", "Quit"]
+    run_menu(db, staff["manager"], [history_section()], answers)
+    out = capsys.readouterr().out
+    assert (
+        f"History of client {helene} (newest first)" in out
+        or f"No change recorded for client {helene}." in out
+    )
+
+
+def test_help_among_the_matches_says_what_the_keys_do(db, staff, helene, capsys):
+    answers = ["Clients", "Show a client", "dupre", "?", "s", "dupre", "0", "Back", "Quit"]
+    run_menu(db, staff["bill"], [clients_section()], answers)
+    out = capsys.readouterr().out
+    assert "The keys of the menus:" in out
+    assert "Among the matches, s searches again and 0 cancels: nothing is saved." in out
+    assert out.rstrip().endswith("Cancelled; nothing was saved.")

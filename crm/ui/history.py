@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import Any
 
-from crm import permissions, validation
-from crm.errors import NotFound
+from crm import permissions
 from crm.i18n import N_, _
 from crm.models import HistoryLine
 from crm.permissions import Action
+from crm.services import contracts as contract_service
 from crm.services import history as service
 from crm.ui.menu import MenuAction, Section
+from crm.ui.pickers import find_client, find_contract, find_employee, find_event
 from crm.ui.render import NAME, WHOLE, Column, Columns
 from crm.ui.session import Session
 
@@ -34,29 +34,21 @@ KIND_CHOICES = [
     (N_("Events"), "events"),
     (N_("Employees"), "employees"),
 ]
-# Each kind of record: the id's question, its name in messages, the history's empty line and title.
+# Each kind of record: the history's empty line and title.
 KIND_TEXTS = {
     "clients": (
-        N_("Client id:"),
-        N_("Client id"),
         N_("No change recorded for client {id}."),
         N_("History of client {id} (newest first)"),
     ),
     "contracts": (
-        N_("Contract id:"),
-        N_("Contract id"),
         N_("No change recorded for contract {id}."),
         N_("History of contract {id} (newest first)"),
     ),
     "events": (
-        N_("Event id:"),
-        N_("Event id"),
         N_("No change recorded for event {id}."),
         N_("History of event {id} (newest first)"),
     ),
     "employees": (
-        N_("Employee id:"),
-        N_("Employee id"),
         N_("No change recorded for employee {id}."),
         N_("History of employee {id} (newest first)"),
     ),
@@ -133,22 +125,30 @@ def history_row(line: HistoryLine) -> tuple:
     )
 
 
+def _pick(session: Session, table: str) -> int:
+    """The id of the record whose history is asked: by id, or by part of a name (crm.ui.pickers)."""
+    if table == "clients":
+        return find_client(session).id
+    if table == "contracts":
+        return find_contract(
+            session, lambda contract_id: session.run(contract_service.get_contract, contract_id)
+        ).id
+    if table == "events":
+        return find_event(session).id
+    return find_employee(session).id
+
+
 def history_of_record(session: Session) -> None:
-    """Pick a kind of record and its id; show its changes, newest first, a page at a time."""
+    """Pick a kind of record, then the record (by id or by name); show its changes, newest first,
+    a page at a time."""
     permissions.require(session.employee, Action.READ_HISTORY)
     table = session.prompts.choose(_("History of which kind of record?"), [*KIND_CHOICES, (_("Back"), None)])
     if table is None:
         return
-    question, label, nothing, title = KIND_TEXTS[table]
-    while True:
-        record_id = session.ask(_(question), partial(validation.record_id, what=_(label)))
-        fetch = session.pages_as(service.record_history, table, record_id)
-        try:
-            first = fetch(0, 1)
-        except NotFound as error:
-            print(error)
-            continue
-        break
+    nothing, title = KIND_TEXTS[table]
+    record_id = _pick(session, table)
+    fetch = session.pages_as(service.record_history, table, record_id)
+    first = fetch(0, 1)
     if not first:
         print(_(nothing).format(id=record_id))
         return

@@ -146,11 +146,10 @@ def _choose_match(
             choices.append((Keyed(_("Previous matches (p)"), "p"), _PREVIOUS))
         choices += [(Keyed(_("Search again"), "s"), _AGAIN), help_entry(), (Keyed(_("Cancel"), "0"), _CANCEL)]
         if more and offset == 0:
-            print(
-                _("More than {count} match: type more of the name (s), or see the next ones (n).").format(
-                    count=PICK_PAGE
-                )
+            more_than = _(
+                "There are more than {count} matches: type more of the name (s), or see the next ones (n)."
             )
+            print(more_than.format(count=PICK_PAGE))
         page = offset // PICK_PAGE + 1
         choice = session.prompts.choose(
             _("Matches for {text}, page {page}:").format(text=repr(text), page=page), choices
@@ -158,6 +157,7 @@ def _choose_match(
         session.touch()
         if choice is HELP:
             show_keys()
+            print(_("Among the matches, s searches again and 0 cancels: nothing is saved."))
         elif choice == _NEXT:
             offset += PICK_PAGE
         elif choice == _PREVIOUS:
