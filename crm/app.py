@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from crm import config as config_file
-from crm import monitoring
+from crm import i18n, monitoring
 from crm.cli import exits
 from crm.config import Config
 from crm.db import Database, app_conninfo, connect, use_prepare_threshold
@@ -31,7 +31,7 @@ EXIT_UNAVAILABLE, EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_BUG = (
     exits.INTERRUPTED,
     exits.BUG,
 )
-EMBEDDED_RESTARTED = "The embedded database server had stopped; it has been started again."
+EMBEDDED_RESTARTED = N_("The embedded database server had stopped; it has been started again.")
 
 
 class Runtime:
@@ -91,11 +91,17 @@ class Runtime:
             conn.close()
             names = ", ".join(p.name for p in waiting)
             raise ConfigError(
-                f"The database needs schema upgrades ({names}): run `python -m main --upgrade` "
-                "with the server's superuser credentials."
+                _(
+                    "The database needs schema upgrades ({names}): run `python -m main --upgrade` "
+                    "with the server's superuser credentials."
+                ).format(names=names)
             )
         for name in changed:
-            print(f"Warning: sql/{name} has changed since it was applied to this database (not re-applied).")
+            print(
+                _(
+                    "Warning: sql/{name} has changed since it was applied to this database (not re-applied)."
+                ).format(name=name)
+            )
         self.db = Database(conn, reconnect=lambda: self._reconnect(config, say), notify=say)
         return self.db
 
@@ -106,14 +112,14 @@ class Runtime:
         if config.embedded:
             if not self._server().is_running():
                 self.start_embedded(config.data_dir, config.keep_running)
-                say(EMBEDDED_RESTARTED)
+                say(_(EMBEDDED_RESTARTED))
             socket_dir = self._server().host
         return connect(app_conninfo(config, socket_dir))
 
     def _server(self) -> EmbeddedServer:
         """The embedded server start_embedded() prepared (open() starts it first)."""
         if self.server is None:
-            raise CRMError("The embedded database server has not been started.")
+            raise CRMError(_("The embedded database server has not been started."))
         return self.server
 
     def close(self) -> None:
@@ -132,32 +138,38 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     action.add_argument(
         "--upgrade",
         action="store_true",
-        help="apply schema upgrades on an existing server (asks for superuser credentials)",
+        help=_("apply schema upgrades on an existing server (asks for superuser credentials)"),
     )
     action.add_argument(
         "--backup",
         metavar="FILE",
-        help="write a backup of the CRM database to FILE (pg_dump custom format, mode 0600), then exit",
+        help=_("write a backup of the CRM database to FILE (pg_dump custom format, mode 0600), then exit"),
     )
     action.add_argument(
         "--restore",
         metavar="FILE",
-        help="restore a backup into a new embedded or server database and write its configuration",
+        help=_("restore a backup into a new embedded or server database and write its configuration"),
     )
     action.add_argument(
         "--unlock",
         metavar="USERNAME",
-        help="forget an employee's failed logins and lift their lock (embedded server, or asks for "
-        "the server's superuser credentials)",
+        help=_(
+            "forget an employee's failed logins and lift their lock (embedded server, or asks for "
+            "the server's superuser credentials)"
+        ),
     )
-    demo = parser.add_argument_group("sample data")
+    demo = parser.add_argument_group(_("sample data"))
     demo.add_argument(
-        "--demo-data", action="store_true", help="load sample data to try the program, then exit"
+        "--demo-data", action="store_true", help=_("load sample data to try the program, then exit")
     )
     demo.add_argument(
-        "--clients", type=_positive, default=1000, metavar="N", help="number of demo clients (default 1000)"
+        "--clients",
+        type=_positive,
+        default=1000,
+        metavar="N",
+        help=_("number of demo clients (default 1000)"),
     )
-    demo.add_argument("--force", action="store_true", help="load demo data even beside real data")
+    demo.add_argument("--force", action="store_true", help=_("load demo data even beside real data"))
     return parser.parse_args(argv)
 
 
@@ -167,7 +179,7 @@ def _positive(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError("must be a positive whole number")
+        raise argparse.ArgumentTypeError(_("must be a positive whole number"))
     return value
 
 
@@ -186,6 +198,7 @@ def _exit_cleanly_on_signals() -> None:
 
 def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
     """Run the program; return its exit status (prompts: injected by tests)."""
+    i18n.set_language(i18n.resolve("auto"))  # until the configuration says otherwise
     args = parse_args(argv)
     on_terminal = prompts is None  # our own prompts: the config may still switch them
     if prompts is None:
@@ -200,7 +213,9 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
             with monitoring.secret_in_memory():  # a superuser password may be typed in
                 return run_restore(prompts, path, runtime.create_embedded, args.restore)
         if args.backup and not path.exists():
-            print(f"No configuration at {path}: there is no CRM database to back up here.")
+            print(
+                _("No configuration at {path}: there is no CRM database to back up here.").format(path=path)
+            )
             return EXIT_CONFIG
         if not path.exists():
             from crm.ui.wizard import run_wizard
@@ -210,6 +225,7 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
                     return EXIT_CANCELLED
         try:
             config = config_file.load(path)
+            i18n.set_language(i18n.resolve(config.ui.language))  # each employee's own after login
             if on_terminal:  # [ui] accessible (or CRM_ACCESSIBLE) from here on
                 prompts = terminal_prompts(accessible=config.ui.accessible, current=prompts)
             monitoring.init(config)
@@ -257,7 +273,7 @@ def main(argv: list[str] | None = None, prompts: Prompts | None = None) -> int:
         )
         return EXIT_OK
     except KeyboardInterrupt:
-        print("\nGoodbye.")
+        print(_("\nGoodbye."))
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 — reported with a reference, never a traceback
         print(monitoring.report(error))

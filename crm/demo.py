@@ -31,6 +31,7 @@ from psycopg import sql
 from crm import security
 from crm.db import Database
 from crm.errors import CRMError
+from crm.i18n import N_, _
 from crm.repositories.rows import scalar
 
 DEMO_EMPLOYEE_DOMAIN = "demo.epicevents.example"
@@ -272,14 +273,16 @@ def load(
 ) -> DemoResult:
     """Fill the database with demo employees, clients, contracts, payments and events."""
     if not 1 <= clients <= CLIENTS_MAX:
-        raise CRMError(f"The number of clients must be between 1 and {CLIENTS_MAX:,}.")
+        raise CRMError(_("The number of clients must be between 1 and {max:,}.").format(max=CLIENTS_MAX))
     conn = db.conn
     if holds_demo_data(conn):
-        raise CRMError("This database already holds demo data.")
+        raise CRMError(_("This database already holds demo data."))
     if holds_real_data(conn) and not force:
         raise CRMError(
-            "This database already holds real data; demo data would mix with it. "
-            "Use --force to load it anyway."
+            _(
+                "This database already holds real data; demo data would mix with it. "
+                "Use --force to load it anyway."
+            )
         )
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
@@ -438,11 +441,26 @@ def _event_row(
     )  # fmt: skip
 
 
+# How each count of the demo data is said (the demo loads thousands: one form is enough).
+COUNTED = {
+    "employees": N_("{count:,} employees"),
+    "clients": N_("{count:,} clients"),
+    "contracts": N_("{count:,} contracts"),
+    "payments": N_("{count:,} payments"),
+    "events": N_("{count:,} events"),
+    "services": N_("{count:,} services"),
+    "opportunities": N_("{count:,} opportunities"),
+}
+
+
 def print_accounts(result: DemoResult, out: Callable[[str], None] = print) -> None:
     """Show the demo accounts and their passwords, once."""
-    counts = ", ".join(f"{n:,} {what}" for what, n in result.counts.items())
-    out(f"Demo data loaded: {counts}.")
-    out("Demo accounts (these passwords are shown only now):")
+    counts = ", ".join(
+        _(COUNTED[what]).format(count=n) if what in COUNTED else f"{n:,} {what}"
+        for what, n in result.counts.items()
+    )
+    out(_("Demo data loaded: {counts}.").format(counts=counts))
+    out(_("Demo accounts (these passwords are shown only now):"))
     shown: set[str] = set()
     for account in result.accounts:
         if account.team in shown:
@@ -450,7 +468,11 @@ def print_accounts(result: DemoResult, out: Callable[[str], None] = print) -> No
         shown.add(account.team)
         same = [a.username for a in result.accounts if a.team == account.team]
         names = f"{same[0]} … {same[-1]}" if len(same) > 1 else same[0]
-        out(f"  {account.team:<10} {names:<40} password: {account.password}")
+        out(
+            _("  {team:<10} {names:<40} password: {password}").format(
+                team=_(account.team), names=names, password=account.password
+            )
+        )
 
 
 def _load_pipeline(

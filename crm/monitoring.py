@@ -402,7 +402,11 @@ def capture(error: BaseException) -> str:
 
 def report(error: BaseException) -> str:
     """The one line the user sees for an unexpected error."""
-    return f"Something went wrong; it has been reported (reference {capture(error)})."
+    from crm.i18n import _
+
+    return _("Something went wrong; it has been reported (reference {reference}).").format(
+        reference=capture(error)
+    )
 
 
 @contextmanager

@@ -54,6 +54,7 @@ class Action(StrEnum):
     LOSE_OPPORTUNITY = N_("mark an opportunity lost")
     WIN_OPPORTUNITY = N_("mark an opportunity won")
     CHANGE_OWN_DIGEST = N_("turn their digest at login on or off")
+    CHANGE_OWN_LANGUAGE = N_("choose the language of their own screens")
     ADD_CLIENT_NOTE = N_("add a note to a client")
     ADD_EVENT_NOTE = N_("add a note to an event")
     HAND_OVER = N_("hand over an employee's clients or events")
@@ -105,6 +106,7 @@ _TEAMS: dict[Action, frozenset[Team]] = {
     Action.WIN_OPPORTUNITY: frozenset({M}),  # it creates the contract: contracts are management's
     Action.READ_DIGEST: EVERYONE,
     Action.CHANGE_OWN_DIGEST: EVERYONE,
+    Action.CHANGE_OWN_LANGUAGE: EVERYONE,
     Action.ADD_CLIENT_NOTE: frozenset({M, S}),
     Action.ADD_EVENT_NOTE: frozenset({M, P}),
     Action.HAND_OVER: frozenset({M}),

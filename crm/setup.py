@@ -100,6 +100,7 @@ APP_FUNCTIONS: tuple[str, ...] = (
     "crm_actor_rehash()",
     "employee_update(bigint, integer, text, text, text, text, text)",
     "employee_set_active(bigint, boolean)",
+    "employee_set_own_language(text)",
     "employee_set_password_hash(bigint, text)",
     "employee_rehash(bigint, text, text)",
 )
@@ -238,6 +239,10 @@ APP_ROLE_FORGERIES: dict[str, tuple[str | None, tuple[str, ...]]] = {
         "SELECT crm_act_as(%(sales_token)s, %(boss)s)",
         "SELECT employee_set_active(%(rival)s, false)",
     )),
+    "set another employee's language": ("sales", (
+        "UPDATE employees SET language = 'fr', version = version + 1 WHERE id = %(boss)s",
+    )),
+    "set one's language without a session": (None, ("SELECT employee_set_own_language('fr')",)),
     "reopen an ended session": (None, ("UPDATE sessions SET ended_at = NULL, end_reason = NULL",)),
     "read the verified actors": (None, ("SELECT * FROM verified_actors",)),
     "forge a verified actor": (None, (

@@ -521,9 +521,11 @@ CREATE TABLE public.employees (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     version integer DEFAULT 1 NOT NULL,
+    language text,
     CONSTRAINT employees_email_text CHECK (public.crm_text_is_clean(email, false)),
     CONSTRAINT employees_full_name_check CHECK (((btrim(full_name) <> ''::text) AND (length(full_name) <= 150))),
     CONSTRAINT employees_full_name_text CHECK ((public.crm_text_is_clean(full_name, false) AND public.crm_text_shows(full_name))),
+    CONSTRAINT employees_language_check CHECK ((language = ANY (ARRAY['en'::text, 'fr'::text]))),
     CONSTRAINT employees_password_hash_text CHECK (public.crm_text_is_clean(password_hash, false)),
     CONSTRAINT employees_phone_check CHECK ((length(phone) <= 40)),
     CONSTRAINT employees_phone_text CHECK (public.crm_text_is_clean(phone, false)),
@@ -641,6 +643,31 @@ END $$;
 
 
 ALTER FUNCTION public.employee_set_active(employee bigint, active boolean) OWNER TO epic_events_owner;
+
+--
+-- Name: employee_set_own_language(text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
+--
+
+CREATE FUNCTION public.employee_set_own_language(new_language text) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$
+DECLARE
+    actor bigint := public.crm_actor();
+    changed integer;
+BEGIN
+    IF actor IS NULL THEN
+        RAISE EXCEPTION 'an employee''s language is set by that employee, verified'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE public.employees SET language = new_language, updated_at = now(), version = version + 1
+     WHERE id = actor AND language IS DISTINCT FROM new_language;
+    GET DIAGNOSTICS changed = ROW_COUNT;
+    RETURN changed = 1;
+END $$;
+
+
+ALTER FUNCTION public.employee_set_own_language(new_language text) OWNER TO epic_events_owner;
 
 --
 -- Name: employee_set_password_hash(bigint, text); Type: FUNCTION; Schema: public; Owner: epic_events_owner
@@ -3830,6 +3857,14 @@ GRANT ALL ON FUNCTION public.employee_rehash(employee bigint, old_hash text, new
 
 REVOKE ALL ON FUNCTION public.employee_set_active(employee bigint, active boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.employee_set_active(employee bigint, active boolean) TO epic_events_app;
+
+
+--
+-- Name: FUNCTION employee_set_own_language(new_language text); Type: ACL; Schema: public; Owner: epic_events_owner
+--
+
+REVOKE ALL ON FUNCTION public.employee_set_own_language(new_language text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.employee_set_own_language(new_language text) TO epic_events_app;
 
 
 --

@@ -404,13 +404,13 @@ def test_a_session_left_alone_locks_then_logs_out_by_itself_at_a_real_terminal(d
     terminal.type("bill\n")
     terminal.expect("Password: ")
     terminal.type(DEFAULT_PASSWORD + "\n")
-    menu = terminal.expect("Your choice (1, 2, h, 0): ")
+    menu = terminal.expect("Your choice (1 to 2, h, 0): ")  # the menus' own keys (Help h, Quit 0)
     assert "1. Clients\r\n2. Log out\r\nh. Help (?)\r\n0. Quit\r\n" in menu
     started = time.monotonic()
     terminal.expect("Password for bill: ")  # nobody answered the menu: locked
     assert time.monotonic() - started >= 0.9
     terminal.type(DEFAULT_PASSWORD + "\n")
-    terminal.expect("Your choice (1, 2, h, 0): ")  # the same menu again
+    terminal.expect("Your choice (1 to 2, h, 0): ")  # the same menu again
     terminal.expect("Password for bill: ")
     terminal.expect("Username (Ctrl-D to quit): ", seconds=10)  # left alone at the lock: logged out
     terminal.type("\x04")

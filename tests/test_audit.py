@@ -99,6 +99,7 @@ def test_employee_insert_records_its_fields_and_only_that_a_password_was_set(db,
         "phone": [None, None],
         "team": [None, "support"],
         "is_active": [None, True],
+        "language": [None, None],  # the program's language until they choose theirs (sql/0018)
         "password": "set",
     }
     assert_no_noise(changes)
@@ -484,7 +485,7 @@ def test_history_menu_shows_a_record_newest_first(db, admin_conn, staff, capsys)
     prompts = ScriptedPrompts(["Clients", "abc", "9999", str(client_id)])
     run_action(action, session_for(db, staff["manager"], prompts))
     out = capsys.readouterr().out
-    assert "No client's name or company contains 'abc'." in out  # text is searched by name
+    assert "No client's name or company contains 'abc'." in out  # not an id: searched (the pickers)
     assert "No client with id 9999." in out
     assert f"History of client {client_id} (newest first)" in out
     rows = out[out.index("History of client") :].splitlines()

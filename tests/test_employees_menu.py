@@ -92,6 +92,7 @@ def test_each_team_is_offered_its_employee_actions_only(db, admin_conn, team, em
         "Change my password",
         "Show my digest",
         "Digest at login (on or off)",
+        "Language",
         "Help (?)",
         "Back",
     ]

@@ -560,7 +560,7 @@ def test_the_digest_keeps_its_date_column_as_wide_in_french():
     with speaking("fr"):
         french = digest_line(item, PARIS, width=200)
     assert english == "  event 7       2027-06-04 13:00  Assemblée"
-    assert french == "  event 7       04/06/2027 13:00  Assemblée"
+    assert french == "  événement 7       04/06/2027 13:00  Assemblée"  # the kind in French too (ui.po)
 
 
 # Days (no time) -------------------------------------------------------------------------------

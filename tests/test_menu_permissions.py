@@ -74,7 +74,7 @@ EXPECTED_MENUS = {
         "Planning": ["Week agenda", "Signed contracts without an event"],
         "Notifications": [],
         "My account": ["Show my details", "Change my password", "Show my digest",
-                       "Digest at login (on or off)"],
+                       "Digest at login (on or off)", "Language"],
     },
     Team.SALES: {
         "Clients": ["List clients", "Show a client", "Search clients", "My clients", "Create a client",
@@ -92,7 +92,7 @@ EXPECTED_MENUS = {
         "Planning": ["Signed contracts without an event"],
         "Notifications": [],
         "My account": ["Show my details", "Change my password", "Show my digest",
-                       "Digest at login (on or off)"],
+                       "Digest at login (on or off)", "Language"],
     },
     Team.SUPPORT: {
         "Clients": ["List clients", "Show a client", "Search clients", "Export to CSV"],
@@ -107,7 +107,7 @@ EXPECTED_MENUS = {
         "Planning": ["Week agenda", "Export my calendar (.ics)"],
         "Notifications": ["Unread notifications", "All notifications"],
         "My account": ["Show my details", "Change my password", "Show my digest",
-                       "Digest at login (on or off)"],
+                       "Digest at login (on or off)", "Language"],
     },
 }  # fmt: skip
 

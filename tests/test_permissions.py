@@ -64,6 +64,8 @@ EXPECTED = {
     # Issue 15: the digest, notes, handing over someone's work.
     **{(Action.READ_DIGEST, team): (True, True) for team in (M, S, P)},
     **{(Action.CHANGE_OWN_DIGEST, team): (True, True) for team in (M, S, P)},
+    # Issue 16: the language of one's own screens.
+    **{(Action.CHANGE_OWN_LANGUAGE, team): (True, True) for team in (M, S, P)},
     (Action.ADD_CLIENT_NOTE, M): (True, True),
     (Action.ADD_CLIENT_NOTE, S): (True, False),
     (Action.ADD_EVENT_NOTE, M): (True, True),

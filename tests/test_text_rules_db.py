@@ -59,6 +59,7 @@ INSERT_ONLY = {"notes"}
 EXEMPT = {
     ("employees", "username"): "its own CHECK allows ASCII letters, digits, '.', '-' and '_' only",
     ("employees", "team"): "one of three names",
+    ("employees", "language"): "one of two language codes",
     ("login_throttle", "throttle_key"): "a CHECKed shape: employee id, device token hash or HMAC (0011)",
     ("login_devices", "token_hash"): "a SHA-256, never shown (sql/0011_app_role_limits.sql)",
     ("audit_log", "table_name"): "written by the owner's trigger only",

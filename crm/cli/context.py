@@ -183,10 +183,9 @@ class CommandContext:
         the config's; CRM_LANGUAGE wins over both (crm.cli.language)."""
         from crm.services import employees as employee_service
 
-        own_language = getattr(employee_service, "own_language", None)  # the menus' choice, if stored
-        if own_language is None or language.override() is not None:
+        if language.override() is not None:
             return
-        chosen = language.for_employee(self.backend.run(own_language, employee))
+        chosen = language.for_employee(self.backend.act(employee, employee_service.own_language))
         if chosen is not None:
             set_language(chosen)
 

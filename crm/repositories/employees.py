@@ -217,6 +217,16 @@ class EmployeeRepository:
         employee_set_password_hash() (sql/0017): one's own, or someone else's by a verified manager."""
         self.conn.execute("SELECT employee_set_password_hash(%s, %s)", (employee_id, password_hash))
 
+    def language(self, employee_id: int) -> str | None:
+        """The employee's own language ('en', 'fr'), or None: the program's setting."""
+        row = self.conn.execute("SELECT language FROM employees WHERE id = %s", (employee_id,)).fetchone()
+        return row[0] if row else None
+
+    def set_language(self, employee_id: int, language: str | None) -> None:
+        """Store the employee's own language (None: follow the program's setting), through
+        employee_set_own_language() (sql/0019): only the verified employee sets their own."""
+        self.conn.execute("SELECT employee_set_own_language(%s)", (language,))
+
     def replace_hash(self, employee_id: int, old_hash: str, new_hash: str) -> None:
         """Swap a hash for a stronger one of the same password (at login); no visible change.
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from crm import monitoring, permissions, security, validation
 from crm.db import Database
 from crm.errors import CRMError, NotFound, StaleRecord, ValidationError
-from crm.i18n import N_, _, ngettext
+from crm.i18n import LANGUAGES, N_, _, ngettext
 from crm.models import Employee, EmployeeFields, HandOverPlan, OwnedRecord, Team
 from crm.permissions import Action
 from crm.repositories.clients import ClientRepository
@@ -378,6 +378,24 @@ def change_own_password(
         if keep_session is not None:
             SessionRepository(db.conn).keep_open(keep_session)
         repo.set_password_hash(actor.id, password_hash)
+
+
+def own_language(db: Database, actor: Employee) -> str | None:
+    """The language the actor chose for their screens ('en', 'fr'), or None: the program's
+    `[ui] language` setting."""
+    with db.transaction():
+        return EmployeeRepository(db.conn).language(actor.id)
+
+
+def set_own_language(db: Database, actor: Employee, language: str | None) -> None:
+    """Choose the language of the actor's own screens ('en', 'fr'; None: the program's setting)."""
+    if language is not None and language not in LANGUAGES:
+        raise ValidationError(
+            _("Choose a language among: {languages}.").format(languages=", ".join(LANGUAGES))
+        )
+    with db.transaction(actor.id):
+        recheck_actor(db, actor, Action.CHANGE_OWN_LANGUAGE, owner_id=actor.id, for_update=True)
+        EmployeeRepository(db.conn).set_language(actor.id, language)
 
 
 # Handing over someone's work ----------------------------------------------------------------------

@@ -240,19 +240,16 @@ class AccessiblePrompts:
     def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
         titles = [title for title, _value in choices]
         keys = menu_keys(titles)
-        also = {_folded(k): i for i, title in enumerate(titles) for k in getattr(title, "also", ())}
         self._list(message, keys, titles)
-        plain = keys == choice_keys(len(titles))
-        prompt = (
-            _choice_prompt(len(titles)) if plain else _("Your choice ({keys}):").format(keys=", ".join(keys))
-        )
+        prompt = _choice_prompt(len(titles)) if keys == choice_keys(len(titles)) else _keys_prompt(keys)
+        more = {key: i for i, title in enumerate(titles) for key in getattr(title, "also", ())}
         while True:
             answer = self._answer(prompt).strip()
             if not answer:
                 self._list(message, keys, titles)
                 continue
-            if _folded(answer) in also and _folded(answer) not in keys:
-                return choices[also[_folded(answer)]][1]
+            if _folded(answer) in more and _folded(answer) not in keys:
+                return choices[more[_folded(answer)]][1]
             index, error = _chosen(answer, keys, titles)
             if index is not None:
                 return choices[index][1]
@@ -288,11 +285,20 @@ def choice_keys(count: int) -> list[str]:
 
 
 def menu_keys(titles: Sequence[str]) -> list[str]:
-    """The key shown before each title, as the normal menus give them: a title's own key
-    (crm.ui.prompts.Keyed: "0" for Back, "h" for Help), the others the next free key in order."""
-    taken = {key for title in titles if (key := getattr(title, "key", None))}
-    free = iter(k for k in KEYS if k not in taken)
-    return [getattr(title, "key", None) or next(free, str(i + 1)) for i, title in enumerate(titles)]
+    """The key of each choice: the one its title names (crm.ui.prompts.Keyed: the menus' 1 to 9,
+    h for Help, 0 for Back), else the next key of KEYS no other choice has."""
+    named = [getattr(title, "key", None) for title in titles]
+    free = iter(k for k in KEYS if k not in named)
+    return [key or next(free, str(i + 1)) for i, key in enumerate(named)]
+
+
+def _keys_prompt(keys: Sequence[str]) -> str:
+    """The question of a menu whose keys are not simply 1, 2, 3…: "Your choice (1 to 4, h, 0):"."""
+    numbers = [k for k in keys if k.isdigit() and k != "0"]
+    run = numbers == [str(n) for n in range(1, len(numbers) + 1)] and len(numbers) > 1
+    parts = [_("{first} to {last}").format(first=numbers[0], last=numbers[-1])] if run else list(numbers)
+    parts += [k for k in keys if k not in numbers]
+    return _("Your choice ({keys}):").format(keys=", ".join(parts))
 
 
 def _choice_prompt(count: int) -> str:
@@ -311,7 +317,7 @@ def _chosen(answer: str, keys: Sequence[str], titles: Sequence[str]) -> tuple[in
     if typed in keys:
         return keys.index(typed), ""
     if typed.isdigit():
-        if 1 <= int(typed) <= len(titles):
+        if list(keys) == choice_keys(len(titles)) and 1 <= int(typed) <= len(titles):
             return int(typed) - 1, ""
         return None, _("There is no choice {key}.").format(key=answer)
     matches = [i for i, title in enumerate(titles) if _folded(title).startswith(typed)]

@@ -13,6 +13,7 @@ from crm.cli import exits
 from crm.config import Config
 from crm.db import admin_conninfo
 from crm.errors import CRMError
+from crm.i18n import _
 from crm.ui.prompts import Prompts, ask
 from crm.ui.wizard import WizardCancelled, ask_location, config_for
 
@@ -24,7 +25,7 @@ def size_text(size: int) -> str:
     value = float(size)
     for unit in ("bytes", "KiB", "MiB", "GiB"):
         if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+            return _("{value:.0f} bytes").format(value=value) if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     raise AssertionError("unreachable")
 
@@ -39,10 +40,10 @@ class _Progress:
         if what == "restoring":
             print(f"  {table}… ", end="", flush=True)
         elif what == "restored":
-            print(f"{amount:,} rows")
+            print(_("{amount:,} rows").format(amount=amount))
         elif table != self.table:  # dumping
             self.table = table
-            print(f"  {table}… ({size_text(amount)} written so far)")
+            print(_("  {table}… ({amount} written so far)").format(table=table, amount=size_text(amount)))
 
 
 def run_backup(prompts: Prompts, config: Config, start_embedded: Callable[..., str], file: str) -> int:
@@ -55,19 +56,26 @@ def run_backup(prompts: Prompts, config: Config, start_embedded: Callable[..., s
         else:
             host, port = config.database.admin_address
             user = prompts.text(
-                f"Superuser (or a member of the database's owner role) on {host}:{port}:", "postgres"
+                _("Superuser (or a member of the database's owner role) on {host}:{port}:").format(
+                    host=host, port=port
+                ),
+                "postgres",
             )
-            admin = admin_conninfo(config, user, prompts.password("Its password (not stored):"))
-        print(f"Backing up database {config.database.name!r} to {path}…")
+            admin = admin_conninfo(config, user, prompts.password(_("Its password (not stored):")))
+        print(_("Backing up database {name!r} to {path}…").format(name=config.database.name, path=path))
         result = backup.backup(admin, config.database.name, path, progress=_Progress())
     except (KeyboardInterrupt, EOFError):
-        print("Backup cancelled; no file was written.")
+        print(_("Backup cancelled; no file was written."))
         return EXIT_CANCELLED
     except CRMError as error:
         print(error)
         return exits.for_error(error)
-    print(f"Backup written: {result.path} ({size_text(result.size)}, {result.tables} tables, mode 0600).")
-    print(f"Restore it with: python -m main --restore {result.path}")
+    print(
+        _("Backup written: {path} ({size}, {tables} tables, mode 0600).").format(
+            path=result.path, size=size_text(result.size), tables=result.tables
+        )
+    )
+    print(_("Restore it with: python -m main --restore {path}").format(path=result.path))
     return EXIT_OK
 
 
@@ -79,36 +87,49 @@ def run_restore(prompts: Prompts, path: Path, start_embedded: Callable[..., str]
         print(error)
         return exits.for_error(error)
     print(
-        f"{archive.path}: a backup of database {archive.dbname!r} (schema up to sql/{archive.schema_level}, "
-        f"made by pg_dump {archive.dumped_by})."
+        _(
+            "{path}: a backup of database {dbname!r} (schema up to sql/{schema_level}, "
+            "made by pg_dump {dumped_by})."
+        ).format(
+            path=archive.path,
+            dbname=archive.dbname,
+            schema_level=archive.schema_level,
+            dumped_by=archive.dumped_by,
+        )
     )
     try:
         keep = _old_config_name(path) if path.exists() else None
         if keep is not None and not prompts.confirm(
-            f"{path} exists: write the restored database's configuration in its place? "
-            f"(The current one is kept as {keep.name}.)"
+            _(
+                "{path} exists: write the restored database's configuration in its place? "
+                "(The current one is kept as {name}.)"
+            ).format(path=path, name=keep.name)
         ):
             raise WizardCancelled
         admin, settings, data_dir = ask_location(prompts, path, start_embedded, retry=False)
         dbname = ask(
-            prompts, "Name of the new database:", validation.database_name, archive.dbname or "epic_events"
+            prompts, _("Name of the new database:"), validation.database_name, archive.dbname or "epic_events"
         )
-        print("Restoring…")
+        print(_("Restoring…"))
         app_password = backup.restore(archive, admin, dbname, progress=_Progress())
         config = config_for(settings, dbname, app_password, data_dir, path)
         if keep is not None:
             os.link(path, keep)
         config_file.write(config)
     except (KeyboardInterrupt, EOFError, WizardCancelled):
-        print("Restore cancelled; nothing was changed.")
+        print(_("Restore cancelled; nothing was changed."))
         return EXIT_CANCELLED
     except CRMError as error:
         print(error)
         return exits.for_error(error)
-    print(f"Restored into {dbname!r}; configuration written to {path} (readable only by you).")
+    print(
+        _("Restored into {dbname!r}; configuration written to {path} (readable only by you).").format(
+            dbname=dbname, path=path
+        )
+    )
     if keep is not None:
-        print(f"The previous configuration is kept as {keep}.")
-    print("Employees log in with the usernames and passwords they had.")
+        print(_("The previous configuration is kept as {keep}.").format(keep=keep))
+    print(_("Employees log in with the usernames and passwords they had."))
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from crm import permissions, validation
+from crm.i18n import N_, _
 from crm.models import Service, ServiceFields, Unit
 from crm.permissions import Action
 from crm.services import catalogue as service
@@ -16,19 +17,19 @@ from crm.ui.render import NAME, WHOLE, Column, Columns, show_record
 from crm.ui.session import Session
 
 SERVICE_HEADERS = Columns(
-    Column("Id", WHOLE),
-    Column("Name", NAME, least=14, most=40),
-    Column("Unit price", WHOLE),
-    Column("Unit", WHOLE),
-    Column("In catalogue", WHOLE),
-    Column("Description", least=10, most=40, drop=1),
-    show="Show a service gives the whole record",
+    Column(N_("Id"), WHOLE),
+    Column(N_("Name"), NAME, least=14, most=40),
+    Column(N_("Unit price"), WHOLE),
+    Column(N_("Unit"), WHOLE),
+    Column(N_("In catalogue"), WHOLE),
+    Column(N_("Description"), least=10, most=40, drop=1),
+    show=N_("Show a service gives the whole record"),
 )
 
 
 def unit_label(unit: Unit | str) -> str:
     """'per guest' for guest."""
-    return service.UNIT_LABELS.get(Unit(unit), str(unit))
+    return _(service.UNIT_LABELS.get(Unit(unit), str(unit)))  # the same words as PER_UNIT
 
 
 def service_row(record: Service) -> tuple:
@@ -46,22 +47,22 @@ def service_row(record: Service) -> tuple:
 def print_service(record: Service) -> None:
     """One service in detail (shared with the commands)."""
     show_record(
-        f"Service {record.id}",
+        _("Service {id}").format(id=record.id),
         [
-            ("Name", record.name),
-            ("Unit price", record.unit_price),
-            ("Unit", unit_label(record.unit)),
-            ("In catalogue", "yes" if record.is_active else "no (retired)"),
-            ("Description", record.description or None),
-            ("Created", record.created_at),
-            ("Last updated", record.updated_at),
+            (_("Name"), record.name),
+            (_("Unit price"), record.unit_price),
+            (_("Unit"), unit_label(record.unit)),
+            (_("In catalogue"), _("yes") if record.is_active else _("no (retired)")),
+            (_("Description"), record.description or None),
+            (_("Created"), record.created_at),
+            (_("Last updated"), record.updated_at),
         ],
     )
 
 
-def ask_service(session: Session, message: str = "Service id:") -> Service:
+def ask_service(session: Session, message: str = N_("Service id:")) -> Service:
     """Ask for a service id until it names a service."""
-    return session.ask_record(message, "Service id", service.get_service)
+    return session.ask_record(message, N_("Service id"), service.get_service)
 
 
 def _browse(session: Session, title: str, fetch) -> None:
@@ -70,7 +71,7 @@ def _browse(session: Session, title: str, fetch) -> None:
 
 def list_services(session: Session) -> None:
     """Every service by name, retired ones included."""
-    _browse(session, "Services", session.pages(service.list_services))
+    _browse(session, _("Services"), session.pages(service.list_services))
 
 
 def show_one_service(session: Session) -> None:
@@ -86,23 +87,23 @@ def _ask_fields(session: Session, current: Service | None) -> ServiceFields:
     service_id = current.id if current else None
 
     def parse_name(raw: str) -> str:
-        name = validation.name(raw, "Name")
+        name = validation.name(raw, _("Name"))
         session.run(service.check_name_free, name, service_id)
         return name
 
-    name = session.ask("Name:", parse_name, current.name if current else "")
+    name = session.ask(_("Name:"), parse_name, current.name if current else "")
     description = session.ask(
-        "Description (optional):",
-        partial(validation.text, what="Description", max_len=service.DESCRIPTION_MAX),
+        _("Description (optional):"),
+        partial(validation.text, what=_("Description"), max_len=service.DESCRIPTION_MAX),
         current.description if current else "",
     )
     price = session.ask(
-        "Unit price:",
-        partial(validation.amount, what="Unit price"),
+        _("Unit price:"),
+        partial(validation.amount, what=_("Unit price")),
         format(current.unit_price, "f") if current else "",
     )
     unit = session.ask(
-        "Unit (event, guest or hour):", service.clean_unit, str(current.unit) if current else "event"
+        _("Unit (event, guest or hour):"), service.clean_unit, str(current.unit) if current else "event"
     )
     return ServiceFields(name, description, price, unit)
 
@@ -113,7 +114,7 @@ def create_service(session: Session) -> None:
     fields = _ask_fields(session, None)
     session.confirm_write()
     saved = session.act(service.create_service, fields)
-    print(f"Service {saved.id} ({saved.name}) added to the catalogue.")
+    print(_("Service {id} ({name}) added to the catalogue.").format(id=saved.id, name=saved.name))
 
 
 def update_service(session: Session) -> None:
@@ -121,14 +122,14 @@ def update_service(session: Session) -> None:
     permissions.require(session.employee, Action.MANAGE_SERVICES)
     current = ask_service(session)
     print_service(current)
-    print("Press Enter to keep a value.")
+    print(_("Press Enter to keep a value."))
     fields = _ask_fields(session, current)
     if fields == ServiceFields(current.name, current.description, current.unit_price, Unit(current.unit)):
-        print("Nothing changed.")
+        print(_("Nothing changed."))
         return
     session.confirm_write()
     saved = session.act(service.update_service, current.id, current.version, fields)
-    print(f"Service {saved.id} saved.")
+    print(_("Service {id} saved.").format(id=saved.id))
 
 
 def retire_service(session: Session) -> None:
@@ -136,30 +137,34 @@ def retire_service(session: Session) -> None:
     permissions.require(session.employee, Action.MANAGE_SERVICES)
     current = ask_service(session)
     if current.is_active:
-        if not session.prompts.confirm(f"Retire {current.name}? No new line will be able to use it.", False):
-            print("Nothing changed.")
+        if not session.prompts.confirm(
+            _("Retire {name}? No new line will be able to use it.").format(name=current.name), False
+        ):
+            print(_("Nothing changed."))
             return
         session.confirm_write()
         saved = session.act(service.retire_service, current.id, current.version)
-        print(f"Service {saved.id} ({saved.name}) retired.")
+        print(_("Service {id} ({name}) retired.").format(id=saved.id, name=saved.name))
     else:
-        if not session.prompts.confirm(f"{current.name} is retired. Put it back in the catalogue?", False):
-            print("Nothing changed.")
+        if not session.prompts.confirm(
+            _("{name} is retired. Put it back in the catalogue?").format(name=current.name), False
+        ):
+            print(_("Nothing changed."))
             return
         session.confirm_write()
         saved = session.act(service.bring_back_service, current.id, current.version)
-        print(f"Service {saved.id} ({saved.name}) is back in the catalogue.")
+        print(_("Service {id} ({name}) is back in the catalogue.").format(id=saved.id, name=saved.name))
 
 
 def catalogue_section() -> Section:
     """The Services section."""
     return Section(
-        "Services",
+        N_("Services"),
         (
-            MenuAction("List services", list_services, Action.MANAGE_SERVICES),
-            MenuAction("Show a service", show_one_service, Action.MANAGE_SERVICES),
-            MenuAction("Create a service", create_service, Action.MANAGE_SERVICES),
-            MenuAction("Update a service", update_service, Action.MANAGE_SERVICES),
-            MenuAction("Retire or restore a service", retire_service, Action.MANAGE_SERVICES),
+            MenuAction(N_("List services"), list_services, Action.MANAGE_SERVICES),
+            MenuAction(N_("Show a service"), show_one_service, Action.MANAGE_SERVICES),
+            MenuAction(N_("Create a service"), create_service, Action.MANAGE_SERVICES),
+            MenuAction(N_("Update a service"), update_service, Action.MANAGE_SERVICES),
+            MenuAction(N_("Retire or restore a service"), retire_service, Action.MANAGE_SERVICES),
         ),
     )

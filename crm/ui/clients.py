@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from crm import permissions, validation
+from crm.i18n import N_, _
 from crm.models import Client, ClientFields, Contract, Note, Team
 from crm.permissions import Action
 from crm.services import clients as service
@@ -26,17 +27,17 @@ from crm.ui.pickers import (
 from crm.ui.render import PAGE_SIZE, WHOLE, Column, Columns, show_record, show_table
 from crm.ui.session import Session
 
-CLIENT_QUESTION = "Client id, or part of a name or company:"
-NEW_SALES_QUESTION = "New sales contact (id, or part of a name):"
+CLIENT_QUESTION = N_("Client id, or part of a name or company:")
+NEW_SALES_QUESTION = N_("New sales contact (id, or part of a name):")
 
 LIST_HEADERS = CLIENT_HEADERS
 CONTRACT_HEADERS = Columns(
-    Column("Contract", WHOLE),
-    Column("Total", WHOLE),
-    Column("Remaining", WHOLE),
-    Column("Signed", WHOLE),
-    Column("Created", WHOLE),
-    show="Show a contract gives the whole record",
+    Column(N_("Contract"), WHOLE),
+    Column(N_("Total"), WHOLE),
+    Column(N_("Remaining"), WHOLE),
+    Column(N_("Signed"), WHOLE),
+    Column(N_("Created"), WHOLE),
+    show=N_("Show a contract gives the whole record"),
 )
 
 
@@ -46,22 +47,22 @@ def print_client(
     """One client in detail, with their latest contracts (shared with the commands) and, when
     given, their latest notes (note_count: how many there are in all)."""
     show_record(
-        f"Client {client.id}",
+        _("Client {id}").format(id=client.id),
         [
-            ("Full name", client.full_name),
-            ("E-mail", client.email),
-            ("Phone", client.phone),
-            ("Company", client.company_name or None),
-            ("Sales contact", client.sales_contact_name),
-            ("First contact", client.created_at),
-            ("Last contact", client.updated_at),
+            (_("Full name"), client.full_name),
+            (_("E-mail"), client.email),
+            (_("Phone"), client.phone),
+            (_("Company"), client.company_name or None),
+            (_("Sales contact"), client.sales_contact_name),
+            (_("First contact"), client.created_at),
+            (_("Last contact"), client.updated_at),
         ],
     )
-    print("Contracts (newest first):")
+    print(_("Contracts (newest first):"))
     show_table(
         CONTRACT_HEADERS,
         [(c.id, c.total_amount, c.remaining_amount, c.is_signed, c.created_at) for c in contracts],
-        empty="  No contract yet.",
+        empty=_("  No contract yet."),
     )
     if notes is not None:
         print_notes(notes, note_count)
@@ -86,7 +87,7 @@ def ask_client(session: Session, message: str = CLIENT_QUESTION) -> Client:
 
 def list_clients(session: Session) -> None:
     """All clients, newest first, a page at a time."""
-    _browse(session, "Clients", session.pages(service.list_clients))
+    _browse(session, _("Clients"), session.pages(service.list_clients))
 
 
 def show_one_client(session: Session) -> None:
@@ -99,21 +100,27 @@ def show_one_client(session: Session) -> None:
 def search_clients(session: Session) -> None:
     """Clients whose name or company contains what the user types."""
     text = session.ask(
-        "Search clients by name or company:",
-        partial(validation.name, what="Search text", max_len=service.SEARCH_MAX),
+        _("Search clients by name or company:"),
+        partial(validation.name, what=_("Search text"), max_len=service.SEARCH_MAX),
     )
-    _browse(session, f"Clients matching {text!r}", session.pages(service.search_clients, text))
+    _browse(
+        session, _("Clients matching {text!r}").format(text=text), session.pages(service.search_clients, text)
+    )
 
 
 def my_clients(session: Session) -> None:
     """The sales employee's own clients, newest first."""
-    _browse(session, "My clients", session.pages_as(service.my_clients))
+    _browse(session, _("My clients"), session.pages_as(service.my_clients))
 
 
 def clients_of_sales(session: Session) -> None:
     """Management: one sales employee's clients (active or deactivated), newest first."""
-    sales = pick_team_member(session, Team.SALES, "Sales employee id:")
-    _browse(session, f"Clients of {sales.full_name}", session.pages(service.clients_of, sales.id))
+    sales = pick_team_member(session, Team.SALES, _("Sales employee id:"))
+    _browse(
+        session,
+        _("Clients of {full_name}").format(full_name=sales.full_name),
+        session.pages(service.clients_of, sales.id),
+    )
 
 
 # Forms ---------------------------------------------------------------------------------------------
@@ -129,15 +136,15 @@ def _ask_fields(session: Session, current: Client | None) -> ClientFields:
         return email
 
     full_name = session.ask(
-        "Full name:",
-        partial(validation.name, what="Full name"),
+        _("Full name:"),
+        partial(validation.name, what=_("Full name")),
         current.full_name if current else "",
     )
-    email = session.ask("E-mail:", parse_email, current.email if current else "")
-    phone = session.ask("Phone (optional):", validation.phone, (current.phone or "") if current else "")
+    email = session.ask(_("E-mail:"), parse_email, current.email if current else "")
+    phone = session.ask(_("Phone (optional):"), validation.phone, (current.phone or "") if current else "")
     company = session.ask(
-        "Company name (optional):",
-        partial(validation.text, what="Company name", max_len=validation.NAME_MAX),
+        _("Company name (optional):"),
+        partial(validation.text, what=_("Company name"), max_len=validation.NAME_MAX),
         current.company_name if current else "",
     )
     return ClientFields(full_name=full_name, email=email, phone=phone, company_name=company)
@@ -159,7 +166,11 @@ def create_client(session: Session) -> None:
     fields = _ask_fields(session, None)
     session.confirm_write()
     client = session.act(service.create_client, fields)
-    print(f"Client {client.id} ({client.full_name}) created; you are their sales contact.")
+    print(
+        _("Client {id} ({full_name}) created; you are their sales contact.").format(
+            id=client.id, full_name=client.full_name
+        )
+    )
 
 
 def update_client(session: Session) -> None:
@@ -167,63 +178,81 @@ def update_client(session: Session) -> None:
     client = ask_client(session)
     permissions.require(session.employee, Action.UPDATE_CLIENT, owner_id=client.sales_contact_id)
     show_client(session, client)
-    print("Press Enter to keep a value.")
+    print(_("Press Enter to keep a value."))
     fields = _ask_fields(session, client)
     if _unchanged(client, fields):
-        print("Nothing changed.")
+        print(_("Nothing changed."))
         return
     session.confirm_write()
     saved = session.act(service.update_client, client.id, client.version, fields)
-    print(f"Client {saved.id} saved.")
+    print(_("Client {id} saved.").format(id=saved.id))
 
 
 def reassign_client(session: Session) -> None:
     """Management: give a client (and its contracts) another active sales employee."""
     permissions.require(session.employee, Action.REASSIGN_CLIENT)
     client = ask_client(session)
-    print(f"Client {client.id} ({client.full_name}): sales contact {client.sales_contact_name}.")
+    print(
+        _("Client {id} ({full_name}): sales contact {sales_contact_name}.").format(
+            id=client.id, full_name=client.full_name, sales_contact_name=client.sales_contact_name
+        )
+    )
     if not show_candidates(
-        session, "Active sales employees:", team=Team.SALES, active=True, leave_out=client.sales_contact_id
+        session,
+        N_("Active sales employees:"),
+        team=Team.SALES,
+        active=True,
+        leave_out=client.sales_contact_id,
     ):
-        print("There is no other active sales employee to reassign this client to.")
+        print(_("There is no other active sales employee to reassign this client to."))
         return
     already = {
-        client.sales_contact_id: f"{client.sales_contact_name} is already this client's sales contact."
+        client.sales_contact_id: _("{name} is already this client's sales contact.").format(
+            name=client.sales_contact_name
+        )
     }
     sales_id = pick_employee(
-        session, NEW_SALES_QUESTION, "another active sales employee", team=Team.SALES, refusals=already
+        session, NEW_SALES_QUESTION, _("another active sales employee"), team=Team.SALES, refusals=already
     )
     session.confirm_write()
     saved = session.act(service.reassign_client, client.id, client.version, sales_id)
-    print(f"{saved.sales_contact_name} is now the sales contact of client {saved.id} and of its contracts.")
+    print(
+        _("{sales_contact_name} is now the sales contact of client {id} and of its contracts.").format(
+            sales_contact_name=saved.sales_contact_name, id=saved.id
+        )
+    )
 
 
 def add_client_note(session: Session) -> None:
     """Management (any client) or sales (their clients): append a note to a client."""
     client = ask_client(session)
     permissions.require(session.employee, Action.ADD_CLIENT_NOTE, owner_id=client.sales_contact_id)
-    print(f"Client {client.id} ({client.full_name}). A note is never edited: a correction is a new note.")
+    print(
+        _("Client {id} ({full_name}). A note is never edited: a correction is a new note.").format(
+            id=client.id, full_name=client.full_name
+        )
+    )
     text = ask_note(session)
     session.confirm_write()
     session.act(note_service.add_client_note, client.id, text)
-    print(f"Note added to client {client.id}.")
+    print(_("Note added to client {id}.").format(id=client.id))
 
 
 def clients_section() -> Section:
     """The Clients section."""
     return Section(
-        "Clients",
+        N_("Clients"),
         (
-            MenuAction("List clients", list_clients, Action.READ),
-            MenuAction("Show a client", show_one_client, Action.READ),
-            MenuAction("Search clients", search_clients, Action.READ),
-            MenuAction("My clients", my_clients, Action.LIST_MY_CLIENTS),
-            MenuAction("Clients of a sales employee", clients_of_sales, Action.LIST_CLIENTS_OF_SALES),
-            MenuAction("Create a client", create_client, Action.CREATE_CLIENT),
-            MenuAction("Update a client", update_client, Action.UPDATE_CLIENT),
-            MenuAction("Reassign a client", reassign_client, Action.REASSIGN_CLIENT),
-            MenuAction("Add a note", add_client_note, Action.ADD_CLIENT_NOTE),
-            MenuAction("Export to CSV", export_action("clients"), Action.EXPORT_CSV),
-            MenuAction("Import clients from CSV", import_clients_from_csv, Action.IMPORT_CLIENTS),
+            MenuAction(N_("List clients"), list_clients, Action.READ),
+            MenuAction(N_("Show a client"), show_one_client, Action.READ),
+            MenuAction(N_("Search clients"), search_clients, Action.READ),
+            MenuAction(N_("My clients"), my_clients, Action.LIST_MY_CLIENTS),
+            MenuAction(N_("Clients of a sales employee"), clients_of_sales, Action.LIST_CLIENTS_OF_SALES),
+            MenuAction(N_("Create a client"), create_client, Action.CREATE_CLIENT),
+            MenuAction(N_("Update a client"), update_client, Action.UPDATE_CLIENT),
+            MenuAction(N_("Reassign a client"), reassign_client, Action.REASSIGN_CLIENT),
+            MenuAction(N_("Add a note"), add_client_note, Action.ADD_CLIENT_NOTE),
+            MenuAction(N_("Export to CSV"), export_action("clients"), Action.EXPORT_CSV),
+            MenuAction(N_("Import clients from CSV"), import_clients_from_csv, Action.IMPORT_CLIENTS),
         ),
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from crm import permissions, validation
 from crm.errors import NotFound, ValidationError
+from crm.i18n import N_, _
 from crm.models import Contract, ContractDetail, Payment
 from crm.permissions import Action
 from crm.services import contracts as service
@@ -19,24 +20,24 @@ from crm.ui.session import Session
 
 # Amounts and dates are never cut; on a narrow terminal the sales contact is left out.
 LIST_HEADERS = Columns(
-    Column("Id", WHOLE),
-    Column("Client", NAME, most=30),
-    Column("Sales contact", most=30, drop=1),
-    Column("Total", WHOLE),
-    Column("Remaining", WHOLE),
-    Column("Signed", WHOLE),
-    Column("Created", WHOLE),
-    show="Show a contract gives the whole record",
+    Column(N_("Id"), WHOLE),
+    Column(N_("Client"), NAME, most=30),
+    Column(N_("Sales contact"), most=30, drop=1),
+    Column(N_("Total"), WHOLE),
+    Column(N_("Remaining"), WHOLE),
+    Column(N_("Signed"), WHOLE),
+    Column(N_("Created"), WHOLE),
+    show=N_("Show a contract gives the whole record"),
 )
 # Under "Payments (…)" of a contract: the id column is the payment's. The correction note (which
 # payment it cancels) gives way after who recorded it.
 PAYMENT_HEADERS = Columns(
-    Column("Id", WHOLE),
-    Column("Paid at", WHOLE),
-    Column("Amount", WHOLE),
-    Column("Recorded by"),
-    Column("Correction", NAME),
-    show="a wider terminal shows more",
+    Column(N_("Id"), WHOLE),
+    Column(N_("Paid at"), WHOLE),
+    Column(N_("Amount"), WHOLE),
+    Column(N_("Recorded by")),
+    Column(N_("Correction"), NAME),
+    show=N_("a wider terminal shows more"),
 )
 
 
@@ -48,9 +49,9 @@ def money(value: Decimal) -> str:
 def payment_row(payment: Payment) -> tuple:
     """One line of a contract's payment history; a correction and what it cancels name each other."""
     if payment.corrects_payment_id is not None:
-        note = f"cancels payment {payment.corrects_payment_id}"
+        note = _("cancels payment {id}").format(id=payment.corrects_payment_id)
     elif payment.corrected_by_id is not None:
-        note = f"cancelled by payment {payment.corrected_by_id}"
+        note = _("cancelled by payment {id}").format(id=payment.corrected_by_id)
     else:
         note = None
     return (payment.id, payment.paid_at, payment.amount, payment.recorded_by_name, note)
@@ -73,32 +74,45 @@ def show_contract(detail: ContractDetail) -> None:
     """One contract in detail: client, sales contact, amounts, signed state, payment history."""
     contract = detail.contract
     show_record(
-        f"Contract {contract.id}",
+        _("Contract {id}").format(id=contract.id),
         [
-            ("Client", f"{contract.client_name} (client {contract.client_id})"),
-            ("Sales contact", contract.sales_contact_name),
-            ("Total", contract.total_amount),
-            ("Paid", contract.total_amount - contract.remaining_amount),
-            ("Remaining", contract.remaining_amount),
-            ("Signed", f"yes, on {cell(contract.signed_at)}" if contract.is_signed else "no"),
-            ("Created", contract.created_at),
-            ("Last updated", contract.updated_at),
+            (_("Client"), _("{name} (client {id})").format(name=contract.client_name, id=contract.client_id)),
+            (_("Sales contact"), contract.sales_contact_name),
+            (_("Total"), contract.total_amount),
+            (_("Paid"), contract.total_amount - contract.remaining_amount),
+            (_("Remaining"), contract.remaining_amount),
+            (
+                _("Signed"),
+                _("yes, on {date}").format(date=cell(contract.signed_at)) if contract.is_signed else _("no"),
+            ),
+            (_("Created"), contract.created_at),
+            (_("Last updated"), contract.updated_at),
         ]
         + (
-            [("Won from", f"opportunity {detail.opportunity_id}: {detail.opportunity_title}")]
+            [
+                (
+                    _("Won from"),
+                    _("opportunity {id}: {title}").format(
+                        id=detail.opportunity_id, title=detail.opportunity_title
+                    ),
+                )
+            ]
             if detail.opportunity_id is not None
             else []
         ),
     )
     if not detail.payments:
-        print("No payment recorded yet.")
+        print(_("No payment recorded yet."))
         return
     corrections = any(p.corrects_payment_id is not None for p in detail.payments)
-    count = f"{detail.payment_count}{', corrections included' if corrections else ''}"
-    print(f"Payments ({count}; {money(detail.paid_total)} paid in all; newest first):")
+    if corrections:
+        heading = _("Payments ({count}, corrections included; {paid_total} paid in all; newest first):")
+    else:
+        heading = _("Payments ({count}; {paid_total} paid in all; newest first):")
+    print(heading.format(count=detail.payment_count, paid_total=money(detail.paid_total)))
     show_table(PAYMENT_HEADERS, [payment_row(p) for p in detail.payments])
     if detail.payment_count > len(detail.payments):
-        print(f"Only the latest {len(detail.payments)} payments are shown.")
+        print(_("Only the latest {payments} payments are shown.").format(payments=len(detail.payments)))
 
 
 def _browse(session: Session, title: str, fetch: Callable[[int, int], Sequence[Contract]]) -> None:
@@ -120,7 +134,7 @@ def _ask_contract_detail(session: Session) -> ContractDetail:
 
 def list_contracts(session: Session) -> None:
     """All contracts, newest first, a page at a time."""
-    _browse(session, "Contracts", session.pages(service.list_contracts))
+    _browse(session, _("Contracts"), session.pages(service.list_contracts))
 
 
 def show_one_contract(session: Session) -> None:
@@ -133,7 +147,7 @@ def _own_only(session: Session) -> int | None:
     management, who owns no clients, always sees all)."""
     if not permissions.visible(session.employee, Action.LIST_MY_CLIENTS):
         return None
-    own = session.prompts.confirm("Only your own clients' contracts?", default=True)
+    own = session.prompts.confirm(_("Only your own clients' contracts?"), default=True)
     session.touch()
     return session.employee.id if own else None
 
@@ -141,7 +155,7 @@ def _own_only(session: Session) -> int | None:
 def contracts_not_signed(session: Session) -> None:
     """Sales and management: the contracts not signed yet, of the seller's clients or everyone's."""
     sales_id = _own_only(session)
-    title = "Contracts not signed" + (" (my clients)" if sales_id else "")
+    title = _("Contracts not signed (my clients)") if sales_id else _("Contracts not signed")
     _browse(
         session,
         title,
@@ -153,7 +167,7 @@ def contracts_not_fully_paid(session: Session) -> None:
     """Sales and management: the contracts with something left to pay, of the seller's clients or
     everyone's."""
     sales_id = _own_only(session)
-    title = "Contracts not fully paid" + (" (my clients)" if sales_id else "")
+    title = _("Contracts not fully paid (my clients)") if sales_id else _("Contracts not fully paid")
     _browse(
         session,
         title,
@@ -172,12 +186,12 @@ def _ask_total(session: Session, current: Contract | None) -> Decimal:
     paid = current.total_amount - current.remaining_amount if current else Decimal(0)
 
     def parse_total(raw: str) -> Decimal:
-        total = validation.amount(raw, "Total amount")
+        total = validation.amount(raw, _("Total amount"))
         if total < paid:
             raise ValidationError(service.total_below_paid(total, paid))
         return total
 
-    return session.ask("Total amount:", parse_total, str(current.total_amount) if current else "")
+    return session.ask(_("Total amount:"), parse_total, str(current.total_amount) if current else "")
 
 
 def create_contract(session: Session) -> None:
@@ -185,15 +199,19 @@ def create_contract(session: Session) -> None:
     permissions.require(session.employee, Action.CREATE_CONTRACT)
     client = find_client(session)
     print(
-        f"New contract for {client.full_name} (client {client.id}),"
-        f" sales contact {client.sales_contact_name}."
+        _("New contract for {full_name} (client {id}), sales contact {sales_contact_name}.").format(
+            full_name=client.full_name, id=client.id, sales_contact_name=client.sales_contact_name
+        )
     )
     total = _ask_total(session, None)
-    signed = session.prompts.confirm("Is it signed already?", default=False)
+    signed = session.prompts.confirm(_("Is it signed already?"), default=False)
     session.confirm_write()
     contract = session.act(service.create_contract, client.id, total, signed)
-    state = "signed" if contract.is_signed else "not signed yet"
-    print(f"Contract {contract.id} created for {contract.client_name} ({state}).")
+    if contract.is_signed:
+        created = _("Contract {id} created for {client_name} (signed).")
+    else:
+        created = _("Contract {id} created for {client_name} (not signed yet).")
+    print(created.format(id=contract.id, client_name=contract.client_name))
 
 
 def update_contract(session: Session) -> None:
@@ -201,21 +219,27 @@ def update_contract(session: Session) -> None:
     contract = _ask_contract(session)
     permissions.require(session.employee, Action.UPDATE_CONTRACT, owner_id=contract.sales_contact_id)
     show_contract(session.run(service.get_contract_detail, contract.id))
-    print("Press Enter to keep a value. The remaining amount follows the total (total minus payments).")
+    print(_("Press Enter to keep a value. The remaining amount follows the total (total minus payments)."))
     total = _ask_total(session, contract)
     if contract.is_signed:
-        print("The contract is signed; it stays signed.")
+        print(_("The contract is signed; it stays signed."))
         signed = True
     else:
-        signed = session.prompts.confirm("Sign the contract now?", default=False)
+        signed = session.prompts.confirm(_("Sign the contract now?"), default=False)
     if total == contract.total_amount and signed == contract.is_signed:
-        print("Nothing changed.")
+        print(_("Nothing changed."))
         return
     session.confirm_write()
     saved = session.act(service.update_contract, contract.id, contract.version, total, signed)
-    note = " and signed" if saved.is_signed and not contract.is_signed else ""
-    print(f"Contract {saved.id} saved{note}.")
-    print(f"Total {money(saved.total_amount)}; {money(saved.remaining_amount)} remains to be paid.")
+    if saved.is_signed and not contract.is_signed:
+        print(_("Contract {id} saved and signed.").format(id=saved.id))
+    else:
+        print(_("Contract {id} saved.").format(id=saved.id))
+    print(
+        _("Total {total_amount}; {remaining_amount} remains to be paid.").format(
+            total_amount=money(saved.total_amount), remaining_amount=money(saved.remaining_amount)
+        )
+    )
 
 
 def record_payment(session: Session) -> None:
@@ -223,27 +247,32 @@ def record_payment(session: Session) -> None:
     contract = _ask_contract(session)
     permissions.require(session.employee, Action.RECORD_PAYMENT, owner_id=contract.sales_contact_id)
     if contract.remaining_amount == 0:
-        print(f"Contract {contract.id} is fully paid: there is nothing left to pay.")
+        print(_("Contract {id} is fully paid: there is nothing left to pay.").format(id=contract.id))
         return
     print(
-        f"Contract {contract.id} ({contract.client_name}): total {money(contract.total_amount)},"
-        f" remaining {money(contract.remaining_amount)}."
+        _("Contract {id} ({client_name}): total {total_amount}, remaining {remaining_amount}.").format(
+            id=contract.id,
+            client_name=contract.client_name,
+            total_amount=money(contract.total_amount),
+            remaining_amount=money(contract.remaining_amount),
+        )
     )
 
     def parse_payment(raw: str) -> Decimal:
-        amount = validation.amount(raw, "Payment")
+        amount = validation.amount(raw, _("Payment"))
         if amount <= 0:
             raise ValidationError(service.PAYMENT_NOT_POSITIVE)
         if amount > contract.remaining_amount:
             raise ValidationError(service.payment_too_large(amount, contract.remaining_amount))
         return amount
 
-    amount = session.ask("Payment amount:", parse_payment)
+    amount = session.ask(_("Payment amount:"), parse_payment)
     session.confirm_write()
     saved = session.act(service.record_payment, contract.id, amount)
     print(
-        f"Payment of {money(amount)} recorded on contract {saved.id};"
-        f" {money(saved.remaining_amount)} remains to be paid."
+        _("Payment of {amount} recorded on contract {id}; {remaining_amount} remains to be paid.").format(
+            amount=money(amount), id=saved.id, remaining_amount=money(saved.remaining_amount)
+        )
     )
 
 
@@ -256,47 +285,66 @@ def correct_payment(session: Session) -> None:
     if not detail.payments:
         return
     if detail.payment_count == len(detail.payments) and all(service.correctable(p) for p in detail.payments):
-        print(f"Contract {contract.id} has no payment left to correct: each is a correction or corrected.")
+        print(
+            _("Contract {id} has no payment left to correct: each is a correction or corrected.").format(
+                id=contract.id
+            )
+        )
         return
 
     def parse_payment_id(raw: str) -> Payment:
-        payment_id = validation.record_id(raw, "Payment id")
+        payment_id = validation.record_id(raw, _("Payment id"))
         try:
             payment = session.run(service.get_payment, payment_id)
         except NotFound as missing:
             raise ValidationError(str(missing)) from None
         if payment.contract_id != contract.id:
-            raise ValidationError(f"Payment {payment_id} is not a payment of contract {contract.id}.")
+            raise ValidationError(
+                _("Payment {payment_id} is not a payment of contract {id}.").format(
+                    payment_id=payment_id, id=contract.id
+                )
+            )
         reason = service.correctable(payment)
         if reason is not None:
             raise ValidationError(reason)
         return payment
 
-    payment = session.ask("Payment to cancel (its id):", parse_payment_id)
+    payment = session.ask(_("Payment to cancel (its id):"), parse_payment_id)
     print(
-        f"Payment {payment.id} of {money(payment.amount)} ({cell(payment.paid_at)}, recorded by"
-        f" {payment.recorded_by_name}) will be cancelled: {money(contract.remaining_amount + payment.amount)}"
-        " will remain to be paid."
+        _(
+            "Payment {id} of {amount} ({paid_at}, recorded by {recorded_by_name}) will be cancelled: "
+            "{value} will remain to be paid."
+        ).format(
+            id=payment.id,
+            amount=money(payment.amount),
+            paid_at=cell(payment.paid_at),
+            recorded_by_name=payment.recorded_by_name,
+            value=money(contract.remaining_amount + payment.amount),
+        )
     )
     session.confirm_write()
     saved = session.act(service.correct_payment, payment.id)
     left = money(saved.remaining_amount)
-    print(f"Payment {payment.id} cancelled; contract {saved.id} has {left} left to pay.")
+    print(
+        _("Payment {id} cancelled; contract {id2} has {left} left to pay.").format(
+            id=payment.id, id2=saved.id, left=left
+        )
+    )
 
 
 def contracts_section() -> Section:
     """The Contracts section."""
     return Section(
-        "Contracts",
+        N_("Contracts"),
         (
-            MenuAction("List contracts", list_contracts, Action.READ),
-            MenuAction("Show a contract", show_one_contract, Action.READ),
-            MenuAction("Contracts not signed", contracts_not_signed, Action.FOLLOW_UP_CONTRACTS),
-            MenuAction("Contracts not fully paid", contracts_not_fully_paid, Action.FOLLOW_UP_CONTRACTS),
-            MenuAction("Create a contract", create_contract, Action.CREATE_CONTRACT),
-            MenuAction("Update a contract", update_contract, Action.UPDATE_CONTRACT),
-            MenuAction("Record a payment", record_payment, Action.RECORD_PAYMENT),
-            MenuAction("Correct a payment", correct_payment, Action.CORRECT_PAYMENT),
-            MenuAction("Export to CSV", export_action("contracts"), Action.EXPORT_CSV),
+            MenuAction(N_("List contracts"), list_contracts, Action.READ),
+            MenuAction(N_("Show a contract"), show_one_contract, Action.READ),
+            MenuAction(N_("Contracts not signed"), contracts_not_signed, Action.FOLLOW_UP_CONTRACTS),
+            MenuAction(N_("Contracts not fully paid"), contracts_not_fully_paid, Action.FOLLOW_UP_CONTRACTS),
+            MenuAction(N_("Create a contract"), create_contract, Action.CREATE_CONTRACT),
+            MenuAction(N_("Update a contract"), update_contract, Action.UPDATE_CONTRACT),
+            MenuAction(N_("Record a payment"), record_payment, Action.RECORD_PAYMENT),
+            MenuAction(N_("Correct a payment"), correct_payment, Action.CORRECT_PAYMENT),
+            MenuAction(N_("Export to CSV"), export_action("contracts"), Action.EXPORT_CSV),
         ),
     )

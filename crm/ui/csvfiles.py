@@ -17,7 +17,7 @@ from typing import IO
 
 from crm import permissions, validation
 from crm.errors import ValidationError
-from crm.i18n import _
+from crm.i18n import N_, _, ngettext
 from crm.models import ExportRequest, ImportReport, Team
 from crm.permissions import Action
 from crm.services import client_imports as import_service
@@ -33,32 +33,36 @@ PROBLEMS_SHOWN = 50
 # Each section's lists: (title, the request, who is offered it).
 CHOICES: dict[str, list[tuple[str, ExportRequest, Action]]] = {
     "clients": [
-        ("All clients", ExportRequest("clients"), Action.READ),
-        ("My clients", ExportRequest("clients", mine=True), Action.LIST_MY_CLIENTS),
-        ("Clients of a sales employee", ExportRequest("clients", sales_id=0), Action.LIST_CLIENTS_OF_SALES),
-        ("Clients matching a search", ExportRequest("clients", search=""), Action.READ),
+        (N_("All clients"), ExportRequest("clients"), Action.READ),
+        (N_("My clients"), ExportRequest("clients", mine=True), Action.LIST_MY_CLIENTS),
+        (
+            N_("Clients of a sales employee"),
+            ExportRequest("clients", sales_id=0),
+            Action.LIST_CLIENTS_OF_SALES,
+        ),
+        (N_("Clients matching a search"), ExportRequest("clients", search=""), Action.READ),
     ],
     "contracts": [
-        ("All contracts", ExportRequest("contracts"), Action.READ),
-        ("Contracts not signed", ExportRequest("contracts", unsigned=True), Action.FOLLOW_UP_CONTRACTS),
-        ("Contracts not fully paid", ExportRequest("contracts", unpaid=True), Action.FOLLOW_UP_CONTRACTS),
-        ("My clients' contracts", ExportRequest("contracts", mine=True), Action.LIST_MY_CLIENTS),
-        ("All payments", ExportRequest("payments"), Action.READ),
+        (N_("All contracts"), ExportRequest("contracts"), Action.READ),
+        (N_("Contracts not signed"), ExportRequest("contracts", unsigned=True), Action.FOLLOW_UP_CONTRACTS),
+        (N_("Contracts not fully paid"), ExportRequest("contracts", unpaid=True), Action.FOLLOW_UP_CONTRACTS),
+        (N_("My clients' contracts"), ExportRequest("contracts", mine=True), Action.LIST_MY_CLIENTS),
+        (N_("All payments"), ExportRequest("payments"), Action.READ),
     ],
     "events": [
-        ("All events", ExportRequest("events"), Action.READ),
-        ("My events", ExportRequest("events", mine=True), Action.LIST_MY_EVENTS),
+        (N_("All events"), ExportRequest("events"), Action.READ),
+        (N_("My events"), ExportRequest("events", mine=True), Action.LIST_MY_EVENTS),
         (
-            "Events without support",
+            N_("Events without support"),
             ExportRequest("events", no_support=True),
             Action.LIST_EVENTS_WITHOUT_SUPPORT,
         ),
         (
-            "Events of a support employee",
+            N_("Events of a support employee"),
             ExportRequest("events", support_id=0),
             Action.LIST_EVENTS_OF_SUPPORT,
         ),
-        ("Events matching a search", ExportRequest("events", search=""), Action.READ),
+        (N_("Events matching a search"), ExportRequest("events", search=""), Action.READ),
     ],
 }
 
@@ -82,10 +86,16 @@ class Progress:
         if self.plain:
             self._say_quarter(done, expected)
             return
-        share = f" ({100 * done // expected}%)" if expected else ""
         width = 30
         filled = width * done // expected if expected else width
-        self.out.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,} / {expected:,} rows{share}")
+        bar = f"[{'#' * filled}{'.' * (width - filled)}]"
+        if expected:
+            line = _("{bar} {done:,} / {expected:,} rows ({percent}%)").format(
+                bar=bar, done=done, expected=expected, percent=100 * done // expected
+            )
+        else:
+            line = _("{bar} {done:,} / {expected:,} rows").format(bar=bar, done=done, expected=expected)
+        self.out.write("\r" + line)
         self.out.flush()
         self.shown = True
 
@@ -108,7 +118,32 @@ class Progress:
 
 
 def exported_message(count: int, kind: str, path: Path) -> str:
-    return f"Exported {count:,} {kind if count != 1 else kind.rstrip('s')} to {path} (readable by you only)."
+    """What an export says when done (kind: clients, contracts, events or payments)."""
+    if kind == "clients":
+        text = ngettext(
+            "Exported {count:,} client to {path} (readable by you only).",
+            "Exported {count:,} clients to {path} (readable by you only).",
+            count,
+        )
+    elif kind == "contracts":
+        text = ngettext(
+            "Exported {count:,} contract to {path} (readable by you only).",
+            "Exported {count:,} contracts to {path} (readable by you only).",
+            count,
+        )
+    elif kind == "events":
+        text = ngettext(
+            "Exported {count:,} event to {path} (readable by you only).",
+            "Exported {count:,} events to {path} (readable by you only).",
+            count,
+        )
+    else:
+        text = ngettext(
+            "Exported {count:,} payment to {path} (readable by you only).",
+            "Exported {count:,} payments to {path} (readable by you only).",
+            count,
+        )
+    return text.format(count=count, path=path)
 
 
 def report_lines(report: ImportReport, *, dry_run: bool, on_duplicate: str) -> list[str]:
@@ -116,29 +151,51 @@ def report_lines(report: ImportReport, *, dry_run: bool, on_duplicate: str) -> l
     lines: list[str] = []
     if report.problems:
         lines.append(
-            f"{report.problem_count:,} problem(s); nothing was imported. Fix the file and try again:"
+            _("{count:,} problem(s); nothing was imported. Fix the file and try again:").format(
+                count=report.problem_count
+            )
         )
         for p in report.problems[:PROBLEMS_SHOWN]:
-            where = f"line {p.line}" if p.line else "the file"
-            lines.append(f"  {where}{', column ' + p.column if p.column else ''}: {p.message}")
+            if p.line and p.column:
+                where = _("  line {line}, column {column}: {message}")
+            elif p.line:
+                where = _("  line {line}: {message}")
+            elif p.column:
+                where = _("  the file, column {column}: {message}")
+            else:
+                where = _("  the file: {message}")
+            lines.append(where.format(line=p.line, column=p.column, message=p.message))
         if report.problem_count > PROBLEMS_SHOWN:
-            lines.append(f"  … and {report.problem_count - PROBLEMS_SHOWN:,} more.")
+            lines.append(_("  … and {count:,} more.").format(count=report.problem_count - PROBLEMS_SHOWN))
         return lines
-    will = "would be" if dry_run else "were"
     for d in report.duplicates[:PROBLEMS_SHOWN]:
-        lines.append(f"  line {d.line}: client {d.client_id} already has the e-mail address {d.email}")
-    if len(report.duplicates) > PROBLEMS_SHOWN:
-        lines.append(f"  … and {len(report.duplicates) - PROBLEMS_SHOWN:,} more duplicates.")
-    if dry_run:
-        outcome = "updated" if on_duplicate == "update" else "skipped"
         lines.append(
-            f"{report.rows:,} client(s) checked, no problem: {report.created:,} {will} created, "
-            f"{len(report.duplicates):,} duplicate(s) {will} {outcome}."
+            _("  line {line}: client {id} already has the e-mail address {email}").format(
+                line=d.line, id=d.client_id, email=d.email
+            )
         )
+    if len(report.duplicates) > PROBLEMS_SHOWN:
+        lines.append(
+            _("  … and {count:,} more duplicates.").format(count=len(report.duplicates) - PROBLEMS_SHOWN)
+        )
+    if dry_run:
+        if on_duplicate == "update":
+            text = _(
+                "{rows:,} client(s) checked, no problem: {created:,} would be created, "
+                "{duplicates:,} duplicate(s) would be updated."
+            )
+        else:
+            text = _(
+                "{rows:,} client(s) checked, no problem: {created:,} would be created, "
+                "{duplicates:,} duplicate(s) would be skipped."
+            )
+        lines.append(text.format(rows=report.rows, created=report.created, duplicates=len(report.duplicates)))
     else:
         lines.append(
-            f"Imported: {report.created:,} client(s) created, {report.updated:,} updated, "
-            f"{report.skipped:,} duplicate(s) left as they were."
+            _(
+                "Imported: {created:,} client(s) created, {updated:,} updated, "
+                "{skipped:,} duplicate(s) left as they were."
+            ).format(created=report.created, updated=report.updated, skipped=report.skipped)
         )
     return lines
 
@@ -147,37 +204,41 @@ def read_import_file(path: str | Path) -> bytes:
     """The bytes of a file to import (ValidationError: missing, a folder, unreadable, too big)."""
     file = Path(path).expanduser()
     if not file.is_file():
-        raise ValidationError(f"No file {file}.")
+        raise ValidationError(_("No file {file}.").format(file=file))
     if file.stat().st_size > READ_MAX:
-        raise ValidationError(f"The file is larger than {READ_MAX // (1024 * 1024)} MB: split it.")
+        raise ValidationError(
+            _("The file is larger than {value} MB: split it.").format(value=READ_MAX // (1024 * 1024))
+        )
     try:
         return file.read_bytes()
     except OSError as error:
-        raise ValidationError(f"Cannot read {file}: {error.strerror or error}.") from None
+        raise ValidationError(
+            _("Cannot read {file}: {reason}.").format(file=file, reason=error.strerror or error)
+        ) from None
 
 
 # The menus -----------------------------------------------------------------------------------------
 
 
 def _export_path(raw: str) -> Path:
-    text = validation.printable(raw.strip(), "File name")
+    text = validation.printable(raw.strip(), _("File name"))
     if not text:
-        raise ValidationError("Type a file name, such as clients.csv.")
+        raise ValidationError(_("Type a file name, such as clients.csv."))
     return writable_target(text)
 
 
 def _complete(session: Session, request: ExportRequest) -> ExportRequest:
     """Ask what the request still needs: a sales or support employee, or a search text."""
     if request.sales_id == 0:
-        sales = pick_team_member(session, Team.SALES, "Sales employee id:")
+        sales = pick_team_member(session, Team.SALES, _("Sales employee id:"))
         return ExportRequest(request.kind, sales_id=sales.id)
     if request.support_id == 0:
-        support = pick_team_member(session, Team.SUPPORT, "Support employee id:")
+        support = pick_team_member(session, Team.SUPPORT, _("Support employee id:"))
         return ExportRequest(request.kind, support_id=support.id)
     if request.search == "":
         text = session.ask(
-            "Search text (name, company or client):",
-            lambda raw: validation.name(raw, "Search text", service.SEARCH_MAX),
+            _("Search text (name, company or client):"),
+            lambda raw: validation.name(raw, _("Search text"), service.SEARCH_MAX),
         )
         return ExportRequest(request.kind, search=text)
     return request
@@ -187,17 +248,19 @@ def export_list(session: Session, section: str) -> None:
     """Export one of the section's lists to a CSV file."""
     permissions.require(session.employee, Action.EXPORT_CSV)
     offered = [(t, r) for t, r, a in CHOICES[section] if permissions.visible(session.employee, a)]
-    request = session.prompts.choose("Which list?", [*offered, ("Back", None)])
+    request = session.prompts.choose(_("Which list?"), [*offered, (_("Back"), None)])
     session.touch()
     if request is None:
         return
     request = _complete(session, request)
     default = f"{request.kind}-{date.today().isoformat()}.csv"
     while True:
-        path = session.ask("Export to file:", _export_path, default)
-        if not path.exists() or session.prompts.confirm(f"{path} exists: replace it?", False):
+        path = session.ask(_("Export to file:"), _export_path, default)
+        if not path.exists() or session.prompts.confirm(
+            _("{path} exists: replace it?").format(path=path), False
+        ):
             break
-    excel = session.prompts.confirm("For Excel (starts the file with a UTF-8 BOM)?", False)
+    excel = session.prompts.confirm(_("For Excel (starts the file with a UTF-8 BOM)?"), False)
     progress = Progress(plain=speaks_plainly(session.prompts))
     try:
         with atomic_file(path) as stream:
@@ -214,16 +277,19 @@ def import_clients(session: Session) -> None:
     actor = session.employee
     permissions.require(actor, Action.IMPORT_CLIENTS, owner_id=actor.id)
     columns = ", ".join(import_service.expected_columns(actor))
-    print(f"The file: UTF-8 CSV, a header line naming the columns {columns}.")
+    print(_("The file: UTF-8 CSV, a header line naming the columns {columns}.").format(columns=columns))
     if actor.team == Team.SALES:
-        print("You become the sales contact of every client imported.")
-    data = session.ask("File to import:", read_import_file)
+        print(_("You become the sales contact of every client imported."))
+    data = session.ask(_("File to import:"), read_import_file)
     on_duplicate = session.prompts.choose(
-        "A client whose e-mail address is already known:",
-        [("Skip it (keep the client as it is)", "skip"), ("Update it with the file's values", "update")],
+        _("A client whose e-mail address is already known:"),
+        [
+            (_("Skip it (keep the client as it is)"), "skip"),
+            (_("Update it with the file's values"), "update"),
+        ],
     )
     session.touch()
-    print("Checking every line (nothing is written yet)…")
+    print(_("Checking every line (nothing is written yet)…"))
     try:
         report = session.act(import_service.import_clients, data, on_duplicate, dry_run=True)
     except import_service.ImportRefused as refused:
@@ -231,10 +297,10 @@ def import_clients(session: Session) -> None:
         return
     _print(report_lines(report, dry_run=True, on_duplicate=on_duplicate))
     if not report.created and not (on_duplicate == "update" and report.duplicates):
-        print("Nothing to import.")
+        print(_("Nothing to import."))
         return
-    if not session.prompts.confirm("Import these clients now (all or nothing)?", False):
-        print("Cancelled; nothing was saved.")
+    if not session.prompts.confirm(_("Import these clients now (all or nothing)?"), False):
+        print(_("Cancelled; nothing was saved."))
         return
     session.confirm_write()
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from crm import permissions
+from crm.i18n import N_, _
 from crm.models import Digest, DigestItem
 from crm.permissions import Action
 from crm.services import digest as service
@@ -13,7 +14,7 @@ from crm.ui.menu import MenuAction, run_action
 from crm.ui.render import column_moment, terminal_width, visible, visible_output
 from crm.ui.session import Session
 
-NOTHING = "Your digest: nothing to look at today."
+NOTHING = N_("Your digest: nothing to look at today.")
 WIDTH = 100  # when the output is not a terminal
 
 
@@ -35,7 +36,8 @@ def _fit(text: str, width: int) -> str:
 def digest_line(item: DigestItem, tz: tzinfo | None = None, width: int = WIDTH) -> str:
     """One record of a digest line, on one line: kind and id, when, name · detail."""
     when = column_moment(item.at, tz) if item.at else ""
-    text = f"  {item.kind} {item.id:<7} {when:16}  {item.name}" + (f" · {item.detail}" if item.detail else "")
+    detail = f" · {item.detail}" if item.detail else ""
+    text = f"  {_(item.kind)} {item.id:<7} {when:16}  {item.name}{detail}"
     return _fit(visible(text), width)
 
 
@@ -44,17 +46,22 @@ def print_digest(digest: Digest, tz: tzinfo | None = None) -> None:
     line (shared with the commands); when none does, one line says so."""
     shown = [line for line in digest.lines if line.count]
     if not shown:
-        print(NOTHING)
+        print(_(NOTHING))
         return
     width = terminal_width() or WIDTH
-    print("Your digest:")
+    print(_("Your digest:"))
     for line in shown:
-        print(f"{line.title}: {line.count:,}{'+' if line.capped else ''}")
+        if line.capped:
+            print(_("{title}: {count:,}+").format(title=_(line.title), count=line.count))
+        else:
+            print(_("{title}: {count:,}").format(title=_(line.title), count=line.count))
         for item in line.items:
             print(digest_line(item, tz, width))
         if line.count > len(line.items):
-            more = "more" if line.capped else f"{line.count - len(line.items):,} more"
-            print(f"  … and {more}.")
+            if line.capped:
+                print(_("  … and more."))
+            else:
+                print(_("  … and {count:,} more.").format(count=line.count - len(line.items)))
 
 
 def _login_digest(session: Session) -> None:
@@ -62,7 +69,7 @@ def _login_digest(session: Session) -> None:
     if digest is not None:
         print_digest(digest)
         if any(line.count for line in digest.lines):
-            print("(My account → Digest at login turns this screen off.)")
+            print(_("(My account → Digest at login turns this screen off.)"))
 
 
 def show_login_digest(session: Session) -> None:
@@ -70,7 +77,7 @@ def show_login_digest(session: Session) -> None:
     "seen up to" mark. A failure is one line (run like a menu action) and the menu follows: the
     digest never blocks a login."""
     with visible_output():
-        run_action(MenuAction("Digest", _login_digest, Action.READ_DIGEST), session)
+        run_action(MenuAction(N_("Digest"), _login_digest, Action.READ_DIGEST), session)
 
 
 def show_my_digest(session: Session) -> None:
@@ -82,14 +89,14 @@ def digest_setting(session: Session) -> None:
     """My account: turn the digest at login on or off."""
     permissions.require(session.employee, Action.CHANGE_OWN_DIGEST, owner_id=session.employee.id)
     enabled = session.act(service.digest_enabled)
-    print(f"The digest at login is {'on' if enabled else 'off'}.")
+    print(_("The digest at login is on.") if enabled else _("The digest at login is off."))
     wanted = session.prompts.choose(
-        "Show the digest at login?", [("Yes, after every login", True), ("No, turn it off", False)]
+        _("Show the digest at login?"), [(_("Yes, after every login"), True), (_("No, turn it off"), False)]
     )
     session.touch()
     if wanted == enabled:
-        print("Nothing changed.")
+        print(_("Nothing changed."))
         return
     session.confirm_write()
     session.act(service.set_digest_enabled, wanted)
-    print(f"The digest at login is now {'on' if wanted else 'off'}.")
+    print(_("The digest at login is now on.") if wanted else _("The digest at login is now off."))

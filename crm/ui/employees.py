@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from functools import partial
 
-from crm import permissions, validation
+from crm import i18n, permissions, validation
 from crm.errors import CRMError, ValidationError
+from crm.i18n import N_, _, ngettext
 from crm.models import Employee, EmployeeFields, HandOverPlan, Team
 from crm.permissions import Action
 from crm.services import employees as service
@@ -18,25 +19,25 @@ from crm.ui.digest import digest_setting, show_my_digest
 from crm.ui.menu import MenuAction, Section
 from crm.ui.pickers import find_employee, pick_employee, show_candidates
 from crm.ui.prompts import ask_new_password
-from crm.ui.render import NAME, WHOLE, Column, Columns, show_record, show_table
+from crm.ui.render import NAME, TERMS, WHOLE, Column, Columns, show_record, show_table, term
 from crm.ui.session import Session
 
 # On a narrow terminal the phone, then the e-mail, are left out.
 LIST_HEADERS = Columns(
-    Column("Id", WHOLE),
-    Column("Username", NAME, least=12),
-    Column("Full name", NAME, least=14),
-    Column("Team", WHOLE),
-    Column("E-mail", least=16, drop=2),
-    Column("Phone", WHOLE, drop=1),
-    Column("Status", WHOLE),
-    show="Show an employee gives the whole record",
+    Column(N_("Id"), WHOLE),
+    Column(N_("Username"), NAME, least=12),
+    Column(N_("Full name"), NAME, least=14),
+    Column(N_("Team"), WHOLE),
+    Column(N_("E-mail"), least=16, drop=2),
+    Column(N_("Phone"), WHOLE, drop=1),
+    Column(N_("Status"), WHOLE),
+    show=N_("Show an employee gives the whole record"),
 )
-TEAM_CHOICES: list[tuple[str, Team]] = [(team.value, team) for team in Team]
+TEAM_CHOICES: list[tuple[str, Team]] = [(TERMS[team.value], team) for team in Team]  # translated where shown
 
 
 def status(employee: Employee) -> str:
-    return "active" if employee.is_active else "deactivated"
+    return _("active") if employee.is_active else _("deactivated")
 
 
 def employee_row(employee: Employee) -> tuple:
@@ -55,16 +56,16 @@ def employee_row(employee: Employee) -> tuple:
 def show_employee(employee: Employee) -> None:
     """One employee in detail (never their password or failed logins)."""
     show_record(
-        f"Employee {employee.id}",
+        _("Employee {id}").format(id=employee.id),
         [
-            ("Username", employee.username),
-            ("Full name", employee.full_name),
-            ("E-mail", employee.email),
-            ("Phone", employee.phone),
-            ("Team", employee.team),
-            ("Status", status(employee)),
-            ("Created", employee.created_at),
-            ("Last updated", employee.updated_at),
+            (_("Username"), employee.username),
+            (_("Full name"), employee.full_name),
+            (_("E-mail"), employee.email),
+            (_("Phone"), employee.phone),
+            (_("Team"), term(employee.team)),
+            (_("Status"), status(employee)),
+            (_("Created"), employee.created_at),
+            (_("Last updated"), employee.updated_at),
         ],
     )
 
@@ -94,13 +95,22 @@ def _pick_target(
 def list_employees(session: Session) -> None:
     """Employees by name, filtered by team and status, a page at a time."""
     prompts = session.prompts
-    team = prompts.choose("Team:", [("All teams", None), *TEAM_CHOICES])
+    team = prompts.choose(_("Team:"), [(_("All teams"), None), *TEAM_CHOICES])
     active = prompts.choose(
-        "Status:", [("Active only", True), ("Deactivated only", False), ("Active and deactivated", None)]
+        _("Status:"),
+        [(_("Active only"), True), (_("Deactivated only"), False), (_("Active and deactivated"), None)],
     )
     session.pick_made()
-    title = "Employees" + (f" of {team}" if team else "")
-    title += {True: " (active)", False: " (deactivated)", None: ""}[active]
+    if team:
+        title = {
+            True: _("Employees of {team} (active)"),
+            False: _("Employees of {team} (deactivated)"),
+            None: _("Employees of {team}"),
+        }[active].format(team=term(team))
+    else:
+        title = {True: _("Employees (active)"), False: _("Employees (deactivated)"), None: _("Employees")}[
+            active
+        ]
     fetch = session.pages(service.list_employees, team=team, active=active)
     session.browse(title, fetch, LIST_HEADERS, employee_row)
 
@@ -128,23 +138,23 @@ def _ask_fields(session: Session, current: Employee | None) -> EmployeeFields:
         session.run(service.check_email_free, email, own_id)
         return email
 
-    username = session.ask("Username:", parse_username, current.username if current else "")
+    username = session.ask(_("Username:"), parse_username, current.username if current else "")
     full_name = session.ask(
-        "Full name:",
-        partial(validation.name, what="Full name"),
+        _("Full name:"),
+        partial(validation.name, what=_("Full name")),
         current.full_name if current else "",
     )
-    email = session.ask("E-mail:", parse_email, current.email if current else "")
-    phone = session.ask("Phone (optional):", validation.phone, (current.phone or "") if current else "")
+    email = session.ask(_("E-mail:"), parse_email, current.email if current else "")
+    phone = session.ask(_("Phone (optional):"), validation.phone, (current.phone or "") if current else "")
     if current is not None and current.id == session.employee.id:
-        print(f"Team: {current.team} (you cannot change your own team).")
+        print(_("Team: {team} (you cannot change your own team).").format(team=term(current.team)))
         team = current.team
     else:
         choices = TEAM_CHOICES
         if current is not None:  # the current team first, so Enter keeps it
             choices = sorted(TEAM_CHOICES, key=lambda choice: choice[1] != current.team)
         while True:
-            team = prompts.choose("Team:", choices)
+            team = prompts.choose(_("Team:"), choices)
             session.touch()
             if current is None:
                 break
@@ -172,11 +182,17 @@ def create_employee(session: Session) -> None:
     permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
     fields = _ask_fields(session, None)
     password = ask_new_password(
-        session.prompts, partial(service.check_password_policy, username=fields.username), "Initial password"
+        session.prompts,
+        partial(service.check_password_policy, username=fields.username),
+        "Initial password",
     )
     session.confirm_write()
     employee = session.act(service.create_employee, fields, password)
-    print(f"Employee {employee.id} created: {employee.username} ({employee.full_name}, {employee.team}).")
+    print(
+        _("Employee {id} created: {username} ({full_name}, {team}).").format(
+            id=employee.id, username=employee.username, full_name=employee.full_name, team=term(employee.team)
+        )
+    )
 
 
 def update_employee(session: Session) -> None:
@@ -184,115 +200,151 @@ def update_employee(session: Session) -> None:
     permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
     employee = _ask_employee(session)
     show_employee(employee)
-    print("Press Enter to keep a value.")
+    print(_("Press Enter to keep a value."))
     fields = _ask_fields(session, employee)
     if _unchanged(employee, fields):
-        print("Nothing changed.")
+        print(_("Nothing changed."))
         return
     session.confirm_write()
     saved = session.act(service.update_employee, employee.id, employee.version, fields, now=session.clock())
-    print(f"Employee {saved.id} saved.")
+    print(_("Employee {id} saved.").format(id=saved.id))
 
 
 def reset_password(session: Session) -> None:
     """Management: give another employee a new password (it also lifts a login lock)."""
     permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
     employee = _pick_target(
-        session, True, "another active employee", "There is no other active employee.", service.OWN_RESET
+        session,
+        True,
+        _("another active employee"),
+        _("There is no other active employee."),
+        service.OWN_RESET,
     )
     if employee is None:
         return
     if employee.id == session.employee.id:
         raise ValidationError(service.OWN_RESET)
-    print(f"New password for {employee.full_name} ({employee.username}).")
+    print(
+        _("New password for {full_name} ({username}).").format(
+            full_name=employee.full_name, username=employee.username
+        )
+    )
     password = ask_new_password(
         session.prompts, partial(service.check_password_policy, username=employee.username), "New password"
     )
     session.confirm_write()
     session.act(service.reset_password, employee.id, password)
-    print(f"Password of {employee.username} reset; give it to them in person.")
+    print(_("Password of {username} reset; give it to them in person.").format(username=employee.username))
 
 
 def _show_reassignments(employee: Employee, pending: service.Reassignments, *, hint: bool = True) -> None:
-    print(f"{employee.full_name} still has {pending.summary()}:")
+    print(_("{full_name} still has {work}:").format(full_name=employee.full_name, work=pending.summary()))
     if pending.clients:
-        show_table(("Client", "Name", "Company"), [(c.id, c.name, c.detail) for c in pending.clients])
+        show_table(
+            (N_("Client"), N_("Name"), N_("Company")), [(c.id, c.name, c.detail) for c in pending.clients]
+        )
         if pending.client_count > len(pending.clients):
-            print(f"… and {pending.client_count - len(pending.clients)} more clients.")
+            print(_("… and {count} more clients.").format(count=pending.client_count - len(pending.clients)))
         if hint:
-            print("Reassign them: Clients → Clients of a sales employee, then Reassign a client.")
+            print(_("Reassign them: Clients → Clients of a sales employee, then Reassign a client."))
     if pending.events:
         show_table(
-            ("Event", "Name", "Client", "Start"),
+            (N_("Event"), N_("Name"), N_("Client"), N_("Start")),
             [(e.id, e.name, e.detail, e.starts_at) for e in pending.events],
         )
         if pending.event_count > len(pending.events):
-            print(f"… and {pending.event_count - len(pending.events)} more events.")
+            print(_("… and {count} more events.").format(count=pending.event_count - len(pending.events)))
         if hint:
-            print("Reassign them: Events → Reports → Events of a support employee, then Assign support.")
+            print(_("Reassign them: Events → Reports → Events of a support employee, then Assign support."))
 
 
 def _pick_successor(session: Session, employee: Employee) -> int | None:
     """Ask who gets the employee's work: another active employee of their team (None, said, when
     there is nobody)."""
     team = Team(employee.team)
-    heading = f"Active {employee.team} employees:"
+    named = term(employee.team)
+    heading = _("Active {team} employees:").format(team=named)
     if not show_candidates(session, heading, team=team, active=True, leave_out=employee.id):
-        print(f"There is no other active {employee.team} employee to hand them to.")
+        print(_("There is no other active {team} employee to hand them to.").format(team=named))
         return None
     return pick_employee(
         session,
-        "Hand them to (employee id, or part of a name):",
-        f"another active {employee.team} employee",
+        _("Hand them to (employee id, or part of a name):"),
+        _("another active {team} employee").format(team=named),
         team=team,
-        refusals={employee.id: f"Choose another active {employee.team} employee."},
+        refusals={employee.id: _("Choose another active {team} employee.").format(team=named)},
     )
 
 
 def _handed_over(employee: Employee, plan: HandOverPlan, to: Employee) -> str:
-    what = service.OWNS[employee.team]
-    what = what if plan.count != 1 else what[:-1]
-    return f"{plan.count} {what} of {employee.full_name} handed over to {to.full_name}."
+    if employee.team == Team.SALES:
+        text = ngettext(
+            "{count} client of {name} handed over to {to}.",
+            "{count} clients of {name} handed over to {to}.",
+            plan.count,
+        )
+    else:
+        text = ngettext(
+            "{count} event of {name} handed over to {to}.",
+            "{count} events of {name} handed over to {to}.",
+            plan.count,
+        )
+    return text.format(count=plan.count, name=employee.full_name, to=to.full_name)
 
 
 def deactivate_employee(session: Session) -> None:
     """Management: block an employee's login (never yourself, never the last manager)."""
     permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
     employee = _pick_target(
-        session, True, "another active employee", "There is no other active employee.", service.NOT_YOURSELF
+        session,
+        True,
+        _("another active employee"),
+        _("There is no other active employee."),
+        service.NOT_YOURSELF,
     )
     if employee is None:
         return
     pending = session.act(service.deactivation_check, employee.id, now=session.clock())
     if pending:
         _show_reassignments(employee, pending)
-        what = service.OWNS.get(employee.team, "records")
+        if employee.team == Team.SALES:
+            hand = _("Hand all the clients to another sales employee, then deactivate")
+        else:
+            hand = _("Hand all the events to another support employee, then deactivate")
         how = session.prompts.choose(
-            "What becomes of them?",
+            _("What becomes of them?"),
             [
-                (f"Hand all the {what} to another {employee.team} employee, then deactivate", "hand"),
-                ("Deactivate anyway (reassign them one by one later)", "anyway"),
-                ("Cancel", None),
+                (hand, "hand"),
+                (_("Deactivate anyway (reassign them one by one later)"), "anyway"),
+                (_("Cancel"), None),
             ],
         )
         session.touch()
         if how is None:
-            print("Nothing was changed.")
+            print(_("Nothing was changed."))
             return
         if how == "hand":
             _hand_over_and_deactivate(session, employee)
             return
-        question = f"Deactivate {employee.full_name} ({employee.username}) anyway?"
+        question = _("Deactivate {name} ({username}) anyway?").format(
+            name=employee.full_name, username=employee.username
+        )
     else:
-        question = f"Deactivate {employee.full_name} ({employee.username})? They will not be able to log in."
+        question = _("Deactivate {name} ({username})? They will not be able to log in.").format(
+            name=employee.full_name, username=employee.username
+        )
     if not session.prompts.confirm(question, default=False):
-        print("Nothing was changed.")
+        print(_("Nothing was changed."))
         return
     session.confirm_write()
     saved = session.act(
         service.deactivate_employee, employee.id, now=session.clock(), reassignments_seen=bool(pending)
     )
-    print(f"{saved.full_name} ({saved.username}) is deactivated.")
+    print(
+        _("{full_name} ({username}) is deactivated.").format(
+            full_name=saved.full_name, username=saved.username
+        )
+    )
 
 
 def _hand_over_and_deactivate(session: Session, employee: Employee) -> None:
@@ -306,7 +358,11 @@ def _hand_over_and_deactivate(session: Session, employee: Employee) -> None:
     session.confirm_write()
     done = session.act(service.hand_over, employee.id, to_id, session.clock(), seen=plan, deactivate=True)
     print(_handed_over(employee, done, to))
-    print(f"{employee.full_name} ({employee.username}) is deactivated.")
+    print(
+        _("{full_name} ({username}) is deactivated.").format(
+            full_name=employee.full_name, username=employee.username
+        )
+    )
 
 
 def hand_over_work(session: Session) -> None:
@@ -318,7 +374,11 @@ def hand_over_work(session: Session) -> None:
         raise ValidationError(service.MANAGEMENT_OWNS_NOTHING.format(employee.full_name))
     plan = session.act(service.hand_over_plan, employee.id, session.clock())
     if not plan.count:
-        print(f"{employee.full_name} has no {service.OWNS[employee.team]} to hand over.")
+        if employee.team == Team.SALES:
+            nothing = _("{full_name} has no clients to hand over.")
+        else:
+            nothing = _("{full_name} has no events to hand over.")
+        print(nothing.format(full_name=employee.full_name))
         return
     _show_reassignments(employee, session.run(service.work_of, employee.id, session.clock()), hint=False)
     to_id = _pick_successor(session, employee)
@@ -333,30 +393,36 @@ def hand_over_work(session: Session) -> None:
 def reactivate_employee(session: Session) -> None:
     """Management: let a deactivated employee log in again."""
     permissions.require(session.employee, Action.MANAGE_EMPLOYEES)
-    employee = _pick_target(session, False, "a deactivated employee", "There is no deactivated employee.")
+    employee = _pick_target(
+        session, False, _("a deactivated employee"), _("There is no deactivated employee.")
+    )
     if employee is None:
         return
     if employee.is_active:
-        raise ValidationError(f"{employee.full_name} is already active.")
+        raise ValidationError(_("{full_name} is already active.").format(full_name=employee.full_name))
     session.confirm_write()
     saved = session.act(service.reactivate_employee, employee.id)
-    print(f"{saved.full_name} ({saved.username}) is active again.")
+    print(
+        _("{full_name} ({username}) is active again.").format(
+            full_name=saved.full_name, username=saved.username
+        )
+    )
 
 
 def employees_section() -> Section:
     """The Employees section: everyone lists and reads; management writes."""
     manage = Action.MANAGE_EMPLOYEES
     return Section(
-        "Employees",
+        N_("Employees"),
         (
-            MenuAction("List employees", list_employees, Action.READ),
-            MenuAction("Show an employee", show_one_employee, Action.READ),
-            MenuAction("Create an employee", create_employee, manage),
-            MenuAction("Update an employee", update_employee, manage),
-            MenuAction("Reset a password", reset_password, manage),
-            MenuAction("Deactivate an employee", deactivate_employee, manage),
-            MenuAction("Reactivate an employee", reactivate_employee, manage),
-            MenuAction("Hand over", hand_over_work, Action.HAND_OVER),
+            MenuAction(N_("List employees"), list_employees, Action.READ),
+            MenuAction(N_("Show an employee"), show_one_employee, Action.READ),
+            MenuAction(N_("Create an employee"), create_employee, manage),
+            MenuAction(N_("Update an employee"), update_employee, manage),
+            MenuAction(N_("Reset a password"), reset_password, manage),
+            MenuAction(N_("Deactivate an employee"), deactivate_employee, manage),
+            MenuAction(N_("Reactivate an employee"), reactivate_employee, manage),
+            MenuAction(N_("Hand over"), hand_over_work, Action.HAND_OVER),
         ),
     )
 
@@ -372,28 +438,57 @@ def show_my_account(session: Session) -> None:
 def change_my_password(session: Session) -> None:
     """Any employee: the current password (which counts as a login attempt), then a new one twice."""
     permissions.require(session.employee, Action.CHANGE_OWN_PASSWORD)
-    current = session.prompts.password("Current password:")
+    current = session.prompts.password(_("Current password:"))
     session.check_password(current)
     username = session.employee.username
 
     def check(password: str) -> None:
         service.check_password_policy(password, username)
         if password == current:
-            raise ValidationError("The new password must differ from the current one.")
+            raise ValidationError(_("The new password must differ from the current one."))
 
     new = ask_new_password(session.prompts, check, "New password")
     session.backend.change_password(current, new)
-    print("Your password has been changed.")
+    print(_("Your password has been changed."))
+
+
+# The languages offered, each named in itself (as language menus do everywhere).
+LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
+
+
+def choose_language(session: Session) -> None:
+    """My account: the language of one's own screens (English, Français, or the program's)."""
+    permissions.require(session.employee, Action.CHANGE_OWN_LANGUAGE, owner_id=session.employee.id)
+    current = session.act(service.own_language)
+    program = LANGUAGE_NAMES[session.default_language]
+    if current is None:
+        print(_("Your screens follow the program's language ({language}).").format(language=program))
+    else:
+        print(_("Your screens are in {language}.").format(language=LANGUAGE_NAMES[current]))
+    choices: list[tuple[str, str | None]] = [(name, code) for code, name in LANGUAGE_NAMES.items()]
+    choices.append((_("The program's language ({language})").format(language=program), None))
+    wanted = session.prompts.choose(_("Language of your screens:"), choices)
+    session.touch()
+    if wanted == current:
+        print(_("Nothing changed."))
+        return
+    session.confirm_write()
+    session.act(service.set_own_language, wanted)
+    i18n.set_language(wanted or session.default_language)
+    print(
+        _("Language saved: {language}.").format(language=LANGUAGE_NAMES[wanted or session.default_language])
+    )
 
 
 def my_account_section() -> Section:
     """My account: one's own details and password."""
     return Section(
-        "My account",
+        N_("My account"),
         (
-            MenuAction("Show my details", show_my_account, Action.READ_OWN_ACCOUNT),
-            MenuAction("Change my password", change_my_password, Action.CHANGE_OWN_PASSWORD),
-            MenuAction("Show my digest", show_my_digest, Action.READ_DIGEST),
-            MenuAction("Digest at login (on or off)", digest_setting, Action.CHANGE_OWN_DIGEST),
+            MenuAction(N_("Show my details"), show_my_account, Action.READ_OWN_ACCOUNT),
+            MenuAction(N_("Change my password"), change_my_password, Action.CHANGE_OWN_PASSWORD),
+            MenuAction(N_("Show my digest"), show_my_digest, Action.READ_DIGEST),
+            MenuAction(N_("Digest at login (on or off)"), digest_setting, Action.CHANGE_OWN_DIGEST),
+            MenuAction(N_("Language"), choose_language, Action.CHANGE_OWN_LANGUAGE),
         ),
     )

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crm import permissions, validation
 from crm.errors import AmbiguousMoment, ValidationError
+from crm.i18n import N_, _
 from crm.models import ContractForEvent, Event, EventFields, Team
 from crm.permissions import Action
 from crm.services import events as service
@@ -22,25 +23,25 @@ from crm.ui.csvfiles import export_action
 from crm.ui.menu import MenuAction, Section
 from crm.ui.notes import ask_note, show_notes
 from crm.ui.pickers import find_contract, find_event, pick_employee, pick_team_member, show_candidates
-from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_record, show_table
+from crm.ui.render import NAME, WHOLE, Column, Columns, local_moment, show_record, show_table, term
 from crm.ui.session import Session
 
-SUPPORT_QUESTION = "Support employee (id, or part of a name):"
+SUPPORT_QUESTION = N_("Support employee (id, or part of a name):")
 
 # Dates and numbers are never cut; on a narrow terminal the location, the client, then the support
 # contact are left out.
 LIST_HEADERS = Columns(
-    Column("Id", WHOLE),
-    Column("Name", NAME, least=14, most=40),
-    Column("Client", least=14, most=32, drop=2),
-    Column("Start", WHOLE),
-    Column("End", WHOLE),
-    Column("Location", least=14, most=32, drop=1),
-    Column("Guests", WHOLE),
-    Column("Support", least=12, drop=3),
-    show="Show an event gives the whole record",
+    Column(N_("Id"), WHOLE),
+    Column(N_("Name"), NAME, least=14, most=40),
+    Column(N_("Client"), least=14, most=32, drop=2),
+    Column(N_("Start"), WHOLE),
+    Column(N_("End"), WHOLE),
+    Column(N_("Location"), least=14, most=32, drop=1),
+    Column(N_("Guests"), WHOLE),
+    Column(N_("Support"), least=12, drop=3),
+    show=N_("Show an event gives the whole record"),
 )
-UNASSIGNED = "unassigned"
+UNASSIGNED = N_("unassigned")
 
 
 def local_zone() -> tzinfo:
@@ -64,12 +65,18 @@ def zone_name(tz: tzinfo) -> str:
     if key == "localtime":  # read from /etc/localtime: its link usually names the zone
         target = os.path.realpath("/etc/localtime")
         key = target.split("/zoneinfo/", 1)[1] if "/zoneinfo/" in target else None
-    return key or datetime.now(tz).tzname() or "local time"
+    return key or datetime.now(tz).tzname() or _("local time")
+
+
+DATE_QUESTIONS = {
+    "Start": N_("Start (YYYY-MM-DD HH:MM, {zone} time):"),
+    "End": N_("End (YYYY-MM-DD HH:MM, {zone} time):"),
+}
 
 
 def date_prompt(what: str, tz: tzinfo) -> str:
-    """The question for a date-time, naming the zone it is typed in."""
-    return f"{what} (YYYY-MM-DD HH:MM, {zone_name(tz)} time):"
+    """The question for a date-time ("Start" or "End"), naming the zone it is typed in."""
+    return _(DATE_QUESTIONS[what]).format(zone=zone_name(tz))
 
 
 def when(moment: datetime, tz: tzinfo) -> str:
@@ -82,14 +89,16 @@ def ask_moment(session: Session, raw: str, tz: tzinfo, what: str) -> datetime:
     """The moment typed (validation.moment, in tz); a local time that happens twice (clocks go
     back) is asked about: which of the two is meant."""
     try:
-        return validation.moment(raw, tz, what, now=session.clock())
+        return validation.moment(raw, tz, _(what), now=session.clock())
     except AmbiguousMoment as twice:
         first, second = twice.occurrences
         typed = first.strftime(validation.DATE_FORMAT)
-        question = f"{what}: {typed} happens twice in {zone_name(tz)} (clocks go back). Which one?"
+        question = _("{what}: {typed} happens twice in {zone} (clocks go back). Which one?").format(
+            what=_(what), typed=typed, zone=zone_name(tz)
+        )
         choices = [
-            (f"{when(first, tz)}, before the clocks go back", first),
-            (f"{when(second, tz)}, after the clocks go back", second),
+            (_("{first}, before the clocks go back").format(first=when(first, tz)), first),
+            (_("{second}, after the clocks go back").format(second=when(second, tz)), second),
         ]
         chosen = session.prompts.choose(question, choices)
         session.touch()
@@ -113,31 +122,36 @@ def event_row(event: Event, tz: tzinfo) -> tuple:
         _end(event, tz),
         event.location,
         event.attendees,
-        event.support_contact_name or UNASSIGNED,
+        event.support_contact_name or _(UNASSIGNED),
     )
 
 
 def show_event(event: Event, tz: tzinfo) -> None:
     """One event in detail: its client and how to reach them, its contract, its support contact."""
     show_record(
-        f"Event {event.id}",
+        _("Event {id}").format(id=event.id),
         [
-            ("Name", event.name),
-            ("Contract", event.contract_id),
-            ("Client", event.client_name),
-            ("Client e-mail", event.client_email),
-            ("Client phone", event.client_phone),
-            ("Client contact", event.client_contact or None),
-            ("Start", when(event.starts_at, tz)),
-            ("End", when(event.ends_at, tz)),
-            ("Location", event.location or None),
-            ("Attendees", event.attendees),
-            ("Support contact", event.support_contact_name or UNASSIGNED),
-            ("Status", event.status + (f" ({event.cancel_reason})" if event.cancel_reason else "")),
-            ("Notes", event.notes or None),
-            ("Created", when(event.created_at, tz)),
-            ("Last updated", when(event.updated_at, tz)),
-            ("Times are in", zone_name(tz)),
+            (_("Name"), event.name),
+            (_("Contract"), event.contract_id),
+            (_("Client"), event.client_name),
+            (_("Client e-mail"), event.client_email),
+            (_("Client phone"), event.client_phone),
+            (_("Client contact"), event.client_contact or None),
+            (_("Start"), when(event.starts_at, tz)),
+            (_("End"), when(event.ends_at, tz)),
+            (_("Location"), event.location or None),
+            (_("Attendees"), event.attendees),
+            (_("Support contact"), event.support_contact_name or _(UNASSIGNED)),
+            (
+                _("Status"),
+                _("{status} ({reason})").format(status=term(event.status), reason=event.cancel_reason)
+                if event.cancel_reason
+                else term(event.status),
+            ),
+            (_("Notes"), event.notes or None),
+            (_("Created"), when(event.created_at, tz)),
+            (_("Last updated"), when(event.updated_at, tz)),
+            (_("Times are in"), zone_name(tz)),
         ],
     )
 
@@ -157,7 +171,7 @@ def _ask_event(session: Session, tz: tzinfo) -> Event:
 def list_events(session: Session, tz: tzinfo) -> None:
     """All events, newest first, a page at a time."""
     # The order says so, as the dates shown are the events' own (not when they were created).
-    _browse(session, "Events (newest first)", session.pages(service.list_events), tz)
+    _browse(session, _("Events (newest first)"), session.pages(service.list_events), tz)
 
 
 def show_one_event(session: Session, tz: tzinfo) -> None:
@@ -170,30 +184,37 @@ def show_one_event(session: Session, tz: tzinfo) -> None:
 def search_events(session: Session, tz: tzinfo) -> None:
     """Events whose name or client's name contains what the user types."""
     text = session.ask(
-        "Search events by name or client:",
-        partial(validation.name, what="Search text", max_len=service.SEARCH_MAX),
+        _("Search events by name or client:"),
+        partial(validation.name, what=_("Search text"), max_len=service.SEARCH_MAX),
     )
-    _browse(session, f"Events matching {text!r}", session.pages(service.search_events, text), tz)
+    _browse(
+        session,
+        _("Events matching {text!r}").format(text=text),
+        session.pages(service.search_events, text),
+        tz,
+    )
 
 
 def my_events(session: Session, tz: tzinfo) -> None:
     """The support employee's events: upcoming first (soonest first), then past ones."""
     now = session.clock()
     fetch = session.pages_as(service.my_events, now)
-    _browse(session, "My events (upcoming first)", fetch, tz)
+    _browse(session, _("My events (upcoming first)"), fetch, tz)
 
 
 def events_without_support(session: Session, tz: tzinfo) -> None:
     """Events no support employee is assigned to yet: upcoming first (soonest first), then past ones."""
     fetch = session.pages(service.events_without_support, now=session.clock())
-    _browse(session, "Events without support (upcoming first)", fetch, tz)
+    _browse(session, _("Events without support (upcoming first)"), fetch, tz)
 
 
 def events_of_support(session: Session, tz: tzinfo) -> None:
     """Management: one support employee's events (active or deactivated), upcoming first."""
-    support = pick_team_member(session, Team.SUPPORT, "Support employee id:")
+    support = pick_team_member(session, Team.SUPPORT, _("Support employee id:"))
     fetch = session.pages(service.events_of, support.id, session.clock())
-    _browse(session, f"Events of {support.full_name} (upcoming first)", fetch, tz)
+    _browse(
+        session, _("Events of {full_name} (upcoming first)").format(full_name=support.full_name), fetch, tz
+    )
 
 
 # Forms ---------------------------------------------------------------------------------------------
@@ -207,17 +228,17 @@ def _ask_fields(session: Session, tz: tzinfo, current: Event | None, contact_def
     def parse_start(raw: str) -> datetime:
         if previous_start is not None and raw.strip() == when(previous_start, tz):
             return previous_start  # unchanged (a past start may stay as it is)
-        start = ask_moment(session, raw, tz, "Start")
+        start = ask_moment(session, raw, tz, N_("Start"))
         if start < session.clock():
             raise ValidationError(service.START_IN_PAST)
         return start
 
     name = session.ask(
-        "Event name:", partial(validation.name, what="Event name"), current.name if current else ""
+        _("Event name:"), partial(validation.name, what=_("Event name")), current.name if current else ""
     )
     contact = session.ask(
-        "Client contact details:",
-        partial(validation.text, what="Client contact"),
+        _("Client contact details:"),
+        partial(validation.text, what=_("Client contact")),
         current.client_contact if current else contact_default,
     )
     start = session.ask(
@@ -228,23 +249,23 @@ def _ask_fields(session: Session, tz: tzinfo, current: Event | None, contact_def
         if previous_end is not None and raw.strip() == when(previous_end, tz):
             end = previous_end
         else:
-            end = ask_moment(session, raw, tz, "End")
+            end = ask_moment(session, raw, tz, N_("End"))
         if end < start:
             raise ValidationError(service.END_BEFORE_START)
         return end
 
     end = session.ask(date_prompt("End", tz), parse_end, when(previous_end, tz) if previous_end else "")
     location = session.ask(
-        "Location:", partial(validation.text, what="Location"), current.location if current else ""
+        _("Location:"), partial(validation.text, what=_("Location")), current.location if current else ""
     )
     attendees = session.ask(
-        "Attendees:",
-        partial(validation.whole_number, what="Attendees"),
+        _("Attendees:"),
+        partial(validation.whole_number, what=_("Attendees")),
         str(current.attendees) if current else "",  # empty: typing must not append to a "0"
     )
     notes = session.ask(
-        "Notes:",
-        partial(validation.text, what="Notes", max_len=validation.NOTES_MAX, multiline=True),
+        _("Notes:"),
+        partial(validation.text, what=_("Notes"), max_len=validation.NOTES_MAX, multiline=True),
         current.notes if current else "",
     )
     return EventFields(
@@ -270,10 +291,12 @@ def create_event(session: Session, tz: tzinfo) -> None:
     """Sales: create the event of a signed contract of one of their clients."""
     waiting = session.act(service.contracts_awaiting_event)
     if not waiting:
-        print("None of your clients' signed contracts is waiting for an event.")
+        print(_("None of your clients' signed contracts is waiting for an event."))
         return
-    print("Signed contracts of your clients without an event:")
-    show_table(("Contract", "Client", "Total"), [(c.id, c.client_name, c.total_amount) for c in waiting])
+    print(_("Signed contracts of your clients without an event:"))
+    show_table(
+        (N_("Contract"), N_("Client"), N_("Total")), [(c.id, c.client_name, c.total_amount) for c in waiting]
+    )
     contract = _ask_contract(session)
     contact_default = ", ".join(
         part for part in (contract.client_name, contract.client_email, contract.client_phone) if part
@@ -281,7 +304,11 @@ def create_event(session: Session, tz: tzinfo) -> None:
     fields = _ask_fields(session, tz, None, contact_default)
     session.confirm_write()
     event = session.act(service.create_event, contract.id, fields, now=session.clock())
-    print(f"Event {event.id} created for contract {contract.id}; it awaits a support employee.")
+    print(
+        _("Event {id} created for contract {id2}; it awaits a support employee.").format(
+            id=event.id, id2=contract.id
+        )
+    )
 
 
 def _unchanged(event: Event, fields: EventFields) -> bool:
@@ -305,14 +332,14 @@ def update_event(session: Session, tz: tzinfo) -> None:
         print(service.closed_refusal(event))
         return
     show_event(event, tz)
-    print("Press Enter to keep a value.")
+    print(_("Press Enter to keep a value."))
     fields = _ask_fields(session, tz, event, event.client_contact)
     if _unchanged(event, fields):
-        print("Nothing changed.")
+        print(_("Nothing changed."))
         return
     session.confirm_write()
     saved = session.act(service.update_event, event.id, event.version, fields, now=session.clock())
-    print(f"Event {saved.id} saved.")
+    print(_("Event {id} saved.").format(id=saved.id))
 
 
 def assign_support(session: Session, tz: tzinfo) -> None:
@@ -322,41 +349,53 @@ def assign_support(session: Session, tz: tzinfo) -> None:
     if service.closed_refusal(event):
         print(service.closed_refusal(event))
         return
-    print(f"Event {event.id} ({event.name}): support contact {event.support_contact_name or UNASSIGNED}.")
+    print(
+        _("Event {id} ({name}): support contact {support}.").format(
+            id=event.id, name=event.name, support=event.support_contact_name or _(UNASSIGNED)
+        )
+    )
     if not show_candidates(
         session,
-        "Active support employees:",
+        N_("Active support employees:"),
         team=Team.SUPPORT,
         active=True,
         leave_out=event.support_contact_id,
     ):
-        print("There is no other active support employee to assign.")
+        print(_("There is no other active support employee to assign."))
         return
     already = {}
     if event.support_contact_id is not None:
-        already[event.support_contact_id] = (
-            f"{event.support_contact_name} is already this event's support contact."
+        already[event.support_contact_id] = _("{name} is already this event's support contact.").format(
+            name=event.support_contact_name
         )
     support_id = pick_employee(
-        session, SUPPORT_QUESTION, "another active support employee", team=Team.SUPPORT, refusals=already
+        session, SUPPORT_QUESTION, _("another active support employee"), team=Team.SUPPORT, refusals=already
     )
     session.confirm_write()
     saved = session.act(service.assign_support, event.id, event.version, support_id)
-    print(f"{saved.support_contact_name} is now the support contact of event {saved.id}.")
+    print(
+        _("{support_contact_name} is now the support contact of event {id}.").format(
+            support_contact_name=saved.support_contact_name, id=saved.id
+        )
+    )
 
 
 def add_event_note(session: Session, tz: tzinfo) -> None:
     """Management (any event) or support (their events): append a note to an event."""
     event = _ask_event(session, tz)
     permissions.require(session.employee, Action.ADD_EVENT_NOTE, owner_id=event.support_contact_id)
-    print(f"Event {event.id} ({event.name}). A note is never edited: a correction is a new note.")
+    print(
+        _("Event {id} ({name}). A note is never edited: a correction is a new note.").format(
+            id=event.id, name=event.name
+        )
+    )
     text = ask_note(session)
     session.confirm_write()
     session.act(note_service.add_event_note, event.id, text)
-    print(f"Note added to event {event.id}.")
+    print(_("Note added to event {id}.").format(id=event.id))
 
 
-STATUS_LABELS = {"confirmed": "Confirm it", "done": "Mark it done", "cancelled": "Cancel it"}
+STATUS_LABELS = {"confirmed": N_("Confirm it"), "done": N_("Mark it done"), "cancelled": N_("Cancel it")}
 
 
 def change_status(session: Session, tz: tzinfo) -> None:
@@ -369,22 +408,29 @@ def change_status(session: Session, tz: tzinfo) -> None:
         for status in service.status_moves(event)
         if permissions.visible(session.employee, service.status_action(status))
     ]
-    print(f"Event {event.id} ({event.name}), {when(event.starts_at, tz)}: {event.status}.")
+    print(
+        _("Event {id} ({name}), {starts_at}: {status}.").format(
+            id=event.id, name=event.name, starts_at=when(event.starts_at, tz), status=term(event.status)
+        )
+    )
     if not moves:
-        print(f"Its status can no longer be changed{' by you' if service.status_moves(event) else ''}.")
+        if service.status_moves(event):
+            print(_("Its status can no longer be changed by you."))
+        else:
+            print(_("Its status can no longer be changed."))
         return
-    choices: list[tuple[str, str | None]] = [(STATUS_LABELS[m], m) for m in moves]
-    choices.append(("Back", None))
-    target = session.prompts.choose("New status:", choices)
+    choices: list[tuple[str, str | None]] = [(_(STATUS_LABELS[m]), m) for m in moves]
+    choices.append((_("Back"), None))
+    target = session.prompts.choose(_("New status:"), choices)
     session.touch()
     if target is None:
         return
     reason = None
     if target == "cancelled":
-        reason = session.ask("Reason for cancelling:", service.clean_reason)
+        reason = session.ask(_("Reason for cancelling:"), service.clean_reason)
     session.confirm_write()
     saved = session.act(service.change_status, event.id, event.version, target, reason)
-    print(f"Event {saved.id} is now {saved.status}.")
+    print(_("Event {id} is now {status}.").format(id=saved.id, status=term(saved.status)))
 
 
 def events_section(tz: tzinfo | None = None) -> Section:
@@ -395,30 +441,32 @@ def events_section(tz: tzinfo | None = None) -> Section:
         return lambda session: action(session, zone)
 
     return Section(
-        "Events",
+        N_("Events"),
         (
-            MenuAction("List events", run(list_events), Action.READ),
-            MenuAction("Show an event", run(show_one_event), Action.READ),
-            MenuAction("Search events", run(search_events), Action.READ),
-            MenuAction("My events", run(my_events), Action.LIST_MY_EVENTS),
+            MenuAction(N_("List events"), run(list_events), Action.READ),
+            MenuAction(N_("Show an event"), run(show_one_event), Action.READ),
+            MenuAction(N_("Search events"), run(search_events), Action.READ),
+            MenuAction(N_("My events"), run(my_events), Action.LIST_MY_EVENTS),
             Section(
-                "Reports",
+                N_("Reports"),
                 (
                     MenuAction(
-                        "Events without support",
+                        N_("Events without support"),
                         run(events_without_support),
                         Action.LIST_EVENTS_WITHOUT_SUPPORT,
                     ),
                     MenuAction(
-                        "Events of a support employee", run(events_of_support), Action.LIST_EVENTS_OF_SUPPORT
+                        N_("Events of a support employee"),
+                        run(events_of_support),
+                        Action.LIST_EVENTS_OF_SUPPORT,
                     ),
                 ),
             ),
-            MenuAction("Create an event", run(create_event), Action.CREATE_EVENT),
-            MenuAction("Assign support", run(assign_support), Action.ASSIGN_SUPPORT),
-            MenuAction("Update an event", run(update_event), Action.UPDATE_EVENT),
-            MenuAction("Add a note", run(add_event_note), Action.ADD_EVENT_NOTE),
-            MenuAction("Export to CSV", export_action("events"), Action.EXPORT_CSV),
-            MenuAction("Change an event's status", run(change_status), Action.MOVE_EVENT_STATUS),
+            MenuAction(N_("Create an event"), run(create_event), Action.CREATE_EVENT),
+            MenuAction(N_("Assign support"), run(assign_support), Action.ASSIGN_SUPPORT),
+            MenuAction(N_("Update an event"), run(update_event), Action.UPDATE_EVENT),
+            MenuAction(N_("Add a note"), run(add_event_note), Action.ADD_EVENT_NOTE),
+            MenuAction(N_("Export to CSV"), export_action("events"), Action.EXPORT_CSV),
+            MenuAction(N_("Change an event's status"), run(change_status), Action.MOVE_EVENT_STATUS),
         ),
     )

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from crm import i18n
 from crm.config import SessionPolicy
 from crm.devices import DeviceTokens
 from crm.errors import CRMError
+from crm.i18n import _
 from crm.services import auth
 from crm.services.backend import Backend, Database, DirectBackend
 from crm.ui.digest import show_login_digest
 from crm.ui.menu import Outcome, Section, run_team_menu
 from crm.ui.prompts import Prompts
-from crm.ui.render import visible
+from crm.ui.render import term, visible
 from crm.ui.session import Session, utc_now
 
 
@@ -35,12 +37,14 @@ def login_loop(
     """
     if isinstance(backend, Database):
         backend = DirectBackend(backend, face="menus", policy=policy, clock=clock)
+    program_language = i18n.language()  # [ui] language; each employee may have their own
     while True:
+        i18n.set_language(program_language)
         try:
-            username = prompts.text("Username (Ctrl-D to quit):")
-            password = prompts.password("Password:")
+            username = prompts.text(_("Username (Ctrl-D to quit):"))
+            password = prompts.password(_("Password:"))
         except (EOFError, KeyboardInterrupt):
-            print("Goodbye.")
+            print(_("Goodbye."))
             return
         name = auth.typed_username(username)
         token = devices.token_for(name) if devices is not None else None
@@ -51,8 +55,15 @@ def login_loop(
             continue
         if devices is not None and token is not None:
             devices.remember(name, token)
-        print(f"Welcome, {visible(employee.full_name)} ({employee.team}).")
-        session = Session(backend, employee, prompts, clock=clock, idle_limit=idle_limit)
+        session = Session(
+            backend, employee, prompts, clock=clock, idle_limit=idle_limit, default_language=program_language
+        )
+        session.speak_own_language()
+        print(
+            _("Welcome, {full_name} ({team}).").format(
+                full_name=visible(employee.full_name), team=term(employee.team)
+            )
+        )
         prompts.idle_timeout = idle_limit.total_seconds()  # the session's prompts give up when idle
         try:
             show_login_digest(session)
@@ -60,11 +71,12 @@ def login_loop(
         finally:
             prompts.idle_timeout = None  # the login prompt waits
             _log_out(backend)
-        if outcome is Outcome.QUIT:
-            print("Goodbye.")
+        if outcome is Outcome.QUIT:  # said in the employee's language; then the program's again
+            print(_("Goodbye."))
+            i18n.set_language(program_language)
             return
         if outcome is Outcome.LOG_OUT:
-            print("Logged out.")
+            print(_("Logged out."))
 
 
 def _log_out(backend: Backend) -> None:

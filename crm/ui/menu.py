@@ -12,10 +12,11 @@ from enum import Enum
 
 from crm import monitoring, permissions
 from crm.errors import CRMError, DatabaseUnavailable
+from crm.i18n import N_, _, ngettext
 from crm.models import Employee
 from crm.permissions import Action
 from crm.ui.prompts import InputClosed, Keyed
-from crm.ui.render import HELP, help_entry, show_keys, visible_output
+from crm.ui.render import HELP, help_entry, show_keys, term, visible_output
 from crm.ui.session import LoggedOut, Session
 
 
@@ -76,18 +77,22 @@ def run_action(action: MenuAction, session: Session) -> None:
     try:
         action.run(session)
     except (KeyboardInterrupt, EOFError):  # Ctrl-C or Ctrl-D at any question of the action
-        print("Cancelled; nothing was saved.")
+        print(_("Cancelled; nothing was saved."))
     except CRMError as error:
         print(error)
     except LoggedOut:
         raise
     except Exception as error:  # noqa: BLE001 — the one place unexpected errors are reported
         reference = monitoring.capture(error)
-        print(f"Something went wrong; it has been reported (reference {reference}).")
+        print(
+            _("Something went wrong; it has been reported (reference {reference}).").format(
+                reference=reference
+            )
+        )
 
 
 # What a section's menu asks on Ctrl-D (Enter, n, Ctrl-C or Ctrl-D again: stay in the section).
-QUIT_QUESTION = "Quit the program?"
+QUIT_QUESTION = N_("Quit the program?")
 CTRL_D = object()  # _pick's answer when Ctrl-D was pressed at the menu
 
 
@@ -125,10 +130,10 @@ def _menu_loop(session: Session, sections: list[Section]) -> Outcome:
         while True:
             employee = session.employee
             shown = [s for s in sections if s.visible_actions(employee)]
-            entries: list[tuple[str, object]] = [(s.title, s) for s in shown]
-            entries.append(("Log out", Outcome.LOG_OUT))
-            choices = numbered(entries, ("Quit", Outcome.QUIT))
-            title = f"{employee.full_name} ({employee.team}) — main menu" + _unread(session)
+            entries: list[tuple[str, object]] = [(_(s.title), s) for s in shown]
+            entries.append((_("Log out"), Outcome.LOG_OUT))
+            choices = numbered(entries, (_("Quit"), Outcome.QUIT))
+            title = _main_title(session)
             choice = _pick(session, title, choices)
             if choice is CTRL_D:  # the main menu is the top: Ctrl-D there quits
                 return Outcome.QUIT
@@ -144,25 +149,38 @@ def _menu_loop(session: Session, sections: list[Section]) -> Outcome:
         return Outcome.ENDED
 
 
-def _unread(session: Session) -> str:
-    """The main menu title's count of unread notifications (support), or nothing."""
+def _main_title(session: Session) -> str:
+    """The main menu's title: who is logged in, and their count of unread notifications (support)."""
+    employee = session.employee
+    team = term(employee.team)
+    count = _unread(session)
+    if not count:
+        return _("{name} ({team}) — main menu").format(name=employee.full_name, team=team)
+    return ngettext(
+        "{name} ({team}) — main menu — {count} unread notification",
+        "{name} ({team}) — main menu — {count} unread notifications",
+        count,
+    ).format(name=employee.full_name, team=team, count=count)
+
+
+def _unread(session: Session) -> int:
+    """How many unread notifications the employee has (support; 0 for the others)."""
     from crm.services import notifications
 
     if not permissions.visible(session.employee, Action.READ_NOTIFICATIONS):
-        return ""
+        return 0
     try:
-        count = session.act(notifications.unread_count)
+        return session.act(notifications.unread_count)
     except DatabaseUnavailable:
-        return ""
-    return f" — {count} unread notification{'' if count == 1 else 's'}" if count else ""
+        return 0
 
 
 def _run_section(session: Session, section: Section) -> Outcome | None:
     """A section's menu until Back (None) or quitting (Outcome.QUIT: Ctrl-D, then yes)."""
     while True:
         actions = section.visible_actions(session.employee)
-        choices = numbered([(a.label, a) for a in actions], ("Back", None))
-        choice = _pick(session, section.title, choices)
+        choices = numbered([(_(a.label), a) for a in actions], (_("Back"), None))
+        choice = _pick(session, _(section.title), choices)
         if choice is CTRL_D:
             if _quit_confirmed(session):
                 return Outcome.QUIT

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import tzinfo
 
+from crm.i18n import _
 from crm.models import Note
 from crm.services import notes as service
 from crm.ui.render import local_moment, visible
@@ -25,9 +26,12 @@ def print_notes(notes: Sequence[Note], total: int, tz: tzinfo | None = None) -> 
     """Notes as blocks, latest first: when and who, then the text (its own lines kept); total:
     how many the record has (more than shown: said in the heading)."""
     if not notes:
-        print("Notes: none yet.")
+        print(_("Notes: none yet."))
         return
-    print(f"Notes (latest first, {total} in all):" if total > len(notes) else "Notes (latest first):")
+    if total > len(notes):
+        print(_("Notes (latest first, {total} in all):").format(total=total))
+    else:
+        print(_("Notes (latest first):"))
     _blocks(notes, tz)
 
 
@@ -41,7 +45,7 @@ def show_notes(session: Session, kind: str, record_id: int, tz: tzinfo | None = 
     shown = len(notes)
     while notes and shown < total:
         try:
-            older = session.prompts.choose("Notes:", [("Older notes", True), ("Back", False)])
+            older = session.prompts.choose(_("Notes:"), [(_("Older notes"), True), (_("Back"), False)])
         except (KeyboardInterrupt, EOFError):
             return
         session.pick_made()
@@ -54,4 +58,6 @@ def show_notes(session: Session, kind: str, record_id: int, tz: tzinfo | None = 
 
 def ask_note(session: Session) -> str:
     """The text of a new note, asked until it is acceptable (not empty, at most 2,000 characters)."""
-    return session.ask(f"Note (at most {service.NOTE_MAX} characters):", service.clean_note)
+    return session.ask(
+        _("Note (at most {NOTE_MAX} characters):").format(NOTE_MAX=service.NOTE_MAX), service.clean_note
+    )

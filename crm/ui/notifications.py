@@ -7,6 +7,7 @@ ones (crm/ui/menu.py).
 
 from __future__ import annotations
 
+from crm.i18n import N_, _, ngettext
 from crm.models import Notification
 from crm.permissions import Action
 from crm.services import notifications as service
@@ -17,16 +18,16 @@ from crm.ui.session import Session
 
 UNREAD_SHOWN = 50
 NOTIFICATION_HEADERS = Columns(
-    Column("Id", WHOLE),
-    Column("When", WHOLE),
-    Column("Event", NAME, least=14, most=36),
-    Column("What", least=10, most=12),
-    Column("Changes", TEXT, least=16),
-    Column("By", least=10, most=24, drop=1),
-    Column("Read", WHOLE, drop=2),
-    show="Unread notifications shows each change in full",
+    Column(N_("Id"), WHOLE),
+    Column(N_("When"), WHOLE),
+    Column(N_("Event"), NAME, least=14, most=36),
+    Column(N_("What"), least=10, most=12),
+    Column(N_("Changes"), TEXT, least=16),
+    Column(N_("By"), least=10, most=24, drop=1),
+    Column(N_("Read"), WHOLE, drop=2),
+    show=N_("Unread notifications shows each change in full"),
 )
-KINDS = {"assigned": "assigned", "unassigned": "taken away", "changed": "changed"}
+KINDS = {"assigned": N_("assigned"), "unassigned": N_("taken away"), "changed": N_("changed")}
 
 
 def notification_row(notification: Notification) -> tuple:
@@ -35,10 +36,10 @@ def notification_row(notification: Notification) -> tuple:
         notification.id,
         notification.created_at,
         f"{notification.event_id} {notification.event_name}",
-        KINDS.get(notification.kind, notification.kind),
+        _(KINDS.get(notification.kind, notification.kind)),
         "; ".join(service.describe(notification, local_zone())),
-        notification.changed_by_name or "outside the program",
-        "yes" if notification.read_at else "new",
+        notification.changed_by_name or _("outside the program"),
+        _("yes") if notification.read_at else _("new"),
     )
 
 
@@ -46,7 +47,7 @@ def show_unread(session: Session) -> None:
     """Each unread notification in full, oldest first; then they are marked read."""
     unread = session.act(service.list_notifications, True, 0, UNREAD_SHOWN)
     if not unread:
-        print("No unread notifications.")
+        print(_("No unread notifications."))
         return
     tz = local_zone()
     for notification in reversed(unread):
@@ -54,13 +55,17 @@ def show_unread(session: Session) -> None:
         for line in service.describe(notification, tz):
             print(visible(f"    {line}"))
     marked = session.act(service.mark_read, [n.id for n in unread])
-    print(f"{marked} notification{'' if marked == 1 else 's'} marked read.")
+    print(
+        ngettext("{count} notification marked read.", "{count} notifications marked read.", marked).format(
+            count=marked
+        )
+    )
 
 
 def all_notifications(session: Session) -> None:
     """Every notification, newest first, a page at a time."""
     session.browse(
-        "Notifications (newest first)",
+        _("Notifications (newest first)"),
         session.pages_as(service.list_notifications, False),
         NOTIFICATION_HEADERS,
         notification_row,
@@ -69,9 +74,9 @@ def all_notifications(session: Session) -> None:
 
 def notifications_section() -> Section:
     return Section(
-        "Notifications",
+        N_("Notifications"),
         (
-            MenuAction("Unread notifications", show_unread, Action.READ_NOTIFICATIONS),
-            MenuAction("All notifications", all_notifications, Action.READ_NOTIFICATIONS),
+            MenuAction(N_("Unread notifications"), show_unread, Action.READ_NOTIFICATIONS),
+            MenuAction(N_("All notifications"), all_notifications, Action.READ_NOTIFICATIONS),
         ),
     )

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from crm import validation
 from crm.errors import CRMError, DatabaseUnavailable, NotFound, ValidationError
-from crm.i18n import _
+from crm.i18n import N_, _
 from crm.models import Client, Contract, Employee, Event, Team
 from crm.services import clients as client_service
 from crm.services import contracts as contract_service
@@ -37,27 +37,28 @@ from crm.ui.render import (
     local_moment,
     show_keys,
     show_table,
+    term,
 )
 from crm.ui.session import Session
 
 T = TypeVar("T")
 PICK_PAGE = 9  # matches offered at a time: the keys 1 to 9
 SEARCH_MAX = 150  # the longest search text (as the services' searches)
-CANCELLED = "Cancelled; nothing was saved."
+CANCELLED = N_("Cancelled; nothing was saved.")
 _NEXT, _PREVIOUS, _AGAIN, _CANCEL = "next", "previous", "again", "cancel"
 
 # Newest first: "Created" (the first contact) is what client lists are sorted by. On a narrow
 # terminal the last contact, the company, the sales contact, then the phone are left out.
 CLIENT_HEADERS = Columns(
-    Column("Id", WHOLE),
-    Column("Full name", NAME, least=16, most=30),
-    Column("Company", least=16, most=30, drop=2),
-    Column("E-mail", least=20, most=36),
-    Column("Phone", WHOLE, drop=4),
-    Column("Sales contact", most=30, drop=3),
-    Column("Created", WHOLE),
-    Column("Last contact", WHOLE, drop=1),
-    show="Show a client gives the whole record",
+    Column(N_("Id"), WHOLE),
+    Column(N_("Full name"), NAME, least=16, most=30),
+    Column(N_("Company"), least=16, most=30, drop=2),
+    Column(N_("E-mail"), least=20, most=36),
+    Column(N_("Phone"), WHOLE, drop=4),
+    Column(N_("Sales contact"), most=30, drop=3),
+    Column(N_("Created"), WHOLE),
+    Column(N_("Last contact"), WHOLE, drop=1),
+    show=N_("Show a client gives the whole record"),
 )
 
 
@@ -96,7 +97,7 @@ def pick_record(
     (a CRMError, shown, and the question asked again). Cancel raises CRMError(CANCELLED).
     """
     while True:
-        raw = session.ask(question, partial(validation.name, what=what, max_len=SEARCH_MAX))
+        raw = session.ask(question, partial(validation.name, what=_(what), max_len=SEARCH_MAX))
         if _looks_like_id(raw):
             chosen: Any = _get(get, raw, what)
         else:
@@ -108,7 +109,7 @@ def pick_record(
 def _get(get: Callable[[int], T], raw: str, what: str) -> T | None:
     """get(the id typed), or None after saying why not."""
     try:
-        return get(validation.record_id(raw, what))
+        return get(validation.record_id(raw, _(what)))
     except DatabaseUnavailable:
         raise
     except CRMError as error:
@@ -166,7 +167,7 @@ def _choose_match(
         elif choice == _CANCEL:
             raise CRMError(_(CANCELLED))
         else:
-            picked = _get(get, str(choice.id), "Id")
+            picked = _get(get, str(choice.id), N_("Id"))
             if picked is not None:
                 return picked
 
@@ -180,14 +181,15 @@ def client_label(client: Client) -> str:
     return " — ".join(p for p in parts if p) + _(" (client {id})").format(id=client.id)
 
 
-def find_client(
-    session: Session, question: str = "Client id, or part of a name or company to search:"
-) -> Client:
+CLIENT_QUESTION = N_("Client id, or part of a name or company to search:")
+
+
+def find_client(session: Session, question: str = CLIENT_QUESTION) -> Client:
     """A client by id, or by part of their name or company, chosen among the matches."""
     return pick_record(
         session,
         question,
-        "Client id",
+        N_("Client id"),
         lambda client_id: session.run(client_service.get_client, client_id),
         lambda text, offset, limit: session.run(client_service.search_clients, text, offset, limit),
         client_label,
@@ -197,7 +199,7 @@ def find_client(
 
 # Contracts -------------------------------------------------------------------------------------
 
-CONTRACT_QUESTION = "Contract id, or part of the client's name:"
+CONTRACT_QUESTION = N_("Contract id, or part of the client's name:")
 
 
 def contract_label(contract: Contract) -> str:
@@ -218,7 +220,7 @@ def find_contract(session: Session, get: Callable[[int], T], question: str = CON
     return pick_record(
         session,
         question,
-        "Contract id",
+        N_("Contract id"),
         get,
         lambda text, offset, limit: session.run(contract_service.search_contracts, text, offset, limit),
         contract_label,
@@ -228,7 +230,7 @@ def find_contract(session: Session, get: Callable[[int], T], question: str = CON
 
 # Events ----------------------------------------------------------------------------------------
 
-EVENT_QUESTION = "Event id, or part of its name or its client's name:"
+EVENT_QUESTION = N_("Event id, or part of its name or its client's name:")
 
 
 def event_label(event: Event, tz: tzinfo | None = None) -> str:
@@ -243,7 +245,7 @@ def find_event(session: Session, question: str = EVENT_QUESTION, *, tz: tzinfo |
     return pick_record(
         session,
         question,
-        "Event id",
+        N_("Event id"),
         lambda event_id: session.run(event_service.get_event, event_id),
         lambda text, offset, limit: session.run(event_service.search_events, text, offset, limit),
         partial(event_label, tz=tz),
@@ -253,14 +255,17 @@ def find_event(session: Session, question: str = EVENT_QUESTION, *, tz: tzinfo |
 
 # Employees -------------------------------------------------------------------------------------
 
-EMPLOYEE_QUESTION = "Employee id, or part of a name:"
+EMPLOYEE_QUESTION = N_("Employee id, or part of a name:")
 
 
 def employee_label(employee: Employee) -> str:
     """How an employee is offered among matches: name, username, team, id."""
-    state = "" if employee.is_active else _(", deactivated")
-    return _("{name} ({username}, {team}{state}) — employee {id}").format(
-        name=employee.full_name, username=employee.username, team=employee.team, state=state, id=employee.id
+    if employee.is_active:
+        label = _("{name} ({username}, {team}) — employee {id}")
+    else:
+        label = _("{name} ({username}, {team}, deactivated) — employee {id}")
+    return label.format(
+        name=employee.full_name, username=employee.username, team=term(employee.team), id=employee.id
     )
 
 
@@ -287,13 +292,19 @@ def find_employee(
         if (team is not None and employee.team != team) or (
             active is not None and employee.is_active != active
         ):
-            raise ValidationError(f"Employee {employee_id} is not {kind or 'one of them'}; pick another one.")
+            if kind:
+                raise ValidationError(
+                    _("Employee {id} is not {kind}; pick another one.").format(id=employee_id, kind=kind)
+                )
+            raise ValidationError(
+                _("Employee {id} is not one of them; pick another one.").format(id=employee_id)
+            )
         return employee
 
     return pick_record(
         session,
         question,
-        "Employee id",
+        N_("Employee id"),
         get,
         lambda text, offset, limit: session.run(
             employee_service.search_employees, text, offset, limit, team=team, active=active
@@ -312,12 +323,12 @@ def show_candidates(
     others = [e for e in page if e.id != leave_out]
     if not others:
         return False
-    print(heading)
+    print(_(heading))
     rows = [
         (e.id, e.full_name + ("" if e.is_active else _(" (deactivated)")), e.username)
         for e in others[:PICK_PAGE]
     ]
-    show_table(("Id", "Name", "Username"), rows)
+    show_table((N_("Id"), N_("Name"), N_("Username")), rows)
     if len(others) > PICK_PAGE:
         print(_("… and more: type part of a name to find them."))
     return True
@@ -339,8 +350,8 @@ def pick_employee(
 
 def pick_team_member(session: Session, team: Team, question: str) -> Employee:
     """Any employee of the team, active or deactivated (management looks at who owns what)."""
-    if not show_candidates(
-        session, _("{team} employees:").format(team=team.value.capitalize()), team=team, active=None
-    ):
-        raise NotFound(f"There is no {team.value} employee.")
-    return find_employee(session, question, team=team, kind=f"a {team.value} employee")
+    heading = _("Employees of the {team} team:").format(team=term(team))
+    if not show_candidates(session, heading, team=team, active=None):
+        raise NotFound(_("There is no {team} employee.").format(team=term(team)))
+    kind = _("a {team} employee").format(team=term(team))
+    return find_employee(session, question, team=team, kind=kind)

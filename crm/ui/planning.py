@@ -13,6 +13,7 @@ from pathlib import Path
 
 from crm import validation
 from crm.errors import ValidationError
+from crm.i18n import N_, _, ngettext
 from crm.models import AgendaDay, Event, Team
 from crm.permissions import Action
 from crm.services import agenda as service
@@ -27,14 +28,14 @@ from crm.ui.session import Session
 
 DEFAULT_CALENDAR = "epic-events.ics"
 AGENDA_HEADERS = Columns(
-    Column("Id", WHOLE),
-    Column("Time", WHOLE),
-    Column("Event", NAME, least=14, most=36),
-    Column("Status", WHOLE, drop=3),
-    Column("Location", least=12, most=30, drop=1),
-    Column("Guests", WHOLE, drop=4),
-    Column("Support", least=10, most=24, drop=2),
-    show="Show an event gives the whole record",
+    Column(N_("Id"), WHOLE),
+    Column(N_("Time"), WHOLE),
+    Column(N_("Event"), NAME, least=14, most=36),
+    Column(N_("Status"), WHOLE, drop=3),
+    Column(N_("Location"), least=12, most=30, drop=1),
+    Column(N_("Guests"), WHOLE, drop=4),
+    Column(N_("Support"), least=10, most=24, drop=2),
+    show=N_("Show an event gives the whole record"),
 )
 
 
@@ -47,10 +48,10 @@ def parse_week(raw: str, today: date) -> date:
         day = date.fromisoformat(text)
     except ValueError:
         raise ValidationError(
-            "Type a day as YYYY-MM-DD (2027-10-25), or press Enter for this week."
+            _("Type a day as YYYY-MM-DD (2027-10-25), or press Enter for this week.")
         ) from None
     if not 2000 <= day.year <= 2999:
-        raise ValidationError("The day must be in the years 2000 to 2999.")
+        raise ValidationError(_("The day must be in the years 2000 to 2999."))
     return day
 
 
@@ -73,73 +74,81 @@ def agenda_row(event: Event, day: date) -> tuple:
 
 def show_agenda(title: str, agenda: list[AgendaDay]) -> None:
     """The week, a table per day (a day without events says so)."""
-    print(f"{title} — times in Europe/Paris")
+    print(_("{title} — times in Europe/Paris").format(title=title))
     for day in agenda:
         print(f"\n{day_heading(day.day)}")
-        show_table(AGENDA_HEADERS, [agenda_row(e, day.day) for e in day.events], empty="  No events.")
+        show_table(AGENDA_HEADERS, [agenda_row(e, day.day) for e in day.events], empty=_("  No events."))
 
 
 def week_agenda(session: Session) -> None:
     """Support: their week; management: everyone's week, or one support employee's."""
     support_id = None
-    whose = "My agenda"
+    whose = _("My agenda")
     if session.employee.team == Team.MANAGEMENT:
         choice = session.prompts.choose(
-            "Whose agenda?", [("Every event", "all"), ("One support employee", "one")]
+            _("Whose agenda?"), [(_("Every event"), "all"), (_("One support employee"), "one")]
         )
         session.touch()
         if choice == "one":
-            support = pick_team_member(session, Team.SUPPORT, "Support employee id:")
-            support_id, whose = support.id, f"Agenda of {support.full_name}"
+            support = pick_team_member(session, Team.SUPPORT, _("Support employee id:"))
+            support_id, whose = support.id, _("Agenda of {name}").format(name=support.full_name)
         else:
-            whose = "Agenda of every event"
+            whose = _("Agenda of every event")
     today = session.clock().astimezone(service.COMPANY_ZONE).date()
-    day = session.ask("A day of the week (YYYY-MM-DD, Enter: this week):", lambda raw: parse_week(raw, today))
+    day = session.ask(
+        _("A day of the week (YYYY-MM-DD, Enter: this week):"), lambda raw: parse_week(raw, today)
+    )
     agenda = session.act(service.week_agenda, day, support_id)
-    show_agenda(f"{whose}, week of {agenda[0].day.isoformat()}", agenda)
+    show_agenda(_("{whose}, week of {day}").format(whose=whose, day=agenda[0].day.isoformat()), agenda)
 
 
 def contracts_without_event(session: Session) -> None:
     """Signed contracts that have no event yet (sales: their clients'; management: all)."""
-    title = "Signed contracts without an event"
+    title = _("Signed contracts without an event")
     if session.employee.team == Team.SALES:
-        title += " (my clients)"
+        title = _("Signed contracts without an event (my clients)")
     session.browse(
         title, session.pages_as(contract_service.contracts_without_event), CONTRACT_HEADERS, contract_row
     )
 
 
 def _calendar_path(raw: str) -> Path:
-    text = validation.printable(raw.strip(), "The file name")
+    text = validation.printable(raw.strip(), _("The file name"))
     if not text:
-        raise ValidationError("Name the file to write, like epic-events.ics.")
+        raise ValidationError(_("Name the file to write, like epic-events.ics."))
     path = Path(text).expanduser()
     if path.is_dir():
-        raise ValidationError(f"{path} is a folder: name a file.")
+        raise ValidationError(_("{path} is a folder: name a file.").format(path=path))
     if not path.absolute().parent.is_dir():
-        raise ValidationError(f"No folder {path.absolute().parent}.")
+        raise ValidationError(_("No folder {parent}.").format(parent=path.absolute().parent))
     return path
 
 
 def export_calendar(session: Session) -> None:
     """Support: their upcoming events as an .ics file (mode 0600) to import in a phone's calendar."""
-    path = session.ask("File to write (.ics):", _calendar_path, DEFAULT_CALENDAR)
+    path = session.ask(_("File to write (.ics):"), _calendar_path, DEFAULT_CALENDAR)
     data, count = session.act(service.export_calendar, session.clock())
     written = service.write_private(path, data)
-    print(f"{count} upcoming event{'' if count == 1 else 's'} written to {written} (readable by you only).")
-    print("Import it again after changes: the events are updated, not duplicated.")
+    print(
+        ngettext(
+            "{count} upcoming event written to {path} (readable by you only).",
+            "{count} upcoming events written to {path} (readable by you only).",
+            count,
+        ).format(count=count, path=written)
+    )
+    print(_("Import it again after changes: the events are updated, not duplicated."))
 
 
 def planning_section() -> Section:
     return Section(
-        "Planning",
+        N_("Planning"),
         (
-            MenuAction("Week agenda", week_agenda, Action.VIEW_AGENDA),
+            MenuAction(N_("Week agenda"), week_agenda, Action.VIEW_AGENDA),
             MenuAction(
-                "Signed contracts without an event",
+                N_("Signed contracts without an event"),
                 contracts_without_event,
                 Action.LIST_CONTRACTS_WITHOUT_EVENT,
             ),
-            MenuAction("Export my calendar (.ics)", export_calendar, Action.EXPORT_CALENDAR),
+            MenuAction(N_("Export my calendar (.ics)"), export_calendar, Action.EXPORT_CALENDAR),
         ),
     )

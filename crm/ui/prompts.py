@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from crm.errors import ValidationError
+from crm.i18n import N_, _
 
 if TYPE_CHECKING:
     from prompt_toolkit.application import Application
@@ -129,12 +130,13 @@ class QuestionaryPrompts:
 
         items = [
             questionary.Choice(str(title), value=index, shortcut_key=getattr(title, "key", None) or True)
-            for index, (title, _) in enumerate(choices)
+            for index, (title, _value) in enumerate(choices)
         ]
         question = questionary.rawselect(message, choices=items)
         _ctrl_d_raises_eof(question.application)
         _more_keys(
-            question.application, {k: i for i, (t, _) in enumerate(choices) for k in getattr(t, "also", ())}
+            question.application,
+            {k: i for i, (t, _value) in enumerate(choices) for k in getattr(t, "also", ())},
         )
         index = self._ask(question)
         return choices[index][1]
@@ -259,16 +261,26 @@ def ask(
             print(error)
 
 
+# The two questions of each kind of new password (whole sentences, translated where asked).
+PASSWORD_QUESTIONS = {
+    "Password": (N_("Password:"), N_("Password again:")),
+    "Initial password": (N_("Initial password:"), N_("Initial password again:")),
+    "New password": (N_("New password:"), N_("New password again:")),
+}
+
+
 def ask_new_password(prompts: Prompts, check: Callable[[str], None], what: str = "Password") -> str:
-    """Ask for a new password twice until it meets the policy (check) and both match."""
+    """Ask for a new password twice until it meets the policy (check) and both match (what:
+    "Password", "Initial password" or "New password", see PASSWORD_QUESTIONS)."""
+    question, again = PASSWORD_QUESTIONS[what]
     while True:
-        first = prompts.password(f"{what}:")
+        first = prompts.password(_(question))
         try:
             check(first)
         except ValidationError as error:
             print(error)
             continue
-        if prompts.password(f"{what} again:") != first:
-            print("The two passwords differ; try again.")
+        if prompts.password(_(again)) != first:
+            print(_("The two passwords differ; try again."))
             continue
         return first

@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
+from enum import Enum
 from typing import Any, TextIO, TypeVar
 
 from crm import formats, validation
-from crm.i18n import _
+from crm.i18n import N_, _
 from crm.ui.prompts import Keyed, Prompts, PromptsWrapper, same_keys
 
 T = TypeVar("T")
@@ -73,6 +74,33 @@ def day_heading(day: date) -> str:
 def money(value: Decimal) -> str:
     """An amount as people read it (crm/formats.py money): 1,500.50, in French "1 500,50 €"."""
     return formats.money(value)
+
+
+# The words stored for a team, an event's status, a unit and an opportunity's stage, as shown.
+TERMS = {
+    "management": N_("management"),
+    "sales": N_("sales"),
+    "support": N_("support"),
+    "planned": N_("planned"),
+    "confirmed": N_("confirmed"),
+    "done": N_("done"),
+    "cancelled": N_("cancelled"),
+    "event": N_("event"),
+    "guest": N_("guest"),
+    "hour": N_("hour"),
+    "new": N_("new"),
+    "qualified": N_("qualified"),
+    "proposal": N_("proposal"),
+    "negotiation": N_("negotiation"),
+    "won": N_("won"),
+    "lost": N_("lost"),
+}
+
+
+def term(value: object) -> str:
+    """A stored word (a team, a status, a stage: an enum's value) in the current language."""
+    text = str(value.value if isinstance(value, Enum) else value)
+    return _(TERMS[text]) if text in TERMS else text
 
 
 def clear_screen() -> None:
@@ -136,24 +164,26 @@ def visible_output() -> Iterator[None]:
 
 
 class VisiblePrompts(PromptsWrapper):
-    """Prompts whose questions, default values and choices are shown through visible(). A default
+    """Prompts whose questions, default values and choices are shown translated (a constant marked
+    with N_() is translated here; an already translated text is left as it is) and through
+    visible(). A default
     shown changed and kept with Enter is given back as it was stored, so the form's parser (not
     the display) decides about it: a stored ESC is refused, never silently rewritten."""
 
     def text(self, message: str, default: str = "") -> str:
         shown = visible(default)
-        answer = self.inner.text(visible(message), shown)
+        answer = self.inner.text(visible(_(message)), shown)
         return default if answer == shown else answer
 
     def password(self, message: str) -> str:
-        return self.inner.password(visible(message))
+        return self.inner.password(visible(_(message)))
 
     def choose(self, message: str, choices: Sequence[tuple[str, T]]) -> T:
-        shown = [(same_keys(visible(title), title), value) for title, value in choices]
-        return self.inner.choose(visible(message), shown)
+        shown = [(same_keys(visible(_(title)), title), value) for title, value in choices]
+        return self.inner.choose(visible(_(message)), shown)
 
     def confirm(self, message: str, default: bool = False) -> bool:
-        return self.inner.confirm(visible(message), default)
+        return self.inner.confirm(visible(_(message)), default)
 
 
 def cell(value: Any, *, multiline: bool = False, compact: bool = False) -> str:
@@ -169,7 +199,9 @@ def cell(value: Any, *, multiline: bool = False, compact: bool = False) -> str:
     if isinstance(value, Decimal):
         return money(value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
+    if isinstance(value, Enum):
+        return term(value)
     return visible(str(value), multiline=multiline)
 
 
@@ -207,7 +239,7 @@ class Columns(tuple):
 
     show: str
 
-    def __new__(cls, *columns: Column | str, show: str = "Show … gives the whole record") -> Columns:
+    def __new__(cls, *columns: Column | str, show: str = N_("Show … gives the whole record")) -> Columns:
         spec = super().__new__(cls, columns)
         spec.show = show
         return spec
@@ -221,6 +253,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | No
     """
     from tabulate import tabulate
 
+    headers = translated(headers)
     names = [str(h) for h in headers]
     cells = [[cell(v, compact=True) for v in row] for row in rows]
     if width is None:
@@ -234,9 +267,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], width: int | No
         if cut:
             import textwrap
 
-            show = getattr(headers, "show", "Show … gives the whole record")
-            note = "\n" + textwrap.fill(f"(Cut to fit the screen: {show}.)", width)
+            show = getattr(headers, "show", _("Show … gives the whole record"))
+            note = "\n" + textwrap.fill(_("(Cut to fit the screen: {show}.)").format(show=show), width)
     return tabulate(cells, headers=names, tablefmt="simple", disable_numparse=True) + note
+
+
+def translated(headers: Sequence[str]) -> Sequence[str]:
+    """A table's headers (and its Columns' "show" line) in the current language: headers are
+    constants marked with N_(), translated when the table is drawn."""
+    columns = [
+        Column(_(h), h.kind, least=h.least, most=h.most, drop=h.drop) if isinstance(h, Column) else _(h)
+        for h in headers
+    ]
+    if isinstance(headers, Columns):
+        return Columns(*columns, show=_(headers.show))
+    return columns
 
 
 def terminal_width() -> int | None:
@@ -328,15 +373,16 @@ def fit(headers: Sequence[str], rows: list[list[str]], width: int) -> tuple[list
 
 
 def show_table(
-    headers: Sequence[str], rows: Sequence[Sequence[Any]], empty: str = "Nothing to show."
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], empty: str = N_("Nothing to show.")
 ) -> None:
-    print(table(headers, rows) if rows else empty)
+    print(table(headers, rows) if rows else _(empty))
 
 
 def show_record(title: str, fields: Sequence[tuple[str, Any]]) -> None:
     """One record as 'label: value' lines (a value's own lines, like notes, kept)."""
     print(visible(title))
-    width = max(len(label) for label, _ in fields)
+    fields = [(_(label), value) for label, value in fields]
+    width = max(len(label) for label, _value in fields)
     for label, value in fields:
         print(f"  {label.ljust(width)}  {cell(value, multiline=True)}")
 
@@ -393,22 +439,25 @@ def browse(
         more = len(items) > page_size
         items = items[:page_size]
         page = offset // page_size + 1
-        print(f"{visible(title)} — page {page}{'' if more else ' (last)'}")
+        if more:
+            print(_("{title} — page {page}").format(title=visible(title), page=page))
+        else:
+            print(_("{title} — page {page} (last)").format(title=visible(title), page=page))
         show_table(headers, [to_row(item) for item in items])
         if not more and offset == 0:
             return
         while True:  # the same keys on every page: 1 or n next, 2 or p previous, 0 back
             try:
-                move = prompts.choose("Page:", choices)
+                move = prompts.choose(_("Page:"), choices)
             except (KeyboardInterrupt, EOFError):  # Ctrl-C / Ctrl-D: done reading, as Back
                 return
             on_answer()
             if move is HELP:
                 show_keys()
             elif move == "next" and not more:
-                print("This is the last page.")
+                print(_("This is the last page."))
             elif move == "previous" and offset == 0:
-                print("This is the first page.")
+                print(_("This is the first page."))
             else:
                 break
         if move == "back":

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from crm import validation
+from crm import i18n, validation
 from crm.errors import AuthenticationError, CRMError, DatabaseUnavailable, NotFound
+from crm.i18n import N_, _, ngettext
 from crm.models import Employee
 from crm.services import auth
 from crm.services.backend import Backend, Database, DirectBackend
@@ -26,14 +27,25 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-DEACTIVATED = "Your account has been deactivated: you have been logged out."
+DEACTIVATED = N_("Your account has been deactivated: you have been logged out.")
 
 
 def idle_message(limit: timedelta) -> str:
     """What a session that ended by itself says."""
     seconds = limit.total_seconds()
-    amount, unit = (round(seconds / 60), "minute") if seconds >= 60 else (round(seconds, 1), "second")
-    return f"No key pressed for {amount:g} {unit}{'' if amount == 1 else 's'}: you have been logged out."
+    if seconds >= 60:
+        minutes = round(seconds / 60)
+        return ngettext(
+            "No key pressed for {amount:g} minute: you have been logged out.",
+            "No key pressed for {amount:g} minutes: you have been logged out.",
+            minutes,
+        ).format(amount=minutes)
+    amount = round(seconds, 1)
+    return ngettext(
+        "No key pressed for {amount:g} second: you have been logged out.",
+        "No key pressed for {amount:g} seconds: you have been logged out.",
+        int(amount) if amount == 1 else 2,
+    ).format(amount=amount)
 
 
 class LoggedOut(Exception):
@@ -83,6 +95,8 @@ class Session:
     clock: Callable[[], datetime] = utc_now
     idle_limit: timedelta = timedelta(minutes=15)
     last_activity: datetime = field(default_factory=utc_now)
+    # The program's language (`[ui] language`): what an employee who chose none is shown.
+    default_language: str = field(default_factory=i18n.language)
 
     def __post_init__(self) -> None:
         if isinstance(self.backend, Database):
@@ -93,6 +107,17 @@ class Session:
         self._own_prompts = self.prompts  # the lock's password question must not lock again
         # Questions, defaults and choices name records: shown safely whatever the database holds.
         self.prompts = LockWhenIdle(VisiblePrompts(self.prompts), self.lock)
+
+    def speak_own_language(self) -> None:
+        """Show the employee's screens in the language they chose (My account → Language), else
+        in the program's; unknown while the database is unavailable: left as it is."""
+        from crm.services import employees
+
+        try:
+            chosen = self.act(employees.own_language)
+        except DatabaseUnavailable:
+            return
+        i18n.set_language(chosen or self.default_language)
 
     def run(self, fn: Callable[Concatenate[Database, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Call a service function of the database alone (crm.services.backend). A session found
@@ -144,19 +169,21 @@ class Session:
         one goes on where the employee was; a wrong one, Ctrl-C / Ctrl-D, or no key pressed for
         the idle limit again logs out (LoggedOut)."""
         clear_screen()
-        print("You were idle for a while: please enter your password again.")
+        print(_("You were idle for a while: please enter your password again."))
         while True:
             try:
-                password = self._own_prompts.password(f"Password for {self.employee.username}:")
+                password = self._own_prompts.password(
+                    _("Password for {username}:").format(username=self.employee.username)
+                )
             except PromptTimedOut:
                 raise LoggedOut(idle_message(self.idle_limit)) from None
             except (KeyboardInterrupt, EOFError):
-                raise LoggedOut("You have been logged out.") from None
+                raise LoggedOut(_("You have been logged out.")) from None
             try:
                 self.check_password(password)
                 return
             except AuthenticationError:
-                raise LoggedOut("Wrong password: you have been logged out.") from None
+                raise LoggedOut(_("Wrong password: you have been logged out.")) from None
             except DatabaseUnavailable as error:  # cannot be checked now: still locked, ask again
                 print(error)
 
@@ -168,7 +195,7 @@ class Session:
         """Ask for an id (`what`: "Client id") until the service function `get(db, id)` finds the
         record; a NotFound is shown and the id asked again."""
         while True:
-            record_id = self.ask(message, partial(validation.record_id, what=what))
+            record_id = self.ask(message, partial(validation.record_id, what=_(what)))
             try:
                 return self.run(get, record_id)
             except NotFound as error:
@@ -199,9 +226,11 @@ class Session:
         so the save that follows acts as who they are now.
         """
         self.reload()
-        password = self.prompts.password(f"Password for {self.employee.username}:")
+        password = self.prompts.password(
+            _("Password for {username}:").format(username=self.employee.username)
+        )
         if not password:  # Enter alone: the user changed their mind; not a failed attempt
-            raise CRMError("No password typed; nothing was saved.")
+            raise CRMError(_("No password typed; nothing was saved."))
         self.check_password(password)
 
     def check_password(self, password: str) -> None:
@@ -210,9 +239,9 @@ class Session:
         try:
             self.employee = self.backend.confirm_password(password)
         except auth.AccountLocked as locked:
-            raise LoggedOut(f"{locked} You have been logged out.") from None
+            raise LoggedOut(_("{locked} You have been logged out.").format(locked=locked)) from None
         except SessionEnded as ended:
             raise LoggedOut(str(ended)) from None
         except auth.AccountDeactivated:
-            raise LoggedOut(DEACTIVATED) from None
+            raise LoggedOut(_(DEACTIVATED)) from None
         self.last_activity = self.clock()

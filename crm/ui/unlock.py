@@ -12,6 +12,7 @@ from pathlib import Path
 from crm import monitoring, setup
 from crm.config import Config
 from crm.errors import CRMError
+from crm.i18n import _
 from crm.ui.prompts import Prompts
 from crm.ui.upgrade import superuser_conninfo
 
@@ -34,12 +35,14 @@ def run_unlock(
         print(error)
         return EXIT_UNAVAILABLE
     if result is None:
-        print(f"No employee has the username {username.strip()!r}.")
+        print(_("No employee has the username {value!r}.").format(value=username.strip()))
         return EXIT_UNKNOWN
     employee_id, lifted = result
     monitoring.business_event("login.unlocked", employee_id=employee_id, by="installer", locks=lifted)
     if lifted:
-        print(f"{username.strip()!r} may log in again: their failed logins are forgotten.")
+        print(
+            _("{value!r} may log in again: their failed logins are forgotten.").format(value=username.strip())
+        )
     else:
-        print(f"{username.strip()!r} had no failed logins or lock to lift.")
+        print(_("{value!r} had no failed logins or lock to lift.").format(value=username.strip()))
     return EXIT_OK

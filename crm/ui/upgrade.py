@@ -7,6 +7,7 @@ from crm.cli import exits
 from crm.config import Config
 from crm.db import admin_conninfo
 from crm.errors import CRMError
+from crm.i18n import _
 from crm.ui.prompts import Prompts
 
 
@@ -14,8 +15,8 @@ def superuser_conninfo(prompts: Prompts, config: Config) -> str:
     """Ask for the server's superuser name and password (never stored); their conninfo (to
     PostgreSQL itself: [database] admin_host / admin_port when the program goes through PgBouncer)."""
     host, port = config.database.admin_address
-    user = prompts.text(f"Superuser name on {host}:{port}:", "postgres")
-    password = prompts.password("Superuser password (not stored):")
+    user = prompts.text(_("Superuser name on {host}:{port}:").format(host=host, port=port), "postgres")
+    password = prompts.password(_("Superuser password (not stored):"))
     return admin_conninfo(config, user, password)
 
 
@@ -26,7 +27,7 @@ def run_upgrade(prompts: Prompts, config: Config) -> int:
     says too, whatever a holder of its password did to it meanwhile.
     """
     if config.embedded:
-        print("The embedded database is upgraded automatically at start-up.")
+        print(_("The embedded database is upgraded automatically at start-up."))
         return exits.OK
     admin = superuser_conninfo(prompts, config)
     try:
@@ -35,5 +36,8 @@ def run_upgrade(prompts: Prompts, config: Config) -> int:
     except CRMError as error:
         print(error)
         return exits.for_error(error)
-    print(f"Applied: {', '.join(applied)}." if applied else "The schema is already up to date.")
+    if applied:
+        print(_("Applied: {names}.").format(names=", ".join(applied)))
+    else:
+        print(_("The schema is already up to date."))
     return exits.OK

@@ -20,6 +20,7 @@ from crm import config as config_file
 from crm import setup, validation
 from crm.config import Config, DatabaseSettings, ServerSettings
 from crm.errors import ConfigError, CRMError, SetupError
+from crm.i18n import N_, _
 from crm.services import crm_server
 from crm.ui.prompts import Prompts, ask, ask_new_password
 
@@ -29,15 +30,15 @@ EMBEDDED = "embedded"
 SERVER = "server"
 REMOTE = "crm-server"  # an employee's computer: connect to a CRM server
 
-LOCATION = "Where should the CRM keep its data?"
-EMBEDDED_CHOICE = ("Embedded PostgreSQL (recommended: nothing to install)", EMBEDDED)
-SERVER_CHOICE = ("An existing PostgreSQL server (superuser needed once)", SERVER)
+LOCATION = N_("Where should the CRM keep its data?")
+EMBEDDED_CHOICE = (N_("Embedded PostgreSQL (recommended: nothing to install)"), EMBEDDED)
+SERVER_CHOICE = (N_("An existing PostgreSQL server (superuser needed once)"), SERVER)
 FIRST_RUN_CHOICES = [
-    ("Embedded PostgreSQL (one computer: nothing to install)", EMBEDDED),
-    ("Connect to a CRM server (a team: the server's address is all you need)", REMOTE),
-    ("An existing PostgreSQL server: set up the CRM server on it (superuser needed once)", SERVER),
+    (N_("Embedded PostgreSQL (one computer: nothing to install)"), EMBEDDED),
+    (N_("Connect to a CRM server (a team: the server's address is all you need)"), REMOTE),
+    (N_("An existing PostgreSQL server: set up the CRM server on it (superuser needed once)"), SERVER),
 ]
-SERVE_NEXT = (
+SERVE_NEXT = N_(
     "This computer now holds the CRM server's configuration: run `python -m main serve` here (behind"
     " TLS: see the README's Deployments) and give employees its address, like https://crm.example.com;"
     ' on their computers they choose "Connect to a CRM server".'
@@ -49,9 +50,9 @@ class WizardCancelled(Exception):
 
 
 def _port(raw: str) -> int:
-    port = validation.whole_number(raw, "Port", minimum=1)
+    port = validation.whole_number(raw, _("Port"), minimum=1)
     if port > 65535:
-        raise validation.ValidationError("Port must be at most 65535.")
+        raise validation.ValidationError(_("Port must be at most 65535."))
     return port
 
 
@@ -64,21 +65,28 @@ def _ca_file(raw: str) -> str:
     try:
         text = path.read_text(encoding="ascii", errors="replace")
     except OSError:
-        raise validation.ValidationError(f"Cannot read {path}: give the CA certificate file (PEM).") from None
+        raise validation.ValidationError(
+            _("Cannot read {path}: give the CA certificate file (PEM).").format(path=path)
+        ) from None
     if "-----BEGIN CERTIFICATE-----" not in text:
-        raise validation.ValidationError(f"{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).")
+        raise validation.ValidationError(
+            _("{path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).").format(path=path)
+        )
     return str(path)
 
 
 def _ask_tls(prompts: Prompts, default: str = "") -> dict[str, str]:
     """The libpq TLS settings: verify-full against a CA file when one is given, else prefer."""
-    ca_file = ask(prompts, "CA certificate file of the server (Enter for none):", _ca_file, default)
+    ca_file = ask(prompts, _("CA certificate file of the server (Enter for none):"), _ca_file, default)
     if ca_file:
         print(
-            "The server's certificate will be checked against it and its name against the host (verify-full)."
+            _(
+                "The server's certificate will be checked against it and its name against the host "
+                "(verify-full)."
+            )
         )
         return {"sslmode": "verify-full", "sslrootcert": ca_file}
-    print("Without a CA file the server's certificate is not checked (sslmode prefer).")
+    print(_("Without a CA file the server's certificate is not checked (sslmode prefer)."))
     return {"sslmode": "prefer"}
 
 
@@ -89,16 +97,18 @@ def ask_server(prompts: Prompts, *, retry: bool = True) -> tuple[str, DatabaseSe
     was typed as the defaults (every answer but the password)."""
     typed = {"host": "localhost", "port": "5432", "ca_file": "", "user": "postgres"}
     while True:
-        host = ask(prompts, "PostgreSQL host:", lambda s: validation.name(s, "Host"), typed["host"])
-        port = ask(prompts, "Port:", _port, typed["port"])
+        host = ask(prompts, _("PostgreSQL host:"), lambda s: validation.name(s, _("Host")), typed["host"])
+        port = ask(prompts, _("Port:"), _port, typed["port"])
         tls = _ask_tls(prompts, typed["ca_file"])
-        user = ask(prompts, "Superuser name:", lambda s: validation.name(s, "Superuser name"), typed["user"])
+        user = ask(
+            prompts, _("Superuser name:"), lambda s: validation.name(s, _("Superuser name")), typed["user"]
+        )
         typed = {"host": host, "port": str(port), "ca_file": tls.get("sslrootcert", ""), "user": user}
         while True:
-            password = prompts.password("Superuser password (not stored):")
-            if prompts.password("Superuser password again:") == password:
+            password = prompts.password(_("Superuser password (not stored):"))
+            if prompts.password(_("Superuser password again:")) == password:
                 break
-            print("The two passwords differ; try again.")
+            print(_("The two passwords differ; try again."))
         admin = make_conninfo(
             host=host, port=port, user=user, password=password, dbname="postgres", connect_timeout=5, **tls
         )
@@ -108,7 +118,7 @@ def ask_server(prompts: Prompts, *, retry: bool = True) -> tuple[str, DatabaseSe
             if not retry:
                 raise
             print(error)
-            if prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
+            if prompts.choose(_("What now?"), [(_("Try again"), True), (_("Cancel setup"), False)]):
                 continue
             raise WizardCancelled from None
         settings = DatabaseSettings(mode=SERVER, name="", user="", password="", host=host, port=port)
@@ -121,13 +131,16 @@ def _ask_data_folder(
     """Ask for the embedded server's data folder until its server starts there."""
     while True:
         data_dir = ask(
-            prompts, "Data folder:", lambda s: Path(validation.name(s, "Folder")).absolute(), str(default)
+            prompts,
+            _("Data folder:"),
+            lambda s: Path(validation.name(s, _("Folder"))).absolute(),
+            str(default),
         )
         try:
             return data_dir, start_embedded(data_dir)
         except CRMError as error:  # e.g. a folder above it that the server's user cannot reach
             print(error)
-            if not prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
+            if not prompts.choose(_("What now?"), [(_("Try again"), True), (_("Cancel setup"), False)]):
                 raise WizardCancelled from None
             default = data_dir
 
@@ -135,26 +148,30 @@ def _ask_data_folder(
 def _ask_database_name(prompts: Prompts, admin: str) -> tuple[str, setup.DatabaseState]:
     """Ask for a database name until it is valid and usable (absent, empty or this CRM's)."""
     while True:
-        dbname = ask(prompts, "Database name:", validation.database_name, DEFAULT_DBNAME)
+        dbname = ask(prompts, _("Database name:"), validation.database_name, DEFAULT_DBNAME)
         state = setup.inspect_database(admin, dbname)
         if state is setup.DatabaseState.FOREIGN:
-            print(f"Database {dbname!r} already holds tables that are not this CRM's; choose another name.")
+            print(
+                _(
+                    "Database {dbname!r} already holds tables that are not this CRM's; choose another name."
+                ).format(dbname=dbname)
+            )
             continue
         return dbname, state
 
 
 def _ask_manager(prompts: Prompts) -> setup.NewManager:
-    print("Now the first management account.")
-    username = ask(prompts, "Username:", validation.username)
-    full_name = ask(prompts, "Full name:", lambda s: validation.name(s, "Full name"))
-    email = ask(prompts, "E-mail:", validation.email)
+    print(_("Now the first management account."))
+    username = ask(prompts, _("Username:"), validation.username)
+    full_name = ask(prompts, _("Full name:"), lambda s: validation.name(s, _("Full name")))
+    email = ask(prompts, _("E-mail:"), validation.email)
     password = ask_new_password(prompts, lambda p: setup.check_password_policy(p, username))
     return setup.NewManager.with_password(username, full_name, email, password)
 
 
 def _server_address(raw: str) -> str:
     try:
-        return config_file.server_url(raw, "The address")
+        return config_file.server_url(raw, _("The address"))
     except ConfigError as error:
         raise validation.ValidationError(str(error)) from None
 
@@ -170,26 +187,32 @@ def ask_crm_server(prompts: Prompts, check: Callable[[str, str], str]) -> Server
     typed = {"url": "", "ca_file": ""}
     while True:
         url = ask(
-            prompts, "The CRM server's address (like https://crm.example.com):", _server_address, typed["url"]
+            prompts,
+            _("The CRM server's address (like https://crm.example.com):"),
+            _server_address,
+            typed["url"],
         )
         ca_file = ""
         if url.startswith("https://"):
             ca_file = ask(
                 prompts,
-                "CA certificate file of the CRM server (Enter for this computer's trusted CAs):",
+                _("CA certificate file of the CRM server (Enter for this computer's trusted CAs):"),
                 _server_ca_file,
                 typed["ca_file"],
             )
         typed = {"url": url, "ca_file": ca_file}
-        print(f"Checking {url}…")
+        print(_("Checking {url}…").format(url=url))
         try:
             version = check(url, ca_file)
         except CRMError as error:
             print(error)
-            if prompts.choose("What now?", [("Try again", True), ("Cancel setup", False)]):
+            if prompts.choose(_("What now?"), [(_("Try again"), True), (_("Cancel setup"), False)]):
                 continue
             raise WizardCancelled from None
-        print(f"The CRM server at {url} answers (version {version or 'unknown'}).")
+        if version:
+            print(_("The CRM server at {url} answers (version {version}).").format(url=url, version=version))
+        else:
+            print(_("The CRM server at {url} answers.").format(url=url))
         return ServerSettings(url=url, ca_file=ca_file)
 
 
@@ -207,7 +230,9 @@ def ask_location(
     already chosen (the first-run wizard asks it with its third choice), else asked here.
     """
     if mode is None:
-        mode = prompts.choose(LOCATION, [EMBEDDED_CHOICE, SERVER_CHOICE])
+        mode = prompts.choose(
+            _(LOCATION), [(_(title), value) for title, value in (EMBEDDED_CHOICE, SERVER_CHOICE)]
+        )
     data_dir = path.parent / config_file.DEFAULT_DATA_DIR
     if mode == SERVER:
         admin, settings = ask_server(prompts, retry=retry)
@@ -245,37 +270,43 @@ def run_wizard(
     returns its superuser conninfo. check_server(url, ca_file): a CRM server answers there (its
     version), else a CRMError.
     """
-    print("Welcome to Epic Events CRM. No configuration was found: let's set up this computer.")
+    print(_("Welcome to Epic Events CRM. No configuration was found: let's set up this computer."))
     try:
-        mode = prompts.choose(LOCATION, FIRST_RUN_CHOICES)
+        mode = prompts.choose(_(LOCATION), [(_(title), value) for title, value in FIRST_RUN_CHOICES])
         if mode == REMOTE:
             remote = connect_to_server(prompts, path, check_server)
-            print(f"Configuration written to {path}: no password in it, only the server's address.")
+            print(
+                _("Configuration written to {path}: no password in it, only the server's address.").format(
+                    path=path
+                )
+            )
             return remote
         admin, settings, data_dir = ask_location(prompts, path, start_embedded, mode=mode)
         dbname, state = _ask_database_name(prompts, admin)
         manager = None
         if state is setup.DatabaseState.CRM and setup.has_active_manager(admin, dbname):
-            print(f"Database {dbname!r} already holds this CRM and its employees.")
+            print(_("Database {dbname!r} already holds this CRM and its employees.").format(dbname=dbname))
             if not prompts.confirm(
-                "Give its application role a new password? (Other machines then need this "
-                "machine's new config file.)"
+                _(
+                    "Give its application role a new password? "
+                    "(Other machines then need this machine's new config file.)"
+                )
             ):
                 raise WizardCancelled
         else:
             manager = _ask_manager(prompts)
-        print("Preparing the database…")
+        print(_("Preparing the database…"))
         app_password = setup.bootstrap(admin, dbname, manager)
         config = config_for(settings, dbname, app_password, data_dir, path)
         config_file.write(config)
     except (KeyboardInterrupt, EOFError, WizardCancelled):
-        print("Setup cancelled; no configuration was written.")
+        print(_("Setup cancelled; no configuration was written."))
         return None
     except CRMError as error:
         print(error)
-        print("Setup did not finish; no configuration was written.")
+        print(_("Setup did not finish; no configuration was written."))
         return None
-    print(f"Configuration written to {path} (readable only by you).")
+    print(_("Configuration written to {path} (readable only by you).").format(path=path))
     if settings.mode == SERVER:
-        print(SERVE_NEXT)
+        print(_(SERVE_NEXT))
     return config
