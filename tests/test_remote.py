@@ -13,7 +13,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -595,3 +595,17 @@ def test_text_arguments_of_a_closed_set_are_checked_before_the_service(api, staf
     request = wire.encode(ExportRequest("clients"))
     answer = api.post(f"{CALLS}/exports.export_csv", json=body(request, face="system"), headers=headers)
     assert error_of(answer) == (400, "invalid", "face: one of menus, commands.")
+
+
+def test_the_server_says_whether_a_save_needs_the_password_again(server, staff):
+    """What the commands ask before a save (crm/cli/context.py confirm_write): the login and the
+    password typed again count for the server's reauth window, then it has to be typed again."""
+    clock = Clock()
+    server.clock.clock = clock
+    backend = logged_in(server, "bill")
+    assert backend.recently_confirmed() is True  # the login typed it
+    clock.now += timedelta(minutes=6)  # past the 5-minute window
+    assert backend.recently_confirmed() is False
+    backend.confirm_password(DEFAULT_PASSWORD)
+    assert backend.recently_confirmed() is True
+    assert backend.employee == staff["bill"]

@@ -206,3 +206,14 @@ def test_a_stale_employee_object_cannot_outlive_its_session(db, staff):
     renamed = replace(staff["bill"], full_name="Someone Else")
     assert backend.current() != renamed
     assert backend.current().full_name == staff["bill"].full_name
+
+
+def test_a_direct_backend_says_whether_the_password_was_typed_within_the_window(db, staff):
+    clock = Clock()
+    backend = DirectBackend(db, face="commands", clock=clock)
+    backend.log_in("bill", DEFAULT_PASSWORD)
+    assert backend.recently_confirmed() is True
+    clock.now += timedelta(minutes=6)
+    assert backend.recently_confirmed() is False
+    backend.confirm_password(DEFAULT_PASSWORD)
+    assert backend.recently_confirmed() is True

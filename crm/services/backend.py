@@ -41,6 +41,8 @@ class Backend(Protocol):
 
     def confirm_password(self, password: str) -> Employee: ...
 
+    def recently_confirmed(self) -> bool: ...
+
     def change_password(self, old: str, new: str) -> None: ...
 
     def log_out(self) -> None: ...
@@ -97,6 +99,11 @@ class DirectBackend:
         return sessions.confirm_password(
             self.db, self.token or "", password, self.policy, self.clock(), device_token=self.device_token
         )
+
+    def recently_confirmed(self) -> bool:
+        """Whether the password was typed in this session within [security] reauth_minutes (the
+        commands then save without asking it again)."""
+        return sessions.recently_confirmed(self.db, self.token or "", self.policy, self.clock())
 
     def change_password(self, old: str, new: str) -> None:
         """Change one's own password: the other sessions end, this one goes on."""

@@ -141,6 +141,12 @@ class RemoteBackend:
         self.employee = wire.decode(Employee, confirmed["employee"], "employee")
         return self.employee
 
+    def recently_confirmed(self) -> bool:
+        """Whether the server counts the password as typed within its reauth window."""
+        answer = self._request("GET", "/sessions/current").json()
+        self.employee = wire.decode(Employee, answer["employee"], "employee")
+        return bool(answer["confirmed"])
+
     def change_password(self, old: str, new: str) -> None:
         """Change one's own password: the other sessions end, this one goes on."""
         body = {"current_password": old, "new_password": new, "device_token": self.device_token}

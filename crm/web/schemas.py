@@ -124,6 +124,11 @@ class ConfirmedOut(BaseModel):
     employee: Employee = Field(description="You, as you are now.")
 
 
+class CurrentSessionOut(BaseModel):
+    confirmed: bool = Field(description="The password was typed recently: writes need no confirmation now.")
+    employee: Employee = Field(description="You, as you are now.")
+
+
 class NewPasswordBody(Body):
     current_password: str = Field(max_length=PASSWORD_MAX)
     new_password: str = Field(max_length=PASSWORD_MAX)

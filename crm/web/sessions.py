@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 
 from crm.services.sessions import OWN_IDLE_LOCK
 from crm.web.deps import DB, Reader, backend_for, no_content, ok, password_attempts
-from crm.web.schemas import ConfirmedOut, LoginBody, PasswordBody, SessionOut
+from crm.web.schemas import ConfirmedOut, CurrentSessionOut, LoginBody, PasswordBody, SessionOut
 
 router = APIRouter(prefix="/sessions", tags=["sessions"])
 
@@ -40,6 +40,15 @@ def log_in(body: LoginBody, request: Request, db: DB):  # noqa: ANN201
         },
         201,
     )
+
+
+@router.get(
+    "/current", response_model=CurrentSessionOut, summary="Your session: whether writes need your password"
+)
+def current_session(who: Reader):  # noqa: ANN201
+    """Whether the password was typed within `[security] reauth_minutes` (writes then need no
+    confirmation), and you as you are now: what a client asks before it prompts for the password."""
+    return ok({"confirmed": who.confirmed, "employee": who.employee})
 
 
 @router.delete("", status_code=204, summary="Log out: the token's session ends")
