@@ -115,9 +115,10 @@ def test_the_setup_wizard_asks_in_plain_lines_too(tmp_path, monkeypatch):
         menu = choose(
             crm,
             "Where should the CRM keep its data?",
-            "Embedded PostgreSQL (recommended: nothing to install)",
+            "Embedded PostgreSQL (one computer: nothing to install)",
         )
-        assert "1. Embedded PostgreSQL (recommended: nothing to install)\r\n" in menu
+        assert "1. Embedded PostgreSQL (one computer: nothing to install)\r\n" in menu
+        assert "2. Connect to a CRM server (a team: the server's address is all you need)\r\n" in menu
         crm.expect("Data folder: (Enter keeps “")
         crm.child.sendcontrol("d")
         crm.expect("Setup cancelled; no configuration was written.")
