@@ -519,6 +519,30 @@ def _sentry_dsn(path: Path, value: str) -> str:
     return value
 
 
+def _reporting_and_ui(config: Config) -> list[str]:
+    """The [sentry], [logging] and [ui] sections, the same in every kind of config."""
+    return [
+        "[sentry]",
+        "# Sentry DSN for error reports; empty = off",
+        f"dsn = {config.sentry_dsn}",
+        f"environment = {config.sentry_environment}",
+        f"traces_sample_rate = {config.sentry_traces_sample_rate}",
+        "",
+        "[logging]",
+        "# log file, relative to this file's folder",
+        f"file = {config.log_file}",
+        "",
+        "[ui]",
+        "# language of the terminal program: en, fr, or auto (the environment's locale); each",
+        "# employee may choose their own in My account",
+        f"language = {config.ui.language}",
+        "# true: plain line-by-line questions and numbered answers, for screen readers",
+        "# (CRM_ACCESSIBLE=1 does the same)",
+        f"accessible = {'true' if config.ui.accessible else 'false'}",
+        "",
+    ]
+
+
 def render(config: Config) -> str:
     """The INI text for a config, with a comment on every key."""
     if config.server is not None:
@@ -569,24 +593,7 @@ def render(config: Config) -> str:
         "# commands and the API: minutes a typed password spares the next writes from asking (0 to 60)",
         f"reauth_minutes = {config.reauth_minutes}",
         "",
-        "[sentry]",
-        "# Sentry DSN for error reports; empty = off",
-        f"dsn = {config.sentry_dsn}",
-        f"environment = {config.sentry_environment}",
-        f"traces_sample_rate = {config.sentry_traces_sample_rate}",
-        "",
-        "[logging]",
-        "# log file, relative to this file's folder",
-        f"file = {config.log_file}",
-        "",
-        "[ui]",
-        "# language of the terminal program: en, fr, or auto (the environment's locale); each",
-        "# employee may choose their own in My account",
-        f"language = {config.ui.language}",
-        "# true: plain line-by-line questions and numbered answers, for screen readers",
-        "# (CRM_ACCESSIBLE=1 does the same)",
-        f"accessible = {'true' if config.ui.accessible else 'false'}",
-        "",
+        *_reporting_and_ui(config),
         "[api]",
         "# `python -m main serve`: database connections each worker keeps open, and at most",
         f"pool_min = {config.api_pool_min}",
@@ -646,24 +653,7 @@ def _render_remote(config: Config, server: ServerSettings) -> str:
             "# own settings decide how long its sessions last)",
             f"session_idle_minutes = {config.session_idle_minutes}",
             "",
-            "[sentry]",
-            "# Sentry DSN for error reports; empty = off",
-            f"dsn = {config.sentry_dsn}",
-            f"environment = {config.sentry_environment}",
-            f"traces_sample_rate = {config.sentry_traces_sample_rate}",
-            "",
-            "[logging]",
-            "# log file, relative to this file's folder",
-            f"file = {config.log_file}",
-            "",
-            "[ui]",
-            "# language of the terminal program: en, fr, or auto (the environment's locale); each",
-            "# employee may choose their own in My account",
-            f"language = {config.ui.language}",
-            "# true: plain line-by-line questions and numbered answers, for screen readers",
-            "# (CRM_ACCESSIBLE=1 does the same)",
-            f"accessible = {'true' if config.ui.accessible else 'false'}",
-            "",
+            *_reporting_and_ui(config),
         ]
     )
 
