@@ -263,24 +263,26 @@ def _load_remote(path: Path, parser: configparser.ConfigParser) -> Config:
     for section in ("database", "mail"):
         if parser.has_section(section):
             raise ConfigError(
-                f"{path}: a [server] config has no [{section}] section: the CRM server holds it"
-                " (remove one of the two)."
+                _(
+                    "{path}: a [server] config has no [{section}] section: the CRM server holds it"
+                    " (remove one of the two)."
+                ).format(path=path, section=section)
             )
     url = _value(parser, "server", "url")
     if not url:
-        raise ConfigError(f"{path}: missing [server] url.")
+        raise ConfigError(_("{path}: missing [server] url.").format(path=path))
     try:
         url = server_url(url)
     except ConfigError as error:
-        raise ConfigError(f"{path}: [server] {error}") from None
+        raise ConfigError(_("{path}: [server] {error}").format(path=path, error=error)) from None
     ca_file = _value(parser, "server", "ca_file")
     if ca_file:
         ca = Path(ca_file).expanduser()
         ca = ca if ca.is_absolute() else path.parent / ca
         if not ca.is_file():
-            raise ConfigError(f"{path}: [server] ca_file: no such file {ca}.")
+            raise ConfigError(_("{path}: [server] ca_file: no such file {ca}.").format(path=path, ca=ca))
         if not url.startswith("https://"):
-            raise ConfigError(f"{path}: [server] ca_file is for an https:// url.")
+            raise ConfigError(_("{path}: [server] ca_file is for an https:// url.").format(path=path))
         ca_file = str(ca)
     idle = _whole(path, parser, "security", "session_idle_minutes", 15, 1, MAX_IDLE_MINUTES)
     return Config(
@@ -305,17 +307,23 @@ def server_url(text: str, what: str = "url") -> str:
         parts = urlsplit(text)
         port = parts.port
     except ValueError:
-        raise ConfigError(f"{what}: the port must be a number from 1 to 65535.") from None
+        raise ConfigError(_("{what}: the port must be a number from 1 to 65535.").format(what=what)) from None
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in text):
-        raise ConfigError(f"{what} must be the server's address, like https://crm.example.com.")
+        raise ConfigError(
+            _("{what} must be the server's address, like https://crm.example.com.").format(what=what)
+        )
     if parts.username is not None or parts.password is not None:
-        raise ConfigError(f"{what} must not hold a user or a password.")
+        raise ConfigError(_("{what} must not hold a user or a password.").format(what=what))
     if parts.query or parts.fragment or port == 0:
-        raise ConfigError(f"{what} must be the server's address alone, like https://crm.example.com.")
+        raise ConfigError(
+            _("{what} must be the server's address alone, like https://crm.example.com.").format(what=what)
+        )
     if parts.scheme == "http" and not _loopback(host):
         raise ConfigError(
-            f"{what} must start with https:// (http:// only to this machine: 127.0.0.1, ::1, localhost)."
+            _(
+                "{what} must start with https:// (http:// only to this machine: 127.0.0.1, ::1, localhost)."
+            ).format(what=what)
         )
     return text.rstrip("/")
 

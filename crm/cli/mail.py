@@ -34,8 +34,10 @@ def drain(ctx: CommandContext, limit: int) -> None:
     settings = ctx.config.mail
     if ctx.config.server is not None:
         raise ConfigError(
-            f"{ctx.config.path} connects to the CRM server at {ctx.config.server.url}: the server"
-            " sends the e-mails (`python -m main mail drain` there)."
+            _(
+                "{path} connects to the CRM server at {url}: the server"
+                " sends the e-mails (`python -m main mail drain` there)."
+            ).format(path=ctx.config.path, url=ctx.config.server.url)
         )
     if settings is None:
         raise ConfigError(_("{path}: no [mail] host: e-mail is off.").format(path=ctx.config.path))

@@ -69,12 +69,14 @@ def _tls_options(certfile: Path | None, keyfile: Path | None) -> dict[str, Any]:
     if certfile is None and keyfile is None:
         return {}
     if certfile is None or keyfile is None:
-        raise click.UsageError("Give both --tls-certfile and --tls-keyfile (or neither).")
+        raise click.UsageError(_("Give both --tls-certfile and --tls-keyfile (or neither)."))
     mode = stat.S_IMODE(keyfile.stat().st_mode)
     if mode & 0o077:
         raise ConfigError(
-            f"{keyfile} is readable by other users (mode {mode:o}); it is the server's private key."
-            f" Fix it with: chmod 600 {keyfile}"
+            _(
+                "{keyfile} is readable by other users (mode {mode:o}); it is the server's private key."
+                " Fix it with: chmod 600 {keyfile}"
+            ).format(keyfile=keyfile, mode=mode)
         )
     return {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)}
 
@@ -115,8 +117,10 @@ def serve(
     config = ctx.config
     if config.server is not None:
         raise ConfigError(
-            f"{config.path} connects to the CRM server at {config.server.url}: `serve` runs on the"
-            " server, with the config the wizard wrote there (its [database])."
+            _(
+                "{path} connects to the CRM server at {url}: `serve` runs on the"
+                " server, with the config the wizard wrote there (its [database])."
+            ).format(path=config.path, url=config.server.url)
         )
     tls = _tls_options(tls_certfile, tls_keyfile)
     use_prepare_threshold(config.database.prepare_threshold)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from crm.errors import CRMError, ValidationError
+from crm.i18n import N_, _
 from crm.services import (
     agenda,
     catalogue,
@@ -85,7 +86,9 @@ class Call:
         given = dict(zip(names, args, strict=False)) | kwargs
         for name, allowed in self.choices.items():
             if name in given and given[name] not in allowed:
-                raise ValidationError(f"{name}: one of {', '.join(allowed)}.")
+                raise ValidationError(
+                    _("{name}: one of {choices}.").format(name=name, choices=", ".join(allowed))
+                )
 
     def is_write(self, kwargs: dict[str, Any]) -> bool:
         if self.reads_when is not None and kwargs.get(self.reads_when) is True:
@@ -223,7 +226,9 @@ _BY_FUNCTION: dict[Callable[..., Any], Call] = {call.function: call for call in 
 
 # Called by a face, never over HTTP: why.
 LOCAL_ONLY: dict[Callable[..., Any], str] = {
-    mail.drain: "The e-mail queue is sent by the CRM server itself: run `python -m main mail send` there.",
+    mail.drain: N_(
+        "The e-mail queue is sent by the CRM server itself: run `python -m main mail send` there."
+    ),
 }
 
 
@@ -233,7 +238,7 @@ def call_for(fn: Callable[..., Any]) -> Call:
     if call is None:
         reason = LOCAL_ONLY.get(fn)
         name = getattr(fn, "__name__", repr(fn))
-        raise NotRemote(reason or f"{name} cannot be called through the CRM server.")
+        raise NotRemote(reason or _("{name} cannot be called through the CRM server.").format(name=name))
     return call
 
 

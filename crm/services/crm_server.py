@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from crm.errors import CRMError
+from crm.i18n import _
 
 API_TITLE = "Epic Events CRM API"  # crm/web/app.py's FastAPI title
 SCHEMA = "/api/v1/openapi.json"
@@ -36,22 +37,34 @@ def check(url: str, ca_file: str = "", *, timeout: float = 10.0, transport: Any 
         try:
             options["verify"] = tls_context(ca_file)
         except (OSError, ssl.SSLError):
-            raise ServerUnreachable(f"Cannot read the CA file {ca_file} (a PEM certificate).") from None
+            raise ServerUnreachable(
+                _("Cannot read the CA file {ca_file} (a PEM certificate).").format(ca_file=ca_file)
+            ) from None
     try:
         with httpx.Client(**options) as client:
             answer = client.get(url + SCHEMA)
     except httpx.ConnectError as error:
         if "CERTIFICATE_VERIFY_FAILED" in str(error) or "certificate" in str(error).lower():
             raise ServerUnreachable(
-                f"The server at {url} has a certificate this computer does not trust: give the CA"
-                " file that signed it."
+                _(
+                    "The server at {url} has a certificate this computer does not trust: give the CA"
+                    " file that signed it."
+                ).format(url=url)
             ) from None
-        raise ServerUnreachable(f"Cannot connect to a CRM server at {url}: nothing answers there.") from None
+        raise ServerUnreachable(
+            _("Cannot connect to a CRM server at {url}: nothing answers there.").format(url=url)
+        ) from None
     except httpx.TimeoutException:
-        raise ServerUnreachable(f"The server at {url} did not answer within {timeout:g} seconds.") from None
+        raise ServerUnreachable(
+            _("The server at {url} did not answer within {timeout:g} seconds.").format(
+                url=url, timeout=timeout
+            )
+        ) from None
     except httpx.HTTPError as error:
         raise ServerUnreachable(
-            f"Cannot talk to a CRM server at {url} ({error.__class__.__name__})."
+            _("Cannot talk to a CRM server at {url} ({error}).").format(
+                url=url, error=error.__class__.__name__
+            )
         ) from None
     info: Any = None
     if answer.status_code == 200:
@@ -61,7 +74,8 @@ def check(url: str, ca_file: str = "", *, timeout: float = 10.0, transport: Any 
             info = None
     if not isinstance(info, dict) or info.get("title") != API_TITLE:
         raise ServerUnreachable(
-            f"{url} answers (HTTP {answer.status_code}), but not as an Epic Events CRM server;"
-            " check the address."
+            _(
+                "{url} answers (HTTP {status}), but not as an Epic Events CRM server; check the address."
+            ).format(url=url, status=answer.status_code)
         )
     return str(info.get("version") or "")

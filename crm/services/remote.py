@@ -28,6 +28,7 @@ import httpx
 
 from crm import __version__, i18n
 from crm.errors import CRMError, PermissionDenied, ServerUnavailable
+from crm.i18n import N_, _
 from crm.models import Employee
 from crm.services import calls, wire
 from crm.services.backend import Database
@@ -38,7 +39,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 API = "/api/v1"
-NOT_YOU = "A call acts as the logged-in employee only."
+NOT_YOU = N_("A call acts as the logged-in employee only.")
 RESULT_HEADER = "X-Call-Result"
 
 
@@ -86,8 +87,12 @@ class RemoteBackend:
         host = urlsplit(self.base_url).netloc or self.base_url
         reason = str(error).splitlines()[0].strip() if str(error).strip() else type(error).__name__
         if isinstance(error, httpx.TimeoutException):
-            reason = "no answer in time"
-        return ServerUnavailable(f"The CRM server {host} cannot be reached ({reason[:120]}): try again.")
+            reason = _("no answer in time")
+        return ServerUnavailable(
+            _("The CRM server {host} cannot be reached ({reason}): try again.").format(
+                host=host, reason=reason[:120]
+            )
+        )
 
     def _request(self, method: str, path: str, body: Any = None) -> httpx.Response:
         try:
@@ -106,9 +111,11 @@ class RemoteBackend:
         except (ValueError, KeyError, TypeError):
             if answer.status_code in (502, 503, 504):
                 return ServerUnavailable(
-                    f"The CRM server is unavailable (HTTP {answer.status_code}): try again."
+                    _("The CRM server is unavailable (HTTP {status}): try again.").format(
+                        status=answer.status_code
+                    )
                 )
-            return CRMError(f"The CRM server answered HTTP {answer.status_code}.")
+            return CRMError(_("The CRM server answered HTTP {status}.").format(status=answer.status_code))
         field = error.get("field") if isinstance(error.get("field"), str) else None
         detail = error.get("detail")
         retry = answer.headers.get("Retry-After", "")
@@ -171,7 +178,7 @@ class RemoteBackend:
         """Call a service function of the database alone on the server."""
         call = calls.call_for(fn)
         if call.kind != "run":
-            raise calls.NotRemote(f"{call.name} acts as an employee: call it with act.")
+            raise calls.NotRemote(_("{name} acts as an employee: call it with act.").format(name=call.name))
         return self._call(call, args, kwargs)
 
     def act(
@@ -188,7 +195,9 @@ class RemoteBackend:
             raise PermissionDenied(NOT_YOU)
         call = calls.call_for(fn)
         if call.kind != "act":
-            raise calls.NotRemote(f"{call.name} does not act as an employee: call it with run.")
+            raise calls.NotRemote(
+                _("{name} does not act as an employee: call it with run.").format(name=call.name)
+            )
         return self._call(call, args, kwargs)
 
     def _call(self, call: calls.Call, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from crm.errors import CRMError
+from crm.i18n import N_, _
 from crm.services import wire
 from crm.services.calls import CALLS, Call
 from crm.web.csvfiles import IMPORT_BODY_MAX, SPOOL_MAX, _chunks
@@ -35,7 +36,7 @@ ARGS_MAX = 32
 RESULT_HEADER = "X-Call-Result"  # a streamed call's result (JSON), the body being the file's text
 # A call's body is at most the API's 64 KiB, but an import carries its file (base64).
 BODY_MAX_BY_PATH = {"/api/v1/calls/client_imports.import_clients": 4 * -(-IMPORT_BODY_MAX // 3) + 64 * 1024}
-NO_SUCH_CALL = "No such call: see the names POST /api/v1/calls/{name} lists."
+NO_SUCH_CALL = N_("No such call: see the names POST /api/v1/calls/{name} lists.")
 
 Name = Annotated[
     str,
@@ -127,7 +128,7 @@ def _call(call: Call, who: Any, body: CallBody) -> Response:
     try:
         inspect.signature(call.function).bind(None, *lead, *args, **kwargs)
     except TypeError as error:
-        raise wire.WireError(f"{call.name}: {error}.") from None
+        raise wire.WireError(_("{name}: {error}.").format(name=call.name, error=error)) from None
     try:
         if call.kind == "run":
             result = who.run(call.function, *args, **kwargs)
